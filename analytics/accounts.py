@@ -1,0 +1,142 @@
+"""Accounts and their imports: list, create, delete (erasure included)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import PalierError, UnknownAccountError
+from analytics.ingest.spells import remove_snapshot
+from analytics.store import Store
+
+PLATFORMS: dict[str, str] = {
+    "x": "X (Twitter)",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "bluesky": "Bluesky",
+    "mastodon": "Mastodon",
+}
+
+PLATFORM_ALIASES = {"twitter": "x", "x": "x", "ig": "instagram", "bsky": "bluesky"}
+
+LIST_ACCOUNTS_SQL = """
+SELECT a.account_id, a.name, a.platform, a.handle, a.created_at,
+       (SELECT count(*) FROM imports i WHERE i.account_id = a.account_id) AS imports
+FROM accounts a ORDER BY a.name
+"""
+ACCOUNT_BY_NAME_SQL = "SELECT account_id, name, platform, handle FROM accounts WHERE name = ?"
+CREATE_ACCOUNT_SQL = "INSERT INTO accounts (name, platform, handle) VALUES (?, ?, ?) RETURNING account_id"
+SET_PLATFORM_SQL = "UPDATE accounts SET platform = ? WHERE account_id = ?"
+SET_HANDLE_SQL = "UPDATE accounts SET handle = ? WHERE account_id = ? AND handle IS NULL"
+LIST_IMPORTS_SQL = """
+SELECT import_id, file_name, format, rows, imported_at, date_min, date_max, summary, sha256
+FROM imports WHERE account_id = ? ORDER BY import_id DESC
+"""
+IMPORT_SNAPSHOTS_SQL = "SELECT kind, snapshot_date FROM snapshots WHERE import_id = ? ORDER BY snapshot_date DESC"
+ACCOUNT_TABLES = ("daily_values", "posts_raw", "snapshots", "spells", "profiles", "imports")
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: int
+    name: str
+    platform: str | None
+    handle: str | None
+
+
+def normalize_platform(platform: str | None) -> str | None:
+    if platform is None or not platform.strip():
+        return None
+    key = platform.strip().lower()
+    key = PLATFORM_ALIASES.get(key, key)
+    if key not in PLATFORMS:
+        raise PalierError(f"Unknown platform {platform!r}: expected one of {', '.join(PLATFORMS)}.")
+    return key
+
+
+def list_accounts(store: Store) -> pd.DataFrame:
+    cursor = store.cursor()
+    try:
+        return cursor.execute(LIST_ACCOUNTS_SQL).df()
+    finally:
+        cursor.close()
+
+
+def find_account(cursor: duckdb.DuckDBPyConnection, name: str) -> Account | None:
+    row = cursor.execute(ACCOUNT_BY_NAME_SQL, [name]).fetchone()
+    return None if row is None else Account(int(row[0]), row[1], row[2], row[3])
+
+
+def require_account(cursor: duckdb.DuckDBPyConnection, name: str) -> Account:
+    account = find_account(cursor, name)
+    if account is None:
+        known = [r[0] for r in cursor.execute("SELECT name FROM accounts ORDER BY name").fetchall()]
+        hint = f" Known accounts: {', '.join(known)}." if known else " The store has no account yet."
+        raise UnknownAccountError(f"No account named {name!r}.{hint}")
+    return account
+
+
+def get_or_create_account(cursor: duckdb.DuckDBPyConnection, name: str, platform: str | None) -> Account:
+    name = name.strip()
+    if not name:
+        raise PalierError("An account name is needed (for example 'me-on-x').")
+    account = find_account(cursor, name)
+    if account is None:
+        row = cursor.execute(CREATE_ACCOUNT_SQL, [name, platform, None]).fetchone()
+        assert row is not None
+        return Account(int(row[0]), name, platform, None)
+    if platform and account.platform and platform != account.platform:
+        raise PalierError(
+            f"Account {name!r} is a {PLATFORMS[account.platform]} account, not {PLATFORMS[platform]}: "
+            "choose another account name for this platform."
+        )
+    return account
+
+
+def list_imports(store: Store, account_name: str) -> pd.DataFrame:
+    cursor = store.cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return cursor.execute(LIST_IMPORTS_SQL, [account.account_id]).df()
+    finally:
+        cursor.close()
+
+
+def delete_import(store: Store, account_name: str, import_id: int) -> None:
+    """Forget one import: its values, posts and snapshots (older overlapping values reappear)."""
+    with store.transaction() as cursor:
+        account = require_account(cursor, account_name)
+        owner = cursor.execute("SELECT account_id FROM imports WHERE import_id = ?", [import_id]).fetchone()
+        if owner is None or int(owner[0]) != account.account_id:
+            raise PalierError(f"Import #{import_id} does not belong to account {account_name!r}.")
+        for kind, day in cursor.execute(IMPORT_SNAPSHOTS_SQL, [import_id]).fetchall():
+            remove_snapshot(cursor, account.account_id, kind, day)
+        cursor.execute("DELETE FROM daily_values WHERE import_id = ?", [import_id])
+        cursor.execute("DELETE FROM posts_raw WHERE import_id = ?", [import_id])
+        cursor.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
+        _drop_orphan_profiles(cursor, account.account_id)
+
+
+def _drop_orphan_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int) -> None:
+    cursor.execute(
+        """DELETE FROM profiles WHERE account_id = ? AND NOT EXISTS (
+               SELECT 1 FROM spells s WHERE s.account_id = profiles.account_id AND s.member_key = profiles.member_key)""",
+        [account_id],
+    )
+
+
+def delete_account(store: Store, account_name: str) -> None:
+    """Remove the account and everything derived from it, then checkpoint so the file forgets it."""
+    with store.transaction() as cursor:
+        account = require_account(cursor, account_name)
+        for table in ACCOUNT_TABLES:
+            cursor.execute(f"DELETE FROM {table} WHERE account_id = ?", [account.account_id])  # noqa: S608 - fixed names
+        cursor.execute("DELETE FROM accounts WHERE account_id = ?", [account.account_id])
+    store.checkpoint()
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()

@@ -1,0 +1,31 @@
+"""Palier's own errors.
+
+Every failure a user can cause (a bad file, a store another process holds) is raised as one of
+these, so the command line and the pages can show a sentence instead of a traceback. Driver
+errors (duckdb, json, csv, zipfile) are converted where they are caught.
+"""
+
+from __future__ import annotations
+
+
+class PalierError(Exception):
+    """Base of every error Palier reports to the user as a message."""
+
+
+class BadExportError(PalierError):
+    """A file that cannot be imported: says which file, where in it, what was expected and found."""
+
+    def __init__(self, file: str, where: str, expected: str, found: str) -> None:
+        self.file = file
+        self.where = where
+        self.expected = expected
+        self.found = found
+        super().__init__(f"{file}: {where}: expected {expected}, found {found}")
+
+
+class StoreError(PalierError):
+    """The store cannot be opened or written, with the way forward in the message."""
+
+
+class UnknownAccountError(PalierError):
+    """An account name that the store does not hold."""

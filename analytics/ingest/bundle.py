@@ -1,0 +1,100 @@
+"""Zips and folders as they are downloaded: read safely, keep only the members Palier reads.
+
+A zip from the internet can lie: member paths with `../` (zip slip), sizes far above what was
+declared, compression ratios of a thousand to one (zip bombs). Nothing is ever extracted to
+disk; members are read into memory with a hard cap on the bytes actually produced.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from analytics import settings
+from analytics.errors import BadExportError
+from analytics.ingest.model import SourceFile
+
+_CHUNK = 1 << 20
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _check_member_path(archive: str, member: str) -> None:
+    path = PurePosixPath(member.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        raise BadExportError(
+            archive,
+            f"member {member!r}",
+            "paths that stay inside the archive",
+            "a path that escapes it (../, a drive or an absolute path): refusing the whole archive",
+        )
+
+
+def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[SourceFile]:
+    """The wanted members of a zip, each named `archive.zip/path/in/zip`."""
+    max_member = int(settings.MAX_ZIP_MEMBER_MB.value()) * 1024 * 1024
+    max_ratio = float(settings.MAX_ZIP_RATIO.value())
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise BadExportError(source.name, "the whole file", "a readable zip archive", f"a damaged zip ({exc})") from None
+    members: list[SourceFile] = []
+    with archive:
+        infos = archive.infolist()
+        for info in infos:
+            _check_member_path(source.name, info.filename)
+        for info in infos:
+            if info.is_dir() or not wanted(info.filename):
+                continue
+            if info.file_size > max_member:
+                raise BadExportError(
+                    source.name,
+                    f"member {info.filename!r}",
+                    f"members of at most {max_member // (1024 * 1024)} MB uncompressed",
+                    f"{info.file_size / 1e6:,.0f} MB",
+                )
+            if info.file_size > _CHUNK and info.file_size / max(info.compress_size, 1) > max_ratio:
+                raise BadExportError(
+                    source.name,
+                    f"member {info.filename!r}",
+                    f"a compression ratio under {max_ratio:.0f} to 1",
+                    f"{info.file_size / max(info.compress_size, 1):,.0f} to 1 (a zip bomb?)",
+                )
+            members.append(SourceFile(f"{source.name}/{info.filename}", _read_capped(archive, info, source.name, max_member)))
+    return members
+
+
+def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, max_member: int) -> bytes:
+    # The declared size may lie; count what decompression actually produces.
+    limit = min(info.file_size, max_member)
+    out = bytearray()
+    try:
+        with archive.open(info) as handle:
+            while chunk := handle.read(_CHUNK):
+                out += chunk
+                if len(out) > limit:
+                    raise BadExportError(
+                        name,
+                        f"member {info.filename!r}",
+                        f"at most the {limit:,} bytes its header declares",
+                        "more: the archive is forged or damaged",
+                    )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BadExportError(name, f"member {info.filename!r}", "a readable member", f"a damaged one ({exc})") from None
+    except RuntimeError as exc:  # encrypted members
+        raise BadExportError(name, f"member {info.filename!r}", "an unencrypted member", str(exc)) from None
+    return bytes(out)
+
+
+def folder_members(folder: Path, wanted: Callable[[str], bool]) -> list[SourceFile]:
+    """The wanted files below a folder (an unzipped archive's `data/`), named relative to it."""
+    members = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = f"{folder.name}/{path.relative_to(folder).as_posix()}"
+        if wanted(relative):
+            members.append(SourceFile(relative, path.read_bytes()))
+    return members

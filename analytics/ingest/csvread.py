@@ -1,0 +1,174 @@
+"""CSV reading with errors a person can act on.
+
+Python's csv module reports problems as "unexpected end of data"; we turn each failure into a
+BadExportError naming the file, the physical line, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from analytics.errors import BadExportError
+
+# A follower bio is at most a few KB; a field above this is a broken quote swallowing the file
+# or a file that is not a CSV at all.
+MAX_FIELD_CHARS = 1_000_000
+csv.field_size_limit(MAX_FIELD_CHARS)
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def normalize_name(name: str) -> str:
+    """`"New follows"`, `new_follows` and `NEW-FOLLOWS ` all become `new_follows`."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().strip("\ufeff").lower()).strip("_")
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0].rstrip("\r")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line into the most fields (quotes ignored)."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def split_header(text: str) -> list[str]:
+    """The header fields of a CSV text, for format detection (never raises)."""
+    line = first_line(text)
+    delimiter = sniff_delimiter(line)
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return [line]
+
+
+@dataclass
+class CsvTable:
+    """A parsed CSV: the header, the rows and each row's first physical line in the file."""
+
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    delimiter: str = ","
+    header_line: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    def column(self, *names: str) -> int | None:
+        """Index of the first header matching one of the names (normalised), else None."""
+        normalized = [normalize_name(h) for h in self.header]
+        for name in names:
+            key = normalize_name(name)
+            if key in normalized:
+                return normalized.index(key)
+        return None
+
+    def require(self, *names: str) -> int:
+        index = self.column(*names)
+        if index is None:
+            raise BadExportError(
+                self.file,
+                f"header (line {self.header_line})",
+                f"a column named {' or '.join(repr(n) for n in names)}",
+                f"the columns {', '.join(repr(h) for h in self.header)}",
+            )
+        return index
+
+    def values(self, index: int) -> list[str]:
+        return [row[index] for row in self.rows]
+
+    def where(self, row_number: int, column: int) -> str:
+        return f"line {self.lines[row_number]}, field {self.header[column]!r}"
+
+
+def read_csv(
+    text: str,
+    file: str,
+    *,
+    skip_lines: int = 0,
+    delimiter: str | None = None,
+    allow_short_rows: bool = False,
+) -> CsvTable:
+    """Parse CSV text into a CsvTable.
+
+    `skip_lines` drops a preamble (LinkedIn's "Notes:" lines). Rows whose field count differs
+    from the header's are an error naming the line, unless `allow_short_rows`, where missing
+    trailing fields read as empty. Blank lines are skipped.
+    """
+    lines_iter: Iterator[str] = iter(io.StringIO(text, newline=""))
+    for _ in range(skip_lines):
+        next(lines_iter, None)
+    body = "".join(lines_iter)
+    header_line = skip_lines + 1
+    if not body.strip():
+        raise BadExportError(file, "the whole file", "a header line and data", "no lines after the preamble")
+    if delimiter is None:
+        delimiter = sniff_delimiter(first_line(body))
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            line = start + skip_lines
+            start = reader.line_num + 1
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip().lstrip("\ufeff") for cell in row]
+                header_line = line
+                continue
+            if len(row) != len(header):
+                if len(row) < len(header) and allow_short_rows:
+                    row = row + [""] * (len(header) - len(row))
+                else:
+                    raise BadExportError(
+                        file,
+                        f"line {line}",
+                        f"{len(header)} fields like the header on line {header_line}",
+                        f"{len(row)} fields",
+                    )
+            rows.append(row)
+            line_numbers.append(line)
+    except csv.Error as exc:
+        message = str(exc)
+        line = start + skip_lines
+        if "field larger than field limit" in message:
+            raise BadExportError(
+                file,
+                f"line {line}",
+                f"fields shorter than {MAX_FIELD_CHARS:,} characters",
+                "a longer field (an unclosed quote swallowing the rest of the file, or not a CSV)",
+            ) from None
+        if "unexpected end of data" in message or "EOF" in message:
+            raise BadExportError(
+                file,
+                f"line {line}",
+                "every quoted field to be closed by a double quote",
+                "a quote opened there that is never closed",
+            ) from None
+        raise BadExportError(file, f"line {line}", "well-formed CSV", message) from None
+    if header is None:
+        raise BadExportError(file, "the whole file", "a header line and data", "only blank lines")
+    table = CsvTable(file, header, rows, line_numbers, delimiter, header_line)
+    if delimiter != ",":
+        table.notes.append(f"read as {_DELIMITER_NAMES[delimiter]}-separated")
+    return table
+
+
+def require_rows(table: CsvTable, what: str = "at least one data row") -> None:
+    if not table.rows:
+        raise BadExportError(table.file, f"after the header (line {table.header_line})", what, "no data rows")
+
+
+def header_matches(header: Sequence[str], expected: Sequence[str]) -> bool:
+    return [normalize_name(h) for h in header] == [normalize_name(h) for h in expected]

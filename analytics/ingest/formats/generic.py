@@ -1,0 +1,180 @@
+"""Palier's own generic CSVs: a follower-count history and a follower-list snapshot.
+
+Both accept common header spellings (case, spaces, `Followers` / `follower_count`), comma,
+semicolon or tab separators, and dates as `YYYY-MM-DD` (also `DD/MM/YYYY`-free ISO datetimes).
+The README documents the columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analytics.errors import BadExportError
+from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    MEMBER_DTYPES,
+    ExportFormat,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
+from analytics.ingest.values import parse_bool, parse_date, parse_int, parse_iso_datetime
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
+
+DATE_NAMES = ("date", "day", "snapshot_date")
+FOLLOWER_NAMES = ("followers", "follower_count", "followers_count", "follower", "followers_total", "total_followers")
+FOLLOWING_NAMES = ("following", "following_count", "follows", "follows_count", "friends", "friends_count")
+POSTS_NAMES = ("posts", "posts_count", "post_count", "tweets", "statuses", "statuses_count", "media_count")
+
+# List columns: canonical name -> accepted spellings (normalised).
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "handle": ("handle", "username", "user_name", "screen_name", "login", "acct", "account", "user"),
+    "id": ("id", "user_id", "account_id", "userid", "did"),
+    "name": ("name", "display_name", "displayname", "full_name"),
+    "bio": ("bio", "description", "note", "about"),
+    "location": ("location", "place", "city"),
+    "followers_count": FOLLOWER_NAMES,
+    "following_count": FOLLOWING_NAMES,
+    "posts_count": POSTS_NAMES,
+    "created_at": ("created_at", "created", "joined", "account_created", "join_date"),
+    "last_post_at": ("last_post_at", "last_post", "last_status_at", "last_tweet_at", "last_active"),
+    "default_avatar": ("default_avatar", "default_profile_image", "no_avatar", "egg"),
+    "verified": ("verified", "is_verified", "blue_verified"),
+    "snapshot_date": ("snapshot_date", "snapshot", "collected_on", "as_of"),
+}
+
+
+def _has(header: list[str], names: tuple[str, ...]) -> bool:
+    normalized = {normalize_name(h) for h in header}
+    return any(normalize_name(n) in normalized for n in names)
+
+
+def _sniff_counts(source: SourceFile) -> bool:
+    header = split_header(source.head)
+    return _has(header, ("date", "day")) and _has(header, FOLLOWER_NAMES) and not _has(header, LIST_COLUMNS["handle"])
+
+
+def _sniff_list(source: SourceFile) -> bool:
+    return _has(split_header(source.head), LIST_COLUMNS["handle"])
+
+
+def _parse_day(value: str, file: str, where: str) -> dt.date:
+    text = value.strip()
+    if "T" in text or text.endswith("Z"):
+        return parse_iso_datetime(text, file, where).date()
+    return parse_date(text, DATE_FORMATS, file, where)
+
+
+def parse_counts(source: SourceFile) -> Parsed:
+    table = read_csv(source.text, source.name)
+    require_rows(table)
+    date_col = table.require(*DATE_NAMES)
+    metrics = {
+        "followers": table.require(*FOLLOWER_NAMES),
+        "following": table.column(*FOLLOWING_NAMES),
+        "posts_total": table.column(*POSTS_NAMES),
+    }
+    rows = []
+    for i, row in enumerate(table.rows):
+        day = _parse_day(row[date_col], source.name, table.where(i, date_col))
+        for metric, col in metrics.items():
+            if col is None:
+                continue
+            value = parse_int(row[col], source.name, table.where(i, col))
+            if value is not None:
+                if value < 0:
+                    raise BadExportError(source.name, table.where(i, col), "a count of 0 or more", str(value))
+                rows.append({"day": pd.Timestamp(day), "metric": metric, "value": value})
+    return Parsed(
+        format="generic_counts",
+        platform=None,
+        daily=typed_frame(rows, DAILY_DTYPES),
+        rows=len(table.rows),
+        notes=list(table.notes),
+    )
+
+
+def _optional(table: CsvTable, canonical: str) -> int | None:
+    return table.column(*LIST_COLUMNS[canonical])
+
+
+def parse_list(source: SourceFile) -> Parsed:
+    table = read_csv(source.text, source.name, allow_short_rows=True)
+    require_rows(table, "at least one follower row")
+    cols = {name: _optional(table, name) for name in LIST_COLUMNS}
+    handle_col = table.require(*LIST_COLUMNS["handle"])
+    by_date: dict[dt.date | None, list[dict[str, object]]] = {}
+    for i, row in enumerate(table.rows):
+        handle = row[handle_col].strip().lstrip("@")
+        if not handle:
+            raise BadExportError(source.name, table.where(i, handle_col), "a handle", "an empty field")
+
+        def text(name: str) -> str | None:
+            col = cols[name]
+            return None if col is None else row[col].strip()
+
+        def number(name: str) -> int | None:
+            col = cols[name]
+            return None if col is None else parse_int(row[col], source.name, table.where(i, col))
+
+        def moment(name: str) -> dt.datetime | None:
+            col = cols[name]
+            if col is None or not row[col].strip():
+                return None
+            value = row[col].strip()
+            if len(value) == 10:
+                return dt.datetime.combine(parse_date(value, DATE_FORMATS, source.name, table.where(i, col)), dt.time())
+            return parse_iso_datetime(value, source.name, table.where(i, col))
+
+        def flag(name: str) -> bool | None:
+            col = cols[name]
+            return None if col is None else parse_bool(row[col], source.name, table.where(i, col))
+
+        platform_id = text("id") or None
+        member = {
+            "member_key": platform_id or handle.lower(),
+            "platform_id": platform_id,
+            "handle": handle,
+            "name": text("name"),
+            "bio": text("bio"),
+            "location": text("location"),
+            "followers_count": number("followers_count"),
+            "following_count": number("following_count"),
+            "posts_count": number("posts_count"),
+            "created_at": moment("created_at"),
+            "last_post_at": moment("last_post_at"),
+            "default_avatar": flag("default_avatar"),
+            "verified": flag("verified"),
+        }
+        snapshot_col = cols["snapshot_date"]
+        snapshot = None
+        if snapshot_col is not None and row[snapshot_col].strip():
+            snapshot = _parse_day(row[snapshot_col], source.name, table.where(i, snapshot_col))
+        by_date.setdefault(snapshot, []).append(member)
+    lists = [MemberList("follower", typed_frame(members, MEMBER_DTYPES), day) for day, members in by_date.items()]
+    return Parsed(format="generic_list", platform=None, lists=lists, rows=len(table.rows), notes=list(table.notes))
+
+
+FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        key="generic_counts",
+        label="Follower-count history CSV (Palier generic)",
+        platform=None,
+        where_to_get="Any spreadsheet with a date and a follower count per row (see the README's column list).",
+        sniff=_sniff_counts,
+        parse=parse_counts,
+    ),
+    ExportFormat(
+        key="generic_list",
+        label="Follower list snapshot CSV (Palier generic)",
+        platform=None,
+        where_to_get="Any follower list with a handle per row, from a tool or written by hand (see the README).",
+        sniff=_sniff_list,
+        parse=parse_list,
+    ),
+)

@@ -1,0 +1,5 @@
+"""linkedin exports (being written)."""
+
+from analytics.ingest.model import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = ()

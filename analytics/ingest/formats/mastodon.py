@@ -1,0 +1,5 @@
+"""mastodon exports (being written)."""
+
+from analytics.ingest.model import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = ()

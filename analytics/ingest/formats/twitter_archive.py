@@ -1,0 +1,5 @@
+"""twitter_archive exports (being written)."""
+
+from analytics.ingest.model import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = ()

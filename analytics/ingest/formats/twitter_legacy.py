@@ -1,0 +1,5 @@
+"""twitter_legacy exports (being written)."""
+
+from analytics.ingest.model import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = ()

@@ -1,0 +1,5 @@
+"""x_premium exports (being written)."""
+
+from analytics.ingest.model import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = ()

@@ -1,0 +1,204 @@
+"""What a parser produces, and what a format declares.
+
+Parsers turn one source file into a `Parsed`: plain pandas frames with fixed columns and dtypes,
+no database in sight. The loader (`analytics.ingest.load`) writes a `Parsed` in one transaction.
+Keeping the two apart lets every parser be tested on bytes alone.
+
+Dtypes are explicit everywhere: pandas 3 turns a column holding a large integer and a missing
+value into float64, which would corrupt follower ids above 2**53 and counts alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import pandas as pd
+
+from analytics.ingest.textio import Decoded, decode
+
+ListKind = Literal["follower", "following"]
+
+# Daily metrics are stored long (day, metric, value) so that every export contributes the
+# metrics it knows without erasing the others'. These are the names parsers may use.
+DAILY_METRICS: dict[str, str] = {
+    "followers": "follower total on that day",
+    "following": "accounts followed on that day",
+    "posts_total": "posts published in total (as a profile counter reports it)",
+    "new_follows": "new followers that day",
+    "unfollows": "followers lost that day",
+    "impressions": "impressions",
+    "engagements": "engagements",
+    "likes": "likes",
+    "bookmarks": "bookmarks",
+    "shares": "shares",
+    "replies": "replies",
+    "reposts": "reposts (retweets)",
+    "profile_visits": "profile visits (user profile clicks)",
+    "posts_created": "posts created that day (X 'Create Post')",
+    "posts_published": "posts published that day (legacy 'Tweets published')",
+    "video_views": "video views",
+    "media_views": "media views",
+    "media_engagements": "media engagements",
+    "url_clicks": "URL clicks",
+    "hashtag_clicks": "hashtag clicks",
+    "detail_expands": "detail expands",
+    "permalink_clicks": "permalink clicks",
+    "post_follows": "follows attributed to posts (legacy 'follows', not all new followers)",
+    "sponsored_follows": "new followers from sponsored content (LinkedIn)",
+    "organic_follows": "organic new followers (LinkedIn)",
+    "auto_invited_follows": "auto-invited new followers (LinkedIn)",
+}
+
+DAILY_DTYPES: dict[str, str] = {"day": "datetime64[us]", "metric": "string", "value": "Int64"}
+
+# One row per post. `post_id` is a string: X ids are 19-digit snowflakes above 2**53.
+POST_DTYPES: dict[str, str] = {
+    "post_id": "string",
+    "posted_at": "datetime64[us]",  # UTC, naive; midnight when the export gives a date only
+    "has_time": "boolean",  # False when the export gives the date only
+    "text": "string",
+    "link": "string",
+    "kind": "string",  # 'post', 'reply', 'repost', or missing when the export cannot tell
+    "impressions": "Int64",
+    "likes": "Int64",
+    "engagements": "Int64",
+    "bookmarks": "Int64",
+    "shares": "Int64",
+    "new_follows": "Int64",
+    "replies": "Int64",
+    "reposts": "Int64",
+    "profile_visits": "Int64",
+    "detail_expands": "Int64",
+    "url_clicks": "Int64",
+    "hashtag_clicks": "Int64",
+    "permalink_clicks": "Int64",
+}
+
+# One row per member of a follower or following list. `member_key` is the stable identity the
+# spells are keyed on: the platform id where the export has one (X accountId, Bluesky DID),
+# else the lower-cased handle or address. Everything else is the member's profile as of the
+# snapshot; missing means "this export does not say", which never erases a known value.
+MEMBER_DTYPES: dict[str, str] = {
+    "member_key": "string",
+    "platform_id": "string",
+    "handle": "string",
+    "name": "string",
+    "bio": "string",
+    "location": "string",
+    "followers_count": "Int64",
+    "following_count": "Int64",
+    "posts_count": "Int64",
+    "created_at": "datetime64[us]",
+    "last_post_at": "datetime64[us]",
+    "default_avatar": "boolean",
+    "verified": "boolean",
+    "followed_at": "datetime64[us]",  # when the follow happened, where the export says
+    "profile_url": "string",
+}
+
+
+def typed_frame(rows: Iterable[dict[str, object]] | pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """A frame with exactly the given columns and dtypes; absent columns are all missing."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    out = pd.DataFrame(index=frame.index)
+    for column, dtype in dtypes.items():
+        if column in frame.columns:
+            series = frame[column]
+            if dtype.startswith("datetime64"):
+                series = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+            elif dtype == "Int64" and series.dtype == object:
+                # Python ints of any size go through object; never through float.
+                series = pd.array([None if v is None or v is pd.NA else int(v) for v in series], dtype="Int64")
+            out[column] = pd.Series(series, index=frame.index).astype(dtype)
+        else:
+            out[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+    return out.reset_index(drop=True)
+
+
+def empty_daily() -> pd.DataFrame:
+    return typed_frame([], DAILY_DTYPES)
+
+
+def empty_posts() -> pd.DataFrame:
+    return typed_frame([], POST_DTYPES)
+
+
+@dataclass
+class MemberList:
+    """One snapshot of a follower or following list."""
+
+    kind: ListKind
+    members: pd.DataFrame  # MEMBER_DTYPES columns
+    snapshot_date: dt.date | None = None  # None: the caller decides (option, file name, today)
+
+
+@dataclass
+class Parsed:
+    """Everything one export file (or bundle) says, ready to load."""
+
+    format: str  # ExportFormat.key
+    platform: str | None  # 'x', 'instagram', 'linkedin', 'bluesky', 'mastodon', or None (any)
+    daily: pd.DataFrame = field(default_factory=empty_daily)
+    posts: pd.DataFrame = field(default_factory=empty_posts)
+    lists: list[MemberList] = field(default_factory=list)
+    account_handle: str | None = None  # the exporting account's handle, when the file says
+    export_date: dt.date | None = None  # when the export was made, when the file says
+    rows: int = 0  # data rows read (for the summary)
+    notes: list[str] = field(default_factory=list)
+    # Files with the same group key in one upload are pages of one snapshot (Bluesky
+    # getFollowers pages, Instagram followers_1.json and followers_2.json): merged, one import.
+    group_key: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file's name (as the user knows it) and bytes."""
+
+    name: str
+    data: bytes
+
+    @cached_property
+    def decoded(self) -> Decoded:
+        return decode(self.data, self.name)
+
+    @property
+    def text(self) -> str:
+        return self.decoded.text
+
+    @cached_property
+    def head(self) -> str:
+        """The first few KB as text for format detection; never raises."""
+        chunk = self.data[:8192]
+        for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+            if chunk.startswith(bom):
+                return chunk[len(bom) :].decode(codec, errors="ignore")
+        if b"\x00" in chunk[:200] and len(chunk) > 4 and chunk[1::2].count(0) > len(chunk) // 3:
+            return chunk.decode("utf-16-le", errors="ignore")
+        return chunk.decode("utf-8", errors="ignore")
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def base_name(self) -> str:
+        return self.name.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A supported export: how to recognise it and how to parse it."""
+
+    key: str
+    label: str  # shown to users: "X Premium account overview CSV"
+    platform: str | None
+    where_to_get: str  # where a user downloads it, for the README and the error on unknown files
+    sniff: Callable[[SourceFile], bool]  # cheap, on `source.head` and the name; never raises
+    parse: Callable[[SourceFile], Parsed]
+    # Which members of a zip or folder this format may read (matched against the path inside).
+    member_pattern: str | None = None

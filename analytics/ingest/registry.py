@@ -1,0 +1,64 @@
+"""Every supported export format, in detection order, and format detection."""
+
+from __future__ import annotations
+
+import re
+
+from analytics.errors import BadExportError
+from analytics.ingest.csvread import split_header
+from analytics.ingest.formats import (
+    bluesky,
+    generic,
+    instagram,
+    linkedin,
+    mastodon,
+    socialblade,
+    twitter_archive,
+    twitter_legacy,
+    x_premium,
+)
+from analytics.ingest.model import ExportFormat, SourceFile
+
+# Specific formats first; Palier's generic CSVs last, since they accept loose headers.
+FORMATS: tuple[ExportFormat, ...] = (
+    *x_premium.FORMATS,
+    *twitter_legacy.FORMATS,
+    *twitter_archive.FORMATS,
+    *instagram.FORMATS,
+    *linkedin.FORMATS,
+    *bluesky.FORMATS,
+    *mastodon.FORMATS,
+    *socialblade.FORMATS,
+    *generic.FORMATS,
+)
+
+BY_KEY: dict[str, ExportFormat] = {f.key: f for f in FORMATS}
+
+
+def format_label(key: str) -> str:
+    return BY_KEY[key].label if key in BY_KEY else key
+
+
+def detect(source: SourceFile) -> ExportFormat:
+    """The format of a file, from its content (and its name where content is ambiguous)."""
+    for export_format in FORMATS:
+        try:
+            if export_format.sniff(source):
+                return export_format
+        except Exception:  # noqa: BLE001 - a sniffer must never stop detection of the others
+            continue
+    # Decoding first gives the precise error for empty, binary or mis-encoded files.
+    text = source.text
+    head = text.lstrip()[:200]
+    if head.startswith(("{", "[", "window.")):
+        seen = f"JSON starting {head[:80]!r}"
+    else:
+        seen = f"the header {', '.join(repr(h) for h in split_header(text)[:20])}"
+    supported = "; ".join(f.label for f in FORMATS)
+    raise BadExportError(source.name, "format", f"one of the supported exports ({supported})", seen)
+
+
+def wanted_in_bundle(path: str) -> bool:
+    """Whether a path inside a zip or folder is one that some format reads."""
+    normalized = path.replace("\\", "/")
+    return any(f.member_pattern and re.search(f.member_pattern, normalized) for f in FORMATS)

@@ -1,0 +1,305 @@
+"""Importing files: expand zips and folders, detect, parse, group pages, load in one transaction.
+
+Each import (a file, a zip or folder, or the pages of one snapshot) is one transaction: it lands
+whole or not at all. Its identity is the SHA-256 of its bytes, so importing it again changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.accounts import PLATFORMS, get_or_create_account, normalize_platform, today
+from analytics.errors import BadExportError, PalierError
+from analytics.ingest.bundle import folder_members, is_zip, zip_members
+from analytics.ingest.load import LoadCounts, finish_import, load_parsed, record_import
+from analytics.ingest.model import MemberList, Parsed, SourceFile, empty_daily, typed_frame, DAILY_DTYPES
+from analytics.ingest.registry import detect, format_label, wanted_in_bundle
+from analytics.ingest.values import date_in_name
+from analytics.store import Store
+
+MANUAL_ANCHOR_FORMAT = "manual_followers"
+# A count typed by the user beats any export's count for the same day.
+MANUAL_EXPORT_END = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """An unzipped archive folder given on the command line."""
+
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+Source = SourceFile | FolderSource
+
+
+@dataclass
+class ImportOptions:
+    account: str
+    platform: str | None = None
+    snapshot_date: dt.date | None = None
+    followers_on: dict[dt.date, int] = field(default_factory=dict)
+    today: dt.date | None = None
+
+
+@dataclass
+class Prepared:
+    """A parsed import, not yet written."""
+
+    name: str
+    sha256: str
+    parsed: Parsed
+
+    @property
+    def label(self) -> str:
+        return format_label(self.parsed.format)
+
+
+@dataclass
+class Outcome:
+    """What happened to one import, for the command line and the Import page."""
+
+    name: str
+    status: str  # 'imported', 'unchanged' or 'failed'
+    format: str | None = None
+    label: str | None = None
+    import_id: int | None = None
+    rows: int = 0
+    summary: str = ""
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.status == "failed":
+            return f"{self.name}: FAILED: {self.error}"
+        return f"{self.name}: {self.summary}"
+
+
+def read_paths(paths: Sequence[Path]) -> list[Source]:
+    sources: list[Source] = []
+    for path in paths:
+        if path.is_dir():
+            sources.append(FolderSource(path))
+        elif path.is_file():
+            sources.append(SourceFile(path.name, path.read_bytes()))
+        else:
+            raise PalierError(f"{path}: no such file or folder.")
+    return sources
+
+
+def _merge(parts: list[Parsed], name: str) -> Parsed:
+    """One Parsed from the members of a bundle or the pages of a snapshot."""
+    platforms = {p.platform for p in parts if p.platform}
+    if len(platforms) > 1:
+        raise BadExportError(name, "contents", "files of one platform", f"files of {', '.join(sorted(platforms))}")
+    formats = sorted({p.format for p in parts})
+    lists: dict[tuple[str, dt.date | None], list[pd.DataFrame]] = {}
+    for part in parts:
+        for member_list in part.lists:
+            lists.setdefault((member_list.kind, member_list.snapshot_date), []).append(member_list.members)
+    merged_lists = [
+        MemberList(kind, pd.concat(frames, ignore_index=True), day)  # type: ignore[arg-type]
+        for (kind, day), frames in lists.items()
+    ]
+    dailies = [p.daily for p in parts if not p.daily.empty]
+    postss = [p.posts for p in parts if not p.posts.empty]
+    return Parsed(
+        format=formats[0] if len(formats) == 1 else "+".join(formats),
+        platform=platforms.pop() if platforms else None,
+        daily=pd.concat(dailies, ignore_index=True) if dailies else empty_daily(),
+        posts=pd.concat(postss, ignore_index=True) if postss else parts[0].posts.iloc[0:0],
+        lists=merged_lists,
+        account_handle=next((p.account_handle for p in parts if p.account_handle), None),
+        export_date=max((p.export_date for p in parts if p.export_date), default=None),
+        rows=sum(p.rows for p in parts),
+        notes=[note for p in parts for note in p.notes],
+    )
+
+
+def _parse_one(source: SourceFile) -> Parsed:
+    export_format = detect(source)
+    parsed = export_format.parse(source)
+    for note in source.decoded.notes if "decoded" in source.__dict__ else ():
+        parsed.notes.append(note)
+    return parsed
+
+
+def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
+    if not members:
+        raise BadExportError(name, "contents", "at least one export file Palier reads", "none")
+    parts: list[Parsed] = []
+    for member in members:
+        try:
+            export_format = detect(member)
+        except BadExportError:
+            continue  # archives hold many files Palier does not read
+        parts.append(export_format.parse(member))
+    if not parts:
+        shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
+        raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
+    return _merge(parts, name)
+
+
+def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
+    """Parse every source; pages of one snapshot are merged. Failures come back as Outcomes."""
+    prepared: list[Prepared | Outcome] = []
+    groups: dict[str, list[tuple[SourceFile, Parsed]]] = {}
+    for source in sources:
+        try:
+            if isinstance(source, FolderSource):
+                members = folder_members(source.path, wanted_in_bundle)
+                digest = hashlib.sha256("".join(sorted(m.sha256 for m in members)).encode()).hexdigest()
+                prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members)))
+            elif is_zip(source.data):
+                members = zip_members(source, wanted_in_bundle)
+                prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members)))
+            else:
+                parsed = _parse_one(source)
+                if parsed.group_key:
+                    groups.setdefault(parsed.group_key, []).append((source, parsed))
+                else:
+                    prepared.append(Prepared(source.name, source.sha256, parsed))
+        except PalierError as exc:
+            prepared.append(Outcome(source.name, "failed", error=str(exc)))
+    for pages in groups.values():
+        pages.sort(key=lambda item: item[0].name)
+        if len(pages) == 1:
+            source, parsed = pages[0]
+            prepared.append(Prepared(source.name, source.sha256, parsed))
+            continue
+        name = " + ".join(source.name for source, _ in pages)
+        digest = hashlib.sha256("".join(sorted(source.sha256 for source, _ in pages)).encode()).hexdigest()
+        try:
+            prepared.append(Prepared(name, digest, _merge([parsed for _, parsed in pages], name)))
+        except PalierError as exc:
+            prepared.append(Outcome(name, "failed", error=str(exc)))
+    return prepared
+
+
+def snapshot_dates(item: Prepared, options: ImportOptions) -> list[tuple[MemberList, dt.date]]:
+    """Each list's date: its own (a snapshot_date column), else the option, else the export's
+    own date, else a YYYY-MM-DD in the file name, else today."""
+    fallback = options.snapshot_date or item.parsed.export_date or date_in_name(item.name) or options.today or today()
+    return [(member_list, member_list.snapshot_date or fallback) for member_list in item.parsed.lists]
+
+
+def _summary(item: Prepared, counts: LoadCounts) -> str:
+    parts = [item.label]
+    if counts.days:
+        parts.append(f"{counts.days} days")
+    if counts.posts:
+        parts.append(f"{counts.posts} posts")
+    for kind, day, size in counts.lists:
+        parts.append(f"{size} {'followers' if kind == 'follower' else 'following'} on {day.isoformat()}")
+    for kind, day, import_id in counts.replaced:
+        parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
+    if counts.date_min and counts.date_max and not counts.lists:
+        parts.append(f"{counts.date_min.isoformat()} to {counts.date_max.isoformat()}")
+    return ", ".join(parts)
+
+
+def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outcome:
+    """Write one prepared import in one transaction (or recognise it as already there)."""
+    platform = normalize_platform(options.platform)
+    with store.transaction() as cursor:
+        account = get_or_create_account(cursor, options.account, platform or item.parsed.platform)
+        if item.parsed.platform and account.platform and item.parsed.platform != account.platform:
+            raise BadExportError(
+                item.name,
+                "platform",
+                f"a {PLATFORMS[account.platform]} export for account {account.name!r}",
+                f"a {PLATFORMS[item.parsed.platform]} export ({item.label})",
+            )
+        existing = cursor.execute(
+            "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, item.sha256]
+        ).fetchone()
+        if existing is not None:
+            return Outcome(
+                item.name, "unchanged", item.parsed.format, item.label, int(existing[0]), item.parsed.rows,
+                f"already imported as import #{existing[0]}: nothing changed",
+            )
+        if account.platform is None and item.parsed.platform:
+            cursor.execute("UPDATE accounts SET platform = ? WHERE account_id = ?", [item.parsed.platform, account.account_id])
+        if item.parsed.account_handle:
+            cursor.execute(
+                "UPDATE accounts SET handle = ? WHERE account_id = ? AND handle IS NULL",
+                [item.parsed.account_handle, account.account_id],
+            )
+        import_id = record_import(cursor, account.account_id, item.name, item.sha256, item.parsed.format, item.parsed.rows)
+        counts = load_parsed(cursor, account.account_id, import_id, item.parsed, snapshot_dates(item, options))
+        summary = _summary(item, counts)
+        finish_import(cursor, import_id, summary, counts)
+    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, item.parsed.rows, summary, notes=item.parsed.notes)
+
+
+def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | None:
+    """Store follower totals the user typed (`--followers-on D=N`) as their own import."""
+    if not options.followers_on:
+        return None
+    items = sorted(options.followers_on.items())
+    name = "followers entered by hand: " + ", ".join(f"{d.isoformat()}={n}" for d, n in items)
+    daily = typed_frame(
+        [{"day": pd.Timestamp(d), "metric": "followers", "value": n} for d, n in items], DAILY_DTYPES
+    )
+    parsed = Parsed(format=MANUAL_ANCHOR_FORMAT, platform=None, daily=daily, rows=len(items))
+    digest = hashlib.sha256(f"{options.account}\n{name}".encode()).hexdigest()
+    with store.transaction() as cursor:
+        account = get_or_create_account(cursor, options.account, normalize_platform(options.platform))
+        existing = cursor.execute(
+            "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, digest]
+        ).fetchone()
+        if existing is not None:
+            return Outcome(name, "unchanged", MANUAL_ANCHOR_FORMAT, "follower totals", int(existing[0]), len(items), "already recorded")
+        import_id = record_import(cursor, account.account_id, name, digest, MANUAL_ANCHOR_FORMAT, len(items))
+        cursor.register("daily_frame", daily)
+        try:
+            cursor.execute(
+                "INSERT INTO daily_values SELECT ?, CAST(day AS DATE), metric, value, ?, ? FROM daily_frame",
+                [account.account_id, import_id, MANUAL_EXPORT_END],
+            )
+        finally:
+            cursor.unregister("daily_frame")
+        counts = LoadCounts(days=len(items), date_min=items[0][0], date_max=items[-1][0])
+        finish_import(cursor, import_id, f"follower totals entered by hand ({len(items)})", counts)
+    return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items), f"{len(items)} follower totals recorded")
+
+
+def import_sources(
+    store: Store,
+    sources: Sequence[Source],
+    options: ImportOptions,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Outcome]:
+    """Import every source, each in its own transaction; a failure does not stop the others."""
+    outcomes: list[Outcome] = []
+    prepared = prepare(sources)
+    total = len(prepared) + (1 if options.followers_on else 0)
+    for number, item in enumerate(prepared, start=1):
+        if progress:
+            progress(number - 1, total, item.name)
+        if isinstance(item, Outcome):
+            outcomes.append(item)
+            continue
+        try:
+            outcomes.append(load_prepared(store, item, options))
+        except PalierError as exc:
+            outcomes.append(Outcome(item.name, "failed", item.parsed.format, item.label, error=str(exc)))
+    try:
+        anchor = record_follower_counts(store, options)
+    except PalierError as exc:
+        anchor = Outcome("follower totals", "failed", error=str(exc))
+    if anchor:
+        outcomes.append(anchor)
+    if progress:
+        progress(total, total, "done")
+    return outcomes

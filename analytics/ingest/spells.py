@@ -1,0 +1,169 @@
+"""Follower lists as spells: inserting and removing a snapshot.
+
+A spell (member, first_seen, last_seen) says the member was in every snapshot from first_seen to
+last_seen and not in the snapshot after last_seen; last_seen is NULL while the member is in the
+latest snapshot. Snapshots may arrive in any order, so inserting one at date d looks at its
+neighbours p (the snapshot before d) and n (the one after):
+
+- a spell present at both p and n ("crossing") of a member absent at d is split in two;
+- a spell ending at p (absent at n) of a member present at d is extended to d;
+- a spell starting at n of a member present at d is moved back to d;
+- a member present at d with none of these starts a spell [d, d] (open when d is the latest).
+
+Appending the newest snapshot, the daily case, touches only the members who left or joined.
+Removal is the inverse, merging the two spells of a member who was absent only at d.
+All statements take the incoming members from the temp table `incoming(member_key)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+NEIGHBOURS_SQL = """
+SELECT
+    (SELECT max(snapshot_date) FROM snapshots WHERE account_id = $a AND kind = $k AND snapshot_date < $d),
+    (SELECT min(snapshot_date) FROM snapshots WHERE account_id = $a AND kind = $k AND snapshot_date > $d)
+"""
+
+CLOSE_LEAVERS_AT_END_SQL = """
+UPDATE spells SET last_seen = $p
+WHERE account_id = $a AND kind = $k AND last_seen IS NULL
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+"""
+
+SPLIT_CROSSING_INSERT_SQL = """
+INSERT INTO spells
+SELECT account_id, kind, member_key, $n, last_seen FROM spells
+WHERE account_id = $a AND kind = $k AND first_seen <= $p AND (last_seen IS NULL OR last_seen >= $n)
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+"""
+
+SPLIT_CROSSING_CLOSE_SQL = """
+UPDATE spells SET last_seen = $p
+WHERE account_id = $a AND kind = $k AND first_seen <= $p AND (last_seen IS NULL OR last_seen >= $n)
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+"""
+
+EXTEND_ENDING_AT_PREVIOUS_SQL = """
+UPDATE spells SET last_seen = $d
+WHERE account_id = $a AND kind = $k AND last_seen = $p
+  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+"""
+
+MOVE_STARTING_AT_NEXT_SQL = """
+UPDATE spells SET first_seen = $d
+WHERE account_id = $a AND kind = $k AND first_seen = $n
+  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+"""
+
+START_NEW_SQL = """
+INSERT INTO spells
+SELECT $a, $k, i.member_key, $d, CASE WHEN $n IS NULL THEN NULL ELSE $d END
+FROM incoming i
+WHERE NOT EXISTS (
+    SELECT 1 FROM spells s
+    WHERE s.account_id = $a AND s.kind = $k AND s.member_key = i.member_key
+      AND s.first_seen <= $d AND (s.last_seen IS NULL OR s.last_seen >= $d)
+)
+"""
+
+RECORD_SNAPSHOT_SQL = """
+INSERT INTO snapshots (account_id, kind, snapshot_date, members, import_id)
+VALUES ($a, $k, $d, (SELECT count(*) FROM incoming), $import_id)
+"""
+
+# Removal.
+REOPEN_ENDING_AT_PREVIOUS_SQL = """
+UPDATE spells SET last_seen = NULL WHERE account_id = $a AND kind = $k AND last_seen = $p
+"""
+
+MERGE_PAIRS_SQL = """
+CREATE OR REPLACE TEMP TABLE merge_pairs AS
+SELECT before.member_key, after.last_seen AS merged_last_seen
+FROM spells before JOIN spells after
+  ON after.account_id = before.account_id AND after.kind = before.kind AND after.member_key = before.member_key
+WHERE before.account_id = $a AND before.kind = $k AND before.last_seen = $p AND after.first_seen = $n
+"""
+
+MERGE_EXTEND_SQL = """
+UPDATE spells SET last_seen = m.merged_last_seen
+FROM merge_pairs m
+WHERE spells.account_id = $a AND spells.kind = $k AND spells.member_key = m.member_key AND spells.last_seen = $p
+"""
+
+MERGE_DROP_SQL = """
+DELETE FROM spells
+WHERE account_id = $a AND kind = $k AND first_seen = $n
+  AND member_key IN (SELECT member_key FROM merge_pairs)
+"""
+
+DROP_ONLY_AT_SQL = """
+DELETE FROM spells
+WHERE account_id = $a AND kind = $k AND first_seen = $d
+  AND (last_seen = $d OR (last_seen IS NULL AND $n IS NULL))
+"""
+
+MOVE_STARTING_AT_REMOVED_SQL = """
+UPDATE spells SET first_seen = $n WHERE account_id = $a AND kind = $k AND first_seen = $d
+"""
+
+PULL_BACK_ENDING_AT_REMOVED_SQL = """
+UPDATE spells SET last_seen = $p WHERE account_id = $a AND kind = $k AND last_seen = $d
+"""
+
+FORGET_SNAPSHOT_SQL = "DELETE FROM snapshots WHERE account_id = $a AND kind = $k AND snapshot_date = $d"
+
+SNAPSHOT_EXISTS_SQL = "SELECT import_id FROM snapshots WHERE account_id = $a AND kind = $k AND snapshot_date = $d"
+
+
+def _neighbours(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    row = cursor.execute(NEIGHBOURS_SQL, {"a": account_id, "k": kind, "d": day}).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def existing_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date) -> int | None:
+    row = cursor.execute(SNAPSHOT_EXISTS_SQL, {"a": account_id, "k": kind, "d": day}).fetchone()
+    return None if row is None else int(row[0])
+
+
+def insert_snapshot(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date, import_id: int
+) -> None:
+    """Insert the members in temp table `incoming` as the snapshot of `day` (which must be new)."""
+    previous, following = _neighbours(cursor, account_id, kind, day)
+    base = {"a": account_id, "k": kind}
+    if previous is not None:
+        if following is None:
+            cursor.execute(CLOSE_LEAVERS_AT_END_SQL, {**base, "p": previous})
+        else:
+            cursor.execute(SPLIT_CROSSING_INSERT_SQL, {**base, "p": previous, "n": following})
+            cursor.execute(SPLIT_CROSSING_CLOSE_SQL, {**base, "p": previous, "n": following})
+            cursor.execute(EXTEND_ENDING_AT_PREVIOUS_SQL, {**base, "p": previous, "d": day})
+    if following is not None:
+        cursor.execute(MOVE_STARTING_AT_NEXT_SQL, {**base, "n": following, "d": day})
+    cursor.execute(START_NEW_SQL, {**base, "d": day, "n": following})
+    cursor.execute(RECORD_SNAPSHOT_SQL, {**base, "d": day, "import_id": import_id})
+
+
+def remove_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date) -> None:
+    """Remove the snapshot of `day`, leaving the spells as if it had never been imported."""
+    previous, following = _neighbours(cursor, account_id, kind, day)
+    base = {"a": account_id, "k": kind}
+    if previous is not None:
+        if following is None:
+            # Members who left at `day` were still there at `previous`, now the latest.
+            cursor.execute(REOPEN_ENDING_AT_PREVIOUS_SQL, {**base, "p": previous})
+        else:
+            cursor.execute(MERGE_PAIRS_SQL, {**base, "p": previous, "n": following})
+            cursor.execute(MERGE_EXTEND_SQL, {**base, "p": previous})
+            cursor.execute(MERGE_DROP_SQL, {**base, "n": following})
+            cursor.execute("DROP TABLE merge_pairs")
+    cursor.execute(DROP_ONLY_AT_SQL, {**base, "d": day, "n": following})
+    if following is not None:
+        cursor.execute(MOVE_STARTING_AT_REMOVED_SQL, {**base, "d": day, "n": following})
+    if previous is not None and following is not None:
+        cursor.execute(PULL_BACK_ENDING_AT_REMOVED_SQL, {**base, "d": day, "p": previous})
+    cursor.execute(FORGET_SNAPSHOT_SQL, {**base, "d": day})

@@ -1,0 +1,74 @@
+"""Field parsers shared by the format modules; each error names the file and the place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from analytics.errors import BadExportError
+
+_TRUE = {"true", "yes", "y", "1", "t", "x", "vrai", "oui"}
+_FALSE = {"false", "no", "n", "0", "f", "", "faux", "non"}
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def parse_int(value: str, file: str, where: str, *, blank: int | None = None) -> int | None:
+    """Whole numbers as exports write them: `12`, `"1,234"` (only where a thousands separator
+    cannot be a delimiter), `89.0`. Blank gives `blank`. `-` (legacy 'not promoted') is missing."""
+    text = value.strip()
+    if text in ("", "-"):
+        return blank
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", cleaned):
+        cleaned = cleaned.replace(",", "")
+    if re.fullmatch(r"[+-]?\d+", cleaned):
+        return int(cleaned)
+    if re.fullmatch(r"[+-]?\d+\.0*", cleaned):
+        return int(cleaned.split(".")[0])
+    raise BadExportError(file, where, "a whole number", repr(value[:60]))
+
+
+def parse_date(value: str, formats: tuple[str, ...], file: str, where: str) -> dt.date:
+    """A date in one of the given strptime formats. `%-d` style unpadded days parse with `%d`."""
+    text = value.strip()
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    example = dt.date(2026, 3, 2).strftime(formats[0]) if formats else "a date"
+    raise BadExportError(file, where, f"a date like {example!r}", repr(value[:60]))
+
+
+def parse_iso_datetime(value: str, file: str, where: str) -> dt.datetime:
+    """ISO-8601 with or without milliseconds and `Z`; returns naive UTC."""
+    text = value.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadExportError(file, where, "an ISO date and time like '2026-03-02T10:00:00Z'", repr(value[:60])) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def parse_bool(value: str, file: str, where: str) -> bool | None:
+    text = value.strip().lower()
+    if text == "":
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise BadExportError(file, where, "true or false", repr(value[:60]))
+
+
+def date_in_name(name: str) -> dt.date | None:
+    """The last valid `YYYY-MM-DD` in a file name, if any."""
+    found = None
+    for match in _DATE_IN_NAME.finditer(name):
+        try:
+            found = dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            continue
+    return found

@@ -1,0 +1,46 @@
+"""Palier's settings, declared as data.
+
+Each setting has one environment variable and a default; the README's settings table is
+checked against this tuple by a test, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.env, self.default)
+
+
+DB_PATH = Setting("db", "PALIER_DB", str(PROJECT_ROOT / "data" / "palier.duckdb"), "Path of the DuckDB store file.")
+DEMO_ON_EMPTY = Setting(
+    "demo_on_empty", "PALIER_DEMO", "1", "Load the bundled demo account when the store is empty (0 to start empty)."
+)
+MAX_ZIP_MEMBER_MB = Setting(
+    "max_zip_member_mb", "PALIER_MAX_ZIP_MEMBER_MB", "2048", "Largest uncompressed member read from a zip, in MB."
+)
+MAX_ZIP_RATIO = Setting(
+    "max_zip_ratio", "PALIER_MAX_ZIP_RATIO", "200", "Largest compression ratio accepted in a zip (zip bombs exceed it)."
+)
+
+SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO)
+
+
+def db_path() -> Path:
+    return Path(DB_PATH.value()).expanduser()
+
+
+def demo_on_empty() -> bool:
+    return DEMO_ON_EMPTY.value().strip().lower() not in ("0", "false", "no", "off", "")

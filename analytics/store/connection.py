@@ -1,0 +1,161 @@
+"""Opening the store, running a query, writing in a transaction.
+
+One DuckDB connection per process; every query gets its own cursor (DuckDB cursors are safe
+to use from the thread that made them, and Streamlit runs each browser session in its own
+thread). Writes take a process-wide lock, so two sessions importing at once queue instead of
+failing on a write-write conflict. Extension autoinstall and autoload are off: Palier never
+reaches the network at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from analytics.errors import StoreError
+from analytics.store.migrations import MIGRATIONS
+
+_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    number INTEGER PRIMARY KEY,
+    description VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO store_meta VALUES ('data_version', 0) ON CONFLICT DO NOTHING;
+"""
+
+BUMP_VERSION_SQL = "UPDATE store_meta SET value = value + 1 WHERE key = 'data_version'"
+VERSION_SQL = "SELECT value FROM store_meta WHERE key = 'data_version'"
+
+
+class Store:
+    """An open store. Use `cursor()` for reads and `transaction()` for writes."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+        self._connection = connection
+        self.path = path
+        self.read_only = read_only
+        self._write_lock = threading.RLock()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._connection.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One serialised write transaction; rolled back whole on any exception."""
+        if self.read_only:
+            raise StoreError(
+                f"The store {self.path} is open read-only (another Palier process is writing to it): "
+                "close that process to import or delete."
+            )
+        with self._write_lock:
+            cursor = self.cursor()
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+                cursor.execute(BUMP_VERSION_SQL)
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.close()
+
+    def version(self) -> int:
+        """Changes with every committed write: the cache key of everything computed from the store."""
+        cursor = self.cursor()
+        try:
+            row = cursor.execute(VERSION_SQL).fetchone()
+        finally:
+            cursor.close()
+        return int(row[0]) if row else 0
+
+    def checkpoint(self) -> None:
+        """Write the WAL into the file, so deleted data is gone from the file itself."""
+        with self._write_lock:
+            cursor = self.cursor()
+            try:
+                cursor.execute("CHECKPOINT")
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            raise StoreError(
+                f"The store {path} is in use by another program ({message.splitlines()[0]}). "
+                "Close the other Palier window or command, or point PALIER_DB at another file."
+            ) from None
+        raise StoreError(f"The store {path} cannot be opened: {message.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"The store {path} cannot be opened: {str(exc).splitlines()[0]}. "
+            "If it is damaged, move it aside (Palier will start a new one) or restore a copy."
+        ) from None
+
+
+def open_store(path: Path | str, *, read_only: bool = False, allow_read_only_fallback: bool = False) -> Store:
+    """Open (and create or migrate) the store at `path`.
+
+    With `allow_read_only_fallback`, a store locked by another process is opened read-only
+    when DuckDB allows it, so a second dashboard can still show charts.
+    """
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        connection = _connect(path, read_only)
+    except StoreError:
+        if read_only or not allow_read_only_fallback or not path.exists():
+            raise
+        connection = _connect(path, True)
+        read_only = True
+    store = Store(connection, path, read_only)
+    if not read_only:
+        apply_migrations(store)
+    return store
+
+
+def apply_migrations(store: Store) -> list[int]:
+    """Run the migrations the store lacks; return their numbers."""
+    applied: list[int] = []
+    with store._write_lock:
+        cursor = store.cursor()
+        try:
+            cursor.execute(_BOOKKEEPING)
+            done = {row[0] for row in cursor.execute("SELECT number FROM schema_migrations").fetchall()}
+            for migration in MIGRATIONS:
+                if migration.number in done:
+                    continue
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    cursor.execute(migration.sql)
+                    cursor.execute(
+                        "INSERT INTO schema_migrations (number, description) VALUES (?, ?)",
+                        [migration.number, migration.description],
+                    )
+                    cursor.execute("COMMIT")
+                except duckdb.Error as exc:
+                    cursor.execute("ROLLBACK")
+                    raise StoreError(f"Migration {migration.number} failed on {store.path}: {exc}") from None
+                applied.append(migration.number)
+        finally:
+            cursor.close()
+    return applied
