@@ -148,6 +148,10 @@ class Parsed:
     lists: list[MemberList] = field(default_factory=list)
     account_handle: str | None = None  # the exporting account's handle, when the file says
     export_date: dt.date | None = None  # when the export was made, when the file says
+    # Counters of the exporting account's own profile (`followers`, `following`, `posts_total`)
+    # when the file gives them without a date (Bluesky getProfile): stored as daily values on
+    # the date resolved for its lists (option, export date, file name, today).
+    profile_counts: dict[str, int] = field(default_factory=dict)
     rows: int = 0  # data rows read (for the summary)
     notes: list[str] = field(default_factory=list)
     # Files with the same group key in one upload are pages of one snapshot (Bluesky

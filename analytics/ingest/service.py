@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -121,6 +121,7 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
         lists=merged_lists,
         account_handle=next((p.account_handle for p in parts if p.account_handle), None),
         export_date=max((p.export_date for p in parts if p.export_date), default=None),
+        profile_counts={k: v for p in parts for k, v in p.profile_counts.items()},
         rows=sum(p.rows for p in parts),
         notes=[note for p in parts for note in p.notes],
     )
@@ -186,11 +187,29 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
     return prepared
 
 
+def undated_day(item: Prepared, options: ImportOptions) -> dt.date:
+    """The date of what a file gives undated: the option, else the export's own date, else a
+    YYYY-MM-DD in the file name, else today."""
+    return options.snapshot_date or item.parsed.export_date or date_in_name(item.name) or options.today or today()
+
+
 def snapshot_dates(item: Prepared, options: ImportOptions) -> list[tuple[MemberList, dt.date]]:
-    """Each list's date: its own (a snapshot_date column), else the option, else the export's
-    own date, else a YYYY-MM-DD in the file name, else today."""
-    fallback = options.snapshot_date or item.parsed.export_date or date_in_name(item.name) or options.today or today()
+    """Each list's date: its own (a snapshot_date column), else `undated_day`."""
+    fallback = undated_day(item, options)
     return [(member_list, member_list.snapshot_date or fallback) for member_list in item.parsed.lists]
+
+
+def _with_profile_counts(item: Prepared, options: ImportOptions) -> Parsed:
+    parsed = item.parsed
+    if not parsed.profile_counts:
+        return parsed
+    day = pd.Timestamp(undated_day(item, options))
+    extra = typed_frame(
+        [{"day": day, "metric": metric, "value": value} for metric, value in parsed.profile_counts.items()],
+        DAILY_DTYPES,
+    )
+    daily = pd.concat([parsed.daily, extra], ignore_index=True) if not parsed.daily.empty else extra
+    return replace(parsed, daily=daily, profile_counts={})
 
 
 def _summary(item: Prepared, counts: LoadCounts) -> str:
@@ -236,7 +255,8 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outco
                 [item.parsed.account_handle, account.account_id],
             )
         import_id = record_import(cursor, account.account_id, item.name, item.sha256, item.parsed.format, item.parsed.rows)
-        counts = load_parsed(cursor, account.account_id, import_id, item.parsed, snapshot_dates(item, options))
+        parsed = _with_profile_counts(item, options)
+        counts = load_parsed(cursor, account.account_id, import_id, parsed, snapshot_dates(item, options))
         summary = _summary(item, counts)
         finish_import(cursor, import_id, summary, counts)
     return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, item.parsed.rows, summary, notes=item.parsed.notes)
