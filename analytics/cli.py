@@ -1,0 +1,169 @@
+"""Palier's command line: import, accounts, delete, demo, stats.
+
+Exit codes: 0 done, 2 bad input or a store problem (the message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from analytics import settings
+from analytics.accounts import delete_account, list_accounts, require_account
+from analytics.errors import PalierError
+from analytics.ingest.service import ImportOptions, import_sources, read_paths
+from analytics.metrics.overview import account_stats
+from analytics.store import Store, open_store
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class CliError(PalierError):
+    pass
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
+
+
+def _followers_on(text: str) -> tuple[dt.date, int]:
+    day, sep, count = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD=N, found {text!r}")
+    try:
+        value = int(count.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of followers after '=', found {count!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a follower total cannot be negative ({value})")
+    return _date(day), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="Palier: local-first follower analytics.")
+    db_help = f"the store file (default: ${settings.DB_PATH.env} or {settings.DB_PATH.default})"
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=None, help=db_help)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    imp = sub.add_parser("import", parents=[common], help="import export files, zips or folders")
+    imp.add_argument("paths", nargs="+", type=Path)
+    imp.add_argument("--account", required=True, help="the account to import into (created if new)")
+    imp.add_argument("--platform", help="x, instagram, linkedin, bluesky or mastodon (detected when omitted)")
+    imp.add_argument("--snapshot-date", type=_date, help="date of follower lists that do not say theirs")
+    imp.add_argument(
+        "--followers-on", type=_followers_on, action="append", default=[], metavar="YYYY-MM-DD=N",
+        help="a follower total on a day (repeatable): anchors the follower curve",
+    )
+
+    acc = sub.add_parser("accounts", parents=[common], help="list accounts")
+    acc.add_argument("--json", action="store_true")
+
+    delete = sub.add_parser("delete", parents=[common], help="delete an account and everything derived from it")
+    delete.add_argument("--account", required=True)
+
+    demo = sub.add_parser("demo", parents=[common], help="load the demo account")
+    demo.add_argument("--if-empty", action="store_true", help="only when the store has no account")
+
+    stats = sub.add_parser("stats", parents=[common], help="an account's figures")
+    stats.add_argument("--account", required=True)
+    stats.add_argument("--json", action="store_true")
+    return parser
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return open_store(args.db if args.db else settings.db_path())
+
+
+def cmd_import(args: argparse.Namespace, store: Store) -> int:
+    options = ImportOptions(
+        account=args.account,
+        platform=args.platform,
+        snapshot_date=args.snapshot_date,
+        followers_on=dict(args.followers_on),
+    )
+    outcomes = import_sources(store, read_paths(args.paths), options)
+    failed = False
+    for outcome in outcomes:
+        if outcome.status == "failed":
+            failed = True
+            print(outcome.line(), file=sys.stderr)
+        else:
+            print(outcome.line())
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def cmd_accounts(args: argparse.Namespace, store: Store) -> int:
+    frame = list_accounts(store)
+    rows = [
+        {"name": r.name, "platform": r.platform, "handle": r.handle, "imports": int(r.imports)}
+        for r in frame.itertuples()
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    elif not rows:
+        print("No account yet: import a file with `python -m analytics import PATH --account NAME`.")
+    else:
+        for row in rows:
+            print(f"{row['name']}\t{row['platform'] or '-'}\t{row['handle'] or '-'}\t{row['imports']} imports")
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace, store: Store) -> int:
+    delete_account(store, args.account)
+    print(f"Deleted account {args.account!r} and everything imported into it.")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, store: Store) -> int:
+    from analytics.demo import load_demo, store_is_empty
+
+    if args.if_empty and not store_is_empty(store):
+        print("The store already has data: demo not loaded.")
+        return EXIT_OK
+    outcomes = load_demo(store)
+    imported = sum(1 for o in outcomes if o.status == "imported")
+    print(f"Demo account 'demo' loaded: {imported} files imported, {len(outcomes) - imported} already there.")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, store: Store) -> int:
+    cursor = store.cursor()
+    try:
+        account = require_account(cursor, args.account)
+        figures = account_stats(cursor, account.account_id, account.name)
+    finally:
+        cursor.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for section, values in figures.items():
+            if isinstance(values, dict):
+                print(section + ": " + ", ".join(f"{k}={v}" for k, v in values.items()))
+            else:
+                print(f"{section}: {values}")
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        store = _open(args)
+        try:
+            return COMMANDS[args.command](args, store)
+        finally:
+            store.close()
+    except PalierError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
