@@ -17,6 +17,7 @@ from analytics.ingest.model import (
     DAILY_DTYPES,
     MEMBER_DTYPES,
     ExportFormat,
+    ListKind,
     MemberList,
     Parsed,
     SourceFile,
@@ -156,7 +157,9 @@ def parse_list(source: SourceFile) -> Parsed:
         if snapshot_col is not None and row[snapshot_col].strip():
             snapshot = _parse_day(row[snapshot_col], source.name, table.where(i, snapshot_col))
         by_date.setdefault(snapshot, []).append(member)
-    lists = [MemberList("follower", typed_frame(members, MEMBER_DTYPES), day) for day, members in by_date.items()]
+    # A generic list is a follower list unless its name says it is the accounts followed.
+    kind: ListKind = "following" if "following" in source.base_name.lower() else "follower"
+    lists = [MemberList(kind, typed_frame(members, MEMBER_DTYPES), day) for day, members in by_date.items()]
     return Parsed(format="generic_list", platform=None, lists=lists, rows=len(table.rows), notes=list(table.notes))
 
 
