@@ -87,6 +87,15 @@ def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, max
         raise BadExportError(name, f"member {info.filename!r}", "a readable member", f"a damaged one ({exc})") from None
     except RuntimeError as exc:  # encrypted members
         raise BadExportError(name, f"member {info.filename!r}", "an unencrypted member", str(exc)) from None
+    if len(out) != info.file_size:
+        # zipfile stops quietly at the end of the compressed data, even when the header promised
+        # more: a member whose sizes disagree is forged or damaged, whatever its CRC says.
+        raise BadExportError(
+            name,
+            f"member {info.filename!r}",
+            f"the {info.file_size:,} bytes its header declares",
+            f"{len(out):,} bytes: the archive is forged or damaged",
+        )
     return bytes(out)
 
 

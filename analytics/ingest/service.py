@@ -231,7 +231,9 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outco
     """Write one prepared import in one transaction (or recognise it as already there)."""
     platform = normalize_platform(options.platform)
     with store.transaction() as cursor:
-        account = get_or_create_account(cursor, options.account, platform or item.parsed.platform)
+        # Only the user's own --platform goes to get_or_create_account: the file's platform is
+        # checked just below, where the error can name the file (and a new account takes it).
+        account = get_or_create_account(cursor, options.account, platform)
         if item.parsed.platform and account.platform and item.parsed.platform != account.platform:
             raise BadExportError(
                 item.name,

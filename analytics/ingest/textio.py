@@ -48,7 +48,14 @@ def _has_valid_multibyte_utf8(data: bytes) -> bool:
 
 def decode(data: bytes, file: str) -> Decoded:
     """Decode an export's bytes to text, or raise BadExportError saying why not."""
-    if not data.strip(b" \t\r\n\x00"):
+    # A spreadsheet saving an empty sheet writes just a byte order mark: that is an empty file
+    # too, not an unknown format with a blank header.
+    body = data
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if body.startswith(bom):
+            body = body[len(bom) :]
+            break
+    if not body.strip(b" \t\r\n\x00"):
         raise BadExportError(file, "the whole file", "an export with data", "an empty file")
 
     if data.startswith(codecs.BOM_UTF8):
