@@ -1,0 +1,55 @@
+"""Plotly figures built from the metrics' DataFrames; no streamlit, no store, no SQL.
+
+Keeping figures free of streamlit lets them be tested (and reused by a report) on a DataFrame.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+FOLLOWERS_COLOR = "#2f5fb3"
+ANCHOR_COLOR = "#13294b"
+GAINED_COLOR = "#2e9e5b"
+LOST_COLOR = "#d1495b"
+NET_COLOR = "#30343f"
+MUTED_COLOR = "#6b7280"
+
+FONT = "Source Sans, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
+
+
+def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
+    """The layout every Palier chart shares: a title, labelled axes, a legend that stays out
+    of the data, dates on hover."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        font={"family": FONT, "size": 13},
+        hovermode="closest",
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_xaxes(title_text=None, showgrid=False, ticks="outside", showline=True, linecolor="#c9ccd3")
+    fig.update_yaxes(title_text=y_title, gridcolor="#eceef2", zeroline=True, zerolinecolor="#c9ccd3", tickformat=",d")
+    return fig
+
+
+def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
+    """A chart with nothing to draw says so in words instead of showing empty axes."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        font={"size": 15, "color": MUTED_COLOR},
+    )
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        font={"family": FONT},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    return fig

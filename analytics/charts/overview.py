@@ -1,0 +1,140 @@
+"""The Overview page's charts: the follower curve, and daily gains and losses.
+
+Both take the output of `analytics.metrics.followers.follower_series` (already cut to the
+period): day, followers, change, gained, lost, net, anchor, listed, flow_source, impressions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.charts import (
+    ANCHOR_COLOR,
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    LOST_COLOR,
+    NET_COLOR,
+    base_layout,
+    empty_figure,
+)
+
+DAY_HOVER = "%a %d %b %Y"
+# Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
+WEEKLY_AFTER_DAYS = 120
+
+
+def is_absolute(series: pd.DataFrame) -> bool:
+    """Whether the series knows real follower totals (else only changes)."""
+    return bool(not series.empty and series["followers"].notna().any())
+
+
+def has_flows(series: pd.DataFrame) -> bool:
+    """Whether any day of the series says how many followers came and went."""
+    return bool(not series.empty and series["net"].notna().any())
+
+
+def follower_curve(series: pd.DataFrame) -> go.Figure:
+    """Absolute followers where the data has a total (anchor days as points); otherwise the
+    change since the first day of the period, labelled as such, never an invented total."""
+    if series.empty:
+        return empty_figure("Followers", "No data in this period")
+    days = pd.to_datetime(series["day"])
+    fig = go.Figure()
+    if is_absolute(series):
+        followers = series["followers"].astype("float64")
+        known = int(followers.notna().sum())
+        fig.add_trace(
+            go.Scatter(
+                x=days, y=followers, name="Followers", mode="lines+markers" if known <= 2 else "lines",
+                line={"color": FOLLOWERS_COLOR, "width": 2.5}, connectgaps=True,
+                hovertemplate=f"%{{x|{DAY_HOVER}}}<br><b>%{{y:,.0f}}</b> followers<extra></extra>",
+            )
+        )
+        anchored = series["anchor"].fillna(False).astype(bool) & followers.notna()
+        if anchored.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=days[anchored], y=followers[anchored], name="Stated total", mode="markers",
+                    marker={"color": "white", "size": 8, "line": {"color": ANCHOR_COLOR, "width": 2}},
+                    hovertemplate=(
+                        f"%{{x|{DAY_HOVER}}}<br><b>%{{y:,.0f}}</b> followers"
+                        "<br>stated by an export, a list or you<extra></extra>"
+                    ),
+                )
+            )
+        base_layout(fig, "Followers", "Followers")
+        return fig
+
+    first = days.iloc[0]
+    since = f"{first:%d %b %Y}"
+    change = series["change"].astype("float64") - float(series["change"].iloc[0])
+    # Days no source speaks for are gaps, not flat stretches: a flat line would claim "no change".
+    unknown = series["net"].isna()
+    unknown.iloc[0] = False
+    change = change.mask(unknown)
+    fig.add_trace(
+        go.Scatter(
+            x=days, y=change, name=f"Change since {since}", mode="lines",
+            line={"color": FOLLOWERS_COLOR, "width": 2.5}, connectgaps=True,
+            hovertemplate=f"%{{x|{DAY_HOVER}}}<br><b>%{{y:+,.0f}}</b> since {since}<extra></extra>",
+        )
+    )
+    base_layout(fig, f"Follower change since {since}", f"Change since {since}")
+    fig.update_layout(
+        title={"subtitle": {"text": "This data has no follower total: the curve adds up gains minus losses."}},
+        showlegend=False,
+    )
+    fig.update_yaxes(tickformat="+,d")
+    return fig
+
+
+def _by_period(series: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    flows = series[["day", "gained", "lost", "net"]].copy()
+    flows["day"] = pd.to_datetime(flows["day"])
+    if len(flows) <= WEEKLY_AFTER_DAYS:
+        return flows, "day"
+    # min_count=1: a week no source speaks for stays unknown instead of reading as zero.
+    weekly = flows.set_index("day").resample("W-MON", label="left", closed="left").sum(min_count=1)
+    return weekly.reset_index(), "week"
+
+
+def gains_losses(series: pd.DataFrame) -> go.Figure:
+    """Followers gained (bars up), lost (bars down) and the net change (a line), per day, or
+    per week over long periods."""
+    title = "Gained and lost"
+    if not has_flows(series):
+        return empty_figure(
+            title,
+            "No daily gains or losses in this data: they come from exports with new follows and "
+            "unfollows,<br>or from two follower lists of different dates.",
+        )
+    flows, period = _by_period(series)
+    title = f"Gained and lost per {period}"
+    hover_date = "Week of %d %b %Y" if period == "week" else DAY_HOVER
+    lost = flows["lost"].astype("float64")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=flows["day"], y=flows["gained"], name="Gained", marker_color=GAINED_COLOR,
+            hovertemplate="+%{y:,.0f}<extra>Gained</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=flows["day"], y=-lost, name="Lost", marker_color=LOST_COLOR, customdata=np.nan_to_num(lost),
+            hovertemplate="−%{customdata:,.0f}<extra>Lost</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=flows["day"], y=flows["net"], name="Net", mode="lines+markers" if len(flows) <= 45 else "lines",
+            line={"color": NET_COLOR, "width": 1.8}, marker={"size": 5}, connectgaps=False,
+            hovertemplate="%{y:+,.0f}<extra>Net</extra>",
+        )
+    )
+    base_layout(fig, title, f"Followers per {period}", height=340)
+    fig.update_layout(barmode="relative", bargap=0.15, hovermode="x unified")
+    fig.update_xaxes(hoverformat=hover_date)
+    return fig

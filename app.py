@@ -1,0 +1,18 @@
+"""Palier's entry point: `streamlit run app.py`. It only builds the navigation.
+
+Each page is its own file under pages/ and does its own work; later pages (Growth, Churn,
+Activity, Audience, Meetups) are added to the list below.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Palier", page_icon=":material/monitoring:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,277 @@
+"""Import: choose an account, upload exports, preview them, import; see and undo past imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analytics import settings, ui_cache
+from analytics.accounts import PLATFORMS, delete_account, delete_import
+from analytics.errors import PalierError
+from analytics.ingest.model import SourceFile
+from analytics.ingest.service import ImportOptions, Outcome, Prepared, import_sources, prepare, snapshot_dates
+from analytics.ui_cache import escape_markdown as esc
+
+log = logging.getLogger("palier.import")
+
+# Not a name anyone can type into a text box, so it cannot shadow a real account.
+NEW_ACCOUNT = "\x00new"
+UPLOAD_TYPES = ["csv", "json", "js", "zip"]
+PREVIEW_COLUMNS = ["File", "Format", "Rows", "Days", "Posts", "Follower lists", "From", "To"]
+
+
+def _preview_row(item: Prepared, options: ImportOptions) -> dict[str, Any]:
+    """What one prepared import holds, in the words of the preview table."""
+    parsed = item.parsed
+    days = pd.to_datetime(parsed.daily["day"]).dropna()
+    posted = pd.to_datetime(parsed.posts["posted_at"]).dropna()
+    lists = snapshot_dates(item, options)
+    dates: list[dt.date] = [d.date() for d in (*days.agg(["min", "max"]), *posted.agg(["min", "max"])) if pd.notna(d)]
+    dates += [day for _, day in lists]
+    sizes = "; ".join(
+        f"{len(member_list.members):,} {'followers' if member_list.kind == 'follower' else 'following'} on {day.isoformat()}"
+        for member_list, day in lists
+    )
+    return {
+        "File": item.name,
+        "Format": item.label,
+        "Rows": parsed.rows,
+        "Days": int(days.dt.normalize().nunique()),
+        "Posts": len(parsed.posts),
+        "Follower lists": sizes or "—",
+        "From": min(dates) if dates else None,
+        "To": max(dates) if dates else None,
+    }
+
+
+def _preview(files: Sequence[Any], sources: list[SourceFile]) -> list[Prepared | Outcome]:
+    """Parse the uploads once per set of files. Kept in this session only: one user's files
+    must never land in a cache other sessions read."""
+    key = tuple(getattr(f, "file_id", f.name) for f in files)
+    cached = st.session_state.get("import_preview")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        prepared = prepare(sources)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must read as a message, not a traceback
+        log.exception("preview failed")
+        prepared = [Outcome(", ".join(s.name for s in sources), "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
+    st.session_state["import_preview"] = (key, prepared)
+    return prepared
+
+
+def _outcome_line(outcome: Outcome) -> str:
+    if outcome.status != "failed":
+        return outcome.line()
+    error = outcome.error or "failed"
+    # Palier's errors about a file already start with its name.
+    return error if error.startswith(outcome.name) else f"{outcome.name}: {error}"
+
+
+def _show_outcomes(outcomes: list[tuple[str, str, list[str]]]) -> None:
+    for status, line, notes in outcomes:
+        if status == "imported":
+            st.success(esc(line), icon=":material/check_circle:")
+        elif status == "unchanged":
+            st.info(esc(line), icon=":material/info:")
+        else:
+            ui_cache.show_error(line)
+        for note in notes:
+            st.caption(esc(note))
+
+
+st.title("Import")
+st.caption(
+    "Files are read on this computer and stored in its own database file; nothing is sent anywhere. "
+    "Importing the same file twice changes nothing."
+)
+
+store = ui_cache.store_or_stop()
+if store.read_only:
+    st.warning(
+        "The store is open read-only because another Palier window or command is using it: "
+        "close that one to import or delete."
+    )
+version = store.version()
+accounts = ui_cache.accounts(version)
+names: list[str] = accounts["name"].tolist()
+platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
+handles = dict(zip(accounts["name"], accounts["handle"], strict=True))
+
+# A selection asked for by the previous run (after an import or a deletion): a widget's state
+# can only be set before the widget is drawn.
+if "import_account_next" in st.session_state:
+    st.session_state["import_account"] = st.session_state.pop("import_account_next")
+notice = st.session_state.pop("import_notice", None)
+if notice:
+    st.success(esc(notice), icon=":material/check_circle:")
+
+
+def _account_label(name: str) -> str:
+    if name == NEW_ACCOUNT:
+        return "New account…"
+    platform = platforms.get(name)
+    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
+
+
+st.subheader("1. Account")
+choice = st.selectbox("Import into", [*names, NEW_ACCOUNT], index=0, format_func=_account_label, key="import_account")
+platform: str | None = None
+if choice == NEW_ACCOUNT or choice is None:
+    name_col, platform_col = st.columns(2)
+    account_name = name_col.text_input(
+        "Account name", placeholder="me-on-x", max_chars=80, key="import_new_name",
+        help="Your name for this account in Palier, for example 'me-on-x'. One account per platform profile.",
+    ).strip()
+    platform = platform_col.selectbox(
+        "Platform (optional)", [None, *PLATFORMS], format_func=lambda p: "Detect from the files" if p is None else PLATFORMS[p],
+        key="import_new_platform",
+    )
+    existing = False
+else:
+    account_name = choice
+    existing = True
+    handle = handles.get(account_name)
+    if isinstance(handle, str) and handle:
+        st.caption("Handle: " + esc(handle))
+
+st.subheader("2. Files")
+round_ = st.session_state.get("import_upload_round", 0)
+files = st.file_uploader(
+    "Exports (CSV, JSON, JS or ZIP; several at once)",
+    type=UPLOAD_TYPES,
+    accept_multiple_files=True,
+    key=f"import_files_{round_}",
+    help="X archive (zip), X or LinkedIn analytics CSVs, Instagram JSON, Bluesky or Mastodon exports, "
+    "Social Blade CSV, or Palier's generic follower-count and follower-list CSVs.",
+) or []
+
+with st.expander("Dates and follower totals (optional)", expanded=False):
+    snapshot_date = st.date_input(
+        "Snapshot date", value=None, format="YYYY-MM-DD", key="import_snapshot_date",
+        help="The day of follower lists that do not say theirs. Without it: the export's own date, "
+        "a YYYY-MM-DD in the file name, else today.",
+    )
+    st.markdown(
+        "**Follower total on a date**: anchors the follower curve when your exports give only daily "
+        "gains and losses (the X account overview). Read the total on your profile."
+    )
+    day_col, total_col = st.columns(2)
+    total_day = day_col.date_input("On", value=None, format="YYYY-MM-DD", key="import_total_day")
+    total = total_col.number_input("Followers", min_value=0, value=None, step=1, key="import_total")
+    if (total_day is None) != (total is None):
+        st.warning("Give both the date and the follower total, or neither: one alone is ignored.")
+
+followers_on: dict[dt.date, int] = {}
+if isinstance(total_day, dt.date) and total is not None:
+    followers_on[total_day] = int(total)
+options = ImportOptions(
+    account=account_name,
+    platform=platform,
+    snapshot_date=snapshot_date if isinstance(snapshot_date, dt.date) else None,
+    followers_on=followers_on,
+)
+
+sources = [SourceFile(f.name, f.getvalue()) for f in files]
+prepared: list[Prepared | Outcome] = _preview(files, sources) if sources else []
+ready = [item for item in prepared if isinstance(item, Prepared)]
+if prepared:
+    st.markdown("**Preview**: nothing is imported until you press Import.")
+    if ready:
+        st.dataframe(
+            pd.DataFrame([_preview_row(item, options) for item in ready], columns=PREVIEW_COLUMNS),
+            hide_index=True,
+            column_config={
+                "Rows": st.column_config.NumberColumn(format="localized"),
+                "Days": st.column_config.NumberColumn(format="localized"),
+                "Posts": st.column_config.NumberColumn(format="localized"),
+                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            },
+        )
+    for item in prepared:
+        if isinstance(item, Outcome):
+            ui_cache.show_error(_outcome_line(item))
+
+missing = []
+if not account_name:
+    missing.append("an account name")
+if not ready and not followers_on:
+    missing.append("a file Palier can read (or a follower total)")
+clicked = st.button(
+    "Import", type="primary", icon=":material/download:", disabled=bool(missing) or store.read_only, key="import_go",
+    help=("Needs " + " and ".join(missing) + ".") if missing else None,
+)
+if clicked:
+    bar = st.progress(0.0, text="Starting…")
+
+    def _progress(done: int, total_steps: int, name: str) -> None:
+        fraction = done / total_steps if total_steps else 1.0
+        bar.progress(min(fraction, 1.0), text=esc(f"{done} of {total_steps}: {name}") if name != "done" else "Done")
+
+    try:
+        outcomes = import_sources(store, sources, options, progress=_progress)
+    except PalierError as exc:
+        outcomes = [Outcome("import", "failed", error=str(exc))]
+    except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
+        log.exception("import failed")
+        outcomes = [Outcome("import", "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
+    st.session_state["import_outcomes"] = [(o.status, _outcome_line(o), list(o.notes)) for o in outcomes]
+    if any(o.status != "failed" for o in outcomes):
+        # A fresh uploader (the files are in), and the account picked for what follows.
+        st.session_state["import_upload_round"] = round_ + 1
+        st.session_state["import_account_next"] = account_name
+        st.session_state.pop("import_preview", None)
+    st.rerun()
+
+last_outcomes = st.session_state.pop("import_outcomes", None)
+if last_outcomes:
+    _show_outcomes(last_outcomes)
+
+if existing:
+    st.subheader("3. Imports into this account")
+    history = ui_cache.imports(account_name, version)
+    if history.empty:
+        st.caption("Nothing imported into this account yet.")
+    for row in history.itertuples(index=False):
+        with st.container(border=True):
+            text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
+            text_col.markdown(f"**#{int(row.import_id)}** {esc(row.file_name)}")
+            text_col.caption(esc(row.summary or row.format))
+            when_col.caption(f"Imported {pd.Timestamp(row.imported_at):%Y-%m-%d %H:%M}")
+            if button_col.button(
+                "Delete", key=f"import_delete_{int(row.import_id)}", icon=":material/delete:",
+                disabled=store.read_only, help="Forget this import: its values, posts and follower lists.",
+            ):
+                try:
+                    delete_import(store, account_name, int(row.import_id))
+                except PalierError as exc:
+                    ui_cache.show_error(str(exc))
+                else:
+                    st.session_state["import_notice"] = f"Deleted import #{int(row.import_id)} ({row.file_name})."
+                    st.rerun()
+
+    with st.expander("Delete this account", icon=":material/warning:"):
+        st.markdown(
+            "This removes the account and everything imported into it from the store file "
+            f"({esc(settings.db_path().name)}). It cannot be undone; your export files are not touched."
+        )
+        typed = st.text_input("Type the account name to confirm", key=f"import_confirm_{account_name}")
+        if st.button(
+            "Delete account", type="primary", key="import_delete_account",
+            disabled=typed.strip() != account_name or store.read_only,
+        ):
+            try:
+                delete_account(store, account_name)
+            except PalierError as exc:
+                ui_cache.show_error(str(exc))
+            else:
+                remaining = [n for n in names if n != account_name]
+                st.session_state["import_account_next"] = remaining[0] if remaining else NEW_ACCOUNT
+                st.session_state["import_notice"] = f"Deleted account {account_name} and everything imported into it."
+                st.rerun()
