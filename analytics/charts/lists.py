@@ -1,0 +1,119 @@
+"""Charts of follower-list churn: cohort retention heatmap, joined / left bars per snapshot.
+
+DataFrame in, plotly Figure out; the frames are those of `analytics.metrics.lists`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+JOINED_COLOUR = "#2a9d8f"
+LEFT_COLOUR = "#e76f51"
+
+
+def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
+    """A titled figure saying why there is nothing to draw (pages show it where the chart goes)."""
+    figure = go.Figure()
+    figure.update_layout(
+        title=title,
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[{"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}],
+    )
+    return figure
+
+
+def _weeks_label(k: int) -> str:
+    return f"after {k} week{'s' if k != 1 else ''}"
+
+
+def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12)) -> go.Figure:
+    """Rows: weekly cohorts (oldest on top); columns: weeks later; cells: % still following."""
+    title = "Follower retention by week gained"
+    if table.empty:
+        return empty_figure(title, "Not enough data: import at least two follower lists a week or more apart.")
+    columns = [f"after_{k}w" for k in weeks]
+    shares = table[columns].to_numpy(dtype="float64")
+    percent = shares * 100
+    rows = [
+        f"Week of {pd.Timestamp(cohort).date().isoformat()} ({int(gained)})"
+        for cohort, gained in zip(table["cohort"], table["gained"])
+    ]
+    text = [["" if math.isnan(v) else f"{v:.0f}%" for v in row] for row in percent]
+    hover = [
+        [
+            (
+                f"{rows[i]} gained<br>{_weeks_label(k)}: too recent to tell"
+                if math.isnan(percent[i][j])
+                else f"{rows[i]} gained<br>{_weeks_label(k)}: {percent[i][j]:.0f}% still following "
+                f"({int(table[f'kept_{k}w'].iloc[i])} of {int(table['gained'].iloc[i])})"
+            )
+            for j, k in enumerate(weeks)
+        ]
+        for i in range(len(rows))
+    ]
+    figure = go.Figure(
+        go.Heatmap(
+            z=np.where(np.isnan(percent), None, percent).tolist(),
+            x=[_weeks_label(k) for k in weeks],
+            y=rows,
+            text=text,
+            texttemplate="%{text}",
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "% still<br>following"}, "ticksuffix": "%"},
+            xgap=2,
+            ygap=2,
+        )
+    )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": {"text": "Time since first seen"}, "side": "top"},
+        yaxis={"title": {"text": "Week gained (followers gained)"}, "autorange": "reversed"},
+        height=min(900, 160 + 28 * len(rows)),
+        margin={"t": 110},
+    )
+    return figure
+
+
+def joined_left_bars(changes: pd.DataFrame) -> go.Figure:
+    """Followers who joined (up) and left (down) at each snapshot, against the one before."""
+    title = "Followers joined and left between snapshots"
+    if changes.empty:
+        return empty_figure(title, "Not enough data: at least two follower lists are needed.")
+    previous = [pd.Timestamp(d).date().isoformat() for d in changes["previous_date"]]
+    figure = go.Figure()
+    figure.add_bar(
+        x=changes["snapshot_date"],
+        y=changes["joined"].astype("int64").tolist(),
+        name="Joined",
+        marker_color=JOINED_COLOUR,
+        customdata=previous,
+        hovertemplate="%{x|%Y-%m-%d}: %{y} joined since %{customdata}<extra></extra>",
+    )
+    figure.add_bar(
+        x=changes["snapshot_date"],
+        y=(-changes["left"].astype("int64")).tolist(),
+        name="Left",
+        marker_color=LEFT_COLOUR,
+        customdata=np.column_stack([previous, changes["left"].astype("int64").astype(str)]).tolist(),
+        hovertemplate="%{x|%Y-%m-%d}: %{customdata[1]} left since %{customdata[0]}<extra></extra>",
+    )
+    figure.update_layout(
+        title=title,
+        barmode="relative",
+        xaxis={"title": {"text": "Snapshot date"}},
+        yaxis={"title": {"text": "Followers (left below zero)"}},
+        height=360,
+        legend={"orientation": "h", "y": -0.25},
+        hovermode="x unified",
+    )
+    return figure

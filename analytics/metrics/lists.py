@@ -1,0 +1,379 @@
+"""Follower-list churn: who joined and left between snapshots, quick unfollows, cohort retention.
+
+Everything here reads the spells (member, first_seen, last_seen) and the snapshot dates, never
+whole snapshots: a member is in the snapshot of date d iff one of their spells has
+first_seen <= d and (last_seen IS NULL or last_seen >= d).
+
+What lists can and cannot say, and how each metric copes:
+- A list says who is there on its date, not when they followed. A follow lands on the first
+  snapshot that shows it (`first_seen`), an unfollow on the first snapshot that no longer shows
+  it (the snapshot after `last_seen`). Precision is the spacing of the snapshots.
+- Members of the very first snapshot may have followed years before: their follow date is
+  unknown (left-censored), so they are left out of quick unfollows and of the cohorts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+PROFILE_COLUMNS = (
+    "handle", "name", "bio", "location", "followers_count", "following_count", "posts_count",
+    "verified", "default_avatar", "created_at", "profile_url", "as_of",
+)
+_PROFILE_SELECT = ", ".join(f"p.{c}" for c in PROFILE_COLUMNS)
+
+SNAPSHOT_DATES_SQL = """
+SELECT snapshot_date, members
+FROM snapshots
+WHERE account_id = $account_id AND kind = $kind
+ORDER BY snapshot_date
+"""
+
+# Joiners: a spell covering `end` that started after `start` (only changed members are touched),
+# minus members who were also there at `start` (left and came back in between: no net change).
+JOINED_SQL = f"""
+SELECT 'joined' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
+FROM spells s
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+  AND s.first_seen > $start AND s.first_seen <= $end AND (s.last_seen IS NULL OR s.last_seen >= $end)
+  AND NOT EXISTS (
+      SELECT 1 FROM spells o
+      WHERE o.account_id = $account_id AND o.kind = $kind AND o.member_key = s.member_key
+        AND o.first_seen <= $start AND (o.last_seen IS NULL OR o.last_seen >= $start))
+ORDER BY p.followers_count DESC NULLS LAST, s.member_key
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+# Leavers: a spell covering `start` that ended before `end`, minus members back by `end`.
+LEFT_SQL = f"""
+SELECT 'left' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
+FROM spells s
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+  AND s.first_seen <= $start AND s.last_seen >= $start AND s.last_seen < $end
+  AND NOT EXISTS (
+      SELECT 1 FROM spells o
+      WHERE o.account_id = $account_id AND o.kind = $kind AND o.member_key = s.member_key
+        AND o.first_seen <= $end AND (o.last_seen IS NULL OR o.last_seen >= $end))
+ORDER BY p.followers_count DESC NULLS LAST, s.member_key
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+# Per pair of consecutive snapshots: spells starting at a snapshot joined there; spells ending
+# at the previous snapshot left by this one.
+CHANGES_BY_SNAPSHOT_SQL = """
+WITH snaps AS (
+    SELECT snapshot_date, members, lag(snapshot_date) OVER (ORDER BY snapshot_date) AS previous_date
+    FROM snapshots WHERE account_id = $account_id AND kind = $kind
+),
+starts AS (
+    SELECT first_seen AS day, count(*) AS n FROM spells
+    WHERE account_id = $account_id AND kind = $kind GROUP BY first_seen
+),
+ends AS (
+    SELECT last_seen AS day, count(*) AS n FROM spells
+    WHERE account_id = $account_id AND kind = $kind AND last_seen IS NOT NULL GROUP BY last_seen
+)
+SELECT s.snapshot_date, s.previous_date, s.members,
+       coalesce(st.n, 0) AS joined, coalesce(en.n, 0) AS "left"
+FROM snaps s
+LEFT JOIN starts st ON st.day = s.snapshot_date
+LEFT JOIN ends en ON en.day = s.previous_date
+WHERE s.previous_date IS NOT NULL
+ORDER BY s.snapshot_date
+"""
+
+# The first snapshot no longer showing a spell's member is the snapshot after its last_seen.
+QUICK_UNFOLLOWS_SQL = f"""
+WITH snaps AS (
+    SELECT snapshot_date, lead(snapshot_date) OVER (ORDER BY snapshot_date) AS next_date
+    FROM snapshots WHERE account_id = $account_id AND kind = $kind
+),
+first_snapshot AS (SELECT min(snapshot_date) AS day FROM snaps)
+SELECT s.member_key, s.first_seen, s.last_seen, n.next_date AS absent_on,
+       datediff('day', s.first_seen, n.next_date) AS days_followed, {_PROFILE_SELECT}
+FROM spells s
+JOIN snaps n ON n.snapshot_date = s.last_seen
+CROSS JOIN first_snapshot f
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+  AND s.first_seen > f.day
+  AND n.next_date IS NOT NULL
+  AND datediff('day', s.first_seen, n.next_date) <= $within_days
+  AND ($start IS NULL OR s.first_seen >= $start)
+  AND ($end IS NULL OR s.first_seen <= $end)
+ORDER BY n.next_date DESC, s.member_key
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+GAINED_AFTER_FIRST_SQL = """
+SELECT count(*) FROM spells
+WHERE account_id = $account_id AND kind = $kind
+  AND first_seen > (SELECT min(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = $kind)
+  AND ($start IS NULL OR first_seen >= $start)
+  AND ($end IS NULL OR first_seen <= $end)
+"""
+
+# Spells grouped by (first_seen, last_seen): at most snapshots² rows, whatever the list size.
+COHORT_SPELLS_SQL = """
+SELECT first_seen, last_seen, count(*) AS n
+FROM spells
+WHERE account_id = $account_id AND kind = $kind
+  AND first_seen > (SELECT min(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = $kind)
+GROUP BY first_seen, last_seen
+"""
+
+RETENTION_WEEKS: tuple[int, ...] = (1, 2, 4, 8, 12)
+
+QUICK_UNFOLLOW_METHOD = (
+    "A quick unfollow is a follower first seen in one snapshot and gone from a snapshot at most "
+    "{days} days later (days counted from the first snapshot that showed them to the first that no "
+    "longer did). Followers already in your first snapshot are left out: when they followed is unknown."
+)
+COHORT_METHOD = (
+    "Followers are grouped by the week (Monday to Sunday) of the first snapshot that showed them. "
+    "A follower counts as still following after k weeks if they are in the first snapshot taken at "
+    "least k weeks after they were first seen. A cell is empty when, for some follower of the week, "
+    "no snapshot that late exists yet. Followers already in your first snapshot are left out."
+)
+RETENTION_4W_METHOD = (
+    "Share of all followers gained (in weekly cohorts at least 4 weeks old) who still follow 4 weeks "
+    "after they were first seen."
+)
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    """Who joined and who left between two snapshots, with their latest known profile."""
+
+    start: dt.date | None
+    end: dt.date | None
+    changes: pd.DataFrame  # change ('joined' / 'left'), member_key, first_seen, last_seen, profile columns
+    joined: int
+    left: int
+    reason: str | None = None  # set when the comparison cannot be made
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class QuickUnfollows:
+    """Follow-for-follow churn: followers gone within `within_days` of being first seen."""
+
+    within_days: int
+    count: int
+    gained: int  # followers first seen after the first snapshot (those who could be counted)
+    share: float | None  # count / gained
+    members: pd.DataFrame  # member_key, first_seen, last_seen, absent_on, days_followed, profile columns
+    method: str = ""
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class CohortRetention:
+    """Weekly follower cohorts and the share still following after 1, 2, 4, 8, 12 weeks."""
+
+    # cohort (Monday), gained, then per k: after_{k}w (share, NaN when too recent), kept_{k}w (count)
+    table: pd.DataFrame
+    weeks: tuple[int, ...]
+    cohort_retention_4w: float | None
+    method: str = COHORT_METHOD
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def snapshot_dates(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
+    """The account's snapshots of one list, oldest first: snapshot_date (datetime), members."""
+    frame = cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": kind}).df()
+    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
+    frame["members"] = frame["members"].astype("int64")
+    return frame
+
+
+def _as_date(value: dt.date | dt.datetime | pd.Timestamp) -> dt.date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _empty_changes() -> pd.DataFrame:
+    columns = ["change", "member_key", "first_seen", "last_seen", *PROFILE_COLUMNS]
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+def list_changes(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    kind: str = "follower",
+) -> ListChanges:
+    """Who is in the snapshot of `end` and not in that of `start` (joined), and the reverse (left).
+
+    Both dates must be snapshot dates; by default the last two snapshots. Net changes only: a
+    member who left and came back in between is in both snapshots and is neither.
+    """
+    dates = [d.date() for d in snapshot_dates(cursor, account_id, kind)["snapshot_date"]]
+    if start is None and end is None:
+        if len(dates) < 2:
+            return ListChanges(None, None, _empty_changes(), 0, 0, _too_few_snapshots(len(dates), kind))
+        start, end = dates[-2], dates[-1]
+    if start is None or end is None:
+        return ListChanges(start, end, _empty_changes(), 0, 0, "Choose two snapshot dates to compare.")
+    start, end = _as_date(start), _as_date(end)
+    if start > end:
+        start, end = end, start
+    missing = [d for d in (start, end) if d not in dates]
+    if missing:
+        shown = ", ".join(d.isoformat() for d in dates[-6:]) or "none"
+        reason = f"No {kind} snapshot on {', '.join(d.isoformat() for d in missing)} (latest snapshots: {shown})."
+        return ListChanges(start, end, _empty_changes(), 0, 0, reason)
+    if start == end:
+        return ListChanges(start, end, _empty_changes(), 0, 0, "The two snapshots are the same: choose two dates.")
+    params = {"account_id": account_id, "kind": kind, "start": start, "end": end}
+    joined = cursor.execute(JOINED_SQL, params).df()
+    left = cursor.execute(LEFT_SQL, params).df()
+    frames = [f for f in (joined, left) if not f.empty]
+    changes = pd.concat(frames, ignore_index=True) if frames else _empty_changes()
+    return ListChanges(start, end, changes, len(joined), len(left))
+
+
+def _too_few_snapshots(count: int, kind: str) -> str:
+    return (
+        f"Not enough data: {count} {kind} snapshot{'s' if count != 1 else ''} imported; "
+        "at least two are needed to see who joined and who left."
+    )
+
+
+def changes_by_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
+    """Per snapshot after the first: snapshot_date, previous_date, members, joined, left, net."""
+    frame = cursor.execute(CHANGES_BY_SNAPSHOT_SQL, {"account_id": account_id, "kind": kind}).df()
+    for column in ("snapshot_date", "previous_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    for column in ("members", "joined", "left"):
+        frame[column] = frame[column].astype("int64")
+    frame["net"] = frame["joined"] - frame["left"]
+    return frame
+
+
+def quick_unfollows(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    within_days: int = 7,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    kind: str = "follower",
+) -> QuickUnfollows:
+    """Followers gone within `within_days` of being first seen (optionally first seen in [start, end])."""
+    method = QUICK_UNFOLLOW_METHOD.format(days=within_days)
+    snaps = snapshot_dates(cursor, account_id, kind)
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="object") for c in ["member_key", "first_seen", "last_seen", "absent_on", "days_followed", *PROFILE_COLUMNS]}
+    )
+    if len(snaps) < 3:
+        # Two snapshots show joiners but nobody can have both joined and left.
+        reason = (
+            f"Not enough data: {len(snaps)} {kind} snapshot{'s' if len(snaps) != 1 else ''} imported; "
+            "at least three are needed (a follower must appear after the first and then disappear)."
+        )
+        return QuickUnfollows(within_days, 0, 0, None, empty, method, reason)
+    params = {"account_id": account_id, "kind": kind, "within_days": within_days, "start": start, "end": end}
+    members = cursor.execute(QUICK_UNFOLLOWS_SQL, params).df()
+    row = cursor.execute(GAINED_AFTER_FIRST_SQL, {k: params[k] for k in ("account_id", "kind", "start", "end")}).fetchone()
+    gained = int(row[0]) if row else 0
+    share = len(members) / gained if gained else None
+    return QuickUnfollows(within_days, len(members), gained, share, members, method)
+
+
+def cohort_retention(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    weeks: tuple[int, ...] = RETENTION_WEEKS,
+    kind: str = "follower",
+) -> CohortRetention:
+    """Followers gained each week and the share of them still following k weeks later."""
+    snaps = np.array(sorted(snapshot_dates(cursor, account_id, kind)["snapshot_date"].to_numpy(dtype="datetime64[D]")))
+    empty = _empty_cohorts(weeks)
+    if len(snaps) < 2:
+        return CohortRetention(empty, weeks, None, reason=_too_few_snapshots(len(snaps), kind))
+    spells = cursor.execute(COHORT_SPELLS_SQL, {"account_id": account_id, "kind": kind}).df()
+    if spells.empty:
+        reason = "Not enough data: no follower was gained after the first snapshot."
+        return CohortRetention(empty, weeks, None, reason=reason)
+    first_seen = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[D]")
+    last_seen = pd.to_datetime(spells["last_seen"]).to_numpy(dtype="datetime64[D]")
+    counts = spells["n"].to_numpy(dtype="int64")
+    frame = pd.DataFrame({"cohort": _monday(first_seen), "n": counts})
+    latest = snaps[-1]
+    for k in weeks:
+        target = first_seen + np.timedelta64(7 * k, "D")
+        position = np.searchsorted(snaps, target, side="left")
+        known = position < len(snaps)
+        checked_on = snaps[np.minimum(position, len(snaps) - 1)]
+        # NaT compares False, so an open spell (still following) needs its own test.
+        still = np.isnat(last_seen) | (last_seen >= checked_on)
+        frame[f"kept_{k}w"] = np.where(still, counts, 0)
+        frame[f"known_{k}w"] = np.where(known, counts, 0)
+    grouped = frame.groupby("cohort", sort=True).sum()
+    table = pd.DataFrame({"cohort": pd.to_datetime(grouped.index), "gained": grouped["n"].to_numpy()})
+    for k in weeks:
+        complete = grouped[f"known_{k}w"].to_numpy() == grouped["n"].to_numpy()
+        kept = grouped[f"kept_{k}w"].to_numpy()
+        table[f"after_{k}w"] = np.where(complete, kept / grouped["n"].to_numpy(), np.nan)
+        table[f"kept_{k}w"] = pd.array(np.where(complete, kept, 0), dtype="Int64")
+        table.loc[~complete, f"kept_{k}w"] = pd.NA
+    table = table.reset_index(drop=True)
+    notes = []
+    if latest - snaps[0] < np.timedelta64(7 * min(weeks), "D"):
+        notes.append("Your snapshots span less than a week: no cohort is old enough yet.")
+    return CohortRetention(table, weeks, retention_4w(table), notes=notes)
+
+
+def retention_4w(table: pd.DataFrame) -> float | None:
+    """Kept after 4 weeks over gained, summed over the cohorts old enough (None if none is)."""
+    if "after_4w" not in table.columns:
+        return None
+    ready = table[table["after_4w"].notna()]
+    gained = float(ready["gained"].sum())
+    if gained == 0:
+        return None
+    share = float(ready["kept_4w"].astype("float64").sum()) / gained
+    return None if math.isnan(share) else share
+
+
+def _monday(days: np.ndarray) -> np.ndarray:
+    # 1970-01-01 was a Thursday: shift by 3 so whole weeks start on Mondays.
+    day_numbers = days.astype("int64")
+    return ((day_numbers + 3) // 7 * 7 - 3).astype("datetime64[D]")
+
+
+def _empty_cohorts(weeks: tuple[int, ...]) -> pd.DataFrame:
+    columns: dict[str, pd.Series] = {
+        "cohort": pd.Series(dtype="datetime64[us]"),
+        "gained": pd.Series(dtype="int64"),
+    }
+    for k in weeks:
+        columns[f"after_{k}w"] = pd.Series(dtype="float64")
+        columns[f"kept_{k}w"] = pd.Series(dtype="Int64")
+    return pd.DataFrame(columns)
+
+
+def cohort_retention_4w(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> float | None:
+    """The headline figure alone: see RETENTION_4W_METHOD (None when no cohort is old enough)."""
+    return cohort_retention(cursor, account_id, kind=kind).cohort_retention_4w

@@ -1,0 +1,203 @@
+"""Follower-list churn on small hand-built stores whose right answers are worked out here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.charts.lists import cohort_heatmap, joined_left_bars
+from analytics.metrics import lists
+from analytics.store import Store, open_store
+from tests.conftest import import_bytes
+
+D = dt.date
+
+
+def snapshot(store: Store, day: dt.date, rows: list[str], header: str = "handle") -> None:
+    # The date as a column too: identical bytes would be taken as the same import again.
+    body = header + ",snapshot_date\n" + "".join(f"{row},{day.isoformat()}\n" for row in rows)
+    outcome = import_bytes(store, {f"followers_{day.isoformat()}.csv": body.encode()})
+    assert outcome[0].status == "imported", outcome[0].error
+
+
+def simple(store: Store, day: dt.date, handles: list[str]) -> None:
+    snapshot(store, day, handles)
+
+
+def account_id(store: Store) -> int:
+    row = store.cursor().execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_snapshot_dates_in_order_with_sizes(store: Store) -> None:
+    simple(store, D(2026, 1, 9), ["a", "b"])
+    simple(store, D(2026, 1, 2), ["a"])
+    dates = lists.snapshot_dates(store.cursor(), account_id(store))
+    assert [d.date() for d in dates["snapshot_date"]] == [D(2026, 1, 2), D(2026, 1, 9)]
+    assert dates["members"].tolist() == [1, 2]
+
+
+def test_joiners_and_leavers_between_two_snapshots_with_profiles(store: Store) -> None:
+    header = "handle,name,bio,followers_count"
+    snapshot(store, D(2026, 2, 1), ["alice,Alice,Bakes,10", "bob,Bob,Runs,200", "carol,Carol,Sings,30"], header)
+    snapshot(store, D(2026, 2, 8), ["alice,Alice,Bakes,11", "dave,Dave,Draws,5000", "erin,Erin,,7"], header)
+    result = lists.list_changes(store.cursor(), account_id(store), D(2026, 2, 1), D(2026, 2, 8))
+    assert result.ok and (result.joined, result.left) == (2, 2)
+    joined = result.changes[result.changes["change"] == "joined"]
+    left = result.changes[result.changes["change"] == "left"]
+    # Biggest accounts first: the ones worth a look.
+    assert joined["handle"].tolist() == ["dave", "erin"]
+    assert joined["name"].tolist() == ["Dave", "Erin"]
+    assert joined["bio"].iloc[0] == "Draws"
+    assert joined["followers_count"].tolist() == [5000, 7]
+    assert left["handle"].tolist() == ["bob", "carol"]
+    assert left["bio"].tolist() == ["Runs", "Sings"]
+    # Default: the last two snapshots; order of the dates does not matter.
+    assert lists.list_changes(store.cursor(), account_id(store)).joined == 2
+    assert lists.list_changes(store.cursor(), account_id(store), D(2026, 2, 8), D(2026, 2, 1)).left == 2
+
+
+def test_changes_across_several_snapshots_are_net(store: Store) -> None:
+    simple(store, D(2026, 3, 1), ["a", "b"])
+    simple(store, D(2026, 3, 2), ["a"])  # b leaves...
+    simple(store, D(2026, 3, 3), ["a", "b", "c"])  # ...and comes back; c joins
+    simple(store, D(2026, 3, 4), ["b", "c"])  # a leaves
+    cursor = store.cursor()
+    first_last = lists.list_changes(cursor, account_id(store), D(2026, 3, 1), D(2026, 3, 4))
+    assert sorted(zip(first_last.changes["change"], first_last.changes["member_key"])) == [("joined", "c"), ("left", "a")]
+    per_snapshot = lists.changes_by_snapshot(cursor, account_id(store))
+    assert per_snapshot["joined"].tolist() == [0, 2, 0]
+    assert per_snapshot["left"].tolist() == [1, 0, 1]
+    assert per_snapshot["net"].tolist() == [-1, 2, -1]
+    assert [d.date() for d in per_snapshot["previous_date"]] == [D(2026, 3, 1), D(2026, 3, 2), D(2026, 3, 3)]
+
+
+def test_list_changes_explains_instead_of_failing(store: Store) -> None:
+    cursor = store.cursor()
+    empty = lists.list_changes(cursor, 1)
+    assert not empty.ok and "at least two" in (empty.reason or "")
+    simple(store, D(2026, 1, 1), ["a"])
+    simple(store, D(2026, 1, 8), ["b"])
+    wrong_day = lists.list_changes(cursor, account_id(store), D(2026, 1, 1), D(2026, 1, 5))
+    assert not wrong_day.ok and "2026-01-05" in (wrong_day.reason or "")
+    assert wrong_day.changes.empty
+
+
+def test_quick_unfollows_count_within_seven_days_only(store: Store) -> None:
+    snapshot(store, D(2026, 1, 1), ["base,Base", "early,Early"], "handle,name")
+    snapshot(store, D(2026, 1, 3), ["base,Base", "early,Early", "flash,Flash", "slow,Slow"], "handle,name")
+    # `early` was in the first snapshot: when it followed is unknown, so it never counts.
+    snapshot(store, D(2026, 1, 10), ["base,Base", "slow,Slow"], "handle,name")  # flash gone 7 days later
+    snapshot(store, D(2026, 1, 13), ["base,Base"], "handle,name")  # slow gone 10 days later
+    result = lists.quick_unfollows(store.cursor(), account_id(store))
+    assert result.ok
+    assert result.count == 1
+    assert result.members["handle"].tolist() == ["flash"]
+    assert result.members["days_followed"].tolist() == [7]
+    assert result.members["absent_on"].iloc[0].date() == D(2026, 1, 10)
+    assert result.gained == 2 and result.share == pytest.approx(0.5)
+    assert "7 days" in result.method
+    wider = lists.quick_unfollows(store.cursor(), account_id(store), within_days=10)
+    assert wider.count == 2
+
+
+def test_quick_unfollows_need_three_snapshots(store: Store) -> None:
+    simple(store, D(2026, 1, 1), ["a"])
+    simple(store, D(2026, 1, 2), ["b"])
+    result = lists.quick_unfollows(store.cursor(), account_id(store))
+    assert not result.ok and result.count == 0 and "three" in (result.reason or "")
+
+
+def _weekly(store: Store) -> list[dt.date]:
+    """Weekly snapshots on Mondays from 2026-01-05 for 14 weeks, with planted churn."""
+    days = [D(2026, 1, 5) + dt.timedelta(weeks=i) for i in range(14)]
+    gone = {  # member -> first snapshot without them
+        "n1": D(2026, 1, 19), "n2": D(2026, 2, 2), "n3": D(2026, 3, 9), "m1": D(2026, 3, 16),
+    }
+    joined = {"n1": D(2026, 1, 12), "n2": D(2026, 1, 12), "n3": D(2026, 1, 12), "n4": D(2026, 1, 12),
+              "m1": D(2026, 3, 2), "m2": D(2026, 3, 2), "k1": D(2026, 3, 30)}
+    for day in days:
+        members = ["base1", "base2"] + [m for m, j in joined.items() if j <= day and (m not in gone or day < gone[m])]
+        simple(store, day, members)
+    return days
+
+
+@pytest.fixture(scope="module")
+def weekly_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    # Fourteen imports take seconds: built once, read by the tests below (which never write).
+    opened = open_store(Path(tmp_path_factory.mktemp("weekly")) / "palier.duckdb")
+    _weekly(opened)
+    yield opened
+    opened.close()
+
+
+def test_cohort_retention_planted(weekly_store: Store) -> None:
+    store = weekly_store
+    result = lists.cohort_retention(store.cursor(), account_id(store))
+    assert result.ok
+    table = result.table.set_index("cohort")
+    assert [d.date() for d in table.index] == [D(2026, 1, 12), D(2026, 3, 2), D(2026, 3, 30)]
+    assert table["gained"].tolist() == [4, 2, 1]
+    shares = table[[f"after_{k}w" for k in (1, 2, 4, 8, 12)]]
+    assert shares.loc[pd.Timestamp(2026, 1, 12)].tolist() == [0.75, 0.75, 0.5, 0.25, 0.25]
+    march = shares.loc[pd.Timestamp(2026, 3, 2)].tolist()
+    assert march[:3] == [1.0, 0.5, 0.5]
+    assert math.isnan(march[3]) and math.isnan(march[4])  # too recent to tell
+    late = shares.loc[pd.Timestamp(2026, 3, 30)].tolist()
+    assert late[0] == 1.0 and all(math.isnan(v) for v in late[1:])
+    assert table.loc[pd.Timestamp(2026, 1, 12), "kept_4w"] == 2
+    # (2 of 4 in January + 1 of 2 in March) / 6; the late cohort is too young.
+    assert result.cohort_retention_4w == pytest.approx(0.5)
+    assert lists.cohort_retention_4w(store.cursor(), account_id(store)) == pytest.approx(0.5)
+
+
+def test_cohorts_group_by_monday_week_and_wait_for_a_late_enough_snapshot(store: Store) -> None:
+    simple(store, D(2026, 1, 5), ["base"])  # a Monday
+    simple(store, D(2026, 1, 7), ["base", "p"])  # Wednesday
+    simple(store, D(2026, 1, 9), ["base", "p", "q"])  # Friday
+    simple(store, D(2026, 1, 19), ["base", "p", "q"])
+    table = lists.cohort_retention(store.cursor(), account_id(store)).table
+    assert [d.date() for d in table["cohort"]] == [D(2026, 1, 5)]
+    assert table["gained"].tolist() == [2]
+    assert table["after_1w"].tolist() == [1.0]
+    assert math.isnan(table["after_2w"].iloc[0])
+
+
+def test_cohort_retention_not_enough_data(store: Store) -> None:
+    result = lists.cohort_retention(store.cursor(), 1)
+    assert not result.ok and result.cohort_retention_4w is None and result.table.empty
+    simple(store, D(2026, 1, 5), ["a"])
+    simple(store, D(2026, 1, 6), ["a"])
+    result = lists.cohort_retention(store.cursor(), account_id(store))
+    assert not result.ok and "no follower was gained" in (result.reason or "")
+
+
+def test_list_charts_build(weekly_store: Store) -> None:
+    store = weekly_store
+    cursor = store.cursor()
+    retention = lists.cohort_retention(cursor, account_id(store))
+    heatmap = cohort_heatmap(retention.table, retention.weeks)
+    assert len(heatmap.data) == 1 and heatmap.data[0].type == "heatmap"
+    assert list(heatmap.data[0].x) == ["after 1 week", "after 2 weeks", "after 4 weeks", "after 8 weeks", "after 12 weeks"]
+    assert list(heatmap.data[0].text[0]) == ["75%", "75%", "50%", "25%", "25%"]
+    assert heatmap.data[0].text[1][3] == ""  # too recent: an empty cell, not 0%
+    assert "Week of 2026-01-12 (4)" in list(heatmap.data[0].y)
+    payload = json.loads(heatmap.to_json())
+    assert payload["layout"]["title"]["text"]
+
+    bars = joined_left_bars(lists.changes_by_snapshot(cursor, account_id(store)))
+    names = [trace.name for trace in bars.data]
+    assert names == ["Joined", "Left"]
+    assert sum(bars.data[0].y) == 7 and sum(bars.data[1].y) == -4  # left drawn below zero
+    assert json.loads(bars.to_json())["layout"]["barmode"] == "relative"
+
+    empty = cohort_heatmap(lists.cohort_retention(cursor, 999).table, lists.RETENTION_WEEKS)
+    assert len(empty.data) == 0 and empty.layout.annotations
