@@ -1,0 +1,209 @@
+"""Growth charts: follower curves with plateaus and purges, gains and losses, rates, projection.
+
+DataFrames (from analytics.metrics.growth / plateaus) in, plotly Figures out; no store, no
+Streamlit. An empty input gives a figure that says why instead of blank axes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, LOST_COLOR, NET_COLOR, base_layout, empty_figure
+
+if TYPE_CHECKING:
+    from analytics.metrics.growth import Projection
+
+GAIN_COLOR = GAINED_COLOR
+LOSS_COLOR = LOST_COLOR
+PLATEAU_COLOR = "rgba(233, 196, 106, 0.28)"
+PLATEAU_LEGEND_COLOR = "rgba(233, 196, 106, 0.7)"
+PURGE_COLOR = "#b3001b"
+BAND_COLOR = "rgba(47, 95, 179, 0.15)"
+HEIGHT = 420
+SMALL_HEIGHT = 300
+
+PERIOD_WORDS = {"day": "day", "week": "week", "month": "month"}
+PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
+
+
+def message_figure(title: str, message: str, height: int = SMALL_HEIGHT) -> go.Figure:
+    """A figure that says why there is nothing to draw."""
+    return empty_figure(title, message, height)
+
+
+def _layout(fig: go.Figure, title: str, x_title: str | None, y_title: str, height: int = HEIGHT) -> go.Figure:
+    base_layout(fig, title, y_title, height)
+    fig.update_xaxes(title_text=x_title)
+    return fig
+
+
+def follower_curve_figure(
+    curves: pd.DataFrame,
+    plateaus: pd.DataFrame | None = None,
+    purges: pd.DataFrame | None = None,
+    marked_account: str | None = None,
+    title: str = "Followers",
+) -> go.Figure:
+    """One line per account (`follower_curves` frame); plateaus shaded, purge days marked.
+
+    Plateaus and purges belong to one account, `marked_account` (the first one by default): the
+    purge markers sit on its curve.
+    """
+    if curves.empty:
+        return message_figure(title, "No follower data in this range.", HEIGHT)
+    fig = go.Figure()
+    accounts = list(dict.fromkeys(curves["account"].tolist()))
+    all_absolute = bool(curves["absolute"].all())
+    any_absolute = bool(curves["absolute"].any())
+    for number, account in enumerate(accounts):
+        part = curves[curves["account"] == account]
+        absolute = bool(part["absolute"].iloc[0])
+        what = "followers" if absolute else "change since first day"
+        fig.add_trace(go.Scatter(
+            x=part["day"], y=part["value"], mode="lines", name=account or "Followers",
+            line={"color": FOLLOWERS_COLOR} if number == 0 else None,
+            hovertemplate=f"%{{y:,.0f}} {what}<extra>{account}</extra>",
+        ))
+    marked = marked_account if marked_account is not None else accounts[0]
+    if plateaus is not None:
+        for row in plateaus.itertuples(index=False):
+            # The shaded band covers whole days: to the end of the plateau's last day.
+            fig.add_vrect(
+                x0=row.start, x1=row.end + pd.Timedelta(days=1), fillcolor=PLATEAU_COLOR, line_width=0, layer="below",
+            )
+        if not plateaus.empty:
+            # A legend entry for the shading, which shapes do not get.
+            fig.add_trace(go.Scatter(
+                x=[None], y=[None], mode="markers", name="Plateau",
+                marker={"symbol": "square", "size": 12, "color": PLATEAU_LEGEND_COLOR},
+            ))
+    if purges is not None and not purges.empty:
+        part = curves[curves["account"] == marked].set_index("day")["value"]
+        on_curve = purges[purges["day"].isin(part.index)]
+        fig.add_trace(go.Scatter(
+            x=on_curve["day"], y=part.reindex(on_curve["day"]).to_numpy(), mode="markers", name="Purge day",
+            marker={"symbol": "x", "size": 11, "color": PURGE_COLOR},
+            customdata=on_curve[["lost", "baseline"]].to_numpy(),
+            hovertemplate="Purge: %{customdata[0]:,.0f} lost (usual %{customdata[1]:,.0f})<extra></extra>",
+        ))
+    if all_absolute:
+        y_title = "Followers"
+    elif any_absolute:
+        y_title = "Followers (change since first day where no total is known)"
+    else:
+        y_title = "Change in followers since first day"
+    return _layout(fig, title, "Date", y_title)
+
+
+def gains_losses_figure(periods: pd.DataFrame, granularity: str = "day", title: str | None = None) -> go.Figure:
+    """Gains up, losses down, net as a line, per period (`resample_of` frame)."""
+    word = PERIOD_WORDS.get(granularity, granularity)
+    title = title or f"Followers gained and lost per {word}"
+    if periods.empty:
+        return message_figure(title, "No follower data in this range.", HEIGHT)
+    hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=periods["period"], y=periods["gained"], name="Gained", marker_color=GAIN_COLOR,
+        hovertemplate=f"%{{x|{hover_date}}}: +%{{y:,.0f}} gained<extra></extra>",
+    ))
+    fig.add_trace(go.Bar(
+        x=periods["period"], y=-periods["lost"], name="Lost", marker_color=LOSS_COLOR,
+        customdata=periods["lost"], hovertemplate=f"%{{x|{hover_date}}}: -%{{customdata:,.0f}} lost<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=periods["period"], y=periods["net"], name="Net", mode="lines+markers", line={"color": NET_COLOR},
+        marker={"size": 4}, hovertemplate=f"%{{x|{hover_date}}}: net %{{y:+,.0f}}<extra></extra>",
+    ))
+    fig.update_layout(barmode="relative", bargap=0.1)
+    if periods["gained"].isna().all():
+        fig.add_annotation(text="Only totals are known: the net change is shown, not gains and losses.",
+                           showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom")
+    return _layout(fig, title, "Date" if granularity == "day" else word.capitalize(), f"Followers per {word}")
+
+
+def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title: str | None = None) -> go.Figure:
+    """Growth rate per period (`growth_rates_of` frame): % of the total where known, else net per day."""
+    word = PERIOD_WORDS.get(granularity, granularity)
+    title = title or f"Growth rate per {word}"
+    if periods.empty or periods["net"].isna().all():
+        return message_figure(title, "No follower changes known in this range.")
+    relative = bool(periods["rate"].notna().any())
+    values = periods["rate"] * 100 if relative else periods["net_per_day"]
+    colors = [GAIN_COLOR if v >= 0 else LOSS_COLOR for v in values.fillna(0)]
+    hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    if relative:
+        hover = f"%{{x|{hover_date}}}: %{{y:+.2f}}%% (net %{{customdata:+,.0f}})<extra></extra>"
+        y_title = f"Growth per {word} (% of followers at its start)"
+    else:
+        hover = f"%{{x|{hover_date}}}: %{{y:+,.1f}} a day (net %{{customdata:+,.0f}})<extra></extra>"
+        y_title = "Net change per day (followers)"
+    fig = go.Figure(go.Bar(
+        x=periods["period"], y=values, marker_color=colors, customdata=periods["net"], hovertemplate=hover,
+        name="Growth rate",
+    ))
+    fig = _layout(fig, title, "Date" if granularity == "day" else word.capitalize(), y_title, SMALL_HEIGHT + 40)
+    # Rates are small fractions: whole-number ticks would read 0, 0, 1.
+    fig.update_yaxes(tickformat=",.2~f")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def projection_figure(
+    series: pd.DataFrame, projection: Projection, history_days: int = 180, title: str = "Projection"
+) -> go.Figure:
+    """Recent curve, the trend line with its band, the milestone and when it is reached."""
+    if not projection.enough_data or projection.path is None:
+        return message_figure(title, projection.reason or "Not enough data to project.", HEIGHT)
+    level_col = "followers" if projection.absolute else "change"
+    what = "followers" if projection.absolute else "change since first day"
+    recent = series[series["day"] > series["day"].max() - pd.Timedelta(days=history_days)]
+    path = projection.path
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=recent["day"], y=recent[level_col], mode="lines", name="Followers", line={"color": FOLLOWERS_COLOR},
+        hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.0f}} {what}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=path["day"], y=path["high"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+        name="band top",
+    ))
+    fig.add_trace(go.Scatter(
+        x=path["day"], y=path["low"], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=BAND_COLOR,
+        name="95% band", customdata=path["high"],
+        hovertemplate="%{x|%d %b %Y}: %{y:,.0f} to %{customdata:,.0f}<extra>95% band</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=path["day"], y=path["expected"], mode="lines", name="Trend", line={"dash": "dash", "color": FOLLOWERS_COLOR},
+        hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.0f}} expected ({projection.trend_per_day or 0:+,.1f} a day)<extra></extra>",
+    ))
+    if projection.milestone is not None:
+        fig.add_hline(
+            y=projection.milestone, line={"color": GAIN_COLOR, "dash": "dot"},
+            annotation_text=f"{projection.milestone:,}", annotation_position="top left",
+        )
+    if projection.reached_on is not None:
+        reached = pd.Timestamp(projection.reached_on)
+        fig.add_trace(go.Scatter(
+            x=[reached], y=[projection.milestone], mode="markers", name="Milestone reached",
+            marker={"size": 10, "color": GAIN_COLOR},
+            hovertemplate=_reach_text(projection) + "<extra></extra>",
+        ))
+    elif projection.reason:
+        fig.add_annotation(text=projection.reason, showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0,
+                           yanchor="bottom")
+    y_title = "Followers" if projection.absolute else "Change in followers since first day"
+    return _layout(fig, title, "Date", y_title)
+
+
+def _reach_text(projection: Projection) -> str:
+    assert projection.reached_on is not None and projection.milestone is not None
+    text = f"{projection.milestone:,} around {projection.reached_on:%d %b %Y}"
+    if projection.reached_earliest is not None and projection.reached_latest is not None:
+        text += f" (between {projection.reached_earliest:%d %b %Y} and {projection.reached_latest:%d %b %Y})"
+    elif projection.reached_earliest is not None:
+        text += f" (from {projection.reached_earliest:%d %b %Y}; maybe never at the low end)"
+    return text
