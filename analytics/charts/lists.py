@@ -11,22 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-JOINED_COLOUR = "#2a9d8f"
-LEFT_COLOUR = "#e76f51"
-
-
-def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
-    """A titled figure saying why there is nothing to draw (pages show it where the chart goes)."""
-    figure = go.Figure()
-    figure.update_layout(
-        title=title,
-        height=height,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[{"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}],
-    )
-    return figure
-
+from analytics.charts import FONT, GAINED_COLOR, LOST_COLOR, base_layout, empty_figure
 
 def _weeks_label(k: int) -> str:
     return f"after {k} week{'s' if k != 1 else ''}"
@@ -75,11 +60,14 @@ def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12
         )
     )
     figure.update_layout(
-        title=title,
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        font={"family": FONT, "size": 13},
         xaxis={"title": {"text": "Time since first seen"}, "side": "top"},
         yaxis={"title": {"text": "Week gained (followers gained)"}, "autorange": "reversed"},
-        height=min(900, 160 + 28 * len(rows)),
-        margin={"t": 110},
+        height=min(900, 170 + 28 * len(rows)),
+        margin={"l": 10, "r": 10, "t": 110, "b": 10},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
     )
     return figure
 
@@ -95,7 +83,7 @@ def joined_left_bars(changes: pd.DataFrame) -> go.Figure:
         x=changes["snapshot_date"],
         y=changes["joined"].astype("int64").tolist(),
         name="Joined",
-        marker_color=JOINED_COLOUR,
+        marker_color=GAINED_COLOR,
         customdata=previous,
         hovertemplate="%{x|%Y-%m-%d}: %{y} joined since %{customdata}<extra></extra>",
     )
@@ -103,17 +91,11 @@ def joined_left_bars(changes: pd.DataFrame) -> go.Figure:
         x=changes["snapshot_date"],
         y=(-changes["left"].astype("int64")).tolist(),
         name="Left",
-        marker_color=LEFT_COLOUR,
+        marker_color=LOST_COLOR,
         customdata=np.column_stack([previous, changes["left"].astype("int64").astype(str)]).tolist(),
         hovertemplate="%{x|%Y-%m-%d}: %{customdata[1]} left since %{customdata[0]}<extra></extra>",
     )
-    figure.update_layout(
-        title=title,
-        barmode="relative",
-        xaxis={"title": {"text": "Snapshot date"}},
-        yaxis={"title": {"text": "Followers (left below zero)"}},
-        height=360,
-        legend={"orientation": "h", "y": -0.25},
-        hovermode="x unified",
-    )
+    base_layout(figure, title, "Followers (left below zero)", height=360)
+    figure.update_xaxes(title_text="Snapshot date")
+    figure.update_layout(barmode="relative", hovermode="x unified")
     return figure
