@@ -17,6 +17,7 @@ and Streamlit runs each session in its own thread.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from analytics.metrics import overview
 from analytics.store import Store, open_store
 
 DEMO_SPINNER = "Loading the demo account (first start only)"
+
+log = logging.getLogger("palier.ui")
 
 
 @dataclass
@@ -71,8 +74,13 @@ def _maybe_load_demo(store: Store) -> None:
         return
     if not store_is_empty(store):
         return
-    with st.spinner(DEMO_SPINNER):
-        load_demo(store, account="demo")
+    try:
+        with st.spinner(DEMO_SPINNER):
+            load_demo(store, account="demo")
+    except PalierError as exc:
+        # The demo is a courtesy: the app still works without it, so say why and carry on.
+        log.warning("demo not loaded: %s", exc)
+        st.warning(escape_markdown(f"The demo account could not be loaded: {exc}"))
 
 
 def store_or_stop() -> Store:

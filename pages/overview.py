@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import ui_cache
 from analytics.accounts import PLATFORMS
-from analytics.charts.overview import follower_curve, gains_losses, is_absolute
+from analytics.charts.overview import follower_curve, gains_losses, has_flows, is_absolute
 
 IMPORT_PAGE = "pages/import_data.py"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -106,10 +106,17 @@ if series.empty:
     st.stop()
 
 st.plotly_chart(follower_curve(series), config=CHART_CONFIG, key="follower_curve")
-st.plotly_chart(gains_losses(series), config=CHART_CONFIG, key="gains_losses")
 if is_absolute(series):
     st.caption(
         "Points mark the days a total was stated (an export's count, a follower list's size, or a "
         "total you entered); between them the curve follows the daily gains and losses, or joins "
         "the points where those are not known."
+    )
+if has_flows(series):
+    st.plotly_chart(gains_losses(series), config=CHART_CONFIG, key="gains_losses")
+else:
+    # An empty chart would only take room: say in words what would fill it.
+    st.caption(
+        "No daily gains and losses in this period: they come from exports with new follows and "
+        "unfollows (the X account overview), or from two follower lists of different dates."
     )

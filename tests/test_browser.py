@@ -1,0 +1,158 @@
+"""One real-browser run: `streamlit run app.py`, Chromium via Playwright, Import then Overview.
+
+AppTest runs the scripts but not the browser; this catches what only a browser shows (the
+upload round trip over HTTP with XSRF on, Plotly drawing). Screenshots go to tests/artifacts/.
+Skipped when no Chromium is found, unless PALIER_REQUIRE_BROWSER=1 (CI), where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+COUNTS_CSV = "date,followers\n" + "".join(
+    f"2025-01-{day:02d},{1000 + 7 * day - (day % 4) * 3}\n" for day in range(1, 29)
+)
+LAST_TOTAL = f"{1000 + 7 * 28 - (28 % 4) * 3:,}"
+SERVER_START_SECONDS = 60
+UI_TIMEOUT_MS = 30_000
+
+
+def _chromium() -> str | None:
+    found = os.environ.get("PALIER_CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None)
+    return found or shutil.which("chromium")
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("PALIER_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (PALIER_REQUIRE_BROWSER=1 makes this a failure)")
+    pytest.skip(f"{reason}; set PALIER_REQUIRE_BROWSER=1 to make this a failure")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own local server
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"streamlit did not answer {url} within {SERVER_START_SECONDS}s:\n{log.read_text(errors='replace')}")
+
+
+def _wait_until_idle(page: Any) -> None:
+    """Until the script run is over: elements of the previous run linger, faded, until then."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " && !document.querySelector('[data-stale=true]')"
+    )
+    page.wait_for_timeout(400)  # Plotly's first draw and the fonts settle
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = dict(os.environ, PALIER_DB=str(tmp_path / "palier.duckdb"), PALIER_DEMO="0")
+    log = tmp_path / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
+
+
+def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
+    chromium = _chromium()
+    if chromium is None:
+        _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    upload = tmp_path / "followers-2025-01.csv"
+    upload.write_text(COUNTS_CSV, encoding="utf-8")
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            expect.set_options(timeout=UI_TIMEOUT_MS)
+
+            # Through the sidebar, as a person does: a fresh server asked for /import before any
+            # session has run the navigation answers "Page not found" once (Streamlit 1.67).
+            page.goto(server)
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+            expect(page.get_by_text("No account yet")).to_be_visible()
+            page.get_by_role("link", name="Import").first.click()
+            expect(page.get_by_role("heading", name="Import")).to_be_visible()
+            page.get_by_label("Account name", exact=True).and_(page.locator("input")).fill("browser-test")
+            page.get_by_label("Account name", exact=True).and_(page.locator("input")).press("Enter")
+            page.locator("input[type=file]").set_input_files(str(upload))
+            expect(page.get_by_text("Preview", exact=False).first).to_be_visible()
+            expect(page.locator("[data-testid=stDataFrame]")).to_be_visible()
+            page.get_by_role("button", name="Import", exact=True).click()
+            expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text("28 days")
+            expect(page.get_by_text("Imports into this account")).to_be_visible()
+            expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+            _wait_until_idle(page)
+            assert page.locator("[data-testid=stException]").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+
+            page.get_by_role("link", name="Overview").first.click()
+            expect(page.locator(".js-plotly-plot").first).to_be_visible()
+            expect(page.locator("[data-testid=stMetricValue]").first).to_have_text(LAST_TOTAL)
+            assert page.locator("[data-testid=stException]").count() == 0
+            _wait_until_idle(page)
+            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        finally:
+            browser.close()
