@@ -1,0 +1,269 @@
+"""`python -m analytics collect`: one collection now, or one per interval in the foreground.
+
+    python -m analytics collect --account me --bluesky me.bsky.social
+    python -m analytics collect --account me --mastodon @me@mastodon.social --every 24h
+
+Without `--every` it collects once and prints a one-line summary (errors go through the CLI's
+usual `error: ...` and exit code 2). With `--every` it collects at once, then once per interval
+until Ctrl-C (exit 0); a failed round is reported on stderr and tried again at the next one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from analytics.accounts import today as utc_today
+from analytics.collect import Fetched, store_fetched
+from analytics.collect.bluesky import fetch_bluesky
+from analytics.collect.http import Clock, HttpClient, HttpPolicy, Sleep
+from analytics.collect.mastodon import fetch_mastodon
+from analytics.errors import PalierError
+from analytics.ingest.service import Outcome
+from analytics.store import Store, open_store
+
+EXIT_OK = 0
+EXIT_FAILED = 2
+# Below this an "every" loop would hammer public servers for lists that barely change.
+MIN_INTERVAL = 5 * 60
+# Defaults under each network's public limits: Bluesky's AppView allows about 3,000 requests
+# per 5 minutes per address, Mastodon's default 300 per 5 minutes.
+DEFAULT_RATE = {"bluesky": 3.0, "mastodon": 0.8}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(text: str) -> float:
+    """'30m', '6h', '24h', '1d' (also '90s', '1.5h') → seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text.lower())
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected an interval like 30m, 6h, 24h or 1d, found {text!r}")
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds < MIN_INTERVAL:
+        raise argparse.ArgumentTypeError(f"an interval of at least 5m, found {text!r}")
+    return seconds
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
+    return value
+
+
+def _retries(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+    return int(text)
+
+
+def add_collect_parser(
+    subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser  # type: ignore[type-arg]
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "collect",
+        parents=[common_parent],
+        help="collect today's follower list from Bluesky or Mastodon (once, or --every 24h)",
+        description="Fetch an account's follower list from the public Bluesky or Mastodon API and store it "
+        "as today's snapshot. History cannot be fetched back in time: run it daily (cron) or with --every.",
+    )
+    parser.add_argument("--account", required=True, help="the account to store into (created if new)")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--bluesky", metavar="HANDLE", help="a Bluesky handle, e.g. me.bsky.social")
+    target.add_argument("--mastodon", metavar="@USER@INSTANCE", help="a Mastodon address, e.g. @me@mastodon.social")
+    parser.add_argument(
+        "--api-url", metavar="URL",
+        help="the API's base address (a self-hosted server; default https://public.api.bsky.app/xrpc/ "
+        "for Bluesky, https://INSTANCE for Mastodon)",
+    )
+    parser.add_argument(
+        "--every", type=parse_interval, metavar="INTERVAL",
+        help="keep running and collect once per interval (30m, 6h, 24h, 1d) until Ctrl-C",
+    )
+    parser.add_argument(
+        "--rate", type=_positive, metavar="N",
+        help=f"at most N requests per second (default {DEFAULT_RATE['bluesky']:g} Bluesky, "
+        f"{DEFAULT_RATE['mastodon']:g} Mastodon)",
+    )
+    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help="per request (default 20)")
+    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help="on 429, 5xx and timeouts (default 5)")
+    parser.add_argument("--quiet", action="store_true", help="no progress, only the summary and errors")
+    return parser
+
+
+@dataclass
+class Result:
+    fetched: Fetched
+    outcome: Outcome
+    day: dt.date
+
+    def line(self, account: str) -> str:
+        fetched = self.fetched
+        platform = "Bluesky" if fetched.platform == "bluesky" else "Mastodon"
+        text = f"{account}: {fetched.followers:,} followers of {fetched.handle} collected from {platform} for {self.day}"
+        if fetched.expected is not None:
+            text += f" (the profile says {fetched.expected:,})"
+        text += f", {fetched.pages} pages in {fetched.requests} requests"
+        if self.outcome.status == "unchanged":
+            return text + f"; identical to import #{self.outcome.import_id} of today: nothing changed."
+        text += f"; stored as import #{self.outcome.import_id}"
+        replaced = [s for s in self.outcome.summary.split(", ") if s.startswith("replaced ")]
+        return text + (f" ({replaced[0]})" if replaced else "") + "."
+
+
+class ProgressPrinter:
+    """Progress on stderr: a line rewritten in place on a terminal, a line per ~10% elsewhere
+    (cron mail), and nothing for short lists."""
+
+    def __init__(self, stream: TextIO, label: str) -> None:
+        self.stream = stream
+        self.label = label
+        self.interactive = bool(getattr(stream, "isatty", lambda: False)())
+        self._last_step = -1
+        self._shown = False
+        self._last: tuple[int, int | None] = (0, None)
+        self._last_printed: tuple[int, int | None] | None = None
+
+    def __call__(self, fetched: int, expected: int | None) -> None:
+        self._last = (fetched, expected)
+        if not self.interactive and (expected if expected is not None else fetched) < 2000:
+            return
+        total = f" / {expected:,}" if expected is not None else ""
+        if self.interactive:
+            self.stream.write(f"\r{self.label}: {fetched:,}{total} followers")
+            self._shown = True
+        else:
+            step = fetched * 10 // expected if expected else fetched // 10_000
+            if step <= self._last_step:
+                return
+            self._last_step = step
+            self.stream.write(f"{self.label}: {fetched:,}{total} followers\n")
+        self._last_printed = (fetched, expected)
+        self.stream.flush()
+
+    def done(self, storing: bool) -> None:
+        """End the progress display; a long list also says it is now being stored (which takes a while)."""
+        if not self.interactive and self._last_printed is not None and self._last_printed != self._last:
+            fetched, expected = self._last
+            total = f" / {expected:,}" if expected is not None else ""
+            self.stream.write(f"{self.label}: {fetched:,}{total} followers\n")
+        if self._shown:
+            self.stream.write("\n")
+            self._shown = False
+        if storing and self._last_printed is not None:
+            self.stream.write(f"{self.label}: storing {self._last[0]:,} followers…\n")
+        self.stream.flush()
+
+
+def _target(args: argparse.Namespace) -> tuple[str, str]:
+    return ("bluesky", args.bluesky) if args.bluesky else ("mastodon", args.mastodon)
+
+
+def fetch(
+    args: argparse.Namespace, day: dt.date, *, sleep: Sleep, clock: Clock, wall: Clock,
+    progress: Callable[[int, int | None], None] | None,
+) -> Fetched:
+    platform, handle = _target(args)
+    policy = HttpPolicy(
+        timeout=args.timeout,
+        requests_per_second=args.rate if args.rate is not None else DEFAULT_RATE[platform],
+        retries=args.retries,
+    )
+    client = HttpClient(policy, sleep=sleep, clock=clock, wall=wall)
+    fetcher = fetch_bluesky if platform == "bluesky" else fetch_mastodon
+    return fetcher(handle, client, day, api_url=args.api_url, progress=progress)
+
+
+def collect_once(
+    args: argparse.Namespace,
+    store: Store | Callable[[], Store],
+    *,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
+    wall: Clock = time.time,
+    today: Callable[[], dt.date] = utc_today,
+    stderr: TextIO | None = None,
+) -> Result:
+    """Fetch everything, then store it as one import; raises PalierError having stored nothing.
+
+    `store` may be a function opening the store: it is then called only once the fetch is
+    done, and the store closed after the write, so the file is held for seconds, not minutes."""
+    day = today()
+    printer = None if args.quiet else ProgressPrinter(stderr or sys.stderr, _target(args)[1])
+    try:
+        fetched = fetch(args, day, sleep=sleep, clock=clock, wall=wall, progress=printer)
+    except BaseException:
+        if printer:
+            printer.done(storing=False)
+        raise
+    if printer:
+        printer.done(storing=True)
+    if isinstance(store, Store):
+        return Result(fetched, store_fetched(store, args.account, fetched, day), day)
+    opened = store()
+    try:
+        return Result(fetched, store_fetched(opened, args.account, fetched, day), day)
+    finally:
+        opened.close()
+
+
+def run_collect(
+    args: argparse.Namespace,
+    store: Store,
+    *,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
+    wall: Clock = time.time,
+    today: Callable[[], dt.date] = utc_today,
+    max_rounds: int | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """The `collect` command. With --every, `store` is closed at once and the store file is
+    opened again only to write each round: DuckDB lets one process hold the file, and the
+    dashboard must be able to open it between rounds."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    timing = {"sleep": sleep, "clock": clock, "wall": wall, "today": today, "stderr": err}
+    if args.every is None:
+        result = collect_once(args, store, **timing)  # type: ignore[arg-type]
+        print(result.line(args.account), file=out)
+        return EXIT_OK
+
+    interval: float = args.every
+    path = store.path
+    store.close()
+    start = clock()
+    rounds = 0
+    try:
+        while True:
+            rounds += 1
+            stamp = dt.datetime.fromtimestamp(wall()).strftime("%Y-%m-%d %H:%M")
+            try:
+                result = collect_once(args, lambda: open_store(path), **timing)  # type: ignore[arg-type]
+                print(f"[{stamp}] {result.line(args.account)}", file=out, flush=True)
+            except PalierError as exc:
+                print(f"[{stamp}] collection failed: {exc}", file=err, flush=True)
+            except Exception:  # noqa: BLE001 - one bad round must not end a schedule meant to run for months
+                print(f"[{stamp}] collection failed unexpectedly:\n{traceback.format_exc()}", file=err, flush=True)
+            if max_rounds is not None and rounds >= max_rounds:
+                return EXIT_OK
+            # Keep to the schedule from the start: a slow round does not push the later ones,
+            # and a round longer than the interval skips the slots it overran.
+            now = clock()
+            next_at = start + (int((now - start) // interval) + 1) * interval
+            nxt = dt.datetime.fromtimestamp(wall() + next_at - now).strftime("%Y-%m-%d %H:%M")
+            print(f"next collection at {nxt} (Ctrl-C to stop)", file=err, flush=True)
+            sleep(next_at - now)
+    except KeyboardInterrupt:
+        print("\nstopped.", file=err, flush=True)
+        return EXIT_OK
