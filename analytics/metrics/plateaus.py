@@ -423,24 +423,29 @@ def churn_by_period_of(
 ) -> pd.DataFrame:
     """Per period: lost, purge_excess, lost_excl_purges, followers_start, churn_rate (lost /
     followers_start) and churn_rate_excl_purges (NaN where no total), lost_per_day(_excl_purges),
-    rate_kind ('relative' / 'per_day')."""
+    rate_kind ('relative' / 'per_day'), losses_from_totals (some losses are only falls in the
+    total, so a lower bound)."""
     periods = resample_of(series, granularity)
     if periods.empty:
         return periods.assign(purge_excess=pd.Series(dtype="float64"), lost_excl_purges=pd.Series(dtype="float64"),
                               churn_rate=pd.Series(dtype="float64"), churn_rate_excl_purges=pd.Series(dtype="float64"),
                               lost_per_day=pd.Series(dtype="float64"),
                               lost_per_day_excl_purges=pd.Series(dtype="float64"),
+                              losses_from_totals=pd.Series(dtype="bool"),
                               rate_kind=pd.Series(dtype="string"))
     if purges is None:
         purges = purge_days_of(series)
-    losses, _ = daily_losses(series)
+    losses, from_net = daily_losses(series)
     keys = period_start(series["day"], granularity)
     lost = losses.groupby(keys).sum(min_count=1)
+    estimated = from_net.groupby(keys).any()
     excess = _purge_excess(series, purges).groupby(keys).sum()
     out = periods[["period", "period_end", "days", "complete", "followers_start"]].copy()
     out["lost"] = out["period"].map(lost).astype("float64")
     out["purge_excess"] = out["period"].map(excess).fillna(0.0).astype("float64")
     out["lost_excl_purges"] = out["lost"] - out["purge_excess"]
+    # Losses read off falls in the total are a floor: the same day's gains hide the rest.
+    out["losses_from_totals"] = out["period"].map(estimated).fillna(False).astype("bool")
     start = out["followers_start"].where(out["followers_start"] > 0)
     out["churn_rate"] = out["lost"] / start
     out["churn_rate_excl_purges"] = out["lost_excl_purges"] / start
@@ -476,6 +481,7 @@ class ChurnSummary:
     churn_rate_excl_purges: float | None = None
     lost_per_day: float | None = None
     lost_per_day_excl_purges: float | None = None
+    losses_from_totals: bool = False  # some losses are falls in the total only: a lower bound
     method: str = CHURN_METHOD
 
 
@@ -505,6 +511,7 @@ def churn_summary_of(series: pd.DataFrame, purges: pd.DataFrame | None = None) -
         churn_rate_excl_purges=(lost - excess) / start_total if start_total else None,
         lost_per_day=lost / days,
         lost_per_day_excl_purges=(lost - excess) / days,
+        losses_from_totals=bool(known["losses_from_totals"].any()),
     )
 
 

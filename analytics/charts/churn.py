@@ -1,0 +1,153 @@
+"""Churn charts: daily losses with purge days, churn rate per period, step effect and volatility.
+
+Frames and result objects from analytics.metrics.plateaus in, plotly Figures out. (Charts of
+who left, from follower lists, live in analytics.charts.lists.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.charts import LOST_COLOR, MUTED_COLOR, NET_COLOR, base_layout, empty_figure
+from analytics.charts.growth import PERIOD_HOVER, PERIOD_WORDS, PURGE_COLOR, SMALL_HEIGHT
+
+if TYPE_CHECKING:
+    from analytics.metrics.plateaus import StepEffect
+
+HEIGHT = 380
+EXPECTED_COLOR = "#b8bcc6"
+
+
+def losses_figure(
+    daily: pd.DataFrame, purges: pd.DataFrame, baseline: pd.Series | None = None, title: str = "Followers lost per day"
+) -> go.Figure:
+    """Daily losses (`day`, `lost` columns), purge days in a stronger colour, the usual level as a line.
+
+    `baseline` (same index as `daily`) is the median the purge test compares with, if given.
+    """
+    known = daily[daily["lost"].notna()]
+    if known.empty:
+        return empty_figure(title, "No day in this range has known losses.", SMALL_HEIGHT)
+    is_purge = known["day"].isin(purges["day"]) if not purges.empty else pd.Series(False, index=known.index)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=known["day"][~is_purge], y=known["lost"][~is_purge], name="Ordinary losses", marker_color=LOST_COLOR,
+        hovertemplate="%{x|%a %d %b %Y}: %{y:,.0f} lost<extra></extra>",
+    ))
+    if is_purge.any():
+        part = purges.set_index("day").reindex(known["day"][is_purge])
+        fig.add_trace(go.Bar(
+            x=part.index, y=part["lost"], name="Purge day", marker_color=PURGE_COLOR,
+            customdata=part[["baseline", "ratio"]].to_numpy(),
+            hovertemplate=("%{x|%a %d %b %Y}: %{y:,.0f} lost, usual %{customdata[0]:,.0f} "
+                           "(x%{customdata[1]:.0f})<extra>Likely purge</extra>"),
+        ))
+    if baseline is not None:
+        line = baseline.reindex(known.index)
+        fig.add_trace(go.Scatter(
+            x=known["day"], y=line, mode="lines", name="Usual (28-day median)", line={"color": NET_COLOR, "width": 1},
+            hovertemplate="%{x|%d %b %Y}: usual %{y:,.1f}<extra></extra>",
+        ))
+    fig.update_layout(barmode="overlay", bargap=0.05)
+    return base_layout(fig, title, "Followers lost per day", HEIGHT)
+
+
+def churn_rate_figure(churn: pd.DataFrame, granularity: str = "month", title: str | None = None) -> go.Figure:
+    """Churn per period (`churn_by_period_of` frame), with and without purge days.
+
+    As % of the followers at the period's start where totals are known, else followers lost per day.
+    """
+    word = PERIOD_WORDS.get(granularity, granularity)
+    title = title or f"Churn rate per {word}"
+    if churn.empty or churn["lost"].isna().all():
+        return empty_figure(title, "No losses known in this range.", SMALL_HEIGHT)
+    relative = bool(churn["churn_rate"].notna().any())
+    if relative:
+        with_purges, without = churn["churn_rate"] * 100, churn["churn_rate_excl_purges"] * 100
+        y_title = f"Lost per {word} (% of followers at its start)"
+        fmt = "%{y:.2f}%"
+    else:
+        with_purges, without = churn["lost_per_day"], churn["lost_per_day_excl_purges"]
+        y_title = "Followers lost per day"
+        fmt = "%{y:,.1f} a day"
+    hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=churn["period"], y=without, name="Ordinary churn", marker_color=LOST_COLOR,
+        customdata=churn["lost_excl_purges"],
+        hovertemplate=f"%{{x|{hover_date}}}: {fmt} (%{{customdata:,.0f}} lost)<extra>Excluding purges</extra>",
+    ))
+    has_purges = bool((churn["purge_excess"].fillna(0) > 0).any())
+    if has_purges:
+        fig.add_trace(go.Bar(
+            x=churn["period"], y=with_purges - without, name="Purges", marker_color=PURGE_COLOR,
+            customdata=churn[["purge_excess", "lost"]].to_numpy(),
+            hovertemplate=(f"%{{x|{hover_date}}}: %{{customdata[0]:,.0f}} lost in purges "
+                           "(%{customdata[1]:,.0f} lost in all)<extra>Purges</extra>"),
+        ))
+    fig.update_layout(barmode="stack", bargap=0.15)
+    base_layout(fig, title, y_title, SMALL_HEIGHT + 40)
+    fig.update_yaxes(tickformat=",.2~f")
+    return fig
+
+
+def step_effect_figure(step: StepEffect, title: str = "Step effect: is a good day followed by a bad one?") -> go.Figure:
+    """Observed chance of a loss day after a gain day (and of a gain after a loss), next to what
+    independent days would give; the volatility in the subtitle."""
+    if not step.enough_data or step.p_loss_after_gain is None or step.p_loss is None:
+        return empty_figure(title, step.reason or "Not enough data.", SMALL_HEIGHT)
+    labels = ["Loss day after a gain day"]
+    observed = [step.p_loss_after_gain * 100]
+    expected = [step.p_loss * 100]
+    counts = [f"{step.gain_then_loss} of {step.gain_days} gain days"]
+    if step.p_gain_after_loss is not None and step.p_gain is not None:
+        labels.append("Gain day after a loss day")
+        observed.append(step.p_gain_after_loss * 100)
+        expected.append(step.p_gain * 100)
+        counts.append(f"{step.loss_then_gain} of {step.loss_days} loss days")
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=labels, y=observed, name="Observed", marker_color=NET_COLOR, customdata=counts,
+        text=[f"{v:.0f}%" for v in observed], textposition="outside",
+        hovertemplate="%{x}: %{y:.1f}% (%{customdata})<extra>Observed</extra>",
+    ))
+    fig.add_trace(go.Bar(
+        x=labels, y=expected, name="If days were independent", marker_color=EXPECTED_COLOR,
+        text=[f"{v:.0f}%" for v in expected], textposition="outside",
+        hovertemplate="%{x}: %{y:.1f}%<extra>If days were independent</extra>",
+    ))
+    fig.update_layout(barmode="group", bargap=0.3)
+    base_layout(fig, title, "Share of next days (%)", SMALL_HEIGHT + 40)
+    fig.update_yaxes(range=[0, 110], tickformat=",d")
+    fig.add_annotation(
+        text=(f"Daily net: {step.mean_net:+,.1f} on average, standard deviation {step.sd_net:,.1f}; "
+              f"day-to-day change: standard deviation {step.sd_change:,.1f} ({step.pairs} pairs of days)"),
+        showarrow=False, xref="paper", yref="paper", x=0, y=-0.12, xanchor="left", yanchor="top",
+        font={"size": 12, "color": MUTED_COLOR},
+    )
+    fig.update_layout(margin={"b": 60})
+    return fig
+
+
+def volatility_figure(daily: pd.DataFrame, window: int = 28, title: str = "Daily net change and its spread") -> go.Figure:
+    """Daily net change (`day`, `net`) as bars with a rolling band of +/- one standard deviation."""
+    known = daily[daily["net"].notna()]
+    if len(known) < 2:
+        return empty_figure(title, "Not enough days with a known change.", SMALL_HEIGHT)
+    mean = known["net"].rolling(window, min_periods=min(7, window)).mean()
+    sd = known["net"].rolling(window, min_periods=min(7, window)).std()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=known["day"], y=mean + sd, mode="lines", line={"width": 0}, showlegend=False,
+                             hoverinfo="skip", name="band top"))
+    fig.add_trace(go.Scatter(
+        x=known["day"], y=mean - sd, mode="lines", line={"width": 0}, fill="tonexty",
+        fillcolor="rgba(48, 52, 63, 0.12)", name=f"{window}-day mean +/- 1 sd", customdata=sd,
+        hovertemplate="%{x|%d %b %Y}: standard deviation %{customdata:,.1f}<extra></extra>",
+    ))
+    colors = [LOST_COLOR if v < 0 else NET_COLOR for v in known["net"]]
+    fig.add_trace(go.Bar(x=known["day"], y=known["net"], name="Net change", marker_color=colors,
+                         hovertemplate="%{x|%a %d %b %Y}: %{y:+,.0f}<extra></extra>"))
+    return base_layout(fig, title, "Net change (followers per day)", SMALL_HEIGHT + 40)
