@@ -46,7 +46,8 @@ today's total (a multiple of half the current power of ten: 100, 150, ..., 1,000
 2,000, ..., 10,000, 15,000, ...). Its date is where the line reaches it; the date range is where \
 the top and the bottom of the band reach it. When the trend is flat or negative the milestone is \
 "not reached at the current trend"; when the band's bottom never reaches it, the range is open \
-ended. Nothing is projected beyond {PROJECTION_MAX_DAYS // 365} years.\
+ended. Nothing is projected beyond {PROJECTION_MAX_DAYS // 365} years. Without any stated \
+total, the same is done on the change since the first day.\
 """
 
 RATE_METHOD = """\

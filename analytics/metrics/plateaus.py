@@ -53,9 +53,12 @@ and Eckley, 2012: the exact segmentation minimising the squared error plus a pen
 {SEGMENT_PENALTY_FACTOR:g} x sigma^2 x ln(n) per cut, where sigma is the day-to-day noise estimated \
 robustly from the median absolute difference between consecutive days and n the number of days; \
 segments of at least {SEGMENT_MIN_DAYS} days). Purge days count with their usual losses only, so a \
-one-day purge is not read as a stall. A run of consecutive segments is a plateau when: it lasts \
-at least {PLATEAU_MIN_DAYS} days; the segments around it grow clearly (mean daily net above zero by \
-at least {GROWTH_MIN_T:g} standard errors); its mean daily net, in absolute value, is below \
+one-day purge is not read as a stall. A segment grows clearly when its mean daily net is above \
+zero by at least {GROWTH_MIN_T:g} standard errors (sigma / sqrt(days)). A segment whose mean daily \
+net is, in absolute value, below {PLATEAU_MAX_RATIO:.0%} of a clearly growing neighbour's is low, \
+and consecutive low segments are joined (so a wobble inside a plateau does not cut it in two). \
+Such a run is a plateau when: it lasts at least {PLATEAU_MIN_DAYS} days; the segments on both \
+sides of it grow clearly; its mean daily net, in absolute value, is below \
 {PLATEAU_MAX_RATIO:.0%} of the mean daily net of those surrounding segments and below \
 max({PLATEAU_ABS_FLOOR:g}, {PLATEAU_ABS_SHARE:.1%} of the follower total) per day (the second test \
 is skipped when no total is known). A plateau at either end of the data needs growth on its one \
