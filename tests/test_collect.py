@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics import __version__
@@ -307,13 +308,7 @@ def test_mastodon_link_pagination_with_a_hidden_follower_count(
     assert one(store, "SELECT platform FROM accounts WHERE name = 'me-masto'") == "mastodon"
     frame = last_collections(store)
     assert frame.loc[0, "handle"] == f"me@{INSTANCE}" and frame.loc[0, "followers"] == 80
-    assert frame.loc[0, "profile_followers"] is pd_na()
-
-
-def pd_na() -> object:
-    import pandas as pd
-
-    return pd.NA
+    assert frame.loc[0, "profile_followers"] is pd.NA
 
 
 def test_mastodon_account_count_is_stored_when_shown(server: CollectServer, store: Store, fake: FakeTime) -> None:
@@ -502,3 +497,47 @@ def test_progress_outside_a_terminal_is_a_line_per_tenth_then_storing() -> None:
     short(80, None)
     short.done(storing=True)
     assert quiet.getvalue() == ""
+
+
+def test_a_lazily_opened_store_is_opened_after_the_fetch_and_closed(
+    server: CollectServer, tmp_path: Path, fake: FakeTime
+) -> None:
+    bluesky_three_pages(server)
+    path = tmp_path / "lazy.duckdb"
+    opened: list[int] = []
+
+    def opener() -> Store:
+        opened.append(len(server.requests))
+        return open_store(path)
+
+    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--db", str(path))
+    assert run_collect(args, opener, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY, stdout=io.StringIO()) == 0
+    assert opened == [4]  # after all four requests
+    reopened = open_store(path)  # closed again: this process can open it afresh
+    try:
+        assert one(reopened, "SELECT members FROM snapshots") == 250
+    finally:
+        reopened.close()
+
+
+def test_a_busy_store_keeps_the_fetched_day_as_files_to_import(
+    server: CollectServer, tmp_path: Path, store: Store, fake: FakeTime
+) -> None:
+    from analytics.errors import StoreError
+    from analytics.ingest.service import ImportOptions, import_sources, read_paths
+
+    bluesky_three_pages(server)
+
+    def busy() -> Store:
+        raise StoreError("The store x is in use by another program.")
+
+    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--db", str(tmp_path / "busy.duckdb"))
+    with pytest.raises(CollectError) as caught:
+        run_collect(args, busy, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY, stderr=io.StringIO())
+    folder = tmp_path / "pending-collections" / f"bluesky-{HANDLE}-2026-08-01"
+    assert f"saved in {folder}" in str(caught.value) and "--snapshot-date 2026-08-01" in str(caught.value)
+    assert len(list(folder.glob("*.json"))) == 4
+    # The command it prints loads the day after all.
+    import_sources(store, read_paths(sorted(folder.glob("*.json"))), ImportOptions("me", snapshot_date=DAY))
+    assert one(store, "SELECT members FROM snapshots") == 250
+    assert one(store, "SELECT value FROM daily_values WHERE metric = 'followers'") == 251

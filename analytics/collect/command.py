@@ -18,19 +18,21 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
+from analytics import settings
 from analytics.accounts import today as utc_today
-from analytics.collect import Fetched, store_fetched
+from analytics.collect import Fetched, spool, store_fetched
 from analytics.collect.bluesky import fetch_bluesky
-from analytics.collect.http import Clock, HttpClient, HttpPolicy, Sleep
+from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep
 from analytics.collect.mastodon import fetch_mastodon
-from analytics.errors import PalierError
+from analytics.errors import PalierError, StoreError
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
 
 EXIT_OK = 0
-EXIT_FAILED = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C
 # Below this an "every" loop would hammer public servers for lists that barely change.
 MIN_INTERVAL = 5 * 60
 # Defaults under each network's public limits: Bluesky's AppView allows about 3,000 requests
@@ -207,18 +209,33 @@ def collect_once(
         raise
     if printer:
         printer.done(storing=True)
-    if isinstance(store, Store):
-        return Result(fetched, store_fetched(store, args.account, fetched, day), day)
-    opened = store()
     try:
-        return Result(fetched, store_fetched(opened, args.account, fetched, day), day)
-    finally:
-        opened.close()
+        if isinstance(store, Store):
+            return Result(fetched, store_fetched(store, args.account, fetched, day), day)
+        opened = store()
+        try:
+            return Result(fetched, store_fetched(opened, args.account, fetched, day), day)
+        finally:
+            opened.close()
+    except StoreError as exc:
+        # Typically the dashboard holds the store file. What was fetched cannot be fetched back
+        # later (it is today's list): keep it as files to import.
+        saved = spool(fetched, day, pending_folder(args))
+        raise CollectError(
+            f"{exc} The {fetched.followers:,} followers fetched for {day} are saved in {saved}: import them once "
+            f"the store is free with: python -m analytics import {saved}/*.json --account {args.account} "
+            f"--snapshot-date {day}"
+        ) from None
+
+
+def pending_folder(args: argparse.Namespace) -> Path:
+    db = Path(args.db) if getattr(args, "db", None) else settings.db_path()
+    return db.parent / "pending-collections"
 
 
 def run_collect(
     args: argparse.Namespace,
-    store: Store,
+    store: Store | Callable[[], Store],
     *,
     sleep: Sleep = time.sleep,
     clock: Clock = time.monotonic,
@@ -228,20 +245,32 @@ def run_collect(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """The `collect` command. With --every, `store` is closed at once and the store file is
-    opened again only to write each round: DuckDB lets one process hold the file, and the
-    dashboard must be able to open it between rounds."""
+    """The `collect` command.
+
+    `store` is the open store, or better a function opening it: then the store file is opened
+    only once the fetch is done, for the seconds of the write (DuckDB lets one process hold the
+    file, and the dashboard holds it while it runs). With --every and an open store, the store
+    is closed at once and its file opened again for each round's write, for the same reason.
+    If the store cannot be opened or written, what was fetched is saved as files to import."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     timing = {"sleep": sleep, "clock": clock, "wall": wall, "today": today, "stderr": err}
     if args.every is None:
-        result = collect_once(args, store, **timing)  # type: ignore[arg-type]
+        try:
+            result = collect_once(args, store, **timing)  # type: ignore[arg-type]
+        except KeyboardInterrupt:
+            print("\ninterrupted: nothing was stored.", file=err, flush=True)
+            return EXIT_INTERRUPTED
         print(result.line(args.account), file=out)
         return EXIT_OK
 
     interval: float = args.every
-    path = store.path
-    store.close()
+    if isinstance(store, Store):
+        path = store.path
+        store.close()
+        opener: Callable[[], Store] = lambda: open_store(path)  # noqa: E731 - a one-line closure
+    else:
+        opener = store
     start = clock()
     rounds = 0
     try:
@@ -249,7 +278,7 @@ def run_collect(
             rounds += 1
             stamp = dt.datetime.fromtimestamp(wall()).strftime("%Y-%m-%d %H:%M")
             try:
-                result = collect_once(args, lambda: open_store(path), **timing)  # type: ignore[arg-type]
+                result = collect_once(args, opener, **timing)  # type: ignore[arg-type]
                 print(f"[{stamp}] {result.line(args.account)}", file=out, flush=True)
             except PalierError as exc:
                 print(f"[{stamp}] collection failed: {exc}", file=err, flush=True)
