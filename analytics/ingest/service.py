@@ -227,9 +227,41 @@ def _summary(item: Prepared, counts: LoadCounts) -> str:
     return ", ".join(parts)
 
 
+class _AlreadyImported(Exception):
+    """Leaves a transaction that found nothing to write: rolled back, so the store's version (the
+    cache key of every chart) does not move when a file is uploaded again."""
+
+    def __init__(self, import_id: int) -> None:
+        super().__init__(import_id)
+        self.import_id = import_id
+
+
+def import_identity(item: Prepared, options: ImportOptions) -> str:
+    """What makes two imports the same: the bytes, plus the date the user gave (option or file
+    name) to what the file leaves undated. A quiet account's follower list is byte-identical on
+    two days; keyed on bytes alone, the second day's snapshot would be dropped as a duplicate."""
+    parsed = item.parsed
+    undated = bool(parsed.profile_counts) or any(m.snapshot_date is None for m in parsed.lists)
+    explicit = options.snapshot_date or (None if parsed.export_date else date_in_name(item.name))
+    if not undated or explicit is None:
+        return item.sha256
+    return hashlib.sha256(f"{item.sha256}\n{explicit.isoformat()}".encode()).hexdigest()
+
+
 def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outcome:
     """Write one prepared import in one transaction (or recognise it as already there)."""
+    try:
+        return _load_prepared(store, item, options)
+    except _AlreadyImported as known:
+        return Outcome(
+            item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows,
+            f"already imported as import #{known.import_id}: nothing changed",
+        )
+
+
+def _load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outcome:
     platform = normalize_platform(options.platform)
+    identity = import_identity(item, options)
     with store.transaction() as cursor:
         # Only the user's own --platform goes to get_or_create_account: the file's platform is
         # checked just below, where the error can name the file (and a new account takes it).
@@ -242,13 +274,10 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outco
                 f"a {PLATFORMS[item.parsed.platform]} export ({item.label})",
             )
         existing = cursor.execute(
-            "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, item.sha256]
+            "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, identity]
         ).fetchone()
         if existing is not None:
-            return Outcome(
-                item.name, "unchanged", item.parsed.format, item.label, int(existing[0]), item.parsed.rows,
-                f"already imported as import #{existing[0]}: nothing changed",
-            )
+            raise _AlreadyImported(int(existing[0]))
         if account.platform is None and item.parsed.platform:
             cursor.execute("UPDATE accounts SET platform = ? WHERE account_id = ?", [item.parsed.platform, account.account_id])
         if item.parsed.account_handle:
@@ -256,7 +285,7 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outco
                 "UPDATE accounts SET handle = ? WHERE account_id = ? AND handle IS NULL",
                 [item.parsed.account_handle, account.account_id],
             )
-        import_id = record_import(cursor, account.account_id, item.name, item.sha256, item.parsed.format, item.parsed.rows)
+        import_id = record_import(cursor, account.account_id, item.name, identity, item.parsed.format, item.parsed.rows)
         parsed = _with_profile_counts(item, options)
         counts = load_parsed(cursor, account.account_id, import_id, parsed, snapshot_dates(item, options))
         summary = _summary(item, counts)
@@ -275,13 +304,22 @@ def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | No
     )
     parsed = Parsed(format=MANUAL_ANCHOR_FORMAT, platform=None, daily=daily, rows=len(items))
     digest = hashlib.sha256(f"{options.account}\n{name}".encode()).hexdigest()
+    try:
+        return _record_follower_counts(store, options, name, daily, digest, items)
+    except _AlreadyImported as known:
+        return Outcome(name, "unchanged", MANUAL_ANCHOR_FORMAT, "follower totals", known.import_id, len(items), "already recorded")
+
+
+def _record_follower_counts(
+    store: Store, options: ImportOptions, name: str, daily: pd.DataFrame, digest: str, items: list[tuple[dt.date, int]]
+) -> Outcome:
     with store.transaction() as cursor:
         account = get_or_create_account(cursor, options.account, normalize_platform(options.platform))
         existing = cursor.execute(
             "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, digest]
         ).fetchone()
         if existing is not None:
-            return Outcome(name, "unchanged", MANUAL_ANCHOR_FORMAT, "follower totals", int(existing[0]), len(items), "already recorded")
+            raise _AlreadyImported(int(existing[0]))
         import_id = record_import(cursor, account.account_id, name, digest, MANUAL_ANCHOR_FORMAT, len(items))
         cursor.register("daily_frame", daily)
         try:
