@@ -102,6 +102,10 @@ def add_collect_parser(
     return parser
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 @dataclass
 class Result:
     fetched: Fetched
@@ -114,7 +118,7 @@ class Result:
         text = f"{account}: {fetched.followers:,} followers of {fetched.handle} collected from {platform} for {self.day}"
         if fetched.expected is not None:
             text += f" (the profile says {fetched.expected:,})"
-        text += f", {fetched.pages} pages in {fetched.requests} requests"
+        text += f", {_plural(fetched.pages, 'page')} in {_plural(fetched.requests, 'request')}"
         if self.outcome.status == "unchanged":
             return text + f"; identical to import #{self.outcome.import_id} of today: nothing changed."
         text += f"; stored as import #{self.outcome.import_id}"
