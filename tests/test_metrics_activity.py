@@ -143,6 +143,20 @@ def test_net_per_day_quiet_against_active(store: Store) -> None:
     assert "7 days" in result.method
 
 
+def test_a_period_cuts_quiet_runs_at_its_edges(store: Store) -> None:
+    account = _quiet_store(store)
+    cursor = store.cursor()
+    inside = activity.quiet_periods(cursor, account, start=D(2026, 1, 15), end=D(2026, 2, 1))
+    assert [(p.start.date(), p.end.date(), p.days) for p in inside.itertuples()] == [(D(2026, 1, 15), D(2026, 1, 20), 6)]
+    result = activity.quiet_vs_active(cursor, account, start=D(2026, 1, 15), end=D(2026, 2, 1))
+    table = result.table.set_index("state")
+    assert table.loc["quiet", "days"] == 6 and table.loc["active", "days"] == 12
+    assert result.quiet_net_per_day == pytest.approx(-2.0) and result.active_net_per_day == pytest.approx(4.0)
+    assert len(activity.posts_per_day(cursor, account, start=D(2026, 1, 15), end=D(2026, 1, 16))) == 2
+    ranked = activity.posts_with_follows(cursor, account, start=D(2026, 2, 1))
+    assert ranked.posts["posted_at"].min() >= pd.Timestamp(2026, 2, 1)
+
+
 def test_quiet_vs_active_explains_missing_data(store: Store) -> None:
     no_posts = activity.quiet_vs_active(store.cursor(), 1)
     assert not no_posts.ok and "no posts" in (no_posts.reason or "")
@@ -288,6 +302,14 @@ def test_engagement_heatmap_cells(store: Store) -> None:
     assert cells.loc[(4, 18), "rate"] == pytest.approx(0.1)
     assert cells.loc[(4, 18), "weekday_name"] == "Friday"
     assert result.notes and "1 timed post" in result.notes[0]
+
+
+def test_engagement_heatmap_in_a_time_zone(store: Store) -> None:
+    account = seed(store, [{"id": "late", "at": T(2026, 1, 5, 23, 30), "impressions": 10, "engagements": 1}])
+    paris = activity.engagement_heatmap(store.cursor(), account, tz="Europe/Paris")
+    assert paris.cells[["weekday", "hour"]].values.tolist() == [[1, 0]]  # Monday 23:30 UTC is Tuesday 00:30
+    assert "Europe/Paris" in paris.method
+    assert not activity.engagement_heatmap(store.cursor(), account, tz="Nowhere/Land").ok
 
 
 def test_engagement_heatmap_without_times(store: Store) -> None:

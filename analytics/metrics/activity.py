@@ -13,6 +13,7 @@ days of its gap; the lag correlation, which needs real day-to-day variation, use
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -98,13 +99,15 @@ def posts_per_day(
     cursor: duckdb.DuckDBPyConnection,
     account_id: int,
     kinds: tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per calendar day from the first to the last post: day, posts (0 on days without),
     source ('posts' from stored posts, or 'daily' from an account export's post counts).
 
     `kinds` keeps only those post kinds ('post', 'reply', 'repost'; a post of unknown kind
     counts as 'post'). Daily counts cannot be split by kind, so they are used only when no post
-    is stored at all.
+    is stored at all. `start` / `end` cut the result to a period.
     """
     params = {"account_id": account_id, "kinds": list(kinds) if kinds is not None else None}
     counts = cursor.execute(POSTS_PER_DAY_SQL, params).df()
@@ -119,7 +122,30 @@ def posts_per_day(
     counts["day"] = pd.to_datetime(counts["day"])
     index = pd.date_range(counts["day"].min(), counts["day"].max(), freq="D", unit="us")
     posts = counts.set_index("day")["posts"].astype("int64").reindex(index, fill_value=0)
-    return pd.DataFrame({"day": index, "posts": posts.to_numpy(), "source": source}).astype({"source": "string"})
+    frame = pd.DataFrame({"day": index, "posts": posts.to_numpy(), "source": source}).astype({"source": "string"})
+    return clip_days(frame, start, end)
+
+
+def clip_days(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None, column: str = "day") -> pd.DataFrame:
+    """Rows whose `column` falls in [start, end] (either bound optional)."""
+    keep = pd.Series(True, index=frame.index)
+    if start is not None:
+        keep &= frame[column] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= frame[column] < pd.Timestamp(end) + pd.Timedelta(days=1)
+    return frame[keep].reset_index(drop=True)
+
+
+def clip_periods(periods: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+    """Quiet periods cut to [start, end]: one that began before `start` keeps only its days inside."""
+    out = periods.copy()
+    if start is not None:
+        out["start"] = out["start"].clip(lower=pd.Timestamp(start))
+    if end is not None:
+        out["end"] = out["end"].clip(upper=pd.Timestamp(end))
+    out = out[out["start"] <= out["end"]].copy()
+    out["days"] = ((out["end"] - out["start"]).dt.days + 1).astype("int64")
+    return out.reset_index(drop=True)
 
 
 def _empty_posts() -> pd.DataFrame:
@@ -159,23 +185,22 @@ def _spread_list_changes(series: pd.DataFrame) -> pd.DataFrame:
     source = series["flow_source"].astype("string")
     from_export = source.eq("export").fillna(False).to_numpy(dtype=bool)
     exact = from_export.copy()
-    snapshot_days = out["day"][series["listed"].notna().to_numpy()].tolist()
+    snapshot_days = out["day"].to_numpy()[series["listed"].notna().to_numpy()]
     list_rows = np.flatnonzero(source.eq("lists").fillna(False).to_numpy(dtype=bool))
     days = out["day"].to_numpy()
     for row in list_rows:
-        day = out["day"].iloc[row]
-        earlier = [d for d in snapshot_days if d < day]
-        if not earlier:
+        day = days[row]
+        before = np.searchsorted(snapshot_days, day, side="left")
+        if before == 0:
             continue
-        previous = earlier[-1]
-        if (day - previous).days == 1:
+        previous = snapshot_days[before - 1]
+        if day - previous == np.timedelta64(1, "D"):
             exact[row] = True
             continue
-        span = (days > np.datetime64(previous)) & (days <= np.datetime64(day)) & ~from_export
+        span = (days > previous) & (days <= day) & ~from_export
         width = int(span.sum())
         for column in ("gained", "lost", "net"):
-            total = float(series[column].iloc[row])
-            out.loc[span, column] = total / width
+            out.loc[span, column] = float(series[column].iloc[row]) / width
     out["exact"] = exact
     return out
 
@@ -210,9 +235,15 @@ def quiet_periods(
     account_id: int,
     min_days: int = DEFAULT_QUIET_DAYS,
     kinds: tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Runs of at least `min_days` days without a post (start, end, days), oldest first."""
-    return find_quiet_periods(posts_per_day(cursor, account_id, kinds), min_days)
+    """Runs of at least `min_days` days without a post (start, end, days), oldest first.
+
+    Found on all the data, then cut to [start, end]: a quiet run crossing the period's edge
+    still counts, with only its days inside the period.
+    """
+    return clip_periods(find_quiet_periods(posts_per_day(cursor, account_id, kinds), min_days), start, end)
 
 
 @dataclass(frozen=True)
@@ -238,11 +269,14 @@ def quiet_vs_active(
     account_id: int,
     min_days: int = DEFAULT_QUIET_DAYS,
     kinds: tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> QuietVsActive:
     """Quiet periods with the follower change during each, and quiet against active per day."""
     method = QUIET_METHOD.format(days=min_days)
-    daily_posts = posts_per_day(cursor, account_id, kinds)
-    periods = find_quiet_periods(daily_posts, min_days)
+    all_posts = posts_per_day(cursor, account_id, kinds)
+    periods = clip_periods(find_quiet_periods(all_posts, min_days), start, end)
+    daily_posts = clip_days(all_posts, start, end)
     flows = daily_follower_change(cursor, account_id)
     return _compare_quiet_active(daily_posts, periods, flows, min_days, method)
 
@@ -346,10 +380,14 @@ def lag_correlation(
     max_lag: int = MAX_LAG,
     min_days: int = MIN_LAG_DAYS,
     kinds: tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> LagCorrelation:
-    """How daily posting volume relates to daily net follows 0..max_lag days later."""
+    """How daily posting volume relates to daily net follows 0..max_lag days later (posting days
+    in [start, end]; the follows of the last ones may fall after `end`)."""
     return correlate_lags(
-        posts_per_day(cursor, account_id, kinds), daily_follower_change(cursor, account_id), method, max_lag, min_days
+        posts_per_day(cursor, account_id, kinds, start, end),
+        daily_follower_change(cursor, account_id), method, max_lag, min_days,
     )
 
 
@@ -473,14 +511,17 @@ def posts_with_follows(
     account_id: int,
     window_hours: int = 48,
     kinds: tuple[str, ...] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> PostFollows:
     """Posts by followers brought: the export's per-post new follows where any post has them,
     else followers gained in the `window_hours` after each post (whole days)."""
     posts = cursor.execute(POSTS_SQL, {"account_id": account_id, "kinds": list(kinds) if kinds else None}).df()
     columns = ["post_id", "posted_at", "has_time", "text", "link", "kind", "impressions", "engagements"]
-    if posts.empty:
-        return PostFollows(_empty_post_follows(columns), None, "", "Not enough data: no posts imported.")
     posts["posted_at"] = pd.to_datetime(posts["posted_at"])
+    posts = clip_days(posts, start, end, column="posted_at")
+    if posts.empty:
+        return PostFollows(_empty_post_follows(columns), None, "", "Not enough data: no posts in this period.")
     if posts["new_follows"].notna().any():
         ranked = posts[columns].copy()
         ranked["followers"] = posts["new_follows"].astype("Float64")
@@ -550,7 +591,11 @@ class EngagementHeatmap:
 
 
 def engagement_heatmap(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, tz: str | None = None
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    tz: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> EngagementHeatmap:
     """Engagement rate per weekday and hour; times are UTC unless `tz` names a time zone."""
     zone = tz or "UTC"
@@ -559,10 +604,12 @@ def engagement_heatmap(
                "impressions": "float64", "engagements": "float64", "rate": "float64"}
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     posts = cursor.execute(TIMED_POSTS_SQL, {"account_id": account_id}).df()
+    posts["posted_at"] = pd.to_datetime(posts["posted_at"])
+    posts = clip_days(posts, start, end, column="posted_at")
     if posts.empty:
         reason = (
-            "Post times are unknown: your exports give posting dates only (an X archive or "
-            "content export gives times)."
+            "No post with a known time in this period: exports that give dates only cannot place "
+            "posts by hour (an X archive or the X content export gives times)."
         )
         return EngagementHeatmap(empty, 0, method, reason)
     usable = posts[posts["impressions"].notna() & (posts["impressions"] > 0) & posts["engagements"].notna()].copy()
@@ -577,7 +624,7 @@ def engagement_heatmap(
     if tz:
         try:
             moments = moments.dt.tz_localize("UTC").dt.tz_convert(tz)
-        except Exception:  # noqa: BLE001 - an unknown zone name is the user's input, not a bug
+        except (KeyError, ValueError):  # an unknown zone name is the user's input, not a bug
             return EngagementHeatmap(empty, 0, method, f"Unknown time zone {tz!r}.", notes)
     usable["weekday"] = moments.dt.day_of_week.to_numpy()
     usable["hour"] = moments.dt.hour.to_numpy()

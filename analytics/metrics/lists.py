@@ -35,32 +35,52 @@ WHERE account_id = $account_id AND kind = $kind
 ORDER BY snapshot_date
 """
 
-# Joiners: a spell covering `end` that started after `start` (only changed members are touched),
-# minus members who were also there at `start` (left and came back in between: no net change).
+# Joiners: a spell covering `end` that started after `start` (an index-free filter touching only
+# the changed members), minus members also there at `start` (left and came back in between: no
+# net change). Every join runs against that small set: joining the whole list's spells or
+# profiles instead costs ten times as much on a list of a million.
 JOINED_SQL = f"""
+WITH candidates AS (
+    SELECT member_key, first_seen, last_seen FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen > $start AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
+),
+also_before AS (
+    SELECT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)
+      AND member_key IN (SELECT member_key FROM candidates)
+),
+changed AS (SELECT * FROM candidates WHERE member_key NOT IN (SELECT member_key FROM also_before)),
+p AS (
+    SELECT * FROM profiles
+    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
+)
 SELECT 'joined' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
-FROM spells s
-LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
-WHERE s.account_id = $account_id AND s.kind = $kind
-  AND s.first_seen > $start AND s.first_seen <= $end AND (s.last_seen IS NULL OR s.last_seen >= $end)
-  AND NOT EXISTS (
-      SELECT 1 FROM spells o
-      WHERE o.account_id = $account_id AND o.kind = $kind AND o.member_key = s.member_key
-        AND o.first_seen <= $start AND (o.last_seen IS NULL OR o.last_seen >= $start))
+FROM changed s LEFT JOIN p ON p.member_key = s.member_key
 ORDER BY p.followers_count DESC NULLS LAST, s.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Leavers: a spell covering `start` that ended before `end`, minus members back by `end`.
 LEFT_SQL = f"""
+WITH candidates AS (
+    SELECT member_key, first_seen, last_seen FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND last_seen >= $start AND last_seen < $end AND first_seen <= $start
+),
+back_by_end AS (
+    SELECT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
+      AND member_key IN (SELECT member_key FROM candidates)
+),
+changed AS (SELECT * FROM candidates WHERE member_key NOT IN (SELECT member_key FROM back_by_end)),
+p AS (
+    SELECT * FROM profiles
+    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
+)
 SELECT 'left' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
-FROM spells s
-LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
-WHERE s.account_id = $account_id AND s.kind = $kind
-  AND s.first_seen <= $start AND s.last_seen >= $start AND s.last_seen < $end
-  AND NOT EXISTS (
-      SELECT 1 FROM spells o
-      WHERE o.account_id = $account_id AND o.kind = $kind AND o.member_key = s.member_key
-        AND o.first_seen <= $end AND (o.last_seen IS NULL OR o.last_seen >= $end))
+FROM changed s LEFT JOIN p ON p.member_key = s.member_key
 ORDER BY p.followers_count DESC NULLS LAST, s.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
@@ -94,20 +114,24 @@ WITH snaps AS (
     SELECT snapshot_date, lead(snapshot_date) OVER (ORDER BY snapshot_date) AS next_date
     FROM snapshots WHERE account_id = $account_id AND kind = $kind
 ),
-first_snapshot AS (SELECT min(snapshot_date) AS day FROM snaps)
-SELECT s.member_key, s.first_seen, s.last_seen, n.next_date AS absent_on,
-       datediff('day', s.first_seen, n.next_date) AS days_followed, {_PROFILE_SELECT}
-FROM spells s
-JOIN snaps n ON n.snapshot_date = s.last_seen
-CROSS JOIN first_snapshot f
-LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
-WHERE s.account_id = $account_id AND s.kind = $kind
-  AND s.first_seen > f.day
-  AND n.next_date IS NOT NULL
-  AND datediff('day', s.first_seen, n.next_date) <= $within_days
-  AND ($start IS NULL OR s.first_seen >= $start)
-  AND ($end IS NULL OR s.first_seen <= $end)
-ORDER BY n.next_date DESC, s.member_key
+quick AS (
+    SELECT s.member_key, s.first_seen, s.last_seen, n.next_date AS absent_on,
+           datediff('day', s.first_seen, n.next_date) AS days_followed
+    FROM spells s JOIN snaps n ON n.snapshot_date = s.last_seen
+    WHERE s.account_id = $account_id AND s.kind = $kind AND s.last_seen IS NOT NULL
+      AND s.first_seen > (SELECT min(snapshot_date) FROM snaps)
+      AND n.next_date IS NOT NULL
+      AND datediff('day', s.first_seen, n.next_date) <= $within_days
+      AND ($start IS NULL OR s.first_seen >= $start)
+      AND ($end IS NULL OR s.first_seen <= $end)
+),
+p AS (
+    SELECT * FROM profiles
+    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM quick)
+)
+SELECT s.*, {_PROFILE_SELECT}
+FROM quick s LEFT JOIN p ON p.member_key = s.member_key
+ORDER BY s.absent_on DESC, s.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 GAINED_AFTER_FIRST_SQL = """
