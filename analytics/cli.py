@@ -1,4 +1,4 @@
-"""Palier's command line: import, accounts, delete, demo, stats.
+"""Palier's command line: import, accounts, delete, demo, stats, collect.
 
 Exit codes: 0 done, 2 bad input or a store problem (the message on stderr, never a traceback).
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analytics import settings
 from analytics.accounts import delete_account, list_accounts, require_account
+from analytics.collect.command import add_collect_parser, run_collect
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", parents=[common], help="an account's figures")
     stats.add_argument("--account", required=True)
     stats.add_argument("--json", action="store_true")
+
+    add_collect_parser(sub, common)
     return parser
 
 
@@ -159,6 +162,10 @@ COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "collect":
+            # The store is opened only once the followers are fetched, for the write: a fetch
+            # can take minutes and must not hold the store's lock meanwhile.
+            return run_collect(args, lambda: _open(args))
         store = _open(args)
         try:
             return COMMANDS[args.command](args, store)
