@@ -18,6 +18,7 @@ from analytics.collect.command import add_collect_parser, run_collect
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
+from analytics.metrics.report import account_report
 from analytics.store import Store, open_store
 
 EXIT_OK = 0
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", parents=[common], help="an account's figures")
     stats.add_argument("--account", required=True)
     stats.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", parents=[common], help="an account's growth, churn and activity report")
+    report.add_argument("--account", required=True)
+    report.add_argument("--json", action="store_true")
 
     add_collect_parser(sub, common)
     return parser
@@ -156,7 +161,21 @@ def cmd_stats(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats}
+def cmd_report(args: argparse.Namespace, store: Store) -> int:
+    cursor = store.cursor()
+    try:
+        account = require_account(cursor, args.account)
+        figures = account_report(cursor, account.account_id, account.name)
+    finally:
+        cursor.close()
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

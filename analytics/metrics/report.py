@@ -1,0 +1,96 @@
+"""The account report: the figures of every page in one dict, for `report --json`.
+
+One computation, two views: each figure is taken from the same function a page calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics.metrics.activity import lag_correlation, quiet_vs_active
+from analytics.metrics.followers import follower_series
+from analytics.metrics.growth import effective_net
+from analytics.metrics.lists import cohort_retention, quick_unfollows
+from analytics.metrics.plateaus import plateaus_of, purge_days_of
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else int(round(number))
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rounded(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def growth_section(series: pd.DataFrame) -> dict[str, Any]:
+    if series.empty:
+        return dict.fromkeys(("date_min", "date_max", "followers_start", "followers_end", "gained", "lost", "net"))
+    flows_known = series["net"].notna().any()
+    start, end = _num(series["followers"].iloc[0]), _num(series["followers"].iloc[-1])
+    net = end - start if start is not None and end is not None else _num(effective_net(series).sum(min_count=1))
+    return {
+        "date_min": _day(series["day"].iloc[0]),
+        "date_max": _day(series["day"].iloc[-1]),
+        "followers_start": _int(start),
+        "followers_end": _int(end),
+        "gained": _int(series["gained"].sum()) if flows_known else None,
+        "lost": _int(series["lost"].sum()) if flows_known else None,
+        "net": _int(net),
+    }
+
+
+def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str) -> dict[str, Any]:
+    """Growth, plateaus, quiet periods, posting against follows, purges and churn."""
+    series = follower_series(cursor, account_id)
+    purges = purge_days_of(series)
+    found = plateaus_of(series)
+    quiet = quiet_vs_active(cursor, account_id)
+    lags = lag_correlation(cursor, account_id)
+    quick = quick_unfollows(cursor, account_id)
+    cohorts = cohort_retention(cursor, account_id)
+    return {
+        "account": account_name,
+        "growth": growth_section(series),
+        "plateaus": [{"start": _day(r.start), "end": _day(r.end)} for r in found.table.itertuples()],
+        "quiet_periods": [
+            {"start": _day(r.start), "end": _day(r.end), "days": int(r.days), "net_per_day": _rounded(_num(r.net_per_day), 2)}
+            for r in quiet.periods.itertuples()
+        ],
+        "activity": {
+            "net_per_day_active": _rounded(quiet.active_net_per_day, 2),
+            "net_per_day_quiet": _rounded(quiet.quiet_net_per_day, 2),
+            # A correlation computed on too little data is not reported as a finding.
+            "best_lag_days": lags.best_lag if lags.reason is None else None,
+            "lag_correlation": _rounded(lags.best_r, 3) if lags.reason is None else None,
+        },
+        "purge_days": [_day(day) for day in purges["day"]],
+        "churn": {
+            "unfollowed_within_7_days": quick.count if quick.reason is None else None,
+            "cohort_retention_4w": _rounded(cohorts.cohort_retention_4w, 4),
+        },
+    }
