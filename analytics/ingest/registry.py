@@ -36,7 +36,14 @@ BY_KEY: dict[str, ExportFormat] = {f.key: f for f in FORMATS}
 
 
 def format_label(key: str) -> str:
-    return BY_KEY[key].label if key in BY_KEY else key
+    """The label users see; a bundle's combined key ("a+b") reads "X data archive: followers, posts"."""
+    labels = [BY_KEY[part].label if part in BY_KEY else part for part in key.split("+")]
+    if len(labels) == 1:
+        return labels[0]
+    prefixes = {label.split(": ", 1)[0] for label in labels}
+    if len(prefixes) == 1 and all(": " in label for label in labels):
+        return f"{prefixes.pop()}: " + ", ".join(label.split(": ", 1)[1] for label in labels)
+    return " + ".join(labels)
 
 
 def detect(source: SourceFile) -> ExportFormat:

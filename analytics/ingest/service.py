@@ -174,6 +174,20 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
             prepared.append(Outcome(source.name, "failed", error=str(exc)))
     for pages in groups.values():
         pages.sort(key=lambda item: item[0].name)
+        names = [source.base_name for source, _ in pages]
+        if len(set(names)) < len(names):
+            # Two files of the same name are two exports (two archives' follower.js), not two
+            # pages of one list: merging them would make one snapshot out of two days.
+            twice = sorted({n for n in names if names.count(n) > 1})
+            for source, _ in pages:
+                prepared.append(
+                    Outcome(
+                        source.name, "failed",
+                        error=(f"{source.name}: upload: expected the pages of one export, found several files named "
+                               f"{', '.join(twice)}: import each export on its own"),
+                    )
+                )
+            continue
         if len(pages) == 1:
             source, parsed = pages[0]
             prepared.append(Prepared(source.name, source.sha256, parsed))
