@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,20 @@ log = logging.getLogger("palier.import")
 NEW_ACCOUNT = "\x00new"
 UPLOAD_TYPES = ["csv", "json", "js", "zip"]
 PREVIEW_COLUMNS = ["File", "Format", "Rows", "Days", "Posts", "Follower lists", "From", "To"]
+HISTORY_SHOWN = 10  # newest imports shown; older ones fold into an expander
+SUMMARY_CHARS = 220  # a file of daily lists has a summary line per day
+
+
+def _list_sizes(lists: list[tuple[Any, dt.date]]) -> str:
+    """A file of daily lists holds dozens: past three, give the count and the range of sizes
+    (the dates are in the From and To columns)."""
+    if len(lists) > 3:
+        counts = [len(member_list.members) for member_list, _ in lists]
+        return f"{len(lists)} lists of {min(counts):,} to {max(counts):,}"
+    return "; ".join(
+        f"{len(member_list.members):,} {'followers' if member_list.kind == 'follower' else 'following'} on {day.isoformat()}"
+        for member_list, day in lists
+    )
 
 
 def _preview_row(item: Prepared, options: ImportOptions) -> dict[str, Any]:
@@ -33,10 +48,7 @@ def _preview_row(item: Prepared, options: ImportOptions) -> dict[str, Any]:
     lists = snapshot_dates(item, options)
     dates: list[dt.date] = [d.date() for d in (*days.agg(["min", "max"]), *posted.agg(["min", "max"])) if pd.notna(d)]
     dates += [day for _, day in lists]
-    sizes = "; ".join(
-        f"{len(member_list.members):,} {'followers' if member_list.kind == 'follower' else 'following'} on {day.isoformat()}"
-        for member_list, day in lists
-    )
+    sizes = _list_sizes(lists)
     return {
         "File": item.name,
         "Format": item.label,
@@ -83,6 +95,47 @@ def _show_outcomes(outcomes: list[tuple[str, str, list[str]]]) -> None:
             ui_cache.show_error(line)
         for note in notes:
             st.caption(esc(note))
+
+
+_LIST_PART = re.compile(r"^(\d+) (followers|following) on (\d{4}-\d{2}-\d{2})$")
+
+
+def _short_summary(summary: str) -> str:
+    """An import's summary names every list it held, a part per day for a file of daily
+    lists: past three, they become one part with the count, the sizes and the dates."""
+    parts = summary.split(", ")
+    lists = [m for m in (_LIST_PART.match(part) for part in parts) if m]
+    if len(lists) > 3:
+        sizes = [int(m.group(1)) for m in lists]
+        days = sorted(m.group(3) for m in lists)
+        kinds = {m.group(2) for m in lists}
+        noun = "follower lists" if kinds == {"followers"} else "lists"
+        parts = [part for part in parts if not _LIST_PART.match(part)]
+        parts.append(f"{len(lists)} {noun} of {min(sizes):,} to {max(sizes):,}, {days[0]} to {days[-1]}")
+        summary = ", ".join(parts)
+    return summary if len(summary) <= SUMMARY_CHARS else summary[:SUMMARY_CHARS].rsplit(", ", 1)[0] + ", …"
+
+
+def _history_row(row: Any) -> None:
+    """One past import: what it was, when, and a button to forget it."""
+    import_id = int(row.import_id)
+    short = _short_summary(str(row.summary or row.format))
+    with st.container(border=True):
+        text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
+        text_col.markdown(f"**#{import_id}** {esc(row.file_name)}")
+        text_col.caption(esc(short))
+        when_col.caption(f"Imported {pd.Timestamp(row.imported_at):%Y-%m-%d %H:%M}")
+        if button_col.button(
+            "Delete", key=f"import_delete_{import_id}", icon=":material/delete:",
+            disabled=store.read_only, help="Forget this import: its values, posts and follower lists.",
+        ):
+            try:
+                delete_import(store, account_name, import_id)
+            except PalierError as exc:
+                ui_cache.show_error(str(exc))
+            else:
+                st.session_state["import_notice"] = f"Deleted import #{import_id} ({row.file_name})."
+                st.rerun()
 
 
 st.title("Import")
@@ -187,6 +240,9 @@ if prepared:
             pd.DataFrame([_preview_row(item, options) for item in ready], columns=PREVIEW_COLUMNS),
             hide_index=True,
             column_config={
+                "File": st.column_config.TextColumn(width="medium"),
+                "Format": st.column_config.TextColumn(width="medium"),
+                "Follower lists": st.column_config.TextColumn(width="medium"),
                 "Rows": st.column_config.NumberColumn(format="localized"),
                 "Days": st.column_config.NumberColumn(format="localized"),
                 "Posts": st.column_config.NumberColumn(format="localized"),
@@ -238,23 +294,13 @@ if existing:
     history = ui_cache.imports(account_name, version)
     if history.empty:
         st.caption("Nothing imported into this account yet.")
-    for row in history.itertuples(index=False):
-        with st.container(border=True):
-            text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
-            text_col.markdown(f"**#{int(row.import_id)}** {esc(row.file_name)}")
-            text_col.caption(esc(row.summary or row.format))
-            when_col.caption(f"Imported {pd.Timestamp(row.imported_at):%Y-%m-%d %H:%M}")
-            if button_col.button(
-                "Delete", key=f"import_delete_{int(row.import_id)}", icon=":material/delete:",
-                disabled=store.read_only, help="Forget this import: its values, posts and follower lists.",
-            ):
-                try:
-                    delete_import(store, account_name, int(row.import_id))
-                except PalierError as exc:
-                    ui_cache.show_error(str(exc))
-                else:
-                    st.session_state["import_notice"] = f"Deleted import #{int(row.import_id)} ({row.file_name})."
-                    st.rerun()
+    rows = list(history.itertuples(index=False))
+    for row in rows[:HISTORY_SHOWN]:
+        _history_row(row)
+    if len(rows) > HISTORY_SHOWN:
+        with st.expander(f"{len(rows) - HISTORY_SHOWN} older imports"):
+            for row in rows[HISTORY_SHOWN:]:
+                _history_row(row)
 
     with st.expander("Delete this account", icon=":material/warning:"):
         st.markdown(

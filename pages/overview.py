@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import ui_cache
 from analytics.accounts import PLATFORMS
-from analytics.charts.overview import follower_curve, gains_losses, has_flows, is_absolute
+from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows
 
 IMPORT_PAGE = "pages/import_data.py"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -106,11 +106,17 @@ if series.empty:
     st.stop()
 
 st.plotly_chart(follower_curve(series), config=CHART_CONFIG, key="follower_curve")
-if is_absolute(series):
+if anchors_marked(series):
     st.caption(
         "Points mark the days a total was stated (an export's count, a follower list's size, or a "
         "total you entered); between them the curve follows the daily gains and losses, or joins "
         "the points where those are not known."
+    )
+elif anchor_count(series):
+    st.caption(
+        f"{anchor_count(series):,} days of this period have a stated total (an export's count, a "
+        "follower list's size, or a total you entered); the curve follows the daily gains and "
+        "losses between them."
     )
 if has_flows(series):
     st.plotly_chart(gains_losses(series), config=CHART_CONFIG, key="gains_losses")

@@ -131,10 +131,10 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
             # Through the sidebar, as a person does: a fresh server asked for /import before any
             # session has run the navigation answers "Page not found" once (Streamlit 1.67).
             page.goto(server)
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+            expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
             expect(page.get_by_text("No account yet")).to_be_visible()
             page.get_by_role("link", name="Import").first.click()
-            expect(page.get_by_role("heading", name="Import")).to_be_visible()
+            expect(page.get_by_role("heading", name="Import", exact=True)).to_be_visible()
             page.get_by_label("Account name", exact=True).and_(page.locator("input")).fill("browser-test")
             page.get_by_label("Account name", exact=True).and_(page.locator("input")).press("Enter")
             page.locator("input[type=file]").set_input_files(str(upload))

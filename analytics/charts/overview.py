@@ -23,6 +23,21 @@ from analytics.charts import (
 DAY_HOVER = "%a %d %b %Y"
 # Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
 WEEKLY_AFTER_DAYS = 120
+# Past this many stated totals (daily follower lists state one every day), the points would
+# bury the line: the curve itself is then made of stated totals, and the caption says so.
+ANCHOR_POINTS_MAX = 60
+
+
+def anchor_count(series: pd.DataFrame) -> int:
+    """Days of the series with a stated total (an export's count, a list's size, a typed total)."""
+    if series.empty:
+        return 0
+    return int((series["anchor"].fillna(False).astype(bool) & series["followers"].notna()).sum())
+
+
+def anchors_marked(series: pd.DataFrame) -> bool:
+    """Whether the follower curve marks its stated totals as points."""
+    return 0 < anchor_count(series) <= ANCHOR_POINTS_MAX
 
 
 def is_absolute(series: pd.DataFrame) -> bool:
@@ -53,7 +68,7 @@ def follower_curve(series: pd.DataFrame) -> go.Figure:
             )
         )
         anchored = series["anchor"].fillna(False).astype(bool) & followers.notna()
-        if anchored.any():
+        if anchors_marked(series):
             fig.add_trace(
                 go.Scatter(
                     x=days[anchored], y=followers[anchored], name="Stated total", mode="markers",
@@ -65,6 +80,9 @@ def follower_curve(series: pd.DataFrame) -> go.Figure:
                 )
             )
         base_layout(fig, "Followers", "Followers")
+        if len(fig.data) == 1:
+            # One line needs no legend, nor the room kept for it above the plot.
+            fig.update_layout(showlegend=False, margin={"t": 50})
         return fig
 
     first = days.iloc[0]
