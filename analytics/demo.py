@@ -1,0 +1,780 @@
+"""The bundled demo account: a deterministic 18-month X account written as real export files.
+
+Palier opens on demo data when the store is empty. The demo is not a special path into the
+store: `write_demo_files` writes the same files a user would download (X Premium account
+overview and content CSVs, daily follower lists and a follower-count history in Palier's
+generic CSVs) and `load_demo` imports them through `import_sources`, like any upload. So the
+demo exercises the importers, and every chart shows what a real account would show.
+
+The story is driven by one event stream: who follows and unfollows on which day. The daily
+follower lists are that stream's state, the overview's `New follows` / `Unfollows` are its
+daily differences, the follower-count anchors are its sizes on a few days, and the posts'
+popularity is what drives the gains. So the files agree with each other exactly, the way real
+exports of one account do (the overview's follows equal the list diffs).
+
+The storyline (at scale 1.0): about 600 followers growing to about 2,500; gains arrive the day
+after popular posts and the follow-then-unfollow churners leave within a week, which gives the
+curve its steps; a quiet period of 3-4 weeks without posts during which the account loses
+followers; a plateau of several weeks with net growth near zero; one purge day when the
+platform removes spam accounts (a loss many times the usual).
+
+Everything is derived from `random.Random(seed)`: no global random state, no clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import math
+import random
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analytics.errors import PalierError
+from analytics.ingest.model import SourceFile
+from analytics.ingest.service import ImportOptions, Outcome, import_sources
+from analytics.store import Store
+
+DEMO_ACCOUNT = "demo"
+DEMO_HANDLE = "datadesk_demo"
+DEMO_END = dt.date(2026, 10, 31)
+DEMO_MONTHS = 18
+DEMO_SEED = 7
+
+START_FOLLOWERS = 600
+END_FOLLOWERS = 2500
+QUIET_DAYS = 24  # "3-4 weeks" without a post
+PLATEAU_DAYS = 42  # "several weeks" of flat growth at full length
+PURGE_LOSS = 70  # followers removed on the purge day at scale 1.0
+MIN_PURGE_LOSS = 8  # so a tiny demo's purge still stands out from daily noise
+BASE_UNFOLLOW_RATE = 0.0012  # share of followers leaving on an ordinary day
+QUIET_UNFOLLOW_FACTOR = 2.5  # unfollows speed up while the account is silent
+CHURNER_SHARE = 0.10  # new followers who leave again within a week
+RETURN_SHARE = 0.03  # new follows that are people who had unfollowed before
+X_OVERVIEW_MAX_DAYS = 365  # X exports at most a year of daily rows
+CONTENT_WINDOW_DAYS = 91
+LIST_FILE_DAYS = 0  # content exports are downloaded a quarter at a time
+
+# English names: the C locale is not guaranteed, and X writes English whatever the UI language.
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+OVERVIEW_HEADER = (
+    "Date,Impressions,Likes,Engagements,Bookmarks,Shares,New follows,Unfollows,Replies,Reposts,"
+    "Profile visits,Create Post,Video views,Media views"
+)
+CONTENT_HEADER = (
+    "Post id,Date,Post text,Post Link,Impressions,Likes,Engagements,Bookmarks,Shares,New follows,"
+    "Replies,Reposts,Profile visits,Detail Expands,URL Clicks,Hashtag Clicks,Permalink Clicks"
+)
+LIST_COLUMNS = (
+    "handle",
+    "id",
+    "name",
+    "bio",
+    "location",
+    "followers_count",
+    "following_count",
+    "posts_count",
+    "created_at",
+    "last_post_at",
+    "default_avatar",
+    "verified",
+)
+
+TWITTER_EPOCH_MS = 1288834974657  # snowflake ids count milliseconds from here
+SNOWFLAKE_START = dt.date(2016, 1, 1)  # accounts created before this get short numeric ids
+
+
+# --- Vocabulary -------------------------------------------------------------------------------
+
+_FIRST_EN = (
+    "Emma", "Olivia", "Liam", "Noah", "Ava", "James", "Sophia", "Lucas", "Mia", "Ethan", "Grace",
+    "Daniel", "Chloe", "Ryan", "Hannah", "Oscar", "Priya", "Kenji", "Amara", "Tom", "Zoe", "Sam",
+)
+_FIRST_FR = (
+    "Camille", "Léa", "Hugo", "Manon", "Louis", "Chloé", "Théo", "Inès", "Jules", "Clémence",
+    "Mathieu", "Élodie", "Antoine", "Margaux", "Nicolas", "Sarah", "Julien", "Anaïs", "Benoît",
+    "Héloïse", "Yanis", "Océane",
+)
+_LAST_EN = (
+    "Smith", "Brown", "Taylor", "Walker", "Harris", "Clarke", "Patel", "Nguyen", "Murphy", "Kelly",
+    "Hughes", "Foster", "Reyes", "Okafor", "Larsen", "Wright",
+)
+_LAST_FR = (
+    "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Lefèvre", "Girard", "Roux", "Fournier",
+    "Mercier", "Blanc", "Garnier", "Faure", "Chevalier", "Lambert", "Gauthier",
+)
+_OUTLETS_EN = ("The Ledger", "Civic Wire", "the Northern Post", "DataDesk Weekly", "Open Budget Lab")
+_OUTLETS_FR = ("La Dépêche des données", "Le Quotidien", "Rue des Chiffres", "Ouest Data", "Mediacités")
+_LOCATIONS_EN = ("London", "New York, NY", "Manchester", "Toronto", "Berlin", "Amsterdam", "Dublin", "")
+_LOCATIONS_FR = ("Paris, France", "Lyon", "Montréal, QC", "Bruxelles", "Genève", "Nantes", "Toulouse", "Lille", "")
+
+_TOPIC_BIOS_EN = (
+    "Data journalist at {outlet}. Charts, maps & FOIA requests.",
+    "Open data advocate. Civic tech, transparency, public budgets.",
+    "Dataviz designer. D3, Observable, R. Views my own.",
+    "Newsroom developer: Python, SQL, scraping. Previously at {outlet}.",
+    "I make maps. Cartography, GIS and the occasional \"chart crime\" thread.",
+    "Investigative reporter, data team @ {outlet}. Tips welcome (Signal in bio link).",
+    "Statistician turned journalist. Uncertainty is a feature, not a bug.",
+    "Teaching data journalism, one spreadsheet at a time.",
+)
+_TOPIC_BIOS_FR = (
+    "Journaliste de données à {outlet}. Cartes, graphiques et open data.",
+    "Datavisualisation, cartographie et données publiques.",
+    "Militante de l'open data. Transparence, budgets publics, data.gouv.fr.",
+    "Développeur dans une rédaction : Python, R, scraping. Avant chez {outlet}.",
+    "Data-journaliste indépendant. Enquêtes chiffrées, « fact-checking » et tableurs.",
+    "Cartographe et graphiste. Je transforme les données en images.",
+    "Prof de journalisme de données. Les tableaux croisés n'ont plus de secret.",
+    "Statisticienne à l'Insee (avis personnels). Séries longues et petites communes.",
+)
+_OFFTOPIC_BIOS_EN = (
+    "Runner. Coffee. Dad of two.",
+    "Gardening, sourdough and too many houseplants.",
+    "Photographer, mostly street & seaside.",
+    "Football fan. Season ticket holder since 2009.",
+    "Nurse, night shifts, tea.",
+    "Board games, sci-fi, bad puns.",
+)
+_OFFTOPIC_BIOS_FR = (
+    "Cycliste du dimanche, cuisinier du samedi.",
+    "Football, musique et voyages.",
+    "Photographe amateur, Lyon.",
+    "Infirmière. Montagne l'été, ski l'hiver.",
+    "Passionné de jeux vidéo et de séries.",
+    "Maman, prof de français, lectrice compulsive.",
+)
+_SPAM_BIOS = (
+    "Follow back 100% 🔥 DM for promo",
+    "Crypto signals | 100x gems | DM me",
+    "Gagnez de l'argent depuis chez vous, lien en bio",
+    "Promo & shoutouts, fast delivery",
+    "",
+)
+_MASS_BIOS = (
+    "I follow back! #TeamFollowBack",
+    "Growth hacker | Road to 10k",
+    "Marketing digital, je suis en retour 🤝",
+    "Entrepreneur. Motivation. Follow for follow.",
+)
+
+_POST_TEXTS_EN = (
+    "New chart: {topic} since {year}. The trend is clearer than the headlines suggest {link}",
+    "Thread 🧵 How we checked {n} figures on {topic} &amp; what we found",
+    "Open data tip: the {topic} dataset now has an API. No more scraping {link}",
+    "Small multiples beat one busy chart. Example with {topic}: {link}",
+    "Reminder: a map of {topic} is often just a population map. Normalise per capita!",
+    "We published the code and data behind our {topic} story {link}",
+    "Is {topic} really up {n}%? It depends on the baseline, and the baseline is 2020 &gt; careful",
+    "Workshop next week: from spreadsheet to story, with real {topic} data. Slides: {link}",
+    "\"Where does the number come from?\" is still the best question in journalism.",
+)
+_POST_TEXTS_FR = (
+    "Nouveau graphique : {topic} depuis {year}. La tendance est nette {link}",
+    "Thread 🧵 On a vérifié {n} chiffres sur {topic} &amp; voici le résultat",
+    "Astuce open data : le jeu de données {topic} a maintenant une API {link}",
+    "Une carte de {topic} n'est souvent qu'une carte de la population. Pensez au ratio par habitant !",
+    "Le code et les données de notre enquête sur {topic} sont en ligne {link}",
+    "{topic} en hausse de {n} % ? Tout dépend de l'année de référence, attention aux « records »",
+    "Atelier la semaine prochaine : du tableur au récit, avec les données de {topic} {link}",
+)
+_TOPICS_EN = ("rents", "bus ridership", "hospital waiting times", "school budgets", "air quality", "local elections", "river temperatures")
+_TOPICS_FR = ("loyers", "la fréquentation des TER", "les urgences", "budgets municipaux", "la qualité de l'air", "élections municipales", "prix de l'énergie")
+
+
+# --- The simulated account --------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """A follower (present, past or future) and the profile written in the lists."""
+
+    platform_id: str
+    handle: str
+    kind: str  # topic, offtopic, egg, spam, mass, inactive, new: what the story needs to show
+    row: str  # the CSV line of this member in a follower list, formatted once
+
+
+@dataclass
+class Post:
+    day: dt.date
+    post_id: str
+    text: str
+    virality: float  # drawn up front: popular posts drive the next day's gains
+    impressions: int = 0
+    likes: int = 0
+    engagements: int = 0
+    bookmarks: int = 0
+    shares: int = 0
+    new_follows: int = 0
+    replies: int = 0
+    reposts: int = 0
+    profile_visits: int = 0
+    detail_expands: int = 0
+    url_clicks: int = 0
+    hashtag_clicks: int = 0
+    permalink_clicks: int = 0
+
+
+@dataclass
+class Story:
+    """The simulated account: days, posts, follow events and daily follower lists."""
+
+    start: dt.date
+    end: dt.date
+    quiet: tuple[dt.date, dt.date]
+    plateau: tuple[dt.date, dt.date]
+    purge_day: dt.date
+    posts: list[Post] = field(default_factory=list)
+    gains: dict[dt.date, int] = field(default_factory=dict)
+    losses: dict[dt.date, int] = field(default_factory=dict)
+    sizes: dict[dt.date, int] = field(default_factory=dict)
+    # Each day's follower list as indices into `people`, newest follow first (X's order).
+    lists: dict[dt.date, list[int]] = field(default_factory=dict)
+    people: list[Person] = field(default_factory=list)
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    # Clamp to the month's last day (Oct 31 minus one month is Sep 30).
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    last = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw from the given generator (random.Random has none)."""
+    if mean <= 0:
+        return 0
+    if mean > 40:  # the normal approximation is indistinguishable here and O(1)
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, product, count = math.exp(-mean), rng.random(), 0
+    while product > limit:
+        product *= rng.random()
+        count += 1
+    return count
+
+
+def _iso(moment: dt.datetime) -> str:
+    # Full timestamps, like the APIs the list tools read from (and a 10-character date would
+    # also be accepted by the generic format).
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _snowflake(rng: random.Random, moment: dt.datetime) -> int:
+    ms = int((moment - dt.datetime(1970, 1, 1)).total_seconds() * 1000) - TWITTER_EPOCH_MS
+    return (ms << 22) | (rng.randrange(1024) << 12) | rng.randrange(4096)
+
+
+class _People:
+    """Makes follower profiles of the kinds the dashboard's audience views look for."""
+
+    def __init__(self, rng: random.Random, end: dt.date) -> None:
+        self.rng = rng
+        self.end = end
+        self.handles: set[str] = set()
+        self.ids: set[str] = set()
+
+    def _moment(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=self.rng.randrange(86400))
+
+    def _id(self, created: dt.datetime) -> str:
+        while True:
+            if created.date() < SNOWFLAKE_START:
+                # Pre-snowflake accounts have short sequential ids, growing with the date.
+                base = int((created - dt.datetime(2006, 3, 1)).days * 280_000)
+                value = str(max(1, base + self.rng.randrange(280_000)))
+            else:
+                value = str(_snowflake(self.rng, created))
+            if value not in self.ids:
+                self.ids.add(value)
+                return value
+
+    def _handle(self, first: str, last: str, style: str) -> str:
+        rng = self.rng
+        plain = {"é": "e", "è": "e", "ë": "e", "ê": "e", "É": "E", "ï": "i", "î": "i", "ç": "c", "à": "a", "â": "a"}
+        first_ascii = "".join(plain.get(c, c) for c in first)
+        last_ascii = "".join(plain.get(c, c) for c in last)
+        while True:
+            if style == "egg":
+                handle = f"{first_ascii}{rng.randrange(10**7, 10**9)}"
+            elif style == "spam":
+                handle = f"{first_ascii.lower()}_{rng.choice(('promo', 'gains', 'shop', 'crypto'))}{rng.randrange(100, 9999)}"
+            else:
+                shape = rng.randrange(4)
+                if shape == 0:
+                    handle = f"{first_ascii.lower()}{last_ascii.lower()}"
+                elif shape == 1:
+                    handle = f"{first_ascii[0].lower()}{last_ascii.lower()}{rng.randrange(1, 99)}"
+                elif shape == 2:
+                    handle = f"{first_ascii}_{last_ascii}"
+                else:
+                    handle = f"{last_ascii.lower()}{rng.choice(('data', 'viz', 'news', 'info', ''))}"
+            handle = handle[:15]
+            if handle.lower() not in self.handles:
+                self.handles.add(handle.lower())
+                return handle
+
+    def make(self, kind: str, follow_day: dt.date) -> Person:
+        rng = self.rng
+        french = rng.random() < 0.45
+        first = rng.choice(_FIRST_FR if french else _FIRST_EN)
+        last = rng.choice(_LAST_FR if french else _LAST_EN)
+        outlet = rng.choice(_OUTLETS_FR if french else _OUTLETS_EN)
+        location = rng.choice(_LOCATIONS_FR if french else _LOCATIONS_EN)
+        name = f"{first} {last}"
+        default_avatar = False
+        verified = rng.random() < 0.04
+        # Defaults: an ordinary active account created years ago.
+        created = self._moment(follow_day - dt.timedelta(days=rng.randrange(400, 5500)))
+        last_post: dt.datetime | None = self._moment(follow_day - dt.timedelta(days=rng.randrange(0, 20)))
+        followers = int(rng.lognormvariate(5.8, 1.1))
+        following = int(rng.lognormvariate(5.9, 0.8))
+        posts = int(rng.lognormvariate(7.0, 1.3))
+        style = "normal"
+        if kind == "topic":
+            bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet)
+        elif kind == "offtopic":
+            bio = rng.choice(_OFFTOPIC_BIOS_FR if french else _OFFTOPIC_BIOS_EN)
+        elif kind == "egg":
+            # The classic egg: default avatar, no bio, no location, few posts.
+            style, bio, location, default_avatar, verified = "egg", "", "", True, False
+            name = first
+            created = self._moment(follow_day - dt.timedelta(days=rng.randrange(5, 900)))
+            followers, following, posts = rng.randrange(0, 12), rng.randrange(20, 400), rng.randrange(0, 15)
+            last_post = None if posts == 0 else self._moment(created.date() + dt.timedelta(days=rng.randrange(0, 4)))
+        elif kind == "spam":
+            style, bio, verified = "spam", rng.choice(_SPAM_BIOS), rng.random() < 0.3
+            name = rng.choice((f"{first} 🔥", f"{first} Promo", f"{first}{rng.randrange(10, 99)}"))
+            created = self._moment(follow_day - dt.timedelta(days=rng.randrange(3, 200)))
+            if rng.random() < 0.5:
+                # Follows en masse, never posts.
+                followers, following, posts, last_post = rng.randrange(0, 40), rng.randrange(700, 4800), 0, None
+            else:
+                # Posts en masse to nobody.
+                followers, following, posts = 0, rng.randrange(50, 900), rng.randrange(500, 9000)
+                last_post = self._moment(follow_day - dt.timedelta(days=rng.randrange(0, 3)))
+            default_avatar = rng.random() < 0.4
+        elif kind == "mass":
+            # Follows thousands and is followed back by many: "follow for follow" accounts.
+            bio = rng.choice(_MASS_BIOS)
+            following = rng.randrange(4800, 7500)
+            followers = int(following * rng.uniform(0.7, 1.3))
+            posts = rng.randrange(2000, 40000)
+        elif kind == "inactive":
+            bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.5 else rng.choice(_OFFTOPIC_BIOS_FR if french else _OFFTOPIC_BIOS_EN)
+            created = self._moment(follow_day - dt.timedelta(days=rng.randrange(2000, 5500)))
+            last_post = self._moment(self.end - dt.timedelta(days=rng.randrange(500, 2400)))
+            if last_post < created:
+                last_post = created + dt.timedelta(days=30)
+            posts = int(rng.lognormvariate(5.0, 1.2))
+        else:  # new: an account opened shortly before it followed
+            bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.6 else ""
+            created = self._moment(follow_day - dt.timedelta(days=rng.randrange(0, 30)))
+            followers, following, posts = rng.randrange(0, 60), rng.randrange(10, 250), rng.randrange(0, 80)
+            last_post = None if posts == 0 else self._moment(follow_day - dt.timedelta(days=rng.randrange(0, 3)))
+            default_avatar = rng.random() < 0.5
+        if last_post is not None and last_post.date() > self.end:
+            last_post = self._moment(self.end)
+        handle = self._handle(first, last, style)
+        platform_id = self._id(created)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="").writerow(
+            [
+                handle,
+                platform_id,
+                name,
+                bio,
+                location,
+                followers,
+                following,
+                posts,
+                _iso(created),
+                "" if last_post is None else _iso(last_post),
+                "true" if default_avatar else "false",
+                "true" if verified else "false",
+            ]
+        )
+        return Person(platform_id, handle, kind, buffer.getvalue())
+
+
+_NEW_KINDS = (("topic", 42), ("offtopic", 19), ("egg", 9), ("spam", 10), ("mass", 6), ("inactive", 5), ("new", 9))
+_OLD_KINDS = (("topic", 45), ("offtopic", 20), ("egg", 7), ("spam", 5), ("mass", 6), ("inactive", 17))
+
+
+def _kind(rng: random.Random, table: Sequence[tuple[str, int]]) -> str:
+    return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
+
+
+def _post_text(rng: random.Random) -> str:
+    french = rng.random() < 0.4
+    template = rng.choice(_POST_TEXTS_FR if french else _POST_TEXTS_EN)
+    link = "https://t.co/" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(10))
+    text = template.format(
+        topic=rng.choice(_TOPICS_FR if french else _TOPICS_EN),
+        year=rng.randrange(2000, 2021),
+        n=rng.randrange(3, 60),
+        link=link,
+    )
+    if rng.random() < 0.08:
+        # A long thread opener: X cuts the text at about 280 characters, without an ellipsis.
+        text = (text + " " + rng.choice(_TOPIC_BIOS_EN) .format(outlet="us") + " ") * 4
+        text = text[:280].rstrip()
+    # The templates hold their entities already; escape the rest like X does (&, <, >).
+    return html.escape(html.unescape(text), quote=False)
+
+
+def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = DEMO_SEED, scale: float = 1.0) -> Story:
+    """Run the follow/unfollow event stream that every demo file is written from."""
+    if months < 4:
+        raise ValueError("the demo needs at least 4 months to tell its story (quiet period, plateau, purge)")
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    rng = random.Random(seed)
+    start = _add_months(end, -months) + dt.timedelta(days=1)
+    n_days = (end - start).days + 1
+    quiet_start = start + dt.timedelta(days=int(n_days * 0.36))
+    quiet = (quiet_start, quiet_start + dt.timedelta(days=QUIET_DAYS - 1))
+    plateau_days = min(PLATEAU_DAYS, max(28, n_days // 7))
+    plateau_start = start + dt.timedelta(days=int(n_days * 0.56))
+    plateau = (plateau_start, plateau_start + dt.timedelta(days=plateau_days - 1))
+    purge_day = start + dt.timedelta(days=int(n_days * 0.82))
+    if not (quiet[1] < plateau[0] and plateau[1] < purge_day):
+        raise ValueError(f"{months} months are too few for the quiet period, the plateau and the purge to stay apart")
+    story = Story(start, end, quiet, plateau, purge_day)
+    days = story.days
+
+    def in_quiet(day: dt.date) -> bool:
+        return quiet[0] <= day <= quiet[1]
+
+    def in_plateau(day: dt.date) -> bool:
+        return plateau[0] <= day <= plateau[1]
+
+    # Posts first: their popularity is what the follows react to.
+    posts_by_day: dict[dt.date, list[Post]] = {}
+    for day in days:
+        if in_quiet(day):
+            continue
+        weekend = day.weekday() >= 5
+        count = rng.choices((0, 1, 2, 3, 4), weights=(40, 30, 15, 8, 4) if weekend else (15, 30, 28, 17, 10))[0]
+        moments = sorted(dt.datetime.combine(day, dt.time(7)) + dt.timedelta(seconds=rng.randrange(15 * 3600)) for _ in range(count))
+        for moment in moments:
+            # Heavy-tailed popularity: most posts do little, a few take off.
+            post = Post(day, str(_snowflake(rng, moment)), _post_text(rng), rng.lognormvariate(-0.35, 0.85))
+            posts_by_day.setdefault(day, []).append(post)
+            story.posts.append(post)
+    pull = {day: sum(p.virality for p in posts_by_day.get(day - dt.timedelta(days=1), ()))
+            + 0.4 * sum(p.virality for p in posts_by_day.get(day, ())) for day in days}
+    active = [v for d, v in pull.items() if not in_quiet(d)]
+    mean_pull = sum(active) / len(active) if active else 1.0
+
+    # The net gain an ordinary day needs so that the whole period lands near the target.
+    start_size = max(5, round(START_FOLLOWERS * scale))
+    target = max(start_size + 20, round(END_FOLLOWERS * scale))
+    purge_loss = max(MIN_PURGE_LOSS, round(PURGE_LOSS * scale))
+    ordinary = sum(1 for d in days[1:] if not in_quiet(d) and not in_plateau(d))
+    quiet_loss = QUIET_DAYS * BASE_UNFOLLOW_RATE * (start_size + target) / 2 * (QUIET_UNFOLLOW_FACTOR - 0.2)
+    per_day = (target - start_size + purge_loss + quiet_loss) / ordinary
+
+    people = _People(rng, end)
+    members: list[int] = []  # indices into story.people, in follow order
+    position: dict[int, int] = {}  # person index -> index in members, for O(1) removal
+    leavers_on: dict[dt.date, list[int]] = {}  # churners' scheduled unfollows
+    former: list[int] = []  # people who unfollowed, some of whom come back
+
+    def add(person_index: int) -> None:
+        position[person_index] = len(members)
+        members.append(person_index)
+
+    for _ in range(start_size):
+        story.people.append(people.make(_kind(rng, _OLD_KINDS), start - dt.timedelta(days=rng.randrange(1, 2000))))
+        add(len(story.people) - 1)
+
+    for index, day in enumerate(days):
+        size = len(position)
+        gained: list[int] = []
+        lost: set[int] = set()
+        if index > 0:
+            # Losses: the background drift, the churners due today, and the purge.
+            for person_index in leavers_on.pop(day, []):
+                if person_index in position:
+                    lost.add(person_index)
+            # An account that stops posting loses followers faster than it gains them.
+            rate = BASE_UNFOLLOW_RATE * (QUIET_UNFOLLOW_FACTOR if in_quiet(day) else 1.0)
+            drift = _poisson(rng, rate * size)
+            current = [m for m in members if m in position and m not in lost]
+            for person_index in rng.sample(current, min(drift, len(current))):
+                lost.add(person_index)
+            if day == purge_day:
+                spam = [m for m in current if story.people[m].kind == "spam" and m not in lost]
+                eggs = [m for m in current if story.people[m].kind == "egg" and m not in lost]
+                victims = spam[: purge_loss]
+                if len(victims) < purge_loss:
+                    victims += eggs[: purge_loss - len(victims)]
+                lost.update(victims)
+            # Gains: what an ordinary day needs, scaled by yesterday's posts.
+            expected_loss = BASE_UNFOLLOW_RATE * size
+            if in_quiet(day):
+                mean_gain = 0.2 * expected_loss
+            elif in_plateau(day):
+                mean_gain = expected_loss / (1 - CHURNER_SHARE) * (0.3 + 0.7 * pull[day] / mean_pull)
+            else:
+                mean_gain = (per_day + expected_loss) / (1 - CHURNER_SHARE) * (0.3 + 0.7 * pull[day] / mean_pull)
+            for _ in range(_poisson(rng, mean_gain)):
+                if former and rng.random() < RETURN_SHARE:
+                    # Someone who had unfollowed comes back (a second spell in the lists).
+                    person_index = former.pop(rng.randrange(len(former)))
+                else:
+                    story.people.append(people.make(_kind(rng, _NEW_KINDS), day))
+                    person_index = len(story.people) - 1
+                gained.append(person_index)
+                if rng.random() < CHURNER_SHARE:
+                    leavers_on.setdefault(day + dt.timedelta(days=rng.randrange(1, 7)), []).append(person_index)
+        # Swap-remove would scramble the follow order the lists are written in: compact once a
+        # day instead. Sorted, so the leavers' order does not depend on set iteration.
+        for person_index in sorted(lost):
+            position.pop(person_index)
+            former.append(person_index)
+        if lost:
+            members[:] = [m for m in members if m in position]
+            position.clear()
+            position.update({m: i for i, m in enumerate(members)})
+        for person_index in gained:
+            add(person_index)
+        story.gains[day] = len(gained)
+        story.losses[day] = len(lost)
+        story.sizes[day] = len(members)
+        story.lists[day] = members[::-1]
+    _score_posts(rng, story, posts_by_day)
+    return story
+
+
+def _score_posts(rng: random.Random, story: Story, posts_by_day: dict[dt.date, list[Post]]) -> None:
+    """Post metrics from each post's popularity and the audience size on its day."""
+    for day, posts in posts_by_day.items():
+        size = story.sizes[day]
+        next_gain = story.gains.get(day + dt.timedelta(days=1), 0)
+        # Follows credited to posts are a share of the day's and the next day's gains.
+        pool = int(0.3 * story.gains[day] + 0.45 * next_gain)
+        weights = [p.virality for p in posts]
+        total = sum(weights)
+        shares = [pool * w / total for w in weights]
+        credited = [int(s) for s in shares]
+        for i in sorted(range(len(posts)), key=lambda i: shares[i] - credited[i], reverse=True)[: pool - sum(credited)]:
+            credited[i] += 1
+        for post, follows in zip(posts, credited, strict=True):
+            impressions = max(3, int(size * 0.9 * post.virality * rng.uniform(0.8, 1.25)) + rng.randrange(0, 40))
+            post.impressions = impressions
+            post.likes = int(impressions * rng.uniform(0.008, 0.025))
+            post.replies = int(impressions * rng.uniform(0.0005, 0.003))
+            post.reposts = int(impressions * rng.uniform(0.001, 0.005))
+            post.bookmarks = int(impressions * rng.uniform(0.001, 0.006))
+            post.shares = int(impressions * rng.uniform(0.0, 0.001))
+            post.profile_visits = int(impressions * rng.uniform(0.004, 0.012)) + follows
+            post.detail_expands = int(impressions * rng.uniform(0.01, 0.03))
+            post.url_clicks = int(impressions * rng.uniform(0.002, 0.01)) if "https://t.co/" in post.text else 0
+            post.hashtag_clicks = int(impressions * 0.0005) if "#" in post.text else 0
+            post.permalink_clicks = int(impressions * rng.uniform(0.0, 0.002))
+            post.new_follows = follows
+            # Roughly the sum of the interactions, never exactly (as in real exports).
+            exact = (
+                post.likes + post.replies + post.reposts + post.profile_visits + post.detail_expands
+                + post.url_clicks + post.hashtag_clicks + post.permalink_clicks
+            )
+            post.engagements = max(0, exact + rng.randrange(-3, 6))
+
+
+# --- Writing the files ------------------------------------------------------------------------
+
+
+def _x_date(day: dt.date) -> str:
+    return f"{_DAY_NAMES[day.weekday()]}, {_MONTH_NAMES[day.month - 1]} {day.day}, {day.year}"
+
+
+def _overview_rows(rng: random.Random, story: Story) -> dict[dt.date, list[int]]:
+    """The overview's metric columns per day (after `Date`)."""
+    by_day: dict[dt.date, list[Post]] = {}
+    for post in story.posts:
+        by_day.setdefault(post.day, []).append(post)
+    rows: dict[dt.date, list[int]] = {}
+    for day in story.days:
+        # A post's reach spreads over three days; replies and old posts add a floor.
+        spread = [(0, 0.7), (1, 0.2), (2, 0.1)]
+        today = [(p, share) for offset, share in spread for p in by_day.get(day - dt.timedelta(days=offset), ())]
+        floor = int(story.sizes[day] * rng.uniform(0.05, 0.15))
+        impressions = floor + int(sum(p.impressions * s for p, s in today))
+        likes = int(floor * 0.01) + int(sum(p.likes * s for p, s in today))
+        engagements = int(floor * 0.03) + int(sum(p.engagements * s for p, s in today))
+        bookmarks = int(sum(p.bookmarks * s for p, s in today))
+        shares = int(sum(p.shares * s for p, s in today))
+        replies = int(sum(p.replies * s for p, s in today)) + rng.randrange(0, 3)
+        reposts = int(sum(p.reposts * s for p, s in today))
+        visits = int(floor * 0.02) + int(sum(p.profile_visits * s for p, s in today)) + story.gains[day]
+        created = len(by_day.get(day, ()))
+        media = 0 if rng.random() < 0.85 else rng.randrange(1, 60)
+        rows[day] = [
+            impressions, likes, engagements, bookmarks, shares, story.gains[day], story.losses[day],
+            replies, reposts, visits, created, 0, media,
+        ]
+    return rows
+
+
+def _overview_text(rows: dict[dt.date, list[int]], first: dt.date, last: dt.date) -> str:
+    lines = [OVERVIEW_HEADER]
+    day = last
+    while day >= first:  # newest day first, as X writes it
+        lines.append(f'"{_x_date(day)}",' + ",".join(str(v) for v in rows[day]))
+        day -= dt.timedelta(days=1)
+    return "\n".join(lines)  # no trailing newline
+
+
+def _content_text(rng: random.Random, posts: list[Post], *, newest_first: bool, ghost: bool) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    ordered = sorted(posts, key=lambda p: int(p.post_id), reverse=True)
+    if not newest_first:
+        rng.shuffle(ordered)  # the 90-day export seen in the wild was unsorted
+    rows: list[list[object]] = [
+        [
+            p.post_id, _x_date(p.day), p.text, f"https://x.com/{DEMO_HANDLE}/status/{p.post_id}",
+            p.impressions, p.likes, p.engagements, p.bookmarks, p.shares, p.new_follows, p.replies,
+            p.reposts, p.profile_visits, p.detail_expands, p.url_clicks, p.hashtag_clicks,
+            p.permalink_clicks,
+        ]
+        for p in ordered
+    ]
+    if ghost:
+        # Real exports carry a row for a post X could not resolve; importers must skip it.
+        rows.insert(rng.randrange(len(rows) + 1), ["", "", "", f"https://x.com/{DEMO_HANDLE}/status/undefined"] + [0] * 13)
+    writer.writerows(rows)
+    return CONTENT_HEADER + "\n" + buffer.getvalue().rstrip("\n")
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))  # bytes, so no platform newline translation
+    return path
+
+
+def write_demo_files(
+    folder: Path,
+    *,
+    end: dt.date = DEMO_END,
+    months: int = DEMO_MONTHS,
+    seed: int = DEMO_SEED,
+    scale: float = 1.0,
+) -> list[Path]:
+    """Write the demo account's export files into `folder`; return their paths, sorted."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    story = simulate(end=end, months=months, seed=seed, scale=scale)
+    # A second generator for presentation details, so the story stays the same if they change.
+    rng = random.Random(seed * 1_000_003 + 1)
+    written: list[Path] = []
+
+    # Overview: X exports a year at most, so an 18-month history takes two overlapping files.
+    # The older download keeps the plain name; the browser added " (1)" to the newer one.
+    rows = _overview_rows(rng, story)
+    newer_first = max(story.start, story.end - dt.timedelta(days=X_OVERVIEW_MAX_DAYS - 1))
+    older_last = min(story.start + dt.timedelta(days=X_OVERVIEW_MAX_DAYS - 1), story.end - dt.timedelta(days=30))
+    older = {day: list(values) for day, values in rows.items() if day <= older_last}
+    # X revises its latest days; the older export caught the last two days before the revision
+    # (impressions and likes only: follows are counted at once).
+    for back in (0, 1):
+        revised = older[older_last - dt.timedelta(days=back)]
+        revised[0] = int(revised[0] * 0.93)
+        revised[1] = int(revised[1] * 0.95)
+    written.append(_write(folder / "account_overview_analytics.csv", _overview_text(older, story.start, older_last)))
+    written.append(_write(folder / "account_overview_analytics (1).csv", _overview_text(rows, newer_first, story.end)))
+
+    # Content: one export per quarter or so, in windows of equal length ending on the last day.
+    n_windows = math.ceil(len(story.days) / CONTENT_WINDOW_DAYS)
+    bounds = [story.start + dt.timedelta(days=len(story.days) * k // n_windows) for k in range(n_windows + 1)]
+    for number in range(n_windows):
+        window_start, window_end = bounds[number], bounds[number + 1] - dt.timedelta(days=1)
+        if number == n_windows - 1:
+            window_end = story.end
+        posts = [p for p in story.posts if window_start <= p.day <= window_end]
+        if posts:
+            # The latest export is newest-first and an older one has the ghost row, as seen.
+            text = _content_text(rng, posts, newest_first=number == n_windows - 1, ghost=number == n_windows - 2)
+            name = f"account_analytics_content_{window_start.isoformat()}_{window_end.isoformat()}.csv"
+            written.append(_write(folder / name, text))
+
+    # Daily follower lists, newest follow first. One file per month with a snapshot_date
+    # column (the generic format's way to hold several daily snapshots): a file per day would
+    # cost one import transaction each, and a day whose list did not change would be a
+    # byte-identical file that the importer skips as already imported.
+    header = ",".join(LIST_COLUMNS) + ",snapshot_date"
+    groups: dict[object, list[dt.date]] = {}
+    for number, day in enumerate(story.lists):
+        key = (day.year, day.month) if LIST_FILE_DAYS == 0 else number // LIST_FILE_DAYS
+        groups.setdefault(key, []).append(day)
+    for group in groups.values():
+        lines = [header]
+        for day in group:
+            suffix = "," + day.isoformat()
+            lines.extend(story.people[i].row + suffix for i in story.lists[day])
+        dates = group[0].isoformat() if len(group) == 1 else f"{group[0].isoformat()}_{group[-1].isoformat()}"
+        written.append(_write(folder / f"followers_{dates}.csv", "\n".join(lines) + "\n"))
+
+    # Follower totals noted on a few profile checks: they make the curve absolute.
+    checks = [story.start] + [d for d in story.days[1:] if d.day == 1 and d.month % 4 == 1] + [story.end]
+    lines = ["date,followers"] + [f"{d.isoformat()},{story.sizes[d]}" for d in sorted(set(checks))]
+    written.append(_write(folder / "follower_counts.csv", "\n".join(lines) + "\n"))
+    return sorted(written)
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def store_is_empty(store: Store) -> bool:
+    """True when the store holds no account and no import: the dashboard then offers the demo."""
+    cursor = store.cursor()
+    try:
+        row = cursor.execute(
+            "SELECT (SELECT count(*) FROM accounts) + (SELECT count(*) FROM imports)"
+        ).fetchone()
+    finally:
+        cursor.close()
+    return row is None or int(row[0]) == 0
+
+
+def load_demo(
+    store: Store,
+    *,
+    account: str = DEMO_ACCOUNT,
+    folder: Path | None = None,
+    **kwargs: object,
+) -> list[Outcome]:
+    """Write the demo files (into `folder`, else a temporary folder) and import them like an
+    upload. Raises PalierError naming the files that failed. Extra keyword arguments go to
+    `write_demo_files` (end, months, seed, scale)."""
+
+    def run(target: Path) -> list[Outcome]:
+        paths = write_demo_files(target, **kwargs)  # type: ignore[arg-type]
+        sources = [SourceFile(path.name, path.read_bytes()) for path in paths]
+        return import_sources(store, sources, ImportOptions(account, platform="x"))
+
+    if folder is not None:
+        outcomes = run(Path(folder))
+    else:
+        with tempfile.TemporaryDirectory(prefix="palier-demo-") as temp:
+            outcomes = run(Path(temp))
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        lines = "; ".join(o.line() for o in failed[:5])
+        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
+        raise PalierError(f"The demo account could not be imported: {lines}{more}")
+    return outcomes

@@ -1,0 +1,266 @@
+"""The demo account: deterministic files in the real formats, imported like any upload, with
+its story (growth, quiet period, plateau, purge, audience kinds) visible in the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.demo import (
+    CONTENT_HEADER,
+    DEMO_HANDLE,
+    OVERVIEW_HEADER,
+    load_demo,
+    simulate,
+    store_is_empty,
+    write_demo_files,
+)
+from analytics.errors import PalierError
+from analytics.ingest.model import SourceFile
+from analytics.ingest.registry import detect
+from analytics.store import Store, open_store
+
+# Small enough for a few seconds per test: four months, about 30 to 120 followers.
+SMALL = {"months": 4, "scale": 0.05}
+TABLES = ("accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles")
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo_files(folder, **SMALL)  # type: ignore[arg-type]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One store with the small demo loaded, shared by the read-only tests below."""
+    store = open_store(tmp_path_factory.mktemp("store") / "palier.duckdb")
+    assert store_is_empty(store)
+    outcomes = load_demo(store, **SMALL)  # type: ignore[arg-type]
+    assert {o.status for o in outcomes} == {"imported"}
+    yield store
+    store.close()
+
+
+def _query(store: Store, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    cursor = store.cursor()
+    try:
+        return cursor.execute(sql, params or []).df()
+    finally:
+        cursor.close()
+
+
+def _table_counts(store: Store) -> dict[str, int]:
+    return {t: int(_query(store, f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in TABLES}  # noqa: S608
+
+
+def _daily(store: Store) -> pd.DataFrame:
+    """Per day: the overview's new follows and unfollows, and the follower list's size."""
+    values = _query(
+        store,
+        """SELECT day, metric, value FROM daily_latest
+           WHERE metric IN ('new_follows', 'unfollows') ORDER BY day""",
+    ).pivot(index="day", columns="metric", values="value")
+    sizes = _query(store, "SELECT snapshot_date AS day, members FROM snapshots WHERE kind = 'follower' ORDER BY day")
+    return values.join(sizes.set_index("day"), how="inner").sort_index()
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path: Path, demo_folder: Path) -> None:
+    again = write_demo_files(tmp_path / "again", **SMALL)  # type: ignore[arg-type]
+    first = sorted(p for p in demo_folder.iterdir())
+    assert [p.name for p in again] == [p.name for p in first]
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    other = write_demo_files(tmp_path / "other", seed=8, **SMALL)  # type: ignore[arg-type]
+    assert any(a.read_bytes() != b.read_bytes() for a, b in zip(first, other, strict=False))
+
+
+def test_files_are_detected_as_the_intended_formats(demo_folder: Path) -> None:
+    expected = {
+        "account_overview_analytics.csv": "x_overview",
+        "account_overview_analytics (1).csv": "x_overview",
+        "follower_counts.csv": "generic_counts",
+    }
+    seen: dict[str, int] = {}
+    for path in sorted(demo_folder.iterdir()):
+        key = detect(SourceFile(path.name, path.read_bytes())).key
+        if path.name.startswith("account_analytics_content_"):
+            assert key == "x_content", path.name
+        elif path.name.startswith("followers_"):
+            assert key == "generic_list", path.name
+        else:
+            assert key == expected[path.name], path.name
+        seen[key] = seen.get(key, 0) + 1
+    assert seen["x_overview"] == 2 and seen["generic_counts"] == 1
+    assert seen["x_content"] >= 2 and seen["generic_list"] >= 4
+
+
+def test_overview_bytes_follow_the_real_export(demo_folder: Path) -> None:
+    for name in ("account_overview_analytics.csv", "account_overview_analytics (1).csv"):
+        data = (demo_folder / name).read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r" not in data and not data.endswith(b"\n")
+        lines = data.decode("utf-8").split("\n")
+        assert lines[0] == OVERVIEW_HEADER
+        days = [dt.datetime.strptime(line.split('"')[1], "%a, %b %d, %Y").date() for line in lines[1:]]
+        assert days == sorted(days, reverse=True)  # newest first
+        for line, day in zip(lines[1:], days, strict=True):
+            # Unpadded day numbers ("Mar 2", not "Mar 02") and plain integers.
+            assert line.split('"')[1] == f"{day:%a}, {day:%b} {day.day}, {day.year}"
+            assert all(field.isdigit() for field in line.split('"')[2][1:].split(","))
+
+
+def test_content_files_follow_the_current_variant(demo_folder: Path) -> None:
+    texts = [p.read_text("utf-8") for p in sorted(demo_folder.glob("account_analytics_content_*.csv"))]
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in sorted(demo_folder.glob("account_analytics_content_*.csv"))]
+    assert all(t.split("\n", 1)[0] == CONTENT_HEADER and not t.endswith("\n") for t in texts)
+    posts = pd.concat(frames)
+    real = posts[posts["Post id"] != ""]
+    assert real["Post id"].str.len().eq(19).all()
+    assert real["Post id"].map(int).gt(2**53).all()
+    assert (real["Post Link"] == f"https://x.com/{DEMO_HANDLE}/status/" + real["Post id"]).all()
+    assert real["Post text"].str.contains("&amp;").any()
+    assert not real["Post text"].str.contains(r"&(?!amp;|gt;|lt;)", regex=True).any()  # escaped like X
+    assert real["New follows"].map(int).gt(0).any()
+    assert (posts["Post id"] == "").sum() == 1  # the ghost row real exports carry
+
+
+def test_follower_lists_are_daily_with_profiles(demo_folder: Path) -> None:
+    story = simulate(**SMALL)  # type: ignore[arg-type]
+    lists = pd.concat(pd.read_csv(p, dtype=str, keep_default_na=False) for p in demo_folder.glob("followers_*.csv"))
+    days = sorted(lists["snapshot_date"].unique())
+    assert days == [d.isoformat() for d in story.days]
+    assert lists.groupby("snapshot_date").size().tolist() == [story.sizes[d] for d in story.days]
+    columns = ["handle", "id", "name", "bio", "location", "followers_count", "following_count", "posts_count",
+               "created_at", "last_post_at", "default_avatar", "verified"]
+    assert list(lists.columns[:12]) == columns
+
+
+def test_growth_story_at_full_scale() -> None:
+    """The full demo's story, checked on the simulation (its import is too slow for a test)."""
+    story = simulate()
+    days = story.days
+    assert 500 <= story.sizes[days[0]] <= 700 and 2200 <= story.sizes[days[-1]] <= 2800
+    losses = [story.losses[d] for d in days[1:]]
+    assert story.losses[story.purge_day] >= 60 and story.losses[story.purge_day] > 5 * statistics.median(losses)
+    quiet = [d for d in days if story.quiet[0] <= d <= story.quiet[1]]
+    assert 21 <= len(quiet) <= 28 and sum(story.gains[d] - story.losses[d] for d in quiet) < 0
+    plateau = [d for d in days if story.plateau[0] <= d <= story.plateau[1]]
+    before = [d for d in days if story.plateau[0] - dt.timedelta(days=60) <= d < story.plateau[0] and d > story.quiet[1]]
+    plateau_net = sum(story.gains[d] - story.losses[d] for d in plateau) / len(plateau)
+    before_net = sum(story.gains[d] - story.losses[d] for d in before) / len(before)
+    assert abs(plateau_net) < 1.0 and before_net > 2.0
+    assert len(plateau) >= 28
+    # Popular posts bring followers the next day.
+    pull = {p.day: 0.0 for p in story.posts}
+    for post in story.posts:
+        pull[post.day] += post.virality
+    after_big = [story.gains[d + dt.timedelta(days=1)] for d, v in pull.items() if v > 3 and d < story.end]
+    after_none = [story.gains[d] for d in days[1:] if d - dt.timedelta(days=1) not in pull and not story.quiet[0] <= d <= story.quiet[1]]
+    assert statistics.mean(after_big) > 2 * statistics.mean(after_none)
+
+
+def test_bad_period_is_refused() -> None:
+    with pytest.raises(ValueError, match="4 months"):
+        simulate(months=3)
+
+
+# --- Loaded into a store ----------------------------------------------------------------------
+
+
+def test_overview_follows_equal_the_list_changes(demo_store: Store) -> None:
+    daily = _daily(demo_store)
+    assert len(daily) >= 120
+    net = (daily["new_follows"] - daily["unfollows"]).iloc[1:]
+    change = daily["members"].diff().iloc[1:]
+    assert (net.astype(int).to_numpy() == change.astype(int).to_numpy()).all()
+    spells_net = _query(
+        demo_store,
+        """SELECT count(*) FILTER (WHERE first_seen > (SELECT min(snapshot_date) FROM snapshots)) AS joined,
+                  count(*) FILTER (WHERE last_seen IS NOT NULL) AS left_ FROM spells""",
+    ).iloc[0]
+    assert int(spells_net["joined"]) == int(daily["new_follows"].iloc[1:].sum())
+
+
+def test_follower_total_anchors_match_the_lists(demo_store: Store) -> None:
+    anchors = _query(
+        demo_store,
+        """SELECT d.day, d.value, s.members FROM daily_latest d
+           JOIN snapshots s ON s.snapshot_date = d.day AND s.kind = 'follower'
+           WHERE d.metric = 'followers'""",
+    )
+    assert len(anchors) >= 2
+    assert (anchors["value"] == anchors["members"]).all()
+
+
+def test_quiet_period_has_no_posts_and_loses_followers(demo_store: Store) -> None:
+    posted = sorted(_query(demo_store, "SELECT DISTINCT CAST(posted_at AS DATE) AS day FROM posts")["day"].dt.date)
+    gaps = [(b - a, a, b) for a, b in zip(posted, posted[1:], strict=False)]
+    gap, after_last, next_post = max(gaps)
+    assert dt.timedelta(days=21) <= gap <= dt.timedelta(days=29)
+    daily = _daily(demo_store)
+    quiet = daily[(daily.index.date > after_last) & (daily.index.date < next_post)]
+    assert (quiet["new_follows"] - quiet["unfollows"]).sum() < 0
+    assert quiet["members"].iloc[-1] < quiet["members"].iloc[0]
+
+
+def test_purge_day_stands_out(demo_store: Store) -> None:
+    unfollows = _daily(demo_store)["unfollows"].iloc[1:]
+    assert unfollows.max() > 5 * unfollows.median()
+    assert unfollows.max() >= 5
+
+
+def test_audience_has_eggs_spam_and_both_languages(demo_store: Store) -> None:
+    profiles = _query(demo_store, "SELECT * FROM profiles")
+    eggs = profiles[profiles["default_avatar"].fillna(False).astype(bool) & (profiles["bio"].fillna("") == "")]
+    assert len(eggs) >= 2
+    spam = profiles[
+        ((profiles["posts_count"] == 0) & (profiles["following_count"] >= 700))
+        | ((profiles["followers_count"] == 0) & (profiles["posts_count"] >= 500))
+    ]
+    assert len(spam) >= 2
+    bios = profiles["bio"].fillna("")
+    assert bios.str.contains("données|journaliste|cartographie", regex=True).any()
+    assert bios.str.contains("Data journalist|Open data|Dataviz", regex=True).any()
+    assert profiles["platform_id"].notna().all() and profiles["created_at"].notna().all()
+    mass = profiles[profiles["following_count"] >= 4800]
+    inactive = profiles[profiles["last_post_at"] < pd.Timestamp("2025-01-01")]
+    assert len(mass) >= 1 and len(inactive) >= 1
+
+
+def test_posts_and_daily_metrics_are_imported(demo_store: Store) -> None:
+    posts = _query(demo_store, "SELECT * FROM posts")
+    assert len(posts) > 50
+    assert posts["post_id"].str.len().eq(19).all()
+    # The overlapping overviews agree on follows; the newer export wins where X revised them.
+    overlap = _query(
+        demo_store,
+        """SELECT day, count(DISTINCT import_id) AS n, count(DISTINCT value) AS v FROM daily_values
+           WHERE metric = 'new_follows' GROUP BY day HAVING count(DISTINCT import_id) > 1""",
+    )
+    assert len(overlap) > 10 and (overlap["v"] == 1).all()
+
+
+def test_importing_the_demo_twice_changes_nothing(demo_store: Store, tmp_path: Path) -> None:
+    counts = _table_counts(demo_store)
+    version = demo_store.version()
+    again = load_demo(demo_store, folder=tmp_path / "files", **SMALL)  # type: ignore[arg-type]
+    assert {o.status for o in again} == {"unchanged"}
+    assert _table_counts(demo_store) == counts and demo_store.version() == version
+    assert not store_is_empty(demo_store)
+
+
+def test_failed_import_raises(tmp_path: Path, store: Store) -> None:
+    # A store whose 'demo' account already belongs to another platform refuses the X files.
+    with store.transaction() as cursor:
+        cursor.execute("INSERT INTO accounts (name, platform) VALUES ('demo', 'instagram')")
+    with pytest.raises(PalierError, match="could not be imported"):
+        load_demo(store, **SMALL)  # type: ignore[arg-type]
