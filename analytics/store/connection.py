@@ -93,6 +93,13 @@ class Store:
         self._connection.close()
 
 
+def _cannot_open(path: Path, exc: duckdb.Error) -> StoreError:
+    return StoreError(
+        f"The store {path} cannot be opened: {str(exc).splitlines()[0]}. "
+        "If it is damaged, move it aside (Palier will start a new one) or restore a copy."
+    )
+
+
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
@@ -103,12 +110,11 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"The store {path} is in use by another program ({message.splitlines()[0]}). "
                 "Close the other Palier window or command, or point PALIER_DB at another file."
             ) from None
-        raise StoreError(f"The store {path} cannot be opened: {message.splitlines()[0]}") from None
+        # A file of random bytes is an IOException ("not a valid DuckDB database file"), and
+        # needs the same way forward as a damaged one.
+        raise _cannot_open(path, exc) from None
     except duckdb.Error as exc:
-        raise StoreError(
-            f"The store {path} cannot be opened: {str(exc).splitlines()[0]}. "
-            "If it is damaged, move it aside (Palier will start a new one) or restore a copy."
-        ) from None
+        raise _cannot_open(path, exc) from None
 
 
 def open_store(path: Path | str, *, read_only: bool = False, allow_read_only_fallback: bool = False) -> Store:
@@ -129,7 +135,15 @@ def open_store(path: Path | str, *, read_only: bool = False, allow_read_only_fal
         read_only = True
     store = Store(connection, path, read_only)
     if not read_only:
-        apply_migrations(store)
+        try:
+            apply_migrations(store)
+        except duckdb.Error as exc:
+            # A damaged block is often found only by the first statement, not by connect().
+            connection.close()
+            raise _cannot_open(path, exc) from None
+        except BaseException:
+            connection.close()  # else this process keeps the file locked
+            raise
     return store
 
 

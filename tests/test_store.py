@@ -1,0 +1,273 @@
+"""The store: migrations, connection settings, the data version, locks and damaged files."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.errors import StoreError
+from analytics.store import Store, connection, open_store
+from analytics.store.connection import apply_migrations
+from analytics.store.migrations import MIGRATIONS, Migration, latest_version
+from tests.conftest import import_bytes
+from tests.storedump import dump
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTS = b"date,followers\n2026-03-01,100\n2026-03-02,104\n"
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def test_migrations_are_recorded(store: Store) -> None:
+    cursor = store.cursor()
+    rows = cursor.execute("SELECT number, description FROM schema_migrations ORDER BY number").fetchall()
+    assert rows == [(m.number, m.description) for m in MIGRATIONS]
+    assert rows[-1][0] == latest_version()
+    assert [m.number for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_rerunning_migrations_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "palier.duckdb"
+    store = open_store(path)
+    import_bytes(store, {"counts.csv": COUNTS})
+    before = dump(store)
+    assert apply_migrations(store) == []
+    assert dump(store) == before
+    store.close()
+    # Reopening runs them again: still nothing to do, nothing changed.
+    store = open_store(path)
+    try:
+        assert dump(store) == before
+        assert apply_migrations(store) == []
+    finally:
+        store.close()
+
+
+def test_a_new_migration_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "palier.duckdb"
+    open_store(path).close()
+    extra = Migration(len(MIGRATIONS) + 1, "a test table", "CREATE TABLE test_extra (a INTEGER);")
+    monkeypatch.setattr(connection, "MIGRATIONS", (*MIGRATIONS, extra))
+    store = open_store(path)
+    try:
+        cursor = store.cursor()
+        assert cursor.execute("SELECT max(number) FROM schema_migrations").fetchone() == (extra.number,)
+        assert apply_migrations(store) == []
+    finally:
+        store.close()
+
+
+def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "palier.duckdb"
+    open_store(path).close()
+    broken = Migration(len(MIGRATIONS) + 1, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
+    monkeypatch.setattr(connection, "MIGRATIONS", (*MIGRATIONS, broken))
+    with pytest.raises(StoreError, match=f"Migration {broken.number} failed"):
+        open_store(path)
+    # The failed open released the file, and the half-done migration left nothing behind.
+    monkeypatch.undo()
+    store = open_store(path)
+    try:
+        cursor = store.cursor()
+        assert cursor.execute("SELECT max(number) FROM schema_migrations").fetchone() == (latest_version(),)
+        names = {r[0] for r in cursor.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "half_done" not in names
+    finally:
+        store.close()
+
+
+# --- connection settings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", ["autoinstall_known_extensions", "autoload_known_extensions"])
+def test_extension_autoinstall_and_autoload_are_off(store: Store, setting: str) -> None:
+    # Every cursor is its own DuckDB connection: check one, as every query uses one.
+    cursor = store.cursor()
+    try:
+        assert cursor.execute(f"SELECT current_setting('{setting}')").fetchone() == (False,)
+    finally:
+        cursor.close()
+
+
+# --- version ----------------------------------------------------------------------------------
+
+
+def test_version_moves_on_commit_only(store: Store) -> None:
+    start = store.version()
+    with store.transaction() as cursor:
+        cursor.execute("INSERT INTO accounts (name) VALUES ('a')")
+    assert store.version() == start + 1
+
+    with pytest.raises(RuntimeError), store.transaction() as cursor:
+        cursor.execute("INSERT INTO accounts (name) VALUES ('b')")
+        raise RuntimeError("changed my mind")
+    assert store.version() == start + 1
+    assert store.cursor().execute("SELECT name FROM accounts").fetchall() == [("a",)]
+
+    # A statement failing inside the transaction rolls it back too.
+    with pytest.raises(duckdb.Error), store.transaction() as cursor:
+        cursor.execute("INSERT INTO accounts (name) VALUES ('c')")
+        cursor.execute("INSERT INTO accounts (name) VALUES ('a')")  # UNIQUE
+    assert store.version() == start + 1
+
+    import_bytes(store, {"counts.csv": COUNTS})
+    assert store.version() == start + 2
+    import_bytes(store, {"counts.csv": COUNTS})  # unchanged: no write, no new version
+    assert store.version() == start + 2
+    failed = import_bytes(store, {"counts.csv": b"date,followers\n2026-03-01,x\n"})
+    assert failed[0].status == "failed"
+    assert store.version() == start + 2
+
+
+def test_version_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "palier.duckdb"
+    store = open_store(path)
+    import_bytes(store, {"counts.csv": COUNTS})
+    version = store.version()
+    store.close()
+    store = open_store(path)
+    try:
+        assert store.version() == version >= 1
+    finally:
+        store.close()
+
+
+# --- a store held by another process ----------------------------------------------------------
+
+HOLDER = r"""
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from analytics.store import open_store
+store = open_store(sys.argv[2], read_only=sys.argv[3] == "ro")
+print("holding", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+@contextmanager
+def held(path: Path, mode: str, tmp_path: Path) -> Iterator[None]:
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(ROOT), str(path), mode],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("holding"), process.stderr.read() if process.stderr else line
+        yield
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_second_process_read_write_gets_a_clear_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "palier.duckdb"
+    open_store(path).close()
+    with held(path, "rw", tmp_path):
+        with pytest.raises(StoreError) as caught:
+            open_store(path)
+        message = str(caught.value)
+        assert str(path) in message and "in use by another program" in message
+        assert "Close the other Palier window" in message
+        # A sentence, not a chained driver traceback.
+        assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+        # DuckDB 2.0 refuses read-only opens too while another process holds the file
+        # read-write, so the fallback cannot help and says the same thing.
+        with pytest.raises(StoreError, match="in use by another program"):
+            open_store(path, allow_read_only_fallback=True)
+        with pytest.raises(StoreError, match="in use by another program"):
+            open_store(path, read_only=True)
+    # Once the other process is gone, the store opens normally.
+    open_store(path).close()
+
+
+def test_read_only_fallback_when_the_other_process_only_reads(tmp_path: Path) -> None:
+    path = tmp_path / "palier.duckdb"
+    store = open_store(path)
+    import_bytes(store, {"counts.csv": COUNTS})
+    store.close()
+    with held(path, "ro", tmp_path):
+        with pytest.raises(StoreError, match="in use by another program"):
+            open_store(path)
+        fallback = open_store(path, allow_read_only_fallback=True)
+        try:
+            assert fallback.read_only
+            assert fallback.cursor().execute("SELECT count(*) FROM daily_values").fetchone() == (2,)
+            with pytest.raises(StoreError, match="read-only"):
+                with fallback.transaction():
+                    pass
+            failed = import_bytes(fallback, {"more.csv": b"date,followers\n2026-03-03,110\n"})
+            assert failed[0].status == "failed" and "read-only" in (failed[0].error or "")
+        finally:
+            fallback.close()
+
+
+# --- damaged files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [5, 4096, 300_000])
+def test_random_bytes_give_a_store_error_saying_what_to_do(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "palier.duckdb"
+    path.write_bytes(random.Random(size).randbytes(size))
+    with pytest.raises(StoreError) as caught:
+        open_store(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "move it aside" in message and "restore a copy" in message
+    assert caught.value.__cause__ is None
+    # The failed open let go of the file: moving it aside and starting again works.
+    path.rename(tmp_path / "damaged.duckdb")
+    open_store(path).close()
+
+
+def test_every_damaged_block_gives_a_store_error_or_opens(tmp_path: Path) -> None:
+    """Damage each block of a real store in turn: opening it either works (the block is not read
+    at start) or says what to do; never a raw driver error."""
+    good = tmp_path / "good.duckdb"
+    store = open_store(good)
+    import_bytes(store, {"counts.csv": COUNTS})
+    store.checkpoint()
+    store.close()
+    header = 3 * 4096  # the file header and the two database headers
+    block = 256 * 1024
+    refused = 0
+    for number in range((good.stat().st_size - header) // block + 1):
+        damaged = tmp_path / f"damaged-{number}.duckdb"
+        shutil.copy(good, damaged)
+        with damaged.open("r+b") as handle:
+            handle.seek(header + number * block)
+            handle.write(b"\xa5" * 64)
+        try:
+            open_store(damaged).close()
+        except StoreError as exc:
+            assert "move it aside" in str(exc), exc
+            refused += 1
+    assert refused >= 1  # the first block holds the catalog
+
+
+def test_opening_a_directory_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "a-folder"
+    os.mkdir(path)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        open_store(path)
