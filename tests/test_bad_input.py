@@ -232,6 +232,32 @@ def test_negative_count_names_line_and_field(seeded: Store) -> None:
     fails(seeded, {"counts.csv": data}, "counts.csv", "line 3, field 'followers'", "a count of 0 or more", "found -4")
 
 
+def test_number_too_large_for_the_store(seeded: Store) -> None:
+    data = b"date,followers\n2026-03-01,100\n2026-03-02,99999999999999999999\n"
+    fails(seeded, {"counts.csv": data}, "counts.csv", "line 3, field 'followers'", "a whole number below", "found '99999999999999999999'")
+
+
+def test_one_bad_file_does_not_stop_the_others(store: Store) -> None:
+    outcomes = import_bytes(store, {"bad.csv": b"date,followers\n2026-03-01,1e99\n", "good.csv": COUNTS})
+    assert {o.name: o.status for o in outcomes} == {"bad.csv": "failed", "good.csv": "imported"}
+    assert daily(store, "me") == EXPECTED_COUNTS
+
+
+def test_bare_cr_line_endings_are_read(store: Store) -> None:
+    # Excel for Mac's older "CSV (Macintosh)".
+    imported(store, {"counts.csv": COUNTS.replace(b"\n", b"\r")})
+    assert daily(store, "me") == EXPECTED_COUNTS
+    imported(store, {"list.csv": LIST.replace("\n", "\r").encode()}, account="list", snapshot_date=DAY)
+    assert [row[0] for row in profiles(store, "list")] == ["alice", "bob"]
+
+
+def test_bare_cr_line_numbers(seeded: Store) -> None:
+    ragged = b"date,followers\r2026-03-01,100\r2026-03-02,101,9\r"
+    fails(seeded, {"ragged.csv": ragged}, "ragged.csv", "line 3", "found 3 fields")
+    nul = b"handle,name\ralice,Alice\rbob,B\x00b\r"
+    fails(seeded, {"nul.csv": nul}, "nul.csv", "line 3", "NUL byte")
+
+
 # --- zips -------------------------------------------------------------------------------------
 
 

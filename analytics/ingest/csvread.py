@@ -29,7 +29,8 @@ def normalize_name(name: str) -> str:
 
 
 def first_line(text: str) -> str:
-    return text.split("\n", 1)[0].rstrip("\r")
+    # Excel for Mac's older "CSV (Macintosh)" ends lines with a bare CR.
+    return re.split(r"\r\n?|\n", text, maxsplit=1)[0]
 
 
 def sniff_delimiter(header_line: str) -> str:

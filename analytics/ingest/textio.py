@@ -22,7 +22,8 @@ class Decoded:
 
 
 def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    # Lines end with LF, CRLF or (old Mac CSVs) a bare CR.
+    return data.count(b"\n", 0, offset) + data.count(b"\r", 0, offset) - data.count(b"\r\n", 0, offset) + 1
 
 
 def _looks_like_bomless_utf16(data: bytes) -> str | None:

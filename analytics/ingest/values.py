@@ -9,6 +9,7 @@ from analytics.errors import BadExportError
 
 _TRUE = {"true", "yes", "y", "1", "t", "x", "vrai", "oui"}
 _FALSE = {"false", "no", "n", "0", "f", "", "faux", "non"}
+_BIGINT_LIMIT = 2**63
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 
@@ -21,11 +22,18 @@ def parse_int(value: str, file: str, where: str, *, blank: int | None = None) ->
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", cleaned):
         cleaned = cleaned.replace(",", "")
+    number: int | None = None
     if re.fullmatch(r"[+-]?\d+", cleaned):
-        return int(cleaned)
-    if re.fullmatch(r"[+-]?\d+\.0*", cleaned):
-        return int(cleaned.split(".")[0])
-    raise BadExportError(file, where, "a whole number", repr(value[:60]))
+        number = int(cleaned)
+    elif re.fullmatch(r"[+-]?\d+\.0*", cleaned):
+        number = int(cleaned.split(".")[0])
+    if number is None:
+        raise BadExportError(file, where, "a whole number", repr(value[:60]))
+    if not -_BIGINT_LIMIT <= number < _BIGINT_LIMIT:
+        # Counts are stored as 64-bit integers; a larger one would stop the import with an
+        # OverflowError far from the file and line that caused it.
+        raise BadExportError(file, where, f"a whole number below {_BIGINT_LIMIT:,}", repr(value[:60]))
+    return number
 
 
 def parse_date(value: str, formats: tuple[str, ...], file: str, where: str) -> dt.date:
