@@ -239,6 +239,25 @@ def test_two_threads_importing_at_once_both_succeed(store: Store, monkeypatch: p
     assert len(followers(store)) == 5
 
 
+def test_two_threads_importing_the_same_file_import_it_once(store: Store) -> None:
+    barrier = threading.Barrier(2)
+    statuses: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        statuses.extend(o.status for o in import_bytes(store, {"f.csv": list_csv(["ann", "bob"])}, snapshot_date=DAY))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == ["imported", "unchanged"]
+    cursor = store.cursor()
+    assert cursor.execute("SELECT count(*) FROM imports").fetchone() == (1,)
+    assert cursor.execute("SELECT count(*) FROM spells").fetchone() == (2,)
+
+
 # --- SIGKILL ----------------------------------------------------------------------------------
 
 KILL_SCRIPT = r"""

@@ -295,3 +295,18 @@ def test_append_only_rows_grow_with_churn_not_with_snapshots(store: Store) -> No
     assert len(spells) == 200 + changes
     assert len(spells) < 1.2 * 200
     assert sum(1 for s in spells if s[3] is None) == len(current)
+
+
+def test_dated_and_undated_rows_landing_on_one_day_are_one_snapshot(store: Store) -> None:
+    # `ann` is dated by the column, `bob` by the option: the same day, so one list of two, not a
+    # list of one replaced within its own import by the other.
+    data = b"snapshot_date,handle\n2026-01-01,ann\n,bob\n2026-01-02,ann\n"
+    outcome = import_bytes(store, {"followers.csv": data}, snapshot_date=START)[0]
+    assert outcome.status == "imported"
+    assert "replaced" not in outcome.summary
+    account = account_id(store, "me")
+    assert members_at(store, account, START) == {"ann", "bob"}
+    assert sorted(stored_spells(store, account)) == [
+        ("follower", "ann", START, None),
+        ("follower", "bob", START, START),
+    ]

@@ -65,6 +65,19 @@ def _dedupe_members(members: pd.DataFrame) -> pd.DataFrame:
     return frame.drop_duplicates("member_key", keep="first").reset_index(drop=True)
 
 
+def _one_list_per_day(lists: list[tuple[MemberList, dt.date]]) -> list[tuple[MemberList, dt.date]]:
+    """Merge the lists that land on the same kind and date. Rows dated by a column and rows left
+    undated can resolve to the same day; loaded one after the other, the second would replace
+    the first as if it were a newer snapshot of that day."""
+    frames: dict[tuple[str, dt.date], list[pd.DataFrame]] = {}
+    for member_list, day in lists:
+        frames.setdefault((member_list.kind, day), []).append(member_list.members)
+    return [
+        (MemberList(kind, parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True), day), day)  # type: ignore[arg-type]
+        for (kind, day), parts in frames.items()
+    ]
+
+
 def record_import(
     cursor: duckdb.DuckDBPyConnection, account_id: int, file_name: str, sha256: str, format_key: str, rows: int
 ) -> int:
@@ -110,7 +123,7 @@ def load_parsed(
         if not posted.empty:
             dates += [posted.min().date(), posted.max().date()]
 
-    for member_list, day in sorted(lists, key=lambda item: item[1]):
+    for member_list, day in sorted(_one_list_per_day(lists), key=lambda item: item[1]):
         members = _dedupe_members(member_list.members)
         cursor.register("members_frame", members)
         try:
