@@ -385,6 +385,23 @@ def test_truncated_json_names_the_line(seeded: Store, fixtures: Path, fraction: 
 
 
 @pytest.mark.parametrize(
+    "fixture",
+    ["bluesky/getFollowers-1.json", "bluesky/getProfile.json", "mastodon/followers-page1.json",
+     "mastodon/account.json", "socialblade/socialblade-jdoe.json", "instagram/following.json"],
+)
+def test_truncated_json_of_every_json_format(seeded: Store, fixtures: Path, fixture: str) -> None:
+    data = (fixtures / fixture).read_bytes()
+    cut = data[: len(data) * 2 // 3]
+    name = fixture.rsplit("/", 1)[1]
+    if fixture.endswith(("getProfile.json", "account.json")):
+        # A profile cut before the keys its sniffer looks for is not recognised at all: still a
+        # clear failure that names the file and shows what it starts with.
+        fails(seeded, {name: cut}, name, "expected one of the supported exports", "found JSON starting", snapshot_date=DAY)
+    else:
+        fails(seeded, {name: cut}, name, "line ", "expected complete JSON", snapshot_date=DAY)
+
+
+@pytest.mark.parametrize(
     "cut_at",
     [
         b'"value": "maria.lopez",',  # between two values
