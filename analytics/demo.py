@@ -30,7 +30,7 @@ import io
 import math
 import random
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -430,7 +430,7 @@ def _post_text(rng: random.Random) -> str:
     )
     if rng.random() < 0.08:
         # A long thread opener: X cuts the text at about 280 characters, without an ellipsis.
-        text = (text + " " + rng.choice(_TOPIC_BIOS_EN) .format(outlet="us") + " ") * 4
+        text = (text + " " + rng.choice(_TOPIC_BIOS_EN).format(outlet="us") + " ") * 4
         text = text[:280].rstrip()
     # The templates hold their entities already; escape the rest like X does (&, <, >).
     return html.escape(html.unescape(text), quote=False)
@@ -756,16 +756,18 @@ def load_demo(
     *,
     account: str = DEMO_ACCOUNT,
     folder: Path | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
     **kwargs: object,
 ) -> list[Outcome]:
     """Write the demo files (into `folder`, else a temporary folder) and import them like an
     upload. Raises PalierError naming the files that failed. Extra keyword arguments go to
-    `write_demo_files` (end, months, seed, scale)."""
+    `write_demo_files` (end, months, seed, scale); `progress` goes to `import_sources`, since
+    the full demo takes a while on a first start."""
 
     def run(target: Path) -> list[Outcome]:
         paths = write_demo_files(target, **kwargs)  # type: ignore[arg-type]
         sources = [SourceFile(path.name, path.read_bytes()) for path in paths]
-        return import_sources(store, sources, ImportOptions(account, platform="x"))
+        return import_sources(store, sources, ImportOptions(account, platform="x"), progress)
 
     if folder is not None:
         outcomes = run(Path(folder))
