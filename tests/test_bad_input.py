@@ -405,14 +405,7 @@ def test_truncated_json_of_every_json_format(seeded: Store, fixtures: Path, fixt
     "cut_at",
     [
         b'"value": "maria.lopez",',  # between two values
-        pytest.param(
-            b'"value": "maria.lo',  # inside a string
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="formats/jsonread.py (not core) says 'damaged' for a cut inside a string: "
-                "json reports the position where the string starts, not the end of the text",
-            ),
-        ),
+        b'"value": "maria.lo',  # inside a string
     ],
 )
 def test_truncated_json_is_diagnosed_as_cut_short(seeded: Store, fixtures: Path, cut_at: bytes) -> None:

@@ -22,7 +22,9 @@ def load_json(source: SourceFile, what: str) -> object:
     except json.JSONDecodeError as exc:
         # An error at the very end of the text is a file cut short (an interrupted download),
         # which deserves a different remedy than a damaged one.
-        truncated = exc.pos >= len(text.rstrip())
+        # json reports an unterminated string at the position where the string starts; it is
+        # only raised when no closing quote follows before the end, so it is a cut too.
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         found = (
             f"the end of the file in the middle of the JSON ({exc.msg}): the file is cut short, download it again"
             if truncated
