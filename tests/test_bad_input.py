@@ -360,7 +360,7 @@ def test_file_of_another_platform_than_the_account(seeded: Store) -> None:
 def test_instagram_file_into_an_x_account(seeded: Store, fixtures: Path) -> None:
     imported(seeded, {"x.csv": COUNTS}, account="on-x", platform="x")
     data = (fixtures / "instagram" / "followers_1.json").read_bytes()
-    fails(seeded, {"followers_1.json": data}, "followers_1.json", "platform", "X (Twitter) export for account 'on-x'", "found a Instagram export", account="on-x")
+    fails(seeded, {"followers_1.json": data}, "followers_1.json", "platform", "X (Twitter) export for account 'on-x'", "found an Instagram export", account="on-x")
     # Without an account of that name, the file's platform makes the account.
     imported(seeded, {"followers_1.json": data}, account="on-ig")
     cursor = seeded.cursor()

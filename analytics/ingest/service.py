@@ -201,6 +201,10 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
     return prepared
 
 
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+
+
 def undated_day(item: Prepared, options: ImportOptions) -> dt.date:
     """The date of what a file gives undated: the option, else the export's own date, else a
     YYYY-MM-DD in the file name, else today."""
@@ -284,8 +288,8 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outc
             raise BadExportError(
                 item.name,
                 "platform",
-                f"a {PLATFORMS[account.platform]} export for account {account.name!r}",
-                f"a {PLATFORMS[item.parsed.platform]} export ({item.label})",
+                f"{_a(PLATFORMS[account.platform])} export for account {account.name!r}",
+                f"{_a(PLATFORMS[item.parsed.platform])} export ({item.label})",
             )
         existing = cursor.execute(
             "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, identity]
