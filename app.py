@@ -12,6 +12,9 @@ st.set_page_config(page_title="Palier", page_icon=":material/monitoring:", layou
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+    st.Page("pages/growth.py", title="Growth", icon=":material/trending_up:", url_path="growth"),
+    st.Page("pages/churn.py", title="Churn & plateaus", icon=":material/trending_down:", url_path="churn"),
+    st.Page("pages/activity.py", title="Activity", icon=":material/calendar_month:", url_path="activity"),
     st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
 ]
 

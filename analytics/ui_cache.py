@@ -30,6 +30,8 @@ from analytics import settings
 from analytics.accounts import list_accounts, list_imports, require_account
 from analytics.errors import PalierError
 from analytics.metrics import overview
+from analytics.metrics import activity, followers, growth, lists  # Growth, Churn, Activity pages
+from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.store import Store, open_store
 
 DEMO_SPINNER = "Loading the demo account (first start only)"
@@ -139,6 +141,245 @@ def clear_reads() -> None:
     headline.clear()
 
 
+# --- Growth, Churn & plateaus, Activity pages (issue 3) ----------------------------------------
+# Every figure of these pages starts from the account's daily follower series; it is read once
+# per store version and the pure `*_of` functions work on the cached copy. Results are small
+# frames and frozen dataclasses, which st.cache_data pickles as they are.
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def follower_series(account_name: str, version: int) -> pd.DataFrame:
+    """The account's whole daily follower series (`analytics.metrics.followers.follower_series`)."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return followers.follower_series(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+def _series_in(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    return followers.in_range(follower_series(account_name, version), start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def follower_curves(
+    account_names: tuple[str, ...], start: dt.date | None, end: dt.date | None, version: int
+) -> pd.DataFrame:
+    """Several accounts' curves side by side (`growth.follower_curves` on the cached series)."""
+    frames = [growth.curve_of(_series_in(name, start, end, version), name) for name in account_names]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        # Every account is empty in this range: the first one's empty curve keeps the columns.
+        return growth.curve_of(_series_in(account_names[0], start, end, version), account_names[0])
+    return pd.concat(frames, ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def growth_periods(
+    account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
+) -> pd.DataFrame:
+    """Periods with gains, losses, net, totals and growth rates (`growth.growth_by_period`)."""
+    return growth.growth_rates_of(growth.resample_of(_series_in(account_name, start, end, version), granularity))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def best_and_worst(
+    account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
+) -> pd.DataFrame:
+    """The three best and three worst periods by net change (`growth.best_and_worst_of`)."""
+    return growth.best_and_worst_of(growth_periods(account_name, granularity, start, end, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def period_comparison(account_name: str, start: dt.date, end: dt.date, version: int) -> growth.PeriodComparison:
+    """The period against the one before and the same dates a year earlier."""
+    return growth.compare_periods_of(follower_series(account_name, version), start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def projection(account_name: str, version: int) -> growth.Projection:
+    """Where the current trend (the last days of data) leads, and the next milestone."""
+    return growth.projection_of(follower_series(account_name, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def milestones_passed(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    return growth.milestones_passed_of(_series_in(account_name, start, end, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def plateaus(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> plateau_metrics.Plateaus:
+    return plateau_metrics.plateaus_of(_series_in(account_name, start, end, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def purge_days(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    # Flagged on the whole series: the usual losses of a range's first days come from before it.
+    flagged = plateau_metrics.purge_days_of(follower_series(account_name, version))
+    return followers.in_range(flagged, start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def daily_losses(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    """day, lost (falls in the total where losses are not stated), baseline (the purge test's median)."""
+    full = follower_series(account_name, version)
+    lost, _from_net = plateau_metrics.daily_losses(full)
+    frame = pd.DataFrame({"day": full["day"], "lost": lost, "baseline": plateau_metrics.purge_baseline(lost),
+                          "net": growth.effective_net(full)})
+    return followers.in_range(frame, start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def step_effect(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> plateau_metrics.StepEffect:
+    return plateau_metrics.step_effect_of(_series_in(account_name, start, end, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def churn_by_period(
+    account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
+) -> pd.DataFrame:
+    full = follower_series(account_name, version)
+    purges = plateau_metrics.purge_days_of(full)
+    return plateau_metrics.churn_by_period_of(followers.in_range(full, start, end), granularity, purges)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def churn_summary(
+    account_name: str, start: dt.date | None, end: dt.date | None, version: int
+) -> plateau_metrics.ChurnSummary:
+    full = follower_series(account_name, version)
+    return plateau_metrics.churn_summary_of(followers.in_range(full, start, end), plateau_metrics.purge_days_of(full))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def snapshot_dates(account_name: str, version: int) -> pd.DataFrame:
+    """The account's follower-list snapshots, oldest first: snapshot_date, members."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return lists.snapshot_dates(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def changes_by_snapshot(account_name: str, version: int) -> pd.DataFrame:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return lists.changes_by_snapshot(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def list_changes(account_name: str, start: dt.date, end: dt.date, version: int) -> lists.ListChanges:
+    """Who joined and who left between two snapshot dates, with their profiles."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return lists.list_changes(cursor, account.account_id, start, end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def quick_unfollows(
+    account_name: str, within_days: int, start: dt.date | None, end: dt.date | None, version: int
+) -> lists.QuickUnfollows:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return lists.quick_unfollows(cursor, account.account_id, within_days, start, end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def cohort_retention(account_name: str, version: int) -> lists.CohortRetention:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return lists.cohort_retention(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def posts_per_day(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    """Posts per calendar day in the period (`activity.posts_per_day`): day, posts, source."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return activity.posts_per_day(cursor, account.account_id, start=start, end=end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def quiet_vs_active(
+    account_name: str, min_days: int, start: dt.date | None, end: dt.date | None, version: int
+) -> activity.QuietVsActive:
+    """Quiet periods (found on all posts, cut to the period) and net follows quiet against active."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return activity.quiet_vs_active(cursor, account.account_id, min_days, start=start, end=end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def lag_correlation(
+    account_name: str, method: activity.Correlation, start: dt.date | None, end: dt.date | None, version: int
+) -> activity.LagCorrelation:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return activity.lag_correlation(cursor, account.account_id, method, start=start, end=end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def posts_with_follows(
+    account_name: str, start: dt.date | None, end: dt.date | None, version: int
+) -> activity.PostFollows:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return activity.posts_with_follows(cursor, account.account_id, start=start, end=end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def engagement_heatmap(
+    account_name: str, tz: str | None, start: dt.date | None, end: dt.date | None, version: int
+) -> activity.EngagementHeatmap:
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return activity.engagement_heatmap(cursor, account.account_id, tz, start, end)
+    finally:
+        cursor.close()
+
+
+def clear_growth_reads() -> None:
+    """Forget this section's cached reads (tests; the version key makes this unnecessary in the app)."""
+    for cached in (
+        follower_series, follower_curves, growth_periods, best_and_worst, period_comparison, projection, milestones_passed,
+        plateaus, purge_days, daily_losses, step_effect, churn_by_period, churn_summary, snapshot_dates,
+        changes_by_snapshot, list_changes, quick_unfollows, cohort_retention, posts_per_day,
+        quiet_vs_active, lag_correlation, posts_with_follows, engagement_heatmap,
+    ):
+        cached.clear()
+
+
+# --- end of the Growth, Churn & plateaus, Activity section -------------------------------------
+
+
 # --- showing untrusted text -------------------------------------------------------------------
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all
@@ -159,3 +400,58 @@ def show_error(message: str) -> None:
 def stop_with_error(message: str) -> NoReturn:
     show_error(message)
     st.stop()
+
+
+# --- Meetups page (analytics/meetups, analytics/metrics/meetups.py) ------------------------------
+# Reads only: the page writes through analytics.meetups.store, and each write bumps the store's
+# version, which is part of every key below.
+
+
+@dataclass(frozen=True)
+class MeetupView:
+    """Everything the Meetups page shows for one account, read in one go."""
+
+    known: int  # followers of the latest list known in person
+    listed: int  # size of the latest follower list
+    list_date: dt.date | None
+    share: float | None
+    turnout: pd.DataFrame
+    attendees: pd.DataFrame
+    repeat: pd.DataFrame
+    known_members: pd.DataFrame
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView:
+    # Imported here, not at the top: this section stays one block, apart from the other pages'.
+    from analytics.metrics import meetups as meetup_metrics
+
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        known, listed, day = meetup_metrics.known_in_person_counts(cursor, account.account_id)
+        return MeetupView(
+            known=known,
+            listed=listed,
+            list_date=day,
+            share=meetup_metrics.known_in_person_share(cursor, account.account_id),
+            turnout=meetup_metrics.turnout(cursor, account.account_id, within_days),
+            attendees=meetup_metrics.attendees(cursor, account.account_id, within_days=within_days),
+            repeat=meetup_metrics.repeat_attendees(cursor, account.account_id),
+            known_members=meetup_metrics.known_members(cursor, account.account_id),
+        )
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def meetup_follower_search(account_name: str, query: str, version: int) -> pd.DataFrame:
+    """Followers whose handle or name contains `query` (for marking known in person)."""
+    from analytics.metrics import meetups as meetup_metrics
+
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return meetup_metrics.search_followers(cursor, account.account_id, query)
+    finally:
+        cursor.close()

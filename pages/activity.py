@@ -1,0 +1,196 @@
+"""Activity: posting against follower change. Posts under the follower curve on one time axis,
+quiet periods, the lagged relation, the posts that brought followers, and when engagement is best."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import pandas as pd
+import streamlit as st
+
+from analytics import ui_cache
+from analytics.accounts import PLATFORMS
+from analytics.charts.activity import (
+    engagement_heatmap_figure,
+    lag_correlation_bars,
+    posting_timeline,
+    quiet_active_bars,
+)
+from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
+
+IMPORT_PAGE = "pages/import_data.py"
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+TOP_POSTS = 15
+BAR_LABELS = {"auto": "Auto", "day": "Day", "week": "Week"}
+CORRELATION_LABELS = {"pearson": "Pearson", "spearman": "Spearman (ranks)"}
+
+st.title("Activity")
+
+store = ui_cache.store_or_stop()
+version = store.version()
+accounts = ui_cache.accounts(version)
+
+if accounts.empty:
+    st.info("No account yet. Import a content export or an archive to see what your posting does to your followers.")
+    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+    st.stop()
+
+names: list[str] = accounts["name"].tolist()
+platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
+
+
+def _account_label(name: str) -> str:
+    platform = platforms.get(name)
+    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
+
+
+left, right = st.columns([1, 1])
+account = left.selectbox("Account", names, index=0, format_func=_account_label, key="activity_account")
+assert account is not None
+
+first, last = ui_cache.data_range(account, version)
+if first is None or last is None:
+    st.info("This account has no data yet: import a file into it on the Import page.")
+    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+    st.stop()
+
+period = right.date_input(
+    "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
+    key=f"activity_period:{account}:{first}:{last}",
+)
+if isinstance(period, (tuple, list)):
+    start: dt.date = period[0] if len(period) > 0 else first
+    end: dt.date = period[1] if len(period) > 1 else last
+else:
+    start, end = period or first, last
+
+series = ui_cache.follower_series(account, version)
+in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]
+daily_posts = ui_cache.posts_per_day(account, start, end, version)
+
+if daily_posts.empty:
+    st.info(
+        "No posts in this period. Posts come from a content export (X Premium content CSV, legacy tweet "
+        "activity), an X archive's tweets.js, or the post counts of a daily account export."
+    )
+    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+
+
+# --- Posting under the follower curve, quiet periods --------------------------------------------------
+
+
+@st.fragment
+def timeline_section(account: str, start: dt.date, end: dt.date) -> None:
+    left, right = st.columns([1, 1])
+    bars: Literal["auto", "day", "week"] = left.segmented_control(
+        "Posts per", list(BAR_LABELS), default="auto", required=True, format_func=lambda b: BAR_LABELS[b],
+        key="activity_bars", help="Auto shows weeks when the period is longer than four months.",
+    ) or "auto"
+    min_days = int(right.number_input(
+        "Quiet period: at least this many days without a post", min_value=1, max_value=365,
+        value=DEFAULT_QUIET_DAYS, step=1, key="activity_quiet_days",
+    ) or DEFAULT_QUIET_DAYS)
+    quiet = ui_cache.quiet_vs_active(account, min_days, start, end, version)
+    st.plotly_chart(
+        posting_timeline(in_period, daily_posts, quiet.periods, bars), config=CHART_CONFIG, key="activity_timeline",
+    )
+    st.subheader("Quiet against active")
+    if not quiet.ok:
+        st.info(quiet.reason or "Not enough data to compare quiet and active periods.")
+    else:
+        cols = st.columns([1, 1])
+        with cols[0]:
+            st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=CHART_CONFIG, key="activity_quiet")
+        with cols[1]:
+            st.markdown(quiet.reading)
+            st.dataframe(
+                pd.DataFrame({
+                    "From": quiet.periods["start"], "To": quiet.periods["end"], "Days": quiet.periods["days"],
+                    "Net": quiet.periods["net"], "Net per day": quiet.periods["net_per_day"],
+                }),
+                hide_index=True, key="activity_quiet_periods",
+                column_config={
+                    "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "Net": st.column_config.NumberColumn(format="%+.0f"),
+                    "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+                },
+            )
+    st.caption(quiet.method)
+
+
+timeline_section(account, start, end)
+
+# --- Posting and follows, with a lag ---------------------------------------------------------------
+
+
+@st.fragment
+def lag_section(account: str, start: dt.date, end: dt.date) -> None:
+    st.subheader("Does posting bring followers?")
+    method: Correlation = st.segmented_control(
+        "Correlation", list(CORRELATION_LABELS), default="pearson", required=True,
+        format_func=lambda m: CORRELATION_LABELS[m], key="activity_correlation",
+        help="Spearman compares ranks: one viral day weighs less.",
+    ) or "pearson"
+    lags = ui_cache.lag_correlation(account, method, start, end, version)
+    if lags.reason is not None:
+        st.info(lags.reason)
+    else:
+        if lags.caution:
+            st.info(lags.caution, icon=":material/warning:")
+        st.markdown(lags.reading.removeprefix(lags.caution or "").strip())
+        st.plotly_chart(lag_correlation_bars(lags.table, lags.best_lag), config=CHART_CONFIG, key="activity_lags")
+    with st.expander("How the relation is measured"):
+        st.markdown(lags.method_text)
+
+
+lag_section(account, start, end)
+
+# --- Posts that brought followers -----------------------------------------------------------------
+
+st.subheader("Posts that brought followers")
+brought = ui_cache.posts_with_follows(account, start, end, version)
+if not brought.ok:
+    st.info(brought.reason or "No posts in this period.")
+else:
+    top = brought.posts.head(TOP_POSTS)
+    # Post text is untrusted: a dataframe cell shows it as text, never as markdown or HTML.
+    shown = pd.DataFrame({
+        "Rank": top["rank"], "Posted": top["posted_at"], "Followers": top["followers"], "Post": top["text"],
+        "Impressions": top["impressions"],
+    })
+    if brought.method == "window":
+        shown["Posts sharing the window"] = top["shared_with"]
+    st.dataframe(
+        shown, hide_index=True, key="activity_top_posts",
+        column_config={
+            "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
+            "Followers": st.column_config.NumberColumn(format="%d"),
+            "Post": st.column_config.TextColumn(width="large"),
+            "Impressions": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    st.caption(f"The {min(TOP_POSTS, len(brought.posts))} posts of {len(brought.posts):,} in this period that "
+               f"brought the most followers. {brought.method_text}")
+
+# --- When engagement is best ---------------------------------------------------------------------
+
+
+@st.fragment
+def heatmap_section(account: str, start: dt.date, end: dt.date) -> None:
+    st.subheader("When engagement is best")
+    tz = st.text_input("Time zone", value="UTC", key="activity_tz",
+                       help="An IANA name such as Europe/Paris or America/New_York.").strip() or "UTC"
+    heatmap = ui_cache.engagement_heatmap(account, None if tz == "UTC" else tz, start, end, version)
+    if not heatmap.ok:
+        # The reason can quote the typed time zone: shown as text.
+        st.info(ui_cache.escape_markdown(heatmap.reason or "No post with a known time."))
+        return
+    for note in heatmap.notes:
+        st.caption(note)
+    st.plotly_chart(engagement_heatmap_figure(heatmap.cells), config=CHART_CONFIG, key="activity_heatmap")
+    st.caption(f"{heatmap.method} {heatmap.posts_used:,} posts.")
+
+
+heatmap_section(account, start, end)
