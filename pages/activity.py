@@ -163,7 +163,8 @@ else:
     if brought.method == "window":
         shown["Posts sharing the window"] = top["shared_with"]
     st.dataframe(
-        shown, hide_index=True, key="activity_top_posts",
+        # Tall enough for every row: the ranking is the point, not a scroll box.
+        shown, hide_index=True, key="activity_top_posts", height=35 * (len(shown) + 1) + 3,
         column_config={
             "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
             "Followers": st.column_config.NumberColumn(format="%d"),
@@ -180,9 +181,13 @@ else:
 @st.fragment
 def heatmap_section(account: str, start: dt.date, end: dt.date) -> None:
     st.subheader("When engagement is best")
-    tz = st.text_input("Time zone", value="UTC", key="activity_tz",
-                       help="An IANA name such as Europe/Paris or America/New_York.").strip() or "UTC"
-    heatmap = ui_cache.engagement_heatmap(account, None if tz == "UTC" else tz, start, end, version)
+    heatmap = ui_cache.engagement_heatmap(account, None, start, end, version)
+    if heatmap.ok:
+        # A time zone only matters once there are timed posts to place.
+        tz = st.text_input("Time zone", value="UTC", key="activity_tz",
+                           help="An IANA name such as Europe/Paris or America/New_York.").strip() or "UTC"
+        if tz != "UTC":
+            heatmap = ui_cache.engagement_heatmap(account, tz, start, end, version)
     if not heatmap.ok:
         # The reason can quote the typed time zone: shown as text.
         st.info(ui_cache.escape_markdown(heatmap.reason or "No post with a known time."))

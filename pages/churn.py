@@ -22,10 +22,9 @@ CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "la
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 QUICK_DAYS = 7
 # Profiles are untrusted text: shown only through st.dataframe, never as markdown or HTML.
-PROFILE_COLUMNS = {
-    "handle": "Handle", "name": "Name", "bio": "Bio", "followers_count": "Followers",
-    "first_seen": "First seen", "last_seen": "Last seen",
-}
+PROFILE_COLUMNS = {"handle": "Handle", "name": "Name", "bio": "Bio", "followers_count": "Followers"}
+# Half a year of weekly cohorts keeps the heatmap's rows tall enough to read.
+MAX_COHORTS = 26
 NO_LISTS = (
     "Who followed and who unfollowed, quick unfollows and cohort retention come from follower lists: "
     "import at least two follower lists of this account taken on different days (an X archive's "
@@ -200,7 +199,11 @@ else:
         else:
             reading = f"less often than chance would give ({step.ratio:.1f} times): gains tend to hold"
         st.markdown(f"A day of gains is followed by a day of losses {reading} (z = {step.z:+.1f}).")
-    st.plotly_chart(step_effect_figure(step), config=CHART_CONFIG, key="churn_step")
+    figure = step_effect_figure(step)
+    # The chart's volatility note sits just under the axis and runs into the category labels: lower it.
+    figure.update_annotations(yshift=-22)
+    figure.update_layout(margin={"b": 80})
+    st.plotly_chart(figure, config=CHART_CONFIG, key="churn_step")
 with st.expander("How the step effect is measured"):
     st.markdown(STEP_METHOD)
 
@@ -215,8 +218,9 @@ if len(snapshots) < 2:
     st.stop()
 
 
-def _profiles(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[list(PROFILE_COLUMNS)].rename(columns=PROFILE_COLUMNS)
+def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
+    """Profile columns, then the given date columns under their labels (`first_seen="First seen"`)."""
+    return frame[[*PROFILE_COLUMNS, *dates]].rename(columns={**PROFILE_COLUMNS, **dates})
 
 
 PROFILE_CONFIG = {
@@ -225,7 +229,8 @@ PROFILE_CONFIG = {
     "Bio": st.column_config.TextColumn(width="large"),
     "Followers": st.column_config.NumberColumn(format="localized"),
     "First seen": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "Last seen": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "Last in a list": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "Gone on": st.column_config.DateColumn(format="YYYY-MM-DD"),
 }
 
 
@@ -260,12 +265,12 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
         if joined.empty:
             st.info("Nobody followed between these two lists.")
         else:
-            st.dataframe(_profiles(joined), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
+            st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
     with tab_left:
         if gone.empty:
             st.info("Nobody unfollowed between these two lists.")
         else:
-            st.dataframe(_profiles(gone), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
+            st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
 
 
 list_changes_section(
@@ -278,23 +283,22 @@ by_snapshot = ui_cache.changes_by_snapshot(account, version)
 st.plotly_chart(joined_left_bars(by_snapshot), config=CHART_CONFIG, key="churn_joined_left")
 
 st.subheader(f"Unfollowed within {QUICK_DAYS} days")
-quick = ui_cache.quick_unfollows(account, QUICK_DAYS, None, None, version)
+# Followers first seen in the period; the unfollow itself may fall just after it.
+quick = ui_cache.quick_unfollows(account, QUICK_DAYS, start, end, version)
 if not quick.ok:
     st.info(quick.reason or "Not enough follower lists.")
 else:
     cols = st.columns(2)
     cols[0].metric("Quick unfollows", f"{quick.count:,}", border=True,
-                   help=f"Followers gone within {QUICK_DAYS} days of being first seen.")
+                   help=f"Followers first seen in this period and gone within {QUICK_DAYS} days.")
     cols[1].metric("Share of followers gained", f"{quick.share:.1%}" if quick.share is not None else "—",
                    border=True, help=f"Of the {quick.gained:,} followers first seen after the first list.")
     if quick.members.empty:
         st.info(f"Nobody unfollowed within {QUICK_DAYS} days of following.")
     else:
-        shown = quick.members.rename(columns={"days_followed": "Days followed", "absent_on": "Gone on"})
         st.dataframe(
-            pd.concat([_profiles(shown), shown[["Days followed", "Gone on"]]], axis=1),
-            hide_index=True, key="churn_quick",
-            column_config={**PROFILE_CONFIG, "Gone on": st.column_config.DateColumn(format="YYYY-MM-DD")},
+            _profiles(quick.members, first_seen="First seen", absent_on="Gone on", days_followed="Days followed"),
+            hide_index=True, key="churn_quick", column_config=PROFILE_CONFIG,
         )
     st.caption(quick.method)
 
@@ -306,7 +310,17 @@ else:
     for note in cohorts.notes:
         st.info(note)
     if cohorts.cohort_retention_4w is not None:
-        st.metric("Still following after 4 weeks", f"{cohorts.cohort_retention_4w:.0%}", border=True,
-                  help=RETENTION_4W_METHOD)
-    st.plotly_chart(cohort_heatmap(cohorts.table, cohorts.weeks), config=CHART_CONFIG, key="churn_cohorts")
+        st.columns(3)[0].metric("Still following after 4 weeks", f"{cohorts.cohort_retention_4w:.0%}", border=True,
+                                help=RETENTION_4W_METHOD + " All cohorts, whatever the period.")
+    # The weeks of the period (a cohort is labelled by its Monday), the latest ones when there are many.
+    table = cohorts.table
+    in_weeks = table[(table["cohort"] > pd.Timestamp(start) - pd.Timedelta(days=7)) & (table["cohort"] <= pd.Timestamp(end))]
+    shown_cohorts = in_weeks.tail(MAX_COHORTS)
+    if shown_cohorts.empty:
+        st.info("No follower was first seen in this period: widen it to see cohorts.")
+    else:
+        st.plotly_chart(cohort_heatmap(shown_cohorts, cohorts.weeks), config=CHART_CONFIG, key="churn_cohorts")
+        if len(in_weeks) > len(shown_cohorts):
+            st.caption(f"The last {MAX_COHORTS} of the {len(in_weeks)} weeks of this period: narrow the period "
+                       "to see earlier weeks.")
     st.caption(cohorts.method)

@@ -11,7 +11,14 @@ import streamlit as st
 from analytics import ui_cache
 from analytics.accounts import PLATFORMS
 from analytics.charts.growth import follower_curve_figure, gains_losses_figure, growth_rate_figure, projection_figure
-from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, PROJECTION_METHOD, RATE_METHOD, Granularity, PeriodFigures
+from analytics.metrics.growth import (
+    GRANULARITIES,
+    MIN_DAYS,
+    PROJECTION_METHOD,
+    RATE_METHOD,
+    Granularity,
+    PeriodFigures,
+)
 
 IMPORT_PAGE = "pages/import_data.py"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -89,10 +96,20 @@ if len(chosen) > 1:
     focus = st.selectbox("Details for", chosen, format_func=_account_label, key="growth_focus")
     assert focus is not None
 
+# The period covers every chosen account; the details cover the part of it where `focus` has data.
+focus_first, focus_last = ranges[chosen.index(focus)]
+focus_start, focus_end = max(start, focus_first or start), min(end, focus_last or end)
+if focus_start > focus_end:
+    st.info(f"{ui_cache.escape_markdown(focus)} has no data in this period: widen it or choose another account.")
+    st.stop()
+if (focus_start, focus_end) != (start, end):
+    st.caption(f"Details for {ui_cache.escape_markdown(focus)} from {focus_start:%d %b %Y} to {focus_end:%d %b %Y}, "
+               "the part of the period where it has data.")
+
 # --- This period against the previous one and the same dates a year earlier ----------------------
 
 st.subheader("This period")
-comparison = ui_cache.period_comparison(focus, start, end, version)
+comparison = ui_cache.period_comparison(focus, focus_start, focus_end, version)
 current = comparison.current
 if current is None:
     st.info(comparison.reason or "No figures for this period.")
@@ -119,36 +136,35 @@ else:
         help="Net change per day of the period.",
     )
 
-    def _row(label: str, figures: PeriodFigures | None, reason: str | None) -> dict[str, object]:
-        if figures is None:
-            return {"Period": label, "From": None, "To": None, "Gained": None, "Lost": None, "Net": None,
-                    "Growth rate": None, "Net per day": None, "Note": reason or ""}
+    def _row(label: str, figures: PeriodFigures) -> dict[str, object]:
         return {"Period": label, "From": figures.start, "To": figures.end, "Gained": figures.gained,
                 "Lost": figures.lost, "Net": figures.net, "Growth rate": figures.rate,
-                "Net per day": figures.net_per_day, "Note": ""}
+                "Net per day": figures.net_per_day}
 
-    table = pd.DataFrame([
-        _row("This period", current, None),
-        _row("Previous period", comparison.previous, comparison.previous_reason),
-        _row("Same dates last year", comparison.last_year, comparison.last_year_reason),
-    ])
-    st.dataframe(
-        table, hide_index=True, key="growth_comparison",
-        column_config={
-            "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "Gained": st.column_config.NumberColumn(format="%d"),
-            "Lost": st.column_config.NumberColumn(format="%d"),
-            "Net": st.column_config.NumberColumn(format="%+d"),
-            "Growth rate": st.column_config.NumberColumn(format="percent"),
-            "Net per day": st.column_config.NumberColumn(format="%+.1f"),
-            "Note": st.column_config.TextColumn(width="large"),
-        },
-    )
-    for reason in (comparison.previous_reason, comparison.last_year_reason):
-        if reason:
-            # The data not reaching back is a fact about the imports, not an error.
-            st.info(f"No comparison: {reason}", icon=":material/history:")
+    rows = [_row("This period", current)]
+    if comparison.previous is not None:
+        rows.append(_row("Previous period (as many days)", comparison.previous))
+    if comparison.last_year is not None:
+        rows.append(_row("Same dates a year earlier", comparison.last_year))
+    if len(rows) > 1:
+        st.dataframe(
+            pd.DataFrame(rows), hide_index=True, key="growth_comparison",
+            column_config={
+                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "Gained": st.column_config.NumberColumn(format="%d"),
+                "Lost": st.column_config.NumberColumn(format="%d"),
+                "Net": st.column_config.NumberColumn(format="%+d"),
+                "Growth rate": st.column_config.NumberColumn(format="percent"),
+                "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+            },
+        )
+    # The data not reaching back is a fact about the imports, not an error: said calmly, once.
+    if comparison.previous_reason:
+        st.info(f"No comparison with the previous period: {comparison.previous_reason}", icon=":material/history:")
+    if comparison.last_year_reason:
+        st.info(f"No comparison with the same dates a year earlier: {comparison.last_year_reason}",
+                icon=":material/history:")
 
 
 # --- Gains and losses, growth rate, best and worst periods (one widget, its own fragment) ---------
@@ -162,10 +178,12 @@ def _default_granularity(days: int) -> Granularity:
 @st.fragment
 def periods_section(account: str, start: dt.date, end: dt.date) -> None:
     st.subheader("Gains, losses and growth rate")
+    default = _default_granularity((end - start).days + 1)
+    # The key holds the default: a much longer or shorter period starts again from a readable one.
     granularity: Granularity = st.segmented_control(
-        "Per", GRANULARITIES, default=_default_granularity((end - start).days + 1), required=True,
-        format_func=lambda g: GRANULARITY_LABELS[g], key="growth_granularity",
-    ) or "week"
+        "Per", GRANULARITIES, default=default, required=True,
+        format_func=lambda g: GRANULARITY_LABELS[g], key=f"growth_granularity:{default}",
+    ) or default
     periods = ui_cache.growth_periods(account, granularity, start, end, version)
     if periods.empty or periods["net"].isna().all():
         st.info("No follower change is known in this period.")
@@ -204,7 +222,7 @@ def periods_section(account: str, start: dt.date, end: dt.date) -> None:
     )
 
 
-periods_section(focus, start, end)
+periods_section(focus, focus_start, focus_end)
 
 # --- Milestones and projection --------------------------------------------------------------------
 
@@ -214,7 +232,7 @@ if not projected.enough_data:
     st.info(projected.reason or f"Not enough data: at least {MIN_DAYS} days are needed to project.")
 else:
     unit = "followers" if projected.absolute else "followers gained since the first day"
-    cols = st.columns(3)
+    cols = st.columns(4)
     cols[0].metric(
         "Next milestone", f"{projected.milestone:,}" if projected.milestone is not None else "—", border=True,
         help=f"The next round number above {projected.level:,.0f} {unit} on {projected.as_of:%d %b %Y}.",
@@ -224,12 +242,16 @@ else:
         border=True,
         help=f"Trend: {projected.trend_per_day:+,.1f} a day over the last {projected.window_days} days.",
     )
-    if projected.reached_on and projected.reached_earliest:
-        latest = f"{projected.reached_latest:%d %b %Y}" if projected.reached_latest else "maybe never"
-        window = f"{projected.reached_earliest:%d %b %Y} – {latest}"
-    else:
-        window = "—"
-    cols[2].metric("95% range", window, border=True, help="When the top and the bottom of the band reach it.")
+    reached = projected.reached_on is not None
+    cols[2].metric(
+        "Earliest (95%)", f"{projected.reached_earliest:%d %b %Y}" if reached and projected.reached_earliest else "—",
+        border=True, help="When the top of the 95% band reaches the milestone.",
+    )
+    cols[3].metric(
+        "Latest (95%)",
+        f"{projected.reached_latest:%d %b %Y}" if reached and projected.reached_latest else ("Maybe never" if reached else "—"),
+        border=True, help="When the bottom of the 95% band reaches it; maybe never when the bottom does not rise.",
+    )
     if projected.reason:
         st.info(projected.reason)
     st.plotly_chart(
@@ -241,7 +263,7 @@ else:
 with st.expander("How the projection is made"):
     st.markdown(PROJECTION_METHOD)
 
-passed = ui_cache.milestones_passed(focus, start, end, version)
+passed = ui_cache.milestones_passed(focus, focus_start, focus_end, version)
 if not passed.empty:
     st.markdown("**Milestones passed in this period**")
     st.dataframe(

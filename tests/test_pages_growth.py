@@ -1,0 +1,372 @@
+"""The Growth, Churn & plateaus and Activity pages, run headless with AppTest on real store files.
+
+Each page is run on an empty store (a friendly message, nothing else), on small stores built
+from Palier's generic CSVs (a count history with a planted plateau and purge, follower lists
+with hostile profile text), and on the demo at a small scale. The figures on the page are
+compared with what `analytics.metrics` returns for the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.accounts import require_account
+from analytics.demo import load_demo
+from analytics.metrics import activity, followers, growth, lists, plateaus
+from analytics.store import open_store
+from tests.conftest import import_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+GROWTH, CHURN, ACTIVITY = "pages/growth.py", "pages/churn.py", "pages/activity.py"
+TIMEOUT = 60
+SMALL_DEMO = {"months": 4, "scale": 0.05}
+
+START = dt.date(2025, 1, 1)
+DAYS = 150
+PLATEAU = range(60, 90)  # days with no growth between two stretches of +10 a day
+PURGE_DAY = 120  # 100 followers gone at once
+
+
+def _counts_csv() -> bytes:
+    total, lines = 1000, ["date,followers"]
+    for day in range(DAYS):
+        if day:
+            # A small deterministic wobble so the noise estimate is not zero.
+            step = (day % 3) - 1 if day in PLATEAU else 10 + (day % 3) - 1
+            total += step - (100 if day == PURGE_DAY else 0)
+        lines.append(f"{START + dt.timedelta(days=day)},{total}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+COUNTS_CSV = _counts_csv()
+HOSTILE_BIO = "**bold** [click](https://evil.example) <b>x</b> :red[alarm]"
+LIST_1 = b"handle,name,bio,followers_count\nalice,Alice,Maps,10\nbob,Bob,Charts,20\ncarol,Carol,Data,30\n"
+LIST_2 = (
+    "handle,name,bio,followers_count\nalice,Alice,Maps,10\ncarol,Carol,Data,30\n"
+    f'dave,Dave,"{HOSTILE_BIO}",40\nerin,Erin,,50\n'
+).encode()
+LIST_3 = b"handle,name,bio,followers_count\nalice,Alice,Maps,10\ncarol,Carol,Data,30\nerin,Erin,,50\n"
+LIST_DATES = (dt.date(2025, 2, 1), dt.date(2025, 2, 4), dt.date(2025, 2, 8))
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "palier.duckdb"
+    monkeypatch.setenv("PALIER_DB", str(path))
+    monkeypatch.setenv("PALIER_DEMO", "0")
+    # Caches live as long as the process: a previous test's store or figures must not leak in.
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo, loaded once; each test reads a copy, so no test sees another's caches."""
+    path = tmp_path_factory.mktemp("demo") / "palier.duckdb"
+    store = open_store(path)
+    try:
+        load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(db: Path, demo_file: Path) -> Path:
+    db.write_bytes(demo_file.read_bytes())
+    return db
+
+
+def seed(path: Path, files: dict[str, bytes], account: str, snapshot_date: dt.date | None = None) -> None:
+    store = open_store(path)
+    try:
+        outcomes = import_bytes(store, files, account=account, snapshot_date=snapshot_date)
+        assert [o.status for o in outcomes] == ["imported"] * len(outcomes), [o.line() for o in outcomes]
+    finally:
+        store.close()
+
+
+def seed_lists(path: Path, account: str = "lists") -> None:
+    for data, day in zip((LIST_1, LIST_2, LIST_3), LIST_DATES, strict=True):
+        seed(path, {"followers.csv": data}, account=account, snapshot_date=day)
+
+
+def with_cursor(path: Path, account: str, read: Any) -> Any:
+    """What a metric returns on the store file, read before the app opens it."""
+    store = open_store(path)
+    cursor = store.cursor()
+    try:
+        return read(cursor, require_account(cursor, account).account_id)
+    finally:
+        cursor.close()
+        store.close()
+
+
+def run(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def plain(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def infos(at: AppTest) -> str:
+    return "\n".join(plain(i.value) for i in at.info)
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(plain(p) for p in parts)
+
+
+def chart_keys(at: AppTest) -> list[str]:
+    return [chart.proto.id for chart in at.get("plotly_chart")]
+
+
+# Dataframes carry no key in AppTest 1.67: each table of these pages has a column of its own.
+TABLE_MARKERS = {
+    "growth_best_worst": "Net per day",  # also in growth_comparison, told apart below
+    "growth_comparison": "Period",
+    "churn_plateaus": "Per day before",
+    "churn_purges": "Times the usual",
+    "churn_joined": "Handle",
+    "churn_left": "Last in a list",
+    "churn_quick": "Days followed",
+    "activity_quiet_periods": "Net per day",
+    "activity_top_posts": "Rank",
+}
+
+
+def frame(at: AppTest, key: str) -> pd.DataFrame:
+    """The table a page showed under `key`, found by its marker column."""
+    marker = TABLE_MARKERS[key]
+    for element in at.dataframe:
+        value = element.value
+        if marker not in value.columns:
+            continue
+        if key == "growth_best_worst" and "Period" in value.columns:
+            continue
+        if key == "churn_joined" and ("Last in a list" in value.columns or "Days followed" in value.columns):
+            continue
+        return value
+    raise AssertionError(f"no table {key!r} among {[list(d.value.columns) for d in at.dataframe]}")
+
+
+def selectbox(at: AppTest, label: str) -> Any:
+    return next(s for s in at.selectbox if s.label == label)
+
+
+def segmented(at: AppTest, label: str) -> Any:
+    return next(s for s in at.segmented_control if s.label == label)
+
+
+# --- Empty store ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [GROWTH, CHURN, ACTIVITY])
+def test_empty_store_says_what_to_import(db: Path, page: str) -> None:
+    at = run(page)
+    assert "No account yet" in at.info[0].value
+    assert "Import" in at.get("page_link")[0].proto.label
+    assert not at.get("plotly_chart") and not at.metric and not at.error
+
+
+# --- Growth -----------------------------------------------------------------------------------------
+
+
+def test_growth_from_a_count_history(db: Path) -> None:
+    seed(db, {"counts.csv": COUNTS_CSV}, account="counts")
+    series = with_cursor(db, "counts", followers.follower_series)
+    first, last = START, START + dt.timedelta(days=DAYS - 1)
+    comparison = growth.compare_periods_of(series, first, last)
+    projected = growth.projection_of(series)
+    at = run(GROWTH)
+    assert at.title[0].value == "Growth"
+    assert at.multiselect(key="growth_accounts").value == ["counts"]
+    shown = metrics(at)
+    assert comparison.current is not None and comparison.current.followers_end is not None
+    assert shown["Followers"] == f"{comparison.current.followers_end:,.0f}"
+    assert shown["Net change"] == f"{comparison.current.net:+,.0f}"
+    assert shown["Growth rate"] == f"{comparison.current.rate:+.2%}"
+    assert shown["Next milestone"] == f"{projected.milestone:,}"
+    assert projected.reached_on is not None
+    assert shown["Expected around"] == f"{projected.reached_on:%d %b %Y}"
+    # The whole history is chosen: nothing before it to compare with, and the page says why.
+    assert "No comparison with the previous period: The data starts on 2025-01-01" in infos(at)
+    assert "No comparison with the same dates a year earlier" in infos(at)
+    keys = chart_keys(at)
+    assert any("growth_curves" in k for k in keys) and any("growth_projection" in k for k in keys)
+    assert any("growth_gains_losses" in k for k in keys) and any("growth_rate" in k for k in keys)
+    # 150 days: weeks by default; the best week is the one the metrics rank first.
+    assert segmented(at, "Per").value == "week"
+    best = growth.best_and_worst_of(growth.growth_rates_of(growth.resample_of(series, "week")))
+    table = frame(at, "growth_best_worst")
+    assert table["Net"].tolist() == best["net"].tolist()
+    assert "Projection: a straight line" in texts(at)  # the method is on the page
+
+
+def test_growth_later_period_compares_and_granularity_switches(db: Path) -> None:
+    seed(db, {"counts.csv": COUNTS_CSV}, account="counts")
+    series = with_cursor(db, "counts", followers.follower_series)
+    start, end = dt.date(2025, 4, 1), dt.date(2025, 4, 30)
+    comparison = growth.compare_periods_of(series, start, end)
+    at = run(GROWTH)
+    at.date_input[0].set_value((start, end)).run()
+    assert not at.exception
+    assert comparison.previous is not None and comparison.net_vs_previous is not None
+    table = frame(at, "growth_comparison")
+    assert table["Net"].tolist()[:2] == [comparison.current.net, comparison.previous.net]  # type: ignore[union-attr]
+    assert "No comparison with the same dates a year earlier" in infos(at)
+    # 30 days: daily bars by default; months on request.
+    assert segmented(at, "Per").value == "day"
+    segmented(at, "Per").set_value("month").run()
+    assert not at.exception
+    months = growth.growth_rates_of(growth.resample_of(followers.in_range(series, start, end), "month"))
+    assert frame(at, "growth_best_worst")["Net"].tolist() == months["net"].tolist()
+
+
+def test_growth_side_by_side_with_an_account_without_total(db: Path) -> None:
+    seed(db, {"counts.csv": COUNTS_CSV}, account="counts")
+    seed_lists(db)
+    at = run(GROWTH)
+    at.multiselect(key="growth_accounts").set_value(["counts", "lists"]).run()
+    assert not at.exception
+    # Details follow the first account until another is chosen.
+    assert at.selectbox(key="growth_focus").value == "counts"
+    at.selectbox(key="growth_focus").set_value("lists").run()
+    assert not at.exception
+    assert metrics(at)["Followers"] == "3"  # alice, carol, erin on the last list
+    at.multiselect(key="growth_accounts").set_value([]).run()
+    assert not at.exception
+    assert "Choose at least one account" in infos(at)
+
+
+# --- Churn & plateaus ----------------------------------------------------------------------------
+
+
+def test_churn_plateau_and_purge_from_a_count_history(db: Path) -> None:
+    seed(db, {"counts.csv": COUNTS_CSV}, account="counts")
+    series = with_cursor(db, "counts", followers.follower_series)
+    found = plateaus.plateaus_of(series)
+    purges = plateaus.purge_days_of(series)
+    summary = plateaus.churn_summary_of(series, purges)
+    step = plateaus.step_effect_of(series)
+    assert len(found.table) == 1 and purges["day"].tolist() == [pd.Timestamp(START + dt.timedelta(days=PURGE_DAY))]
+    at = run(CHURN)
+    assert at.title[0].value == "Churn & plateaus"
+    listed = frame(at, "churn_plateaus")
+    assert listed["From"].tolist() == found.table["start"].tolist()
+    assert listed["Days"].tolist() == found.table["days"].tolist()
+    assert frame(at, "churn_purges")["Lost"].tolist() == purges["lost"].tolist()
+    shown = metrics(at)
+    assert shown["Purge days"] == "1"
+    assert shown["Followers lost"] == f"{summary.lost:,.0f}"
+    assert shown["Excluding purges"] == f"{summary.lost_per_day_excl_purges:,.1f}"
+    assert shown["Loss day after a gain day"] == f"{step.p_loss_after_gain:.0%}"
+    assert "Plateaus: the daily net change is cut into segments" in texts(at)
+    # No follower list: the page says what to import instead of empty tables.
+    assert "import at least two follower lists" in infos(at)
+    assert not at.selectbox or all(s.label != "From the list of" for s in at.selectbox)
+
+
+def test_churn_who_followed_and_left_shows_profiles_as_text(db: Path) -> None:
+    seed_lists(db)
+    expected = with_cursor(db, "lists", lambda c, a: lists.list_changes(c, a, LIST_DATES[0], LIST_DATES[1]))
+    at = run(CHURN)
+    # The last two lists by default: erin stayed, dave left.
+    assert selectbox(at, "From the list of").value == LIST_DATES[1]
+    assert selectbox(at, "To the list of").value == LIST_DATES[2]
+    assert metrics(at)["Followed"] == "0" and metrics(at)["Unfollowed"] == "1"
+    left = frame(at, "churn_left")
+    assert left["Handle"].tolist() == ["dave"]
+    # Untrusted text reaches the page only as a dataframe cell, verbatim, never as markdown.
+    assert left["Bio"].tolist() == [HOSTILE_BIO]
+    assert "evil.example" not in texts(at) + infos(at)
+
+    selectbox(at, "From the list of").set_value(LIST_DATES[0]).run()
+    selectbox(at, "To the list of").set_value(LIST_DATES[1]).run()
+    assert not at.exception
+    joined = frame(at, "churn_joined")
+    assert set(joined["Handle"]) == {"dave", "erin"} == set(expected.changes.loc[expected.changes["change"] == "joined", "handle"])
+    assert frame(at, "churn_left")["Handle"].tolist() == ["bob"]
+    # dave: first seen on Feb 4, gone from the Feb 8 list: a quick unfollow.
+    assert metrics(at)["Quick unfollows"] == "1"
+    assert frame(at, "churn_quick")["Handle"].tolist() == ["dave"]
+
+    # The same list on both sides is a reason, not an error.
+    selectbox(at, "From the list of").set_value(LIST_DATES[1]).run()
+    assert not at.exception
+    assert "The two snapshots are the same" in infos(at)
+
+
+# --- Activity -------------------------------------------------------------------------------------
+
+
+def test_activity_without_posts_says_what_to_import(db: Path) -> None:
+    seed(db, {"counts.csv": COUNTS_CSV}, account="counts")
+    at = run(ACTIVITY)
+    assert at.title[0].value == "Activity"
+    assert "No posts in this period" in infos(at)
+    assert "no posts imported" in infos(at)
+    assert "No post with a known time" in infos(at)
+
+
+def test_pages_on_the_small_demo(demo_db: Path) -> None:
+    def read(cursor: Any, account_id: int) -> tuple[Any, ...]:
+        return (
+            activity.quiet_vs_active(cursor, account_id),
+            activity.lag_correlation(cursor, account_id),
+            activity.posts_with_follows(cursor, account_id),
+            plateaus.purge_days_of(followers.follower_series(cursor, account_id)),
+            lists.quick_unfollows(cursor, account_id),
+        )
+
+    quiet, lags, brought, purges, quick = with_cursor(demo_db, "demo", read)
+    at = run(ACTIVITY)
+    assert quiet.ok and quiet.reading in texts(at)
+    assert frame(at, "activity_quiet_periods")["Days"].tolist() == quiet.periods["days"].tolist()
+    if lags.reason is None:
+        assert lags.reading.removeprefix(lags.caution or "").strip() in texts(at)
+    else:
+        assert lags.reason in infos(at)
+    top = frame(at, "activity_top_posts")
+    assert top["Followers"].tolist() == brought.posts["followers"].head(len(top)).tolist()
+    assert top["Post"].tolist() == brought.posts["text"].head(len(top)).tolist()
+
+    # A longer threshold finds fewer (or as many) quiet periods; the page follows the metric.
+    at.number_input(key="activity_quiet_days").set_value(14).run()
+    assert not at.exception
+    longer = with_cursor(demo_db, "demo", lambda c, a: activity.quiet_vs_active(c, a, 14))
+    assert (longer.reason or longer.reading) in infos(at) + texts(at)
+
+    at.switch_page(CHURN).run()
+    assert not at.exception
+    assert metrics(at)["Purge days"] == f"{len(purges)}"
+    assert metrics(at)["Quick unfollows"] == f"{quick.count:,}"
+    assert any("churn_cohorts" in k for k in chart_keys(at))
+
+    at.switch_page(GROWTH).run()
+    assert not at.exception
+    assert any("growth_projection" in k for k in chart_keys(at))
