@@ -1,4 +1,5 @@
-"""One real-browser run: `streamlit run app.py`, Chromium via Playwright, Import then Overview.
+"""Real-browser runs: `streamlit run app.py`, Chromium via Playwright. Import then Overview on an
+empty store; Growth, Churn & plateaus and Activity on demo-like data.
 
 AppTest runs the scripts but not the browser; this catches what only a browser shows (the
 upload round trip over HTTP with XSRF on, Plotly drawing). Screenshots go to tests/artifacts/.
@@ -82,8 +83,34 @@ def _wait_until_idle(page: Any) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
+    yield from _serve(tmp_path / "palier.duckdb", tmp_path)
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[str]:
+    """A server on demo-like data: the small demo's exports, with one month of its daily follower
+    lists (every list would cost ten more seconds of import for nothing a page does not show)."""
+    from analytics.demo import write_demo_files
+    from analytics.ingest.model import SourceFile
+    from analytics.ingest.service import ImportOptions, import_sources
+    from analytics.store import open_store
+
+    paths = write_demo_files(tmp_path / "demo", months=4, scale=0.05)
+    lists = sorted(p for p in paths if p.name.startswith("followers_"))
+    kept = [p for p in paths if p not in lists[:-1]]
+    db = tmp_path / "palier.duckdb"
+    store = open_store(db)
+    try:
+        outcomes = import_sources(store, [SourceFile(p.name, p.read_bytes()) for p in kept], ImportOptions("demo", platform="x"))
+        assert {o.status for o in outcomes} == {"imported"}, [o.line() for o in outcomes]
+    finally:
+        store.close()
+    yield from _serve(db, tmp_path)
+
+
+def _serve(db: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    env = dict(os.environ, PALIER_DB=str(tmp_path / "palier.duckdb"), PALIER_DEMO="0")
+    env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0")
     log = tmp_path / "streamlit.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -154,5 +181,52 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
             assert page.locator("[data-testid=stException]").count() == 0
             _wait_until_idle(page)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def _full_height_screenshot(page: Any, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the window to fit it."""
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": int(height) + 40})
+    charts = page.locator("[data-testid=stPlotlyChart]").count()
+    # Plotly draws a chart once it is in view: wait until every chart has its SVG.
+    page.wait_for_function(f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= {charts}")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
+    chromium = _chromium()
+    if chromium is None:
+        _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Page title, then a text each page shows only when its data is there.
+    visits = {
+        "growth": ("Growth", "Milestones and projection"),
+        "churn": ("Churn & plateaus", "Who followed and who left"),
+        "activity": ("Activity", "Does posting bring followers?"),
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            expect.set_options(timeout=UI_TIMEOUT_MS)
+            page.goto(demo_server)
+            expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+            for name, (title, shown) in visits.items():
+                page.get_by_role("link", name=title).first.click()
+                expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+                expect(page.get_by_role("heading", name=shown)).to_be_visible()
+                expect(page.locator(".js-plotly-plot").first).to_be_visible()
+                _wait_until_idle(page)
+                assert page.locator("[data-testid=stException]").count() == 0, name
+                _full_height_screenshot(page, ARTIFACTS / f"{name}.png")
         finally:
             browser.close()
