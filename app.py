@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import ui_cache
+
 st.set_page_config(page_title="Palier", page_icon=":material/monitoring:", layout="wide")
+
+# Before any page: when sharing is configured, nothing shows until the visitor has signed in.
+VISITOR = ui_cache.require_access()
+ui_cache.show_visitor(VISITOR)
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
@@ -18,4 +24,5 @@ PAGES = [
     st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
 ]
 
-st.navigation(PAGES).run()
+# Viewers get no Import (nor Settings) page: left out of the navigation, its URL is unknown too.
+st.navigation(ui_cache.visible_pages(PAGES, VISITOR)).run()

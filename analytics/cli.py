@@ -82,6 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", parents=[common], help="an account's growth, churn and activity report")
     report.add_argument("--account", required=True)
     report.add_argument("--json", action="store_true")
+    report.add_argument(
+        "--html", type=Path, metavar="FILE",
+        help="write a self-contained HTML report (interactive charts, works offline) to FILE",
+    )
+    report.add_argument(
+        "--with-people", action="store_true",
+        help="with --html: also list who joined and who left by name (personal data: off by default)",
+    )
+
+    hashpw = sub.add_parser(
+        "hash-password", help="make the hash of a sign-in password for secrets.toml (the password is never stored)"
+    )
+    hashpw.add_argument("--iterations", type=int, default=None, help="PBKDF2 iterations (default: 600,000)")
 
     add_collect_parser(sub, common)
     return parser
@@ -162,6 +175,8 @@ def cmd_stats(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_report(args: argparse.Namespace, store: Store) -> int:
+    if args.html is not None:
+        return _report_html(args, store)
     cursor = store.cursor()
     try:
         account = require_account(cursor, args.account)
@@ -175,12 +190,60 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def _report_html(args: argparse.Namespace, store: Store) -> int:
+    from analytics.export.html_report import build_report
+
+    cursor = store.cursor()
+    try:
+        page = build_report(cursor, args.account, people=args.with_people)
+    finally:
+        cursor.close()
+    target: Path = args.html
+    # Written beside the target then renamed: a report being read is never half-written.
+    partial = target.with_name(target.name + ".part")
+    try:
+        partial.write_text(page, encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CliError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
+    people = "with the names of who joined and left" if args.with_people else "figures and charts only, no names"
+    print(f"Wrote {target} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {people}).")
+    return EXIT_OK
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Prompt twice on a terminal (nothing echoed); read one line from a pipe (scripts)."""
+    import getpass
+
+    from analytics.access import DEFAULT_ITERATIONS, hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CliError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        encoded = hash_password(password, iterations=args.iterations or DEFAULT_ITERATIONS)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(encoded)
+    print(
+        "Put it in .streamlit/secrets.toml under [palier], as owner_password_hash or viewer_password_hash.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "hash-password":
+            return cmd_hash_password(args)  # needs no store
         if args.command == "collect":
             # The store is opened only once the followers are fetched, for the write: a fetch
             # can take minutes and must not hold the store's lock meanwhile.

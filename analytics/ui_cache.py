@@ -55,9 +55,9 @@ def _open(path: str) -> _Opened:
 
 
 def get_store() -> Store:
-    """The store at `settings.db_path()`, opened once per process; the demo loaded on first
+    """The store at `store_path()`, opened once per process; the demo loaded on first
     start when the store is empty and `PALIER_DEMO` allows it. Raises `PalierError`."""
-    opened = _open(str(settings.db_path()))
+    opened = _open(str(store_path()))
     if not opened.demo_checked:
         with opened.lock:
             if not opened.demo_checked:
@@ -455,3 +455,244 @@ def meetup_follower_search(account_name: str, query: str, version: int) -> pd.Da
         return meetup_metrics.search_followers(cursor, account.account_id, query)
     finally:
         cursor.close()
+
+
+# === Access: sign-in, roles, shared reports (issue 5) ====================================
+# The rules are pure in `analytics.access`; this section only reads the secrets, draws the
+# sign-in form and remembers who signed in, in this browser session's own session_state (never
+# in a cache: caches are shared by every visitor of a hosted app).
+
+import os  # noqa: E402 - kept inside this section, so its edits stay in one place
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Literal  # noqa: E402
+
+from streamlit import config as _st_config  # noqa: E402
+
+from analytics import access  # noqa: E402
+
+# Pages only an owner may open: import and delete, settings. Matched on the page's url_path.
+OWNER_ONLY_PAGES = frozenset({"import", "settings"})
+_VISITOR_KEY = "palier_visitor"
+_THROTTLE = access.Throttle()
+
+
+@dataclass(frozen=True)
+class Visitor:
+    role: access.Role
+    method: Literal["local", "oidc", "password"]
+    name: str | None
+    config: access.AccessConfig
+    # Which stored hash admitted a password visitor: when the owner changes or removes it,
+    # sessions it opened lose their role at their next run.
+    proof: bytes = b""
+
+
+def _secrets() -> dict[str, Any]:
+    """st.secrets as a dict; {} when no secrets file exists. A file that exists but cannot be
+    read is an error, never "no secrets": that would open a shared app to everyone."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:
+        paths = [Path(p).expanduser() for p in (_st_config.get_option("secrets.files") or [])]
+        if any(p.exists() for p in paths):
+            raise access.AccessConfigError(
+                "The secrets file cannot be read (is it valid TOML?): nobody can sign in until it is fixed."
+            ) from None
+        return {}
+
+
+def access_config() -> access.AccessConfig:
+    """The sharing settings. Raises `access.AccessConfigError`."""
+    return access.parse_config(_secrets())
+
+
+def store_path() -> Path:
+    """`PALIER_DB` when set, else `[palier] db` from the secrets, else the default file."""
+    if os.environ.get(settings.DB_PATH.env):
+        return settings.db_path()
+    try:
+        configured = access_config().db
+    except access.AccessConfigError:
+        configured = None  # the gate shows that error; the store need not repeat it
+    return Path(configured).expanduser() if configured else settings.db_path()
+
+
+def _oidc_identity() -> dict[str, Any] | None:
+    """st.user when someone signed in with OpenID Connect, else None."""
+    user = st.user
+    if user.get("is_logged_in") is not True:
+        return None
+    return {k: user.get(k) for k in ("email", "email_verified", "name")}
+
+
+def _password_proof(config: access.AccessConfig, role: access.Role) -> bytes:
+    hashed = config.owner_password if role == access.OWNER else config.viewer_password
+    return hashed.digest if hashed else b""
+
+
+def _sign_in_form(config: access.AccessConfig) -> None:
+    st.title("Palier")
+    st.markdown("This Palier is shared: sign in to see it.")
+    for provider in config.oidc_providers:
+        label = f"Sign in with {provider.title()}" if provider else "Sign in"
+        if st.button(label, type="primary", icon=":material/login:", key=f"palier_login_{provider or 'default'}"):
+            if provider:
+                st.login(provider)
+            else:
+                st.login()
+    if not config.passwords:
+        return
+    with st.form("palier_password_form", clear_on_submit=True):
+        password = st.text_input("Password", type="password", key="palier_password")
+        submitted = st.form_submit_button("Sign in with the password")
+    if not submitted:
+        return
+    wait = _THROTTLE.wait_seconds()
+    if wait > 0:
+        st.error(f"Too many wrong passwords: try again in {wait:.0f} seconds.")
+        return
+    decision = access.decide(config, password=password or "")
+    if decision.role is None:
+        _THROTTLE.failed()
+        st.error(decision.reason)
+        return
+    _THROTTLE.succeeded()
+    st.session_state[_VISITOR_KEY] = Visitor(
+        decision.role, "password", decision.role, config, _password_proof(config, decision.role)
+    )
+    st.rerun()
+
+
+def _signed_in(config: access.AccessConfig) -> Visitor | None:
+    saved = st.session_state.get(_VISITOR_KEY)
+    if isinstance(saved, Visitor) and saved.method == "password":
+        if saved.proof and saved.proof == _password_proof(config, saved.role):
+            return Visitor(saved.role, "password", saved.name, config, saved.proof)
+        st.session_state.pop(_VISITOR_KEY, None)
+    identity = _oidc_identity() if config.oidc_providers else None
+    if identity is None:
+        return None
+    decision = access.decide(config, email=identity.get("email"), email_verified=identity.get("email_verified"))
+    if decision.role is None:
+        st.title("Palier")
+        show_error(decision.reason)
+        if st.button("Sign out", key="palier_refused_logout"):
+            st.logout()
+        st.stop()
+    return Visitor(decision.role, "oidc", str(identity.get("email")), config)
+
+
+def require_access() -> Visitor:
+    """Who is visiting; when sharing is configured and nobody has signed in, the sign-in
+    form and the end of this run. Call first on every run (app.py does)."""
+    try:
+        config = access_config()
+    except access.AccessConfigError as exc:
+        st.title("Palier")
+        stop_with_error(f"Sharing is misconfigured, so nobody can see this Palier: {exc}")
+    if not config.sharing:
+        return Visitor(access.OWNER, "local", None, config)
+    visitor = _signed_in(config)
+    if visitor is None:
+        _sign_in_form(config)
+        st.stop()
+    return visitor
+
+
+def show_visitor(visitor: Visitor) -> None:
+    """Who is signed in, with what role, and a way out (in the sidebar); nothing locally."""
+    if visitor.method == "local":
+        return
+    with st.sidebar:
+        what = "owner" if visitor.role == access.OWNER else "viewer"
+        if visitor.role == access.VIEWER and visitor.config.share_mode == "aggregates":
+            what += ", figures only"
+        who = f"{visitor.name} ({what})" if visitor.method == "oidc" else f"Signed in as {what}"
+        st.caption(escape_markdown(who))
+        if visitor.method == "oidc":
+            if st.button("Sign out", icon=":material/logout:", key="palier_logout"):
+                st.logout()
+        else:
+            # A callback runs before the next run draws anything: that run is already signed out.
+            st.button("Sign out", icon=":material/logout:", key="palier_logout", on_click=_forget_visitor)
+
+
+def _forget_visitor() -> None:
+    st.session_state.pop(_VISITOR_KEY, None)
+
+
+def visible_pages(pages: Sequence[Any], visitor: Visitor) -> list[Any]:
+    """The pages of the navigation this visitor may open: viewers lose import and settings
+    (a page left out of st.navigation cannot be reached by its URL either)."""
+    if access.can_import(visitor.role):
+        return list(pages)
+    return [page for page in pages if getattr(page, "url_path", "") not in OWNER_ONLY_PAGES]
+
+
+def require_owner() -> Visitor:
+    """For owner-only pages: a viewer who reaches one anyway gets a message, not the page."""
+    visitor = require_access()
+    if not access.can_import(visitor.role):
+        stop_with_error("Only the owner of this Palier can import, delete or change settings.")
+    return visitor
+
+
+def is_owner() -> bool:
+    return access.can_import(require_access().role)
+
+
+def can_see_people() -> bool:
+    """Whether this visitor may see followers' names, handles and bios. Pages that list
+    people (Churn's joiners and leavers, Audience, Meetups) show their tables only when True,
+    and say why when not."""
+    visitor = require_access()
+    return access.can_see_people(visitor.config, visitor.role)
+
+
+PEOPLE_HIDDEN = "This Palier is shared as figures only: follower names, handles and bios are not shown."
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+
+def report_download_button(account_name: str, *, key: str) -> None:
+    """A button that downloads the account's self-contained HTML report. Built only when
+    clicked (about 5 MB, mostly Plotly); with names only for an owner who asks for them."""
+    from analytics.export.html_report import build_report
+
+    store = get_store()
+    people = False
+    if is_owner():
+        people = st.checkbox(
+            "Include who joined and who left, by name", value=False, key=f"{key}_people",
+            help="Off by default: a report you send carries figures and charts, no personal data, unless you decide so.",
+        )
+
+    def _build() -> str:
+        cursor = store.cursor()
+        try:
+            return build_report(cursor, account_name, people=people)
+        finally:
+            cursor.close()
+
+    st.download_button(
+        "Download report (HTML)", data=_build, file_name=_report_file_name(account_name), mime="text/html",
+        icon=":material/download:", on_click="ignore", key=key,
+        help="One HTML file: interactive charts, works offline, loads nothing from anywhere.",
+    )
+
+
+def _report_file_name(account_name: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", account_name).strip("-.") or "account"
+    return f"palier-{safe}-{dt.date.today().isoformat()}.html"
+
+
+def csv_download_button(label: str, frame: pd.DataFrame, file_name: str, *, key: str) -> None:
+    """A CSV download of a table, safe to open in a spreadsheet (no cell runs as a formula).
+    For lists of people: call only when `can_see_people()`."""
+    from analytics.metrics.csvsafe import to_safe_csv  # the shared neutraliser (=, +, -, @, tab, CR)
+
+    data: Callable[[], bytes] = lambda: to_safe_csv(frame)  # noqa: E731 - built on click only
+    st.download_button(label, data=data, file_name=file_name, mime="text/csv", on_click="ignore", key=key,
+                       icon=":material/download:")

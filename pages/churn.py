@@ -56,6 +56,9 @@ left, right = st.columns([1, 1])
 account = left.selectbox("Account", names, index=0, format_func=_account_label, key="churn_account")
 assert account is not None
 
+with st.sidebar:  # the same place on every page: the account's report, to send or keep
+    ui_cache.report_download_button(account, key="churn_report")
+
 first, last = ui_cache.data_range(account, version)
 if first is None or last is None:
     st.info("This account has no data yet: import a file into it on the Import page.")
@@ -265,12 +268,19 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
         if joined.empty:
             st.info("Nobody followed between these two lists.")
         else:
-            st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
+            # Aggregates-only sharing: the counts above stay, the names do not.
+            if ui_cache.can_see_people():
+                st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
+            else:
+                st.caption(ui_cache.PEOPLE_HIDDEN)
     with tab_left:
         if gone.empty:
             st.info("Nobody unfollowed between these two lists.")
         else:
-            st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
+            if ui_cache.can_see_people():
+                st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
+            else:
+                st.caption(ui_cache.PEOPLE_HIDDEN)
 
 
 list_changes_section(
@@ -295,6 +305,8 @@ else:
                    border=True, help=f"Of the {quick.gained:,} followers first seen after the first list.")
     if quick.members.empty:
         st.info(f"Nobody unfollowed within {QUICK_DAYS} days of following.")
+    elif not ui_cache.can_see_people():
+        st.caption(ui_cache.PEOPLE_HIDDEN)
     else:
         st.dataframe(
             _profiles(quick.members, first_seen="First seen", absent_on="Gone on", days_followed="Days followed"),

@@ -64,6 +64,9 @@ if not firsts or not lasts:
     st.stop()
 first, last = min(firsts), max(lasts)
 
+with st.sidebar:  # the same place on every page: the first account's report, to send or keep
+    ui_cache.report_download_button(chosen[0], key="growth_report")
+
 # The key holds the accounts and their range, so another choice (or a new import) resets it.
 period = right.date_input(
     "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",

@@ -138,6 +138,9 @@ def _history_row(row: Any) -> None:
                 st.rerun()
 
 
+# Owners only: app.py leaves this page out of a viewer's navigation; this stops one who gets here anyway.
+ui_cache.require_owner()
+
 st.title("Import")
 st.caption(
     "Files are read on this computer and stored in its own database file; nothing is sent anywhere. "

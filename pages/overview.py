@@ -40,6 +40,9 @@ left, right = st.columns([1, 1])
 account = left.selectbox("Account", names, index=0, format_func=_account_label, key="overview_account")
 assert account is not None
 
+with st.sidebar:  # the same place on every page: the account's report, to send or keep
+    ui_cache.report_download_button(account, key="overview_report")
+
 first, last = ui_cache.data_range(account, version)
 if first is None or last is None:
     st.info("This account has no data yet: import a file into it on the Import page.")
