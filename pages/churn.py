@@ -227,8 +227,8 @@ def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
 
 
 PROFILE_CONFIG = {
-    "Handle": st.column_config.TextColumn(width="small"),
-    "Name": st.column_config.TextColumn(width="small"),
+    "Handle": st.column_config.TextColumn(width="medium"),
+    "Name": st.column_config.TextColumn(width="medium"),
     "Bio": st.column_config.TextColumn(width="large"),
     "Followers": st.column_config.NumberColumn(format="localized"),
     "First seen": st.column_config.DateColumn(format="YYYY-MM-DD"),

@@ -268,12 +268,6 @@ with st.expander("How the projection is made"):
 
 passed = ui_cache.milestones_passed(focus, focus_start, focus_end, version)
 if not passed.empty:
-    st.markdown("**Milestones passed in this period**")
-    st.dataframe(
-        passed.rename(columns={"milestone": "Milestone", "day": "First reached on"}), hide_index=True,
-        key="growth_milestones",
-        column_config={
-            "Milestone": st.column_config.NumberColumn(format="localized"),
-            "First reached on": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        },
-    )
+    # One line rather than a table: a dozen round numbers read best as a sentence.
+    reached = ", ".join(f"{m:,} ({d:%d %b %Y})" for m, d in zip(passed["milestone"], passed["day"], strict=True))
+    st.markdown(f"**Milestones passed in this period:** {reached}.")
