@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from analytics.metrics.activity import lag_correlation, quiet_vs_active
+from analytics.metrics.audience import audience_report
 from analytics.metrics.followers import follower_series
 from analytics.metrics.growth import effective_net
 from analytics.metrics.lists import cohort_retention, quick_unfollows
@@ -93,4 +94,5 @@ def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_n
             "unfollowed_within_7_days": quick.count if quick.reason is None else None,
             "cohort_retention_4w": _rounded(cohorts.cohort_retention_4w, 4),
         },
+        "audience": audience_report(cursor, account_id),
     }

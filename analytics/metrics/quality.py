@@ -1,0 +1,308 @@
+"""The follower quality audit: published, versioned rules over the latest known profiles.
+
+Rules version `v1`. Each rule is a named constant with its text, the profile fields it reads and
+its test; changing a rule means a new version, so scores of different versions are never
+compared unknowingly. The rules are:
+
+- egg: default avatar and empty bio.
+- spam: no posts and following 700 or more; or no followers and 500 posts or more.
+- mass_follower: following more than 1,500 and at least 10 times more accounts than follow it.
+- inactive: last post more than 180 days before the snapshot date.
+- new_account: created less than 30 days before the snapshot date.
+
+`suspicious` = egg or spam or mass_follower. Quality score = share of audited followers that are
+neither suspicious nor inactive (new accounts are shown, not penalised: everyone starts new).
+
+Missing data never flags anyone: a rule's clause is true only when the fields it reads are known
+(a missing bio next to a known default avatar counts as empty, because Bluesky and Mastodon omit
+empty bios). A follower is audited when at least one rule field is known; a list without any
+profile field (an X archive holds account ids only) cannot be audited and the audit says so.
+
+Profiles are each member's latest known profile (the store keeps one per member), also for past
+snapshots in the trend: a follower who was active last year and silent since counts as inactive
+only from the dates when their latest known last post was more than 180 days old.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.metrics.csvsafe import to_safe_csv
+
+RULES_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    text: str
+    fields: tuple[str, ...]
+
+
+EGG = Rule("egg", "Default avatar and empty bio.", ("default_avatar", "bio"))
+SPAM = Rule(
+    "spam",
+    "No posts and following 700 or more; or no followers and 500 posts or more.",
+    ("posts_count", "following_count", "followers_count"),
+)
+MASS_FOLLOWER = Rule(
+    "mass_follower",
+    "Following more than 1,500 accounts and at least 10 times more accounts than follow it.",
+    ("following_count", "followers_count"),
+)
+INACTIVE = Rule("inactive", "Last post more than 180 days before the snapshot date.", ("last_post_at",))
+NEW_ACCOUNT = Rule("new_account", "Account created less than 30 days before the snapshot date.", ("created_at",))
+
+RULES: tuple[Rule, ...] = (EGG, SPAM, MASS_FOLLOWER, INACTIVE, NEW_ACCOUNT)
+SUSPICIOUS_RULES: tuple[str, ...] = (EGG.name, SPAM.name, MASS_FOLLOWER.name)
+
+SPAM_MIN_FOLLOWING = 700
+SPAM_MIN_POSTS = 500
+MASS_MIN_FOLLOWING = 1500  # strictly more than this
+MASS_MIN_RATIO = 10
+INACTIVE_DAYS = 180  # strictly more than this
+NEW_ACCOUNT_DAYS = 30  # strictly less than this
+
+AUDIT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for rule in RULES for f in rule.fields))
+
+QUALITY_METHOD = (
+    f"Rules {RULES_VERSION}, applied to each follower's latest known profile. "
+    + " ".join(f"{r.name}: {r.text}" for r in RULES)
+    + " Suspicious = egg, spam or mass_follower. Quality score = share of audited followers neither "
+    "suspicious nor inactive. A rule never flags a follower on missing fields; followers with no rule "
+    "field known are not audited."
+)
+TREND_METHOD = (
+    "Quality score on each snapshot date, over the followers in that snapshot, using each member's "
+    "latest known profile (the store keeps only the latest): the snapshot date is the reference for "
+    "'inactive', so only last posts are re-dated, not bios or counts."
+)
+
+# The latest follower list with the fields the rules read.
+LATEST_LIST_SQL = """
+WITH latest AS (
+    SELECT max(snapshot_date) AS d FROM snapshots WHERE account_id = $account_id AND kind = $kind
+),
+members AS (
+    SELECT DISTINCT s.member_key FROM spells s, latest
+    WHERE s.account_id = $account_id AND s.kind = $kind
+      AND s.first_seen <= latest.d AND (s.last_seen IS NULL OR s.last_seen >= latest.d)
+)
+SELECT (SELECT d FROM latest) AS snapshot_date, m.member_key, p.handle, p.name, p.bio, p.location,
+       p.followers_count, p.following_count, p.posts_count, p.created_at, p.last_post_at,
+       p.default_avatar, p.verified, p.profile_url
+FROM members m
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
+ORDER BY m.member_key
+"""
+
+# Every spell with its member's latest profile: enough to count any snapshot's audit.
+SPELLS_WITH_PROFILES_SQL = """
+SELECT s.member_key, s.first_seen, s.last_seen, p.bio, p.followers_count, p.following_count,
+       p.posts_count, p.created_at, p.last_post_at, p.default_avatar
+FROM spells s
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+"""
+
+SNAPSHOT_DATES_SQL = """
+SELECT snapshot_date, members FROM snapshots
+WHERE account_id = $account_id AND kind = $kind
+ORDER BY snapshot_date
+"""
+
+NO_PROFILE_REASON = (
+    "The audit cannot run: the follower list has no profile fields (avatar, bio, counts, dates), "
+    "only account ids or handles. An X data archive lists followers by id only; import a list with "
+    "profiles (a collector, Bluesky or Mastodon, or a CSV with those columns) to audit them."
+)
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    rules_version: str
+    snapshot_date: dt.date | None
+    followers: int  # in the latest list
+    audited: int  # with at least one rule field known
+    counts: dict[str, int]  # per rule name
+    suspicious_total: int
+    quality_score: float | None
+
+
+@dataclass(frozen=True)
+class QualityAudit:
+    summary: AuditSummary
+    flagged: pd.DataFrame  # member_key, handle, name, ..., one bool column per rule, rules (text)
+    method: str = QUALITY_METHOD
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class QualityTrend:
+    table: pd.DataFrame  # snapshot_date, members, audited, suspicious, inactive, quality_score
+    method: str = TREND_METHOD
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def _known(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame[column].notna()
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
+
+
+def _days_before(moments: pd.Series, reference: pd.Series | dt.date) -> pd.Series:
+    """Whole calendar days from each moment's date to the reference date (NaN when unknown)."""
+    days = pd.to_datetime(moments, errors="coerce").dt.normalize()
+    ref = pd.to_datetime(reference)
+    if isinstance(ref, pd.Series):
+        ref = ref.dt.normalize()
+    return (ref - days).dt.days.astype("float64")
+
+
+def flag_rules(profiles: pd.DataFrame, snapshot_date: dt.date | pd.Series) -> pd.DataFrame:
+    """One boolean column per rule of RULES (False wherever the rule's fields are unknown), plus
+    `suspicious` and `audited`. `snapshot_date` is the reference date of inactive/new_account."""
+    index = profiles.index
+    out = pd.DataFrame(index=index)
+    avatar = profiles["default_avatar"] if "default_avatar" in profiles.columns else pd.Series(pd.NA, index=index)
+    bio = profiles["bio"] if "bio" in profiles.columns else pd.Series(pd.NA, index=index)
+    bio_empty = bio.fillna("").astype(str).str.strip() == ""
+    out[EGG.name] = (avatar.astype("boolean").fillna(False) & bio_empty).astype(bool)
+    posts, following, followers = _num(profiles, "posts_count"), _num(profiles, "following_count"), _num(profiles, "followers_count")
+    # Comparisons with NaN are False: an unknown count never satisfies a clause.
+    out[SPAM.name] = ((posts == 0) & (following >= SPAM_MIN_FOLLOWING)) | ((followers == 0) & (posts >= SPAM_MIN_POSTS))
+    out[MASS_FOLLOWER.name] = (following > MASS_MIN_FOLLOWING) & (following >= MASS_MIN_RATIO * followers)
+    last_post = profiles["last_post_at"] if "last_post_at" in profiles.columns else pd.Series(pd.NaT, index=index)
+    created = profiles["created_at"] if "created_at" in profiles.columns else pd.Series(pd.NaT, index=index)
+    out[INACTIVE.name] = (_days_before(last_post, snapshot_date) > INACTIVE_DAYS).to_numpy()
+    out[NEW_ACCOUNT.name] = (_days_before(created, snapshot_date) < NEW_ACCOUNT_DAYS).to_numpy()
+    out["suspicious"] = out[list(SUSPICIOUS_RULES)].any(axis=1)
+    # `bio` alone does not make a follower audited: a list of names and bios carries no rule.
+    known = [_known(profiles, c) for c in AUDIT_FIELDS if c != "bio"]
+    out["audited"] = pd.concat(known, axis=1).any(axis=1) if known else False
+    return out.astype(bool)
+
+
+def audit_frame(profiles: pd.DataFrame, snapshot_date: dt.date) -> QualityAudit:
+    """The audit of a list of profiles (pure: the store-free core of `quality_audit`)."""
+    flags = flag_rules(profiles, snapshot_date)
+    audited = int(flags["audited"].sum())
+    counts = {rule.name: int((flags[rule.name] & flags["audited"]).sum()) for rule in RULES}
+    if audited == 0:
+        summary = AuditSummary(RULES_VERSION, snapshot_date, len(profiles), 0, dict.fromkeys(counts, 0), 0, None)
+        return QualityAudit(summary, _flagged(profiles.iloc[0:0], flags.iloc[0:0]), reason=NO_PROFILE_REASON)
+    suspicious = int((flags["suspicious"] & flags["audited"]).sum())
+    good = int((flags["audited"] & ~flags["suspicious"] & ~flags[INACTIVE.name]).sum())
+    summary = AuditSummary(RULES_VERSION, snapshot_date, len(profiles), audited, counts, suspicious, good / audited)
+    notes = []
+    if audited < len(profiles):
+        notes.append(f"{len(profiles) - audited:,} of {len(profiles):,} followers have no profile field the rules read: not audited.")
+    for rule in RULES:
+        missing = [f for f in rule.fields if f not in profiles.columns or profiles[f].isna().all()]
+        if len(missing) == len(rule.fields) or (rule is EGG and "default_avatar" in missing):
+            notes.append(f"'{rule.name}' could not be checked: the list has no {', '.join(missing)}.")
+    hit = flags[[r.name for r in RULES]].any(axis=1) & flags["audited"]
+    return QualityAudit(summary, _flagged(profiles[hit], flags[hit]), notes=notes)
+
+
+def _flagged(profiles: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    columns = ["member_key", "handle", "name", "bio", "followers_count", "following_count", "posts_count",
+               "created_at", "last_post_at", "default_avatar"]
+    out = pd.DataFrame({c: profiles[c] if c in profiles.columns else pd.Series(pd.NA, index=profiles.index) for c in columns})
+    names = [r.name for r in RULES]
+    for name in names:
+        out[name] = flags[name].to_numpy(dtype=bool)
+    out["rules"] = [", ".join(n for n, hit in zip(names, row, strict=True) if hit) for row in flags[names].to_numpy(dtype=bool)]
+    return out.reset_index(drop=True)
+
+
+def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityAudit:
+    """The audit of the latest follower list (see the module docstring for the rules)."""
+    profiles = cursor.execute(LATEST_LIST_SQL, {"account_id": account_id, "kind": kind}).df()
+    if profiles.empty:
+        summary = AuditSummary(RULES_VERSION, None, 0, 0, {r.name: 0 for r in RULES}, 0, None)
+        return QualityAudit(summary, _flagged(profiles, flag_rules(profiles, dt.date.today())),
+                            reason=f"No {kind} list imported yet: the audit needs one.")
+    snapshot_date = pd.Timestamp(profiles["snapshot_date"].iloc[0]).date()
+    return audit_frame(profiles.drop(columns=["snapshot_date"]), snapshot_date)
+
+
+def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityTrend:
+    """Quality score on every snapshot date (see TREND_METHOD).
+
+    Counted from spells, not snapshots: a member is in the snapshot of d when one of their spells
+    covers d, so the count on each date is (spells started by d) - (spells ended before d), two
+    binary searches per date instead of a join of every snapshot with every member.
+    """
+    params = {"account_id": account_id, "kind": kind}
+    snaps = cursor.execute(SNAPSHOT_DATES_SQL, params).df()
+    columns = ["snapshot_date", "members", "audited", "suspicious", "inactive", "quality_score"]
+    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    if snaps.empty:
+        return QualityTrend(empty, reason=f"No {kind} list imported yet.")
+    spells = cursor.execute(SPELLS_WITH_PROFILES_SQL, params).df()
+    # Suspicion does not depend on the date; inactivity does, handled below through last posts.
+    flags = flag_rules(spells, dt.date(2000, 1, 1))
+    dates = pd.to_datetime(snaps["snapshot_date"]).to_numpy(dtype="datetime64[D]")
+    first = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[D]")
+    last = pd.to_datetime(spells["last_seen"]).to_numpy(dtype="datetime64[D]")
+    far = np.datetime64("9999-12-31")
+    last = np.where(np.isnat(last), far, last)
+    audited = flags["audited"].to_numpy()
+    suspicious = flags["suspicious"].to_numpy() & audited
+    last_post = pd.to_datetime(spells["last_post_at"]).dt.normalize().to_numpy(dtype="datetime64[D]")
+    # Active on d while d - last_post <= 180 days, i.e. up to last_post + 180.
+    active_until = np.where(np.isnat(last_post), far, last_post + np.timedelta64(INACTIVE_DAYS, "D"))
+
+    def covering(mask: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        starts, stops = first[mask], ends[mask]
+        keep = stops >= starts  # a spell whose window closes before it opens covers no date
+        starts, stops = np.sort(starts[keep]), np.sort(stops[keep])
+        return np.searchsorted(starts, dates, side="right") - np.searchsorted(stops, dates, side="left")
+
+    all_rows = np.ones(len(spells), dtype=bool)
+    members = covering(all_rows, last)
+    audited_n = covering(audited, last)
+    suspicious_n = covering(suspicious, last)
+    good = covering(audited & ~suspicious, np.minimum(last, active_until))
+    inactive_n = covering(audited, last) - covering(audited, np.minimum(last, active_until))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(audited_n > 0, good / np.maximum(audited_n, 1), np.nan)
+    table = pd.DataFrame({
+        "snapshot_date": pd.to_datetime(dates),
+        "members": members.astype("int64"),
+        "audited": audited_n.astype("int64"),
+        "suspicious": suspicious_n.astype("int64"),
+        "inactive": inactive_n.astype("int64"),
+        "quality_score": score.astype("float64"),
+    })
+    if int(table["audited"].sum()) == 0:
+        return QualityTrend(table, reason=NO_PROFILE_REASON)
+    return QualityTrend(table)
+
+
+def flagged_csv(audit: QualityAudit) -> bytes:
+    """The flagged followers as CSV bytes, formulas neutralised (see analytics.metrics.csvsafe)."""
+    frame = audit.flagged.copy()
+    frame.insert(0, "rules_version", audit.summary.rules_version)
+    return to_safe_csv(frame)
