@@ -10,7 +10,9 @@ import streamlit as st
 
 from analytics import ui_cache
 
-st.set_page_config(page_title="Palier", page_icon=":material/monitoring:", layout="wide")
+# The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
+# favicon from fonts.gstatic.com, a request to another host on every visit.
+st.set_page_config(page_title="Palier", page_icon="assets/palier-icon.png", layout="wide")
 
 # Before any page: when sharing is configured, nothing shows until the visitor has signed in.
 VISITOR = ui_cache.require_access()
