@@ -48,13 +48,25 @@ DEMO_SEED = 7
 START_FOLLOWERS = 600
 END_FOLLOWERS = 2500
 QUIET_DAYS = 24  # "3-4 weeks" without a post
-PLATEAU_DAYS = 42  # "several weeks" of flat growth at full length
+PLATEAU_DAYS = 56  # "several weeks" of flat growth at full length
 PURGE_LOSS = 70  # followers removed on the purge day at scale 1.0
 MIN_PURGE_LOSS = 8  # so a tiny demo's purge still stands out from daily noise
 BASE_UNFOLLOW_RATE = 0.0012  # share of followers leaving on an ordinary day
 QUIET_UNFOLLOW_FACTOR = 2.5  # unfollows speed up while the account is silent
-CHURNER_SHARE = 0.10  # new followers who leave again within a week
+CHURNER_SHARE = 0.25  # new followers who leave again within a week...
+NEXT_DAY_SHARE = 0.9  # ...most the next day: follow-for-follow accounts not followed back
 RETURN_SHARE = 0.03  # new follows that are people who had unfollowed before
+PLATEAU_AT = 0.62  # where the plateau starts, as a share of the period
+PURGE_AT = 0.85
+# Posts a day (0 to 4) on weekdays and weekends, and how much follows depend on posts.
+WEEKDAY_POSTS = (45, 30, 15, 7, 3)
+WEEKEND_POSTS = (60, 25, 10, 4, 1)
+VIRALITY_SIGMA = 0.5
+SAME_DAY_PULL = 0.0
+BOOST = 2.3  # ordinary growth from two months before the plateau on, against the first months
+CHURN_CAP = 12  # churners leaving on one day, at scale 1.0
+BOOST_DAYS = 70
+PULL_WEIGHT = 0.9
 X_OVERVIEW_MAX_DAYS = 365  # X exports at most a year of daily rows
 CONTENT_WINDOW_DAYS = 91
 LIST_FILE_DAYS = 0  # content exports are downloaded a quarter at a time
@@ -87,7 +99,8 @@ LIST_COLUMNS = (
 )
 
 TWITTER_EPOCH_MS = 1288834974657  # snowflake ids count milliseconds from here
-SNOWFLAKE_START = dt.date(2016, 1, 1)  # accounts created before this get short numeric ids
+SNOWFLAKE_START = dt.date(2016, 1, 1)
+FIRST_ACCOUNT_DAY = dt.date(2007, 1, 1)  # accounts created before this get short numeric ids
 
 
 # --- Vocabulary -------------------------------------------------------------------------------
@@ -377,8 +390,6 @@ class _People:
             bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.5 else rng.choice(_OFFTOPIC_BIOS_FR if french else _OFFTOPIC_BIOS_EN)
             created = self._moment(follow_day - dt.timedelta(days=rng.randrange(2000, 5500)))
             last_post = self._moment(self.end - dt.timedelta(days=rng.randrange(500, 2400)))
-            if last_post < created:
-                last_post = created + dt.timedelta(days=30)
             posts = int(rng.lognormvariate(5.0, 1.2))
         else:  # new: an account opened shortly before it followed
             bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.6 else ""
@@ -386,6 +397,11 @@ class _People:
             followers, following, posts = rng.randrange(0, 60), rng.randrange(10, 250), rng.randrange(0, 80)
             last_post = None if posts == 0 else self._moment(follow_day - dt.timedelta(days=rng.randrange(0, 3)))
             default_avatar = rng.random() < 0.5
+        if created.date() < FIRST_ACCOUNT_DAY:
+            # Nobody opened an account before the platform existed.
+            created = self._moment(FIRST_ACCOUNT_DAY + dt.timedelta(days=self.rng.randrange(0, 900)))
+        if last_post is not None and last_post < created:
+            last_post = created + dt.timedelta(days=30)
         if last_post is not None and last_post.date() > self.end:
             last_post = self._moment(self.end)
         handle = self._handle(first, last, style)
@@ -448,9 +464,9 @@ def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = 
     quiet_start = start + dt.timedelta(days=int(n_days * 0.36))
     quiet = (quiet_start, quiet_start + dt.timedelta(days=QUIET_DAYS - 1))
     plateau_days = min(PLATEAU_DAYS, max(28, n_days // 7))
-    plateau_start = start + dt.timedelta(days=int(n_days * 0.56))
+    plateau_start = start + dt.timedelta(days=int(n_days * PLATEAU_AT))
     plateau = (plateau_start, plateau_start + dt.timedelta(days=plateau_days - 1))
-    purge_day = start + dt.timedelta(days=int(n_days * 0.82))
+    purge_day = start + dt.timedelta(days=int(n_days * PURGE_AT))
     if not (quiet[1] < plateau[0] and plateau[1] < purge_day):
         raise ValueError(f"{months} months are too few for the quiet period, the plateau and the purge to stay apart")
     story = Story(start, end, quiet, plateau, purge_day)
@@ -468,15 +484,16 @@ def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = 
         if in_quiet(day):
             continue
         weekend = day.weekday() >= 5
-        count = rng.choices((0, 1, 2, 3, 4), weights=(40, 30, 15, 8, 4) if weekend else (15, 30, 28, 17, 10))[0]
+        count = rng.choices((0, 1, 2, 3, 4), weights=WEEKEND_POSTS if weekend else WEEKDAY_POSTS)[0]
         moments = sorted(dt.datetime.combine(day, dt.time(7)) + dt.timedelta(seconds=rng.randrange(15 * 3600)) for _ in range(count))
         for moment in moments:
             # Heavy-tailed popularity: most posts do little, a few take off.
-            post = Post(day, str(_snowflake(rng, moment)), _post_text(rng), rng.lognormvariate(-0.35, 0.85))
+            post = Post(day, str(_snowflake(rng, moment)), _post_text(rng), rng.lognormvariate(-VIRALITY_SIGMA**2 / 2, VIRALITY_SIGMA))
             posts_by_day.setdefault(day, []).append(post)
             story.posts.append(post)
+    # Follows come mostly the day after a post (the time it takes to travel), some the same day.
     pull = {day: sum(p.virality for p in posts_by_day.get(day - dt.timedelta(days=1), ()))
-            + 0.4 * sum(p.virality for p in posts_by_day.get(day, ())) for day in days}
+            + SAME_DAY_PULL * sum(p.virality for p in posts_by_day.get(day, ())) for day in days}
     active = [v for d, v in pull.items() if not in_quiet(d)]
     mean_pull = sum(active) / len(active) if active else 1.0
 
@@ -484,10 +501,19 @@ def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = 
     start_size = max(5, round(START_FOLLOWERS * scale))
     target = max(start_size + 20, round(END_FOLLOWERS * scale))
     purge_loss = max(MIN_PURGE_LOSS, round(PURGE_LOSS * scale))
-    ordinary = sum(1 for d in days[1:] if not in_quiet(d) and not in_plateau(d))
+    def pace(day: dt.date) -> float:
+        """How fast an ordinary day grows, relative to the first months: the plateau sits
+        between two strong phases (a good season before it, the growth that resumes after
+        it), which is what makes it a plateau rather than a slow patch."""
+        if in_quiet(day) or in_plateau(day):
+            return 0.0
+        return BOOST if plateau[0] - dt.timedelta(days=BOOST_DAYS) <= day else 1.0
+
+    ordinary = sum(pace(d) for d in days[1:])
     quiet_loss = QUIET_DAYS * BASE_UNFOLLOW_RATE * (start_size + target) / 2 * (QUIET_UNFOLLOW_FACTOR - 0.2)
     per_day = (target - start_size + purge_loss + quiet_loss) / ordinary
 
+    churn_cap = max(3, round(CHURN_CAP * scale))
     people = _People(rng, end)
     members: list[int] = []  # indices into story.people, in follow order
     position: dict[int, int] = {}  # person index -> index in members, for O(1) removal
@@ -526,22 +552,29 @@ def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = 
                 lost.update(victims)
             # Gains: what an ordinary day needs, scaled by yesterday's posts.
             expected_loss = BASE_UNFOLLOW_RATE * size
+            wanted_net = per_day * pace(day)
             if in_quiet(day):
                 mean_gain = 0.2 * expected_loss
-            elif in_plateau(day):
-                mean_gain = expected_loss / (1 - CHURNER_SHARE) * (0.3 + 0.7 * pull[day] / mean_pull)
             else:
-                mean_gain = (per_day + expected_loss) / (1 - CHURNER_SHARE) * (0.3 + 0.7 * pull[day] / mean_pull)
+                mean_gain = (wanted_net + expected_loss) / (1 - CHURNER_SHARE) * (1 - PULL_WEIGHT + PULL_WEIGHT * pull[day] / mean_pull)
             for _ in range(_poisson(rng, mean_gain)):
+                churner = rng.random() < CHURNER_SHARE
                 if former and rng.random() < RETURN_SHARE:
                     # Someone who had unfollowed comes back (a second spell in the lists).
                     person_index = former.pop(rng.randrange(len(former)))
                 else:
-                    story.people.append(people.make(_kind(rng, _NEW_KINDS), day))
+                    kind = "mass" if churner and rng.random() < 0.5 else _kind(rng, _NEW_KINDS)
+                    story.people.append(people.make(kind, day))
                     person_index = len(story.people) - 1
                 gained.append(person_index)
-                if rng.random() < CHURNER_SHARE:
-                    leavers_on.setdefault(day + dt.timedelta(days=rng.randrange(1, 7)), []).append(person_index)
+                if churner:
+                    # Gains taken back soon after: the steps of the daily curve.
+                    delay = 1 if rng.random() < NEXT_DAY_SHARE else rng.randrange(2, 7)
+                    # After a viral day they trickle out over the week rather than all at
+                    # once: only the purge is a one-day mass loss.
+                    while len(leavers_on.get(day + dt.timedelta(days=delay), ())) >= churn_cap and delay < 6:
+                        delay += 1
+                    leavers_on.setdefault(day + dt.timedelta(days=delay), []).append(person_index)
         # Swap-remove would scramble the follow order the lists are written in: compact once a
         # day instead. Sorted, so the leavers' order does not depend on set iteration.
         for person_index in sorted(lost):

@@ -166,6 +166,11 @@ def test_growth_story_at_full_scale() -> None:
     after_big = [story.gains[d + dt.timedelta(days=1)] for d, v in pull.items() if v > 3 and d < story.end]
     after_none = [story.gains[d] for d in days[1:] if d - dt.timedelta(days=1) not in pull and not story.quiet[0] <= d <= story.quiet[1]]
     assert statistics.mean(after_big) > 2 * statistics.mean(after_none)
+    # The step texture: a day of net gains is more often followed by a day of net losses than
+    # days are in general (gains taken back by the churners).
+    net = [story.gains[d] - story.losses[d] for d in days[1:]]
+    after_gain = [b < 0 for a, b in zip(net, net[1:], strict=False) if a > 0]
+    assert sum(after_gain) / len(after_gain) > 1.1 * sum(n < 0 for n in net[1:]) / len(net[1:])
 
 
 def test_bad_period_is_refused() -> None:
@@ -202,14 +207,17 @@ def test_follower_total_anchors_match_the_lists(demo_store: Store) -> None:
 
 
 def test_quiet_period_has_no_posts_and_loses_followers(demo_store: Store) -> None:
+    story = simulate(**SMALL)  # type: ignore[arg-type]
+    first, last = story.quiet
+    assert 21 <= (last - first).days + 1 <= 28
     posted = sorted(_query(demo_store, "SELECT DISTINCT CAST(posted_at AS DATE) AS day FROM posts")["day"].dt.date)
-    gaps = [(b - a, a, b) for a, b in zip(posted, posted[1:], strict=False)]
-    gap, after_last, next_post = max(gaps)
-    assert dt.timedelta(days=21) <= gap <= dt.timedelta(days=29)
+    assert not [d for d in posted if first <= d <= last]
+    assert [d for d in posted if d < first] and [d for d in posted if d > last]
     daily = _daily(demo_store)
-    quiet = daily[(daily.index.date > after_last) & (daily.index.date < next_post)]
+    quiet = daily[(daily.index.date >= first) & (daily.index.date <= last)]
+    assert len(quiet) == (last - first).days + 1
     assert (quiet["new_follows"] - quiet["unfollows"]).sum() < 0
-    assert quiet["members"].iloc[-1] < quiet["members"].iloc[0]
+    assert quiet["members"].iloc[-1] < daily["members"][daily.index.date < first].iloc[-1]
 
 
 def test_purge_day_stands_out(demo_store: Store) -> None:
