@@ -15,9 +15,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics.ingest.textio import Decoded, decode
 
@@ -128,12 +130,31 @@ def empty_posts() -> pd.DataFrame:
     return typed_frame([], POST_DTYPES)
 
 
+def members_frame(members: pd.DataFrame | pa.Table) -> pd.DataFrame:
+    """Members as a pandas frame of MEMBER_DTYPES (the fast path gives an Arrow table)."""
+    if isinstance(members, pa.Table):
+        return typed_frame(members.to_pandas(), MEMBER_DTYPES)
+    return members
+
+
+def concat_members(parts: list[pd.DataFrame | pa.Table]) -> pd.DataFrame | pa.Table:
+    """Several lists' members as one frame, in order. An Arrow table stands for one fast-path
+    list, free of duplicates; several lists may share members, so they become pandas, which
+    the loader dedupes."""
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat([members_frame(p) for p in parts], ignore_index=True)
+
+
 @dataclass
 class MemberList:
     """One snapshot of a follower or following list."""
 
     kind: ListKind
-    members: pd.DataFrame  # MEMBER_DTYPES columns
+    # MEMBER_DTYPES columns. The generic list's fast path gives an Arrow table instead, already
+    # typed, without empty keys and without duplicates: at millions of rows, pandas would cost
+    # more than the rest of the import.
+    members: pd.DataFrame | pa.Table
     snapshot_date: dt.date | None = None  # None: the caller decides (option, file name, today)
 
 
@@ -159,12 +180,47 @@ class Parsed:
     group_key: str | None = None
 
 
-@dataclass(frozen=True)
 class SourceFile:
-    """One file's name (as the user knows it) and bytes."""
+    """One file's name (as the user knows it) and bytes.
 
-    name: str
-    data: bytes
+    Made from bytes (an upload, a zip member) or from a path (the command line). A path-backed
+    file is read only when something needs all of its bytes: format detection reads the first
+    8 KB, the hash streams it, and the generic list's fast path hands the path to DuckDB, so a
+    10-million-follower CSV is never held in memory as bytes, then text, then rows.
+    """
+
+    def __init__(self, name: str, data: bytes | None = None, *, path: Path | None = None) -> None:
+        if data is None and path is None:
+            raise ValueError("a SourceFile needs bytes or a path")
+        self.name = name
+        self.path = path
+        if data is not None:
+            self.__dict__["data"] = data
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.name!r}, path={self.path!r})"
+
+    @cached_property
+    def data(self) -> bytes:
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the bytes are in memory (always for uploads)."""
+        return "data" in self.__dict__
+
+    @cached_property
+    def prefix(self) -> bytes:
+        """The first 8 KB as bytes, without reading the rest of a path-backed file."""
+        if self.loaded or self.path is None:
+            return self.data[:8192]
+        with self.path.open("rb") as handle:
+            return handle.read(8192)
+
+    @cached_property
+    def size(self) -> int:
+        return len(self.data) if self.loaded or self.path is None else self.path.stat().st_size
 
     @cached_property
     def decoded(self) -> Decoded:
@@ -177,7 +233,7 @@ class SourceFile:
     @cached_property
     def head(self) -> str:
         """The first few KB as text for format detection; never raises."""
-        chunk = self.data[:8192]
+        chunk = self.prefix
         for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
             if chunk.startswith(bom):
                 return chunk[len(bom) :].decode(codec, errors="ignore")
@@ -185,9 +241,29 @@ class SourceFile:
             return chunk.decode("utf-16-le", errors="ignore")
         return chunk.decode("utf-8", errors="ignore")
 
+    def _scan(self) -> tuple[str, bool]:
+        if self.loaded or self.path is None:
+            return hashlib.sha256(self.data).hexdigest(), b"\x00" in self.data
+        # Streamed: hashing a path-backed file must not load it whole.
+        digest, nul = hashlib.sha256(), False
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(1 << 22):
+                digest.update(chunk)
+                nul = nul or b"\x00" in chunk
+        return digest.hexdigest(), nul
+
     @cached_property
+    def _scanned(self) -> tuple[str, bool]:
+        return self._scan()
+
+    @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return self._scanned[0]
+
+    @property
+    def has_nul(self) -> bool:
+        """Whether a NUL byte occurs anywhere (such a file is refused by the careful reader)."""
+        return self._scanned[1]
 
     @property
     def base_name(self) -> str:

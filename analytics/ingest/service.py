@@ -14,12 +14,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics.accounts import PLATFORMS, get_or_create_account, normalize_platform, today
 from analytics.errors import BadExportError, PalierError
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.load import LoadCounts, finish_import, load_parsed, record_import
-from analytics.ingest.model import MemberList, Parsed, SourceFile, empty_daily, typed_frame, DAILY_DTYPES
+from analytics.ingest.model import MemberList, Parsed, SourceFile, concat_members, empty_daily, typed_frame, DAILY_DTYPES
 from analytics.ingest.registry import detect, format_label, wanted_in_bundle
 from analytics.ingest.values import date_in_name
 from analytics.store import Store
@@ -91,7 +92,8 @@ def read_paths(paths: Sequence[Path]) -> list[Source]:
         if path.is_dir():
             sources.append(FolderSource(path))
         elif path.is_file():
-            sources.append(SourceFile(path.name, path.read_bytes()))
+            # Path-backed: read when needed, and not at all by the generic list's fast path.
+            sources.append(SourceFile(path.name, path=path))
         else:
             raise PalierError(f"{path}: no such file or folder.")
     return sources
@@ -103,12 +105,12 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
     if len(platforms) > 1:
         raise BadExportError(name, "contents", "files of one platform", f"files of {', '.join(sorted(platforms))}")
     formats = sorted({p.format for p in parts})
-    lists: dict[tuple[str, dt.date | None], list[pd.DataFrame]] = {}
+    lists: dict[tuple[str, dt.date | None], list[pd.DataFrame | pa.Table]] = {}
     for part in parts:
         for member_list in part.lists:
             lists.setdefault((member_list.kind, member_list.snapshot_date), []).append(member_list.members)
     merged_lists = [
-        MemberList(kind, pd.concat(frames, ignore_index=True), day)  # type: ignore[arg-type]
+        MemberList(kind, concat_members(frames), day)  # type: ignore[arg-type]
         for (kind, day), frames in lists.items()
     ]
     dailies = [p.daily for p in parts if not p.daily.empty]
@@ -161,7 +163,7 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
                 members = folder_members(source.path, wanted_in_bundle)
                 digest = hashlib.sha256("".join(sorted(m.sha256 for m in members)).encode()).hexdigest()
                 prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members)))
-            elif is_zip(source.data):
+            elif is_zip(source.prefix):
                 members = zip_members(source, wanted_in_bundle)
                 prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members)))
             else:

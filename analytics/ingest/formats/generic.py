@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from analytics.errors import BadExportError
+from analytics.ingest import fastlist
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import (
     DAILY_DTYPES,
@@ -104,7 +105,25 @@ def _optional(table: CsvTable, canonical: str) -> int | None:
     return table.column(*LIST_COLUMNS[canonical])
 
 
+def _list_kind(source: SourceFile) -> ListKind:
+    # A generic list is a follower list unless its name says it is the accounts followed.
+    return "following" if "following" in source.base_name.lower() else "follower"
+
+
 def parse_list(source: SourceFile) -> Parsed:
+    kind = _list_kind(source)
+    # Big lists: DuckDB reads and checks them in SQL. It declines (None) whatever it cannot
+    # vouch for, and the careful reader below then parses the file and names the bad field.
+    fast = fastlist.parse(
+        source,
+        LIST_COLUMNS,
+        lambda lists, rows, notes: Parsed(
+            format="generic_list", platform=None, rows=rows, notes=notes,
+            lists=[MemberList(kind, members, day) for day, members in lists],  # type: ignore[arg-type]
+        ),
+    )
+    if isinstance(fast, Parsed):
+        return fast
     table = read_csv(source.text, source.name, allow_short_rows=True)
     require_rows(table, "at least one follower row")
     cols = {name: _optional(table, name) for name in LIST_COLUMNS}
@@ -157,8 +176,6 @@ def parse_list(source: SourceFile) -> Parsed:
         if snapshot_col is not None and row[snapshot_col].strip():
             snapshot = _parse_day(row[snapshot_col], source.name, table.where(i, snapshot_col))
         by_date.setdefault(snapshot, []).append(member)
-    # A generic list is a follower list unless its name says it is the accounts followed.
-    kind: ListKind = "following" if "following" in source.base_name.lower() else "follower"
     lists = [MemberList(kind, typed_frame(members, MEMBER_DTYPES), day) for day, members in by_date.items()]
     return Parsed(format="generic_list", platform=None, lists=lists, rows=len(table.rows), notes=list(table.notes))
 

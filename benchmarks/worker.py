@@ -1,0 +1,191 @@
+"""One measurement, run in its own process (`python -m benchmarks.worker KIND JSON-ARGS`).
+
+Each measurement runs in a fresh process so that its peak memory (the parent reads the child's
+`ru_maxrss`) is its own, and so no cache of an earlier run makes a later one look fast. The
+worker prints one JSON line: the timed seconds and whatever else the measurement reports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def palier_import(store: str, files: list[str], account: str, before: list[str]) -> dict[str, Any]:
+    """Import `files` through Palier's service (as `python -m analytics import` does) into the
+    store at `store`, after importing `before` untimed (the previous snapshot, when measuring the
+    daily case). Timed: opening the store, the import and closing it (the checkpoint)."""
+    from analytics.ingest.service import ImportOptions, import_sources, read_paths
+    from analytics.store import open_store
+
+    if before:
+        store_ = open_store(store)
+        outcomes = import_sources(store_, read_paths([Path(f) for f in before]), ImportOptions(account))
+        store_.close()
+        assert all(o.status == "imported" for o in outcomes), [o.line() for o in outcomes]
+    started = time.perf_counter()
+    opened = open_store(store)
+    outcomes = import_sources(opened, read_paths([Path(f) for f in files]), ImportOptions(account))
+    opened.close()
+    seconds = time.perf_counter() - started
+    failed = [o.line() for o in outcomes if o.status != "imported"]
+    if failed:
+        raise SystemExit("import failed: " + "; ".join(failed))
+    return {"seconds": seconds, "lines": [o.line() for o in outcomes]}
+
+
+def duckdb_read(db: str, file: str) -> dict[str, Any]:
+    """The floor: DuckDB's own `read_csv` of the file into a table of a fresh database file."""
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect(db)
+    con.execute("SET enable_progress_bar = false")
+    con.execute(f"CREATE TABLE followers AS SELECT * FROM read_csv('{file}')")
+    rows = con.execute("SELECT count(*) FROM followers").fetchone()
+    con.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows[0] if rows else 0}
+
+
+def pandas_diff(previous: str, current: str) -> dict[str, Any]:
+    """What a notebook would do: read both snapshots with pandas, merge on the id, keep joiners
+    and leavers."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    before = pd.read_csv(previous, dtype={"id": "string"})
+    after = pd.read_csv(current, dtype={"id": "string"})
+    merged = before[["id"]].merge(after, on="id", how="outer", indicator=True)
+    joined = merged[merged["_merge"] == "right_only"]
+    left = merged[merged["_merge"] == "left_only"]
+    return {"seconds": time.perf_counter() - started, "joined": len(joined), "left": len(left)}
+
+
+def year(store: str, folder: str, n: int, days: int, account: str) -> dict[str, Any]:
+    """Import `days` daily snapshots of an `n`-follower account, one file a day, the way a daily
+    collection does. Each day's file is generated, imported (timed), then deleted."""
+    import duckdb
+
+    from analytics.ingest.service import ImportOptions, import_sources, read_paths
+    from analytics.store import open_store
+    from benchmarks.generate import build_pool, write_day
+
+    generator = duckdb.connect()
+    generator.execute("SET enable_progress_bar = false")
+    build_pool(generator, n, days)
+    opened = open_store(store)
+    per_day: list[float] = []
+    try:
+        for day in range(days):
+            path = write_day(generator, day, Path(folder))
+            started = time.perf_counter()
+            outcomes = import_sources(opened, read_paths([path]), ImportOptions(account))
+            per_day.append(time.perf_counter() - started)
+            path.unlink()
+            if any(o.status != "imported" for o in outcomes):
+                raise SystemExit("import failed: " + "; ".join(o.line() for o in outcomes))
+            if day % 30 == 0:
+                print(f"day {day}: {per_day[-1]:.2f} s", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        opened.checkpoint()
+        per_day.append(time.perf_counter() - started)
+    finally:
+        opened.close()
+        generator.close()
+    return {"seconds": sum(per_day), "per_day": per_day}
+
+
+def import_files(store: str, files: list[str], account: str) -> dict[str, Any]:
+    """Import extra files (the X exports) into an existing store, timed."""
+    from analytics.ingest.service import ImportOptions, import_sources, read_paths
+    from analytics.store import open_store
+
+    started = time.perf_counter()
+    opened = open_store(store)
+    outcomes = import_sources(opened, read_paths([Path(f) for f in files]), ImportOptions(account, platform="x"))
+    opened.close()
+    return {"seconds": time.perf_counter() - started, "lines": [o.line() for o in outcomes]}
+
+
+def naive_size(db: str, folder: str, n: int, sample_days: int) -> dict[str, Any]:
+    """The one-row-per-follower-per-day table, built for `sample_days` days in DuckDB: bytes on
+    disk of (a) membership only (account, day, member id) and (b) the whole row as exported."""
+    import duckdb
+
+    from benchmarks.generate import build_pool, day_query
+
+    generator = duckdb.connect()
+    generator.execute("SET enable_progress_bar = false")
+    build_pool(generator, n, sample_days)
+    sizes: dict[str, int] = {}
+    for kind in ("membership", "full"):
+        path = Path(f"{db}.{kind}")
+        path.unlink(missing_ok=True)
+        generator.execute(f"ATTACH '{path}' AS naive")
+        columns = "1 AS account_id, DATE '2025-01-01' + {d} AS day, id AS member_key" if kind == "membership" else (
+            "1 AS account_id, DATE '2025-01-01' + {d} AS day, *"
+        )
+        for d in range(sample_days):
+            select = f"SELECT {columns.format(d=d)} FROM ({day_query(d)})"
+            if d == 0:
+                generator.execute(f"CREATE TABLE naive.snapshots AS {select}")
+            else:
+                generator.execute(f"INSERT INTO naive.snapshots {select}")
+        generator.execute("DETACH naive")
+        sizes[kind] = path.stat().st_size
+        path.unlink()
+    generator.close()
+    return {"seconds": 0.0, **sizes}
+
+
+def page(store: str, page_file: str) -> dict[str, Any]:
+    """Render one page with Streamlit's AppTest on the store: the first run (cold caches), a
+    second run (warm), and where the page has a select box or date input, one widget change."""
+    os.environ["PALIER_DB"] = store
+    os.environ["PALIER_DEMO"] = "0"
+    from streamlit.testing.v1 import AppTest
+
+    started = time.perf_counter()
+    app = AppTest.from_file(page_file, default_timeout=600).run()
+    cold = time.perf_counter() - started
+    errors = [str(e.value)[:200] for e in app.exception] + [str(e.value)[:200] for e in app.error]
+    started = time.perf_counter()
+    app.run()
+    warm = time.perf_counter() - started
+    change: float | None = None
+    widget = ""
+    candidates = [w for w in app.selectbox if len(getattr(w, "options", [])) > 1 and "ccount" not in (w.label or "")]
+    if candidates:
+        box = candidates[0]
+        widget = f"select box {box.label!r}"
+        options = list(box.options)
+        current = options.index(str(box.value)) if str(box.value) in options else 0
+        started = time.perf_counter()
+        box.select_index((current + 1) % len(options)).run()
+        change = time.perf_counter() - started
+    return {"seconds": cold, "warm": warm, "change": change, "widget": widget, "errors": errors}
+
+
+KINDS = {
+    "palier_import": palier_import,
+    "duckdb_read": duckdb_read,
+    "pandas_diff": pandas_diff,
+    "year": year,
+    "import_files": import_files,
+    "naive_size": naive_size,
+    "page": page,
+}
+
+
+def main() -> None:
+    kind, args = sys.argv[1], json.loads(sys.argv[2])
+    result = KINDS[kind](**args)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The generic list's fast path (DuckDB) against the careful reader (Python's csv): the same
+file gives the same store, and bad input through the fast path keeps the careful reader's
+precise message (file, line, field, expected, found)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from analytics.ingest import fastlist
+from analytics.ingest.formats import generic
+from analytics.ingest.model import SourceFile
+from analytics.ingest.service import ImportOptions, import_sources, read_paths
+from analytics.store import open_store
+from analytics.store import Store
+
+
+def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """What an import writes, without the clock (import and account creation times)."""
+    queries = {
+        "imports": "SELECT import_id, account_id, file_name, sha256, format, rows, date_min, date_max, summary FROM imports",
+        "snapshots": "SELECT * FROM snapshots",
+        "spells": "SELECT * FROM spells",
+        "profiles": "SELECT * FROM profiles",
+    }
+    cursor = store.cursor()
+    try:
+        return {name: sorted(cursor.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
+    finally:
+        cursor.close()
+
+DAY = dt.date(2026, 3, 2)
+HEADER = "id,handle,name,bio,location,followers_count,following_count,posts_count,created_at,last_post_at,default_avatar,verified\n"
+ROWS = [
+    '1001,alice,Alice Smith,"Data journalist, runner",Paris,1200,300,5400,2019-05-01T10:00:00Z,2026-03-01,false,true\n',
+    '1002,@bob,  Bob  ,"Says ""hi""\nand more",,"1,234",12,7,2020-01-02,,true,false\n',
+    "1003,ca rol,Carol\u00a0,\u3000日本語のプロフィール ,東京,0,-,89.0,2021-02-03 04:05:06,,yes,NO\n",
+    ",Dave,Dave,,,,,,,,,\n",
+    "1005,erin,Érin Dupont,Journaliste indépendante 🌍,Lyon,+15,16,17,2018-07-08T09:10:11.123Z,2025/12/31,,\n",
+    "\n",
+    " , , , , , , , , , , , \n",
+]
+
+
+def _write(path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _import(db: Path, files: list[Path], fast: bool, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+    store = open_store(db)
+    try:
+        outcomes = import_sources(store, read_paths(files), ImportOptions("me", snapshot_date=DAY))
+        lines = [o.line() for o in outcomes]
+        return lines + [repr(dump(store))]
+    finally:
+        store.close()
+
+
+def _same_store(tmp_path: Path, rows: list[str], monkeypatch: pytest.MonkeyPatch, header: str = HEADER) -> list[str]:
+    path = _write(tmp_path / "list.csv", rows, header)
+    slow = _import(tmp_path / "slow.duckdb", [path], False, monkeypatch)
+    fast = _import(tmp_path / "fast.duckdb", [path], True, monkeypatch)
+    assert fast == slow
+    return fast
+
+
+def test_fast_path_reads_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    path = _write(tmp_path / "list.csv", ROWS)
+    parsed = generic.parse_list(SourceFile(path.name, path=path))
+    assert isinstance(parsed.lists[0].members, pa.Table)
+    assert parsed.rows == 5
+
+
+def test_same_store_as_the_careful_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same_store(tmp_path, ROWS, monkeypatch)
+
+
+def test_same_store_from_an_upload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (HEADER + "".join(ROWS)).encode()
+    results = []
+    for fast in (False, True):
+        monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+        store = open_store(tmp_path / f"{fast}.duckdb")
+        try:
+            import_sources(store, [SourceFile("list.csv", data)], ImportOptions("me", snapshot_date=DAY))
+            results.append(dump(store))
+        finally:
+            store.close()
+    assert results[0] == results[1]
+
+
+def test_same_store_for_a_daily_series_with_snapshot_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = "handle,name,followers,snapshot_date\n"
+    rows = [f"user{i},User {i},{i},2026-03-0{1 + (i % 3)}\n" for i in range(40)]
+    _same_store(tmp_path, rows, monkeypatch, header)
+
+
+def test_semicolons_and_a_following_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "following.csv"
+    path.write_text("handle;name;followers\nalice;Smith, Alice;1,234\nbob;Bob;20\n")
+    slow = _import(tmp_path / "slow.duckdb", [path], False, monkeypatch)
+    fast = _import(tmp_path / "fast.duckdb", [path], True, monkeypatch)
+    assert fast == slow and "following" in fast[0]
+
+
+def test_successive_days_give_the_same_spells_and_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    days = []
+    for number, members in enumerate(([1, 2, 3, 4], [2, 3, 4, 5], [1, 3, 5])):
+        rows = [f"{m},user{m},User {m},bio {m},,{m * (number + 1)},1,1,,,,\n" for m in members]
+        days.append(_write(tmp_path / f"followers_2026-03-0{number + 1}.csv", rows))
+    # Out of order on purpose: the middle day arrives last.
+    order = [days[0], days[2], days[1]]
+    results = []
+    for fast in (False, True):
+        monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+        store = open_store(tmp_path / f"{fast}.duckdb")
+        try:
+            for path in order:
+                import_sources(store, read_paths([path]), ImportOptions("me"))
+            results.append(dump(store))
+        finally:
+            store.close()
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    ("row", "fragments"),
+    [
+        ("1001,alice,A,,,twelve,,,,,,\n", ["line 3", "'followers_count'", "a whole number", "'twelve'"]),
+        ("1001,alice,A,,,,,,2024-13-45,,,\n", ["line 3", "'created_at'", "'2024-13-45'"]),
+        ("1001,alice,A,,,,,,,,maybe,\n", ["line 3", "'default_avatar'", "true or false", "'maybe'"]),
+        ("1001,,A,,,,,,,,,\n", ["line 3", "'handle'", "a handle", "an empty field"]),
+        ("1001,alice,A,,,,,,,,,,extra\n", ["line 3", "12 fields like the header", "13 fields"]),
+        ('1001,alice,"unclosed,,,,,,,,,\n', ["every quoted field to be closed"]),
+        ("1001,alice,A,,,99999999999999999999,,,,,,\n", ["line 3", "a whole number below"]),
+    ],
+)
+def test_bad_input_keeps_the_precise_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row: str, fragments: list[str]
+) -> None:
+    path = _write(tmp_path / "bad.csv", [ROWS[0], row])
+    slow = _import(tmp_path / "slow.duckdb", [path], False, monkeypatch)
+    fast = _import(tmp_path / "fast.duckdb", [path], True, monkeypatch)
+    assert fast == slow
+    assert "FAILED" in fast[0]
+    for fragment in fragments:
+        assert fragment in fast[0], (fragment, fast[0])
+
+
+def test_duplicates_and_latin1_take_the_careful_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    duplicate = _write(tmp_path / "dup.csv", [ROWS[0], ROWS[0].replace("Alice Smith", "Alice B")])
+    assert fastlist.parse(SourceFile("dup.csv", path=duplicate), generic.LIST_COLUMNS, lambda *a: a) is None
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("handle,name\nzoe,Zoé\n".encode("cp1252"))
+    assert fastlist.parse(SourceFile("latin1.csv", path=latin1), generic.LIST_COLUMNS, lambda *a: a) is None
+    _same_store(tmp_path, [ROWS[0], ROWS[0].replace("Alice Smith", "Alice B")], monkeypatch)
+
+
+def test_strip_matches_python() -> None:
+    values = ["a", " a", "a ", "\xa0x", "x\u3000", "é", "日本", "", "\u2029", "x\u2029y", "\t", None, "\u3000日本 ", "\x85z"]
+    out = fastlist._stripped_column(pa.chunked_array([pa.array(values)])).to_pylist()
+    assert out == [v.strip() if v is not None else None for v in values]
