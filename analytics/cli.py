@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hashpw.add_argument("--iterations", type=int, default=None, help="PBKDF2 iterations (default: 600,000)")
 
+    parquet = sub.add_parser(
+        "export-parquet", parents=[common],
+        help="write the whole store as Parquet (Hive-style folders by account and month) for DuckDB, Trino, Spark",
+    )
+    parquet.add_argument("directory", type=Path, help="the folder to write (each table's folder is replaced)")
+
     add_collect_parser(sub, common)
     return parser
 
@@ -236,7 +242,16 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report}
+def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
+    from analytics.export.parquet import export_parquet
+
+    for exported in export_parquet(store, args.directory):
+        by = f" by {', '.join(exported.partitions)}" if exported.partitions else ""
+        print(f"{exported.table}: {exported.rows} rows -> {exported.folder}{by}")
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
