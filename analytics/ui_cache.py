@@ -380,6 +380,118 @@ def clear_growth_reads() -> None:
 # --- end of the Growth, Churn & plateaus, Activity section -------------------------------------
 
 
+# === Audience page (issue 4) =================================================================
+# Audience figures are computed on every follower of a snapshot (tens of thousands of bios on a
+# big account: TF-IDF, NMF and lingua take seconds), so each is cached on the store version, the
+# account and the snapshot date(s). Results are frozen dataclasses of frames, pickled as they are.
+# Imported here, not at the top: this section stays one block, apart from the other pages'.
+
+from analytics.metrics import audience as audience_metrics  # noqa: E402
+from analytics.metrics import quality as quality_metrics  # noqa: E402
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audience_coherence(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Coherence:
+    """Coherence of the snapshot of `snapshot_date` (None: the latest) with the account's posts."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.audience_coherence(cursor, account.account_id, snapshot_date)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audience_groups(
+    account_name: str, start: dt.date | None, end: dt.date | None, version: int
+) -> audience_metrics.GroupCoherence:
+    """Coherence of stayers, leavers and joiners between two snapshot dates."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.group_coherence(cursor, account.account_id, start, end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audience_clusters(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Clusters:
+    """Topic clusters of one snapshot's followers, from their bios."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.topic_clusters(cursor, account.account_id, snapshot_date)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def audience_cluster_change(
+    account_name: str, start: dt.date | None, end: dt.date | None, version: int
+) -> audience_metrics.ClusterChange:
+    """Cluster sizes at two snapshot dates, topics fitted on the members of both."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.cluster_change(cursor, account.account_id, start, end)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audience_languages(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LanguageMix:
+    """Languages of the followers' bios against the account's posts (the slowest read: lingua)."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.language_mix(cursor, account.account_id, snapshot_date)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audience_locations(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LocationMix:
+    """Followers per country from their profile location."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return audience_metrics.location_mix(cursor, account.account_id, snapshot_date)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def quality_audit(account_name: str, version: int) -> quality_metrics.QualityAudit:
+    """The quality audit (rules `quality_metrics.RULES_VERSION`) of the latest follower list."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return quality_metrics.quality_audit(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def quality_trend(account_name: str, version: int) -> quality_metrics.QualityTrend:
+    """The quality score on every snapshot date."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return quality_metrics.quality_trend(cursor, account.account_id)
+    finally:
+        cursor.close()
+
+
+def clear_audience_reads() -> None:
+    """Forget this section's cached reads (tests; the version key makes this unnecessary in the app)."""
+    for cached in (audience_coherence, audience_groups, audience_clusters, audience_cluster_change,
+                   audience_languages, audience_locations, quality_audit, quality_trend):
+        cached.clear()
+
+
+# === end of the Audience section =============================================================
+
+
 # --- showing untrusted text -------------------------------------------------------------------
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all

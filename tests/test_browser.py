@@ -1,5 +1,5 @@
 """Real-browser runs: `streamlit run app.py`, Chromium via Playwright. Import then Overview on an
-empty store; Growth, Churn & plateaus and Activity on demo-like data.
+empty store; Growth, Churn & plateaus, Activity and Audience on demo-like data.
 
 AppTest runs the scripts but not the browser; this catches what only a browser shows (the
 upload round trip over HTTP with XSRF on, Plotly drawing). Screenshots go to tests/artifacts/.
@@ -211,6 +211,7 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
         "growth": ("Growth", "Milestones and projection"),
         "churn": ("Churn & plateaus", "Who followed and who left"),
         "activity": ("Activity", "Does posting bring followers?"),
+        "audience": ("Audience", "Follower quality audit (rules v1)"),
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
