@@ -129,13 +129,13 @@ def _drop_orphan_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int) ->
 
 
 def delete_account(store: Store, account_name: str) -> None:
-    """Remove the account and everything derived from it, then checkpoint so the file forgets it."""
+    """Remove the account and everything derived from it, from the store file itself."""
     with store.transaction() as cursor:
         account = require_account(cursor, account_name)
         for table in ACCOUNT_TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE account_id = ?", [account.account_id])  # noqa: S608 - fixed names
         cursor.execute("DELETE FROM accounts WHERE account_id = ?", [account.account_id])
-    store.checkpoint()
+    store.compact()
 
 
 def today() -> dt.date:

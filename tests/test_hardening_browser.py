@@ -318,13 +318,6 @@ def test_damaged_store_gives_a_way_forward_on_the_page(tmp_path: Path, monkeypat
         assert not at.metric and not at.get("file_uploader")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap (issue 5 report): delete_account deletes the rows and checkpoints, but DuckDB keeps the "
-    "freed blocks' old bytes in the file; small follower lists stay readable in it. Needs a compaction after an "
-    "account deletion (COPY FROM DATABASE into a fresh file, then an atomic replace). Strict: the fix turns this red "
-    "until the marker is removed.",
-)
 def test_deleting_an_account_on_the_page_erases_it_from_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_caches: None) -> None:
     db = tmp_path / "palier.duckdb"
     store = open_store(db)

@@ -478,11 +478,6 @@ def test_delete_account_removes_every_row_and_keeps_the_other(store: Store) -> N
         delete_account(store, "gone")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB leaves freed blocks as they were: after delete_account and CHECKPOINT the deleted "
-    "profiles are still readable in the store file (erasure needs a rewrite of the file)",
-)
 def test_delete_account_erases_the_data_from_the_file(tmp_path: Path) -> None:
     store = open_store(tmp_path / "palier.duckdb")
     try:

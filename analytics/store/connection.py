@@ -9,6 +9,7 @@ reaches the network at run time.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,6 +90,36 @@ class Store:
             finally:
                 cursor.close()
 
+    def compact(self) -> None:
+        """Rewrite the store into a fresh file and swap it in.
+
+        DuckDB marks deleted rows' blocks free but leaves their bytes in the file, so a deleted
+        account's follower names stay readable in it. Erasure therefore copies what is left into
+        a new file (tables, views and sequence positions) and atomically replaces the old one.
+        Reads running in other sessions at that instant fail once and succeed on their rerun.
+        """
+        if self.read_only:
+            raise StoreError(f"The store {self.path} is open read-only: it cannot be compacted.")
+        fresh = self.path.with_name(self.path.name + ".compact")
+        fresh.unlink(missing_ok=True)
+        with self._write_lock:
+            cursor = self.cursor()
+            try:
+                cursor.execute("CHECKPOINT")
+                name = cursor.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+                cursor.execute(f"ATTACH '{_sql_string(str(fresh))}' AS palier_compact")
+                cursor.execute(f'COPY FROM DATABASE "{_sql_identifier(name)}" TO palier_compact')
+                cursor.execute("DETACH palier_compact")
+            except duckdb.Error as exc:
+                fresh.unlink(missing_ok=True)
+                raise StoreError(f"Compacting {self.path} failed: {str(exc).splitlines()[0]}") from None
+            finally:
+                cursor.close()
+            self._connection.close()
+            os.replace(fresh, self.path)
+            self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+            self._connection = _connect(self.path, False)
+
     def close(self) -> None:
         self._connection.close()
 
@@ -98,6 +129,14 @@ def _cannot_open(path: Path, exc: duckdb.Error) -> StoreError:
         f"The store {path} cannot be opened: {str(exc).splitlines()[0]}. "
         "If it is damaged, move it aside (Palier will start a new one) or restore a copy."
     )
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _sql_identifier(text: str) -> str:
+    return text.replace('"', '""')
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
