@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/churn.py", title="Churn & plateaus", icon=":material/trending_down:", url_path="churn"),
     st.Page("pages/activity.py", title="Activity", icon=":material/calendar_month:", url_path="activity"),
     st.Page("pages/audience.py", title="Audience", icon=":material/diversity_3:", url_path="audience"),
+    st.Page("pages/meetups.py", title="Meetups", icon=":material/groups:", url_path="meetups"),
     st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
 ]
 

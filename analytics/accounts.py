@@ -36,7 +36,11 @@ SELECT import_id, file_name, format, rows, imported_at, date_min, date_max, summ
 FROM imports WHERE account_id = ? ORDER BY import_id DESC
 """
 IMPORT_SNAPSHOTS_SQL = "SELECT kind, snapshot_date FROM snapshots WHERE import_id = ? ORDER BY snapshot_date DESC"
-ACCOUNT_TABLES = ("daily_values", "posts_raw", "snapshots", "spells", "profiles", "imports")
+ACCOUNT_TABLES = (
+    "daily_values", "posts_raw", "snapshots", "spells", "profiles", "imports",
+    # Meetups (migration 2): matches and attendees before their events, known in person.
+    "meetup_matches", "meetup_attendees", "meetup_events", "known_in_person",
+)
 
 
 @dataclass(frozen=True)

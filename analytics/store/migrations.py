@@ -161,6 +161,61 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # Meetups (analytics/meetups): events and their attendees, attendee-to-follower matches,
+    # followers marked as known in person. Every table carries account_id so deleting an
+    # account is one DELETE per table. Attendees' email addresses are never stored.
+    Migration(
+        2,
+        "meetups: events, attendees, matches, known in person",
+        """
+        CREATE SEQUENCE meetup_event_ids START 1;
+        CREATE TABLE meetup_events (
+            event_id INTEGER PRIMARY KEY DEFAULT nextval('meetup_event_ids'),
+            account_id INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            event_date DATE NOT NULL,
+            place VARCHAR,
+            file_name VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            imported_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (account_id, sha256)
+        );
+
+        CREATE SEQUENCE meetup_attendee_ids START 1;
+        CREATE TABLE meetup_attendees (
+            attendee_id INTEGER PRIMARY KEY DEFAULT nextval('meetup_attendee_ids'),
+            account_id INTEGER NOT NULL,
+            event_id INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            name VARCHAR,
+            name_key VARCHAR NOT NULL,
+            handle VARCHAR,
+            handles VARCHAR[] NOT NULL,
+            profile_url VARCHAR,
+            response VARCHAR
+        );
+
+        -- One match per attendee; a rejected one stays, so matching again never re-suggests it.
+        CREATE TABLE meetup_matches (
+            attendee_id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL,
+            member_key VARCHAR NOT NULL,
+            method VARCHAR NOT NULL CHECK (method IN ('handle', 'fuzzy', 'manual')),
+            confidence DOUBLE NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('suggested', 'confirmed', 'rejected')),
+            decided_at TIMESTAMP
+        );
+
+        -- Followers the user marked by hand; confirmed matches count as known too (read time).
+        CREATE TABLE known_in_person (
+            account_id INTEGER NOT NULL,
+            member_key VARCHAR NOT NULL,
+            source VARCHAR NOT NULL,
+            added_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (account_id, member_key)
+        );
+        """,
+    ),
 )
 
 

@@ -1,0 +1,65 @@
+"""Meetups charts: the turnout of followers per event.
+
+The frame is `analytics.metrics.meetups.turnout`. Event names come from the user's form but
+may be pasted from anywhere: Plotly reads a subset of HTML in labels (including links), so
+every name is HTML-escaped before it becomes a category or a hover text.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, MUTED_COLOR, base_layout, empty_figure
+
+ATTENDEES_COLOR = "#c9ccd3"
+MAX_LABEL = 28
+
+
+def _label(name: object, day: object) -> str:
+    text = str(name)
+    if len(text) > MAX_LABEL:
+        text = text[: MAX_LABEL - 1] + "…"
+    return html.escape(f"{text} ({pd.Timestamp(day):%d %b %Y})")  # type: ignore[arg-type]
+
+
+def turnout_figure(turnout: pd.DataFrame, within_days: int = 30) -> go.Figure:
+    """Per event, oldest first: attendees, attendees matched to followers, of whom followers
+    the day before, and followers gained within `within_days` after."""
+    title = "Turnout of followers by event"
+    if turnout.empty:
+        return empty_figure(title, "No event yet: add an attendee list above.")
+    table = turnout.sort_values(["event_date", "event_id"]).reset_index(drop=True)
+    # Two events of the same name and day stay two bars: the id breaks the tie invisibly.
+    labels = [_label(n, d) for n, d in zip(table["name"], table["event_date"], strict=True)]
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[i] = f"{label} #{int(table['event_id'].iloc[i])}"
+    series = (
+        ("Attendees", "attendees", ATTENDEES_COLOR),
+        ("Matched to followers", "matched", FOLLOWERS_COLOR),
+        ("Followers the day before", "followers_before", MUTED_COLOR),
+        (f"Followed within {within_days} days", "followed_after", GAINED_COLOR),
+    )
+    fig = go.Figure()
+    for name, column, color in series:
+        values = table[column].astype("int64").tolist()
+        fig.add_bar(
+            x=labels,
+            y=values,
+            name=name,
+            marker_color=color,
+            text=[str(v) for v in values],
+            textposition="outside",
+            hovertemplate="%{x}<br>" + html.escape(name) + ": %{y}<extra></extra>",
+        )
+    base_layout(fig, title, "People")
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(type="category", tickangle=0 if len(labels) <= 4 else -30)
+    top = max(int(table["attendees"].max()), 1)
+    fig.update_yaxes(range=[0, top * 1.18])
+    return fig

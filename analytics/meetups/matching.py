@@ -1,0 +1,225 @@
+"""Who among the attendees is a follower: exact handles first, then names, one best match each.
+
+Rules, and why:
+- A handle the attendee typed is the strongest evidence there is, so it is tried first and
+  needs no review (method 'handle', confidence 1.0, confirmed at once; the user can still
+  reject it). Handles are compared normalised: no '@', lower case, and profile URLs reduced to
+  the handle they name (x.com/twitter.com/<h>, bsky.app/profile/<h>, <instance>/@<user> as
+  user@instance, linkedin.com/in/<slug>, instagram.com/<h>).
+- Without a handle, names are compared with rapidfuzz's `token_sort_ratio` on accent-folded,
+  case-folded names ("José Martínez" and "Jose Martinez" score 100; word order does not
+  matter). `token_sort_ratio` rather than `WRatio`: WRatio's partial matching scores "Zoe"
+  against "Zoe Smith" at 90, which would pair every Zoe with every Zoe-something.
+- `NAME_THRESHOLD` = 92: "Jon Smith" ~ "John Smith" (95) is suggested, "Léa Dubois" ~ "Leo
+  Dubois" (90, two different people) is not. A name match is only a suggestion for the user
+  to confirm or reject, with its score shown as the confidence.
+- When two followers share the best score (two "Emma Smith"), nothing is suggested: picking one
+  at random would be a coin toss presented as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+NAME_THRESHOLD = 92.0
+NAME_SCORER = "token_sort_ratio"
+
+# Hosts whose first path segment is the handle.
+_FIRST_SEGMENT_HOSTS = {
+    "x.com", "twitter.com", "mobile.twitter.com", "instagram.com", "threads.net", "threads.com",
+    "github.com", "t.me",
+}
+# Path segments that are never a handle on those hosts (intent links, share pages).
+_NOT_HANDLES = {"intent", "share", "home", "i", "search", "hashtag", "explore", "p", "reel"}
+# What people type in a handle field when they have none.
+_NO_HANDLE = {"none", "no", "na", "n a", "nope", "null", "nil", "aucun", "non", "pas de compte"}
+_HANDLE_TEXT = re.compile(r"^@?([\w.\-]+)(?:@([\w.\-]+\.[a-z]{2,}))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A follower that an attendee can be matched to."""
+
+    member_key: str
+    handle: str | None
+    name: str | None
+    profile_url: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    member_key: str
+    method: str  # 'handle' or 'fuzzy'
+    confidence: float  # 1.0 for a handle, the name score / 100 for a name
+
+
+def fold_name(name: str | None) -> str:
+    """A name for comparison: accents removed, case folded, punctuation as spaces."""
+    if not name:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", name)
+    # NFKD leaves ø, ł, ß, æ whole: spell those out so "Søren" ~ "Soren".
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.casefold().translate(str.maketrans({"ø": "o", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d"}))
+    return " ".join(re.sub(r"[^\w]+", " ", stripped).replace("_", " ").split())
+
+
+def normalize_handle(value: str | None) -> str | None:
+    """The handle a cell names, normalised, or None when it names none.
+
+    `@Alice`, `alice`, `https://x.com/Alice`, `twitter.com/alice?s=20` give `alice`;
+    `https://bsky.app/profile/alice.bsky.social` gives `alice.bsky.social`;
+    `https://mastodon.social/@bob` and `@bob@mastodon.social` give `bob@mastodon.social`;
+    `https://www.linkedin.com/in/carol-d/` gives `carol-d`. Other URLs (a personal website)
+    name no handle.
+    """
+    if value is None:
+        return None
+    text = value.strip().strip("<>").strip()
+    if not text or fold_name(text) in _NO_HANDLE or not any(c.isalnum() for c in text):
+        return None
+    if "/" in text or text.lower().startswith(("http:", "https:", "www.")):
+        return _handle_from_url(text)
+    match = _HANDLE_TEXT.match(text.replace(" ", ""))
+    if match is None:
+        return None
+    user, instance = match.group(1), match.group(2)
+    return f"{user}@{instance}".lower() if instance else user.lower().strip(".")
+
+
+def _handle_from_url(text: str) -> str | None:
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if not host or not segments:
+        return None
+    if host == "bsky.app" and len(segments) >= 2 and segments[0] == "profile":
+        return segments[1].lower().lstrip("@")
+    if host.endswith("linkedin.com") and len(segments) >= 2 and segments[0] in ("in", "pub"):
+        return segments[1].lower()
+    if segments[0].startswith("@") and len(segments[0]) > 1:
+        # Mastodon and other fediverse servers: https://instance/@user (or @user@other.instance).
+        user = segments[0][1:]
+        return user.lower() if "@" in user else f"{user}@{host}".lower()
+    if host in _FIRST_SEGMENT_HOSTS and segments[0].lower() not in _NOT_HANDLES:
+        return segments[0].lower().lstrip("@")
+    if host.endswith(".bsky.social") and not segments:
+        return host
+    return None
+
+
+def normalize_url(value: str | None) -> str | None:
+    """A profile URL for comparison: no scheme, no www, no query, no trailing slash, lower case."""
+    if not value or "/" not in value and "." not in value:
+        return None
+    text = value.strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if not host:
+        return None
+    return (host + parts.path.rstrip("/")).lower()
+
+
+def candidate_keys(candidate: Candidate) -> set[str]:
+    """Every normalised handle a follower can be recognised by."""
+    keys: set[str] = set()
+    for value in (candidate.handle, candidate.profile_url):
+        handle = normalize_handle(value)
+        if handle:
+            keys.add(handle)
+    # Handle-keyed lists (Instagram, Mastodon, the generic CSV) key members by their handle.
+    if not candidate.member_key.startswith(("did:",)) and not candidate.member_key.isdigit():
+        handle = normalize_handle(candidate.member_key)
+        if handle:
+            keys.add(handle)
+    return keys
+
+
+class Matcher:
+    """The follower index for one account, built once and used for every attendee."""
+
+    def __init__(self, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD) -> None:
+        self.threshold = threshold
+        self._by_handle: dict[str, set[str]] = {}
+        self._by_url: dict[str, set[str]] = {}
+        names: dict[str, str] = {}
+        for candidate in candidates:
+            for key in candidate_keys(candidate):
+                self._by_handle.setdefault(key, set()).add(candidate.member_key)
+            url = normalize_url(candidate.profile_url)
+            if url:
+                self._by_url.setdefault(url, set()).add(candidate.member_key)
+            folded = fold_name(candidate.name)
+            if folded:
+                names[candidate.member_key] = folded
+        self._name_keys = list(names)
+        self._names = [names[k] for k in self._name_keys]
+
+    def by_handle(self, handles: Sequence[str], profile_url: str | None = None) -> str | None:
+        """The one follower an attendee's handles or profile URL name, else None."""
+        for handle in handles:
+            found = self._by_handle.get(handle)
+            if found and len(found) == 1:
+                return next(iter(found))
+        url = normalize_url(profile_url)
+        if url:
+            found = self._by_url.get(url)
+            if found and len(found) == 1:
+                return next(iter(found))
+        return None
+
+    def by_name(self, name: str | None) -> tuple[str, float] | None:
+        """The follower whose name is closest, with its score, when above the threshold and
+        unambiguous (no other follower with the same score)."""
+        folded = fold_name(name)
+        if not folded or not self._names:
+            return None
+        best = process.extract(
+            folded, self._names, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold, limit=2
+        )
+        if not best:
+            return None
+        if len(best) > 1 and best[1][1] >= best[0][1]:
+            return None
+        _, score, index = best[0]
+        return self._name_keys[index], float(score)
+
+    def match(self, name: str | None, handles: Sequence[str], profile_url: str | None = None) -> Match | None:
+        member = self.by_handle(handles, profile_url)
+        if member is not None:
+            return Match(member, "handle", 1.0)
+        found = self.by_name(name)
+        if found is not None:
+            return Match(found[0], "fuzzy", round(found[1] / 100.0, 4))
+        return None
+
+
+def candidates_from_frame(frame: pd.DataFrame) -> list[Candidate]:
+    """Candidates from a frame with member_key, handle, name, profile_url (missing as NA)."""
+
+    def text(value: object) -> str | None:
+        return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+
+    return [
+        Candidate(str(row.member_key), text(row.handle), text(row.name), text(row.profile_url))
+        for row in frame.itertuples(index=False)
+    ]

@@ -1,0 +1,367 @@
+"""Meetups, read side: who among the attendees follows, known-in-person share, turnout.
+
+Pure reads of the tables of migration 2 joined with the follower spells (see
+`analytics.metrics.lists` for what spells can say). Definitions:
+- Known in person: a follower the user marked by hand, or the follower of a confirmed match.
+  Suggested and rejected matches do not count.
+- The share of followers known in person is over the latest follower list.
+- A follower before an event: a spell of theirs covers the day before the event.
+- Followed after an event: not a follower the day before, and first seen in a list dated from
+  the event day to `within_days` later. Lists are snapshots, so "first seen" is the first list
+  that shows them: the precision is the spacing of the lists.
+- When no follower list is dated on or before the day before the event, whether an attendee
+  followed before is unknown, and is said so instead of counted as "no".
+- Repeat attendees: the same person at two events or more. A person is the follower of their
+  confirmed match; else a handle or a name that a confirmed match of another event carries;
+  else their first handle, else their accent-folded name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+DEFAULT_WITHIN_DAYS = 30
+
+RELATION_BEFORE = "follower before"
+RELATION_AFTER = "followed after"
+RELATION_LATER = "followed later"
+RELATION_LEFT = "had unfollowed"
+RELATION_UNKNOWN = "unknown (no follower list before the event)"
+
+FOLLOWER_CANDIDATES_SQL = """
+WITH members AS (
+    SELECT DISTINCT member_key FROM spells WHERE account_id = $account_id AND kind = 'follower'
+)
+SELECT m.member_key, p.handle, p.name, p.profile_url
+FROM members m
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
+ORDER BY m.member_key
+"""
+
+LATEST_LIST_SQL = """
+SELECT max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = 'follower'
+"""
+
+_KNOWN_CTE = """
+known AS (
+    SELECT member_key FROM known_in_person WHERE account_id = $account_id
+    UNION
+    SELECT member_key FROM meetup_matches WHERE account_id = $account_id AND status = 'confirmed'
+)
+"""
+
+KNOWN_SHARE_SQL = f"""
+WITH listed AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = 'follower'
+      AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+),
+{_KNOWN_CTE}
+SELECT count(*) AS listed,
+       count(*) FILTER (WHERE member_key IN (SELECT member_key FROM known)) AS known
+FROM listed
+"""  # noqa: S608 - the interpolated part is a constant
+
+KNOWN_MEMBERS_SQL = """
+WITH marks AS (
+    SELECT member_key, 'marked by hand' AS how, added_at AS since, NULL::VARCHAR AS event, NULL::DATE AS event_date
+    FROM known_in_person WHERE account_id = $account_id
+    UNION ALL
+    SELECT m.member_key, 'met at an event' AS how, NULL::TIMESTAMP AS since, e.name AS event, e.event_date
+    FROM meetup_matches m
+    JOIN meetup_attendees a ON a.attendee_id = m.attendee_id
+    JOIN meetup_events e ON e.event_id = a.event_id
+    WHERE m.account_id = $account_id AND m.status = 'confirmed'
+),
+listed AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = 'follower'
+      AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+)
+SELECT k.member_key, p.handle, p.name,
+       bool_or(k.how = 'marked by hand') AS marked,
+       count(k.event) AS events,
+       max(k.event_date) AS last_event,
+       k.member_key IN (SELECT member_key FROM listed) AS following_now
+FROM marks k
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = k.member_key
+GROUP BY k.member_key, p.handle, p.name
+ORDER BY last_event DESC NULLS LAST, lower(coalesce(p.handle, k.member_key))
+"""
+
+EVENTS_SQL = """
+SELECT e.event_id, e.name, e.event_date, e.place, e.file_name, e.imported_at,
+       (SELECT count(*) FROM meetup_attendees a WHERE a.event_id = e.event_id) AS attendees
+FROM meetup_events e
+WHERE e.account_id = $account_id
+ORDER BY e.event_date DESC, e.event_id DESC
+"""
+
+ATTENDEES_SQL = """
+WITH att AS (
+    SELECT a.attendee_id, a.event_id, e.name AS event, e.event_date, e.place, a.line, a.name,
+           a.name_key, a.handle, a.handles, a.profile_url, a.response,
+           m.member_key, m.method, m.confidence, m.status AS match_status
+    FROM meetup_attendees a
+    JOIN meetup_events e ON e.event_id = a.event_id
+    LEFT JOIN meetup_matches m ON m.attendee_id = a.attendee_id
+    WHERE a.account_id = $account_id AND ($event_id IS NULL OR a.event_id = $event_id)
+),
+rel AS (
+    SELECT att.attendee_id,
+           bool_or(s.first_seen <= att.event_date - 1
+                   AND (s.last_seen IS NULL OR s.last_seen >= att.event_date - 1)) AS follower_before,
+           min(s.first_seen) FILTER (WHERE s.first_seen > att.event_date - 1) AS first_seen_after,
+           bool_or(s.last_seen IS NULL) AS following_now
+    FROM att
+    JOIN spells s ON s.account_id = $account_id AND s.kind = 'follower' AND s.member_key = att.member_key
+    WHERE att.match_status = 'confirmed'
+    GROUP BY att.attendee_id
+)
+SELECT att.*, p.handle AS follower_handle, p.name AS follower_name,
+       rel.follower_before, rel.first_seen_after, rel.following_now
+FROM att
+LEFT JOIN rel ON rel.attendee_id = att.attendee_id
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = att.member_key
+ORDER BY att.event_date DESC, att.event_id DESC, att.line
+"""
+
+SEARCH_FOLLOWERS_SQL = f"""
+WITH members AS (
+    SELECT member_key, bool_or(last_seen IS NULL) AS following_now FROM spells
+    WHERE account_id = $account_id AND kind = 'follower' GROUP BY member_key
+),
+{_KNOWN_CTE}
+SELECT m.member_key, p.handle, p.name, m.following_now,
+       m.member_key IN (SELECT member_key FROM known) AS known
+FROM members m
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
+WHERE contains(lower(coalesce(p.handle, m.member_key)), $query)
+   OR contains(strip_accents(lower(coalesce(p.name, ''))), $query)
+ORDER BY m.following_now DESC, lower(coalesce(p.handle, m.member_key))
+LIMIT $limit
+"""  # noqa: S608 - the interpolated part is a constant
+
+SNAPSHOT_BOUNDS_SQL = """
+SELECT min(snapshot_date), max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = 'follower'
+"""
+
+
+def follower_candidates(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:
+    """Everyone who has followed the account (any follower list), with their latest profile:
+    member_key, handle, name, profile_url. Past followers are kept: someone met at a 2025
+    meetup who unfollowed since is still that person."""
+    return cursor.execute(FOLLOWER_CANDIDATES_SQL, {"account_id": account_id}).df()
+
+
+def latest_list_date(cursor: duckdb.DuckDBPyConnection, account_id: int) -> dt.date | None:
+    row = cursor.execute(LATEST_LIST_SQL, {"account_id": account_id}).fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def known_in_person_share(cursor: duckdb.DuckDBPyConnection, account_id: int) -> float | None:
+    """The share of the latest follower list known in person; None without a follower list."""
+    day = latest_list_date(cursor, account_id)
+    if day is None:
+        return None
+    row = cursor.execute(KNOWN_SHARE_SQL, {"account_id": account_id, "day": day}).fetchone()
+    if row is None or not row[0]:
+        return None
+    return int(row[1]) / int(row[0])
+
+
+def known_in_person_counts(cursor: duckdb.DuckDBPyConnection, account_id: int) -> tuple[int, int, dt.date | None]:
+    """(known, listed, list date) for the latest follower list; (0, 0, None) without one."""
+    day = latest_list_date(cursor, account_id)
+    if day is None:
+        return 0, 0, None
+    row = cursor.execute(KNOWN_SHARE_SQL, {"account_id": account_id, "day": day}).fetchone()
+    return (int(row[1]), int(row[0]), day) if row else (0, 0, day)
+
+
+def known_members(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:
+    """Every follower known in person: member_key, handle, name, marked (by hand), events
+    (confirmed matches), last_event, following_now (in the latest follower list)."""
+    day = latest_list_date(cursor, account_id) or dt.date.min
+    return cursor.execute(KNOWN_MEMBERS_SQL, {"account_id": account_id, "day": day}).df()
+
+
+def events(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:
+    """The account's events, newest first: event_id, name, event_date, place, file_name,
+    imported_at, attendees."""
+    return cursor.execute(EVENTS_SQL, {"account_id": account_id}).df()
+
+
+def attendees(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    event_id: int | None = None,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+) -> pd.DataFrame:
+    """Attendees with their match and what the follower lists say of them.
+
+    Columns: attendee_id, event_id, event, event_date, place, line, name, name_key, handle,
+    handles, profile_url, response, member_key, method, confidence, match_status
+    ('suggested', 'confirmed', 'rejected' or missing), follower_handle, follower_name,
+    follower_before, first_seen_after, following_now, relation (one of the RELATION_*
+    labels for confirmed matches, else missing).
+    """
+    frame = cursor.execute(ATTENDEES_SQL, {"account_id": account_id, "event_id": event_id}).df()
+    # DuckDB lists arrive as numpy arrays, whose truth value is ambiguous: tuples are plain.
+    frame["handles"] = pd.Series([tuple(h) if h is not None else () for h in frame["handles"]], index=frame.index, dtype="object")
+    bounds = cursor.execute(SNAPSHOT_BOUNDS_SQL, {"account_id": account_id}).fetchone()
+    first_list = bounds[0] if bounds else None
+    frame["relation"] = [
+        _relation(row, first_list, within_days) for row in frame.itertuples(index=False)
+    ] if not frame.empty else pd.Series(dtype="object")
+    return frame
+
+
+def _relation(row: object, first_list: dt.date | None, within_days: int) -> str | None:
+    if getattr(row, "match_status") != "confirmed":
+        return None
+    event_date = _day(getattr(row, "event_date"))
+    day_before = event_date - dt.timedelta(days=1)
+    first_seen_after = getattr(row, "first_seen_after")
+    after = None if first_seen_after is None or pd.isna(first_seen_after) else _day(first_seen_after)
+    before = getattr(row, "follower_before")
+    if before is not None and not pd.isna(before) and bool(before):
+        return RELATION_BEFORE
+    seen_before_event = first_list is not None and first_list <= day_before
+    # Without a list before the event, a first sighting in the very first list may be an old follow.
+    if after is not None and (seen_before_event or (first_list is not None and after > first_list)):
+        return RELATION_AFTER if after <= event_date + dt.timedelta(days=within_days) else RELATION_LATER
+    if not seen_before_event:
+        return RELATION_UNKNOWN
+    return RELATION_LEFT
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    assert isinstance(value, dt.date)
+    return value
+
+
+def followers_before(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, event_id: int | None = None
+) -> pd.DataFrame:
+    """Attendees (confirmed matches) who followed the account the day before their event."""
+    frame = attendees(cursor, account_id, event_id)
+    return frame[frame["relation"] == RELATION_BEFORE].reset_index(drop=True)
+
+
+def followers_gained_after(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    event_id: int | None = None,
+) -> pd.DataFrame:
+    """Attendees (confirmed matches) who started following within `within_days` after their event."""
+    frame = attendees(cursor, account_id, event_id, within_days)
+    return frame[frame["relation"] == RELATION_AFTER].reset_index(drop=True)
+
+
+def turnout(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, within_days: int = DEFAULT_WITHIN_DAYS
+) -> pd.DataFrame:
+    """Per event, newest first: event_id, name, event_date, place, attendees, matched
+    (confirmed matches to followers), to_review (suggested matches), followers_before,
+    followed_after (within `within_days`), share (matched / attendees)."""
+    table = events(cursor, account_id)
+    people = attendees(cursor, account_id, within_days=within_days)
+    grouped = people.groupby("event_id") if not people.empty else None
+    columns = {
+        "matched": lambda f: int((f["match_status"] == "confirmed").sum()),
+        "to_review": lambda f: int((f["match_status"] == "suggested").sum()),
+        "followers_before": lambda f: int((f["relation"] == RELATION_BEFORE).sum()),
+        "followed_after": lambda f: int((f["relation"] == RELATION_AFTER).sum()),
+    }
+    for column, count in columns.items():
+        if grouped is None:
+            table[column] = pd.Series(0, index=table.index, dtype="int64")
+        else:
+            per_event = grouped.apply(count, include_groups=False)
+            table[column] = table["event_id"].map(per_event).fillna(0).astype("int64")
+    table["attendees"] = table["attendees"].astype("int64")
+    table["share"] = (table["matched"] / table["attendees"].where(table["attendees"] > 0)).astype("float64")
+    return table[
+        ["event_id", "name", "event_date", "place", "attendees", "matched", "to_review", "followers_before", "followed_after", "share"]
+    ]
+
+
+def repeat_attendees(cursor: duckdb.DuckDBPyConnection, account_id: int, min_events: int = 2) -> pd.DataFrame:
+    """People who came to `min_events` events or more, most events first: person, name,
+    handle, member_key, follower_handle, events, first_event, last_event, event_names."""
+    frame = attendees(cursor, account_id)
+    columns = ["person", "name", "handle", "member_key", "follower_handle", "events", "first_event", "last_event", "event_names"]
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    confirmed = frame[frame["match_status"] == "confirmed"]
+    by_handle: dict[str, str] = {}
+    by_name: dict[str, set[str]] = {}
+    for row in confirmed.itertuples(index=False):
+        for handle in row.handles:
+            by_handle.setdefault(handle, row.member_key)
+        if row.name_key:
+            by_name.setdefault(row.name_key, set()).add(row.member_key)
+
+    def person(row: object) -> str:
+        if getattr(row, "match_status") == "confirmed":
+            return "member:" + str(getattr(row, "member_key"))
+        if getattr(row, "match_status") != "rejected":
+            for handle in getattr(row, "handles"):
+                if handle in by_handle:
+                    return "member:" + by_handle[handle]
+            members = by_name.get(getattr(row, "name_key"), set())
+            if len(members) == 1:
+                return "member:" + next(iter(members))
+        handles = list(getattr(row, "handles"))
+        return "handle:" + handles[0] if handles else "name:" + str(getattr(row, "name_key"))
+
+    frame = frame.assign(person=[person(r) for r in frame.itertuples(index=False)])
+    frame["member_key"] = frame["person"].where(frame["person"].str.startswith("member:")).str.removeprefix("member:")
+    frame = frame.sort_values(["event_date", "event_id"])
+    rows = []
+    for key, group in frame.groupby("person", sort=False):
+        count = int(group["event_id"].nunique())
+        if count < min_events:
+            continue
+        named = group["name"].dropna()
+        handles = group["handle"].dropna()
+        follower = group.loc[group["match_status"] == "confirmed", "follower_handle"].dropna()
+        per_event = group.drop_duplicates("event_id")
+        rows.append({
+            "person": key,
+            "name": named.iloc[-1] if len(named) else None,
+            "handle": handles.iloc[-1] if len(handles) else None,
+            "member_key": group["member_key"].iloc[0],
+            "follower_handle": follower.iloc[-1] if len(follower) else None,
+            "events": count,
+            "first_event": _day(per_event["event_date"].iloc[0]),
+            "last_event": _day(per_event["event_date"].iloc[-1]),
+            "event_names": "; ".join(per_event["event"].astype(str)),
+        })
+    result = pd.DataFrame(rows, columns=columns)
+    if result.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return result.sort_values(["events", "last_event"], ascending=[False, False], ignore_index=True)
+
+
+def search_followers(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, query: str, limit: int = 20
+) -> pd.DataFrame:
+    """Followers (current first, then past) whose handle or name contains `query`, ignoring
+    case and accents: member_key, handle, name, following_now, known."""
+    text = query.strip().lstrip("@").lower()
+    if not text:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in ("member_key", "handle", "name", "following_now", "known")})
+    params = {"account_id": account_id, "query": text, "limit": limit}
+    # Names are compared accent-free ("jose" finds "José"); the query is folded the same way.
+    params["query"] = cursor.execute("SELECT strip_accents($q)", {"q": text}).fetchone()[0]  # type: ignore[index]
+    return cursor.execute(SEARCH_FOLLOWERS_SQL, params).df()

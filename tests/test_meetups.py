@@ -1,0 +1,390 @@
+"""Meetups: attendee CSVs, matching to followers, decisions, and the figures read from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.accounts import delete_account, require_account
+from analytics.errors import BadExportError, PalierError
+from analytics.meetups.attendees import parse_attendees
+from analytics.meetups.matching import NAME_THRESHOLD, Candidate, Matcher, fold_name, normalize_handle
+from analytics.meetups.store import (
+    decide_match,
+    delete_event,
+    import_event,
+    mark_known,
+    match_again,
+    match_by_hand,
+    unmark_known,
+)
+from analytics.metrics import meetups as m
+from analytics.store import Store
+from tests.conftest import import_bytes
+from tests.storedump import dump
+
+FIXTURES = Path(__file__).parent / "fixtures" / "meetups"
+MEETUP = FIXTURES / "meetup_rsvps.csv"
+EVENTBRITE = FIXTURES / "eventbrite_attendees.csv"
+LUMA = FIXTURES / "luma_guests.csv"
+
+# The follower lists of account "me": weekly-ish snapshots around three events.
+LIST_FEB = (
+    "handle,name\nZoeClarke_,Zoe Clarke\njose_m,Jose Martinez\nleo_dubois,Leo Dubois\npriya_p,Priya Patel\n"
+    "emma1,Emma Smith\nemma2,Emma Smith\nsam_w,Sam Walker\n"
+)
+LIST_MAR = LIST_FEB + "analima@mastodon.social,Ana Lima\n"
+LIST_APR = LIST_MAR + "olivia.bsky.social,Olivia Nguyen\n"
+LISTS = ((dt.date(2026, 2, 20), LIST_FEB), (dt.date(2026, 3, 10), LIST_MAR), (dt.date(2026, 4, 20), LIST_APR))
+MEETUP_DAY = dt.date(2026, 3, 5)
+EVENTBRITE_DAY = dt.date(2026, 4, 8)
+LUMA_DAY = dt.date(2026, 5, 10)
+
+
+def _lists(store: Store, account: str = "me") -> None:
+    for day, text in LISTS:
+        outcomes = import_bytes(store, {"followers.csv": text.encode()}, account=account, snapshot_date=day)
+        assert [o.status for o in outcomes] == ["imported"]
+
+
+def _event(store: Store, path: Path, day: dt.date, account: str = "me", name: str | None = None):  # noqa: ANN202
+    return import_event(store, account, path.read_bytes(), path.name, event_name=name or path.stem, event_date=day, place="Lyon")
+
+
+def _account_id(store: Store, name: str = "me") -> int:
+    cursor = store.cursor()
+    try:
+        return require_account(cursor, name).account_id
+    finally:
+        cursor.close()
+
+
+def _read(store: Store, fn, *args, **kwargs):  # noqa: ANN001, ANN202
+    cursor = store.cursor()
+    try:
+        return fn(cursor, _account_id(store), *args, **kwargs)
+    finally:
+        cursor.close()
+
+
+def _by_name(frame, event: str | None = None) -> dict[str, dict]:  # noqa: ANN001
+    rows = frame if event is None else frame[frame["event"] == event]
+    return {r["name"]: r for r in rows.to_dict("records")}
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    _lists(store)
+    for path, day in ((MEETUP, MEETUP_DAY), (EVENTBRITE, EVENTBRITE_DAY), (LUMA, LUMA_DAY)):
+        assert _event(store, path, day).status == "imported"
+    return store
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+
+
+def test_meetup_export_keeps_yes_only() -> None:
+    parsed = parse_attendees(MEETUP.read_bytes(), MEETUP.name)
+    names = [a.name for a in parsed.attendees]
+    assert names == ["José Martínez", "Zoë Clarke", "Léa Dubois", "Priya Patel"]  # No and Waitlist dropped
+    assert parsed.skipped == {"RSVP 'No'": 1, "RSVP 'Waitlist'": 1}
+    zoe = parsed.attendees[1]
+    assert zoe.handles == ("zoeclarke_",) and zoe.line == 3
+    assert zoe.name_key == "zoe clarke"
+    # A Meetup profile URL names no social handle.
+    assert parsed.attendees[0].handles == ()
+
+
+def test_eventbrite_export_first_last_names_and_statuses() -> None:
+    parsed = parse_attendees(EVENTBRITE.read_bytes(), EVENTBRITE.name)
+    assert [a.name for a in parsed.attendees] == ["Priya Patel", "Jose Martinez", "Olivia Nguyen"]
+    assert [a.response for a in parsed.attendees] == ["Checked In", "Attending", "Attending"]
+    assert parsed.attendees[0].handles == ("priya_p",)  # https://twitter.com/Priya_P?s=20
+    assert parsed.attendees[2].handles == ("olivia.bsky.social",)
+    assert parsed.columns["name"] == "First Name + Last Name"  # never the buyer's
+    assert parsed.skipped == {"Attendee Status 'Not Attending'": 1, "Attendee Status 'Refunded'": 1}
+
+
+def test_luma_export_approved_or_checked_in() -> None:
+    parsed = parse_attendees(LUMA.read_bytes(), LUMA.name)
+    # Chloé was on the waitlist but checked in: she came.
+    assert [a.name for a in parsed.attendees] == ["Priya Patel", "Zoe Clarke", "Ana Lima", "Chloé Moreau"]
+    assert parsed.attendees[2].handles == ("analima@mastodon.social",)
+    assert parsed.skipped == {"approval_status 'declined'": 1}
+
+
+def test_emails_are_never_kept() -> None:
+    for path in (EVENTBRITE, LUMA):
+        parsed = parse_attendees(path.read_bytes(), path.name)
+        assert "@example.com" not in repr(parsed.attendees)
+
+
+def test_plain_list_without_status_and_duplicate_tickets() -> None:
+    data = b"name,Twitter\nAnn Lee,@annlee\nAnn Lee,@annlee\n,\nBob,\n"
+    parsed = parse_attendees(data, "list.csv")
+    assert [(a.name, a.handles) for a in parsed.attendees] == [("Ann Lee", ("annlee",)), ("Bob", ())]
+    assert parsed.skipped == {"listed twice": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "expected"),
+    [
+        (b"", "the whole file", "an export with data"),
+        (b"Name,RSVP\n", "after the header (line 1)", "at least one attendee row"),
+        (b"Email,Ticket\na@b.c,1\n", "header (line 1)", "a name column"),
+        (b"Name,RSVP\nAnn,Yes\nBob,Yes,extra\n", "line 3", "2 fields like the header on line 1"),
+        (b"Name,RSVP\nAnn,No\nBob,Waitlist\n", "lines 2 to 3", "at least one attendee who came"),
+        (b'Name,RSVP\n"Ann,Yes\n', "line 2", "every quoted field to be closed"),
+    ],
+    ids=["empty", "header only", "no name column", "ragged", "nobody came", "open quote"],
+)
+def test_bad_attendee_files(data: bytes, where: str, expected: str) -> None:
+    with pytest.raises(BadExportError) as raised:
+        parse_attendees(data, "event.csv")
+    assert raised.value.file == "event.csv"
+    assert raised.value.where == where
+    assert expected in raised.value.expected
+    assert str(raised.value).startswith("event.csv: ")
+
+
+def test_a_bad_file_writes_nothing(store: Store) -> None:
+    _lists(store)
+    before = dump(store)
+    with pytest.raises(BadExportError, match="line 3"):
+        import_event(store, "me", b"Name\nAnn\nBob,x\n", "bad.csv", event_name="E", event_date=MEETUP_DAY)
+    with pytest.raises(PalierError, match="event name"):
+        import_event(store, "me", MEETUP.read_bytes(), MEETUP.name, event_name="  ", event_date=MEETUP_DAY)
+    assert dump(store) == before
+
+
+# --- handles and names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "handle"),
+    [
+        ("@Alice", "alice"),
+        ("alice", "alice"),
+        ("https://x.com/Alice", "alice"),
+        ("https://twitter.com/alice?s=20", "alice"),
+        ("x.com/alice/", "alice"),
+        ("https://bsky.app/profile/alice.bsky.social", "alice.bsky.social"),
+        ("@alice.bsky.social", "alice.bsky.social"),
+        ("https://mastodon.social/@Bob", "bob@mastodon.social"),
+        ("@bob@mastodon.social", "bob@mastodon.social"),
+        ("https://www.linkedin.com/in/carol-d/", "carol-d"),
+        ("https://example.org/blog", None),
+        ("https://x.com/intent/follow", None),
+        ("N/A", None),
+        ("none", None),
+        ("", None),
+    ],
+)
+def test_normalize_handle(cell: str, handle: str | None) -> None:
+    assert normalize_handle(cell) == handle
+
+
+def test_fold_name() -> None:
+    assert fold_name("José  Martínez") == "jose martinez"
+    assert fold_name("Zoë") == fold_name("Zoe") == "zoe"
+    assert fold_name("Søren Ødegård") == "soren odegard"
+
+
+def test_matcher_rules() -> None:
+    matcher = Matcher(
+        [
+            Candidate("1", "JoseM", "Jose Martinez", None),
+            Candidate("2", "zoe", "Zoe", None),
+            Candidate("3", "leo", "Leo Dubois", None),
+            Candidate("4", "e1", "Emma Smith", None),
+            Candidate("5", "e2", "Emma Smith", None),
+            Candidate("6", "bob@mastodon.social", "Bob", "https://mastodon.social/@bob"),
+        ]
+    )
+    assert matcher.match("Anyone", ["josem"]).member_key == "1"  # handle first, whatever the name
+    assert matcher.match("B.", ["bob@mastodon.social"]).method == "handle"
+    fuzzy = matcher.match("José Martínez", [])
+    assert (fuzzy.member_key, fuzzy.method, fuzzy.confidence) == ("1", "fuzzy", 1.0)
+    assert matcher.match("Zoë", []).member_key == "2"
+    assert matcher.match("Martinez Jose", []).member_key == "1"  # word order does not matter
+    # "Léa Dubois" vs "Leo Dubois" scores 90: below the threshold, two different people.
+    assert NAME_THRESHOLD > 90
+    assert matcher.match("Léa Dubois", []) is None
+    # Two followers named Emma Smith: no coin toss.
+    assert matcher.match("Emma Smith", []) is None
+
+
+# --- import, idempotence, matching ---------------------------------------------------------------------
+
+
+def test_import_matches_by_handle_and_suggests_by_name(loaded: Store) -> None:
+    people = _read(loaded, m.attendees)
+    meetup = _by_name(people, "meetup_rsvps")
+    assert (meetup["Zoë Clarke"]["member_key"], meetup["Zoë Clarke"]["method"], meetup["Zoë Clarke"]["match_status"]) == (
+        "zoeclarke_", "handle", "confirmed",
+    )
+    assert (meetup["José Martínez"]["member_key"], meetup["José Martínez"]["method"]) == ("jose_m", "fuzzy")
+    assert meetup["José Martínez"]["match_status"] == "suggested"
+    assert meetup["José Martínez"]["confidence"] == 1.0
+    assert pd.isna(meetup["Léa Dubois"]["member_key"])  # the near miss "Leo Dubois" (90) is not matched
+    eventbrite = _by_name(people, "eventbrite_attendees")
+    assert eventbrite["Priya Patel"]["member_key"] == "priya_p"  # from https://twitter.com/Priya_P?s=20
+    assert eventbrite["Olivia Nguyen"]["member_key"] == "olivia.bsky.social"  # from a bsky.app URL
+    luma = _by_name(people, "luma_guests")
+    assert luma["Ana Lima"]["member_key"] == "analima@mastodon.social"  # from https://mastodon.social/@analima
+    assert luma["Zoe Clarke"]["match_status"] == "suggested"
+
+
+def test_reimporting_the_same_file_changes_nothing(loaded: Store) -> None:
+    before = dump(loaded)
+    version = loaded.version()
+    again = import_event(loaded, "me", LUMA.read_bytes(), "renamed.csv", event_name="Other", event_date=dt.date(2027, 1, 1))
+    assert again.status == "unchanged"
+    assert "already imported as event #3" in again.line()
+    assert dump(loaded) == before
+    assert loaded.version() == version
+
+
+def test_confirm_and_reject_persist(loaded: Store) -> None:
+    people = _by_name(_read(loaded, m.attendees), "meetup_rsvps")
+    jose = int(people["José Martínez"]["attendee_id"])
+    decide_match(loaded, "me", jose, "confirmed")
+    people = _by_name(_read(loaded, m.attendees), "meetup_rsvps")
+    assert people["José Martínez"]["match_status"] == "confirmed"
+    decide_match(loaded, "me", jose, "rejected")
+    assert _by_name(_read(loaded, m.attendees), "meetup_rsvps")["José Martínez"]["match_status"] == "rejected"
+    # Matching again keeps the decision: a rejected follower is not suggested again.
+    match_again(loaded, "me")
+    assert _by_name(_read(loaded, m.attendees), "meetup_rsvps")["José Martínez"]["match_status"] == "rejected"
+    with pytest.raises(PalierError, match="not 'maybe'"):
+        decide_match(loaded, "me", jose, "maybe")
+    lea = int(people["Léa Dubois"]["attendee_id"])
+    with pytest.raises(PalierError, match="has no match"):
+        decide_match(loaded, "me", lea, "confirmed")
+    match_by_hand(loaded, "me", lea, "leo_dubois")
+    lea_row = _by_name(_read(loaded, m.attendees), "meetup_rsvps")["Léa Dubois"]
+    assert (lea_row["member_key"], lea_row["method"], lea_row["match_status"]) == ("leo_dubois", "manual", "confirmed")
+
+
+def test_decisions_stay_within_the_account(loaded: Store) -> None:
+    _lists(loaded, account="other")
+    jose = int(_by_name(_read(loaded, m.attendees), "meetup_rsvps")["José Martínez"]["attendee_id"])
+    with pytest.raises(PalierError, match="not an attendee"):
+        decide_match(loaded, "other", jose, "confirmed")
+    with pytest.raises(PalierError, match="not in any follower list"):
+        mark_known(loaded, "me", "nobody_here")
+
+
+def test_match_again_after_a_newer_list(store: Store) -> None:
+    import_bytes(store, {"followers.csv": LIST_FEB.encode()}, account="me", snapshot_date=dt.date(2026, 2, 20))
+    assert _event(store, EVENTBRITE, EVENTBRITE_DAY).by_handle == 1  # Priya; Olivia does not follow yet
+    import_bytes(store, {"followers.csv": LIST_APR.encode()}, account="me", snapshot_date=dt.date(2026, 4, 20))
+    assert match_again(store, "me") == (1, 1)  # Olivia by handle; Jose's suggestion recomputed
+    olivia = _by_name(_read(store, m.attendees))["Olivia Nguyen"]
+    assert olivia["member_key"] == "olivia.bsky.social"
+    assert olivia["relation"] == m.RELATION_AFTER
+
+
+# --- figures ------------------------------------------------------------------------------------------
+
+
+def test_known_in_person_share(loaded: Store) -> None:
+    # Latest list (Apr 20) has 9 followers; handle matches are confirmed: zoe, priya, olivia, ana.
+    assert _read(loaded, m.known_in_person_share) == pytest.approx(4 / 9)
+    mark_known(loaded, "me", "sam_w")
+    mark_known(loaded, "me", "sam_w")  # twice changes nothing
+    mark_known(loaded, "me", "priya_p")  # already known through a match: counted once
+    assert _read(loaded, m.known_in_person_share) == pytest.approx(5 / 9)
+    known = _read(loaded, m.known_members).set_index("member_key")
+    assert bool(known.loc["sam_w", "marked"]) and known.loc["sam_w", "events"] == 0
+    assert bool(known.loc["priya_p", "marked"]) and known.loc["priya_p", "events"] == 2
+    unmark_known(loaded, "me", "sam_w")
+    assert _read(loaded, m.known_in_person_share) == pytest.approx(4 / 9)
+    # A rejected match no longer counts.
+    zoe = int(_by_name(_read(loaded, m.attendees), "meetup_rsvps")["Zoë Clarke"]["attendee_id"])
+    decide_match(loaded, "me", zoe, "rejected")
+    assert _read(loaded, m.known_in_person_share) == pytest.approx(3 / 9)
+
+
+def test_known_in_person_share_without_a_list(store: Store) -> None:
+    import_bytes(store, {"counts.csv": b"date,followers\n2026-01-01,10\n"}, account="me")
+    assert _read(store, m.known_in_person_share) is None
+
+
+def test_followers_before_the_event(loaded: Store) -> None:
+    before = _read(loaded, m.followers_before)
+    assert sorted(zip(before["event"], before["member_key"], strict=True)) == [
+        ("eventbrite_attendees", "priya_p"),
+        ("luma_guests", "analima@mastodon.social"),  # first seen Mar 10, long before May 10
+        ("meetup_rsvps", "priya_p"),
+        ("meetup_rsvps", "zoeclarke_"),
+    ]
+
+
+def test_followers_gained_after(loaded: Store) -> None:
+    # Olivia came on Apr 8 and is first seen on Apr 20: 12 days later.
+    gained = _read(loaded, m.followers_gained_after, 30)
+    assert list(gained["member_key"]) == ["olivia.bsky.social"]
+    assert _read(loaded, m.followers_gained_after, 7).empty
+    later = _by_name(_read(loaded, m.attendees, within_days=7))["Olivia Nguyen"]
+    assert later["relation"] == m.RELATION_LATER
+
+
+def test_before_is_unknown_without_an_earlier_list(store: Store) -> None:
+    import_bytes(store, {"followers.csv": LIST_APR.encode()}, account="me", snapshot_date=dt.date(2026, 4, 20))
+    _event(store, EVENTBRITE, EVENTBRITE_DAY)
+    people = _by_name(_read(store, m.attendees))
+    # The only list is dated after the event: whether Priya followed before is not known.
+    assert people["Priya Patel"]["relation"] == m.RELATION_UNKNOWN
+    assert _read(store, m.followers_gained_after).empty
+
+
+def test_repeat_attendees(loaded: Store) -> None:
+    repeat = _read(loaded, m.repeat_attendees).set_index("person")
+    # Priya came three times (twice matched by handle, once only suggested by name: her name
+    # is carried by her confirmed matches); Zoe twice; Jose twice, by his folded name alone.
+    assert repeat.loc["member:priya_p", "events"] == 3
+    assert repeat.loc["member:zoeclarke_", "events"] == 2
+    assert repeat.loc["name:jose martinez", "events"] == 2
+    assert list(repeat["events"]) == sorted(repeat["events"], reverse=True)
+    assert len(repeat) == 3
+
+
+def test_turnout_per_event(loaded: Store) -> None:
+    table = _read(loaded, m.turnout).set_index("name")
+    meetup = table.loc["meetup_rsvps"]
+    assert (meetup["attendees"], meetup["matched"], meetup["to_review"], meetup["followers_before"]) == (4, 2, 1, 2)
+    assert meetup["share"] == pytest.approx(0.5)
+    eventbrite = table.loc["eventbrite_attendees"]
+    assert (eventbrite["attendees"], eventbrite["matched"], eventbrite["followed_after"]) == (3, 2, 1)
+    assert list(table["place"]) == ["Lyon"] * 3
+    assert list(_read(loaded, m.turnout)["event_date"].astype(str)) == ["2026-05-10", "2026-04-08", "2026-03-05"]
+
+
+def test_search_followers(loaded: Store) -> None:
+    found = _read(loaded, m.search_followers, "josé")
+    assert list(found["member_key"]) == ["jose_m"]
+    assert list(_read(loaded, m.search_followers, "@Emma")["member_key"]) == ["emma1", "emma2"]
+    assert _read(loaded, m.search_followers, "  ").empty
+
+
+def test_delete_event_and_delete_account(loaded: Store) -> None:
+    _lists(loaded, account="other")
+    _event(loaded, MEETUP, MEETUP_DAY, account="other")
+    mark_known(loaded, "me", "sam_w")
+    delete_event(loaded, "me", 1)
+    assert len(_read(loaded, m.events)) == 2
+    with pytest.raises(PalierError, match="does not belong"):
+        delete_event(loaded, "other", 2)
+    delete_account(loaded, "me")
+    cursor = loaded.cursor()
+    try:
+        for table in ("meetup_events", "meetup_attendees", "meetup_matches", "known_in_person"):
+            owners = {r[0] for r in cursor.execute(f"SELECT DISTINCT account_id FROM {table}").fetchall()}  # noqa: S608
+            assert 1 not in owners, table
+        assert cursor.execute("SELECT count(*) FROM meetup_attendees").fetchone()[0] == 4  # the other account's
+    finally:
+        cursor.close()
