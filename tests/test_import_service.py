@@ -19,6 +19,7 @@ from analytics.accounts import delete_account, delete_import
 from analytics.errors import BadExportError
 from analytics.ingest import load, service
 from analytics.ingest.model import SourceFile
+from analytics.meetups.store import import_event, mark_known
 from analytics.ingest.service import ImportOptions, import_sources
 from analytics.store import Store, open_store
 from tests.conftest import import_bytes
@@ -438,6 +439,10 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     only(import_bytes(store, {"followers-2026-03-02.csv": list_csv(handles[1:])}, account=account))
     only(import_bytes(store, {"counts.csv": counts_csv(DAY, 4, 10)}, account=account))
     only(import_sources(store, [], ImportOptions(account, followers_on={DAY: 7})))
+    # An event with one attendee matched by handle, and a follower marked known by hand.
+    attendees = f"Name,Twitter\nSomeone,@{handles[1]}\n".encode()
+    import_event(store, account, attendees, "event.csv", event_name="Meetup", event_date=dt.date(2026, 3, 5), place="Lyon")
+    mark_known(store, account, handles[0].lower())
 
 
 def _rows_of(store: Store, account_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -467,7 +472,8 @@ def test_delete_account_removes_every_row_and_keeps_the_other(store: Store) -> N
     kept_rows = _rows_of(store, ids["kept"])
     # Every table holding account rows is filled for the account to delete, so the test proves something.
     assert {t for t, rows in gone_rows.items() if rows} == set(gone_rows) >= {
-        "accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles"
+        "accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles",
+        "meetup_events", "meetup_attendees", "meetup_matches", "known_in_person",
     }
 
     delete_account(store, "gone")
