@@ -492,6 +492,69 @@ def clear_audience_reads() -> None:
 # === end of the Audience section =============================================================
 
 
+# --- the page header shared by the dashboards ----------------------------------------------------
+
+IMPORT_PAGE = "pages/import_data.py"
+
+
+def account_label(name: str, version: int) -> str:
+    """"demo (X (Twitter))": the account with its platform, for pickers."""
+    from analytics.accounts import PLATFORMS
+
+    frame = accounts(version)
+    platform = dict(zip(frame["name"], frame["platform"], strict=True)).get(name)
+    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
+
+
+def link_to_import(label: str = "Go to the Import page") -> None:
+    st.page_link(IMPORT_PAGE, label=label, icon=":material/upload_file:")
+
+
+def pick_account(page: str, no_account: str, column: object = None) -> tuple[Store, int, str]:
+    """The store, its version and the chosen account; stops the page with `no_account` when the
+    store has none. The account's report download sits in the sidebar, the same place on every page."""
+    store = store_or_stop()
+    version = store.version()
+    names: list[str] = accounts(version)["name"].tolist()
+    if not names:
+        st.info(no_account)
+        link_to_import()
+        st.stop()
+    where = column if column is not None else st
+    account = where.selectbox(  # type: ignore[attr-defined]
+        "Account", names, index=0, format_func=lambda name: account_label(name, version), key=f"{page}_account"
+    )
+    assert account is not None
+    with st.sidebar:
+        report_download_button(account, key=f"{page}_report")
+    return store, version, account
+
+
+def pick_period(
+    page: str, account: str, first: dt.date, last: dt.date, column: object = None, help: str | None = None
+) -> tuple[dt.date, dt.date]:
+    """A date range within [first, last]; a half-picked range reads as open-ended."""
+    where = column if column is not None else st
+    # The key holds the account's range, so a new import (a wider range) resets the picker to it.
+    period = where.date_input(  # type: ignore[attr-defined]
+        "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
+        key=f"{page}_period:{account}:{first}:{last}", help=help,
+    )
+    if isinstance(period, (tuple, list)):
+        return (period[0] if len(period) > 0 else first), (period[1] if len(period) > 1 else last)
+    return (period or first), last
+
+
+def account_data_range(account: str, version: int) -> tuple[dt.date, dt.date]:
+    """The account's first and last day with data; stops the page when it has none."""
+    first, last = data_range(account, version)
+    if first is None or last is None:
+        st.info("This account has no data yet: import a file into it on the Import page.")
+        link_to_import()
+        st.stop()
+    return first, last
+
+
 # --- showing untrusted text -------------------------------------------------------------------
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping them all

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
 from analytics.charts.activity import (
     engagement_heatmap_figure,
     lag_correlation_bars,
@@ -19,7 +18,7 @@ from analytics.charts.activity import (
 )
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 TOP_POSTS = 15
 BAR_LABELS = {"auto": "Auto", "day": "Day", "week": "Week"}
@@ -27,46 +26,16 @@ CORRELATION_LABELS = {"pearson": "Pearson", "spearman": "Spearman (ranks)"}
 
 st.title("Activity")
 
-store = ui_cache.store_or_stop()
-version = store.version()
-accounts = ui_cache.accounts(version)
-
-if accounts.empty:
-    st.info("No account yet. Import a content export or an archive to see what your posting does to your followers.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-names: list[str] = accounts["name"].tolist()
-platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
-
-
-def _account_label(name: str) -> str:
-    platform = platforms.get(name)
-    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
-
-
 left, right = st.columns([1, 1])
-account = left.selectbox("Account", names, index=0, format_func=_account_label, key="activity_account")
-assert account is not None
-
-with st.sidebar:  # the same place on every page: the account's report, to send or keep
-    ui_cache.report_download_button(account, key="activity_report")
-
-first, last = ui_cache.data_range(account, version)
-if first is None or last is None:
-    st.info("This account has no data yet: import a file into it on the Import page.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-period = right.date_input(
-    "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
-    key=f"activity_period:{account}:{first}:{last}",
+store, version, account = ui_cache.pick_account(
+    "activity",
+    "No account yet. Import a content export or an archive to see what your posting does to your followers.",
+    left,
 )
-if isinstance(period, (tuple, list)):
-    start: dt.date = period[0] if len(period) > 0 else first
-    end: dt.date = period[1] if len(period) > 1 else last
-else:
-    start, end = period or first, last
+
+first, last = ui_cache.account_data_range(account, version)
+
+start, end = ui_cache.pick_period("activity", account, first, last, right)
 
 series = ui_cache.follower_series(account, version)
 in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
 from analytics.charts.audience import (
     GROUP_WORDS,
     RULE_WORDS,
@@ -29,7 +28,7 @@ from analytics.metrics.geo import LOCATION_METHOD
 from analytics.metrics.quality import INACTIVE, RULES, RULES_VERSION, SUSPICIOUS_RULES, TREND_METHOD, flagged_csv
 from analytics.metrics.textfit import CLUSTER_METHOD
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # lingua's ISO codes as words: "nl" means little to most readers.
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
@@ -52,30 +51,12 @@ NO_LISTS = (
 
 st.title("Audience")
 
-store = ui_cache.store_or_stop()
-version = store.version()
-accounts = ui_cache.accounts(version)
-
-if accounts.empty:
-    st.info("No account yet. Import follower lists with bios to see who your followers are.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-names: list[str] = accounts["name"].tolist()
-platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
-
-
-def _account_label(name: str) -> str:
-    platform = platforms.get(name)
-    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
-
-
 left, right = st.columns([1, 1])
-account = left.selectbox("Account", names, index=0, format_func=_account_label, key="audience_account")
-assert account is not None
-
-with st.sidebar:  # the same place on every page: the account's report, to send or keep
-    ui_cache.report_download_button(account, key="audience_report")
+store, version, account = ui_cache.pick_account(
+    "audience",
+    "No account yet. Import follower lists with bios to see who your followers are.",
+    left,
+)
 
 snapshots = ui_cache.snapshot_dates(account, version)
 if snapshots.empty:
@@ -88,16 +69,7 @@ sizes: dict[dt.date, int] = {d.date(): int(m) for d, m in zip(snapshots["snapsho
 first, last = dates[0], dates[-1]
 
 # The period picks follower lists: the last one in it is "now", the first one "then".
-period = right.date_input(
-    "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
-    key=f"audience_period:{account}:{first}:{last}",
-    help="Figures describe the last follower list of the period; stayers, leavers and joiners compare its first and last lists.",
-)
-if isinstance(period, (tuple, list)):
-    start: dt.date = period[0] if len(period) > 0 else first
-    end: dt.date = period[1] if len(period) > 1 else last
-else:
-    start, end = period or first, last
+start, end = ui_cache.pick_period("audience", account, first, last, right, help="Figures describe the last follower list of the period; stayers, leavers and joiners compare its first and last lists.")
 in_period = [d for d in dates if start <= d <= end]
 if not in_period:
     st.info(f"No follower list between {start:%d %b %Y} and {end:%d %b %Y}: widen the period "

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
 from analytics.charts.churn import churn_rate_figure, losses_figure, step_effect_figure
 from analytics.charts.growth import follower_curve_figure
 from analytics.charts.lists import cohort_heatmap, joined_left_bars
@@ -17,7 +16,7 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 QUICK_DAYS = 7
@@ -34,46 +33,16 @@ NO_LISTS = (
 
 st.title("Churn & plateaus")
 
-store = ui_cache.store_or_stop()
-version = store.version()
-accounts = ui_cache.accounts(version)
-
-if accounts.empty:
-    st.info("No account yet. Import an export or follower lists to see who leaves and when growth stalls.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-names: list[str] = accounts["name"].tolist()
-platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
-
-
-def _account_label(name: str) -> str:
-    platform = platforms.get(name)
-    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
-
-
 left, right = st.columns([1, 1])
-account = left.selectbox("Account", names, index=0, format_func=_account_label, key="churn_account")
-assert account is not None
-
-with st.sidebar:  # the same place on every page: the account's report, to send or keep
-    ui_cache.report_download_button(account, key="churn_report")
-
-first, last = ui_cache.data_range(account, version)
-if first is None or last is None:
-    st.info("This account has no data yet: import a file into it on the Import page.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-period = right.date_input(
-    "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
-    key=f"churn_period:{account}:{first}:{last}",
+store, version, account = ui_cache.pick_account(
+    "churn",
+    "No account yet. Import an export or follower lists to see who leaves and when growth stalls.",
+    left,
 )
-if isinstance(period, (tuple, list)):
-    start: dt.date = period[0] if len(period) > 0 else first
-    end: dt.date = period[1] if len(period) > 1 else last
-else:
-    start, end = period or first, last
+
+first, last = ui_cache.account_data_range(account, version)
+
+start, end = ui_cache.pick_period("churn", account, first, last, right)
 
 series = ui_cache.follower_series(account, version)
 in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]

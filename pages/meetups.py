@@ -82,6 +82,8 @@ platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
 account_col, within_col = st.columns([2, 1])
 account = account_col.selectbox("Account", names, index=0, format_func=_account_label, key="meetups_account")
 assert account is not None
+with st.sidebar:  # the same place on every page: the account's report, to send or keep
+    ui_cache.report_download_button(account, key="meetups_report")
 within_days = int(
     within_col.number_input(
         "Followed within (days after an event)", min_value=1, max_value=365, value=30, step=1, key="meetups_within",

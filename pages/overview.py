@@ -2,68 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 st.title("Overview")
 
-store = ui_cache.store_or_stop()
-version = store.version()
-accounts = ui_cache.accounts(version)
-
-if accounts.empty:
-    st.info(
-        "No account yet. Import an export (X, Instagram, LinkedIn, Bluesky, Mastodon, Social Blade) "
-        "or a follower-count CSV to see your follower curve here."
-    )
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-names: list[str] = accounts["name"].tolist()
-platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
-
-
-def _account_label(name: str) -> str:
-    platform = platforms.get(name)
-    return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
-
-
 left, right = st.columns([1, 1])
-account = left.selectbox("Account", names, index=0, format_func=_account_label, key="overview_account")
-assert account is not None
-
-with st.sidebar:  # the same place on every page: the account's report, to send or keep
-    ui_cache.report_download_button(account, key="overview_report")
-
-first, last = ui_cache.data_range(account, version)
-if first is None or last is None:
-    st.info("This account has no data yet: import a file into it on the Import page.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
-    st.stop()
-
-# The key holds the account's range, so a new import (a wider range) resets the picker to it.
-period = right.date_input(
-    "Period",
-    value=(first, last),
-    min_value=first,
-    max_value=last,
-    format="YYYY-MM-DD",
-    key=f"overview_period:{account}:{first}:{last}",
+store, version, account = ui_cache.pick_account(
+    "overview",
+    "No account yet. Import an export (X, Instagram, LinkedIn, Bluesky, Mastodon, Social Blade) "
+        "or a follower-count CSV to see your follower curve here.",
+    left,
 )
-if isinstance(period, (tuple, list)):
-    start: dt.date = period[0] if len(period) > 0 else first
-    # While the user has picked only the first day of a new range, show up to the last day.
-    end: dt.date = period[1] if len(period) > 1 else last
-else:
-    start, end = period or first, last
+
+first, last = ui_cache.account_data_range(account, version)
+
+start, end = ui_cache.pick_period("overview", account, first, last, right)
 
 figures, series = ui_cache.headline(account, start, end, version)
 

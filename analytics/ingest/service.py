@@ -322,7 +322,6 @@ def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | No
     daily = typed_frame(
         [{"day": pd.Timestamp(d), "metric": "followers", "value": n} for d, n in items], DAILY_DTYPES
     )
-    parsed = Parsed(format=MANUAL_ANCHOR_FORMAT, platform=None, daily=daily, rows=len(items))
     digest = hashlib.sha256(f"{options.account}\n{name}".encode()).hexdigest()
     try:
         return _record_follower_counts(store, options, name, daily, digest, items)
