@@ -64,14 +64,14 @@ def human(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def bench_imports(work: Path, sizes: list[int], runs: int) -> list[dict[str, Any]]:
+def bench_imports(work: Path, sizes: list[int], runs: int, big_runs: int) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
         folder = work / f"lists-{human(n)}"
         print(f"[bench] generating {n:,}-follower lists in {folder}", file=sys.stderr, flush=True)
         previous, current = follower_lists(folder, n, [0, 1])
         size_mb = current.stat().st_size / MB
-        r = runs if n < 10_000_000 else min(runs, 3)
+        r = runs if n < 10_000_000 else min(runs, big_runs)
         store = work / f"import-{human(n)}.duckdb"
         floor_db = work / f"floor-{human(n)}.duckdb"
         print(f"[bench] {n:,}: Palier import, DuckDB read_csv, pandas ({r} runs each)", file=sys.stderr, flush=True)
@@ -170,7 +170,7 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
         f"- command: `{meta['command']}`",
         f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory']} memory, {m['os']}",
         f"- Python {m['python']}, DuckDB {m['duckdb']}",
-        f"- every figure is the median of {meta['runs']} runs (10,000,000: at most 3); each run is a fresh",
+        f"- every figure is the median of {meta['runs']} runs (10,000,000: {meta['big_runs']}); each run is a fresh",
         "  process into a fresh store; peak memory is the process's `ru_maxrss` (the largest of the runs).",
         "- the data: deterministic generated follower lists in Palier's generic list CSV (ids, handles,",
         "  names, bios up to 160 characters in eight languages and five scripts, locations, counts,",
@@ -223,9 +223,16 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             f"- X exports: {year['exports']['seconds']:.2f} s",
             f"- store on disk: **{year['store_bytes'] / MB:,.0f} MB** ({year['store_bytes_lists'] / MB:,.0f} MB after the"
             " lists alone)",
+            *([] if days >= 365 or days < 2 else [
+                f"- **not a full year in this run**: a linear extrapolation to 365 days of the growth measured"
+                f" here (size after day 1 plus (size after day {days} minus size after day 1) x 364/{days - 1})"
+                f" gives {(imp['first_day_bytes'] + (year['store_bytes_lists'] - imp['first_day_bytes']) * 364 / (days - 1)) / MB:,.0f} MB"
+                f" for the lists; extrapolated time: {imp['seconds'] * 365 / days:,.0f} s"
+            ]),
             f"- the naive one-row-per-follower-per-day table, built in DuckDB for {year['naive_sample_days']} days and"
-            f" extrapolated to {days} (x{scale:.1f}): membership only (account, day, member id)"
-            f" {naive['membership'] * scale / MB:,.0f} MB; whole rows as exported {naive['full'] * scale / MB:,.0f} MB",
+            f" extrapolated to {max(days, 365)} (x{max(days, 365) / year['naive_sample_days']:.1f}): membership only (account, day, member id)"
+            f" {naive['membership'] * max(days, 365) / year['naive_sample_days'] / MB:,.0f} MB; whole rows as exported"
+            f" {naive['full'] * max(days, 365) / year['naive_sample_days'] / MB:,.0f} MB",
         ]
     if pages:
         out += [
@@ -254,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100000,1000000,10000000"))
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0"))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument("--big-runs", type=int, default=int(os.environ.get("BENCH_BIG_RUNS", "3")),
+                        help="runs at 10,000,000 followers and more")
     parser.add_argument("--year-size", type=int, default=int(os.environ.get("BENCH_YEAR_SIZE", "1000000")))
     parser.add_argument("--year-days", type=int, default=int(os.environ.get("BENCH_YEAR_DAYS", "365")))
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
@@ -268,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" if not argv and len(sys.argv) == 1 else "python -m benchmarks " + " ".join(sys.argv[1:])
     env = " ".join(f"{k}={os.environ[k]}" for k in sorted(os.environ) if k.startswith("BENCH_"))
     meta = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "command": (env + " " + command).strip(),
-            "runs": args.runs, "machine": machine()}
-    imports = [] if "imports" in skip else bench_imports(args.work, sizes, args.runs)
+            "runs": args.runs, "big_runs": min(args.runs, args.big_runs), "machine": machine()}
+    imports = [] if "imports" in skip else bench_imports(args.work, sizes, args.runs, args.big_runs)
     year = None if "year" in skip else bench_year(args.work, args.year_size, args.year_days, 3)
     pages = bench_pages(year["store"]) if year and "pages" not in skip else []
     report = bench_report(year["store"], args.runs) if year and "pages" not in skip else None

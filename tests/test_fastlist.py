@@ -167,3 +167,11 @@ def test_strip_matches_python() -> None:
     values = ["a", " a", "a ", "\xa0x", "x\u3000", "é", "日本", "", "\u2029", "x\u2029y", "\t", None, "\u3000日本 ", "\x85z"]
     out = fastlist._stripped_column(pa.chunked_array([pa.array(values)])).to_pylist()
     assert out == [v.strip() if v is not None else None for v in values]
+
+
+def test_small_batches_give_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastlist, "BATCH_ROWS", 2)
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    path = _write(tmp_path / "list.csv", ROWS)
+    assert isinstance(generic.parse_list(SourceFile(path.name, path=path)).lists[0].members, pa.Table)
+    _same_store(tmp_path, ROWS, monkeypatch)

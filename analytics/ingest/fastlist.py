@@ -35,6 +35,9 @@ from analytics.ingest.model import MEMBER_DTYPES, SourceFile
 
 log = logging.getLogger("palier.ingest")
 
+# Rows read, stripped and converted at a time.
+BATCH_ROWS = 1_000_000
+
 # Below this size the careful reader is fast enough, and uploads need no temporary file.
 FAST_MIN_BYTES = 256 * 1024
 
@@ -258,10 +261,7 @@ def _read(
         handle_first = raw[cols["handle"] or 0]
         # The handle first: the other columns are compared only where it is blank.
         blank = " AND ".join(f"{c} = ''" for c in [handle_first] + [c for c in raw if c != handle_first])
-        fields = con.sql(f"SELECT * FROM {reader}").to_arrow_table()
-        stripped = pa.table({c: _stripped_column(fields.column(c)) for c in raw})
-        del fields
-        con.register("stripped", stripped)
+        source_sql = f"SELECT * FROM {reader}"
         # A missing field reads as '' (Python's csv gives '' for both).
         reader = f"(SELECT {', '.join(f'coalesce({c}, {chr(39) * 2}) AS {c}' for c in raw)} FROM stripped)"
 
@@ -311,11 +311,28 @@ def _read(
         projection = ", ".join(
             f"CAST({select[c]} AS {casts[dtype]}) AS {c}" for c, dtype in MEMBER_DTYPES.items()
         )
-        # Straight into Arrow, without a DuckDB copy: at 10 million rows every copy is gigabytes.
-        everything = con.sql(
+        convert_sql = (
             f"SELECT {projection}, {snapshot_value} AS snapshot_date, ({' OR '.join(bad)}) AS bad "
-            f"FROM {reader} WHERE NOT ({blank})",
-        ).to_arrow_table()
+            f"FROM {reader} WHERE NOT ({blank})"
+        )
+        # Streamed in batches: the raw text of a batch is stripped and converted, then dropped,
+        # so at 10 million rows only the typed result is held whole (one copy, in Arrow).
+        converter = con.cursor()  # a second connection: the first one is busy streaming
+        parts: list[pa.Table] = []
+        try:
+            batches = con.sql(source_sql).to_arrow_reader(BATCH_ROWS)
+            for batch in batches:
+                stripped = pa.table({c: _stripped_column(pa.chunked_array([batch.column(c)])) for c in raw})
+                converter.register("stripped", stripped)
+                parts.append(converter.sql(convert_sql).to_arrow_table())
+                converter.unregister("stripped")
+                del stripped, batch
+        finally:
+            converter.close()
+        if not parts:
+            return None
+        everything = pa.concat_tables(parts)
+        del parts
         con.register("everything", everything)
         row = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE bad), count(DISTINCT (snapshot_date, member_key)), "
@@ -342,8 +359,7 @@ def _read(
                     "SELECT * EXCLUDE (snapshot_date, bad) FROM everything WHERE snapshot_date = $d", params={"d": day}
                 ).to_arrow_table()))
         con.unregister("everything")
-        con.unregister("stripped")
-        del everything, stripped
+        del everything
         notes = [] if delimiter == "," else [f"read as {_DELIMITER_NAMES[delimiter]}-separated"]
         return build(lists, rows, notes)
     finally:
