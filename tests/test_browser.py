@@ -229,5 +229,12 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
                 _wait_until_idle(page)
                 assert page.locator("[data-testid=stException]").count() == 0, name
                 _full_height_screenshot(page, ARTIFACTS / f"{name}.png")
+            # Meetups has no chart until an event is imported: its form is what shows.
+            page.get_by_role("link", name="Meetups").first.click()
+            expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
+            expect(page.get_by_text("Repeat attendees").first).to_be_visible()
+            _wait_until_idle(page)
+            assert page.locator("[data-testid=stException]").count() == 0, "meetups"
+            _full_height_screenshot(page, ARTIFACTS / "meetups.png")
         finally:
             browser.close()
