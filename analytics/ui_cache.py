@@ -871,3 +871,61 @@ def csv_download_button(label: str, frame: pd.DataFrame, file_name: str, *, key:
     data: Callable[[], bytes] = lambda: to_safe_csv(frame)  # noqa: E731 - built on click only
     st.download_button(label, data=data, file_name=file_name, mime="text/csv", on_click="ignore", key=key,
                        icon=":material/download:")
+
+
+# --- Collection (issue 7: the Import page's last collections and "Collect now") ---------------
+# The page collects inside the app process, which already holds the store file open: it writes
+# through that connection, so the lock that makes the CLI spool its pages never applies here.
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from analytics.collect.command import Result
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def last_collections(version: int) -> pd.DataFrame:
+    """Per account, its latest collection (`analytics.collect.last_collections`)."""
+    from analytics.collect import last_collections as read_last_collections
+
+    return read_last_collections(get_store())
+
+
+def collect_now(
+    account: str, platform: str, handle: str, api_url: str | None, progress: Callable[[int, int | None], None] | None
+) -> Result:
+    """Fetch `handle`'s follower list now and store it as today's snapshot of `account`.
+
+    Returns the collector's `Result` (its `.line(account)` is the CLI's summary). Raises
+    `PalierError` (a `CollectError` naming the request that failed) having stored nothing:
+    everything is fetched before the one write. Owners only; the caller checks."""
+    import argparse
+    import time
+
+    # Imported here: the collector (urllib, its HTTP client) is needed only when someone collects.
+    from analytics.accounts import today as utc_today
+    from analytics.collect import store_fetched
+    from analytics.collect.command import Result, fetch
+
+    if platform not in ("bluesky", "mastodon"):
+        raise PalierError(f"Collection works for Bluesky and Mastodon, not {platform!r}.")
+    # The CLI's own defaults (rate under the network's public limits, timeout, retries), so the
+    # page is exactly as polite as `python -m analytics collect`.
+    args = argparse.Namespace(
+        account=account,
+        bluesky=handle if platform == "bluesky" else None,
+        mastodon=handle if platform == "mastodon" else None,
+        api_url=api_url or None,
+        rate=None,
+        timeout=20.0,
+        retries=5,
+    )
+    day = utc_today()
+    fetched = fetch(args, day, sleep=time.sleep, clock=time.monotonic, wall=time.time, progress=progress)
+    store = get_store()
+    if store.read_only:
+        raise PalierError("The store is open read-only (another Palier window or command is using it): nothing was stored.")
+    return Result(fetched, store_fetched(store, account, fetched, day), day)
+
+
+# --- end of the Collection section -------------------------------------------------------------

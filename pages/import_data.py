@@ -292,6 +292,149 @@ last_outcomes = st.session_state.pop("import_outcomes", None)
 if last_outcomes:
     _show_outcomes(last_outcomes)
 
+# --- Collect followers from Bluesky or Mastodon (issue 7) ---------------------------------------
+# The collector itself is analytics/collect (also `python -m analytics collect`); this section
+# shows each account's last collection and lets the owner collect into the account picked in 1.
+
+COLLECT_PLATFORMS = {"bluesky": "Bluesky", "mastodon": "Mastodon"}
+COLLECT_EXAMPLES = {"bluesky": "me.bsky.social", "mastodon": "@me@mastodon.social"}
+CRON_LINE = "0 6 * * * cd /path/to/palier && .venv/bin/python -m analytics collect --account me --bluesky me.bsky.social"
+
+
+def _collection_table(collected: pd.DataFrame) -> None:
+    # Handles are untrusted text: st.dataframe shows cells as plain text, never markdown or links.
+    shown = pd.DataFrame({
+        "Account": collected["account"].astype("string"),
+        "Platform": collected["platform"].map(lambda p: PLATFORMS.get(p, p) if isinstance(p, str) else p).astype("string"),
+        "Handle": collected["handle"].astype("string"),
+        "Collected at (UTC)": pd.to_datetime(collected["last_collected_at"]),
+        "Snapshot of": pd.to_datetime(collected["snapshot_date"]),
+        "Followers": collected["followers"],
+        "Profile says": collected["profile_followers"],
+    })
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "Account": st.column_config.TextColumn(),
+            "Platform": st.column_config.TextColumn(),
+            "Handle": st.column_config.TextColumn(width="medium"),
+            "Collected at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Snapshot of": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "Followers": st.column_config.NumberColumn(format="localized", help="Followers listed by the collection."),
+            "Profile says": st.column_config.NumberColumn(
+                format="localized", help="The follower count on the profile; empty when the profile hides it."
+            ),
+        },
+    )
+
+
+def _collect_form(account: str, collected: pd.DataFrame) -> None:
+    """Owners only: platform, handle, optional API address, and the Collect now button."""
+    # Start from this account's last collection: collecting again is the common case.
+    previous = collected[collected["account"] == account] if account else collected.iloc[0:0]
+    last_platform = str(previous["platform"].iloc[0]) if not previous.empty else None
+    last_handle = str(previous["handle"].iloc[0]) if not previous.empty and pd.notna(previous["handle"].iloc[0]) else ""
+    picked_platform = platforms.get(account) if account else None
+    default_platform = last_platform or (picked_platform if picked_platform in COLLECT_PLATFORMS else "bluesky")
+
+    # Keyed on the account so switching accounts in 1. shows that account's last handle.
+    with st.form(key=f"collect_form_{account}", border=True):
+        platform_col, handle_col = st.columns([1, 2])
+        collect_platform = platform_col.radio(
+            "Platform", list(COLLECT_PLATFORMS), index=list(COLLECT_PLATFORMS).index(default_platform),
+            format_func=COLLECT_PLATFORMS.__getitem__, horizontal=True, key=f"collect_platform_{account}",
+        )
+        collect_handle = handle_col.text_input(
+            "Handle", value=last_handle, max_chars=300, key=f"collect_handle_{account}",
+            placeholder="me.bsky.social or @me@mastodon.social",
+            help="A Bluesky handle like me.bsky.social, or a Mastodon address like @me@mastodon.social.",
+        )
+        if account:
+            st.caption("Stores into the account chosen in 1. Account: " + esc(account))
+        else:
+            st.caption("Choose an account in 1. Account, or New account… and a name, to store into.")
+        with st.expander("API address (advanced)", expanded=False):
+            api_url = st.text_input(
+                "API address", value="", max_chars=300, key=f"collect_api_url_{account}",
+                placeholder="https://public.api.bsky.app/xrpc/ or https://INSTANCE",
+                help="Only for a self-hosted server, or a Mastodon account whose home server differs "
+                "from its handle's domain. Empty: the public Bluesky API, or your handle's instance.",
+            ).strip()
+        submitted = st.form_submit_button(
+            "Collect now", type="primary", icon=":material/cloud_download:", disabled=not account,
+        )
+    if not submitted:
+        return
+    if not collect_handle.strip():
+        ui_cache.show_error(f"Give a handle to collect, like {COLLECT_EXAMPLES[collect_platform]}.")
+        return
+
+    with st.status("Collecting " + esc(collect_handle.strip()), expanded=True) as status:
+        bar = st.progress(0.0, text="Reading the profile…")
+
+        def _progress(fetched: int, expected: int | None) -> None:
+            if expected:
+                bar.progress(min(fetched / expected, 1.0), text=f"{fetched:,} of {expected:,} followers fetched")
+            else:
+                # The profile hides its count: no fraction to show, only how far the list got.
+                bar.progress(0.0, text=f"{fetched:,} followers fetched (the profile hides its total)")
+
+        try:
+            result = ui_cache.collect_now(account, collect_platform, collect_handle.strip(), api_url or None, _progress)
+        except PalierError as exc:
+            status.update(label="Collection failed: nothing was stored", state="error")
+            st.session_state["collect_outcome"] = ("failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
+            log.exception("collection failed")
+            status.update(label="Collection failed: nothing was stored", state="error")
+            st.session_state["collect_outcome"] = ("failed", f"Unexpected error ({type(exc).__name__}): {exc}")
+        else:
+            status.update(label="Collected", state="complete")
+            st.session_state["collect_outcome"] = (result.outcome.status, result.line(account), *result.outcome.notes)
+            # The picker keeps the account just written (a new one appears in it after the rerun).
+            st.session_state["import_account_next"] = account
+    # A rerun redraws the table above with the new collection (the store's version changed).
+    st.rerun()
+
+
+st.subheader("Collect followers from Bluesky or Mastodon")
+st.markdown(
+    "Palier can read an account's public follower list from the Bluesky or Mastodon API (no login) "
+    "and store it as today's snapshot. **History cannot be fetched back in time**: the platforms keep "
+    "no past lists, so a day not collected is lost. Collect every day, for example with cron:"
+)
+st.code(CRON_LINE, language="bash", wrap_lines=True)
+collected = ui_cache.last_collections(version)
+if collected.empty:
+    st.caption(
+        "Nothing collected yet. A collection fetches the profile and every page of its follower list, "
+        "then stores them as one import: a collection that fails stores nothing."
+    )
+else:
+    st.markdown("**Last collection of each account**")
+    _collection_table(collected)
+
+collect_outcome = st.session_state.pop("collect_outcome", None)
+if collect_outcome:
+    collect_status, collect_line, *collect_notes = collect_outcome
+    if collect_status == "failed":
+        ui_cache.show_error(collect_line)
+    elif collect_status == "unchanged":
+        st.info(esc(collect_line), icon=":material/info:")
+    else:
+        st.success(esc(collect_line), icon=":material/check_circle:")
+    for note in collect_notes:
+        st.caption(esc(note))
+
+if not ui_cache.is_owner():
+    pass  # viewers see when accounts were last collected, never the form
+elif store.read_only:
+    st.caption("Collecting needs the store for writing: close the other Palier window or command first.")
+else:
+    _collect_form(account_name, collected)
+
+
 if existing:
     st.subheader("3. Imports into this account")
     history = ui_cache.imports(account_name, version)
