@@ -208,7 +208,6 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
         per_day = imp["per_day"][:-1]
         days = year["days"]
         naive = year["naive"]
-        scale = days / year["naive_sample_days"]
         out += [
             "",
             f"## {days} daily snapshots of {year['n']:,} followers",
@@ -274,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()]
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     args.work.mkdir(parents=True, exist_ok=True)
-    command = "make bench" if not argv and len(sys.argv) == 1 else "python -m benchmarks " + " ".join(sys.argv[1:])
+    command = ("python -m benchmarks " + " ".join(sys.argv[1:])).strip()
     env = " ".join(f"{k}={os.environ[k]}" for k in sorted(os.environ) if k.startswith("BENCH_"))
     meta = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "command": (env + " " + command).strip(),
             "runs": args.runs, "big_runs": min(args.runs, args.big_runs), "machine": machine()}
