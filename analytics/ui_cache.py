@@ -928,4 +928,22 @@ def collect_now(
     return Result(fetched, store_fetched(store, account, fetched, day), day)
 
 
+def literal(text: str) -> str:
+    """Untrusted text as a markdown code span: shown verbatim, never a link.
+
+    `escape_markdown` stops markdown links and HTML, but the renderer still turns bare addresses
+    into links (the failed request's URL, a server's message quoting one, an `@user@instance`
+    read as an e-mail): nothing inside a code span is parsed or linked."""
+    flat = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}" if flat.startswith("`") or flat.endswith("`") else f"{fence}{flat}{fence}"
+
+
+def show_collect_error(message: str) -> None:
+    """A failed collection: a plain sentence, then the collector's message verbatim (which request
+    failed and why) as a code span, so its addresses cannot be clicked."""
+    st.error("The collection failed and nothing was stored: " + literal(message), icon=":material/error:")
+
+
 # --- end of the Collection section -------------------------------------------------------------

@@ -307,7 +307,7 @@ def _collection_table(collected: pd.DataFrame) -> None:
         "Account": collected["account"].astype("string"),
         "Platform": collected["platform"].map(lambda p: PLATFORMS.get(p, p) if isinstance(p, str) else p).astype("string"),
         "Handle": collected["handle"].astype("string"),
-        "Collected at (UTC)": pd.to_datetime(collected["last_collected_at"]),
+        "Collected at": pd.to_datetime(collected["last_collected_at"]),
         "Snapshot of": pd.to_datetime(collected["snapshot_date"]),
         "Followers": collected["followers"],
         "Profile says": collected["profile_followers"],
@@ -319,7 +319,7 @@ def _collection_table(collected: pd.DataFrame) -> None:
             "Account": st.column_config.TextColumn(),
             "Platform": st.column_config.TextColumn(),
             "Handle": st.column_config.TextColumn(width="medium"),
-            "Collected at (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            "Collected at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
             "Snapshot of": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "Followers": st.column_config.NumberColumn(format="localized", help="Followers listed by the collection."),
             "Profile says": st.column_config.NumberColumn(
@@ -370,7 +370,7 @@ def _collect_form(account: str, collected: pd.DataFrame) -> None:
         ui_cache.show_error(f"Give a handle to collect, like {COLLECT_EXAMPLES[collect_platform]}.")
         return
 
-    with st.status("Collecting " + esc(collect_handle.strip()), expanded=True) as status:
+    with st.status("Collecting " + ui_cache.literal(collect_handle.strip()), expanded=True) as status:
         bar = st.progress(0.0, text="Reading the profile…")
 
         def _progress(fetched: int, expected: int | None) -> None:
@@ -384,14 +384,16 @@ def _collect_form(account: str, collected: pd.DataFrame) -> None:
             result = ui_cache.collect_now(account, collect_platform, collect_handle.strip(), api_url or None, _progress)
         except PalierError as exc:
             status.update(label="Collection failed: nothing was stored", state="error")
-            st.session_state["collect_outcome"] = ("failed", str(exc))
+            st.session_state["collect_outcome"] = ("failed", "", str(exc))
         except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
             log.exception("collection failed")
             status.update(label="Collection failed: nothing was stored", state="error")
-            st.session_state["collect_outcome"] = ("failed", f"Unexpected error ({type(exc).__name__}): {exc}")
+            st.session_state["collect_outcome"] = ("failed", "", f"Unexpected error ({type(exc).__name__}): {exc}")
         else:
             status.update(label="Collected", state="complete")
-            st.session_state["collect_outcome"] = (result.outcome.status, result.line(account), *result.outcome.notes)
+            st.session_state["collect_outcome"] = (
+                result.outcome.status, result.fetched.handle, result.line(account), *result.outcome.notes
+            )
             # The picker keeps the account just written (a new one appears in it after the rerun).
             st.session_state["import_account_next"] = account
     # A rerun redraws the table above with the new collection (the store's version changed).
@@ -417,13 +419,19 @@ else:
 
 collect_outcome = st.session_state.pop("collect_outcome", None)
 if collect_outcome:
-    collect_status, collect_line, *collect_notes = collect_outcome
+    collect_status, collect_handle_shown, collect_line, *collect_notes = collect_outcome
     if collect_status == "failed":
-        ui_cache.show_error(collect_line)
-    elif collect_status == "unchanged":
-        st.info(esc(collect_line), icon=":material/info:")
+        ui_cache.show_collect_error(collect_line)
     else:
-        st.success(esc(collect_line), icon=":material/check_circle:")
+        # The handle as a code span: an @user@instance must not turn into a mail link.
+        shown = esc(collect_line)
+        if collect_handle_shown and collect_handle_shown in collect_line:
+            before, after = collect_line.split(collect_handle_shown, 1)
+            shown = esc(before) + ui_cache.literal(collect_handle_shown) + esc(after)
+        if collect_status == "unchanged":
+            st.info(shown, icon=":material/info:")
+        else:
+            st.success(shown, icon=":material/check_circle:")
     for note in collect_notes:
         st.caption(esc(note))
 

@@ -133,7 +133,7 @@ def test_collect_now_stores_one_snapshot_and_lists_it(db: Path, server: CollectS
 
     assert not at.error, [e.value for e in at.error]
     success = plain(at.success[0].value)
-    assert "me: 150 followers of me.bsky.social collected from Bluesky" in success
+    assert "me: 150 followers of `me.bsky.social` collected from Bluesky" in success
     assert "(the profile says 151)" in success and "stored as import #" in success
     # Every request went to the local server, and no further than it.
     assert {seen.path for seen in server.requests} == {PROFILE, FOLLOWERS}
@@ -167,10 +167,11 @@ def test_a_server_error_is_shown_and_nothing_is_written(db: Path, server: Collec
     assert not at.success
     assert len(at.error) == 1
     shown = at.error[0].value
-    assert "HTTP 500" in plain(shown) and "app.bsky.actor.getProfile" in plain(shown)
+    assert shown.startswith("The collection failed and nothing was stored: `GET http://127.0.0.1:")
+    assert "app.bsky.actor.getProfile" in shown and "HTTP 500" in shown and "after 5 retries" in shown
     assert "Traceback" not in shown
-    # Escaped: markdown renders no link and no HTML from the server's message.
-    assert "\\[click me\\]\\(https\\:\\/\\/evil\\.example\\)" in shown and "\\<b\\>" in shown
+    # The whole message is one code span: no link (not even the bare URLs) and no HTML renders.
+    assert shown.endswith("`") and shown.count("`") == 2 and hostile in shown
     assert counts(ui_cache.get_store()) == {"imports": 0, "snapshots": 0, "daily_values": 0}
     assert "Nothing collected yet" in " ".join(c.value for c in at.caption)
 
@@ -216,3 +217,10 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
 
     owner = run(secrets, OWNER_PW)
     assert collect_button(owner)
+
+
+def test_literal_keeps_any_text_in_one_code_span() -> None:
+    assert ui_cache.literal("me@mastodon.social") == "`me@mastodon.social`"
+    assert ui_cache.literal("a `b` c") == "``a `b` c``"
+    assert ui_cache.literal("`x``") == "``` `x`` ```"
+    assert ui_cache.literal("two\nlines") == "`two lines`"
