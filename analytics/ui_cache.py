@@ -507,7 +507,11 @@ def account_label(name: str, version: int) -> str:
 
 
 def link_to_import(label: str = "Go to the Import page") -> None:
-    st.page_link(IMPORT_PAGE, label=label, icon=":material/upload_file:")
+    # Viewers have no Import page in their navigation: a link to it would be an error.
+    if is_owner():
+        st.page_link(IMPORT_PAGE, label=label, icon=":material/upload_file:")
+    else:
+        st.caption("Ask the owner of this dashboard to import data.")
 
 
 def pick_account(page: str, no_account: str, column: object = None) -> tuple[Store, int, str]:
@@ -562,9 +566,16 @@ def account_data_range(account: str, version: int) -> tuple[dt.date, dt.date]:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&%=\"'@/^])")
 
 
+# Streamlit's markdown also turns bare URLs, www. names and e-mail addresses into links, escaped
+# or not (GFM autolink literals): an invisible word joiner inside each pattern defuses them.
+_WORD_JOINER = "\u2060"
+_AUTOLINK_PARTS = re.compile(r"(://|@|(?<![0-9A-Za-z])www\.)", re.IGNORECASE)
+
+
 def escape_markdown(text: object) -> str:
     """Text (a file name, a handle, an error quoting a file) made inert for st.markdown."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    unlinked = _AUTOLINK_PARTS.sub(lambda m: m.group(0)[:-1] + _WORD_JOINER + m.group(0)[-1], str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def show_error(message: str) -> None:

@@ -68,8 +68,8 @@ def app(page: str | None = None) -> AppTest:
 
 
 def plain(markdown: str) -> str:
-    """What a reader sees of escaped markdown."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of escaped markdown (word joiners are invisible)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -244,7 +244,9 @@ def test_import_error_is_shown_as_text(db: Path) -> None:
     shown = at.error[0].value
     assert plain(shown).startswith(hostile + ": format: expected one of the supported exports")
     # Escaped, so markdown renders no link: every bracket and parenthesis is a literal.
-    assert "\\[click me\\]\\(https\\:\\/\\/evil\\.example\\)" in shown
+    assert "\\[click me\\]\\(https\\:\\/\u2060\\/evil\\.example\\)" in shown
+    # ... and no autolink either: a word joiner breaks the bare URL.
+    assert "https://" not in shown.replace("\\", "")
     # The good file still imports; the bad one is reported again, as text.
     at.button(key="import_go").click().run()
     assert not at.exception
