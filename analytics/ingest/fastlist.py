@@ -228,9 +228,10 @@ def parse(
     try:
         with _readable_path(source) as path:
             return _read(path, source.name, header, delimiter, cols, build)
-    except duckdb.Error as exc:
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
         # Quoting DuckDB will not read, a short or long row, bytes that are not UTF-8: the
-        # careful reader finds the line and says what is wrong with it.
+        # careful reader finds the line and says what is wrong with it. Read in batches, DuckDB's
+        # error reaches us through Arrow's stream reader, as an Arrow error.
         log.info("fast path declined %s: %s", source.name, str(exc).splitlines()[0])
         return None
 
