@@ -21,7 +21,8 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +34,8 @@ from analytics.metrics import overview
 from analytics.metrics import activity, followers, growth, lists  # Growth, Churn, Activity pages
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.store import Store, open_store
+
+_T = TypeVar("_T")
 
 DEMO_SPINNER = "Loading the demo account (first start only)"
 
@@ -94,6 +97,17 @@ def store_or_stop() -> Store:
         st.stop()
 
 
+def _on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """One read of one account's figures, on its own cursor (closed after): `read(cursor,
+    account_id, *args, **kwargs)`. Unknown accounts raise UnknownAccountError."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return read(cursor, account.account_id, *args, **kwargs)
+    finally:
+        cursor.close()
+
+
 # --- cached reads -----------------------------------------------------------------------------
 
 
@@ -112,12 +126,7 @@ def imports(account_name: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=256)
 def data_range(account_name: str, version: int) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day the account has any data."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return overview.data_range(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, overview.data_range)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -125,12 +134,7 @@ def headline(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> tuple[overview.Headline, pd.DataFrame]:
     """Headline figures of a period and the daily follower series behind them."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return overview.headline(cursor, account.account_id, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, overview.headline, start, end)
 
 
 def clear_reads() -> None:
@@ -150,12 +154,7 @@ def clear_reads() -> None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def follower_series(account_name: str, version: int) -> pd.DataFrame:
     """The account's whole daily follower series (`analytics.metrics.followers.follower_series`)."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return followers.follower_series(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, followers.follower_series)
 
 
 def _series_in(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
@@ -255,66 +254,36 @@ def churn_summary(
 @st.cache_data(show_spinner=False, max_entries=128)
 def snapshot_dates(account_name: str, version: int) -> pd.DataFrame:
     """The account's follower-list snapshots, oldest first: snapshot_date, members."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return lists.snapshot_dates(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, lists.snapshot_dates)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def changes_by_snapshot(account_name: str, version: int) -> pd.DataFrame:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return lists.changes_by_snapshot(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, lists.changes_by_snapshot)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def list_changes(account_name: str, start: dt.date, end: dt.date, version: int) -> lists.ListChanges:
     """Who joined and who left between two snapshot dates, with their profiles."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return lists.list_changes(cursor, account.account_id, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, lists.list_changes, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def quick_unfollows(
     account_name: str, within_days: int, start: dt.date | None, end: dt.date | None, version: int
 ) -> lists.QuickUnfollows:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return lists.quick_unfollows(cursor, account.account_id, within_days, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, lists.quick_unfollows, within_days, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def cohort_retention(account_name: str, version: int) -> lists.CohortRetention:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return lists.cohort_retention(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, lists.cohort_retention)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def posts_per_day(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     """Posts per calendar day in the period (`activity.posts_per_day`): day, posts, source."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return activity.posts_per_day(cursor, account.account_id, start=start, end=end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, activity.posts_per_day, start=start, end=end)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -322,48 +291,28 @@ def quiet_vs_active(
     account_name: str, min_days: int, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.QuietVsActive:
     """Quiet periods (found on all posts, cut to the period) and net follows quiet against active."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return activity.quiet_vs_active(cursor, account.account_id, min_days, start=start, end=end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, activity.quiet_vs_active, min_days, start=start, end=end)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def lag_correlation(
     account_name: str, method: activity.Correlation, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.LagCorrelation:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return activity.lag_correlation(cursor, account.account_id, method, start=start, end=end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, activity.lag_correlation, method, start=start, end=end)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def posts_with_follows(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.PostFollows:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return activity.posts_with_follows(cursor, account.account_id, start=start, end=end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, activity.posts_with_follows, start=start, end=end)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def engagement_heatmap(
     account_name: str, tz: str | None, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.EngagementHeatmap:
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return activity.engagement_heatmap(cursor, account.account_id, tz, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, activity.engagement_heatmap, tz, start, end)
 
 
 def clear_growth_reads() -> None:
@@ -393,12 +342,7 @@ from analytics.metrics import quality as quality_metrics  # noqa: E402
 @st.cache_data(show_spinner=False, max_entries=32)
 def audience_coherence(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Coherence:
     """Coherence of the snapshot of `snapshot_date` (None: the latest) with the account's posts."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.audience_coherence(cursor, account.account_id, snapshot_date)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.audience_coherence, snapshot_date)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -406,23 +350,13 @@ def audience_groups(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> audience_metrics.GroupCoherence:
     """Coherence of stayers, leavers and joiners between two snapshot dates."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.group_coherence(cursor, account.account_id, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.group_coherence, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def audience_clusters(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Clusters:
     """Topic clusters of one snapshot's followers, from their bios."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.topic_clusters(cursor, account.account_id, snapshot_date)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.topic_clusters, snapshot_date)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -430,56 +364,31 @@ def audience_cluster_change(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> audience_metrics.ClusterChange:
     """Cluster sizes at two snapshot dates, topics fitted on the members of both."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.cluster_change(cursor, account.account_id, start, end)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.cluster_change, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def audience_languages(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LanguageMix:
     """Languages of the followers' bios against the account's posts (the slowest read: lingua)."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.language_mix(cursor, account.account_id, snapshot_date)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.language_mix, snapshot_date)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def audience_locations(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LocationMix:
     """Followers per country from their profile location."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return audience_metrics.location_mix(cursor, account.account_id, snapshot_date)
-    finally:
-        cursor.close()
+    return _on_account(account_name, audience_metrics.location_mix, snapshot_date)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def quality_audit(account_name: str, version: int) -> quality_metrics.QualityAudit:
     """The quality audit (rules `quality_metrics.RULES_VERSION`) of the latest follower list."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return quality_metrics.quality_audit(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, quality_metrics.quality_audit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def quality_trend(account_name: str, version: int) -> quality_metrics.QualityTrend:
     """The quality score on every snapshot date."""
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return quality_metrics.quality_trend(cursor, account.account_id)
-    finally:
-        cursor.close()
+    return _on_account(account_name, quality_metrics.quality_trend)
 
 
 def clear_audience_reads() -> None:
@@ -635,12 +544,7 @@ def meetup_follower_search(account_name: str, query: str, version: int) -> pd.Da
     """Followers whose handle or name contains `query` (for marking known in person)."""
     from analytics.metrics import meetups as meetup_metrics
 
-    cursor = get_store().cursor()
-    try:
-        account = require_account(cursor, account_name)
-        return meetup_metrics.search_followers(cursor, account.account_id, query)
-    finally:
-        cursor.close()
+    return _on_account(account_name, meetup_metrics.search_followers, query)
 
 
 # === Access: sign-in, roles, shared reports (issue 5) ====================================
@@ -649,9 +553,9 @@ def meetup_follower_search(account_name: str, query: str, version: int) -> pd.Da
 # in a cache: caches are shared by every visitor of a hosted app).
 
 import os  # noqa: E402 - kept inside this section, so its edits stay in one place
-from collections.abc import Callable, Sequence  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Literal  # noqa: E402
+from typing import Literal  # noqa: E402
 
 from streamlit import config as _st_config  # noqa: E402
 
