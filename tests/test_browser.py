@@ -108,10 +108,11 @@ def demo_server(tmp_path: Path) -> Iterator[str]:
     yield from _serve(db, tmp_path)
 
 
-def _serve(db: Path, tmp_path: Path) -> Iterator[str]:
+def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
+    """`streamlit run app.py` on `db` (with `extra` flags) until the test ends; its log must hold no traceback."""
     port = _free_port()
     env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0")
-    log = tmp_path / "streamlit.log"
+    log = tmp_path / f"streamlit-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -120,6 +121,7 @@ def _serve(db: Path, tmp_path: Path) -> Iterator[str]:
                 "--server.port", str(port),
                 "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false",
+                *extra,
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )

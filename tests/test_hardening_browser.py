@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.store import open_store
 from tests.conftest import import_bytes
-from tests.test_browser import CHROMIUM_ARGS, _chromium, _free_port, _require_or_skip, _wait_for, _wait_until_idle
+from tests.test_browser import CHROMIUM_ARGS, _chromium, _require_or_skip, _serve, _wait_until_idle
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -83,40 +83,17 @@ def _browser_or_skip() -> str:
     return chromium
 
 
-def _serve(tmp_path: Path, db: Path, *extra: str) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0")
-    log = tmp_path / f"streamlit-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *extra],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
-
-
 @pytest.fixture
 def hostile_server(tmp_path: Path) -> Iterator[str]:
     db = tmp_path / "palier.duckdb"
     seed_hostile(db)
-    yield from _serve(tmp_path, db)
+    yield from _serve(db, tmp_path)
 
 
 @pytest.fixture
 def small_upload_server(tmp_path: Path) -> Iterator[str]:
     # The limit is lowered for the test so that "over the limit" is 2 MB, not 201 MB.
-    yield from _serve(tmp_path, tmp_path / "palier.duckdb", "--server.maxUploadSize", "1")
+    yield from _serve(tmp_path / "palier.duckdb", tmp_path, "--server.maxUploadSize", "1")
 
 
 def _foreign(urls: list[str], origin: str) -> list[str]:
