@@ -14,9 +14,9 @@ import streamlit as st
 from analytics import settings, ui_cache
 from analytics.accounts import PLATFORMS, delete_account, delete_import
 from analytics.errors import PalierError
-from analytics.ingest.model import SourceFile
-from analytics.ingest.service import ImportOptions, Outcome, Prepared, import_sources, prepare, snapshot_dates
+from analytics.ingest.service import ImportOptions, Outcome
 from analytics.ui_cache import escape_markdown as esc
+from analytics.uploads import ImportJob, ListShape, Previewed, preview
 
 log = logging.getLogger("palier.import")
 
@@ -26,28 +26,35 @@ UPLOAD_TYPES = ["csv", "json", "js", "zip"]
 PREVIEW_COLUMNS = ["File", "Format", "Rows", "Days", "Posts", "Follower lists", "From", "To"]
 HISTORY_SHOWN = 10  # newest imports shown; older ones fold into an expander
 SUMMARY_CHARS = 220  # a file of daily lists has a summary line per day
+POLL_SECONDS = 0.2  # how often the progress bar of a running import is redrawn
 
 
-def _list_sizes(lists: list[tuple[Any, dt.date]]) -> str:
+def _list_size(shape: ListShape, day: dt.date | None) -> str:
+    noun = "followers" if shape.kind == "follower" else "following"
+    when = f"on {day.isoformat()}" if day else "on the dates in the file"
+    if shape.size is None:
+        return f"a list of {noun} {when} (counted when imported)"
+    return f"{shape.size:,} {noun} {when}"
+
+
+def _list_sizes(lists: list[tuple[ListShape, dt.date | None]]) -> str:
     """A file of daily lists holds dozens: past three, give the count and the range of sizes
     (the dates are in the From and To columns)."""
-    if len(lists) > 3:
-        counts = [len(member_list.members) for member_list, _ in lists]
+    counts = [shape.size for shape, _ in lists if shape.size is not None]
+    if len(lists) > 3 and len(counts) == len(lists):
         return f"{len(lists)} lists of {min(counts):,} to {max(counts):,}"
-    return "; ".join(
-        f"{len(member_list.members):,} {'followers' if member_list.kind == 'follower' else 'following'} on {day.isoformat()}"
-        for member_list, day in lists
-    )
+    return "; ".join(_list_size(shape, day) for shape, day in lists)
 
 
-def _preview_row(item: Prepared, options: ImportOptions) -> dict[str, Any]:
+def _preview_row(previewed: Previewed, options: ImportOptions) -> dict[str, Any]:
     """What one prepared import holds, in the words of the preview table."""
+    item = previewed.item
     parsed = item.parsed
     days = pd.to_datetime(parsed.daily["day"]).dropna()
     posted = pd.to_datetime(parsed.posts["posted_at"]).dropna()
-    lists = snapshot_dates(item, options)
+    lists = previewed.list_dates(options)
     dates: list[dt.date] = [d.date() for d in (*days.agg(["min", "max"]), *posted.agg(["min", "max"])) if pd.notna(d)]
-    dates += [day for _, day in lists]
+    dates += [day for _, day in lists if day is not None]
     sizes = _list_sizes(lists)
     return {
         "File": item.name,
@@ -61,7 +68,7 @@ def _preview_row(item: Prepared, options: ImportOptions) -> dict[str, Any]:
     }
 
 
-def _preview(files: Sequence[Any], sources: list[SourceFile]) -> list[Prepared | Outcome]:
+def _preview(files: Sequence[Any]) -> list[Previewed | Outcome]:
     """Parse the uploads once per set of files. Kept in this session only: one user's files
     must never land in a cache other sessions read."""
     key = tuple(getattr(f, "file_id", f.name) for f in files)
@@ -69,12 +76,31 @@ def _preview(files: Sequence[Any], sources: list[SourceFile]) -> list[Prepared |
     if cached is not None and cached[0] == key:
         return cached[1]
     try:
-        prepared = prepare(sources)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must read as a message, not a traceback
+        with st.spinner("Reading the files…"):
+            prepared = preview(files)
+    except Exception as exc:  # noqa: BLE001 - a parser bug (or a full disk) must read as a message, not a traceback
         log.exception("preview failed")
-        prepared = [Outcome(", ".join(s.name for s in sources), "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
+        prepared = [Outcome(", ".join(f.name for f in files), "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
     st.session_state["import_preview"] = (key, prepared)
     return prepared
+
+
+def _follow(job: ImportJob) -> list[Outcome]:
+    """Redraw one progress bar from the worker's state until the import ends (Streamlit elements
+    are drawn from this, the script thread, only). Its outcomes; what the worker raised becomes a
+    failed outcome, a sentence rather than a traceback."""
+    bar = st.progress(0.0, text="Starting…")
+    while not job.wait(POLL_SECONDS):
+        shown = job.snapshot()
+        bar.progress(shown.fraction, text=esc(shown.text))
+    bar.progress(1.0, text="Done")
+    try:
+        return job.result()
+    except PalierError as exc:
+        return [Outcome("import", "failed", error=str(exc))]
+    except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
+        log.error("import failed", exc_info=exc)
+        return [Outcome("import", "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
 
 
 def _outcome_line(outcome: Outcome) -> str:
@@ -206,6 +232,12 @@ files = st.file_uploader(
     help="X archive (zip), X or LinkedIn analytics CSVs, Instagram JSON, Bluesky or Mastodon exports, "
     "Social Blade CSV, or Palier's generic follower-count and follower-list CSVs.",
 ) or []
+# The browser refuses a bigger file before sending it (server.maxUploadSize): say so beforehand,
+# with the way to import it anyway.
+st.caption(
+    f"Up to {int(st.get_option('server.maxUploadSize')):,} MB per file. A bigger export (a whole X archive "
+    "with its videos) is imported from its unzipped folder: `python -m analytics import FOLDER --account NAME`."
+)
 
 with st.expander("Dates and follower totals (optional)", expanded=False):
     snapshot_date = st.date_input(
@@ -233,9 +265,8 @@ options = ImportOptions(
     followers_on=followers_on,
 )
 
-sources = [SourceFile(f.name, f.getvalue()) for f in files]
-prepared: list[Prepared | Outcome] = _preview(files, sources) if sources else []
-ready = [item for item in prepared if isinstance(item, Prepared)]
+prepared: list[Previewed | Outcome] = _preview(files) if files else []
+ready = [item for item in prepared if isinstance(item, Previewed)]
 if prepared:
     st.markdown("**Preview**: nothing is imported until you press Import.")
     if ready:
@@ -262,29 +293,33 @@ if not account_name:
     missing.append("an account name")
 if not ready and not followers_on:
     missing.append("a file Palier can read (or a follower total)")
+# A running import is kept in the session, with the account it writes to and the uploader's
+# round: a click elsewhere during a long import reruns the page, and the next run follows the
+# same import instead of losing it or starting another. (A plain tuple: classes defined in this
+# script are new ones on every run.)
+running: tuple[ImportJob, str, int] | None = st.session_state.get("import_job")
 clicked = st.button(
-    "Import", type="primary", icon=":material/download:", disabled=bool(missing) or store.read_only, key="import_go",
+    "Import", type="primary", icon=":material/download:", key="import_go",
+    disabled=bool(missing) or store.read_only or running is not None,
     help=("Needs " + " and ".join(missing) + ".") if missing else None,
 )
-if clicked:
-    bar = st.progress(0.0, text="Starting…")
-
-    def _progress(done: int, total_steps: int, name: str) -> None:
-        fraction = done / total_steps if total_steps else 1.0
-        bar.progress(min(fraction, 1.0), text=esc(f"{done} of {total_steps}: {name}") if name != "done" else "Done")
-
+if clicked and running is None:
     try:
-        outcomes = import_sources(store, sources, options, progress=_progress)
-    except PalierError as exc:
-        outcomes = [Outcome("import", "failed", error=str(exc))]
-    except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
-        log.exception("import failed")
-        outcomes = [Outcome("import", "failed", error=f"Unexpected error ({type(exc).__name__}): {exc}")]
+        running = (ImportJob(store, files, options).start(), account_name, round_)
+    except Exception as exc:  # noqa: BLE001 - a full disk while saving the uploads reads as a sentence
+        log.exception("saving the uploads failed")
+        ui_cache.show_error(f"The files could not be saved to a temporary file, so nothing was imported: {exc}")
+    else:
+        st.session_state["import_job"] = running
+if running is not None:
+    job, job_account, job_round = running
+    outcomes = _follow(job)
+    st.session_state.pop("import_job", None)
     st.session_state["import_outcomes"] = [(o.status, _outcome_line(o), list(o.notes)) for o in outcomes]
     if any(o.status != "failed" for o in outcomes):
         # A fresh uploader (the files are in), and the account picked for what follows.
-        st.session_state["import_upload_round"] = round_ + 1
-        st.session_state["import_account_next"] = account_name
+        st.session_state["import_upload_round"] = job_round + 1
+        st.session_state["import_account_next"] = job_account
         st.session_state.pop("import_preview", None)
     st.rerun()
 
