@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -72,9 +73,22 @@ def _same_store(tmp_path: Path, rows: list[str], monkeypatch: pytest.MonkeyPatch
 def test_fast_path_reads_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
     path = _write(tmp_path / "list.csv", ROWS)
+    # On disk: left for the loader to read into the store, rows counted then.
     parsed = generic.parse_list(SourceFile(path.name, path=path))
+    assert isinstance(parsed.lists[0].members, fastlist.CsvMembers)
+    assert parsed.rows is None
+    # In memory (a zip member, a collected page): read here, into Arrow.
+    parsed = generic.parse_list(SourceFile(path.name, path.read_bytes()))
     assert isinstance(parsed.lists[0].members, pa.Table)
     assert parsed.rows == 5
+    # The loader counts what it read.
+    store = open_store(tmp_path / "s.duckdb")
+    try:
+        outcome = import_sources(store, read_paths([path]), ImportOptions("me", snapshot_date=DAY))[0]
+        assert outcome.status == "imported" and outcome.rows == 5
+        assert store.cursor().execute("SELECT rows FROM imports").fetchall() == [(5,)]
+    finally:
+        store.close()
 
 
 def test_same_store_as_the_careful_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,14 +178,20 @@ def test_duplicates_and_latin1_take_the_careful_reader(tmp_path: Path, monkeypat
 
 
 def test_strip_matches_python() -> None:
-    values = ["a", " a", "a ", "\xa0x", "x\u3000", "é", "日本", "", "\u2029", "x\u2029y", "\t", None, "\u3000日本 ", "\x85z"]
-    out = fastlist._stripped_column(pa.chunked_array([pa.array(values)])).to_pylist()
-    assert out == [v.strip() if v is not None else None for v in values]
+    values = ["a", " a", "a ", "\xa0x", "x\u3000", "é", "日本", "", "\u2029", "x\u2029y", "\t", None, "\u3000日本 ", "\x85z", "\x1cq\x1f"]
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT {fastlist._strip_sql('v')} FROM (SELECT unnest($v) AS v, generate_subscripts($v, 1) AS i) ORDER BY i", {"v": values}).fetchall()
+    assert [r[0] for r in rows] == [v.strip() if v is not None else None for v in values]
 
 
-def test_small_batches_give_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastlist, "BATCH_ROWS", 2)
+def test_a_list_on_disk_in_a_bundle_gives_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two lists of one day are merged in memory (`CsvMembers.materialize`) before loading."""
     monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
-    path = _write(tmp_path / "list.csv", ROWS)
-    assert isinstance(generic.parse_list(SourceFile(path.name, path=path)).lists[0].members, pa.Table)
-    _same_store(tmp_path, ROWS, monkeypatch)
+    first = _write(tmp_path / "a" / "list.csv", ROWS[:2]) if (tmp_path / "a").mkdir() is None else None
+    assert first is not None
+    parsed = generic.parse_list(SourceFile(first.name, path=first))
+    members = parsed.lists[0].members
+    assert isinstance(members, fastlist.CsvMembers)
+    table = members.materialize()
+    assert isinstance(table, pa.Table) and table.num_rows == 2
+    assert table.column("handle").to_pylist() == ["alice", "bob"]

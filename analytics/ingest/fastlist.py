@@ -6,6 +6,11 @@ minutes on a list of millions. Here DuckDB's `read_csv` reads the file as text c
 field with the same rules as `analytics.ingest.values` (TRY_CAST behind regular expressions
 that accept exactly what the Python parsers accept).
 
+A file on disk (the command line, a spooled upload) is not even read here: the parser hands the
+loader a `CsvMembers`, the SQL that reads it, and the loader runs it inside the import's own
+transaction, straight into the store (no copy of a million rows through Python or Arrow). Files
+in memory (zip members, collected pages) are read here into an Arrow table.
+
 The fast path never reports an error itself. Whenever it meets anything it cannot vouch for (a
 field that does not convert, a short or long row, an encoding other than plain UTF-8, a NUL
 byte, a duplicate member, a handle whose lower case DuckDB and Python might spell differently),
@@ -23,20 +28,27 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
+import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from analytics.ingest.csvread import MAX_FIELD_CHARS, CsvTable, first_line, sniff_delimiter, split_header
+from analytics.ingest.csvread import (
+    MAX_FIELD_CHARS,
+    CsvTable,
+    first_line,
+    sniff_delimiter,
+    split_header,
+)
 from analytics.ingest.model import MEMBER_DTYPES, SourceFile
 
-log = logging.getLogger("palier.ingest")
+if TYPE_CHECKING:
+    from analytics.ingest.model import Parsed
 
-# Rows read, stripped and converted at a time.
-BATCH_ROWS = 1_000_000
+log = logging.getLogger("palier.ingest")
 
 # Below this size the careful reader is fast enough, and uploads need no temporary file.
 FAST_MIN_BYTES = 256 * 1024
@@ -54,31 +66,52 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _int_sql(text: str) -> tuple[str, str]:
-    """(value, bad) SQL for `values.parse_int` on a stripped field: blank and '-' are missing.
-    The first branch (a plain integer that prints back as itself) takes nearly every field; the
-    regular expressions run only on the others."""
+# RE2 knows only ASCII whitespace as \s: the class spells out every character Python strips.
+_WS_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
+
+
+def _strip_sql(raw: str) -> str:
+    """Python's `raw.strip()`. The regular expression settles nearly every field at the cost of
+    looking at its two ends; trim() with the whole whitespace set is slow, so it runs only on
+    the few fields that need it."""
+    return f"(CASE WHEN regexp_matches({raw}, {_q('^' + _WS_CLASS + '|' + _WS_CLASS + '$')}) THEN trim({raw}, {_q(WHITESPACE)}) ELSE {raw} END)"
+
+
+def _not_blank(text: str, blanks: tuple[str, ...]) -> str:
+    # Comparisons, not IN: DuckDB plans an IN list as a join, even in a branch that rarely runs.
+    return "(" + " AND ".join(f"{text} <> {_q(b)}" for b in blanks) + ")"
+
+
+def _int_sql(raw: str, text: str) -> tuple[str, tuple[str, ...]]:
+    """(value, blanks) SQL for `values.parse_int`: blank and '-' are missing. `raw` is the field
+    as read, `text` the stripped field. The first branch (a plain integer that prints back as
+    itself, so it has no whitespace to strip) takes nearly every field; the others run on the
+    stripped text."""
     cleaned = f"replace(replace(replace({text}, chr(8239), ''), chr(160), ''), ' ', '')"
     value = f"""(CASE
-        WHEN {text} IN ('', '-') THEN NULL
-        WHEN CAST(TRY_CAST({text} AS BIGINT) AS VARCHAR) = {text} THEN TRY_CAST({text} AS BIGINT)
+        WHEN CAST(TRY_CAST({raw} AS BIGINT) AS VARCHAR) = {raw} THEN TRY_CAST({raw} AS BIGINT)
+        WHEN {text} = '' OR {text} = '-' THEN NULL
         WHEN regexp_full_match({cleaned}, '[+-]?[0-9]+') THEN TRY_CAST({cleaned} AS BIGINT)
         WHEN regexp_full_match({cleaned}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+') THEN TRY_CAST(replace({cleaned}, ',', '') AS BIGINT)
         WHEN regexp_full_match({cleaned}, '[+-]?[0-9]+[.]0*') THEN TRY_CAST(split_part({cleaned}, '.', 1) AS BIGINT)
     END)"""
-    return value, f"({value} IS NULL AND {text} NOT IN ('', '-'))"
+    return value, ("", "-")
 
 
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def _moment_sql(text: str) -> tuple[str, str]:
-    """(value, bad) for the list's `moment`: a 10-character date, else an ISO date and time.
-    Time zone offsets other than Z go to the careful reader (it converts them to UTC)."""
+def _moment_sql(raw: str, text: str) -> tuple[str, tuple[str, ...]]:
+    """(value, blanks) for the list's `moment`: a 10-character date, else an ISO date and time.
+    Time zone offsets other than Z go to the careful reader (it converts them to UTC). The
+    first branches take the canonical spellings, which print back as themselves."""
     value = f"""(CASE
+        WHEN {raw} = '' THEN NULL
+        WHEN length({raw}) = 20 AND strftime(try_strptime({raw}, '{_ISO}'), '{_ISO}') = {raw}
+            THEN try_strptime({raw}, '{_ISO}')
+        WHEN length({raw}) = 10 AND CAST(TRY_CAST({raw} AS DATE) AS VARCHAR) = {raw}
+            THEN CAST(TRY_CAST({raw} AS DATE) AS TIMESTAMP)
         WHEN {text} = '' THEN NULL
-        WHEN length({text}) = 20 AND strftime(try_strptime({text}, '{_ISO}'), '{_ISO}') = {text}
-            THEN try_strptime({text}, '{_ISO}')
         WHEN length({text}) = 10 AND regexp_full_match({text}, '[0-9]{{4}}[-/][0-9]{{2}}[-/][0-9]{{2}}')
              AND substr({text}, 5, 1) = substr({text}, 8, 1)
             THEN CAST(TRY_CAST(replace({text}, '/', '-') AS DATE) AS TIMESTAMP)
@@ -86,11 +119,11 @@ def _moment_sql(text: str) -> tuple[str, str]:
              AND regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}([.][0-9]{{1,6}})?Z?')
             THEN TRY_CAST(rtrim(replace({text}, 'T', ' '), 'Z') AS TIMESTAMP)
     END)"""
-    return value, f"({value} IS NULL AND {text} <> '')"
+    return value, ("",)
 
 
-def _day_sql(text: str) -> tuple[str, str]:
-    """(value, bad) for `generic._parse_day` (the snapshot_date column)."""
+def _day_sql(raw: str, text: str) -> tuple[str, tuple[str, ...]]:
+    """(value, blanks) for `generic._parse_day` (the snapshot_date column)."""
     value = f"""(CASE
         WHEN {text} = '' THEN NULL
         WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({text} AS DATE)
@@ -98,81 +131,16 @@ def _day_sql(text: str) -> tuple[str, str]:
         WHEN regexp_full_match({text}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[T ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z?')
             THEN CAST(TRY_CAST(rtrim(replace({text}, 'T', ' '), 'Z') AS TIMESTAMP) AS DATE)
     END)"""
-    return value, f"({value} IS NULL AND {text} <> '')"
+    return value, ("",)
 
 
-def _flag_sql(text: str) -> tuple[str, str]:
+def _flag_sql(raw: str, text: str) -> tuple[str, tuple[str, ...]]:
     lowered = f"lower({text})"
     value = (
-        f"(CASE WHEN {text} = 'false' THEN false WHEN {text} = 'true' THEN true WHEN {text} = '' THEN NULL "
-        f"WHEN {lowered} IN {tuple(_TRUE)} THEN true WHEN {lowered} IN {tuple(_FALSE)} THEN false END)"
+        f"(CASE {raw} WHEN 'false' THEN false WHEN 'true' THEN true WHEN '' THEN NULL ELSE CASE "
+        f"{' '.join(f'WHEN {lowered} = {_q(v)} THEN {v in _TRUE}' for v in _TRUE + _FALSE)} END END)"
     )
-    return value, f"({value} IS NULL AND {text} <> '')"
-
-
-# Python's whitespace characters by the length of their UTF-8 encoding, as integers of their
-# bytes: a field starts or ends with one exactly when its first or last 1, 2 or 3 bytes are one.
-_WS_CODES: dict[int, np.ndarray] = {
-    size: np.array(
-        sorted(int.from_bytes(ch.encode("utf-8"), "big") for ch in WHITESPACE if len(ch.encode("utf-8")) == size),
-        dtype=np.int64,
-    )
-    for size in (1, 2, 3)
-}
-
-
-_ASCII_WS = np.zeros(256, dtype=bool)
-_ASCII_WS[list(_WS_CODES[1])] = True
-# Last bytes of the multi-byte whitespace characters: only fields ending in one need a closer look.
-_MULTI_LAST = np.zeros(256, dtype=bool)
-_MULTI_LAST[[int(code) & 0xFF for size in (2, 3) for code in _WS_CODES[size]]] = True
-_MULTI_LEAD = np.zeros(256, dtype=bool)
-_MULTI_LEAD[[int(code) >> (8 * (size - 1)) for size in (2, 3) for code in _WS_CODES[size]]] = True
-
-
-def _codes_at(data: np.ndarray, positions: np.ndarray, size: int) -> np.ndarray:
-    code = np.zeros(len(positions), dtype=np.int64)
-    for k in range(size):
-        code = (code << 8) | data[positions + k]
-    return code
-
-
-def _edge_whitespace(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """For fields [starts, ends) of `data`: whether one begins or ends with whitespace. Lookup
-    tables on the first and last byte settle nearly every field; the few whose first or last
-    byte may belong to a multi-byte whitespace character are compared whole."""
-    lengths = ends - starts
-    filled = np.flatnonzero(lengths > 0)
-    found = np.zeros(len(starts), dtype=bool)
-    s, e = starts[filled], ends[filled]
-    found[filled] = _ASCII_WS[data[s]] | _ASCII_WS[data[e - 1]]
-    for size in (2, 3):
-        codes = _WS_CODES[size]
-        long_enough = lengths[filled] >= size
-        lead = filled[long_enough & _MULTI_LEAD[data[s]]]
-        if len(lead):
-            found[lead] |= np.isin(_codes_at(data, starts[lead], size), codes)
-        tail = filled[long_enough & _MULTI_LAST[data[e - 1]]]
-        if len(tail):
-            found[tail] |= np.isin(_codes_at(data, ends[tail] - size, size), codes)
-    return found
-
-
-def _stripped_column(array: pa.ChunkedArray) -> pa.Array:
-    """A string column as Python's `value.strip()` would give it (missing stays missing),
-    computed with numpy on the Arrow buffers: one gather per row instead of a function call."""
-    column = array.combine_chunks()
-    column = column.cast(pa.large_string()) if column.type != pa.large_string() else column
-    _, offsets_buffer, data_buffer = column.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[column.offset : column.offset + len(column) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(1, np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    suspect = _edge_whitespace(data, starts, ends)
-    if not suspect.any():
-        return column
-    where = np.flatnonzero(suspect)
-    replacements = pa.array([(column[int(i)].as_py() or "").strip() for i in where], type=pa.large_string())
-    return pc.replace_with_mask(column, pa.array(suspect), replacements)
+    return value, ("",)
 
 
 @contextmanager
@@ -206,15 +174,72 @@ def applies(source: SourceFile) -> bool:
     return bool(line.strip()) and line.count('"') % 2 == 0 and not source.has_nul
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """The SQL that reads, checks and types a generic list file: one row per non-blank line, the
+    MEMBER_DTYPES columns, `snapshot_date` and `bad` (a field the careful reader would refuse)."""
+
+    sql: str
+    dated: bool  # whether the file has a snapshot_date column
+    notes: tuple[str, ...]
+
+
+@dataclass
+class CsvMembers:
+    """A follower list still on disk, read by the loader straight into the store.
+
+    At millions of rows, reading the file into Python (even as Arrow) and then writing it to the
+    store costs more than DuckDB reading it once, in the import's own transaction. The loader
+    runs `query.sql` there; when the result holds anything the fast path cannot vouch for (a bad
+    field, a member twice), it calls `careful()`, the careful reader's members, which names the
+    bad line or dedupes in file order. The file must stay where it is until the import is done.
+    """
+
+    name: str
+    path: Path
+    query: ListQuery
+    careful: Callable[[], Parsed]
+
+    def materialize(self) -> pa.Table | pd.DataFrame:
+        """The members in memory, for the rare merge of several lists into one snapshot."""
+        con = _connect()
+        try:
+            checked = _checked(con, self.query.sql)
+            if checked is not None:
+                return checked[0].drop_columns(["bad", "snapshot_date"])
+        finally:
+            con.close()
+        return self.careful().lists[0].members
+
+
+class CarefulReadNeeded(Exception):
+    """Raised by the loader, inside the import's transaction (which then rolls back), when a list
+    read straight into the store holds what only the careful reader can judge."""
+
+    def __init__(self, members: CsvMembers) -> None:
+        super().__init__(members.name)
+        self.members = members
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    con.execute(f"SET threads TO {max(1, os.cpu_count() or 1)}")
+    con.execute("SET enable_progress_bar = false")  # the command line prints its own lines
+    return con
+
+
 def parse(
     source: SourceFile,
     columns: dict[str, tuple[str, ...]],
-    build: Callable[[list[tuple[object, pa.Table]], int, list[str]], object],
+    build: Callable[[list[tuple[object, pa.Table | CsvMembers]], int | None, list[str]], object],
+    careful: Callable[[], object] | None = None,
 ) -> object | None:
     """Read a generic follower list with DuckDB; None when the careful reader must do it.
 
     `columns` maps canonical names to accepted header spellings (generic.LIST_COLUMNS); `build`
-    turns [(snapshot date or None, members table)], the row count and the notes into a Parsed.
+    turns [(snapshot date or None, members)], the row count (None: counted when loaded) and the
+    notes into a Parsed. A file on disk without a snapshot_date column is not read here at all
+    when `careful` is given: its members are a `CsvMembers` the loader reads into the store.
     """
     if not applies(source):
         return None
@@ -225,143 +250,147 @@ def parse(
     cols = {name: table.column(*names) for name, names in columns.items()}
     if cols["handle"] is None or len(header) < 1:
         return None
+    if careful is not None and source.path is not None and not source.loaded and cols.get("snapshot_date") is None:
+        query = list_query(source.path, header, delimiter, cols)
+        deferred = CsvMembers(source.name, source.path, query, careful)  # type: ignore[arg-type]
+        return build([(None, deferred)], None, list(query.notes))
     try:
         with _readable_path(source) as path:
-            return _read(path, source.name, header, delimiter, cols, build)
+            return _read(list_query(path, header, delimiter, cols), build)
     except (duckdb.Error, pa.ArrowException, OSError) as exc:
         # Quoting DuckDB will not read, a short or long row, bytes that are not UTF-8: the
-        # careful reader finds the line and says what is wrong with it. Read in batches, DuckDB's
-        # error reaches us through Arrow's stream reader, as an Arrow error.
+        # careful reader finds the line and says what is wrong with it.
         log.info("fast path declined %s: %s", source.name, str(exc).splitlines()[0])
         return None
 
 
-def _read(
-    path: Path,
-    name: str,
-    header: list[str],
-    delimiter: str,
-    cols: dict[str, int | None],
-    build: Callable[[list[tuple[object, pa.Table]], int, list[str]], object],
-) -> object | None:
+def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, int | None]) -> ListQuery:
+    """Three levels, so that each expression is computed once: the fields as read (a missing
+    field reads as '', as Python's csv gives it), then the typed values, then the `bad` flag
+    from the values (a missing value is bad only where the stripped field is not blank)."""
     raw = [f"c{i}" for i in range(len(header))]
     spec = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in raw) + "}"
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    reader = (
+        f"read_csv({_q(str(path))}, header = false, skip = 1, columns = {spec}, delim = {_q(delimiter)}, "
+        f"quote = '\"', escape = '\"', strict_mode = true, auto_detect = false, "
+        f"max_line_size = {MAX_FIELD_CHARS}, ignore_errors = false, encoding = 'utf-8')"
     )
-    try:
-        con.execute(f"SET threads TO {max(1, os.cpu_count() or 1)}")
-        # Plain Arrow strings: the whitespace check below reads their offsets and bytes.
-        con.execute("SET produce_arrow_string_view = false")
-        con.execute("SET enable_progress_bar = false")  # the command line prints its own lines
-        reader = (
-            f"read_csv({_q(str(path))}, header = false, skip = 1, columns = {spec}, delim = {_q(delimiter)}, "
-            f"quote = '\"', escape = '\"', strict_mode = true, auto_detect = false, "
-            f"max_line_size = {MAX_FIELD_CHARS}, ignore_errors = false, encoding = 'utf-8')"
-        )
-        handle_first = raw[cols["handle"] or 0]
-        # The handle first: the other columns are compared only where it is blank.
-        blank = " AND ".join(f"{c} = ''" for c in [handle_first] + [c for c in raw if c != handle_first])
-        source_sql = f"SELECT * FROM {reader}"
-        # A missing field reads as '' (Python's csv gives '' for both).
-        reader = f"(SELECT {', '.join(f'coalesce({c}, {chr(39) * 2}) AS {c}' for c in raw)} FROM stripped)"
 
-        def col(canonical: str) -> str | None:
-            index = cols.get(canonical)
-            return None if index is None else raw[index]
+    def col(canonical: str) -> str | None:
+        index = cols.get(canonical)
+        return None if index is None else raw[index]
 
-        handle_raw = col("handle")
-        assert handle_raw is not None
-        handle = f"(CASE WHEN prefix({handle_raw}, '@') THEN ltrim({handle_raw}, '@') ELSE {handle_raw} END)"
-        id_col = col("id")
-        platform_id = f"nullif({id_col}, '')" if id_col else "CAST(NULL AS VARCHAR)"
-        select: dict[str, str] = {
-            "member_key": f"coalesce({platform_id}, lower({handle}))",
-            "platform_id": platform_id,
-            "handle": handle,
-        }
-        bad: list[str] = [f"{handle} = ''"]
+    handle_raw = col("handle")
+    assert handle_raw is not None
+    fields = ", ".join(f"coalesce({c}, '') AS {c}" for c in raw)
+    # A row is blank when every stripped field is: the handle settles nearly every row.
+    blank = (
+        f"(CASE WHEN {handle_raw} <> '' AND s <> '' THEN false ELSE "
+        + " AND ".join(f"{_strip_sql(c)} = ''" for c in raw)
+        + " END)"
+    )
+    handle = "(CASE WHEN prefix(s, '@') THEN ltrim(s, '@') ELSE s END)"
+    id_col = col("id")
+    platform_id = f"nullif({_strip_sql(id_col)}, '')" if id_col else "CAST(NULL AS VARCHAR)"
+    typed: dict[str, str] = {
+        "platform_id": "platform_id",
+        "handle": handle,
+    }
+    for text_column in ("name", "bio", "location"):
+        raw_name = col(text_column)
+        typed[text_column] = _strip_sql(raw_name) if raw_name else "CAST(NULL AS VARCHAR)"
+    converters = {
+        "followers_count": _int_sql, "following_count": _int_sql, "posts_count": _int_sql,
+        "created_at": _moment_sql, "last_post_at": _moment_sql,
+        "default_avatar": _flag_sql, "verified": _flag_sql,
+    }
+    bad: list[str] = [
+        "handle = ''",
         # Python's lower() and DuckDB's may differ beyond ASCII: such keys take the careful path.
-        bad.append(f"(CASE WHEN {platform_id} IS NULL THEN NOT regexp_full_match({handle}, '[\\x00-\\x7F]*') ELSE false END)")
-        for text_column in ("name", "bio", "location"):
-            raw_name = col(text_column)
-            select[text_column] = raw_name if raw_name else "CAST(NULL AS VARCHAR)"
-        converters = {
-            "followers_count": _int_sql, "following_count": _int_sql, "posts_count": _int_sql,
-            "created_at": _moment_sql, "last_post_at": _moment_sql,
-            "default_avatar": _flag_sql, "verified": _flag_sql,
-        }
-        for canonical, convert in converters.items():
-            raw_name = col(canonical)
-            if raw_name is None:
-                select[canonical] = "NULL"
-                continue
-            value, invalid = convert(raw_name)
-            select[canonical] = value
-            bad.append(invalid)
-        snapshot_raw = col("snapshot_date")
-        snapshot_value = "CAST(NULL AS DATE)"
-        if snapshot_raw:
-            snapshot_value, invalid = _day_sql(snapshot_raw)
-            bad.append(invalid)
-        select["followed_at"] = "NULL"
-        select["profile_url"] = "NULL"
-        casts = {
-            "string": "VARCHAR", "Int64": "BIGINT", "datetime64[us]": "TIMESTAMP", "boolean": "BOOLEAN",
-        }
-        projection = ", ".join(
-            f"CAST({select[c]} AS {casts[dtype]}) AS {c}" for c, dtype in MEMBER_DTYPES.items()
-        )
-        convert_sql = (
-            f"SELECT {projection}, {snapshot_value} AS snapshot_date, ({' OR '.join(bad)}) AS bad "
-            f"FROM {reader} WHERE NOT ({blank})"
-        )
-        # Streamed in batches: the raw text of a batch is stripped and converted, then dropped,
-        # so at 10 million rows only the typed result is held whole (one copy, in Arrow).
-        converter = con.cursor()  # a second connection: the first one is busy streaming
-        parts: list[pa.Table] = []
-        try:
-            batches = con.sql(source_sql).to_arrow_reader(BATCH_ROWS)
-            for batch in batches:
-                stripped = pa.table({c: _stripped_column(pa.chunked_array([batch.column(c)])) for c in raw})
-                converter.register("stripped", stripped)
-                parts.append(converter.sql(convert_sql).to_arrow_table())
-                converter.unregister("stripped")
-                del stripped, batch
-        finally:
-            converter.close()
-        if not parts:
+        "(CASE WHEN platform_id IS NULL THEN NOT regexp_full_match(handle, '[\\x00-\\x7F]*') ELSE false END)",
+    ]
+    checked = [c for c in converters if col(c) is not None]
+    for canonical, convert in converters.items():
+        raw_name = col(canonical)
+        if raw_name is None:
+            typed[canonical] = "NULL"
+            continue
+        value, blanks = convert(raw_name, _strip_sql(raw_name))
+        typed[canonical] = value
+        bad.append(f"(CASE WHEN {canonical} IS NOT NULL THEN false ELSE {_not_blank(_strip_sql(raw_name), blanks)} END)")
+    snapshot_raw = col("snapshot_date")
+    typed["snapshot_date"] = "CAST(NULL AS DATE)"
+    if snapshot_raw:
+        value, blanks = _day_sql(snapshot_raw, _strip_sql(snapshot_raw))
+        typed["snapshot_date"] = value
+        bad.append(f"(CASE WHEN snapshot_date IS NOT NULL THEN false ELSE {_not_blank(_strip_sql(snapshot_raw), blanks)} END)")
+    typed["followed_at"] = "NULL"
+    typed["profile_url"] = "NULL"
+    casts = {"string": "VARCHAR", "Int64": "BIGINT", "datetime64[us]": "TIMESTAMP", "boolean": "BOOLEAN"}
+    types = {c: casts[dtype] for c, dtype in MEMBER_DTYPES.items()} | {"snapshot_date": "DATE"}
+    typed_sql = ", ".join(f"CAST({typed[c]} AS {types[c]}) AS {c}" for c in typed) + ", " + ", ".join(
+        raw[cols[c]] for c in dict.fromkeys(checked + (["snapshot_date"] if snapshot_raw else []))  # type: ignore[index]
+    )
+    columns = ", ".join(
+        ["coalesce(platform_id, lower(handle)) AS member_key"] + [c for c in MEMBER_DTYPES if c != "member_key"]
+    )
+    sql = (
+        f"SELECT {columns}, snapshot_date, ({' OR '.join(bad)}) AS bad FROM ("
+        f"SELECT {typed_sql} FROM ("
+        f"SELECT *, {platform_id} AS platform_id, {_strip_sql(handle_raw)} AS s FROM (SELECT {fields} FROM {reader})"
+        f") WHERE NOT {blank})"
+    )
+    notes = () if delimiter == "," else (f"read as {_DELIMITER_NAMES[delimiter]}-separated",)
+    return ListQuery(sql, snapshot_raw is not None, notes)
+
+
+CHECK_SQL = (
+    "SELECT count(*), count(*) FILTER (WHERE bad), count(DISTINCT (snapshot_date, member_key)), "
+    "count(DISTINCT snapshot_date), count(*) FILTER (WHERE snapshot_date IS NULL) FROM {table}"
+)
+
+
+def problems(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, bool]:
+    """(rows, whether the careful reader must read the file instead) for a table of list rows:
+    no rows, a field to reject or a member twice (the careful reader reports or dedupes them in
+    file order), or rows dated by the column mixed with undated rows (which may land on one
+    day: rare, and the careful reader merges them in file order)."""
+    row = con.execute(CHECK_SQL.format(table=table)).fetchall()[0]  # fetchall: DuckDB 2 refuses more work while a result is unfinished
+    rows, bad_rows, distinct, dates, undated = (int(v) for v in row)
+    return rows, rows == 0 or bad_rows > 0 or distinct != rows or bool(undated and dates)
+
+
+def _checked(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[pa.Table, int] | None:
+    everything = con.sql(sql).to_arrow_table()
+    con.register("everything", everything)
+    try:
+        rows, declined = problems(con, "everything")
+    finally:
+        con.unregister("everything")
+    return None if declined else (everything, rows)
+
+
+def _read(
+    query: ListQuery,
+    build: Callable[[list[tuple[object, pa.Table | CsvMembers]], int | None, list[str]], object],
+) -> object | None:
+    con = _connect()
+    try:
+        checked = _checked(con, query.sql)
+        if checked is None:
             return None
-        everything = pa.concat_tables(parts)
-        del parts
+        everything, rows = checked
+        lists: list[tuple[object, pa.Table | CsvMembers]] = []
         con.register("everything", everything)
-        row = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE bad), count(DISTINCT (snapshot_date, member_key)), "
-            "count(DISTINCT snapshot_date), count(*) FILTER (WHERE snapshot_date IS NULL) FROM everything"
-        ).fetchall()[0]  # fetchall: DuckDB 2 refuses more work while a result is unfinished
-        rows, bad_rows, distinct, dates, undated = (int(v) for v in row)
-        if rows == 0 or bad_rows or distinct != rows:
-            # No rows, a field to reject, or a member twice: the careful reader reports or
-            # dedupes them in file order.
-            return None
-        if undated and dates:
-            # Rows dated by the column and rows left undated may land on one day: rare, and the
-            # careful reader merges them in file order.
-            return None
-        members = everything.drop_columns(["bad", "snapshot_date"])
-        lists: list[tuple[object, pa.Table]] = []
-        if dates <= 1:
-            day = everything.column("snapshot_date")[0].as_py()
-            lists.append((day, members))
+        days = [d for (d,) in con.execute("SELECT DISTINCT snapshot_date FROM everything ORDER BY 1").fetchall()]
+        if len(days) <= 1:
+            lists.append((days[0] if days else None, everything.drop_columns(["bad", "snapshot_date"])))
         else:
-            days = [d for (d,) in con.execute("SELECT DISTINCT snapshot_date FROM everything ORDER BY 1").fetchall()]
             for day in days:
                 lists.append((day, con.sql(
                     "SELECT * EXCLUDE (snapshot_date, bad) FROM everything WHERE snapshot_date = $d", params={"d": day}
                 ).to_arrow_table()))
         con.unregister("everything")
-        del everything
-        notes = [] if delimiter == "," else [f"read as {_DELIMITER_NAMES[delimiter]}-separated"]
-        return build(lists, rows, notes)
+        return build(lists, rows, list(query.notes))
     finally:
         con.close()

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics.ingest.model import MEMBER_DTYPES, POST_DTYPES, MemberList, Parsed, concat_members, typed_frame
+from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers, problems
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    POST_DTYPES,
+    MemberList,
+    Members,
+    Parsed,
+    concat_members,
+    typed_frame,
+)
 from analytics.ingest.spells import existing_snapshot, insert_snapshot, remove_snapshot
 
 INSERT_IMPORT_SQL = """
@@ -17,6 +30,9 @@ INSERT INTO imports (account_id, file_name, sha256, format, rows, date_min, date
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING import_id
 """
 UPDATE_IMPORT_SUMMARY_SQL = "UPDATE imports SET summary = ?, date_min = ?, date_max = ? WHERE import_id = ?"
+UPDATE_IMPORT_ROWS_SQL = "UPDATE imports SET rows = ? WHERE import_id = ?"
+
+log = logging.getLogger("palier.ingest")
 
 INSERT_DAILY_SQL = """
 INSERT INTO daily_values (account_id, day, metric, value, import_id, export_end)
@@ -27,48 +43,75 @@ _POST_COLUMNS = ", ".join(POST_DTYPES)
 INSERT_POSTS_SQL = f"""
 INSERT INTO posts_raw (account_id, import_id, {_POST_COLUMNS})
 SELECT $a, $import_id, {_POST_COLUMNS} FROM posts_frame
-"""  # noqa: S608 - column names are constants
+"""
 
 _PROFILE_COLUMNS = [c for c in MEMBER_DTYPES if c != "member_key"]
 
-# A profile's fields as of its newest snapshot: a member's newest snapshot overwrites what it
-# says (a missing value never erases a known one), an older snapshot only fills what is unknown.
-# Written as three set-based statements rather than one upsert: on a daily list of a million,
-# nearly every profile is unchanged, and an upsert rewriting every column of every row (bios
-# included) cost more than the rest of the import. Only new members are inserted, only changed
-# profiles are rewritten, and the others have just their `as_of` date moved.
+# A profile holds its member's fields as of the newest snapshot that holds the member: that
+# snapshot's values overwrite (a missing value never erases a known one), an older snapshot
+# only fills what is unknown. `as_of` is the date of the snapshot that last wrote the values.
+# Written as set-based statements rather than one upsert: on a daily list of a million, nearly
+# every profile is unchanged, and an upsert rewriting every row (bios included) cost more than
+# the rest of the import. Only new members are inserted and only changed profiles rewritten;
+# which snapshot is newer for a member comes from the spells, not from a date written on every
+# profile every day (a million updates a day, and a store that grows with them).
 INSERT_NEW_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_key, {", ".join(_PROFILE_COLUMNS)}, as_of)
 SELECT $a, m.member_key, {", ".join(f"m.{c}" for c in _PROFILE_COLUMNS)}, $as_of FROM members_frame m
 WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = $a AND p.member_key = m.member_key)
-"""  # noqa: S608 - column names are constants
-
-_CHANGED = " OR ".join(f"(m.{c} IS NOT NULL AND m.{c} IS DISTINCT FROM profiles.{c})" for c in _PROFILE_COLUMNS)
-UPDATE_CHANGED_PROFILES_SQL = f"""
-UPDATE profiles SET
-    {", ".join(f"{c} = coalesce(m.{c}, profiles.{c})" for c in _PROFILE_COLUMNS)},
-    as_of = $as_of
-FROM members_frame m
-WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND profiles.as_of <= $as_of
-  AND ({_CHANGED})
-"""  # noqa: S608 - column names are constants
-
-CONFIRM_PROFILES_SQL = """
-UPDATE profiles SET as_of = $as_of
-FROM members_frame m
-WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND profiles.as_of < $as_of
 """
 
-# A profile seen in an older snapshot only fills what the newer ones left unknown.
-FILL_OLDER_PROFILES_SQL = f"""
-UPDATE profiles SET
-    {", ".join(f"{c} = coalesce(profiles.{c}, m.{c})" for c in _PROFILE_COLUMNS)}
+_CHANGED = " OR ".join(f"(m.{c} IS NOT NULL AND m.{c} IS DISTINCT FROM profiles.{c})" for c in _PROFILE_COLUMNS)
+_OVERWRITE = ", ".join(f"{c} = coalesce(m.{c}, profiles.{c})" for c in _PROFILE_COLUMNS)
+_FILL = ", ".join(f"{c} = coalesce(profiles.{c}, m.{c})" for c in _PROFILE_COLUMNS)
+_FILLS = " OR ".join(f"(profiles.{c} IS NULL AND m.{c} IS NOT NULL)" for c in _PROFILE_COLUMNS)
+
+# The snapshot is the account's newest (the daily case): it overwrites every changed profile.
+UPDATE_CHANGED_PROFILES_SQL = f"""
+UPDATE profiles SET {_OVERWRITE}, as_of = $as_of
 FROM members_frame m
-WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND profiles.as_of > $as_of
-  AND ({" OR ".join(f"(profiles.{c} IS NULL AND m.{c} IS NOT NULL)" for c in _PROFILE_COLUMNS)})
-"""  # noqa: S608 - column names are constants
+WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND ({_CHANGED})
+"""
+
+# An older snapshot arrives: the members also seen later (in a list of either kind) only have
+# gaps filled; the others take its values.
+SEEN_LATER_SQL = """
+CREATE OR REPLACE TEMP TABLE seen_later AS
+SELECT DISTINCT s.member_key FROM spells s
+JOIN (SELECT kind, max(snapshot_date) AS latest FROM snapshots WHERE account_id = $a GROUP BY kind) k
+  ON k.kind = s.kind
+WHERE s.account_id = $a AND coalesce(s.last_seen, k.latest) > $as_of
+"""
+
+UPDATE_CHANGED_NOT_SEEN_LATER_SQL = f"""
+UPDATE profiles SET {_OVERWRITE}, as_of = $as_of
+FROM members_frame m
+WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND ({_CHANGED})
+  AND m.member_key NOT IN (SELECT member_key FROM seen_later)
+"""
+
+FILL_SEEN_LATER_SQL = f"""
+UPDATE profiles SET {_FILL}
+FROM members_frame m
+WHERE profiles.account_id = $a AND profiles.member_key = m.member_key AND ({_FILLS})
+  AND m.member_key IN (SELECT member_key FROM seen_later)
+"""
+
+NEWER_SNAPSHOT_SQL = "SELECT count(*) FROM snapshots WHERE account_id = $a AND snapshot_date > $as_of"
 
 INCOMING_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT member_key FROM members_frame"
+INCOMING_UNIQUE_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_key FROM members_frame"
+
+# A list on disk, read by DuckDB inside the import's transaction (see fastlist.CsvMembers).
+READ_LIST_SQL = "CREATE OR REPLACE TEMP TABLE {table} AS {select}"
+LIST_MEMBERS_SQL = "CREATE OR REPLACE TEMP VIEW members_frame AS SELECT * EXCLUDE (snapshot_date, bad) FROM {table}"
+
+# Progress within one list, as fractions of its import: reading the file is most of it.
+READ_SHARE = 0.7
+
+Detail = Callable[[float, str], None]
+# Lists already read into the store: id(CsvMembers) -> (temp table, rows).
+Staged = dict[int, tuple[str, int]]
 
 
 @dataclass
@@ -79,6 +122,7 @@ class LoadCounts:
     posts: int = 0
     lists: list[tuple[str, dt.date, int]] = field(default_factory=list)
     replaced: list[tuple[str, dt.date, int]] = field(default_factory=list)
+    rows: int = 0  # members of every list (the row count of a list read by the loader itself)
 
 
 def _dedupe_members(members: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
@@ -93,7 +137,7 @@ def _one_list_per_day(lists: list[tuple[MemberList, dt.date]]) -> list[tuple[Mem
     """Merge the lists that land on the same kind and date. Rows dated by a column and rows left
     undated can resolve to the same day; loaded one after the other, the second would replace
     the first as if it were a newer snapshot of that day."""
-    frames: dict[tuple[str, dt.date], list[pd.DataFrame | pa.Table]] = {}
+    frames: dict[tuple[str, dt.date], list[Members]] = {}
     for member_list, day in lists:
         frames.setdefault((member_list.kind, day), []).append(member_list.members)
     return [
@@ -116,6 +160,8 @@ def load_parsed(
     import_id: int,
     parsed: Parsed,
     lists: list[tuple[MemberList, dt.date]],
+    detail: Detail | None = None,
+    staged: Staged | None = None,
 ) -> LoadCounts:
     """Write the daily values, posts and dated member lists of one import."""
     counts = LoadCounts()
@@ -148,22 +194,8 @@ def load_parsed(
             dates += [posted.min().date(), posted.max().date()]
 
     for member_list, day in sorted(_one_list_per_day(lists), key=lambda item: item[1]):
-        members = _dedupe_members(member_list.members)
-        cursor.register("members_frame", members)
-        try:
-            replaced = existing_snapshot(cursor, account_id, member_list.kind, day)
-            if replaced is not None:
-                remove_snapshot(cursor, account_id, member_list.kind, day)
-                counts.replaced.append((member_list.kind, day, replaced))
-            cursor.execute(INCOMING_SQL)
-            insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
-            for statement in (INSERT_NEW_PROFILES_SQL, UPDATE_CHANGED_PROFILES_SQL, CONFIRM_PROFILES_SQL):
-                cursor.execute(statement, {"a": account_id, "as_of": day})
-            cursor.execute(FILL_OLDER_PROFILES_SQL, {"a": account_id, "as_of": day})
-            cursor.execute("DROP TABLE incoming")
-        finally:
-            cursor.unregister("members_frame")
-        counts.lists.append((member_list.kind, day, len(members)))
+        size = _load_list(cursor, account_id, import_id, parsed, member_list, day, counts, staged or {}, detail)
+        counts.lists.append((member_list.kind, day, size))
         dates.append(day)
 
     if dates:
@@ -173,3 +205,120 @@ def load_parsed(
 
 def finish_import(cursor: duckdb.DuckDBPyConnection, import_id: int, summary: str, counts: LoadCounts) -> None:
     cursor.execute(UPDATE_IMPORT_SUMMARY_SQL, [summary, counts.date_min, counts.date_max, import_id])
+
+
+def record_rows(cursor: duckdb.DuckDBPyConnection, import_id: int, rows: int) -> None:
+    """The row count of an import whose lists were counted as they were loaded."""
+    cursor.execute(UPDATE_IMPORT_ROWS_SQL, [rows, import_id])
+
+
+@contextmanager
+def _watching(cursor: duckdb.DuckDBPyConnection, detail: Detail | None, low: float, high: float, message: str) -> Iterator[None]:
+    """Report DuckDB's own progress on the running statement, scaled to [low, high], from a
+    watcher thread: the statement holds the calling thread until it is done."""
+    if detail is None:
+        yield
+        return
+    detail(low, message)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            try:
+                percent = cursor.query_progress()
+            except duckdb.Error:
+                return
+            if percent is not None and percent >= 0:
+                detail(low + (high - low) * min(percent, 100.0) / 100.0, message)
+
+    watcher = threading.Thread(target=watch, name="palier-import-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+    detail(high, message)
+
+
+def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detail | None = None) -> Staged:
+    """Read every list on disk into a temp table, first thing in the import's transaction (before
+    any id is drawn from a sequence, which a rollback would not give back). Whatever the fast
+    path cannot vouch for (a row DuckDB will not read, a bad field, a member twice) sends the
+    import back to the careful reader, which names the bad line or dedupes in file order:
+    `CarefulReadNeeded` leaves the transaction, which rolls back."""
+    staged: Staged = {}
+    for number, member_list in enumerate(parsed.lists):
+        members = member_list.members
+        if not isinstance(members, CsvMembers):
+            continue
+        table = f"list_rows_{number}"
+        try:
+            with _watching(cursor, detail, 0.0, READ_SHARE, "reading the list"):
+                cursor.execute(READ_LIST_SQL.format(table=table, select=members.query.sql))
+            rows, declined = problems(cursor, table)
+        except duckdb.Error as exc:
+            log.info("fast path declined %s: %s", members.name, str(exc).splitlines()[0])
+            raise CarefulReadNeeded(members) from exc
+        if declined:
+            raise CarefulReadNeeded(members)
+        staged[id(members)] = (table, rows)
+    return staged
+
+
+def _load_list(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    import_id: int,
+    parsed: Parsed,
+    member_list: MemberList,
+    day: dt.date,
+    counts: LoadCounts,
+    staged: Staged,
+    detail: Detail | None,
+) -> int:
+    """Write one dated list: its spells, its snapshot and its members' profiles."""
+    members = member_list.members
+    in_store = isinstance(members, CsvMembers)
+    if in_store:
+        table, size = staged[id(members)]
+        cursor.execute(LIST_MEMBERS_SQL.format(table=table))
+        unique = True
+    else:
+        frame = _dedupe_members(members)
+        cursor.register("members_frame", frame)
+        size, unique = len(frame), isinstance(frame, pa.Table)
+    counts.rows += size
+    try:
+        if detail:
+            detail(READ_SHARE, "comparing with the other snapshots")
+        replaced = existing_snapshot(cursor, account_id, member_list.kind, day)
+        if replaced is not None:
+            remove_snapshot(cursor, account_id, member_list.kind, day)
+            counts.replaced.append((member_list.kind, day, replaced))
+        cursor.execute(INCOMING_UNIQUE_SQL if unique else INCOMING_SQL)
+        insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
+        if detail:
+            detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
+        params = {"a": account_id, "as_of": day}
+        cursor.execute(INSERT_NEW_PROFILES_SQL, params)
+        newer = cursor.execute(NEWER_SNAPSHOT_SQL, params).fetchall()[0][0]
+        if not newer:
+            cursor.execute(UPDATE_CHANGED_PROFILES_SQL, params)
+        else:
+            cursor.execute(SEEN_LATER_SQL, params)
+            cursor.execute(UPDATE_CHANGED_NOT_SEEN_LATER_SQL, params)
+            cursor.execute(FILL_SEEN_LATER_SQL, {"a": account_id})
+            cursor.execute("DROP TABLE seen_later")
+        cursor.execute("DROP TABLE incoming")
+        if detail:
+            detail(1.0, "written")
+    finally:
+        # After an error the transaction is aborted and rolls back with these: nothing to tidy.
+        with suppress(duckdb.Error):
+            if in_store:
+                cursor.execute("DROP VIEW members_frame")
+                cursor.execute(f"DROP TABLE {table}")
+            else:
+                cursor.unregister("members_frame")
+    return size

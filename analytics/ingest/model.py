@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Union
 
 import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.textio import Decoded, decode
+
+if TYPE_CHECKING:
+    from analytics.ingest.fastlist import CsvMembers
 
 ListKind = Literal["follower", "following"]
 
@@ -130,14 +133,21 @@ def empty_posts() -> pd.DataFrame:
     return typed_frame([], POST_DTYPES)
 
 
-def members_frame(members: pd.DataFrame | pa.Table) -> pd.DataFrame:
+# What a member list holds: a frame (MEMBER_DTYPES), an Arrow table (the fast path, read into
+# memory) or a list still on disk that the loader reads straight into the store.
+Members = Union[pd.DataFrame, pa.Table, "CsvMembers"]
+
+
+def members_frame(members: Members) -> pd.DataFrame:
     """Members as a pandas frame of MEMBER_DTYPES (the fast path gives an Arrow table)."""
+    if not isinstance(members, (pd.DataFrame, pa.Table)):
+        members = members.materialize()
     if isinstance(members, pa.Table):
         return typed_frame(members.to_pandas(), MEMBER_DTYPES)
     return members
 
 
-def concat_members(parts: list[pd.DataFrame | pa.Table]) -> pd.DataFrame | pa.Table:
+def concat_members(parts: list[Members]) -> Members:
     """Several lists' members as one frame, in order. An Arrow table stands for one fast-path
     list, free of duplicates; several lists may share members, so they become pandas, which
     the loader dedupes."""
@@ -152,9 +162,9 @@ class MemberList:
 
     kind: ListKind
     # MEMBER_DTYPES columns. The generic list's fast path gives an Arrow table instead, already
-    # typed, without empty keys and without duplicates: at millions of rows, pandas would cost
-    # more than the rest of the import.
-    members: pd.DataFrame | pa.Table
+    # typed, without empty keys and without duplicates (at millions of rows, pandas would cost
+    # more than the rest of the import), or for a file on disk a `CsvMembers` the loader reads.
+    members: Members
     snapshot_date: dt.date | None = None  # None: the caller decides (option, file name, today)
 
 
@@ -173,7 +183,7 @@ class Parsed:
     # when the file gives them without a date (Bluesky getProfile): stored as daily values on
     # the date resolved for its lists (option, export date, file name, today).
     profile_counts: dict[str, int] = field(default_factory=dict)
-    rows: int = 0  # data rows read (for the summary)
+    rows: int | None = 0  # data rows read (for the summary); None: counted when loaded
     notes: list[str] = field(default_factory=list)
     # Files with the same group key in one upload are pages of one snapshot (Bluesky
     # getFollowers pages, Instagram followers_1.json and followers_2.json): merged, one import.

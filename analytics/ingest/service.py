@@ -13,19 +13,44 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics.accounts import PLATFORMS, get_or_create_account, normalize_platform, today
+from analytics.accounts import (
+    PLATFORMS,
+    find_account,
+    get_or_create_account,
+    normalize_platform,
+    today,
+)
 from analytics.errors import BadExportError, PalierError
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
-from analytics.ingest.load import LoadCounts, finish_import, load_parsed, record_import
-from analytics.ingest.model import MemberList, Parsed, SourceFile, concat_members, empty_daily, typed_frame, DAILY_DTYPES
+from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
+from analytics.ingest.load import (
+    Detail,
+    LoadCounts,
+    finish_import,
+    load_parsed,
+    record_import,
+    record_rows,
+    stage_lists,
+)
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    MemberList,
+    Parsed,
+    SourceFile,
+    concat_members,
+    empty_daily,
+    typed_frame,
+)
 from analytics.ingest.registry import detect, format_label, wanted_in_bundle
 from analytics.ingest.values import date_in_name
 from analytics.store import Store
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
+IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
 MANUAL_EXPORT_END = dt.date(9999, 12, 31)
 
@@ -124,7 +149,7 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
         account_handle=next((p.account_handle for p in parts if p.account_handle), None),
         export_date=max((p.export_date for p in parts if p.export_date), default=None),
         profile_counts={k: v for p in parts for k, v in p.profile_counts.items()},
-        rows=sum(p.rows for p in parts),
+        rows=None if any(p.rows is None for p in parts) else sum(p.rows or 0 for p in parts),
         notes=[note for p in parts for note in p.notes],
     )
 
@@ -268,21 +293,55 @@ def import_identity(item: Prepared, options: ImportOptions) -> str:
     return hashlib.sha256(f"{item.sha256}\n{explicit.isoformat()}".encode()).hexdigest()
 
 
-def load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outcome:
-    """Write one prepared import in one transaction (or recognise it as already there)."""
+def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: Detail | None = None) -> Outcome:
+    """Write one prepared import in one transaction (or recognise it as already there).
+
+    `detail(fraction, message)` reports progress within the import (0 to 1, "reading followers",
+    "comparing with the previous snapshot", ...); it may be called from another thread.
+    """
     try:
-        return _load_prepared(store, item, options)
+        try:
+            return _load_prepared(store, item, options, detail)
+        except CarefulReadNeeded as needed:
+            # Rolled back: the careful reader reads the list (naming a bad line, or deduping).
+            if detail:
+                detail(0.0, "checking every line of the list")
+            return _load_prepared(store, _read_carefully(item, needed.members), options, detail)
     except _AlreadyImported as known:
         return Outcome(
-            item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows,
+            item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows or 0,
             f"already imported as import #{known.import_id}: nothing changed",
         )
 
 
-def _load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outcome:
+def _raise_if_imported(cursor: duckdb.DuckDBPyConnection, account_id: int, identity: str) -> None:
+    existing = cursor.execute(IMPORTED_SQL, [account_id, identity]).fetchone()
+    if existing is not None:
+        raise _AlreadyImported(int(existing[0]))
+
+
+def _read_carefully(item: Prepared, deferred: CsvMembers) -> Prepared:
+    """The import with the list on disk read by the careful reader instead."""
+    careful = deferred.careful()
+    lists: list[MemberList] = []
+    for member_list in item.parsed.lists:
+        if member_list.members is deferred:
+            lists += [replace(c, kind=member_list.kind, snapshot_date=c.snapshot_date or member_list.snapshot_date) for c in careful.lists]
+        else:
+            lists.append(member_list)
+    notes = item.parsed.notes + [note for note in careful.notes if note not in item.parsed.notes]
+    rows = careful.rows if len(item.parsed.lists) == 1 else item.parsed.rows
+    return replace(item, parsed=replace(item.parsed, lists=lists, notes=notes, rows=rows))
+
+
+def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: Detail | None) -> Outcome:
     platform = normalize_platform(options.platform)
     identity = import_identity(item, options)
     with store.transaction() as cursor:
+        known = find_account(cursor, options.account.strip())
+        if known is not None:
+            _raise_if_imported(cursor, known.account_id, identity)
+        staged = stage_lists(cursor, item.parsed, detail)
         # Only the user's own --platform goes to get_or_create_account: the file's platform is
         # checked just below, where the error can name the file (and a new account takes it).
         account = get_or_create_account(cursor, options.account, platform)
@@ -293,11 +352,6 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outc
                 f"{_a(PLATFORMS[account.platform])} export for account {account.name!r}",
                 f"{_a(PLATFORMS[item.parsed.platform])} export ({item.label})",
             )
-        existing = cursor.execute(
-            "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?", [account.account_id, identity]
-        ).fetchone()
-        if existing is not None:
-            raise _AlreadyImported(int(existing[0]))
         if account.platform is None and item.parsed.platform:
             cursor.execute("UPDATE accounts SET platform = ? WHERE account_id = ?", [item.parsed.platform, account.account_id])
         if item.parsed.account_handle:
@@ -305,12 +359,15 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions) -> Outc
                 "UPDATE accounts SET handle = ? WHERE account_id = ? AND handle IS NULL",
                 [item.parsed.account_handle, account.account_id],
             )
-        import_id = record_import(cursor, account.account_id, item.name, identity, item.parsed.format, item.parsed.rows)
+        import_id = record_import(cursor, account.account_id, item.name, identity, item.parsed.format, item.parsed.rows or 0)
         parsed = _with_profile_counts(item, options)
-        counts = load_parsed(cursor, account.account_id, import_id, parsed, snapshot_dates(item, options))
+        counts = load_parsed(cursor, account.account_id, import_id, parsed, snapshot_dates(item, options), detail, staged)
         summary = _summary(item, counts)
         finish_import(cursor, import_id, summary, counts)
-    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, item.parsed.rows, summary, notes=item.parsed.notes)
+        if item.parsed.rows is None:
+            record_rows(cursor, import_id, counts.rows)
+    rows = item.parsed.rows if item.parsed.rows is not None else counts.rows
+    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, rows, summary, notes=item.parsed.notes)
 
 
 def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | None:
@@ -358,8 +415,12 @@ def import_sources(
     sources: Sequence[Source],
     options: ImportOptions,
     progress: Callable[[int, int, str], None] | None = None,
+    detail: Detail | None = None,
 ) -> list[Outcome]:
-    """Import every source, each in its own transaction; a failure does not stop the others."""
+    """Import every source, each in its own transaction; a failure does not stop the others.
+
+    `progress(done, total, name)` is called before each import; `detail(fraction, message)`
+    within one (see `load_prepared`)."""
     outcomes: list[Outcome] = []
     prepared = prepare(sources)
     total = len(prepared) + (1 if options.followers_on else 0)
@@ -370,7 +431,7 @@ def import_sources(
             outcomes.append(item)
             continue
         try:
-            outcomes.append(load_prepared(store, item, options))
+            outcomes.append(load_prepared(store, item, options, detail))
         except PalierError as exc:
             outcomes.append(Outcome(item.name, "failed", item.parsed.format, item.label, error=str(exc)))
     try:

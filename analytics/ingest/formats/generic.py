@@ -121,9 +121,16 @@ def parse_list(source: SourceFile) -> Parsed:
             format="generic_list", platform=None, rows=rows, notes=notes,
             lists=[MemberList(kind, members, day) for day, members in lists],  # type: ignore[arg-type]
         ),
+        careful=lambda: parse_list_carefully(source),
     )
     if isinstance(fast, Parsed):
         return fast
+    return parse_list_carefully(source)
+
+
+def parse_list_carefully(source: SourceFile) -> Parsed:
+    """The careful reader: Python's csv module, each field checked, the bad one named."""
+    kind = _list_kind(source)
     table = read_csv(source.text, source.name, allow_short_rows=True)
     require_rows(table, "at least one follower row")
     cols = {name: _optional(table, name) for name in LIST_COLUMNS}
