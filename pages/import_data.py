@@ -235,8 +235,8 @@ files = st.file_uploader(
 # The browser refuses a bigger file before sending it (server.maxUploadSize): say so beforehand,
 # with the way to import it anyway.
 st.caption(
-    f"Up to {int(st.get_option('server.maxUploadSize')):,} MB per file. A bigger export (a whole X archive "
-    "with its videos) is imported from its unzipped folder: `python -m analytics import FOLDER --account NAME`."
+    f"Up to {int(st.get_option('server.maxUploadSize')):,} MB per file. A bigger export, such as a whole "
+    "X archive with its videos, is imported from its unzipped folder with `python -m analytics import`."
 )
 
 with st.expander("Dates and follower totals (optional)", expanded=False):
@@ -271,7 +271,8 @@ if prepared:
     st.markdown("**Preview**: nothing is imported until you press Import.")
     if ready:
         st.dataframe(
-            pd.DataFrame([_preview_row(item, options) for item in ready], columns=PREVIEW_COLUMNS),
+            # Int64: a list not counted yet shows an empty cell, not "None".
+            pd.DataFrame([_preview_row(item, options) for item in ready], columns=PREVIEW_COLUMNS).astype({"Rows": "Int64"}),
             hide_index=True,
             column_config={
                 "File": st.column_config.TextColumn(width="medium"),

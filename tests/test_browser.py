@@ -121,6 +121,9 @@ def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
                 "--server.port", str(port),
                 "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false",
+                # Not watching the sources: an edit elsewhere in the checkout while a test runs
+                # would make Streamlit drop and re-import modules under a running script.
+                "--server.fileWatcherType", "none",
                 *extra,
             ],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
