@@ -16,29 +16,21 @@ No Streamlit here: uploads are anything with `name`, `read(size)` and `seek()`.
 
 from __future__ import annotations
 
-import inspect
-import logging
+import datetime as dt
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
-
-import datetime as dt
-from dataclasses import replace
-
-import pandas as pd
-import pyarrow as pa
+from typing import Protocol
 
 from analytics.ingest import service
+from analytics.ingest.fastlist import CsvMembers
 from analytics.ingest.model import MemberList, SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, Prepared
 from analytics.store import Store
-
-log = logging.getLogger("palier.import")
 
 # Bytes copied at a time from an upload to its temporary file: the only extra memory an upload
 # costs on its way to disk.
@@ -97,10 +89,9 @@ class ListShape:
     @staticmethod
     def of(member_list: MemberList) -> ListShape:
         members = member_list.members
-        if isinstance(members, (pd.DataFrame, pa.Table)):
-            return ListShape(member_list.kind, len(members), member_list.snapshot_date)
-        dated = bool(getattr(getattr(members, "query", None), "dated", False))
-        return ListShape(member_list.kind, None, member_list.snapshot_date, dated_by_rows=dated)
+        if isinstance(members, CsvMembers):
+            return ListShape(member_list.kind, None, member_list.snapshot_date, dated_by_rows=members.query.dated)
+        return ListShape(member_list.kind, len(members), member_list.snapshot_date)
 
 
 @dataclass(frozen=True)
@@ -137,17 +128,6 @@ class Progress:
 
     fraction: float
     text: str
-
-
-def accepts_detail(function: Callable[..., Any]) -> bool:
-    """Whether an import function takes the in-file `detail` callback.
-
-    The import service gains `detail` in a rewrite of its own; until then the page still
-    imports, with progress per file only."""
-    try:
-        return "detail" in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 class ImportJob:
@@ -199,10 +179,7 @@ class ImportJob:
 
     def _run(self, store: Store, sources: list[SourceFile], options: ImportOptions) -> None:
         try:
-            kwargs: dict[str, Any] = {"progress": self._on_file}
-            if accepts_detail(service.import_sources):
-                kwargs["detail"] = self._on_detail
-            outcomes = service.import_sources(store, sources, options, **kwargs)
+            outcomes = service.import_sources(store, sources, options, progress=self._on_file, detail=self._on_detail)
             with self._lock:
                 self._outcomes = outcomes
         except BaseException as exc:  # noqa: BLE001 - handed to the script thread by result()

@@ -4,6 +4,7 @@ failure), the worker's exception handed to the caller. Real files and a real sto
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -13,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import uploads
-from analytics.ingest.service import ImportOptions, Outcome
+from analytics.ingest.service import ImportOptions
 from analytics.store import open_store
 from analytics.uploads import CHUNK_BYTES, ImportJob, Previewed, preview, spooled
 
@@ -75,13 +75,23 @@ def test_preview_keeps_sizes_not_rows() -> None:
     assert day.isoformat() == "2025-03-01"  # from the file name, as the import will date it
 
 
-def test_preview_of_a_big_list_on_disk(tmp_path: Path) -> None:
-    """A list above the fast path's threshold may be left on disk for the import to read: the
-    preview then knows it holds a list, and its size when the parser counted it."""
+def test_preview_of_a_big_list_on_disk() -> None:
+    """A list above the fast path's threshold is left on disk for the import to read straight
+    into the store: the preview knows it holds a list, not yet its size."""
     (item,) = preview([Upload("followers.csv", follower_list(40_000))])
     assert isinstance(item, Previewed)
     (shape,) = item.lists
-    assert shape.kind == "follower" and shape.size in (None, 40_000)
+    assert (shape.kind, shape.size, shape.dated_by_rows) == ("follower", None, False)
+    ((_, day),) = item.list_dates(ImportOptions("me", snapshot_date=dt.date(2025, 4, 2)))
+    assert day == dt.date(2025, 4, 2)
+    # With a snapshot_date column the file's dates win over the option, as in the import (or,
+    # when the list is left on disk and its dates unread, none is made up for the preview).
+    dated = b"snapshot_date," + follower_list(40_000).replace(b"\n", b"\n2025-05-01,")[:-len(b"2025-05-01,")]
+    (item,) = preview([Upload("followers.csv", dated)])
+    assert isinstance(item, Previewed)
+    assert [day for _, day in item.list_dates(ImportOptions("me", snapshot_date=dt.date(2025, 4, 2)))] in (
+        [dt.date(2025, 5, 1)], [None]
+    )
 
 
 def _stats(db: Path, account: str) -> dict:
@@ -148,14 +158,3 @@ def test_progress_follows_the_files_and_the_detail_within_one(tmp_path: Path) ->
         assert job.wait(60) and job.result() == [] and not job.folder.exists()
     finally:
         store.close()
-
-
-def test_accepts_detail_reads_the_signature() -> None:
-    def old(store: object, sources: object, options: object, progress: object = None) -> list[Outcome]:
-        return []
-
-    def new(store: object, sources: object, options: object, progress: object = None, detail: object = None) -> list[Outcome]:
-        return []
-
-    assert not uploads.accepts_detail(old)
-    assert uploads.accepts_detail(new)
