@@ -249,6 +249,90 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE profiles_compact RENAME TO profiles;
         """,
     ),
+    # Audience analysis kept in the store (analytics/metrics/features.py). Detecting languages,
+    # matching places and fitting bios to topics took minutes on a million followers at every
+    # page view; each profile is now analysed once per text (name, bio, location), and the
+    # Audience page reads small tables. Derived data only: every table can be rebuilt from
+    # profiles, spells and posts, and carries account_id so deleting an account removes it.
+    Migration(
+        4,
+        "audience features per profile, the account's topic model, precomputed audience figures",
+        """
+        -- One row per profile analysed; no index, for the reason of migration 3.
+        CREATE TABLE profile_features (
+            account_id INTEGER NOT NULL,
+            member_key VARCHAR NOT NULL,
+            text_hash UBIGINT NOT NULL,   -- hash of the name, bio and location analysed
+            language VARCHAR NOT NULL,    -- ISO 639-1 code of the bio, or 'unknown'
+            country VARCHAR,              -- ISO 3166-1 alpha-2 of the location, NULL when unknown
+            has_words BOOLEAN NOT NULL,   -- bio or name holds a word of the fit space
+            fit REAL,                     -- cosine fit to the account's topics; NULL without words
+            topic SMALLINT NOT NULL       -- topic of the bio in the account's model, -1 for none
+        );
+        -- Per account: what the features were computed from, so a page knows they are current.
+        CREATE TABLE audience_state (
+            account_id INTEGER NOT NULL,
+            features_version INTEGER NOT NULL,
+            fingerprint UBIGINT NOT NULL,     -- the account's imports when last brought up to date
+            posts_hash UBIGINT NOT NULL,      -- the post texts the model was fitted with
+            basis VARCHAR,                    -- 'posts' or 'followers': where the topic vector comes from
+            fit_reason VARCHAR,               -- why no fit can be computed, when none can
+            topics_reason VARCHAR,            -- why no topics can be found, when none can
+            profiles_fitted BIGINT NOT NULL,  -- profiles the model was fitted on
+            changed_since_fit BIGINT NOT NULL,
+            fitted_at TIMESTAMP NOT NULL,
+            refreshed_at TIMESTAMP NOT NULL
+        );
+        -- The account's model: the terms of both TF-IDF spaces and the topics' term weights.
+        CREATE TABLE audience_terms (
+            account_id INTEGER NOT NULL,
+            space VARCHAR NOT NULL,           -- 'fit' (words of bios, names, posts) or 'topics' (bios)
+            position INTEGER NOT NULL,        -- the term's column in its space
+            term VARCHAR NOT NULL,
+            idf DOUBLE NOT NULL,
+            weight DOUBLE                     -- 'fit': the account's topic vector
+        );
+        CREATE TABLE audience_topics (
+            account_id INTEGER NOT NULL,
+            topic SMALLINT NOT NULL,
+            position INTEGER NOT NULL,        -- a term of the 'topics' space
+            weight DOUBLE NOT NULL
+        );
+        -- Figures of one snapshot (or one pair of snapshots) counted once, per import state.
+        CREATE TABLE audience_cubes (
+            account_id INTEGER NOT NULL,
+            fingerprint UBIGINT NOT NULL,
+            snapshot_date DATE,               -- NULL: figures of the account (its posts)
+            since_date DATE,                  -- pairs of snapshots: the earlier one
+            dimension VARCHAR NOT NULL,
+            value VARCHAR,
+            members BIGINT NOT NULL,
+            with_text BIGINT,
+            score_sum DOUBLE,
+            on_topic BIGINT
+        );
+        -- The first people of a snapshot's lists (best fits, flagged followers) in page order,
+        -- with the profile fields shown: a page reads them without joining a million profiles.
+        CREATE TABLE audience_people (
+            account_id INTEGER NOT NULL,
+            fingerprint UBIGINT NOT NULL,
+            snapshot_date DATE NOT NULL,
+            list VARCHAR NOT NULL,
+            rank INTEGER NOT NULL,
+            member_key VARCHAR NOT NULL,
+            handle VARCHAR,
+            name VARCHAR,
+            bio VARCHAR,
+            fit REAL,
+            followers_count BIGINT,
+            following_count BIGINT,
+            posts_count BIGINT,
+            created_at TIMESTAMP,
+            last_post_at TIMESTAMP,
+            default_avatar BOOLEAN
+        );
+        """,
+    ),
 )
 
 
