@@ -40,6 +40,8 @@ ACCOUNT_TABLES = (
     "daily_values", "posts_raw", "snapshots", "spells", "profiles", "imports",
     # Meetups (migration 2): matches and attendees before their events, known in person.
     "meetup_matches", "meetup_attendees", "meetup_events", "known_in_person",
+    # The audience analysis (migration 4): features, model and figures derived from the bios.
+    "profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes", "audience_people",
 )
 
 

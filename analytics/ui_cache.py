@@ -330,13 +330,41 @@ def clear_growth_reads() -> None:
 
 
 # === Audience page (issue 4) =================================================================
-# Audience figures are computed on every follower of a snapshot (tens of thousands of bios on a
-# big account: TF-IDF, NMF and lingua take seconds), so each is cached on the store version, the
-# account and the snapshot date(s). Results are frozen dataclasses of frames, pickled as they are.
+# Audience figures count every follower of a snapshot from the per-profile analysis kept in the
+# store (analytics.metrics.features; `audience_analysis` runs it when an import came since), so
+# each read is small; each is cached on the store version, the account and the snapshot date(s).
+# Results are frozen dataclasses of frames, pickled as they are.
 # Imported here, not at the top: this section stays one block, apart from the other pages'.
 
 from analytics.metrics import audience as audience_metrics  # noqa: E402
+from analytics.metrics import features as audience_features  # noqa: E402
 from analytics.metrics import quality as quality_metrics  # noqa: E402
+
+
+def audience_analysis(account_name: str, spinner: str) -> int:
+    """Bring the account's audience analysis up to date (analytics.metrics.features), showing its
+    progress: the first view after an import analyses the new and changed profiles (all of them
+    the first time). Returns the store's version afterwards. Not cached: it is one query when
+    the analysis is current; a read-only store leaves it to the figures to say why."""
+    store = get_store()
+    cursor = store.cursor()
+    try:
+        account = require_account(cursor, account_name)
+        current = audience_features.is_current(cursor, account.account_id)
+    finally:
+        cursor.close()
+    if current or store.read_only:
+        return store.version()
+    with st.spinner(spinner):
+        line = st.empty()
+        audience_features.refresh_features(store, account.account_id, progress=lambda message: line.caption(message))
+        line.empty()
+    return store.version()
+
+
+def flagged_csv(account_name: str) -> bytes:
+    """Every flagged follower of the latest list as spreadsheet-safe CSV (built on click only)."""
+    return _on_account(account_name, quality_metrics.flagged_csv_all)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -369,7 +397,7 @@ def audience_cluster_change(
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def audience_languages(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LanguageMix:
-    """Languages of the followers' bios against the account's posts (the slowest read: lingua)."""
+    """Languages of the followers' bios (detected once per bio by the analysis) against the account's posts."""
     return _on_account(account_name, audience_metrics.language_mix, snapshot_date)
 
 

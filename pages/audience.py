@@ -25,7 +25,7 @@ from analytics.charts.audience import (
 from analytics.metrics.audience import GROUPS_METHOD, LANGUAGE_METHOD, METHOD, UNKNOWN
 from analytics.metrics.csvsafe import CSV_METHOD
 from analytics.metrics.geo import LOCATION_METHOD
-from analytics.metrics.quality import INACTIVE, RULES, RULES_VERSION, SUSPICIOUS_RULES, TREND_METHOD, flagged_csv
+from analytics.metrics.quality import INACTIVE, RULES, RULES_VERSION, SUSPICIOUS_RULES, TREND_METHOD
 from analytics.metrics.textfit import CLUSTER_METHOD
 
 IMPORT_PAGE = ui_cache.IMPORT_PAGE
@@ -59,6 +59,12 @@ store, version, account = ui_cache.pick_account(
 )
 
 snapshots = ui_cache.snapshot_dates(account, version)
+if not snapshots.empty:
+    # The first view after an import analyses the new and changed profiles once (all of them the
+    # first time); every figure below then counts that analysis.
+    version = ui_cache.audience_analysis(
+        account, f"Analysing the profiles imported since the last visit ({int(snapshots['members'].iloc[-1]):,} followers in "
+        "the latest list): languages, countries, fit to your topics. This runs once per import.")
 if snapshots.empty:
     st.info(NO_LISTS)
     st.page_link(IMPORT_PAGE, label="Import follower lists", icon=":material/upload_file:")
@@ -97,8 +103,7 @@ def _people_table(frame: pd.DataFrame, key: str, **config: object) -> None:
 # --- Coherence with the editorial line ----------------------------------------------------------
 
 st.subheader("Coherence with your editorial line")
-with st.spinner(f"Fitting {followers_now:,} bios to your topics (TF-IDF)…"):
-    coherence = ui_cache.audience_coherence(account, as_of, version)
+coherence = ui_cache.audience_coherence(account, as_of, version)
 if not coherence.ok:
     st.info(coherence.reason or "Not enough data to measure coherence.")
 else:
@@ -136,7 +141,9 @@ if coherence.ok:
 with st.expander("How the coherence score is computed"):
     st.markdown(METHOD)
 if coherence.ok and not coherence.members.empty:
-    st.markdown("**Followers and their fit** (best fit first; followers without a bio or name at the end)")
+    shown = len(coherence.members)
+    first = f"the {shown:,} best fits of {coherence.followers:,}" if shown < coherence.followers else "best fit first"
+    st.markdown(f"**Followers and their fit** ({first}; followers without a bio or name at the end)")
     members = coherence.members.sort_values("fit", ascending=False, na_position="last", kind="stable")
     _people_table(
         pd.DataFrame({"Handle": members["handle"], "Name": members["name"], "Bio": members["bio"],
@@ -147,8 +154,7 @@ if coherence.ok and not coherence.members.empty:
 # --- Topic clusters -------------------------------------------------------------------------------
 
 st.subheader("Topic clusters")
-with st.spinner(f"Finding topics in {followers_now:,} bios (NMF)…"):
-    clusters = ui_cache.audience_clusters(account, as_of, version)
+clusters = ui_cache.audience_clusters(account, as_of, version)
 if not clusters.ok:
     st.info(clusters.reason or "Not enough bios to find topics.")
 else:
@@ -187,7 +193,7 @@ def cluster_change_section(account: str, dates: list[dt.date], since: dt.date, a
     chosen_now = right.selectbox("To the list of", newest_first, index=newest_first.index(now), format_func=label,
                                  key=f"audience_to:{account}:{then}:{now}")
     assert chosen_then is not None and chosen_now is not None
-    with st.spinner(f"Finding topics in the bios of the lists of {chosen_then} and {chosen_now}…"):
+    with st.spinner(f"Counting the topics of the lists of {chosen_then} and {chosen_now}…"):
         change = ui_cache.audience_cluster_change(account, chosen_then, chosen_now, version)
     if not change.ok:
         st.info(change.reason or "Choose two different follower lists.")
@@ -243,8 +249,7 @@ with st.expander("How stayers, leavers and joiners are compared"):
 st.subheader("Languages and places")
 lang_col, place_col = st.columns(2)
 with lang_col:
-    with st.spinner(f"Detecting the languages of {followers_now:,} bios and your posts (lingua)…"):
-        languages = ui_cache.audience_languages(account, as_of, version)
+    languages = ui_cache.audience_languages(account, as_of, version)
     if not languages.ok:
         st.info(languages.reason or "Not enough data to detect languages.")
     else:
@@ -254,7 +259,8 @@ with lang_col:
         st.plotly_chart(figure, config=CHART_CONFIG, key="audience_languages")
         if not languages.posts:
             st.info("No post with text imported: only the followers' languages are shown.")
-        st.caption(f"{languages.followers:,} bios and {languages.posts:,} posts, detected in {languages.seconds:.1f} s.")
+        st.caption(f"{languages.followers:,} bios and {languages.posts:,} posts; each bio's language is detected once, "
+                   "when its profile is first analysed.")
     with st.expander("How languages are detected"):
         st.markdown(LANGUAGE_METHOD)
 with place_col:
@@ -323,7 +329,9 @@ else:
             st.info(trend.reason or "Not enough follower lists for a trend.")
         else:
             st.plotly_chart(quality_trend_figure(trend), config=CHART_CONFIG, key="audience_quality_trend")
-    st.markdown(f"**Flagged followers** ({len(audit.flagged):,}, with the rules each one hits)")
+    total = audit.flagged_total if audit.flagged_total is not None else len(audit.flagged)
+    listed = f"; the first {len(audit.flagged):,} below, all of them in the CSV" if len(audit.flagged) < total else ""
+    st.markdown(f"**Flagged followers** ({total:,}, with the rules each one hits{listed})")
     if audit.flagged.empty:
         st.info("No audited follower hits a rule.")
     elif people:
@@ -342,7 +350,7 @@ else:
                "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
         )
         st.download_button(
-            f"Download the flagged list (CSV, rules {RULES_VERSION})", data=lambda: flagged_csv(audit),
+            f"Download the flagged list (CSV, rules {RULES_VERSION})", data=lambda: ui_cache.flagged_csv(account),
             file_name=f"palier-flagged-{summary.snapshot_date or as_of}.csv", mime="text/csv", on_click="ignore",
             icon=":material/download:", key="audience_flagged_csv", help=CSV_METHOD,
         )

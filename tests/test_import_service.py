@@ -443,6 +443,11 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     attendees = f"Name,Twitter\nSomeone,@{handles[1]}\n".encode()
     import_event(store, account, attendees, "event.csv", event_name="Meetup", event_date=dt.date(2026, 3, 5), place="Lyon")
     mark_known(store, account, handles[0].lower())
+    # The audience analysis (migration 4's tables): derived from the bios, so it must go too.
+    from analytics.accounts import require_account
+    from analytics.metrics.features import refresh_features
+
+    refresh_features(store, require_account(store.cursor(), account).account_id)
 
 
 def _rows_of(store: Store, account_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -464,7 +469,8 @@ def _rows_of(store: Store, account_id: int) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_delete_account_removes_every_row_and_keeps_the_other(store: Store) -> None:
-    _fill(store, "gone", ["ann", "bob", "shared"])
+    # Ten bios or more, so the audience analysis finds topics and fills every one of its tables.
+    _fill(store, "gone", ["ann", "bob", "shared"] + [f"gone{letter}" for letter in "abcdefghij"])
     _fill(store, "kept", ["shared", "zed", "yan"])
     cursor = store.cursor()
     ids = dict(cursor.execute("SELECT name, account_id FROM accounts").fetchall())
@@ -474,6 +480,7 @@ def test_delete_account_removes_every_row_and_keeps_the_other(store: Store) -> N
     assert {t for t, rows in gone_rows.items() if rows} == set(gone_rows) >= {
         "accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles",
         "meetup_events", "meetup_attendees", "meetup_matches", "known_in_person",
+        "profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes", "audience_people",
     }
 
     delete_account(store, "gone")

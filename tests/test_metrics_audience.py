@@ -178,7 +178,8 @@ def test_groups_and_cluster_change_between_snapshots(store: Store) -> None:
     assert table["members"].to_dict() == {"stayed": 4, "left": 4, "joined": 2}
     assert groups.coherence("stayed") > groups.coherence("left")  # type: ignore[operator]
     assert not audience.group_coherence(cursor, account, D(2026, 1, 1), D(2026, 1, 5)).ok
-    change = audience.cluster_change(cursor, account, k=2)
+    # The topics are the account's model (features.TOPICS of them, fewer on few bios), counted at both dates.
+    change = audience.cluster_change(cursor, account)
     assert change.ok and change.table["size_start"].sum() == 8 and change.table["size_end"].sum() == 6
     assert (change.table["change"] == change.table["size_end"] - change.table["size_start"]).all()
     places = audience.location_mix(cursor, account)
@@ -224,8 +225,8 @@ def test_demo_audience_figures_and_charts(demo_store: Store) -> None:
     assert sum(languages.follower_shares().values()) == pytest.approx(1.0)
     figures = [
         charts.coherence_histogram(coherence),
-        charts.clusters_figure(audience.topic_clusters(cursor, account, k=3)),
-        charts.cluster_change_figure(audience.cluster_change(cursor, account, k=3)),
+        charts.clusters_figure(audience.topic_clusters(cursor, account)),
+        charts.cluster_change_figure(audience.cluster_change(cursor, account)),
         charts.groups_figure(audience.group_coherence(cursor, account)),
         charts.languages_figure(languages),
         charts.countries_figure(audience.location_mix(cursor, account)),

@@ -8,6 +8,11 @@ analytics.metrics.geo. Every follower of a list is analysed: nothing is sampled.
 Profiles are each member's latest known profile (the store keeps one per member), so a list of
 last year is read with today's bios for members still known today, and with their last known
 bio for those who left.
+
+The per-profile work (language, country, fit, topic) is done once per profile text by the
+analysis step, analytics.metrics.features, and kept in the store; these functions count its
+results for the snapshots asked (figures the page opens on are counted once and kept too). When
+the analysis is not current (an import since), the first function called runs it.
 """
 
 from __future__ import annotations
@@ -25,19 +30,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.metrics import textfit
-from analytics.metrics.geo import LOCATION_METHOD, country_name, countries_of
+from analytics.metrics import features, textfit
+from analytics.metrics.geo import LOCATION_METHOD, country_name
 from analytics.metrics.lists import snapshot_dates
 
 METHOD = (
     "Coherence with the editorial line. " + textfit.FIT_METHOD + " " + textfit.COHERENCE_METHOD
-    + " When the account has no post with text, the followers' own mean vector (their dominant topics) "
-    "stands in for the account's, and the result says so."
+    + " When the account has no post with text, the followers' own mean vector (the dominant topics of "
+    "every follower the account has had) stands in for the account's, and the result says so."
 )
 GROUPS_METHOD = (
     "Between two snapshots: stayers are in both, leavers only in the first, joiners only in the second "
     "(net changes, as on the Lists page). Each group's coherence is the same formula over its members, "
-    "all fitted in one TF-IDF space with the account's posts."
+    "all fitted in the account's one TF-IDF space with its posts."
 )
 
 POST_TEXTS_SQL = """
@@ -130,6 +135,81 @@ def profile_texts(frame: pd.DataFrame) -> pd.Series:
     return (bio + " " + name).str.strip()
 
 
+# --- The analysis' results --------------------------------------------------------------------
+
+NOT_ANALYSED = (
+    "The audience analysis has not run since the last import, and this store is open read-only (another "
+    "Palier process holds it): close that process, or run `python -m analytics analyse --account NAME`."
+)
+PEOPLE_SHOWN = features.PEOPLE_SHOWN
+
+TERMS_SQL = """
+SELECT term, weight FROM audience_terms
+WHERE account_id = $account_id AND space = 'fit' AND weight > 0
+ORDER BY weight DESC, position LIMIT $top
+"""
+TOPIC_TERMS_SQL = """
+WITH ranked AS (
+    SELECT t.topic, m.term, row_number() OVER (PARTITION BY t.topic ORDER BY t.weight DESC, t.position) AS rank
+    FROM audience_topics t
+    JOIN audience_terms m ON m.account_id = t.account_id AND m.space = 'topics' AND m.position = t.position
+    WHERE t.account_id = $account_id
+)
+SELECT topic, list(term ORDER BY rank) AS terms FROM ranked WHERE rank <= $top GROUP BY topic ORDER BY topic
+"""
+def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> features.State | None:
+    """The account's current analysis, run first when an import came since; None when it cannot
+    run (a read-only store)."""
+    state = features.current_state(cursor, account_id)
+    if state is not None:
+        return state
+    try:
+        features.refresh_features(cursor, account_id)
+    except duckdb.Error:  # read-only: a second Palier process holds the store
+        return None
+    return features.current_state(cursor, account_id)
+
+
+def snapshot_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
+                     kind: str = "follower") -> pd.DataFrame:
+    """The snapshot's cube (dimension, value, members, with_text, score_sum, on_topic): the kept one
+    when the analysis counted it, else counted now."""
+    if state is not None and kind == features.KIND:
+        kept = features.kept_cube(cursor, account_id, state, day)
+        if not kept.empty:
+            return kept
+    return features.snapshot_cube(cursor, account_id, day, kind)
+
+
+def _rows(cube: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    return cube[cube["dimension"] == dimension]
+
+
+def _count(cube: pd.DataFrame, dimension: str, column: str = "members", value: str | None = None) -> int:
+    rows = _rows(cube, dimension)
+    if value is not None:
+        rows = rows[rows["value"] == value]
+    return int(pd.to_numeric(rows[column], errors="coerce").fillna(0).sum()) if not rows.empty else 0
+
+
+def _posts_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None) -> pd.DataFrame:
+    if state is not None:
+        kept = features.kept_cube(cursor, account_id, state, None)
+        if not kept.empty:
+            return kept
+    return features.post_cube(post_texts(cursor, account_id))
+
+
+def _people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
+            which: str, kind: str) -> pd.DataFrame:
+    """The first people of a list (features.PEOPLE_COLUMNS): kept by the analysis, else read now."""
+    if state is not None and kind == features.KIND:
+        kept = features.kept_people(cursor, account_id, state, day, which)
+        if kept is not None:
+            return kept
+    return features.people_list(cursor, account_id, day, which, kind)
+
+
 # --- Coherence -----------------------------------------------------------------------------
 
 
@@ -145,31 +225,55 @@ class Coherence:
     with_text: int  # followers with a bio or name holding a word (those judged)
     terms: pd.DataFrame  # term, weight: the account's topics
     hashtags: pd.DataFrame  # hashtag, uses: in the account's posts
-    members: pd.DataFrame  # member_key, handle, name, bio, fit, score, on_topic
+    members: pd.DataFrame  # member_key, handle, name, bio, fit, score, on_topic: the PEOPLE_SHOWN best fits first
     threshold: float = textfit.ON_TOPIC_THRESHOLD
     method: str = METHOD
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Followers per fit bin (bin_start, bin_end, followers), every judged follower counted.
+    histogram: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"bin_start": pd.Series(dtype="float64"), "bin_end": pd.Series(dtype="float64"), "followers": pd.Series(dtype="int64")}))
 
     @property
     def ok(self) -> bool:
         return self.reason is None
 
 
-def _fit_members(members: pd.DataFrame, posts: pd.Series) -> tuple[textfit.TopicSpace, pd.DataFrame]:
-    space = textfit.topic_space(posts, profile_texts(members))
-    out = members[[c for c in ("member_key", "handle", "name", "bio") if c in members.columns]].copy()
-    out["fit"] = space.fits
-    out["score"] = textfit.follower_score(space.fits)
-    out["on_topic"] = pd.array(np.where(np.isnan(space.fits), None, space.fits >= textfit.ON_TOPIC_THRESHOLD), dtype="boolean")
-    return space, out.reset_index(drop=True)
+def _with_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[[c for c in ("member_key", "handle", "name", "bio") if c in frame.columns]].copy().reset_index(drop=True)
+    fits = pd.to_numeric(frame["fit"], errors="coerce").to_numpy(dtype="float64") if "fit" in frame else np.full(len(out), np.nan)
+    out["fit"] = fits
+    out["score"] = textfit.follower_score(fits)
+    out["on_topic"] = pd.array(np.where(np.isnan(fits), None, fits >= textfit.ON_TOPIC_THRESHOLD), dtype="boolean")
+    return out
 
 
-def _basis_note(basis: str) -> list[str]:
+def _basis_note(basis: str | None) -> list[str]:
     if basis == "followers":
         return ["The account has no post with text: coherence is measured against the followers' own dominant "
                 "topics (how concentrated the audience is), not against the account's editorial line."]
     return []
+
+
+def _terms(cursor: duckdb.DuckDBPyConnection, account_id: int, top: int = 20) -> pd.DataFrame:
+    frame = cursor.execute(TERMS_SQL, {"account_id": account_id, "top": top}).df()
+    return pd.DataFrame({"term": pd.array(frame["term"].astype(str), dtype="string"),
+                         "weight": frame["weight"].astype("float64")})
+
+
+def _hashtags(posts: pd.DataFrame) -> pd.DataFrame:
+    rows = _rows(posts, "hashtag").sort_values(["members", "value"], ascending=[False, True], kind="stable")
+    return pd.DataFrame({"hashtag": pd.array(rows["value"].astype(str), dtype="string"),
+                         "uses": rows["members"].to_numpy(dtype="int64")})
+
+
+def _histogram(cube: pd.DataFrame) -> pd.DataFrame:
+    rows = _rows(cube, "fit_bin")
+    bins = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype="float64")
+    width = pd.to_numeric(rows["score_sum"], errors="coerce").to_numpy(dtype="float64")
+    frame = pd.DataFrame({"bin_start": bins * width, "bin_end": (bins + 1) * width,
+                          "followers": rows["members"].to_numpy(dtype="int64")})
+    return frame.sort_values("bin_start", kind="stable").reset_index(drop=True)
 
 
 def audience_coherence(
@@ -177,21 +281,31 @@ def audience_coherence(
 ) -> Coherence:
     """Coherence of the snapshot of `snapshot_date` (default: the latest) with the account's posts."""
     day, reason = _pick_date(_dates(cursor, account_id, kind), snapshot_date, kind)
-    posts = post_texts(cursor, account_id)
-    hashtags = textfit.hashtags_of(posts)
     empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in ("member_key", "handle", "name", "bio", "fit", "score", "on_topic")})
     empty_terms = pd.DataFrame({"term": pd.Series(dtype="string"), "weight": pd.Series(dtype="float64")})
     if reason is not None or day is None:
+        hashtags = textfit.hashtags_of(post_texts(cursor, account_id))
         return Coherence(day, None, None, None, 0, 0, empty_terms, hashtags, empty_members, reason=reason)
-    members = members_at(cursor, account_id, day, kind)
-    space, fitted = _fit_members(members, posts)
-    with_text = int(fitted["fit"].notna().sum())
-    if not space.ok:
-        return Coherence(day, space.basis, None, None, len(members), with_text, space.terms, hashtags, fitted, reason=space.reason)
+    state = analysis_state(cursor, account_id)
+    hashtags = _hashtags(_posts_figures(cursor, account_id, state))
+    if state is None:
+        return Coherence(day, None, None, None, 0, 0, empty_terms, hashtags, empty_members, reason=NOT_ANALYSED)
+    cube = snapshot_figures(cursor, account_id, state, day, kind)
+    followers, with_text = _count(cube, "all"), _count(cube, "all", "with_text")
+    terms = _terms(cursor, account_id) if state.fit_reason is None else empty_terms
+    fitted = _with_scores(_people(cursor, account_id, state, day, "fit", kind))
+    if state.fit_reason is not None:
+        return Coherence(day, state.basis, None, None, followers, with_text, terms, hashtags, fitted, reason=state.fit_reason)
+    score_sum, on_topic = float(_count_float(cube, "all", "score_sum")), _count(cube, "all", "on_topic")
     return Coherence(
-        day, space.basis, textfit.coherence_of(space.fits), textfit.on_topic_share(space.fits), len(members), with_text,
-        space.terms, hashtags, fitted, notes=_basis_note(space.basis),
+        day, state.basis, score_sum / with_text if with_text else None, on_topic / with_text if with_text else None,
+        followers, with_text, terms, hashtags, fitted, notes=_basis_note(state.basis), histogram=_histogram(cube),
     )
+
+
+def _count_float(cube: pd.DataFrame, dimension: str, column: str) -> float:
+    rows = _rows(cube, dimension)
+    return float(pd.to_numeric(rows[column], errors="coerce").fillna(0).sum()) if not rows.empty else 0.0
 
 
 # --- Stayers, leavers, joiners ------------------------------------------------------------
@@ -202,7 +316,6 @@ class GroupCoherence:
     start: dt.date | None
     end: dt.date | None
     table: pd.DataFrame  # group (stayed/left/joined), members, with_text, coherence, on_topic_share
-    members: pd.DataFrame  # group, member_key, handle, name, bio, fit, score, on_topic
     basis: str | None = None
     method: str = GROUPS_METHOD
     reason: str | None = None
@@ -232,6 +345,20 @@ def _empty_groups() -> pd.DataFrame:
     })
 
 
+def _two_dates(dates: list[dt.date], start: dt.date | None, end: dt.date | None, kind: str,
+               what: str) -> tuple[dt.date | None, dt.date | None, str | None]:
+    if len(dates) < 2:
+        return None, None, f"Not enough data: {len(dates)} {kind} snapshot(s); {what} two."
+    start = dates[0] if start is None else _as_date(start)
+    end = dates[-1] if end is None else _as_date(end)
+    if start > end:
+        start, end = end, start
+    missing = [d.isoformat() for d in (start, end) if d not in dates]
+    if missing or start == end:
+        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else "The two snapshots are the same: choose two dates.")
+    return start, end, None
+
+
 def group_coherence(
     cursor: duckdb.DuckDBPyConnection,
     account_id: int,
@@ -241,32 +368,28 @@ def group_coherence(
 ) -> GroupCoherence:
     """Mean coherence of stayers, leavers and joiners between two snapshot dates (default: the
     first and the latest snapshot, the whole history)."""
-    dates = _dates(cursor, account_id, kind)
-    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in ("group", "member_key", "handle", "name", "bio", "fit", "score", "on_topic")})
-    if len(dates) < 2:
-        reason = f"Not enough data: {len(dates)} {kind} snapshot(s); stayers and leavers need two."
-        return GroupCoherence(None, None, _empty_groups(), empty_members, reason=reason)
-    start = dates[0] if start is None else _as_date(start)
-    end = dates[-1] if end is None else _as_date(end)
-    if start > end:
-        start, end = end, start
-    missing = [d.isoformat() for d in (start, end) if d not in dates]
-    if missing or start == end:
-        reason = (f"No {kind} snapshot on {', '.join(missing)}." if missing else "The two snapshots are the same: choose two dates.")
-        return GroupCoherence(start, end, _empty_groups(), empty_members, reason=reason)
-    frame = cursor.execute(GROUPS_SQL, {"account_id": account_id, "kind": kind, "start": start, "end": end}).df()
-    space, fitted = _fit_members(frame, post_texts(cursor, account_id))
-    fitted.insert(0, "group", frame["group"].to_numpy())
+    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, "stayers and leavers need")
+    if reason is not None or start is None or end is None:
+        return GroupCoherence(start, end, _empty_groups(), reason=reason)
+    state = analysis_state(cursor, account_id)
+    if state is None:
+        return GroupCoherence(start, end, _empty_groups(), reason=NOT_ANALYSED)
+    cube = pd.DataFrame()
+    if kind == features.KIND:
+        cube = features.kept_cube(cursor, account_id, state, end, start)
+    if cube.empty:
+        cube = features.pair_cube(cursor, account_id, start, end, kind)
     rows = []
     for group in GROUPS:
-        fits = fitted.loc[fitted["group"] == group, "fit"].to_numpy(dtype="float64")
-        coherence = textfit.coherence_of(fits) if space.ok else None
-        share = textfit.on_topic_share(fits) if space.ok else None
-        rows.append({"group": group, "members": len(fits), "with_text": int((~np.isnan(fits)).sum()),
-                     "coherence": np.nan if coherence is None else coherence,
-                     "on_topic_share": np.nan if share is None else share})
-    table = pd.DataFrame(rows)
-    return GroupCoherence(start, end, table, fitted, space.basis, reason=space.reason, notes=_basis_note(space.basis))
+        with_text = _count(cube, "group", "with_text", group)
+        score_sum = _count_float(cube[cube["value"] == group], "group", "score_sum")
+        on_topic = _count(cube, "group", "on_topic", group)
+        known = state.fit_reason is None and with_text > 0
+        rows.append({"group": group, "members": _count(cube, "group", "members", group), "with_text": with_text,
+                     "coherence": score_sum / with_text if known else np.nan,
+                     "on_topic_share": on_topic / with_text if known else np.nan})
+    table = pd.DataFrame(rows).astype({"members": "int64", "with_text": "int64", "coherence": "float64", "on_topic_share": "float64"})
+    return GroupCoherence(start, end, table, state.basis, reason=state.fit_reason, notes=_basis_note(state.basis))
 
 
 # --- Topic clusters ------------------------------------------------------------------------
@@ -276,7 +399,6 @@ def group_coherence(
 class Clusters:
     snapshot_date: dt.date | None
     table: pd.DataFrame  # cluster, label, top_terms, size, share
-    members: pd.DataFrame  # member_key, handle, bio, cluster
     method: str = textfit.CLUSTER_METHOD
     reason: str | None = None
 
@@ -290,7 +412,7 @@ class ClusterChange:
     start: dt.date | None
     end: dt.date | None
     table: pd.DataFrame  # cluster, label, top_terms, size_start, size_end, change
-    method: str = textfit.CLUSTER_METHOD + " Topics are found once on the members of either snapshot, then counted in each."
+    method: str = textfit.CLUSTER_METHOD + " The topics are the account's, so both lists are counted in the same topics."
     reason: str | None = None
 
     @property
@@ -298,19 +420,49 @@ class ClusterChange:
         return self.reason is None
 
 
+def _topic_labels(cursor: duckdb.DuckDBPyConnection, account_id: int, top: int = 5) -> pd.DataFrame:
+    """cluster, label, top_terms of the account's topics, then the 'no topic words' row."""
+    frame = cursor.execute(TOPIC_TERMS_SQL, {"account_id": account_id, "top": top}).df()
+    tops = [list(t) for t in frame["terms"]]
+    table = pd.DataFrame({"cluster": frame["topic"].astype("int64"), "label": [" · ".join(t[:3]) for t in tops],
+                          "top_terms": pd.Series(tops, dtype="object")})
+    extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": ["no topic words"], "top_terms": [[]]})
+    return pd.concat([table, extra], ignore_index=True)
+
+
+def _topic_sizes(cube: pd.DataFrame) -> pd.Series:
+    rows = _rows(cube, "topic")
+    return pd.Series(rows["members"].to_numpy(dtype="int64"), index=pd.to_numeric(rows["value"]).astype("int64"))
+
+
+def _bios_reason(cube: pd.DataFrame, min_texts: int = 10) -> str | None:
+    bios = _count(cube, "bios")
+    return None if bios >= min_texts else f"Not enough bios: {bios} follower(s) have one, at least {min_texts} are needed."
+
+
 def topic_clusters(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, snapshot_date: dt.date | None = None, k: int = 6, kind: str = "follower"
+    cursor: duckdb.DuckDBPyConnection, account_id: int, snapshot_date: dt.date | None = None, kind: str = "follower"
 ) -> Clusters:
     """Topic clusters of the followers of one snapshot (default: the latest), from their bios."""
     day, reason = _pick_date(_dates(cursor, account_id, kind), snapshot_date, kind)
-    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in ("member_key", "handle", "bio", "cluster")})
     if reason is not None or day is None:
-        return Clusters(day, textfit._cluster_frame([], [], [], 0), empty_members, reason=reason)
-    members = members_at(cursor, account_id, day, kind)
-    found = textfit.cluster_texts(members["bio"], k=k)
-    out = members[["member_key", "handle", "bio"]].copy().reset_index(drop=True)
-    out["cluster"] = found.labels
-    return Clusters(day, found.clusters, out, reason=found.reason)
+        return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=reason)
+    state = analysis_state(cursor, account_id)
+    if state is None:
+        return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=NOT_ANALYSED)
+    cube = snapshot_figures(cursor, account_id, state, day, kind)
+    reason = _bios_reason(cube) or state.topics_reason
+    if reason is not None:
+        return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=reason)
+    total = _count(cube, "all")
+    sizes = _topic_sizes(cube)
+    table = _topic_labels(cursor, account_id)
+    table["size"] = table["cluster"].map(sizes).fillna(0).astype("int64")
+    table["share"] = table["size"] / total if total else 0.0
+    # Biggest topic first; 'no topic words' last, and only when someone is in it.
+    topics = table[table["cluster"] != textfit.NO_TOPIC].sort_values(["size", "cluster"], ascending=[False, True], kind="stable")
+    none = table[(table["cluster"] == textfit.NO_TOPIC) & (table["size"] > 0)]
+    return Clusters(day, pd.concat([topics, none], ignore_index=True))
 
 
 def cluster_change(
@@ -318,36 +470,28 @@ def cluster_change(
     account_id: int,
     start: dt.date | None = None,
     end: dt.date | None = None,
-    k: int = 6,
     kind: str = "follower",
 ) -> ClusterChange:
-    """Cluster sizes at two snapshot dates (default: first and latest), topics fitted on both."""
-    dates = _dates(cursor, account_id, kind)
+    """Cluster sizes at two snapshot dates (default: first and latest), in the account's topics."""
     columns = ["cluster", "label", "top_terms", "size_start", "size_end", "change"]
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    if len(dates) < 2:
-        return ClusterChange(None, None, empty, reason=f"Not enough data: {len(dates)} {kind} snapshot(s); a change needs two.")
-    start = dates[0] if start is None else _as_date(start)
-    end = dates[-1] if end is None else _as_date(end)
-    if start > end:
-        start, end = end, start
-    missing = [d.isoformat() for d in (start, end) if d not in dates]
-    if missing or start == end:
-        reason = f"No {kind} snapshot on {', '.join(missing)}." if missing else "The two snapshots are the same: choose two dates."
+    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, "a change needs")
+    if reason is not None or start is None or end is None:
         return ClusterChange(start, end, empty, reason=reason)
-    frame = cursor.execute(GROUPS_SQL, {"account_id": account_id, "kind": kind, "start": start, "end": end}).df()
-    found = textfit.cluster_texts(frame["bio"], k=k)
-    if not found.ok:
-        return ClusterChange(start, end, empty, reason=found.reason)
-    groups = frame["group"].to_numpy()
-    labels = pd.Series(found.labels)
-    at_start = labels[np.isin(groups, ("stayed", "left"))].value_counts()
-    at_end = labels[np.isin(groups, ("stayed", "joined"))].value_counts()
-    table = found.clusters[["cluster", "label", "top_terms"]].copy()
-    table["size_start"] = table["cluster"].map(at_start).fillna(0).astype("int64")
-    table["size_end"] = table["cluster"].map(at_end).fillna(0).astype("int64")
+    state = analysis_state(cursor, account_id)
+    if state is None:
+        return ClusterChange(start, end, empty, reason=NOT_ANALYSED)
+    at_start = snapshot_figures(cursor, account_id, state, start, kind)
+    at_end = snapshot_figures(cursor, account_id, state, end, kind)
+    # The model needs enough bios among the account's profiles (a superset of both lists).
+    if state.topics_reason is not None:
+        return ClusterChange(start, end, empty, reason=state.topics_reason)
+    table = _topic_labels(cursor, account_id)
+    table["size_start"] = table["cluster"].map(_topic_sizes(at_start)).fillna(0).astype("int64")
+    table["size_end"] = table["cluster"].map(_topic_sizes(at_end)).fillna(0).astype("int64")
     table["change"] = table["size_end"] - table["size_start"]
-    return ClusterChange(start, end, table.reset_index(drop=True))
+    keep = (table["cluster"] != textfit.NO_TOPIC) | (table["size_start"] > 0) | (table["size_end"] > 0)
+    return ClusterChange(start, end, table[keep].reset_index(drop=True))
 
 
 # --- Languages -----------------------------------------------------------------------------
@@ -380,18 +524,20 @@ def _detector() -> Any:
 
 def detect_languages(texts: pd.Series) -> pd.Series:
     """ISO 639-1 code per text (LANGUAGES), or UNKNOWN; see LANGUAGE_METHOD."""
-    raw = texts.fillna("").astype(str)
-    cleaned = raw.map(lambda t: " ".join(_NOISE.sub(" ", html.unescape(t)).replace("#", " ").split()))
-    letters = cleaned.map(lambda t: len(_LETTER.findall(t)))
-    candidates = pd.unique(cleaned[letters >= MIN_LETTERS].to_numpy(dtype=object))
+    # Each distinct text is cleaned and detected once: lists repeat bios, and the Python cleaning
+    # costs more than lingua itself when done per follower.
+    codes, raw = pd.factorize(texts.fillna("").astype(str), sort=False)
+    cleaned = [" ".join(_NOISE.sub(" ", html.unescape(t)).replace("#", " ").split()) for t in raw]
+    candidates = list(dict.fromkeys(t for t in cleaned if len(_LETTER.findall(t)) >= MIN_LETTERS))
     found: dict[str, str] = {}
-    if len(candidates):
-        values = _detector().compute_language_confidence_values_in_parallel(list(candidates))
+    if candidates:
+        values = _detector().compute_language_confidence_values_in_parallel(candidates)
         for text, ranking in zip(candidates, values, strict=True):
             best = ranking[0] if ranking else None
             if best is not None and best.value >= MIN_CONFIDENCE:
                 found[text] = best.language.iso_code_639_1.name.lower()
-    return pd.Series([found.get(t, UNKNOWN) for t in cleaned], index=texts.index, dtype="object")
+    per_distinct = np.array([found.get(t, UNKNOWN) for t in cleaned] or [UNKNOWN], dtype=object)
+    return pd.Series(per_distinct[codes] if len(codes) else [], index=texts.index, dtype="object")
 
 
 @dataclass(frozen=True)
@@ -422,21 +568,24 @@ def language_mix(
                           "post_share": pd.Series(dtype="float64")})
     if reason is not None or day is None:
         return LanguageMix(day, empty, 0, 0, 0.0, reason=reason)
-    members = members_at(cursor, account_id, day, kind)
-    posts = post_texts(cursor, account_id)
     began = time.perf_counter()
-    follower_langs = detect_languages(members["bio"])
-    post_langs = detect_languages(posts)
-    seconds = time.perf_counter() - began
-    f_counts, p_counts = follower_langs.value_counts(), post_langs.value_counts()
+    state = analysis_state(cursor, account_id)
+    if state is None:
+        return LanguageMix(day, empty, 0, 0, 0.0, reason=NOT_ANALYSED)
+    cube = snapshot_figures(cursor, account_id, state, day, kind)
+    posts_cube = _posts_figures(cursor, account_id, state)
+    followers, posts = _count(cube, "all"), _count(posts_cube, "posts")
+    f_rows, p_rows = _rows(cube, "language"), _rows(posts_cube, "post_language")
+    f_counts = pd.Series(f_rows["members"].to_numpy(dtype="int64"), index=f_rows["value"].astype(str))
+    p_counts = pd.Series(p_rows["members"].to_numpy(dtype="int64"), index=p_rows["value"].astype(str))
     order = [c for c in LANGUAGES if c in f_counts.index or c in p_counts.index] + [UNKNOWN]
     table = pd.DataFrame({"language": order})
     table["followers"] = table["language"].map(f_counts).fillna(0).astype("int64")
     table["posts"] = table["language"].map(p_counts).fillna(0).astype("int64")
-    table["follower_share"] = table["followers"] / len(members) if len(members) else np.nan
-    table["post_share"] = table["posts"] / len(posts) if len(posts) else np.nan
+    table["follower_share"] = table["followers"] / followers if followers else np.nan
+    table["post_share"] = table["posts"] / posts if posts else np.nan
     table = table[["language", "followers", "follower_share", "posts", "post_share"]]
-    return LanguageMix(day, table, len(members), len(posts), seconds)
+    return LanguageMix(day, table, followers, posts, time.perf_counter() - began)
 
 
 # --- Countries -----------------------------------------------------------------------------
@@ -465,18 +614,23 @@ def location_mix(
                           "followers": pd.Series(dtype="int64"), "share": pd.Series(dtype="float64")})
     if reason is not None or day is None:
         return LocationMix(day, empty, 0, 0, reason=reason)
-    members = members_at(cursor, account_id, day, kind)
-    countries = countries_of(members["location"]).fillna(UNKNOWN)
-    counts = countries.value_counts()
-    known = counts.drop(UNKNOWN, errors="ignore").sort_values(ascending=False, kind="stable")
+    state = analysis_state(cursor, account_id)
+    if state is None:
+        return LocationMix(day, empty, 0, 0, reason=NOT_ANALYSED)
+    cube = snapshot_figures(cursor, account_id, state, day, kind)
+    followers = _count(cube, "all")
+    rows = _rows(cube, "country")
+    counts = pd.Series(rows["members"].to_numpy(dtype="int64"), index=rows["value"].astype(str))
+    known = counts.drop(UNKNOWN, errors="ignore")
+    known = known.iloc[np.lexsort((known.index.to_numpy(dtype=str), -known.to_numpy()))] if len(known) else known
     ordered = pd.concat([known, counts.reindex([UNKNOWN]).dropna()])
     table = pd.DataFrame({"country": ordered.index.astype(str), "followers": ordered.to_numpy(dtype="int64")})
     table["country_name"] = [UNKNOWN if c == UNKNOWN else country_name(c) for c in table["country"]]
-    table["share"] = table["followers"] / len(members) if len(members) else np.nan
+    table["share"] = table["followers"] / followers if followers else np.nan
     table = table[["country", "country_name", "followers", "share"]]
     located = int(known.sum())
     reason = None if located else "No follower location matched a country (empty locations or places the gazetteer does not hold)."
-    return LocationMix(day, table, len(members), located, reason=reason)
+    return LocationMix(day, table, followers, located, reason=reason)
 
 
 # --- Known in person (the meetups feature) --------------------------------------------------

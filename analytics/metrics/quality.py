@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -70,6 +71,27 @@ NEW_ACCOUNT_DAYS = 30  # strictly less than this
 
 AUDIT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for rule in RULES for f in rule.fields))
 
+# The same rules in SQL over a profile `p` (DuckDB counts a million followers in a fraction of a
+# second); `flag_rules` below is the reference they are tested against. Parameters: $day (the
+# snapshot date), $spam_following, $spam_posts, $mass_following, $mass_ratio, $inactive_days,
+# $new_days (RULE_PARAMS). A clause on an unknown field is false, as in `flag_rules`.
+_EMPTY_BIO_SQL = "trim(coalesce(p.bio, ''), ' \t\n\r\f\v') = ''"
+RULE_SQL: dict[str, str] = {
+    EGG.name: f"coalesce(p.default_avatar, false) AND {_EMPTY_BIO_SQL}",
+    SPAM.name: "coalesce((p.posts_count = 0 AND p.following_count >= $spam_following) "
+               "OR (p.followers_count = 0 AND p.posts_count >= $spam_posts), false)",
+    MASS_FOLLOWER.name: "coalesce(p.following_count > $mass_following "
+                        "AND p.following_count >= $mass_ratio * p.followers_count, false)",
+    INACTIVE.name: "coalesce(date_diff('day', CAST(p.last_post_at AS DATE), $day) > $inactive_days, false)",
+    NEW_ACCOUNT.name: "coalesce(date_diff('day', CAST(p.created_at AS DATE), $day) < $new_days, false)",
+}
+AUDITED_SQL = "(" + " OR ".join(f"p.{f} IS NOT NULL" for f in AUDIT_FIELDS if f != "bio") + ")"
+SUSPICIOUS_SQL = "(" + " OR ".join(f"({RULE_SQL[name]})" for name in SUSPICIOUS_RULES) + ")"
+RULE_PARAMS: dict[str, int] = {
+    "spam_following": SPAM_MIN_FOLLOWING, "spam_posts": SPAM_MIN_POSTS, "mass_following": MASS_MIN_FOLLOWING,
+    "mass_ratio": MASS_MIN_RATIO, "inactive_days": INACTIVE_DAYS, "new_days": NEW_ACCOUNT_DAYS,
+}
+
 QUALITY_METHOD = (
     f"Rules {RULES_VERSION}, applied to each follower's latest known profile. "
     + " ".join(f"{r.name}: {r.text}" for r in RULES)
@@ -101,14 +123,14 @@ LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_k
 ORDER BY m.member_key
 """
 
-# Every spell with its member's latest profile: enough to count any snapshot's audit.
-SPELLS_WITH_PROFILES_SQL = """
-SELECT s.member_key, s.first_seen, s.last_seen, p.bio, p.followers_count, p.following_count,
-       p.posts_count, p.created_at, p.last_post_at, p.default_avatar
+# Every spell with what the trend needs of its member's latest profile, the rules applied by DuckDB.
+SPELLS_FLAGS_SQL = f"""
+SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post,
+       coalesce({AUDITED_SQL}, false) AS audited, coalesce({SUSPICIOUS_SQL}, false) AS suspicious
 FROM spells s
 LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
 WHERE s.account_id = $account_id AND s.kind = $kind
-"""
+"""  # noqa: S608 - the interpolated parts are constants
 
 SNAPSHOT_DATES_SQL = """
 SELECT snapshot_date, members FROM snapshots
@@ -141,6 +163,7 @@ class QualityAudit:
     method: str = QUALITY_METHOD
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    flagged_total: int | None = None  # every flagged follower; `flagged` holds the first FLAGGED_SHOWN
 
     @property
     def ok(self) -> bool:
@@ -237,18 +260,61 @@ def _flagged(profiles: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityAudit:
-    """The audit of the latest follower list (see the module docstring for the rules)."""
-    profiles = cursor.execute(LATEST_LIST_SQL, {"account_id": account_id, "kind": kind}).df()
-    if profiles.empty:
+    """The audit of the latest follower list (see the module docstring for the rules).
+
+    Counted by DuckDB over every follower (the counts the analysis step keeps when it is current,
+    else counted now); `flagged` holds the first FLAGGED_SHOWN flagged followers by key and
+    `flagged_total` says how many there are: `flagged_csv_all` writes them all."""
+    from analytics.metrics import features  # the analysis step imports this module's rules
+
+    day = _latest_date(cursor, account_id, kind)
+    if day is None:
         summary = AuditSummary(RULES_VERSION, None, 0, 0, {r.name: 0 for r in RULES}, 0, None)
-        return QualityAudit(summary, _flagged(profiles, flag_rules(profiles, dt.date.today())),
+        empty = pd.DataFrame(columns=list(AUDIT_FIELDS))
+        return QualityAudit(summary, _flagged(empty, flag_rules(empty, dt.date.today())),
                             reason=f"No {kind} list imported yet: the audit needs one.")
-    snapshot_date = pd.Timestamp(profiles["snapshot_date"].iloc[0]).date()
-    return audit_frame(profiles.drop(columns=["snapshot_date"]), snapshot_date)
+    state = features.current_state(cursor, account_id) if kind == features.KIND else None
+    cube = features.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
+    if cube.empty:
+        cube = features.snapshot_cube(cursor, account_id, day, kind)
+    part = {d: dict(zip(g["value"].astype(str), g["members"].astype("int64"), strict=True)) for d, g in cube.groupby("dimension")}
+    followers = int(cube.loc[cube["dimension"] == "all", "members"].sum())
+    audit = part.get("audit", {})
+    audited = int(audit.get("audited", 0))
+    counts = {rule.name: int(part.get("rule", {}).get(rule.name, 0)) for rule in RULES}
+    if audited == 0:
+        summary = AuditSummary(RULES_VERSION, day, followers, 0, dict.fromkeys(counts, 0), 0, None)
+        empty = pd.DataFrame(columns=list(AUDIT_FIELDS))
+        return QualityAudit(summary, _flagged(empty, flag_rules(empty, day)), reason=NO_PROFILE_REASON)
+    suspicious, good = int(audit.get("suspicious", 0)), int(audit.get("good", 0))
+    summary = AuditSummary(RULES_VERSION, day, followers, audited, counts, suspicious, good / audited)
+    notes = []
+    if audited < followers:
+        notes.append(f"{followers - audited:,} of {followers:,} followers have no profile field the rules read: not audited.")
+    known = part.get("known_field", {})
+    for rule in RULES:
+        missing = [f for f in rule.fields if int(known.get(f, 0)) == 0]
+        if len(missing) == len(rule.fields) or (rule is EGG and "default_avatar" in missing):
+            notes.append(f"'{rule.name}' could not be checked: the list has no {', '.join(missing)}.")
+    shown = features.kept_people(cursor, account_id, state, day, "flagged") if state is not None else None
+    if shown is None:
+        shown = features.people_list(cursor, account_id, day, "flagged", kind, limit=FLAGGED_SHOWN)
+    flags = flag_rules(shown, day)
+    return QualityAudit(summary, _flagged(shown, flags), notes=notes, flagged_total=int(audit.get("flagged", len(shown))))
 
 
-def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityTrend:
-    """Quality score on every snapshot date (see TREND_METHOD).
+FLAGGED_SHOWN = 1000  # flagged followers listed on the page (features.PEOPLE_SHOWN); the CSV holds them all
+
+LATEST_DATE_SQL = "SELECT max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = $kind"
+
+
+def _latest_date(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str) -> dt.date | None:
+    rows = cursor.execute(LATEST_DATE_SQL, {"account_id": account_id, "kind": kind}).fetchall()
+    return None if not rows or rows[0][0] is None else pd.Timestamp(rows[0][0]).date()
+
+
+def quality_trend_of(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
+    """Per snapshot date: members, audited, suspicious, inactive, good, quality_score.
 
     Counted from spells, not snapshots: a member is in the snapshot of d when one of their spells
     covers d, so the count on each date is (spells started by d) - (spells ended before d), two
@@ -256,21 +322,20 @@ def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
     """
     params = {"account_id": account_id, "kind": kind}
     snaps = cursor.execute(SNAPSHOT_DATES_SQL, params).df()
-    columns = ["snapshot_date", "members", "audited", "suspicious", "inactive", "quality_score"]
-    empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    columns = ["snapshot_date", "members", "audited", "suspicious", "inactive", "good", "quality_score"]
     if snaps.empty:
-        return QualityTrend(empty, reason=f"No {kind} list imported yet.")
-    spells = cursor.execute(SPELLS_WITH_PROFILES_SQL, params).df()
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
     # Suspicion does not depend on the date; inactivity does, handled below through last posts.
-    flags = flag_rules(spells, dt.date(2000, 1, 1))
+    suspicion = {k: RULE_PARAMS[k] for k in ("spam_following", "spam_posts", "mass_following", "mass_ratio")}
+    spells = cursor.execute(SPELLS_FLAGS_SQL, {**params, **suspicion}).df()
     dates = pd.to_datetime(snaps["snapshot_date"]).to_numpy(dtype="datetime64[D]")
     first = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[D]")
     last = pd.to_datetime(spells["last_seen"]).to_numpy(dtype="datetime64[D]")
     far = np.datetime64("9999-12-31")
     last = np.where(np.isnat(last), far, last)
-    audited = flags["audited"].to_numpy()
-    suspicious = flags["suspicious"].to_numpy() & audited
-    last_post = pd.to_datetime(spells["last_post_at"]).dt.normalize().to_numpy(dtype="datetime64[D]")
+    audited = spells["audited"].to_numpy(dtype=bool)
+    suspicious = spells["suspicious"].to_numpy(dtype=bool) & audited
+    last_post = pd.to_datetime(spells["last_post"]).to_numpy(dtype="datetime64[D]")
     # Active on d while d - last_post <= 180 days, i.e. up to last_post + 180.
     active_until = np.where(np.isnat(last_post), far, last_post + np.timedelta64(INACTIVE_DAYS, "D"))
 
@@ -280,29 +345,66 @@ def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
         starts, stops = np.sort(starts[keep]), np.sort(stops[keep])
         return np.searchsorted(starts, dates, side="right") - np.searchsorted(stops, dates, side="left")
 
-    all_rows = np.ones(len(spells), dtype=bool)
+    all_rows = np.ones(len(first), dtype=bool)
     members = covering(all_rows, last)
     audited_n = covering(audited, last)
     suspicious_n = covering(suspicious, last)
     good = covering(audited & ~suspicious, np.minimum(last, active_until))
     inactive_n = covering(audited, last) - covering(audited, np.minimum(last, active_until))
+    return _trend_table(pd.to_datetime(dates), members, audited_n, suspicious_n, inactive_n, good)
+
+
+def _trend_table(dates: Any, members: Any, audited: Any, suspicious: Any, inactive: Any, good: Any) -> pd.DataFrame:
+    audited = np.asarray(audited, dtype="int64")
+    good = np.asarray(good, dtype="int64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(audited_n > 0, good / np.maximum(audited_n, 1), np.nan)
-    table = pd.DataFrame({
+        score = np.where(audited > 0, good / np.maximum(audited, 1), np.nan)
+    return pd.DataFrame({
         "snapshot_date": pd.to_datetime(dates),
-        "members": members.astype("int64"),
-        "audited": audited_n.astype("int64"),
-        "suspicious": suspicious_n.astype("int64"),
-        "inactive": inactive_n.astype("int64"),
+        "members": np.asarray(members, dtype="int64"),
+        "audited": audited,
+        "suspicious": np.asarray(suspicious, dtype="int64"),
+        "inactive": np.asarray(inactive, dtype="int64"),
+        "good": good,
         "quality_score": score.astype("float64"),
     })
+
+
+def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityTrend:
+    """Quality score on every snapshot date (see TREND_METHOD): kept by the analysis step when it
+    is current, else counted now (`quality_trend_of`)."""
+    from analytics.metrics import features
+
+    state = features.current_state(cursor, account_id) if kind == features.KIND else None
+    kept = features.kept_dimension(cursor, account_id, state, "trend") if state is not None else pd.DataFrame()
+    if not kept.empty:
+        wide = kept.pivot(index="snapshot_date", columns="value", values="members").reset_index()
+        table = _trend_table(wide["snapshot_date"], wide["members"], wide["audited"], wide["suspicious"],
+                             wide["inactive"], wide["good"])
+    else:
+        table = quality_trend_of(cursor, account_id, kind)
+    table = table.drop(columns=["good"])
+    if table.empty:
+        return QualityTrend(table, reason=f"No {kind} list imported yet.")
     if int(table["audited"].sum()) == 0:
         return QualityTrend(table, reason=NO_PROFILE_REASON)
     return QualityTrend(table)
 
 
 def flagged_csv(audit: QualityAudit) -> bytes:
-    """The flagged followers as CSV bytes, formulas neutralised (see analytics.metrics.csvsafe)."""
+    """The flagged followers held by `audit` as CSV bytes, formulas neutralised (see
+    analytics.metrics.csvsafe)."""
     frame = audit.flagged.copy()
     frame.insert(0, "rules_version", audit.summary.rules_version)
+    return to_safe_csv(frame)
+
+
+def flagged_csv_all(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> bytes:
+    """Every flagged follower of the latest list as CSV bytes (what the page's download gives)."""
+    from analytics.metrics import features
+
+    day = _latest_date(cursor, account_id, kind)
+    profiles = features.flagged_profiles(cursor, account_id, day, kind) if day is not None else pd.DataFrame(columns=list(AUDIT_FIELDS))
+    frame = _flagged(profiles, flag_rules(profiles, day or dt.date.today()))
+    frame.insert(0, "rules_version", RULES_VERSION)
     return to_safe_csv(frame)

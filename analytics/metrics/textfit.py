@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.decomposition import NMF, non_negative_factorization
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 # English: scikit-learn's list (Glasgow IR group), plus contractions pieces left after splitting.
 EN_STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
@@ -75,7 +76,9 @@ FIT_METHOD = (
     "Each follower's fit is the cosine similarity between their bio and name and the account's topic "
     "vector, in one TF-IDF space (words of 2+ letters, English and French stop words removed, "
     "accents folded, links and @mentions dropped, hashtags read as words, sublinear term frequency, "
-    "IDF over posts and bios together). The topic vector is the mean of the account's post vectors. "
+    "IDF over the posts and the bios of every follower the account has had). The topic vector is the mean "
+    "of the account's post vectors. The space is fitted once per account and kept: new and changed profiles "
+    "are projected into it, and it is fitted again when the posts change or a fifth of the profiles are new. "
     f"A follower is on-topic when the fit is {ON_TOPIC_THRESHOLD:.2f} or more."
 )
 COHERENCE_METHOD = (
@@ -93,6 +96,8 @@ def clean_text(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _HASHTAG.sub(r" \1 ", text)
     text = _ELISION.sub(" ", text)
+    if text.isascii():
+        return text.lower()  # nothing to fold: the common case, without a loop over characters
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -138,41 +143,136 @@ class TopicSpace:
         return self.reason is None
 
 
+def _same(text: str) -> str:
+    """The preprocessor of texts already passed through clean_text."""
+    return text
+
+
+def _counter(ngrams: tuple[int, int], vocabulary: list[str] | None = None) -> CountVectorizer:
+    """Token counts in the words of make_vectorizer, for texts already cleaned (clean_text)."""
+    return CountVectorizer(
+        preprocessor=_same, token_pattern=TOKEN_PATTERN, stop_words=sorted(STOP_WORDS), ngram_range=ngrams,
+        vocabulary=vocabulary, dtype=np.float32,
+    )
+
+
+def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """TfidfVectorizer's weighting: sublinear term frequency times IDF, rows of unit length."""
+    matrix = sparse.csr_matrix(counts, dtype=np.float32, copy=True)
+    matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices].astype(np.float32)
+    return sparse.csr_matrix(normalize(matrix, norm="l2", copy=False))
+
+
+@dataclass(frozen=True)
+class WeightedSpace:
+    """A TF-IDF space kept as its terms (sorted) and their IDF: any cleaned text can be projected
+    into it later and gets exactly the vector it would have had when the space was fitted."""
+
+    terms: np.ndarray
+    idf: np.ndarray
+    ngrams: tuple[int, int]
+
+    def transform(self, cleaned: np.ndarray | list[str]) -> sparse.csr_matrix:
+        counts = _counter(self.ngrams, list(self.terms)).transform(list(cleaned))
+        return _weigh(sparse.csr_matrix(counts), self.idf)
+
+
+def fit_space(cleaned: np.ndarray, weights: np.ndarray, ngrams: tuple[int, int], min_df: float = 1,
+              max_features: int | None = None) -> tuple[WeightedSpace, sparse.csr_matrix]:
+    """Fit a TF-IDF space on distinct cleaned texts, each counted `weights` times.
+
+    Document frequencies and the number of documents are weighted, so the IDF is exactly the one
+    of the corpus with every duplicate present (what TfidfVectorizer with smooth IDF computes),
+    while each distinct text is tokenised once. Raises ValueError when no term is left."""
+    counter = _counter(ngrams)
+    raw = sparse.csr_matrix(counter.fit_transform(list(cleaned)))
+    names = counter.get_feature_names_out()
+    present = raw.copy()
+    present.data[:] = 1.0
+    df = np.asarray(present.T @ weights, dtype="float64").ravel()
+    keep = df >= min_df
+    if max_features is not None and keep.sum() > max_features:
+        # The most frequent terms; ties by the term, so the space is the same on every run.
+        order = np.lexsort((names, -df))
+        chosen = np.zeros(len(df), dtype=bool)
+        chosen[[i for i in order if keep[i]][:max_features]] = True
+        keep = chosen
+    if not keep.any():
+        raise ValueError("After pruning, no terms remain.")
+    columns = np.flatnonzero(keep)
+    total = float(np.sum(weights))
+    idf = np.log((1.0 + total) / (1.0 + df[columns])) + 1.0
+    space = WeightedSpace(np.asarray(names[columns], dtype=object), idf, ngrams)
+    return space, _weigh(sparse.csr_matrix(raw[:, columns]), idf)
+
+
+@dataclass(frozen=True)
+class FitSpace:
+    """The account's topic vector in a fitted space, and the fits of the texts it was fitted on."""
+
+    space: WeightedSpace | None
+    centroid: np.ndarray | None  # unit length, float32
+    basis: str
+    terms: pd.DataFrame  # term, weight: the topic vector's strongest terms
+    fits: np.ndarray  # per follower text: cosine fit, NaN when the text has no term at all
+    reason: str | None = None
+
+
+FIT_MAX_TERMS = 200_000  # bounds the kept model on huge audiences (names alone are many words)
+
+
+def weighted_topic_space(clean_posts: np.ndarray, follower_texts: np.ndarray, counts: np.ndarray, top: int = 20) -> FitSpace:
+    """topic_space on cleaned texts, followers' distinct texts counted `counts` times."""
+    posts = np.asarray([t for t in clean_posts if t.strip()], dtype=object)
+    followers = np.asarray(follower_texts, dtype=object)
+    empty_terms = pd.DataFrame({"term": pd.Series(dtype="string"), "weight": pd.Series(dtype="float64")})
+    nan_fits = np.full(len(followers), np.nan)
+    weights = np.concatenate([np.ones(len(posts)), np.asarray(counts, dtype="float64")])
+    try:
+        space, matrix = fit_space(np.concatenate([posts, followers]), weights, (1, 1), max_features=FIT_MAX_TERMS)
+    except ValueError:  # an empty vocabulary: nothing but stop words, digits or nothing at all
+        return FitSpace(None, None, "posts" if len(posts) else "followers", empty_terms, nan_fits,
+                        "Not enough text: neither the posts nor the followers' bios hold a topic word.")
+    post_rows, follower_rows = matrix[: len(posts)], matrix[len(posts):]
+    has_words = np.asarray(follower_rows.getnnz(axis=1) > 0)
+    basis = "posts"
+    post_words = np.asarray(post_rows.getnnz(axis=1) > 0)
+    if post_words.any():
+        centroid = np.asarray(post_rows[post_words].mean(axis=0), dtype="float64").ravel()
+    elif has_words.any():
+        # No post with text: the followers' own dominant topics stand in (coherence then says
+        # how concentrated the audience is, not how well it matches the account).
+        basis = "followers"
+        weights_with_words = np.asarray(counts, dtype="float64")[has_words]
+        centroid = np.asarray(weights_with_words @ follower_rows[has_words], dtype="float64").ravel() / weights_with_words.sum()
+    else:
+        return FitSpace(None, None, "followers", empty_terms, nan_fits,
+                        "Not enough text: no follower has a bio or name with a topic word.")
+    centroid = (centroid / float(np.linalg.norm(centroid))).astype(np.float32)
+    fits = np.asarray(follower_rows @ centroid, dtype="float64").ravel()
+    fits[~has_words] = np.nan
+    return FitSpace(space, centroid, basis, top_terms(space, centroid, top), fits)
+
+
+def top_terms(space: WeightedSpace, centroid: np.ndarray, top: int = 20) -> pd.DataFrame:
+    """The topic vector's `top` strongest terms (term, weight), positive weights only."""
+    order = np.argsort(-centroid, kind="stable")[:top]
+    terms = pd.DataFrame({"term": pd.array(space.terms[order].astype(str), dtype="string"),
+                          "weight": np.asarray(centroid[order], dtype="float64")})
+    return terms[terms["weight"] > 0].reset_index(drop=True)
+
+
 def topic_space(post_texts: pd.Series, follower_texts: pd.Series, top: int = 20) -> TopicSpace:
     """Fit every follower text to the account's topics (posts; else the followers' own centroid)."""
     posts = post_texts.fillna("").astype(str)
     posts = posts[posts.str.strip() != ""]
     followers = follower_texts.fillna("").astype(str).reset_index(drop=True)
-    empty_terms = pd.DataFrame({"term": pd.Series(dtype="string"), "weight": pd.Series(dtype="float64")})
-    nan_fits = np.full(len(followers), np.nan)
-    corpus = pd.concat([posts, followers], ignore_index=True)
-    vectorizer = make_vectorizer()
-    try:
-        matrix = vectorizer.fit_transform(corpus)
-    except ValueError:  # an empty vocabulary: nothing but stop words, digits or nothing at all
-        return TopicSpace("posts" if len(posts) else "followers", empty_terms, nan_fits,
-                          "Not enough text: neither the posts nor the followers' bios hold a topic word.")
-    matrix = sparse.csr_matrix(matrix)
-    post_rows, follower_rows = matrix[: len(posts)], matrix[len(posts):]
-    has_words = np.asarray(follower_rows.getnnz(axis=1) > 0)
-    basis = "posts"
-    source = post_rows[np.asarray(post_rows.getnnz(axis=1) > 0)]
-    if source.shape[0] == 0:
-        # No post with text: the followers' own dominant topics stand in (coherence then says
-        # how concentrated the audience is, not how well it matches the account).
-        basis = "followers"
-        source = follower_rows[has_words]
-    if source.shape[0] == 0:
-        return TopicSpace(basis, empty_terms, nan_fits, "Not enough text: no follower has a bio or name with a topic word.")
-    centroid = np.asarray(source.mean(axis=0)).ravel()
-    norm = float(np.linalg.norm(centroid))
-    centroid = centroid / norm
-    fits = np.asarray(follower_rows @ centroid, dtype="float64").ravel()
-    fits[~has_words] = np.nan
-    order = np.argsort(-centroid, kind="stable")[:top]
-    names = vectorizer.get_feature_names_out()
-    terms = pd.DataFrame({"term": pd.array(names[order], dtype="string"), "weight": centroid[order].astype("float64")})
-    return TopicSpace(basis, terms[terms["weight"] > 0].reset_index(drop=True), fits)
+    clean_posts = np.array([clean_text(t) for t in posts], dtype=object)
+    codes, distinct = pd.factorize(pd.Series([clean_text(t) for t in followers], dtype=object), sort=False)
+    counts = np.bincount(codes, minlength=len(distinct)).astype("float64")
+    found = weighted_topic_space(clean_posts, np.asarray(distinct, dtype=object), counts, top)
+    fits = found.fits[codes] if len(codes) else np.zeros(0)
+    return TopicSpace(found.basis, found.terms, fits, found.reason)
 
 
 def follower_score(fits: np.ndarray) -> np.ndarray:
@@ -197,13 +297,15 @@ def on_topic_share(fits: np.ndarray) -> float | None:
 # --- Topic clusters ------------------------------------------------------------------------
 
 CLUSTER_RANDOM_STATE = 0
+TOPIC_MAX_TERMS = 50_000  # the most frequent words and bigrams of the bios
 NO_TOPIC = -1  # cluster of followers whose bio holds no topic word
 CLUSTER_METHOD = (
     "Bios (names left out: they would cluster first names) in a TF-IDF space of words and bigrams, "
-    "English and French stop words removed, terms in at least 2 bios. Non-negative matrix factorisation "
-    f"(scikit-learn NMF, NNDSVDa start, random_state={CLUSTER_RANDOM_STATE}) finds k topics; each follower "
-    "joins the topic with the largest weight. Followers whose bio has no kept term are 'no topic words'. "
-    "Labels are each topic's strongest terms."
+    f"English and French stop words removed, terms in at least 2 bios (the {TOPIC_MAX_TERMS:,} most frequent). "
+    f"Non-negative matrix factorisation (scikit-learn NMF, NNDSVDa start, random_state={CLUSTER_RANDOM_STATE}) "
+    "finds the topics once per account, on the bios of every follower it has had (identical bios counted as "
+    "often as they occur); each follower joins the topic with the largest weight, the topics held fixed. "
+    "Followers whose bio has no kept term are 'no topic words'. Labels are each topic's strongest terms."
 )
 
 
@@ -218,34 +320,91 @@ class TopicClusters:
         return self.reason is None
 
 
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Topics fitted on distinct cleaned bios: the space, the topics' term weights (biggest topic
+    first), each fitted text's topic, and each topic's top terms."""
+
+    space: WeightedSpace | None
+    components: np.ndarray | None  # topics x terms
+    labels: np.ndarray  # per distinct text given
+    tops: list[list[str]]
+    reason: str | None = None
+
+
+def assign_topics(matrix: sparse.csr_matrix, components: np.ndarray) -> np.ndarray:
+    """Each row's topic: the largest of its non-negative weights on the topics with `components`
+    held fixed (NMF's transform), NO_TOPIC when the row has no kept term. The same function labels
+    the texts a model was fitted on and every text projected later, so a follower's topic depends
+    only on their bio and the model."""
+    labels = np.full(matrix.shape[0], NO_TOPIC, dtype="int64")
+    has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+    if not has_words.any() or components.shape[0] == 0:
+        return labels
+    rows = matrix[has_words]
+    weights, _, _ = non_negative_factorization(
+        rows.astype(np.float64), H=components.astype(np.float64), n_components=components.shape[0], update_H=False,
+        solver="cd", max_iter=300, random_state=CLUSTER_RANDOM_STATE,
+    )
+    labels[has_words] = np.where(weights.max(axis=1) > 0, weights.argmax(axis=1), NO_TOPIC)
+    return labels
+
+
+def weighted_clusters(cleaned: np.ndarray, counts: np.ndarray, k: int = 6, top: int = 5, min_texts: int = 10) -> TopicModel:
+    """NMF topics of distinct cleaned bios, each counted `counts` times (see CLUSTER_METHOD).
+
+    A bio present c times enters the factorisation as one row scaled by sqrt(c): the squared
+    error it adds is then exactly that of its c copies, so the topics are those of every bio while
+    each distinct bio is factorised once."""
+    texts = np.asarray(cleaned, dtype=object)
+    counts = np.asarray(counts, dtype="float64")
+    no_labels = np.full(len(texts), NO_TOPIC, dtype="int64")
+    with_text = int(counts[np.array([t.strip() != "" for t in texts], dtype=bool)].sum()) if len(texts) else 0
+    if with_text < min_texts:
+        return TopicModel(None, None, no_labels, [], f"Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.")
+    # Terms in a single bio cannot make a group; with very few bios keep them all.
+    try:
+        space, matrix = fit_space(texts, counts, (1, 2), min_df=2 if with_text >= 50 else 1, max_features=TOPIC_MAX_TERMS)
+    except ValueError:
+        return TopicModel(None, None, no_labels, [], "Not enough text: the bios hold no topic word shared by two followers.")
+    has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+    k = max(1, min(k, int(counts[has_words].sum()) // 3, matrix.shape[1]))
+    scaled = sparse.diags(np.sqrt(counts[has_words])) @ matrix[has_words]
+    model = NMF(n_components=k, init="nndsvda", random_state=CLUSTER_RANDOM_STATE, max_iter=300)
+    model.fit(sparse.csr_matrix(scaled, dtype=np.float64))
+    components = np.asarray(model.components_, dtype="float64")
+    labels = assign_topics(matrix, components)
+    sizes = [float(counts[labels == c].sum()) for c in range(k)]
+    # Biggest topic first, numbered in that order so numbers are stable for a given input.
+    order = sorted(range(k), key=lambda c: (-sizes[c], c))
+    renumber = np.full(k + 1, NO_TOPIC, dtype="int64")
+    for new, old in enumerate(order):
+        renumber[old] = new
+    labels = np.where(labels == NO_TOPIC, NO_TOPIC, renumber[np.maximum(labels, 0)])
+    components = components[order]
+    return TopicModel(space, components, labels, topic_terms(space, components, top))
+
+
+def topic_terms(space: WeightedSpace, components: np.ndarray, top: int = 5) -> list[list[str]]:
+    """Each topic's `top` strongest terms."""
+    return [list(space.terms[np.argsort(-row, kind="stable")[:top]].astype(str)) for row in components]
+
+
 def cluster_texts(texts: pd.Series, k: int = 6, top: int = 5, min_texts: int = 10) -> TopicClusters:
     """Topic clusters of `texts` (bios) with NMF; see CLUSTER_METHOD."""
     bios = texts.fillna("").astype(str).reset_index(drop=True)
-    no_labels = np.full(len(bios), NO_TOPIC, dtype="int64")
     empty = _cluster_frame([], [], [], len(bios))
-    with_text = int((bios.str.strip() != "").sum())
-    if with_text < min_texts:
-        return TopicClusters(no_labels, empty, f"Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.")
-    # Terms in a single bio cannot make a group; with very few bios keep them all.
-    vectorizer = make_vectorizer((1, 2))
-    vectorizer.set_params(min_df=2 if with_text >= 50 else 1)
-    try:
-        matrix = sparse.csr_matrix(vectorizer.fit_transform(bios))
-    except ValueError:
-        return TopicClusters(no_labels, empty, "Not enough text: the bios hold no topic word shared by two followers.")
-    has_words = np.asarray(matrix.getnnz(axis=1) > 0)
-    k = max(1, min(k, int(has_words.sum()) // 3, matrix.shape[1]))
-    model = NMF(n_components=k, init="nndsvda", random_state=CLUSTER_RANDOM_STATE, max_iter=300)
-    weights = model.fit_transform(matrix)
-    labels = np.where(has_words & (weights.max(axis=1) > 0), weights.argmax(axis=1), NO_TOPIC).astype("int64")
-    names = vectorizer.get_feature_names_out()
-    tops = [list(names[np.argsort(-row, kind="stable")[:top]]) for row in model.components_]
+    codes, distinct = pd.factorize(pd.Series([clean_text(t) for t in bios], dtype=object), sort=False)
+    counts = np.bincount(codes, minlength=len(distinct)).astype("float64") if len(codes) else np.zeros(0)
+    found = weighted_clusters(np.asarray(distinct, dtype=object), counts, k=k, top=top, min_texts=min_texts)
+    if found.reason is not None or found.components is None:
+        return TopicClusters(np.full(len(bios), NO_TOPIC, dtype="int64"), empty, found.reason)
+    labels = found.labels[codes]
+    k = found.components.shape[0]
     sizes = [int((labels == c).sum()) for c in range(k)]
-    # Biggest topic first, numbered in that order so numbers are stable for a given input.
-    order = sorted(range(k), key=lambda c: (-sizes[c], c))
-    renumber = {old: new for new, old in enumerate(order)}
-    labels = np.array([renumber.get(int(c), NO_TOPIC) for c in labels], dtype="int64")
-    clusters = _cluster_frame([tops[c] for c in order], [sizes[c] for c in order], list(range(k)), len(bios))
+    clusters = _cluster_frame(found.tops, sizes, list(range(k)), len(bios))
     no_topic = int((labels == NO_TOPIC).sum())
     if no_topic:
         extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": ["no topic words"], "top_terms": [[]],

@@ -1,0 +1,753 @@
+"""The audience analysis step: per-profile features computed once, figures counted once.
+
+Why: detecting the language of every bio (lingua), matching every location to a country and
+fitting every bio to the account's topics (TF-IDF, NMF) took minutes on a million followers, and
+the Audience page did it at every view. A profile's features depend only on its text (name, bio,
+location) and on the account's topic model, so they are computed once per profile text and kept
+in `profile_features`; a daily list adds about 0.5% new followers and changes about 1% of
+profiles, and only those are analysed again. The figures the page opens on (the latest list,
+the first one, the pair of them, the quality trend, the account's posts) are then counted by
+DuckDB once per state of the account's imports and kept in `audience_cubes`, so a page view
+reads a few hundred rows.
+
+Every follower is analysed; nothing is sampled. Identical texts are analysed once and counted as
+many times as they occur, which gives exactly the result of analysing each profile.
+
+The topic model (both TF-IDF spaces, the account's topic vector and the NMF topics) is fitted on
+every profile of the account (each follower ever listed, with their latest profile) and its
+posts, then kept. It is fitted again when the posts change, when the method changes
+(FEATURES_VERSION), or when the profiles analysed since the last fit exceed REFIT_SHARE of the
+profiles it was fitted on; until then new and changed profiles are projected into the kept model,
+so a follower's fit and topic depend only on their text and the model.
+
+`refresh_features(store, account_id)` brings one account up to date; it is idempotent and cheap
+when nothing changed (one query). The pages and `report` call it lazily; the import path does not
+(an import must stay as fast as reading the file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.metrics import textfit
+from analytics.metrics.geo import countries_of
+from analytics.metrics.quality import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES, quality_trend_of
+from analytics.store.connection import BUMP_VERSION_SQL, Store
+
+# Bump when a feature's method changes (textfit, lingua settings, geo, the cube's figures):
+# every profile of every account is then analysed again at the next refresh.
+FEATURES_VERSION = 1
+# Refit the topic model when the profiles analysed since the fit exceed this share of those it
+# was fitted on (new words and topics appear as the audience changes; daily lists change ~1.5%).
+REFIT_SHARE = 0.2
+TOPICS = 6  # topics found per account (textfit.cluster_texts' default)
+PEOPLE_SHOWN = 1000  # rows kept for the page's lists of people (best fits, flagged followers)
+HISTOGRAM_BINS = 30
+KIND = "follower"
+
+ProgressFn = Callable[[str], None]
+
+# --- SQL ---------------------------------------------------------------------------------------
+
+# What the page's lists of people show (audience_people keeps them for the kept lists).
+PEOPLE_COLUMNS = ("member_key", "handle", "name", "bio", "fit", "followers_count", "following_count", "posts_count",
+                  "created_at", "last_post_at", "default_avatar")
+
+# The account's imports, hashed: every change to profiles, spells or posts comes from an import
+# (or the deletion of one), so an unchanged hash means unchanged inputs.
+FINGERPRINT_SQL = """
+SELECT coalesce(hash(string_agg(CAST(import_id AS VARCHAR), ',' ORDER BY import_id)), 0)
+FROM imports WHERE account_id = $account_id
+"""
+STATE_SQL = "SELECT * FROM audience_state WHERE account_id = $account_id"
+TEXT_HASH = "hash(coalesce(p.name, ''), coalesce(p.bio, ''), coalesce(p.location, ''))"
+
+# Profiles whose features are missing or were computed from another text.
+STALE_PROFILES_SQL = f"""
+SELECT p.member_key, p.name, p.bio, p.location, {TEXT_HASH} AS text_hash
+FROM profiles p
+LEFT JOIN profile_features f ON f.account_id = p.account_id AND f.member_key = p.member_key
+WHERE p.account_id = $account_id AND (f.member_key IS NULL OR f.text_hash <> {TEXT_HASH})
+"""  # noqa: S608 - the interpolated part is a constant expression
+ALL_PROFILES_SQL = f"""
+SELECT p.member_key, p.name, p.bio, p.location, {TEXT_HASH} AS text_hash,
+       f.text_hash = {TEXT_HASH} AS current, f.language, f.country
+FROM profiles p
+LEFT JOIN profile_features f ON f.account_id = p.account_id AND f.member_key = p.member_key
+WHERE p.account_id = $account_id
+"""  # noqa: S608 - the interpolated part is a constant expression
+PROFILE_COUNT_SQL = "SELECT count(*) FROM profiles WHERE account_id = $account_id"
+MODEL_TERMS_SQL = """
+SELECT position, term, idf, weight FROM audience_terms
+WHERE account_id = $account_id AND space = $space ORDER BY position
+"""
+MODEL_TOPICS_SQL = "SELECT topic, position, weight FROM audience_topics WHERE account_id = $account_id"
+POST_TEXTS_SQL = """
+SELECT text FROM posts
+WHERE account_id = $account_id AND text IS NOT NULL AND trim(text) <> ''
+ORDER BY post_id
+"""
+SNAPSHOT_DATES_SQL = """
+SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $kind ORDER BY snapshot_date
+"""
+DELETE_ACCOUNT_SQL = {
+    table: f"DELETE FROM {table} WHERE account_id = $account_id"  # noqa: S608 - fixed names
+    for table in ("profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes",
+                  "audience_people")
+}
+DELETE_STALE_FEATURES_SQL = """
+DELETE FROM profile_features
+WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM new_features)
+"""
+DELETE_ORPHAN_FEATURES_SQL = """
+DELETE FROM profile_features f
+WHERE f.account_id = $account_id
+  AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = f.account_id AND p.member_key = f.member_key)
+"""
+INSERT_FEATURES_SQL = """
+INSERT INTO profile_features
+SELECT $account_id, member_key, text_hash, language, country, has_words, fit, topic FROM new_features
+"""
+INSERT_TERMS_SQL = "INSERT INTO audience_terms SELECT $account_id, space, position, term, idf, weight FROM new_terms"
+INSERT_TOPICS_SQL = "INSERT INTO audience_topics SELECT $account_id, topic, position, weight FROM new_topics"
+INSERT_CUBE_SQL = """
+INSERT INTO audience_cubes
+SELECT $account_id, $fingerprint, snapshot_date, since_date, dimension, value, members, with_text, score_sum, on_topic
+FROM new_cube
+"""
+INSERT_PEOPLE_SQL = f"""
+INSERT INTO audience_people
+SELECT $account_id, $fingerprint, snapshot_date, list, rank, {", ".join(PEOPLE_COLUMNS)} FROM new_people
+"""  # noqa: S608 - the interpolated part is a constant column list
+INSERT_STATE_SQL = """
+INSERT INTO audience_state VALUES ($account_id, $features_version, $fingerprint, $posts_hash, $basis, $fit_reason,
+    $topics_reason, $profiles_fitted, $changed_since_fit, $fitted_at, $refreshed_at)
+"""
+
+# The members of one snapshot with their features and the fields the quality rules read.
+_MEMBERS_CTE = f"""
+m AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+),
+x AS MATERIALIZED (
+    SELECT m.member_key, f.language, f.country, f.fit, f.topic,
+           trim(coalesce(p.bio, '')) <> '' AS has_bio,
+           p.default_avatar, p.bio, p.posts_count, p.following_count, p.followers_count, p.last_post_at, p.created_at,
+           {RULE_SQL["egg"]} AS egg,
+           {RULE_SQL["spam"]} AS spam,
+           {RULE_SQL["mass_follower"]} AS mass_follower,
+           {RULE_SQL["inactive"]} AS inactive,
+           {RULE_SQL["new_account"]} AS new_account,
+           {AUDITED_SQL} AS audited
+    FROM m
+    LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_key = m.member_key
+    LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
+)
+"""
+_RULE_NAMES = [rule.name for rule in RULES]
+
+# Every figure of one snapshot, in long form (dimension, value, counts).
+SNAPSHOT_CUBE_SQL = f"""
+WITH {_MEMBERS_CTE},
+width AS (SELECT greatest(coalesce(max(fit), 0), 2 * $threshold) / {HISTOGRAM_BINS} AS w FROM x)
+SELECT 'all' AS dimension, NULL AS value, count(*) AS members, count(fit) AS with_text,
+       sum(least(fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE fit >= $threshold) AS on_topic
+FROM x
+UNION ALL
+SELECT 'bios', NULL, count(*) FILTER (WHERE has_bio), NULL, NULL, NULL FROM x
+UNION ALL
+SELECT 'language', coalesce(language, 'unknown'), count(*), NULL, NULL, NULL FROM x GROUP BY 2
+UNION ALL
+SELECT 'country', coalesce(country, 'unknown'), count(*), NULL, NULL, NULL FROM x GROUP BY 2
+UNION ALL
+SELECT 'topic', CAST(coalesce(topic, -1) AS VARCHAR), count(*), NULL, NULL, NULL FROM x GROUP BY 2
+UNION ALL
+SELECT 'fit_bin', CAST(least(floor(fit / w), {HISTOGRAM_BINS - 1}) AS INTEGER), count(*), NULL, any_value(w), NULL
+FROM x, width WHERE fit IS NOT NULL GROUP BY 2
+UNION ALL
+SELECT 'rule', unnest({_RULE_NAMES!r}),
+       unnest([{", ".join(f"count(*) FILTER (WHERE audited AND {name})" for name in _RULE_NAMES)}]), NULL, NULL, NULL
+FROM x
+UNION ALL
+SELECT 'audit', unnest(['audited', 'suspicious', 'good', 'flagged']),
+       unnest([count(*) FILTER (WHERE audited),
+               count(*) FILTER (WHERE audited AND (egg OR spam OR mass_follower)),
+               count(*) FILTER (WHERE audited AND NOT (egg OR spam OR mass_follower OR inactive)),
+               count(*) FILTER (WHERE audited AND (egg OR spam OR mass_follower OR inactive OR new_account))]),
+       NULL, NULL, NULL
+FROM x
+UNION ALL
+SELECT 'known_field', unnest(['default_avatar', 'bio', 'posts_count', 'following_count', 'followers_count',
+                              'last_post_at', 'created_at']),
+       unnest([count(default_avatar), count(bio), count(posts_count), count(following_count), count(followers_count),
+               count(last_post_at), count(created_at)]), NULL, NULL, NULL
+FROM x
+"""  # noqa: S608 - the interpolated parts are constants
+
+# The first people of a snapshot's lists, in the order the page shows them, with what it shows.
+_PEOPLE_SELECT = """
+SELECT x.member_key, p.handle, p.name, p.bio, x.fit, p.followers_count, p.following_count, p.posts_count,
+       p.created_at, p.last_post_at, p.default_avatar
+FROM chosen x LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = x.member_key
+ORDER BY x.rank
+"""
+BEST_FITS_SQL = f"""
+WITH {_MEMBERS_CTE},
+chosen AS (SELECT member_key, fit, row_number() OVER (ORDER BY fit DESC NULLS LAST, member_key) AS rank
+           FROM x ORDER BY fit DESC NULLS LAST, member_key LIMIT $limit)
+{_PEOPLE_SELECT}
+"""  # noqa: S608 - the interpolated parts are constants
+FLAGGED_SQL = f"""
+WITH {_MEMBERS_CTE},
+chosen AS (SELECT member_key, fit, row_number() OVER (ORDER BY member_key) AS rank FROM x
+           WHERE audited AND (egg OR spam OR mass_follower OR inactive OR new_account)
+           ORDER BY member_key LIMIT $limit)
+{_PEOPLE_SELECT}
+"""  # noqa: S608 - the interpolated parts are constants
+FLAGGED_ALL_SQL = FLAGGED_SQL.replace("LIMIT $limit", "")
+
+# Stayers, leavers and joiners between two snapshots, counted once.
+PAIR_CUBE_SQL = """
+WITH a AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)
+),
+b AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
+),
+g AS (
+    SELECT coalesce(a.member_key, b.member_key) AS member_key,
+           CASE WHEN a.member_key IS NULL THEN 'joined' WHEN b.member_key IS NULL THEN 'left' ELSE 'stayed' END AS grp
+    FROM a FULL OUTER JOIN b ON a.member_key = b.member_key
+)
+SELECT 'group' AS dimension, g.grp AS value, count(*) AS members, count(f.fit) AS with_text,
+       sum(least(f.fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE f.fit >= $threshold) AS on_topic
+FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_key = g.member_key
+GROUP BY g.grp
+"""
+
+CUBE_READ_SQL = """
+SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint
+  AND snapshot_date IS NOT DISTINCT FROM $day AND since_date IS NOT DISTINCT FROM $since
+"""
+CUBE_DIMENSION_SQL = """
+SELECT snapshot_date, value, members FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
+ORDER BY snapshot_date
+"""
+PEOPLE_READ_SQL = f"""
+SELECT {", ".join(PEOPLE_COLUMNS)} FROM audience_people
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND snapshot_date = $day AND list = $list
+ORDER BY rank
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+
+def _member_params(account_id: int, day: dt.date, kind: str = KIND) -> dict[str, Any]:
+    """The parameters of _MEMBERS_CTE (DuckDB refuses parameters a statement does not use)."""
+    return {"account_id": account_id, "kind": kind, "day": day, **RULE_PARAMS}
+
+
+def _cube_params(account_id: int, day: dt.date, kind: str = KIND) -> dict[str, Any]:
+    return {**_member_params(account_id, day, kind), "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
+
+
+# --- State ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    """What the account's features were computed from (a row of audience_state)."""
+
+    fingerprint: int
+    posts_hash: int
+    basis: str | None
+    fit_reason: str | None
+    topics_reason: str | None
+    profiles_fitted: int
+    changed_since_fit: int
+    fitted_at: dt.datetime
+    refreshed_at: dt.datetime
+
+
+def fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int) -> int:
+    rows = cursor.execute(FINGERPRINT_SQL, {"account_id": account_id}).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _state_row(cursor: duckdb.DuckDBPyConnection, account_id: int) -> dict[str, Any] | None:
+    frame = cursor.execute(STATE_SQL, {"account_id": account_id}).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def current_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> State | None:
+    """The account's analysis state when it matches its imports and this method; else None."""
+    try:
+        row = _state_row(cursor, account_id)
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    if row is None or int(row["features_version"]) != FEATURES_VERSION or int(row["fingerprint"]) != fingerprint(cursor, account_id):
+        return None
+    return State(
+        int(row["fingerprint"]), int(row["posts_hash"]), _text(row["basis"]), _text(row["fit_reason"]),
+        _text(row["topics_reason"]), int(row["profiles_fitted"]), int(row["changed_since_fit"]),
+        pd.Timestamp(row["fitted_at"]).to_pydatetime(), pd.Timestamp(row["refreshed_at"]).to_pydatetime(),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA else str(value)
+
+
+def is_current(cursor: duckdb.DuckDBPyConnection, account_id: int) -> bool:
+    return current_state(cursor, account_id) is not None
+
+
+# --- Text features ------------------------------------------------------------------------------
+
+
+def _clean(texts: pd.Series) -> np.ndarray:
+    """textfit.clean_text over a column, each distinct text once."""
+    raw = texts.fillna("").astype(str)
+    codes, uniques = pd.factorize(raw, sort=False)
+    cleaned = np.array([textfit.clean_text(t) for t in uniques], dtype=object)
+    return cleaned[codes] if len(codes) else np.array([], dtype=object)
+
+
+def languages_of(bios: pd.Series) -> np.ndarray:
+    """The language of each bio (audience.detect_languages: each distinct text detected once)."""
+    from analytics.metrics.audience import detect_languages
+
+    return detect_languages(bios.reset_index(drop=True)).to_numpy(dtype=object)
+
+
+def post_texts(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.Series:
+    """The account's post texts, X's escapes undone (as audience.post_texts)."""
+    import html
+
+    frame = cursor.execute(POST_TEXTS_SQL, {"account_id": account_id}).df()
+    return frame["text"].astype(str).map(html.unescape)
+
+
+def _posts_hash(posts: pd.Series) -> int:
+    digest = hashlib.blake2b("\x00".join(posts.tolist()).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1  # fits a signed BIGINT as well as the UBIGINT column
+
+
+# --- The account's model ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Model:
+    """The kept topic model of an account: enough to analyse any new profile the same way."""
+
+    fit_space: textfit.WeightedSpace | None
+    centroid: np.ndarray | None  # the account's topic vector in fit_space (unit length)
+    basis: str | None
+    fit_reason: str | None
+    topic_space: textfit.WeightedSpace | None
+    components: np.ndarray | None  # topics x terms of topic_space (NMF)
+    topics_reason: str | None
+
+    def fits(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(has_words, fit) per cleaned text; fit NaN without words or without a model."""
+        nan = np.full(len(texts), np.nan)
+        if self.fit_space is None or self.centroid is None or not len(texts):
+            return np.zeros(len(texts), dtype=bool), nan
+        matrix = self.fit_space.transform(texts)
+        has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+        fits = np.asarray(matrix @ self.centroid, dtype="float64").ravel()
+        fits[~has_words] = np.nan
+        return has_words, fits
+
+    def topics(self, texts: np.ndarray) -> np.ndarray:
+        if self.topic_space is None or self.components is None or not len(texts):
+            return np.full(len(texts), textfit.NO_TOPIC, dtype="int64")
+        return textfit.assign_topics(self.topic_space.transform(texts), self.components)
+
+
+def _load_model(cursor: duckdb.DuckDBPyConnection, account_id: int, state: dict[str, Any]) -> Model:
+    params = {"account_id": account_id}
+    fit_terms = cursor.execute(MODEL_TERMS_SQL, {**params, "space": "fit"}).df()
+    topic_terms = cursor.execute(MODEL_TERMS_SQL, {**params, "space": "topics"}).df()
+    fit_space = centroid = topic_space = components = None
+    if not fit_terms.empty and not _text(state["fit_reason"]):
+        fit_space = textfit.WeightedSpace(fit_terms["term"].to_numpy(dtype=object), fit_terms["idf"].to_numpy("float64"), (1, 1))
+        centroid = fit_terms["weight"].fillna(0).to_numpy("float32")
+    if not topic_terms.empty and not _text(state["topics_reason"]):
+        topic_space = textfit.WeightedSpace(topic_terms["term"].to_numpy(dtype=object), topic_terms["idf"].to_numpy("float64"), (1, 2))
+        rows = cursor.execute(MODEL_TOPICS_SQL, params).df()
+        k = int(rows["topic"].max()) + 1 if not rows.empty else 0
+        components = np.zeros((k, len(topic_terms)), dtype="float64")
+        components[rows["topic"].to_numpy("int64"), rows["position"].to_numpy("int64")] = rows["weight"].to_numpy("float64")
+    return Model(fit_space, centroid, _text(state["basis"]), _text(state["fit_reason"]), topic_space, components,
+                 _text(state["topics_reason"]))
+
+
+def _model_frames(model: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frames = []
+    if model.fit_space is not None and model.centroid is not None:
+        frames.append(pd.DataFrame({"space": "fit", "position": np.arange(len(model.fit_space.terms), dtype="int32"),
+                                    "term": model.fit_space.terms, "idf": model.fit_space.idf,
+                                    "weight": model.centroid.astype("float64")}))
+    if model.topic_space is not None:
+        frames.append(pd.DataFrame({"space": "topics", "position": np.arange(len(model.topic_space.terms), dtype="int32"),
+                                    "term": model.topic_space.terms, "idf": model.topic_space.idf, "weight": np.nan}))
+    terms = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        {"space": pd.Series(dtype="object"), "position": pd.Series(dtype="int32"), "term": pd.Series(dtype="object"),
+         "idf": pd.Series(dtype="float64"), "weight": pd.Series(dtype="float64")})
+    if model.components is not None:
+        topic, position = np.nonzero(model.components)
+        topics = pd.DataFrame({"topic": topic.astype("int16"), "position": position.astype("int32"),
+                               "weight": model.components[topic, position].astype("float64")})
+    else:
+        topics = pd.DataFrame({"topic": pd.Series(dtype="int16"), "position": pd.Series(dtype="int32"),
+                               "weight": pd.Series(dtype="float64")})
+    return terms, topics
+
+
+# --- Refresh ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What one refresh did."""
+
+    account_id: int
+    skipped: bool  # already current: nothing computed
+    analysed: int  # profiles whose features were computed
+    profiles: int
+    refitted: bool  # the topic model was fitted again
+    seconds: float
+    steps: dict[str, float]
+
+    def line(self) -> str:
+        if self.skipped:
+            return f"audience analysis of account {self.account_id}: up to date ({self.profiles:,} profiles)"
+        model = "topic model fitted again, " if self.refitted else ""
+        return (f"audience analysis of account {self.account_id}: {self.analysed:,} of {self.profiles:,} profiles "
+                f"analysed, {model}{self.seconds:.1f} s")
+
+
+@contextmanager
+def _writing(target: Store | duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write transaction on a Store (its lock, its version bump) or on a bare cursor."""
+    if isinstance(target, Store):
+        with target.transaction() as cursor:
+            yield cursor
+        return
+    cursor = target.cursor()
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        yield cursor
+        cursor.execute(BUMP_VERSION_SQL)
+        cursor.execute("COMMIT")
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.close()
+
+
+def _reader(target: Store | duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return target.cursor()
+
+
+def refresh_features(
+    target: Store | duckdb.DuckDBPyConnection, account_id: int, *, progress: ProgressFn | None = None, force: bool = False
+) -> Refresh:
+    """Bring the audience analysis of one account up to date with its imports.
+
+    Analyses the profiles that are new or whose name, bio or location changed (all of them the
+    first time, or when FEATURES_VERSION changes), refits the topic model when needed (see the
+    module docstring), then counts the figures the Audience page opens on. Computes outside the
+    write transaction and writes in one short transaction, so an import is never kept waiting
+    for the analysis. Idempotent: when nothing changed it returns at once (`skipped`).
+    `target` is the Store (preferred: its write lock) or a writable cursor.
+    """
+    began = time.perf_counter()
+    say = progress or (lambda _message: None)
+    steps: dict[str, float] = {}
+
+    def step(name: str, since: float) -> float:
+        now = time.perf_counter()
+        steps[name] = round(now - since, 3)
+        return now
+
+    reader = _reader(target)
+    try:
+        print_ = fingerprint(reader, account_id)
+        row = _state_row(reader, account_id)
+        profiles_total = int(reader.execute(PROFILE_COUNT_SQL, {"account_id": account_id}).fetchall()[0][0])
+        if (not force and row is not None and int(row["features_version"]) == FEATURES_VERSION
+                and int(row["fingerprint"]) == print_):
+            return Refresh(account_id, True, 0, profiles_total, False, time.perf_counter() - began, steps)
+        mark = time.perf_counter()
+        posts = post_texts(reader, account_id)
+        posts_hash = _posts_hash(posts)
+        same_method = row is not None and int(row["features_version"]) == FEATURES_VERSION
+        changed = 0 if row is None else int(row["changed_since_fit"])
+        stale_only = same_method and not force and int(row["posts_hash"]) == posts_hash  # type: ignore[index]
+        if stale_only:
+            say("Finding the profiles changed since the last analysis…")
+            profiles = reader.execute(STALE_PROFILES_SQL, {"account_id": account_id}).df()
+            refit = changed + len(profiles) > REFIT_SHARE * max(int(row["profiles_fitted"]), 1)  # type: ignore[index]
+        else:
+            refit = True
+        if refit:
+            say(f"Reading {profiles_total:,} profiles…")
+            profiles = reader.execute(ALL_PROFILES_SQL, {"account_id": account_id}).df()
+            if not same_method:
+                profiles["current"] = False
+            profiles["current"] = profiles["current"].fillna(False).astype(bool)
+        else:
+            profiles["current"] = False
+        mark = step("read", mark)
+
+        # Model-free features (language, country) only where the text changed.
+        todo = ~profiles["current"].to_numpy(dtype=bool)
+        languages = profiles["language"].to_numpy(dtype=object) if "language" in profiles else np.full(len(profiles), None, dtype=object)
+        countries = profiles["country"].to_numpy(dtype=object) if "country" in profiles else np.full(len(profiles), None, dtype=object)
+        languages = languages.copy()
+        countries = countries.copy()
+        if todo.any():
+            say(f"Detecting the languages of {int(todo.sum()):,} bios (lingua)…")
+            languages[todo] = languages_of(profiles.loc[todo, "bio"])
+            mark = step("languages", mark)
+            say(f"Matching {int(todo.sum()):,} locations to countries…")
+            found = countries_of(profiles.loc[todo, "location"].reset_index(drop=True))
+            countries[todo] = found.astype(object).where(found.notna(), None).to_numpy(dtype=object)
+            mark = step("countries", mark)
+
+        # Model features (fit, topic): every profile on a refit, else the changed ones.
+        say(f"Fitting {len(profiles) if refit else int(todo.sum()):,} bios to the topics (TF-IDF, NMF)…")
+        fit_texts_all = _clean(_join_texts(profiles["bio"], profiles["name"]))
+        topic_texts_all = _clean(profiles["bio"])
+        mark = step("clean", mark)
+        if refit:
+            distinct, inverse, counts = _distinct(fit_texts_all)
+            topic_distinct, topic_inverse, topic_counts = _distinct(topic_texts_all)
+            model = _fit_with_counts(posts, distinct, counts, topic_distinct, topic_counts)
+            mark = step("fit_model", mark)
+            has_words, fits = model.fits(distinct)
+            has_words, fits = has_words[inverse], fits[inverse]
+            topics = model.topics(topic_distinct)[topic_inverse]
+            rows = np.ones(len(profiles), dtype=bool)
+            changed = 0
+            fitted = len(profiles)
+        else:
+            model = _load_model(reader, account_id, row)  # type: ignore[arg-type]
+            distinct, inverse, _ = _distinct(fit_texts_all)
+            has_words, fits = model.fits(distinct)
+            has_words, fits = has_words[inverse], fits[inverse]
+            topic_distinct, topic_inverse, _ = _distinct(topic_texts_all)
+            topics = model.topics(topic_distinct)[topic_inverse]
+            rows = todo
+            changed += int(todo.sum())
+            fitted = int(row["profiles_fitted"])  # type: ignore[index]
+        mark = step("fit_profiles", mark)
+        new_features = pd.DataFrame({
+            "member_key": profiles["member_key"].to_numpy(dtype=object)[rows],
+            "text_hash": profiles["text_hash"].to_numpy(dtype="uint64")[rows],
+            "language": languages[rows],
+            "country": countries[rows],
+            "has_words": has_words[rows],
+            "fit": np.where(np.isnan(fits[rows]), None, fits[rows]).astype(object) if rows.any() else np.array([], dtype=object),
+            "topic": topics[rows].astype("int16"),
+        })
+        new_features["fit"] = pd.to_numeric(new_features["fit"], errors="coerce").astype("float32")
+        new_features["language"] = new_features["language"].fillna("unknown")
+        terms, topic_weights = _model_frames(model) if refit else (None, None)
+    finally:
+        reader.close()
+
+    say("Counting the audience figures…")
+    with _writing(target) as cursor:
+        if fingerprint(cursor, account_id) != print_:
+            # An import landed meanwhile: what was computed may miss its profiles. The next
+            # refresh (the next page view, or the caller's next call) analyses them.
+            return Refresh(account_id, False, 0, profiles_total, False, time.perf_counter() - began, steps)
+        params = {"account_id": account_id}
+        cursor.register("new_features", new_features)
+        if refit:
+            for table in ("profile_features", "audience_terms", "audience_topics"):
+                cursor.execute(DELETE_ACCOUNT_SQL[table], params)
+            cursor.register("new_terms", terms)
+            cursor.register("new_topics", topic_weights)
+            cursor.execute(INSERT_TERMS_SQL, params)
+            cursor.execute(INSERT_TOPICS_SQL, params)
+        else:
+            cursor.execute(DELETE_STALE_FEATURES_SQL, params)
+        cursor.execute(INSERT_FEATURES_SQL, params)
+        cursor.execute(DELETE_ORPHAN_FEATURES_SQL, params)
+        for table in ("audience_cubes", "audience_people", "audience_state"):
+            cursor.execute(DELETE_ACCOUNT_SQL[table], params)
+        mark = step("write_features", mark)
+        _write_cubes(cursor, account_id, print_, posts)
+        mark = step("cubes", mark)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        fitted_at = now if refit else pd.Timestamp(row["fitted_at"]).to_pydatetime()  # type: ignore[index]
+        cursor.execute(INSERT_STATE_SQL, {
+            **params, "features_version": FEATURES_VERSION, "fingerprint": print_, "posts_hash": posts_hash,
+            "basis": model.basis, "fit_reason": model.fit_reason, "topics_reason": model.topics_reason,
+            "profiles_fitted": fitted, "changed_since_fit": changed, "fitted_at": fitted_at, "refreshed_at": now,
+        })
+        for name in ("new_features", "new_terms", "new_topics"):
+            try:
+                cursor.unregister(name)
+            except (duckdb.Error, KeyError):
+                pass
+    return Refresh(account_id, False, int(rows.sum()), profiles_total, refit, time.perf_counter() - began, steps)
+
+
+def refresh_all(store: Store, *, progress: ProgressFn | None = None) -> list[Refresh]:
+    """`refresh_features` for every account of the store."""
+    cursor = store.cursor()
+    try:
+        ids = [int(r[0]) for r in cursor.execute("SELECT account_id FROM accounts ORDER BY account_id").fetchall()]
+    finally:
+        cursor.close()
+    return [refresh_features(store, account_id, progress=progress) for account_id in ids]
+
+
+def _join_texts(bio: pd.Series, name: pd.Series) -> pd.Series:
+    """Bio and name, the text a follower's fit is computed from (audience.profile_texts)."""
+    return (bio.fillna("").astype(str) + " " + name.fillna("").astype(str)).str.strip()
+
+
+def _distinct(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
+    counts = np.bincount(codes, minlength=len(uniques)).astype("float64") if len(codes) else np.zeros(0)
+    return np.asarray(uniques, dtype=object), codes, counts
+
+
+def _fit_with_counts(posts: pd.Series, fit_texts: np.ndarray, counts: np.ndarray, topic_texts: np.ndarray,
+                     topic_counts: np.ndarray) -> Model:
+    clean_posts = np.array([textfit.clean_text(t) for t in posts.fillna("").astype(str)], dtype=object)
+    clean_posts = clean_posts[np.array([t.strip() != "" for t in clean_posts], dtype=bool)] if len(clean_posts) else clean_posts
+    space = textfit.weighted_topic_space(clean_posts, fit_texts, counts)
+    found = textfit.weighted_clusters(topic_texts, topic_counts, k=TOPICS)
+    return Model(space.space, space.centroid, space.basis, space.reason, found.space, found.components, found.reason)
+
+
+# --- Cubes --------------------------------------------------------------------------------------
+
+
+def snapshot_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, kind: str = KIND) -> pd.DataFrame:
+    """Every figure of the snapshot of `day`, counted from the features (one DuckDB pass)."""
+    return cursor.execute(SNAPSHOT_CUBE_SQL, _cube_params(account_id, day, kind)).df()
+
+
+def pair_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str = KIND) -> pd.DataFrame:
+    params = {"account_id": account_id, "kind": kind, "start": start, "end": end,
+              "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
+    return cursor.execute(PAIR_CUBE_SQL, params).df()
+
+
+def people_list(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, which: str, kind: str = KIND,
+                limit: int | None = PEOPLE_SHOWN) -> pd.DataFrame:
+    """The first `limit` members of a list ('fit': best fits first; 'flagged': flagged followers by
+    key; every one when `limit` is None) with PEOPLE_COLUMNS."""
+    if which == "fit":
+        return cursor.execute(BEST_FITS_SQL, {**_member_params(account_id, day, kind), "limit": limit or 2**62}).df()
+    if limit is None:
+        return cursor.execute(FLAGGED_ALL_SQL, _member_params(account_id, day, kind)).df()
+    return cursor.execute(FLAGGED_SQL, {**_member_params(account_id, day, kind), "limit": limit}).df()
+
+
+def flagged_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, kind: str = KIND) -> pd.DataFrame:
+    """Every flagged member of the snapshot of `day` with the profile fields the rules read."""
+    return people_list(cursor, account_id, day, "flagged", kind, limit=None)
+
+
+def post_cube(posts: pd.Series) -> pd.DataFrame:
+    """The account's figures from its posts: languages, hashtags, the number of posts."""
+    from analytics.metrics.audience import detect_languages
+
+    languages = detect_languages(posts).value_counts()
+    tags = textfit.hashtags_of(posts)
+    rows = [pd.DataFrame({"dimension": "posts", "value": [None], "members": [len(posts)]}),
+            pd.DataFrame({"dimension": "post_language", "value": languages.index.astype(str), "members": languages.to_numpy()}),
+            pd.DataFrame({"dimension": "hashtag", "value": tags["hashtag"].astype(str), "members": tags["uses"].to_numpy()})]
+    return pd.concat(rows, ignore_index=True)
+
+
+def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, posts: pd.Series) -> None:
+    """Count and keep the figures the Audience page opens on (see the module docstring)."""
+    dates = [pd.Timestamp(d).date() for d in cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": KIND}).df()["snapshot_date"]]
+    frames: list[pd.DataFrame] = []
+    people: list[pd.DataFrame] = []
+
+    def tagged(frame: pd.DataFrame, day: dt.date | None, since: dt.date | None = None) -> pd.DataFrame:
+        return frame.assign(snapshot_date=day, since_date=since)
+
+    frames.append(tagged(post_cube(posts), None))
+    for day in dict.fromkeys(dates[-1:] + dates[:1]):
+        frames.append(tagged(snapshot_cube(cursor, account_id, day), day))
+    if dates:
+        for which in ("fit", "flagged"):
+            chosen = people_list(cursor, account_id, dates[-1], which)
+            chosen.insert(0, "rank", np.arange(len(chosen), dtype="int32"))
+            chosen.insert(0, "list", which)
+            chosen.insert(0, "snapshot_date", pd.Timestamp(dates[-1]))
+            people.append(chosen)
+    if len(dates) >= 2:
+        frames.append(tagged(pair_cube(cursor, account_id, dates[0], dates[-1]), dates[-1], dates[0]))
+    trend = quality_trend_of(cursor, account_id)
+    if not trend.empty:
+        for column in ("members", "audited", "suspicious", "inactive", "good"):
+            frames.append(pd.DataFrame({"dimension": "trend", "value": column, "members": trend[column].to_numpy(),
+                                        "snapshot_date": pd.to_datetime(trend["snapshot_date"]).dt.date, "since_date": None}))
+    cube = pd.concat(frames, ignore_index=True)
+    for column in ("with_text", "on_topic"):
+        cube[column] = pd.to_numeric(cube.get(column), errors="coerce").astype("Int64") if column in cube else pd.array([pd.NA] * len(cube), dtype="Int64")
+    cube["score_sum"] = pd.to_numeric(cube["score_sum"], errors="coerce").astype("float64") if "score_sum" in cube else np.nan
+    cube["members"] = pd.to_numeric(cube["members"], errors="coerce").fillna(0).astype("int64")
+    cube["value"] = cube["value"].astype(object).where(cube["value"].notna(), None)
+    cube["snapshot_date"] = pd.to_datetime(cube["snapshot_date"])
+    cube["since_date"] = pd.to_datetime(cube["since_date"])
+    cube = cube[["snapshot_date", "since_date", "dimension", "value", "members", "with_text", "score_sum", "on_topic"]]
+    cursor.register("new_cube", cube)
+    cursor.execute(INSERT_CUBE_SQL, {"account_id": account_id, "fingerprint": print_})
+    cursor.unregister("new_cube")
+    if people:
+        cursor.register("new_people", pd.concat(people, ignore_index=True))
+        cursor.execute(INSERT_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
+        cursor.unregister("new_people")
+
+
+def kept_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date | None,
+              since: dt.date | None = None) -> pd.DataFrame:
+    params = {"account_id": account_id, "fingerprint": state.fingerprint, "day": day, "since": since}
+    return cursor.execute(CUBE_READ_SQL, params).df()
+
+
+def kept_dimension(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, dimension: str) -> pd.DataFrame:
+    params = {"account_id": account_id, "fingerprint": state.fingerprint, "dimension": dimension}
+    return cursor.execute(CUBE_DIMENSION_SQL, params).df()
+
+
+def kept_people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date, which: str) -> pd.DataFrame | None:
+    """The kept list (PEOPLE_COLUMNS), or None when it was not kept for this date."""
+    params = {"account_id": account_id, "fingerprint": state.fingerprint, "day": day, "list": which}
+    frame = cursor.execute(PEOPLE_READ_SQL, params).df()
+    if not frame.empty:
+        return frame
+    # An empty list is kept as no rows: tell it apart from a date that was not counted.
+    counted = kept_cube(cursor, account_id, state, day)
+    return frame if not counted.empty else None
