@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--account", required=True)
     stats.add_argument("--json", action="store_true")
 
+    analyse = sub.add_parser("analyse", parents=[common], help="bring the audience analysis up to date (after imports)")
+    analyse.add_argument("--account", help="one account (default: every account)")
+    analyse.add_argument("--force", action="store_true", help="analyse every profile again and refit the topics")
+
     report = sub.add_parser("report", parents=[common], help="an account's growth, churn and activity report")
     report.add_argument("--account", required=True)
     report.add_argument("--json", action="store_true")
@@ -196,6 +200,23 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
+def cmd_analyse(args: argparse.Namespace, store: Store) -> int:
+    """The audience analysis step (analytics.metrics.features), one line per account."""
+    from analytics.metrics.features import refresh_features
+
+    cursor = store.cursor()
+    try:
+        if args.account:
+            ids = [require_account(cursor, args.account).account_id]
+        else:
+            ids = [int(a) for a in list_accounts(store)["account_id"]]
+    finally:
+        cursor.close()
+    for account_id in ids:
+        print(refresh_features(store, account_id, force=args.force).line(), flush=True)
+    return EXIT_OK
+
+
 def _report_html(args: argparse.Namespace, store: Store) -> int:
     from analytics.export.html_report import build_report
 
@@ -251,7 +272,7 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet}
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -245,6 +245,7 @@ CUBE_READ_SQL = """
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
   AND snapshot_date IS NOT DISTINCT FROM $day AND since_date IS NOT DISTINCT FROM $since
+  AND dimension <> 'trend'  -- the trend's rows are dated too, but belong to no one snapshot
 """
 CUBE_DIMENSION_SQL = """
 SELECT snapshot_date, value, members FROM audience_cubes

@@ -1,0 +1,138 @@
+"""The audience analysis step (analytics.metrics.features): weighted TF-IDF equals the expanded
+corpus, the SQL quality rules equal the pandas reference, a refresh analyses only what changed,
+and the kept figures equal the figures counted from the kept features."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from analytics.metrics import audience, features, quality, textfit
+from analytics.store import Store
+from tests.conftest import import_bytes
+
+D = dt.date
+BIOS = [
+    "Data journalist, charts and open data", "Runner and coffee lover", "Open data advocate, city budgets",
+    "Journaliste de données et cartes", "Gardening and sourdough", "Football fan, season ticket",
+    "Mapping air quality data", "Photographer of streets", "Board games and sci-fi", "Data reporter on rents",
+]
+
+
+def test_weighted_space_equals_the_corpus_with_every_duplicate() -> None:
+    texts = np.array([textfit.clean_text(t) for t in BIOS[:4]], dtype=object)
+    counts = np.array([3.0, 1.0, 2.0, 1.0])
+    space, matrix = textfit.fit_space(texts, counts, (1, 1))
+    expanded = [t for t, c in zip(texts, counts, strict=True) for _ in range(int(c))]
+    reference = TfidfVectorizer(preprocessor=lambda t: t, token_pattern=textfit.TOKEN_PATTERN,
+                                stop_words=sorted(textfit.STOP_WORDS), sublinear_tf=True, dtype=np.float32)
+    expected = reference.fit_transform(expanded)
+    assert list(space.terms) == list(reference.get_feature_names_out())
+    assert space.idf == pytest.approx(reference.idf_, rel=1e-6)
+    rows = [0, 3, 4, 6]  # the first copy of each distinct text in `expanded`
+    assert matrix.toarray() == pytest.approx(expected.toarray()[rows], abs=1e-6)
+    # A text projected later gets the vector it would have had in the fitted corpus.
+    assert space.transform(texts).toarray() == pytest.approx(matrix.toarray(), abs=1e-6)
+
+
+def _list(store: Store, day: dt.date, rows: list[tuple[str, str, str]]) -> None:
+    def cell(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"'
+
+    header = "handle,name,bio,location,followers_count,following_count,posts_count,created_at,last_post_at,default_avatar"
+    lines = [header + ",snapshot_date"]
+    for number, (handle, bio, place) in enumerate(rows):
+        # Counts and dates vary so that every quality rule flags someone.
+        following = (800, 3000, 100)[number % 3]
+        posts = 0 if number % 4 == 0 else 600
+        avatar = "true" if number % 5 == 0 else "false"
+        last = "2025-01-01" if number % 2 else "2026-01-20"
+        created = "2026-01-15" if number % 7 == 0 else "2015-01-01"
+        lines.append(f"{handle},Name {handle},{cell(bio)},{cell(place)},{number % 3},{following},{posts},{created},{last},"
+                     f"{avatar},{day.isoformat()}")
+    outcome = import_bytes(store, {f"followers_{day.isoformat()}.csv": ("\n".join(lines) + "\n").encode()})
+    assert outcome[0].status == "imported", outcome[0].error
+
+
+def _account(store: Store) -> int:
+    return int(store.cursor().execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchall()[0][0])
+
+
+def _people(count: int) -> list[tuple[str, str, str]]:
+    places = ["Paris", "London", "", "Montréal, QC", "Berlin"]
+    return [(f"user{chr(97 + i % 26)}{chr(97 + i // 26)}", BIOS[i % len(BIOS)] if i % 6 else "", places[i % 5])
+            for i in range(count)]
+
+
+def test_a_refresh_analyses_only_new_and_changed_profiles(store: Store) -> None:
+    first = _people(40)
+    _list(store, D(2026, 2, 1), first)
+    account = _account(store)
+    full = features.refresh_features(store, account)
+    assert not full.skipped and full.refitted and full.analysed == 40
+    assert features.refresh_features(store, account).skipped  # nothing changed: one query
+    # The next day: one follower changes their bio, one joins, one leaves.
+    second = first[1:]
+    second[0] = (second[0][0], "Football fan, season ticket", second[0][2])
+    second.append(("newcomer", "Data journalist, charts and open data", "Lyon"))
+    _list(store, D(2026, 2, 2), second)
+    cursor = store.cursor()
+    assert not features.is_current(cursor, account)
+    step = features.refresh_features(store, account)
+    assert not step.skipped and not step.refitted and step.analysed == 2
+    stale = cursor.execute(features.STALE_PROFILES_SQL, {"account_id": account}).df()
+    assert stale.empty and features.is_current(cursor, account)
+    # The newcomer's bio is the text of other followers: the kept model gives it their features.
+    rows = cursor.execute(
+        "SELECT p.bio, f.language, f.fit, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_key) "
+        "WHERE f.account_id = ? AND p.bio = 'Data journalist, charts and open data'", [account]).df()
+    assert len(rows) >= 2 and rows["topic"].nunique() == 1 and rows["language"].nunique() == 1
+
+
+def test_kept_figures_equal_the_features_and_the_reference_rules(store: Store) -> None:
+    _list(store, D(2026, 2, 1), _people(30))
+    _list(store, D(2026, 2, 2), _people(36)[3:])
+    cursor, account = store.cursor(), _account(store)
+    features.refresh_features(store, account)
+    state = features.current_state(cursor, account)
+    assert state is not None
+    day = D(2026, 2, 2)
+    kept = features.kept_cube(cursor, account, state, day)
+    counted = features.snapshot_cube(cursor, account, day)
+    key = ["dimension", "value"]
+    assert kept.sort_values(key).reset_index(drop=True)[["members"]].equals(
+        counted.sort_values(key).reset_index(drop=True)[["members"]].astype("int64"))
+    # Coherence from the kept counts equals textfit's formula over the kept fits of the list's members.
+    fits = cursor.execute(
+        "SELECT f.fit FROM profile_features f WHERE f.account_id = ? AND f.member_key IN "
+        "(SELECT member_key FROM spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()["fit"]
+    coherence = audience.audience_coherence(cursor, account)
+    assert coherence.coherence == pytest.approx(textfit.coherence_of(fits.to_numpy(dtype="float64")), rel=1e-5)
+    assert int(coherence.histogram["followers"].sum()) == coherence.with_text
+    # The rules in SQL flag exactly whom the pandas reference flags.
+    profiles = cursor.execute(
+        "SELECT p.* FROM profiles p WHERE p.account_id = ? AND p.member_key IN "
+        "(SELECT member_key FROM spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()
+    reference = quality.audit_frame(profiles, day).summary
+    audit = quality.quality_audit(cursor, account)
+    assert audit.summary.counts == reference.counts and all(reference.counts.values())
+    assert audit.summary.audited == reference.audited and audit.summary.suspicious_total == reference.suspicious_total
+    assert audit.summary.quality_score == pytest.approx(reference.quality_score)
+    assert audit.flagged_total == len(quality.audit_frame(profiles, day).flagged)
+    csv = quality.flagged_csv_all(cursor, account).decode("utf-8-sig")
+    assert len(csv.strip().splitlines()) == audit.flagged_total + 1
+
+
+def test_an_import_since_the_analysis_makes_the_figures_run_it_again(store: Store) -> None:
+    _list(store, D(2026, 2, 1), _people(20))
+    cursor, account = store.cursor(), _account(store)
+    assert audience.location_mix(cursor, account).followers == 20  # runs the analysis on first use
+    _list(store, D(2026, 2, 2), _people(25))
+    places = audience.location_mix(cursor, account)
+    assert places.snapshot_date == D(2026, 2, 2) and places.followers == 25
+    assert features.is_current(cursor, account)
+    pd.testing.assert_frame_equal(places.table, audience.location_mix(cursor, account).table)
