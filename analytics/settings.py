@@ -35,7 +35,14 @@ MAX_ZIP_RATIO = Setting(
     "max_zip_ratio", "PALIER_MAX_ZIP_RATIO", "200", "Largest compression ratio accepted in a zip (zip bombs exceed it)."
 )
 
-SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO)
+MEMORY_LIMIT = Setting(
+    "memory_limit",
+    "PALIER_MEMORY_LIMIT",
+    "2GB",
+    "Memory DuckDB may use for the store (its buffer pool); a bigger import spills to a temporary folder beside the store.",
+)
+
+SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MEMORY_LIMIT)
 
 
 def db_path() -> Path:

@@ -238,7 +238,7 @@ def test_audience_has_eggs_spam_and_both_languages(demo_store: Store) -> None:
     bios = profiles["bio"].fillna("")
     assert bios.str.contains("données|journaliste|cartographie", regex=True).any()
     assert bios.str.contains("Data journalist|Open data|Dataviz", regex=True).any()
-    assert profiles["platform_id"].notna().all() and profiles["created_at"].notna().all()
+    assert profiles["keyed_by_id"].all() and profiles["created_at"].notna().all()
     mass = profiles[profiles["following_count"] >= 4800]
     inactive = profiles[profiles["last_post_at"] < pd.Timestamp("2025-01-01")]
     assert len(mass) >= 1 and len(inactive) >= 1

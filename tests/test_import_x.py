@@ -390,10 +390,10 @@ def assert_archive_loaded(store: Store) -> None:
         (dt.date(2026, 7, 25),)
     ]
     profile = query(
-        store, "SELECT platform_id, handle, profile_url, as_of FROM profiles WHERE member_key = '2029719331123384322'"
+        store, "SELECT keyed_by_id, platform_id, handle, profile_url, as_of FROM profiles WHERE member_key = '2029719331123384322'"
     )
     assert profile == [
-        ("2029719331123384322", None, "https://twitter.com/intent/user?user_id=2029719331123384322", dt.date(2026, 7, 25))
+        (True, None, None, "https://twitter.com/intent/user?user_id=2029719331123384322", dt.date(2026, 7, 25))
     ]
     posts = query(store, "SELECT post_id, posted_at, has_time, kind, likes, reposts, text FROM posts ORDER BY post_id")
     assert posts == [

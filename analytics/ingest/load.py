@@ -45,7 +45,26 @@ INSERT INTO posts_raw (account_id, import_id, {_POST_COLUMNS})
 SELECT $a, $import_id, {_POST_COLUMNS} FROM posts_frame
 """
 
-_PROFILE_COLUMNS = [c for c in MEMBER_DTYPES if c != "member_key"]
+# The stored profile (migration 5). A platform id equal to the member key (X, Bluesky, the
+# generic list: the key is the id whenever an export gives one) is not stored twice:
+# `keyed_by_id` says so; `platform_id` keeps only an id that differs (Mastodon keys members by
+# address). Times are kept to the second.
+_SECONDS = ("created_at", "last_post_at", "followed_at")
+_STORED = ["keyed_by_id"] + [c for c in MEMBER_DTYPES if c != "member_key"]
+
+
+def _incoming(column: str) -> str:
+    """The incoming value of a stored column, from members_frame (m); missing (NULL) never
+    erases what is known."""
+    if column == "keyed_by_id":
+        return "(CASE WHEN m.platform_id = m.member_key THEN true END)"
+    if column == "platform_id":
+        return "nullif(m.platform_id, m.member_key)"
+    if column in _SECONDS:
+        # Truncated: a cast rounds, and 23:59:59.999 would become the next day.
+        return f"CAST(date_trunc('second', m.{column}) AS TIMESTAMP_S)"
+    return f"m.{column}"
+
 
 # A profile holds its member's fields as of the newest snapshot that holds the member: that
 # snapshot's values overwrite (a missing value never erases a known one), an older snapshot
@@ -56,15 +75,16 @@ _PROFILE_COLUMNS = [c for c in MEMBER_DTYPES if c != "member_key"]
 # which snapshot is newer for a member comes from the spells, not from a date written on every
 # profile every day (a million updates a day, and a store that grows with them).
 INSERT_NEW_PROFILES_SQL = f"""
-INSERT INTO profiles (account_id, member_key, {", ".join(_PROFILE_COLUMNS)}, as_of)
-SELECT $a, m.member_key, {", ".join(f"m.{c}" for c in _PROFILE_COLUMNS)}, $as_of FROM members_frame m
+INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)}, as_of)
+SELECT $a, m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}, $as_of
+FROM members_frame m
 WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = $a AND p.member_key = m.member_key)
 """
 
-_CHANGED = " OR ".join(f"(m.{c} IS NOT NULL AND m.{c} IS DISTINCT FROM profiles.{c})" for c in _PROFILE_COLUMNS)
-_OVERWRITE = ", ".join(f"{c} = coalesce(m.{c}, profiles.{c})" for c in _PROFILE_COLUMNS)
-_FILL = ", ".join(f"{c} = coalesce(profiles.{c}, m.{c})" for c in _PROFILE_COLUMNS)
-_FILLS = " OR ".join(f"(profiles.{c} IS NULL AND m.{c} IS NOT NULL)" for c in _PROFILE_COLUMNS)
+_CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c})" for c in _STORED)
+_OVERWRITE = ", ".join(f"{c} = coalesce({_incoming(c)}, profiles.{c})" for c in _STORED)
+_FILL = ", ".join(f"{c} = coalesce(profiles.{c}, {_incoming(c)})" for c in _STORED)
+_FILLS = " OR ".join(f"(profiles.{c} IS NULL AND {_incoming(c)} IS NOT NULL)" for c in _STORED)
 
 # The snapshot is the account's newest (the daily case): it overwrites every changed profile.
 UPDATE_CHANGED_PROFILES_SQL = f"""
@@ -254,8 +274,11 @@ def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detai
             continue
         table = f"list_rows_{number}"
         try:
+            # Row order means nothing here: without it DuckDB reads and writes in parallel freely.
+            cursor.execute("SET preserve_insertion_order = false")
             with _watching(cursor, detail, 0.0, READ_SHARE, "reading the list"):
                 cursor.execute(READ_LIST_SQL.format(table=table, select=members.query.sql))
+            cursor.execute("RESET preserve_insertion_order")
             rows, declined = problems(cursor, table)
         except duckdb.Error as exc:
             log.info("fast path declined %s: %s", members.name, str(exc).splitlines()[0])

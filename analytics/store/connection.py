@@ -17,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from analytics import settings
+
 from analytics.errors import StoreError
 from analytics.store.migrations import MIGRATIONS
 
@@ -141,7 +143,11 @@ def _sql_identifier(text: str) -> str:
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=dict(_CONFIG))
+        # A bounded buffer pool: a list of ten million followers is read into a temp table
+        # inside the import's transaction, and spills to `<store>.tmp` rather than taking the
+        # machine's memory (DuckDB's default is 80% of it).
+        config = dict(_CONFIG) | {"memory_limit": settings.MEMORY_LIMIT.value()}
+        return duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" in message.lower():
