@@ -79,6 +79,7 @@ def year(store: str, folder: str, n: int, days: int, account: str) -> dict[str, 
     build_pool(generator, n, days)
     opened = open_store(store)
     per_day: list[float] = []
+    sizes: list[tuple[int, int]] = []
     first_size = 0
     try:
         for day in range(days):
@@ -93,6 +94,10 @@ def year(store: str, folder: str, n: int, days: int, account: str) -> dict[str, 
                 # The size after the first snapshot: what the later days add is the growth.
                 opened.checkpoint()
                 first_size = Path(store).stat().st_size
+            if day % 30 == 29:
+                # The size as the month ends, after a checkpoint (what a restart would leave).
+                opened.checkpoint()
+                sizes.append((day + 1, Path(store).stat().st_size))
             if day % 10 == 0:
                 print(f"day {day}: {per_day[-1]:.2f} s", file=sys.stderr, flush=True)
         started = time.perf_counter()
@@ -101,7 +106,7 @@ def year(store: str, folder: str, n: int, days: int, account: str) -> dict[str, 
     finally:
         opened.close()
         generator.close()
-    return {"seconds": sum(per_day), "per_day": per_day, "first_day_bytes": first_size}
+    return {"seconds": sum(per_day), "per_day": per_day, "first_day_bytes": first_size, "sizes": sizes}
 
 
 def import_files(store: str, files: list[str], account: str) -> dict[str, Any]:
