@@ -90,20 +90,32 @@ def bench_imports(work: Path, sizes: list[int], runs: int, big_runs: int) -> lis
     return rows
 
 
-def bench_year(work: Path, n: int, days: int, years_of_exports: int) -> dict[str, Any]:
-    store = work / f"year-{human(n)}-{days}d.duckdb"
-    store.unlink(missing_ok=True)
-    Path(f"{store}.wal").unlink(missing_ok=True)
-    print(f"[bench] {days} daily snapshots of {n:,} followers into {store}", file=sys.stderr, flush=True)
-    year = run_worker("year", store=str(store), folder=str(work / "year-days"), n=n, days=days, account=ACCOUNT)
+def bench_year(work: Path, n: int, days: int, years_of_exports: int, done: Path | None = None) -> dict[str, Any]:
+    """A year of daily lists into one store, then X exports, then the audience analysis step.
+    `done` (BENCH_YEAR_FROM): the JSON a `year` worker printed when run on its own (an hour of
+    imports is run in the background, apart from the rest); its store is the .duckdb beside it."""
+    if done is not None:
+        year = json.loads(done.read_text().strip().splitlines()[-1])
+        store = next(done.parent.glob("*.duckdb"))
+        n, days = year.get("n", n), len(year["per_day"]) - 1
+    else:
+        store = work / f"year-{human(n)}-{days}d.duckdb"
+        store.unlink(missing_ok=True)
+        Path(f"{store}.wal").unlink(missing_ok=True)
+        print(f"[bench] {days} daily snapshots of {n:,} followers into {store}", file=sys.stderr, flush=True)
+        year = run_worker("year", store=str(store), folder=str(work / "year-days"), n=n, days=days, account=ACCOUNT)
     lists_bytes = store.stat().st_size
     exports = x_exports(work / "x-exports", n, years_of_exports)
     extra = run_worker("import_files", store=str(store), files=[str(p) for p in exports], account=ACCOUNT)
+    exports_bytes = store.stat().st_size
+    print("[bench] the audience analysis step (python -m analytics analyse)", file=sys.stderr, flush=True)
+    analysis = run_worker("analyse", store=str(store), account=ACCOUNT)
     sample = min(days, 7)
     naive = run_worker("naive_size", db=str(work / "naive.duckdb"), folder=str(work), n=n, sample_days=sample)
     return {
-        "n": n, "days": days, "import": year, "store_bytes_lists": lists_bytes, "store_bytes": store.stat().st_size,
-        "exports": extra, "export_files": len(exports), "naive": naive, "naive_sample_days": sample, "store": store,
+        "n": n, "days": days, "import": year, "store_bytes_lists": lists_bytes, "store_bytes_exports": exports_bytes,
+        "store_bytes": store.stat().st_size, "exports": extra, "export_files": len(exports), "analysis": analysis,
+        "naive": naive, "naive_sample_days": sample, "store": store,
     }
 
 
@@ -186,6 +198,10 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
         "- **pandas**: `pd.read_csv` of the previous and the current snapshot, then an outer merge on the",
         "  id to find joiners and leavers: what one would write in a notebook.",
         "",
+        "The floor and the fresh import both write a whole list into a new store: the floor target",
+        "(within 2x) compares them. pandas, like Palier's next day, compares a day with the day before:",
+        "the pandas target (Palier at least 5x faster) compares those two.",
+        "",
         "| followers | file | Palier fresh | Palier next day | DuckDB floor | pandas | fresh / floor | pandas / fresh | pandas / next day | Palier peak memory | pandas peak memory |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -220,8 +236,14 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             f"{statistics.median(per_day):.2f} s, slowest {max(per_day):.2f} s, final checkpoint "
             f"{imp['per_day'][-1]:.2f} s); peak memory {imp['peak_mb']:,.0f} MB",
             f"- X exports: {year['exports']['seconds']:.2f} s",
-            f"- store on disk: **{year['store_bytes'] / MB:,.0f} MB** ({year['store_bytes_lists'] / MB:,.0f} MB after the"
-            " lists alone)",
+            f"- the audience analysis step (`python -m analytics analyse`, every profile of the year analysed once,"
+            f" the topic model fitted, the page's figures counted): {year['analysis']['seconds']:.0f} s, peak memory"
+            f" {year['analysis']['peak_mb']:,.0f} MB",
+            f"- store on disk: **{year['store_bytes_lists'] / MB:,.0f} MB** after the {days} lists"
+            f" ({year['store_bytes_exports'] / MB:,.0f} MB with the X exports, {year['store_bytes'] / MB:,.0f} MB with the"
+            " audience analysis kept beside them)",
+            *([f"- size at the end of each 30 days (after a checkpoint): "
+               + ", ".join(f"day {d}: {b / MB:,.0f} MB" for d, b in imp["sizes"])] if imp.get("sizes") else []),
             *([] if days >= 365 or days < 2 else [
                 f"- **not a full year in this run**: a linear extrapolation to 365 days of the growth measured"
                 f" here (size after day 1 plus (size after day {days} minus size after day 1) x 364/{days - 1})"
@@ -267,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md")))
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""), help="comma list of: imports,year,pages")
+    parser.add_argument("--year-from", type=Path, default=os.environ.get("BENCH_YEAR_FROM") or None,
+                        help="the JSON output of a `year` worker run on its own, its store beside it")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.runs, args.year_size, args.year_days = "100000", 1, 100_000, 7
@@ -278,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "command": (env + " " + command).strip(),
             "runs": args.runs, "big_runs": min(args.runs, args.big_runs), "machine": machine()}
     imports = [] if "imports" in skip else bench_imports(args.work, sizes, args.runs, args.big_runs)
-    year = None if "year" in skip else bench_year(args.work, args.year_size, args.year_days, 3)
+    year = None if "year" in skip else bench_year(args.work, args.year_size, args.year_days, 3, args.year_from)
     pages = bench_pages(year["store"]) if year and "pages" not in skip else []
     report = bench_report(year["store"], args.runs) if year and "pages" not in skip else None
     text = render(meta, imports, year, pages, report)

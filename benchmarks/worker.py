@@ -190,6 +190,21 @@ def page(store: str, page_file: str) -> dict[str, Any]:
     return {"seconds": cold, "warm": warm, "change": change, "widget": widget, "errors": errors}
 
 
+def analyse(store: str, account: str) -> dict[str, Any]:
+    """The audience analysis step, as a user runs it after imports."""
+    import contextlib
+    import io
+
+    from analytics.cli import main as cli
+
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):  # this process's stdout carries the result
+        code = cli(["analyse", "--account", account, "--db", store])
+    if code != 0:
+        raise SystemExit(f"analyse failed with exit code {code}")
+    return {"seconds": time.perf_counter() - started}
+
+
 KINDS = {
     "palier_import": palier_import,
     "duckdb_read": duckdb_read,
@@ -198,6 +213,7 @@ KINDS = {
     "import_files": import_files,
     "naive_size": naive_size,
     "page": page,
+    "analyse": analyse,
 }
 
 
