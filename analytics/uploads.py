@@ -20,7 +20,7 @@ import datetime as dt
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -138,12 +138,23 @@ class ImportJob:
     safe whichever thread calls them. The job owns the temporary folder of its uploads and
     removes it when the import ends, successful or not."""
 
-    def __init__(self, store: Store, uploads: Sequence[Upload], options: ImportOptions) -> None:
+    def __init__(
+        self,
+        store: Store,
+        uploads: Sequence[Upload],
+        options: ImportOptions,
+        lists: Mapping[str, int] | None = None,
+    ) -> None:
+        """`lists`: how many member lists each import holds, by name (from the preview), so that
+        the bar crosses a file of daily lists once rather than once per list."""
         self._lock = threading.Lock()
         self._file = 0  # files finished
         self._files = 0  # files in all (0 until the service has read them)
         self._name = ""
-        self._detail = 0.0  # fraction of the current file
+        self._lists = dict(lists or {})
+        self._detail = 0.0  # fraction of the current file (the most reported so far)
+        self._last_detail = 0.0  # the fraction reported last
+        self._part = 1  # which list of the current file, for a file of several
         self._message = ""
         self._outcomes: list[Outcome] | None = None
         self._error: BaseException | None = None
@@ -170,11 +181,19 @@ class ImportJob:
     def _on_file(self, done: int, total: int, name: str) -> None:
         with self._lock:
             self._file, self._files, self._name = done, total, name
-            self._detail, self._message = 0.0, ""
+            self._detail, self._last_detail, self._part, self._message = 0.0, 0.0, 1, ""
 
     def _on_detail(self, fraction: float, message: str) -> None:
+        value = min(max(float(fraction), 0.0), 1.0)
         with self._lock:
-            self._detail = min(max(float(fraction), 0.0), 1.0)
+            # A file of daily lists reports each list's steps from 0 again. The bar never goes
+            # back (that reads as the import starting over); the text counts the lists instead.
+            if value < self._last_detail:
+                self._part += 1
+            self._last_detail = value
+            count = self._lists.get(self._name, 1)
+            within = (self._part - 1 + value) / count if count > self._part - 1 else value
+            self._detail = max(self._detail, min(within, 1.0))
             self._message = message
 
     def _run(self, store: Store, sources: list[SourceFile], options: ImportOptions) -> None:
@@ -200,9 +219,13 @@ class ImportJob:
     def snapshot(self) -> Progress:
         with self._lock:
             file, files, name, detail, message = self._file, self._files, self._name, self._detail, self._message
+            part, last, count = self._part, self._last_detail, self._lists.get(name, 1)
         if self.done:
             return Progress(1.0, "Done")
         step = f" ({message}, {detail:.0%})" if message else ""
+        if message and (part > 1 or count > 1):
+            of = f" of {count}" if count >= part else ""
+            step = f" (list {part}{of}: {message}, {last:.0%})"
         if files == 0:
             # Before its first file count the service is reading (parsing) the uploads: the bar
             # follows the file being read, when the service says how far it is.

@@ -89,7 +89,9 @@ def _follow(job: ImportJob) -> list[Outcome]:
     """Redraw one progress bar from the worker's state until the import ends (Streamlit elements
     are drawn from this, the script thread, only). Its outcomes; what the worker raised becomes a
     failed outcome, a sentence rather than a traceback."""
-    bar = st.progress(0.0, text="Starting…")
+    # Where the import is now: a run that comes back to a running import does not start from 0.
+    shown = job.snapshot()
+    bar = st.progress(shown.fraction, text=esc(shown.text))
     while not job.wait(POLL_SECONDS):
         shown = job.snapshot()
         bar.progress(shown.fraction, text=esc(shown.text))
@@ -104,6 +106,9 @@ def _follow(job: ImportJob) -> list[Outcome]:
 
 
 def _outcome_line(outcome: Outcome) -> str:
+    if outcome.status == "imported":
+        # A file of daily lists names every day: summarised as in the history below.
+        return f"{outcome.name}: {_short_summary(outcome.summary)}"
     if outcome.status != "failed":
         return outcome.line()
     error = outcome.error or "failed"
@@ -306,7 +311,9 @@ clicked = st.button(
 )
 if clicked and running is None:
     try:
-        running = (ImportJob(store, files, options).start(), account_name, round_)
+        # The preview's list counts let the bar cross a file of daily lists once, not per list.
+        lists = {item.item.name: len(item.lists) for item in ready}
+        running = (ImportJob(store, files, options, lists).start(), account_name, round_)
     except Exception as exc:  # noqa: BLE001 - a full disk while saving the uploads reads as a sentence
         log.exception("saving the uploads failed")
         ui_cache.show_error(f"The files could not be saved to a temporary file, so nothing was imported: {exc}")

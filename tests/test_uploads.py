@@ -150,11 +150,36 @@ def test_progress_follows_the_files_and_the_detail_within_one(tmp_path: Path) ->
         shown = job.snapshot()
         assert shown.fraction == pytest.approx(1.5 / 4)
         assert shown.text == "File 2 of 4: b.csv (writing, 50%)"
+        # The file's next daily list starts again from 0: the bar stays, the text counts lists.
+        job._on_detail(0.2, "reading the list")
+        assert job.snapshot().fraction == pytest.approx(1.5 / 4)
+        assert job.snapshot().text == "File 2 of 4: b.csv (list 2: reading the list, 20%)"
         job._on_detail(7.0, "writing")  # out of range: clamped
         assert job.snapshot().fraction == pytest.approx(2 / 4)
         job._on_file(2, 4, "c.csv")  # the next file starts without a detail
         assert job.snapshot().text == "File 3 of 4: c.csv"
         job.start()  # nothing to import: it ends at once, and takes its folder with it
         assert job.wait(60) and job.result() == [] and not job.folder.exists()
+    finally:
+        store.close()
+
+
+def test_a_file_of_daily_lists_crosses_the_bar_once(tmp_path: Path) -> None:
+    """The service reports each list of a file from 0 to 1; knowing the file holds 4 lists
+    (from the preview), the bar crosses the file once."""
+    store = open_store(tmp_path / "palier.duckdb")
+    try:
+        job = ImportJob(store, [], ImportOptions("me"), lists={"daily.csv": 4})
+        job._on_file(0, 1, "daily.csv")
+        seen = []
+        for _ in range(4):
+            for fraction in (0.0, 0.5, 1.0):
+                job._on_detail(fraction, "step")
+                seen.append(job.snapshot().fraction)
+        assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+        assert seen[2] == pytest.approx(0.25)  # the first list done: a quarter of the file
+        assert job.snapshot().text == "File 1 of 1: daily.csv (list 4 of 4: step, 100%)"
+        job.start()
+        assert job.wait(60) and job.result() == []
     finally:
         store.close()
