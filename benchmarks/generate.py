@@ -290,7 +290,7 @@ def x_exports(folder: Path, n: int, years: int, seed: int = SEED) -> list[Path]:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for pid, day, text, metrics in sorted(chunk_posts, key=lambda p: -p[0]):
-            writer.writerow([pid, _x_date(day), text, f"https://x.com/bench/status/{pid}", *metrics, 0, 0, 0])
+            writer.writerow([pid, _x_date(day), text, f"https://x.com/bench/status/{pid}", *metrics])
         start_day, end_day = chunk_posts[0][1], chunk_posts[-1][1]
         path = folder / f"account_analytics_content_{start_day.isoformat()}_{end_day.isoformat()}.csv"
         path.write_bytes((CONTENT_HEADER + "\n" + buffer.getvalue()).encode())

@@ -118,6 +118,9 @@ def import_files(store: str, files: list[str], account: str) -> dict[str, Any]:
     opened = open_store(store)
     outcomes = import_sources(opened, read_paths([Path(f) for f in files]), ImportOptions(account, platform="x"))
     opened.close()
+    failed = [o.line() for o in outcomes if o.status == "failed"]
+    if failed:
+        raise SystemExit("import failed: " + "; ".join(failed))
     return {"seconds": time.perf_counter() - started, "lines": [o.line() for o in outcomes]}
 
 
