@@ -350,9 +350,12 @@ def _load_list(
         if detail:
             detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         params = {"a": account_id, "as_of": day}
-        cursor.execute(INSERT_NEW_PROFILES_SQL, params)
-        newer = cursor.execute(NEWER_SNAPSHOT_SQL, params).fetchall()[0][0]
-        _update_profiles(cursor, account_id, day, newest=not newer)
+        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL, params).fetchall()[0][0]
+        if inserted < size:
+            # Members the store knew already: what this snapshot changes in their profiles. (A
+            # first list inserts every profile as it is: nothing to compare.)
+            newer = cursor.execute(NEWER_SNAPSHOT_SQL, params).fetchall()[0][0]
+            _update_profiles(cursor, account_id, day, newest=not newer)
         cursor.execute("DROP TABLE incoming")
         if detail:
             detail(1.0, "written")
