@@ -195,3 +195,22 @@ def test_a_list_on_disk_in_a_bundle_gives_the_same_store(tmp_path: Path, monkeyp
     table = members.materialize()
     assert isinstance(table, pa.Table) and table.num_rows == 2
     assert table.column("handle").to_pylist() == ["alice", "bob"]
+
+
+def test_progress_within_one_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`detail(fraction, message)` goes from 0 to 1 and never backwards, naming each step; the
+    in-file fractions come from a watcher thread polling DuckDB while the list is read."""
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    path = _write(tmp_path / "list.csv", [f"{1000 + i},user{i},User {i},bio {i},,{i},1,1,,,,\n" for i in range(3000)])
+    seen: list[tuple[float, str]] = []
+    store = open_store(tmp_path / "s.duckdb")
+    try:
+        outcome = import_sources(store, read_paths([path]), ImportOptions("me", snapshot_date=DAY), detail=lambda f, m: seen.append((f, m)))[0]
+    finally:
+        store.close()
+    assert outcome.status == "imported"
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    messages = list(dict.fromkeys(m for _, m in seen))
+    assert messages == ["reading the list", "comparing with the other snapshots", "updating profiles", "written"]

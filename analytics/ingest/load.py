@@ -266,6 +266,9 @@ def _watching(cursor: duckdb.DuckDBPyConnection, detail: Detail | None, low: flo
         yield
         return
     detail(low, message)
+    # DuckDB tracks a statement's progress only with its progress bar on; it must not print.
+    cursor.execute("SET enable_progress_bar = true")
+    cursor.execute("SET enable_progress_bar_print = false")
     done = threading.Event()
 
     def watch() -> None:
@@ -284,6 +287,8 @@ def _watching(cursor: duckdb.DuckDBPyConnection, detail: Detail | None, low: flo
     finally:
         done.set()
         watcher.join()
+    cursor.execute("RESET enable_progress_bar")
+    cursor.execute("RESET enable_progress_bar_print")
     detail(high, message)
 
 
