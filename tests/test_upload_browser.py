@@ -5,7 +5,7 @@ Each test runs `streamlit run app.py` (the shared helper in tests/test_browser.p
 through Playwright, then stops the server and reads the store file it wrote. Skipped when no
 Chromium is found, unless PALIER_REQUIRE_BROWSER=1, where that fails.
 
-The big list is 25 MB by default, to keep the suite quick. The issue's figure is 150 MB:
+The big list is 20 MB by default, to keep the suite quick. The issue's figure is 150 MB:
 
     PALIER_BIG_UPLOAD_MB=150 .venv/bin/pytest -q -s tests/test_upload_browser.py -k big
 
@@ -34,7 +34,7 @@ from tests.test_hardening_browser import _browser_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 UI_TIMEOUT_MS = 30_000
-BIG_MB = float(os.environ.get("PALIER_BIG_UPLOAD_MB", "25"))
+BIG_MB = float(os.environ.get("PALIER_BIG_UPLOAD_MB", "20"))
 SEED = 20260301
 
 # Records every text the progress bar shows, from before the click to the end of the import:
@@ -256,8 +256,8 @@ def test_two_sessions_importing_at_the_same_time_both_succeed(tmp_path: Path) ->
 
     # Two lists of one account, a week apart, big enough for the fast path.
     first, second = tmp_path / "followers-2025-03-01.csv", tmp_path / "followers-2025-03-08.csv"
-    first_rows = write_follower_list(first, 3 * 1024 * 1024, seed=1, prefix="a")
-    second_rows = write_follower_list(second, 3 * 1024 * 1024, seed=2, prefix="b")
+    first_rows = write_follower_list(first, 1536 * 1024, seed=1, prefix="a")
+    second_rows = write_follower_list(second, 1536 * 1024, seed=2, prefix="b")
     db = tmp_path / "palier.duckdb"
     with serving(db, tmp_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
