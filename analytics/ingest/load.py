@@ -74,12 +74,15 @@ def _incoming(column: str) -> str:
 # the rest of the import. Only new members are inserted and only changed profiles rewritten;
 # which snapshot is newer for a member comes from the spells, not from a date written on every
 # profile every day (a million updates a day, and a store that grows with them).
-INSERT_NEW_PROFILES_SQL = f"""
+INSERT_ALL_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)}, as_of)
 SELECT $a, m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}, $as_of
 FROM members_frame m
+"""
+INSERT_NEW_PROFILES_SQL = INSERT_ALL_PROFILES_SQL + """
 WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = $a AND p.member_key = m.member_key)
 """
+HAS_PROFILES_SQL = "SELECT EXISTS (SELECT 1 FROM profiles WHERE account_id = $a)"
 
 _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c})" for c in _STORED)
 
@@ -355,7 +358,9 @@ def _load_list(
         if detail:
             detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         params = {"a": account_id, "as_of": day}
-        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL, params).fetchall()[0][0]
+        # An account's first list: every profile is new (no anti-join against nothing).
+        known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
+        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, params).fetchall()[0][0]
         if inserted < size:
             # Members the store knew already: what this snapshot changes in their profiles. (A
             # first list inserts every profile as it is: nothing to compare.)

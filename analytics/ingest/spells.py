@@ -69,6 +69,11 @@ WHERE NOT EXISTS (
 )
 """
 
+# The first snapshot of a list: no spell to compare with.
+START_FIRST_SQL = """
+INSERT INTO spells SELECT $a, $k, i.member_key, $d, NULL FROM incoming i
+"""
+
 RECORD_SNAPSHOT_SQL = """
 INSERT INTO snapshots (account_id, kind, snapshot_date, members, import_id)
 VALUES ($a, $k, $d, (SELECT count(*) FROM incoming), $import_id)
@@ -144,7 +149,12 @@ def insert_snapshot(
             cursor.execute(EXTEND_ENDING_AT_PREVIOUS_SQL, {**base, "p": previous, "d": day})
     if following is not None:
         cursor.execute(MOVE_STARTING_AT_NEXT_SQL, {**base, "n": following, "d": day})
-    cursor.execute(START_NEW_SQL, {**base, "d": day, "n": following})
+    if previous is None and following is None:
+        # Spells exist only between snapshots: the first one starts every member's spell (an
+        # anti-join against nothing costs seconds at ten million).
+        cursor.execute(START_FIRST_SQL, {**base, "d": day})
+    else:
+        cursor.execute(START_NEW_SQL, {**base, "d": day, "n": following})
     cursor.execute(RECORD_SNAPSHOT_SQL, {**base, "d": day, "import_id": import_id})
 
 
