@@ -134,7 +134,8 @@ def headline(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> tuple[overview.Headline, pd.DataFrame]:
     """Headline figures of a period and the daily follower series behind them."""
-    return _on_account(account_name, overview.headline, start, end)
+    # The series comes from its own cache, shared with the other pages and every period.
+    return _on_account(account_name, overview.headline, start, end, series=follower_series(account_name, version))
 
 
 def clear_reads() -> None:
@@ -263,16 +264,20 @@ def changes_by_snapshot(account_name: str, version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def list_changes(account_name: str, start: dt.date, end: dt.date, version: int) -> lists.ListChanges:
-    """Who joined and who left between two snapshot dates, with their profiles."""
-    return _on_account(account_name, lists.list_changes, start, end)
+def list_changes(
+    account_name: str, start: dt.date, end: dt.date, version: int, limit: int | None = None
+) -> lists.ListChanges:
+    """Who joined and who left between two snapshot dates, with the profiles of the `limit`
+    most followed of each (the counts are never cut)."""
+    return _on_account(account_name, lists.list_changes, start, end, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def quick_unfollows(
-    account_name: str, within_days: int, start: dt.date | None, end: dt.date | None, version: int
+    account_name: str, within_days: int, start: dt.date | None, end: dt.date | None, version: int,
+    limit: int | None = None,
 ) -> lists.QuickUnfollows:
-    return _on_account(account_name, lists.quick_unfollows, within_days, start, end)
+    return _on_account(account_name, lists.quick_unfollows, within_days, start, end, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -291,21 +296,24 @@ def quiet_vs_active(
     account_name: str, min_days: int, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.QuietVsActive:
     """Quiet periods (found on all posts, cut to the period) and net follows quiet against active."""
-    return _on_account(account_name, activity.quiet_vs_active, min_days, start=start, end=end)
+    return _on_account(account_name, activity.quiet_vs_active, min_days, start=start, end=end,
+                       series=follower_series(account_name, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def lag_correlation(
     account_name: str, method: activity.Correlation, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.LagCorrelation:
-    return _on_account(account_name, activity.lag_correlation, method, start=start, end=end)
+    return _on_account(account_name, activity.lag_correlation, method, start=start, end=end,
+                       series=follower_series(account_name, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def posts_with_follows(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.PostFollows:
-    return _on_account(account_name, activity.posts_with_follows, start=start, end=end)
+    return _on_account(account_name, activity.posts_with_follows, start=start, end=end,
+                       series=follower_series(account_name, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -24,6 +24,9 @@ QUICK_DAYS = 7
 PROFILE_COLUMNS = {"handle": "Handle", "name": "Name", "bio": "Bio", "followers_count": "Followers"}
 # Half a year of weekly cohorts keeps the heatmap's rows tall enough to read.
 MAX_COHORTS = 26
+# People listed per table: two lists months apart differ by tens of thousands on a large
+# account, more than anyone reads and slow to send; the counts above the tables stay whole.
+MAX_PEOPLE = 1_000
 NO_LISTS = (
     "Who followed and who unfollowed, quick unfollows and cohort retention come from follower lists: "
     "import at least two follower lists of this account taken on different days (an X archive's "
@@ -195,6 +198,11 @@ def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
     return frame[[*PROFILE_COLUMNS, *dates]].rename(columns={**PROFILE_COLUMNS, **dates})
 
 
+def _cut_note(shown: int, total: int) -> None:
+    if shown < total:
+        st.caption(f"The {shown:,} with the most followers of {total:,}: choose closer lists to see everyone.")
+
+
 PROFILE_CONFIG = {
     "Handle": st.column_config.TextColumn(width="medium"),
     "Name": st.column_config.TextColumn(width="medium"),
@@ -220,7 +228,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     until = right.selectbox("To the list of", newest_first, index=0, format_func=label,
                             key=f"churn_to:{account}:{newest_first[0]}")
     assert since is not None and until is not None
-    changes = ui_cache.list_changes(account, since, until, version)
+    changes = ui_cache.list_changes(account, since, until, version, MAX_PEOPLE)
     if not changes.ok:
         st.info(changes.reason or "Choose two snapshot dates.")
         return
@@ -240,6 +248,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             # Aggregates-only sharing: the counts above stay, the names do not.
             if ui_cache.can_see_people():
                 st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
+                _cut_note(len(joined), changes.joined)
             else:
                 st.caption(ui_cache.PEOPLE_HIDDEN)
     with tab_left:
@@ -248,6 +257,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
         else:
             if ui_cache.can_see_people():
                 st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
+                _cut_note(len(gone), changes.left)
             else:
                 st.caption(ui_cache.PEOPLE_HIDDEN)
 
@@ -263,7 +273,7 @@ st.plotly_chart(joined_left_bars(by_snapshot), config=CHART_CONFIG, key="churn_j
 
 st.subheader(f"Unfollowed within {QUICK_DAYS} days")
 # Followers first seen in the period; the unfollow itself may fall just after it.
-quick = ui_cache.quick_unfollows(account, QUICK_DAYS, start, end, version)
+quick = ui_cache.quick_unfollows(account, QUICK_DAYS, start, end, version, MAX_PEOPLE)
 if not quick.ok:
     st.info(quick.reason or "Not enough follower lists.")
 else:
@@ -281,6 +291,8 @@ else:
             _profiles(quick.members, first_seen="First seen", absent_on="Gone on", days_followed="Days followed"),
             hide_index=True, key="churn_quick", column_config=PROFILE_CONFIG,
         )
+        if len(quick.members) < quick.count:
+            st.caption(f"The {len(quick.members):,} latest of {quick.count:,}: narrow the period to see earlier ones.")
     st.caption(quick.method)
 
 st.subheader("Cohort retention")

@@ -166,13 +166,16 @@ def posts_per_period(daily: pd.DataFrame, period: Literal["day", "week"] = "day"
 # Daily follower change, day by day
 
 
-def daily_follower_change(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:
+def daily_follower_change(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, series: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """day, gained, lost, net (NaN where unknown) and exact (the figure is that day's alone).
 
     A follower-list change covering several days is spread evenly over them (exact False).
+    `series` is the account's `follower_series` when the caller already holds it (the pages
+    keep one per store version): reading it again costs two scans of every follower spell.
     """
-    series = follower_series(cursor, account_id)
-    return _spread_list_changes(series)
+    return _spread_list_changes(follower_series(cursor, account_id) if series is None else series)
 
 
 def _spread_list_changes(series: pd.DataFrame) -> pd.DataFrame:
@@ -271,13 +274,15 @@ def quiet_vs_active(
     kinds: tuple[str, ...] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    series: pd.DataFrame | None = None,
 ) -> QuietVsActive:
-    """Quiet periods with the follower change during each, and quiet against active per day."""
+    """Quiet periods with the follower change during each, and quiet against active per day.
+    `series`: the account's `follower_series`, when already read."""
     method = QUIET_METHOD.format(days=min_days)
     all_posts = posts_per_day(cursor, account_id, kinds)
     periods = clip_periods(find_quiet_periods(all_posts, min_days), start, end)
     daily_posts = clip_days(all_posts, start, end)
-    flows = daily_follower_change(cursor, account_id)
+    flows = daily_follower_change(cursor, account_id, series)
     return _compare_quiet_active(daily_posts, periods, flows, min_days, method)
 
 
@@ -382,12 +387,14 @@ def lag_correlation(
     kinds: tuple[str, ...] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    series: pd.DataFrame | None = None,
 ) -> LagCorrelation:
     """How daily posting volume relates to daily net follows 0..max_lag days later (posting days
-    in [start, end]; the follows of the last ones may fall after `end`)."""
+    in [start, end]; the follows of the last ones may fall after `end`). `series`: the account's
+    `follower_series`, when already read."""
     return correlate_lags(
         posts_per_day(cursor, account_id, kinds, start, end),
-        daily_follower_change(cursor, account_id), method, max_lag, min_days,
+        daily_follower_change(cursor, account_id, series), method, max_lag, min_days,
     )
 
 
@@ -513,9 +520,11 @@ def posts_with_follows(
     kinds: tuple[str, ...] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    series: pd.DataFrame | None = None,
 ) -> PostFollows:
     """Posts by followers brought: the export's per-post new follows where any post has them,
-    else followers gained in the `window_hours` after each post (whole days)."""
+    else followers gained in the `window_hours` after each post (whole days). `series`: the
+    account's `follower_series`, when already read."""
     posts = cursor.execute(POSTS_SQL, {"account_id": account_id, "kinds": list(kinds) if kinds else None}).df()
     columns = ["post_id", "posted_at", "has_time", "text", "link", "kind", "impressions", "engagements"]
     posts["posted_at"] = pd.to_datetime(posts["posted_at"])
@@ -528,7 +537,7 @@ def posts_with_follows(
         ranked["shared_with"] = pd.array([pd.NA] * len(ranked), dtype="Int64")
         return PostFollows(_ranked(ranked), "export", EXPORT_FOLLOWS_METHOD)
     method_text = WINDOW_FOLLOWS_METHOD.format(hours=window_hours)
-    flows = daily_follower_change(cursor, account_id)
+    flows = daily_follower_change(cursor, account_id, series)
     exact = flows[flows["exact"] & flows["gained"].notna()] if not flows.empty else flows
     if exact.empty:
         reason = (

@@ -37,10 +37,18 @@ ORDER BY snapshot_date
 
 # Joiners: a spell covering `end` that started after `start` (an index-free filter touching only
 # the changed members), minus members also there at `start` (left and came back in between: no
-# net change). Every join runs against that small set: joining the whole list's spells or
-# profiles instead costs ten times as much on a list of a million.
-JOINED_SQL = f"""
-WITH candidates AS (
+# net change). Leavers: a spell covering `start` that ended before `end`, minus members back by
+# `end`. Every join runs against that small set: joining the whole list's spells or profiles
+# instead costs ten times as much on a list of a million.
+#
+# Then each change's members with their profiles, most followed first, at most $limit of each
+# (NULL: all), and how many there are in all. Profiles are read twice, narrowly: the key and the
+# follower count to rank every changed member, then the whole profile of the kept rows only, by
+# row id (new followers were appended last, so their rows sit in the last row groups and the rest
+# are skipped). Two lists a year apart differ by more than a million members on a large account,
+# and the bios are the bulk of the profiles.
+LIST_CHANGES_SQL = f"""
+WITH joined_candidates AS (
     SELECT member_key, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen > $start AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
@@ -49,21 +57,9 @@ also_before AS (
     SELECT member_key FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)
-      AND member_key IN (SELECT member_key FROM candidates)
+      AND member_key IN (SELECT member_key FROM joined_candidates)
 ),
-changed AS (SELECT * FROM candidates WHERE member_key NOT IN (SELECT member_key FROM also_before)),
-p AS (
-    SELECT * FROM profiles
-    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
-)
-SELECT 'joined' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
-FROM changed s LEFT JOIN p ON p.member_key = s.member_key
-ORDER BY p.followers_count DESC NULLS LAST, s.member_key
-"""  # noqa: S608 - the interpolated part is a constant column list
-
-# Leavers: a spell covering `start` that ended before `end`, minus members back by `end`.
-LEFT_SQL = f"""
-WITH candidates AS (
+left_candidates AS (
     SELECT member_key, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND last_seen >= $start AND last_seen < $end AND first_seen <= $start
@@ -72,16 +68,29 @@ back_by_end AS (
     SELECT member_key FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
-      AND member_key IN (SELECT member_key FROM candidates)
+      AND member_key IN (SELECT member_key FROM left_candidates)
 ),
-changed AS (SELECT * FROM candidates WHERE member_key NOT IN (SELECT member_key FROM back_by_end)),
-p AS (
-    SELECT * FROM profiles
-    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
-)
-SELECT 'left' AS change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}
-FROM changed s LEFT JOIN p ON p.member_key = s.member_key
-ORDER BY p.followers_count DESC NULLS LAST, s.member_key
+changed AS (
+    SELECT 'joined' AS change, * FROM joined_candidates
+    WHERE member_key NOT IN (SELECT member_key FROM also_before)
+    UNION ALL
+    SELECT 'left' AS change, * FROM left_candidates
+    WHERE member_key NOT IN (SELECT member_key FROM back_by_end)
+),
+ranked AS (
+    SELECT c.change, c.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers,
+           r.profile_row, count(*) OVER (PARTITION BY c.change) AS total
+    FROM changed c LEFT JOIN (
+        SELECT rowid AS profile_row, member_key, followers_count FROM profiles
+        WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
+    ) r ON r.member_key = c.member_key
+    QUALIFY $limit IS NULL
+        OR row_number() OVER (PARTITION BY c.change ORDER BY r.followers_count DESC NULLS LAST, c.member_key) <= $limit
+),
+p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
+SELECT s.change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
+FROM ranked s LEFT JOIN p ON p.profile_row = s.profile_row
+ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Per pair of consecutive snapshots: spells starting at a snapshot joined there; spells ending
@@ -109,6 +118,9 @@ ORDER BY s.snapshot_date
 """
 
 # The first snapshot no longer showing a spell's member is the snapshot after its last_seen.
+# The latest of them with their profiles, at most $limit (NULL: all), and how many in all: a year
+# of a large account's lists holds tens of thousands, and only the kept rows' profiles are read
+# whole (by row id, as in LIST_CHANGES_SQL).
 QUICK_UNFOLLOWS_SQL = f"""
 WITH snaps AS (
     SELECT snapshot_date, lead(snapshot_date) OVER (ORDER BY snapshot_date) AS next_date
@@ -116,7 +128,7 @@ WITH snaps AS (
 ),
 quick AS (
     SELECT s.member_key, s.first_seen, s.last_seen, n.next_date AS absent_on,
-           datediff('day', s.first_seen, n.next_date) AS days_followed
+           datediff('day', s.first_seen, n.next_date) AS days_followed, count(*) OVER () AS total
     FROM spells s JOIN snaps n ON n.snapshot_date = s.last_seen
     WHERE s.account_id = $account_id AND s.kind = $kind AND s.last_seen IS NOT NULL
       AND s.first_seen > (SELECT min(snapshot_date) FROM snaps)
@@ -124,13 +136,15 @@ quick AS (
       AND datediff('day', s.first_seen, n.next_date) <= $within_days
       AND ($start IS NULL OR s.first_seen >= $start)
       AND ($end IS NULL OR s.first_seen <= $end)
+    QUALIFY $limit IS NULL OR row_number() OVER (ORDER BY n.next_date DESC, s.member_key) <= $limit
 ),
-p AS (
-    SELECT * FROM profiles
+rows_ AS (
+    SELECT rowid AS profile_row, member_key FROM profiles
     WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM quick)
-)
+),
+p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM rows_))
 SELECT s.*, {_PROFILE_SELECT}
-FROM quick s LEFT JOIN p ON p.member_key = s.member_key
+FROM quick s LEFT JOIN rows_ r ON r.member_key = s.member_key LEFT JOIN p ON p.profile_row = r.profile_row
 ORDER BY s.absent_on DESC, s.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
@@ -176,7 +190,9 @@ class ListChanges:
 
     start: dt.date | None
     end: dt.date | None
-    changes: pd.DataFrame  # change ('joined' / 'left'), member_key, first_seen, last_seen, profile columns
+    # change ("joined" / "left"), member_key, first_seen, last_seen, profile columns; most followed
+    # first, at most the `limit` asked for of each change (the counts below are never cut)
+    changes: pd.DataFrame
     joined: int
     left: int
     reason: str | None = None  # set when the comparison cannot be made
@@ -194,7 +210,9 @@ class QuickUnfollows:
     count: int
     gained: int  # followers first seen after the first snapshot (those who could be counted)
     share: float | None  # count / gained
-    members: pd.DataFrame  # member_key, first_seen, last_seen, absent_on, days_followed, profile columns
+    # member_key, first_seen, last_seen, absent_on, days_followed, profile columns; latest first, at
+    # most the `limit` asked for (`count` is never cut)
+    members: pd.DataFrame
     method: str = ""
     reason: str | None = None
 
@@ -247,11 +265,14 @@ def list_changes(
     start: dt.date | None = None,
     end: dt.date | None = None,
     kind: str = "follower",
+    limit: int | None = None,
 ) -> ListChanges:
     """Who is in the snapshot of `end` and not in that of `start` (joined), and the reverse (left).
 
     Both dates must be snapshot dates; by default the last two snapshots. Net changes only: a
-    member who left and came back in between is in both snapshots and is neither.
+    member who left and came back in between is in both snapshots and is neither. `joined` and
+    `left` count everyone; `changes` lists, of each, the `limit` with the most followers (None:
+    all of them).
     """
     dates = [d.date() for d in snapshot_dates(cursor, account_id, kind)["snapshot_date"]]
     if start is None and end is None:
@@ -270,12 +291,18 @@ def list_changes(
         return ListChanges(start, end, _empty_changes(), 0, 0, reason)
     if start == end:
         return ListChanges(start, end, _empty_changes(), 0, 0, "The two snapshots are the same: choose two dates.")
-    params = {"account_id": account_id, "kind": kind, "start": start, "end": end}
-    joined = cursor.execute(JOINED_SQL, params).df()
-    left = cursor.execute(LEFT_SQL, params).df()
-    frames = [f for f in (joined, left) if not f.empty]
-    changes = pd.concat(frames, ignore_index=True) if frames else _empty_changes()
-    return ListChanges(start, end, changes, len(joined), len(left))
+    params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit)}
+    rows = cursor.execute(LIST_CHANGES_SQL, params).df()
+    totals = rows.groupby("change")["total"].first()
+    changes = rows.drop(columns="total").reset_index(drop=True) if not rows.empty else _empty_changes()
+    return ListChanges(start, end, changes, int(totals.get("joined", 0)), int(totals.get("left", 0)))
+
+
+def _limit(limit: int | None) -> int | None:
+    # The totals ride on the kept rows: a list cut to nothing would lose its count.
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1 (or None for all), not {limit}")
+    return limit
 
 
 def _too_few_snapshots(count: int, kind: str) -> str:
@@ -303,8 +330,11 @@ def quick_unfollows(
     start: dt.date | None = None,
     end: dt.date | None = None,
     kind: str = "follower",
+    limit: int | None = None,
 ) -> QuickUnfollows:
-    """Followers gone within `within_days` of being first seen (optionally first seen in [start, end])."""
+    """Followers gone within `within_days` of being first seen (optionally first seen in [start, end]).
+
+    `count` counts them all; `members` lists the `limit` latest (None: all of them)."""
     method = QUICK_UNFOLLOW_METHOD.format(days=within_days)
     snaps = snapshot_dates(cursor, account_id, kind)
     empty = pd.DataFrame(
@@ -318,11 +348,13 @@ def quick_unfollows(
         )
         return QuickUnfollows(within_days, 0, 0, None, empty, method, reason)
     params = {"account_id": account_id, "kind": kind, "within_days": within_days, "start": start, "end": end}
-    members = cursor.execute(QUICK_UNFOLLOWS_SQL, params).df()
+    rows = cursor.execute(QUICK_UNFOLLOWS_SQL, {**params, "limit": _limit(limit)}).df()
+    count = int(rows["total"].iloc[0]) if not rows.empty else 0
+    members = rows.drop(columns="total")
     row = cursor.execute(GAINED_AFTER_FIRST_SQL, {k: params[k] for k in ("account_id", "kind", "start", "end")}).fetchone()
     gained = int(row[0]) if row else 0
-    share = len(members) / gained if gained else None
-    return QuickUnfollows(within_days, len(members), gained, share, members, method)
+    share = count / gained if gained else None
+    return QuickUnfollows(within_days, count, gained, share, members, method)
 
 
 def cohort_retention(

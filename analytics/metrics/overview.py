@@ -86,10 +86,15 @@ def _number(value: Any) -> float | None:
 
 
 def headline(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date | None, end: dt.date | None
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    start: dt.date | None,
+    end: dt.date | None,
+    series: pd.DataFrame | None = None,
 ) -> tuple[Headline, pd.DataFrame]:
-    """The headline figures of a period and the daily follower series they come from."""
-    series = in_range(follower_series(cursor, account_id), start, end)
+    """The headline figures of a period and the daily follower series they come from.
+    `series`: the account's whole `follower_series`, when the caller already holds it."""
+    series = in_range(follower_series(cursor, account_id) if series is None else series, start, end)
     posts = cursor.execute(POSTS_IN_RANGE_SQL, {"account_id": account_id, "start": start, "end": end}).fetchone()
     post_count = int(posts[0]) if posts else 0
     if series.empty:

@@ -70,9 +70,11 @@ def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_n
     series = follower_series(cursor, account_id)
     purges = purge_days_of(series)
     found = plateaus_of(series)
-    quiet = quiet_vs_active(cursor, account_id)
-    lags = lag_correlation(cursor, account_id)
-    quick = quick_unfollows(cursor, account_id)
+    # The series read once for every figure: each read scans every follower spell twice.
+    quiet = quiet_vs_active(cursor, account_id, series=series)
+    lags = lag_correlation(cursor, account_id, series=series)
+    # Only the count is reported: one row carries it, no need to read everyone's profile.
+    quick = quick_unfollows(cursor, account_id, limit=1)
     cohorts = cohort_retention(cursor, account_id)
     return {
         "account": account_name,
