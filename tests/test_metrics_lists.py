@@ -109,6 +109,43 @@ def test_quick_unfollows_count_within_seven_days_only(store: Store) -> None:
     assert wider.count == 2
 
 
+def test_limited_lists_keep_the_most_followed_and_count_everyone(store: Store) -> None:
+    # Six joiners and five leavers with distinct follower counts: the limit cuts the lists, never
+    # the counts, and keeps the most followed of each change in the unlimited order.
+    header = "handle,name,bio,followers_count"
+    stay = ["stay,Stay,,1"]
+    leavers = [f"old{i},Old {i},Bio {i},{10 * i}" for i in range(1, 6)]
+    joiners = [f"new{i},New {i},Bio {i},{100 * i}" for i in range(1, 7)]
+    snapshot(store, D(2026, 4, 1), stay + leavers, header)
+    snapshot(store, D(2026, 4, 2), stay + joiners, header)
+    cursor = store.cursor()
+    everyone = lists.list_changes(cursor, account_id(store), D(2026, 4, 1), D(2026, 4, 2))
+    cut = lists.list_changes(cursor, account_id(store), D(2026, 4, 1), D(2026, 4, 2), limit=2)
+    assert (everyone.joined, everyone.left) == (cut.joined, cut.left) == (6, 5)
+    assert len(everyone.changes) == 11
+    for change, expected in (("joined", ["new6", "new5"]), ("left", ["old5", "old4"])):
+        kept = cut.changes[cut.changes["change"] == change].reset_index(drop=True)
+        assert kept["handle"].tolist() == expected
+        whole = everyone.changes[everyone.changes["change"] == change].head(2).reset_index(drop=True)
+        pd.testing.assert_frame_equal(kept, whole)
+    # A limit of 0 would leave no row to carry the counts: refused rather than a wrong zero.
+    with pytest.raises(ValueError):
+        lists.list_changes(cursor, account_id(store), D(2026, 4, 1), D(2026, 4, 2), limit=0)
+
+
+def test_limited_quick_unfollows_keep_the_latest_and_count_everyone(store: Store) -> None:
+    simple(store, D(2026, 5, 1), ["base"])
+    simple(store, D(2026, 5, 2), ["base", "a", "b", "c"])
+    simple(store, D(2026, 5, 3), ["base", "c"])  # a and b gone a day later
+    simple(store, D(2026, 5, 4), ["base"])  # c gone two days later
+    cursor = store.cursor()
+    everyone = lists.quick_unfollows(cursor, account_id(store))
+    cut = lists.quick_unfollows(cursor, account_id(store), limit=2)
+    assert everyone.count == cut.count == 3 and everyone.share == cut.share == pytest.approx(1.0)
+    assert everyone.members["handle"].tolist() == ["c", "a", "b"]  # latest first, then by key
+    pd.testing.assert_frame_equal(cut.members, everyone.members.head(2))
+
+
 def test_quick_unfollows_need_three_snapshots(store: Store) -> None:
     simple(store, D(2026, 1, 1), ["a"])
     simple(store, D(2026, 1, 2), ["b"])
