@@ -53,16 +53,18 @@ known AS (
 )
 """
 
+# A member's spells never overlap, so the spells covering a day are its list, one per member:
+# counted as they are, without a DISTINCT over a million keys, and only the known members'
+# keys are looked up.
 KNOWN_SHARE_SQL = f"""
 WITH listed AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT member_key FROM spells
     WHERE account_id = $account_id AND kind = 'follower'
       AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
 ),
 {_KNOWN_CTE}
-SELECT count(*) AS listed,
-       count(*) FILTER (WHERE member_key IN (SELECT member_key FROM known)) AS known
-FROM listed
+SELECT (SELECT count(*) FROM listed) AS listed,
+       (SELECT count(*) FROM listed WHERE member_key IN (SELECT member_key FROM known)) AS known
 """  # noqa: S608 - the interpolated part is a constant
 
 KNOWN_MEMBERS_SQL = """
@@ -77,9 +79,10 @@ WITH marks AS (
     WHERE m.account_id = $account_id AND m.status = 'confirmed'
 ),
 listed AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT member_key FROM spells
     WHERE account_id = $account_id AND kind = 'follower'
       AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+      AND member_key IN (SELECT member_key FROM marks)
 )
 SELECT k.member_key, p.handle, p.name,
        bool_or(k.how = 'marked by hand') AS marked,
