@@ -109,6 +109,28 @@ def test_quick_unfollows_count_within_seven_days_only(store: Store) -> None:
     assert wider.count == 2
 
 
+def test_changes_between_any_two_lists_match_set_differences(store: Store) -> None:
+    # Members leave and come back (several spells each) in a seeded random sequence of lists:
+    # between every pair of lists, joiners and leavers are the plain set differences.
+    import random
+
+    rng = random.Random(6)
+    days = [D(2026, 6, 1) + dt.timedelta(days=i) for i in range(8)]
+    members = {day: sorted({f"m{i}" for i in range(30) if rng.random() < 0.6}) for day in days}
+    for day in days:
+        simple(store, day, members[day])
+    cursor = store.cursor()
+    for i, start in enumerate(days):
+        for end in days[i + 1:]:
+            result = lists.list_changes(cursor, account_id(store), start, end, limit=5)
+            joined = set(members[end]) - set(members[start])
+            left = set(members[start]) - set(members[end])
+            assert (result.joined, result.left) == (len(joined), len(left)), (start, end)
+            everyone = lists.list_changes(cursor, account_id(store), start, end).changes
+            assert set(everyone.loc[everyone["change"] == "joined", "member_key"]) == joined
+            assert set(everyone.loc[everyone["change"] == "left", "member_key"]) == left
+
+
 def test_limited_lists_keep_the_most_followed_and_count_everyone(store: Store) -> None:
     # Six joiners and five leavers with distinct follower counts: the limit cuts the lists, never
     # the counts, and keeps the most followed of each change in the unlimited order.
