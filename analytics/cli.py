@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     delete = sub.add_parser("delete", parents=[common], help="delete an account and everything derived from it")
     delete.add_argument("--account", required=True)
 
+    sub.add_parser(
+        "compact", parents=[common],
+        help="rewrite the store file without its free blocks (space DuckDB keeps for later writes)",
+    )
+
     demo = sub.add_parser("demo", parents=[common], help="load the demo account")
     demo.add_argument("--if-empty", action="store_true", help="only when the store has no account")
 
@@ -151,6 +156,14 @@ def cmd_accounts(args: argparse.Namespace, store: Store) -> int:
 def cmd_delete(args: argparse.Namespace, store: Store) -> int:
     delete_account(store, args.account)
     print(f"Deleted account {args.account!r} and everything imported into it.")
+    return EXIT_OK
+
+
+def cmd_compact(args: argparse.Namespace, store: Store) -> int:
+    before = store.path.stat().st_size
+    store.compact()
+    after = store.path.stat().st_size
+    print(f"Compacted {store.path}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB.")
     return EXIT_OK
 
 
@@ -272,7 +285,7 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -105,3 +105,22 @@ def test_a_bad_option_value_is_explained(tmp_path: Path) -> None:
     done = run("import", tmp_path, "--account", "me", "--followers-on", "yesterday", db=tmp_path / "s.duckdb")
     assert done.returncode == 2
     assert "YYYY-MM-DD=N" in done.stderr
+
+
+def test_compact_gives_back_free_blocks_and_keeps_the_data(tmp_path: Path) -> None:
+    """A day that changes every follower's counts rewrites those columns at the checkpoint and
+    leaves the old blocks free inside the file; `compact` rewrites the file without them."""
+    db = tmp_path / "s.duckdb"
+    header = "id,handle,name,bio,location,followers_count,following_count,posts_count,created_at,last_post_at,default_avatar,verified\n"
+    days = []
+    for day in (2, 3):
+        rows = "".join(f"{1000 + i},user{i},User {i},bio {i},,{i * day},{i + day},1,,,,\n" for i in range(60000))
+        days.append(write(tmp_path / f"followers_2026-01-0{day}.csv", header + rows))
+    for path in days:
+        assert run("import", path, "--account", "me", db=db).returncode == 0
+    before = db.stat().st_size
+    done = run("compact", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "Compacted" in done.stdout and db.stat().st_size < before
+    stats = json.loads(run("stats", "--account", "me", "--json", db=db).stdout)
+    assert stats["followers"]["listed"] == 60000 and stats["followers"]["snapshots"] == 2
