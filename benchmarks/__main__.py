@@ -311,7 +311,9 @@ def targets(imports: list[dict[str, Any]], year: dict[str, Any] | None, pages: l
         full = year["days"] >= 365
         size = year["store_bytes_lists"] / MB
         rows.append((f"a year of daily {year['n']:,} lists under 150 MB",
-                     f"{size:,.0f} MB after {year['days']} days" + ("" if full else " (not a full year)"),
+                     f"{size:,.0f} MB after {year['days']} days" + ("" if full else " (not a full year)")
+                     + f"; with the X exports and the audience analysis {year['store_bytes'] / MB:,.0f} MB,"
+                     f" {year['store_bytes_compacted'] / MB:,.0f} MB compacted",
                      size < 150 if full else None))
     if pages:
         slow = [p for p in pages if p.get("seconds") is None or p["seconds"] >= 1 or (p.get("change") or 0) >= 1]
