@@ -180,6 +180,7 @@ class ListQuery:
     MEMBER_DTYPES columns, `snapshot_date` and `bad` (a field the careful reader would refuse)."""
 
     sql: str
+    dated: bool  # whether the file has a snapshot_date column (its rows then give their dates)
     notes: tuple[str, ...]
 
 
@@ -340,7 +341,7 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
         f") WHERE NOT {blank})"
     )
     notes = () if delimiter == "," else (f"read as {_DELIMITER_NAMES[delimiter]}-separated",)
-    return ListQuery(sql, notes)
+    return ListQuery(sql, snapshot_raw is not None, notes)
 
 
 CHECK_SQL = (
