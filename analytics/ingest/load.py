@@ -302,17 +302,18 @@ def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detai
     import back to the careful reader, which names the bad line or dedupes in file order:
     `CarefulReadNeeded` leaves the transaction, which rolls back."""
     staged: Staged = {}
+    # Row order means nothing to an import's statements: without it DuckDB reads, inserts and
+    # updates in parallel. For this transaction's cursor only (SESSION: a plain SET would be
+    # global, and change the order other readers see).
+    cursor.execute("SET SESSION preserve_insertion_order = false")
     for number, member_list in enumerate(parsed.lists):
         members = member_list.members
         if not isinstance(members, CsvMembers):
             continue
         table = f"list_rows_{number}"
         try:
-            # Row order means nothing here: without it DuckDB reads and writes in parallel freely.
-            cursor.execute("SET preserve_insertion_order = false")
             with _watching(cursor, detail, 0.0, READ_SHARE, "reading the list"):
                 cursor.execute(READ_LIST_SQL.format(table=table, select=members.query.sql))
-            cursor.execute("RESET preserve_insertion_order")
             rows, declined = problems(cursor, table)
         except duckdb.Error as exc:
             log.info("fast path declined %s: %s", members.name, str(exc).splitlines()[0])
