@@ -97,6 +97,10 @@ def bench_year(work: Path, n: int, days: int, years_of_exports: int, done: Path 
     if done is not None:
         year = json.loads(done.read_text().strip().splitlines()[-1])
         store = next(done.parent.glob("*.duckdb"))
+        # Its peak memory, when it ran under `/usr/bin/time -v` with stderr in log.txt beside it.
+        log = done.parent / "log.txt"
+        peaks = [line for line in (log.read_text().splitlines() if log.exists() else []) if "Maximum resident" in line]
+        year["peak_mb"] = int(peaks[-1].rsplit(":", 1)[1]) / 1024 if peaks else float("nan")
         n, days = year.get("n", n), len(year["per_day"]) - 1
     else:
         store = work / f"year-{human(n)}-{days}d.duckdb"
