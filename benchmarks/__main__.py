@@ -245,7 +245,8 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             "",
             f"- total import time of the {days} snapshots: {imp['seconds']:.0f} s (median day "
             f"{statistics.median(per_day):.2f} s, slowest {max(per_day):.2f} s, final checkpoint "
-            f"{imp['per_day'][-1]:.2f} s); peak memory {imp['peak_mb']:,.0f} MB",
+            f"{imp['per_day'][-1]:.2f} s); peak memory {imp['peak_mb']:,.0f} MB (the whole process, including"
+            " the generator: an in-memory DuckDB holding the year's pool of profiles and writing each day's file)",
             f"- X exports: {year['exports']['seconds']:.2f} s",
             f"- the audience analysis step (`python -m analytics analyse`, every profile of the year analysed once,"
             f" the topic model fitted, the page's figures counted): {year['analysis']['seconds']:.0f} s, peak memory"
