@@ -67,23 +67,7 @@ ORDER BY m.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Stayers, leavers and joiners between two snapshot dates, one row per member of either.
-GROUPS_SQL = f"""
-WITH a AS (
-    SELECT DISTINCT member_key FROM spells
-    WHERE account_id = $account_id AND kind = $kind
-      AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)
-),
-b AS (
-    SELECT DISTINCT member_key FROM spells
-    WHERE account_id = $account_id AND kind = $kind
-      AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
-),
-g AS (
-    SELECT coalesce(a.member_key, b.member_key) AS member_key,
-           CASE WHEN a.member_key IS NULL THEN 'joined' WHEN b.member_key IS NULL THEN 'left' ELSE 'stayed' END AS grp
-    FROM a FULL OUTER JOIN b ON a.member_key = b.member_key
-)
-SELECT g.grp AS "group", g.member_key, {_PROFILE_FIELDS}
+GROUPS_SQL = features.PAIR_GROUPS_CTE + f"""SELECT g.grp AS "group", g.member_key, {_PROFILE_FIELDS}
 FROM g
 LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = g.member_key
 ORDER BY g.grp, g.member_key

@@ -218,8 +218,9 @@ chosen AS (SELECT member_key, fit, row_number() OVER (ORDER BY member_key) AS ra
 """  # noqa: S608 - the interpolated parts are constants
 FLAGGED_ALL_SQL = FLAGGED_SQL.replace("LIMIT $limit", "")
 
-# Stayers, leavers and joiners between two snapshots, counted once.
-PAIR_CUBE_SQL = """
+# Each member of either of two snapshots (start, end) as `g(member_key, grp)`: 'stayed', 'left'
+# or 'joined'. Shared with the Audience page's own lists (audience.GROUPS_SQL).
+PAIR_GROUPS_CTE = """
 WITH a AS (
     SELECT DISTINCT member_key FROM spells
     WHERE account_id = $account_id AND kind = $kind
@@ -235,7 +236,10 @@ g AS (
            CASE WHEN a.member_key IS NULL THEN 'joined' WHEN b.member_key IS NULL THEN 'left' ELSE 'stayed' END AS grp
     FROM a FULL OUTER JOIN b ON a.member_key = b.member_key
 )
-SELECT 'group' AS dimension, g.grp AS value, count(*) AS members, count(f.fit) AS with_text,
+"""
+
+# Stayers, leavers and joiners between two snapshots, counted once.
+PAIR_CUBE_SQL = PAIR_GROUPS_CTE + """SELECT 'group' AS dimension, g.grp AS value, count(*) AS members, count(f.fit) AS with_text,
        sum(least(f.fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE f.fit >= $threshold) AS on_topic
 FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_key = g.member_key
 GROUP BY g.grp
