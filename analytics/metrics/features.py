@@ -42,7 +42,7 @@ import pandas as pd
 from analytics.metrics import textfit
 from analytics.metrics.geo import countries_of
 from analytics.metrics.quality import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES, quality_trend_of
-from analytics.store.connection import BUMP_VERSION_SQL, Store
+from analytics.store.connection import Store, write_transaction
 
 # Bump when a feature's method changes (textfit, lingua settings, geo, the cube's figures):
 # every profile of every account is then analysed again at the next refresh.
@@ -451,26 +451,13 @@ class Refresh:
 
 @contextmanager
 def _writing(target: Store | duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One write transaction on a Store (its lock, its version bump) or on a bare cursor."""
+    """One write transaction on a Store (its lock, its version bump) or on a bare connection."""
     if isinstance(target, Store):
         with target.transaction() as cursor:
             yield cursor
-        return
-    cursor = target.cursor()
-    cursor.execute("BEGIN TRANSACTION")
-    try:
-        yield cursor
-        cursor.execute(BUMP_VERSION_SQL)
-        cursor.execute("COMMIT")
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
-    finally:
-        cursor.close()
-
-
-def _reader(target: Store | duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    return target.cursor()
+    else:
+        with write_transaction(target) as cursor:
+            yield cursor
 
 
 def refresh_features(
@@ -494,7 +481,7 @@ def refresh_features(
         steps[name] = round(now - since, 3)
         return now
 
-    reader = _reader(target)
+    reader = target.cursor()
     try:
         print_ = fingerprint(reader, account_id)
         row = _state_row(reader, account_id)

@@ -61,18 +61,8 @@ class Store:
                 f"The store {self.path} is open read-only (another Palier process is writing to it): "
                 "close that process to import or delete."
             )
-        with self._write_lock:
-            cursor = self.cursor()
-            cursor.execute("BEGIN TRANSACTION")
-            try:
-                yield cursor
-                cursor.execute(BUMP_VERSION_SQL)
-                cursor.execute("COMMIT")
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            finally:
-                cursor.close()
+        with self._write_lock, write_transaction(self._connection) as cursor:
+            yield cursor
 
     def version(self) -> int:
         """Changes with every committed write: the cache key of everything computed from the store."""
@@ -124,6 +114,24 @@ class Store:
 
     def close(self) -> None:
         self._connection.close()
+
+
+@contextmanager
+def write_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write transaction on a cursor of `connection`, bumping the data version (the cache
+    key of everything computed from the store); rolled back whole on any exception. Callers
+    serialise writes: `Store.transaction` holds the store's lock around it."""
+    cursor = connection.cursor()
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        yield cursor
+        cursor.execute(BUMP_VERSION_SQL)
+        cursor.execute("COMMIT")
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.close()
 
 
 def _cannot_open(path: Path, exc: duckdb.Error) -> StoreError:
