@@ -129,7 +129,7 @@ def delete_import(store: Store, account_name: str, import_id: int) -> None:
 def _drop_orphan_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int) -> None:
     cursor.execute(
         """DELETE FROM profiles WHERE account_id = ? AND NOT EXISTS (
-               SELECT 1 FROM spells s WHERE s.account_id = profiles.account_id AND s.member_key = profiles.member_key)""",
+               SELECT 1 FROM spells s WHERE s.account_id = profiles.account_id AND s.member_id = profiles.member_id)""",
         [account_id],
     )
 

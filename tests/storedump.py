@@ -45,8 +45,8 @@ def members_at(store: Store, account_id: int, day: dt.date, kind: str = "followe
     cursor = store.cursor()
     try:
         rows = cursor.execute(
-            "SELECT member_key FROM spells WHERE account_id = ? AND kind = ? AND first_seen <= ? "
-            "AND (last_seen IS NULL OR last_seen >= ?)",
+            "SELECT p.member_key FROM spells s JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id "
+            "WHERE s.account_id = ? AND s.kind = ? AND s.first_seen <= ? AND (s.last_seen IS NULL OR s.last_seen >= ?)",
             [account_id, kind, day, day],
         ).fetchall()
     finally:

@@ -121,8 +121,8 @@ def test_bluesky_three_pages_make_one_snapshot_with_the_profile_count(
     assert one(store, "SELECT format FROM imports") == "bluesky_followers"
     assert str(one(store, "SELECT file_name FROM imports")).startswith(f"collected from bluesky: {HANDLE} on 2026-08-01")
     assert one(store, "SELECT members FROM snapshots WHERE kind = 'follower' AND snapshot_date = ?", [DAY]) == 250
-    assert one(store, "SELECT count(DISTINCT member_key) FROM spells WHERE kind = 'follower'") == 250
-    assert one(store, "SELECT count(*) FROM spells WHERE member_key = ?", ["did:plc:000000000000000000000099"]) == 1
+    assert one(store, "SELECT count(DISTINCT member_key) FROM member_spells WHERE kind = 'follower'") == 250
+    assert one(store, "SELECT count(*) FROM member_spells WHERE member_key = ?", ["did:plc:000000000000000000000099"]) == 1
     assert one(store, "SELECT value FROM daily_values WHERE metric = 'followers' AND day = ?", [DAY]) == 251
     assert one(store, "SELECT handle FROM profiles WHERE member_key = ?", ["did:plc:000000000000000000000007"]) == "handle.invalid"
     assert one(store, "SELECT platform FROM accounts WHERE name = 'me'") == "bluesky"
@@ -304,7 +304,7 @@ def test_mastodon_link_pagination_with_a_hidden_follower_count(
     assert one(store, "SELECT members FROM snapshots WHERE kind = 'follower'") == 80
     assert one(store, "SELECT count(*) FROM daily_values WHERE metric = 'followers'") == 0
     assert one(store, "SELECT value FROM daily_values WHERE metric = 'posts_total'") == 42
-    assert one(store, "SELECT count(*) FROM spells WHERE member_key = ?", [f"f105@{INSTANCE}"]) == 1
+    assert one(store, "SELECT count(*) FROM member_spells WHERE member_key = ?", [f"f105@{INSTANCE}"]) == 1
     assert one(store, "SELECT platform FROM accounts WHERE name = 'me-masto'") == "mastodon"
     frame = last_collections(store)
     assert frame.loc[0, "handle"] == f"me@{INSTANCE}" and frame.loc[0, "followers"] == 80

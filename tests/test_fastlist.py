@@ -24,8 +24,9 @@ def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     queries = {
         "imports": "SELECT import_id, account_id, file_name, sha256, format, rows, date_min, date_max, summary FROM imports",
         "snapshots": "SELECT * FROM snapshots",
-        "spells": "SELECT * FROM spells",
-        "profiles": "SELECT * FROM profiles",
+        # Members by key: ids are drawn in whatever order the insert runs (in parallel on the fast path).
+        "spells": "SELECT account_id, kind, member_key, first_seen, last_seen FROM member_spells",
+        "profiles": "SELECT * EXCLUDE (member_id) FROM profiles",
     }
     cursor = store.cursor()
     try:

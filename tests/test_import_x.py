@@ -383,10 +383,10 @@ def assert_archive_loaded(store: Store) -> None:
         ("follower", dt.date(2026, 7, 25), 5),
         ("following", dt.date(2026, 7, 25), 3),
     ]
-    assert query(store, "SELECT member_key FROM spells WHERE kind = 'follower' AND last_seen IS NULL ORDER BY member_key") == [
+    assert query(store, "SELECT member_key FROM member_spells WHERE kind = 'follower' AND last_seen IS NULL ORDER BY member_key") == [
         ("1590244130579529729",), ("2029719331123384322",), ("38554421",), ("4740447921",), ("879431244420927493",),
     ]
-    assert query(store, "SELECT first_seen FROM spells WHERE member_key = '38554421' AND kind = 'following'") == [
+    assert query(store, "SELECT first_seen FROM member_spells WHERE member_key = '38554421' AND kind = 'following'") == [
         (dt.date(2026, 7, 25),)
     ]
     profile = query(

@@ -88,7 +88,7 @@ def test_a_refresh_analyses_only_new_and_changed_profiles(store: Store) -> None:
     assert stale.empty and features.is_current(cursor, account)
     # The newcomer's bio is the text of other followers: the kept model gives it their features.
     rows = cursor.execute(
-        "SELECT p.bio, f.language, f.fit, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_key) "
+        "SELECT p.bio, f.language, f.fit, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_id) "
         "WHERE f.account_id = ? AND p.bio = 'Data journalist, charts and open data'", [account]).df()
     assert len(rows) >= 2 and rows["topic"].nunique() == 1 and rows["language"].nunique() == 1
 
@@ -108,15 +108,15 @@ def test_kept_figures_equal_the_features_and_the_reference_rules(store: Store) -
         counted.sort_values(key).reset_index(drop=True)[["members"]].astype("int64"))
     # Coherence from the kept counts equals textfit's formula over the kept fits of the list's members.
     fits = cursor.execute(
-        "SELECT f.fit FROM profile_features f WHERE f.account_id = ? AND f.member_key IN "
-        "(SELECT member_key FROM spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()["fit"]
+        "SELECT f.fit FROM profile_features f WHERE f.account_id = ? AND f.member_id IN "
+        "(SELECT member_id FROM spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()["fit"]
     coherence = audience.audience_coherence(cursor, account)
     assert coherence.coherence == pytest.approx(textfit.coherence_of(fits.to_numpy(dtype="float64")), rel=1e-5)
     assert int(coherence.histogram["followers"].sum()) == coherence.with_text
     # The rules in SQL flag exactly whom the pandas reference flags.
     profiles = cursor.execute(
         "SELECT p.* FROM profiles p WHERE p.account_id = ? AND p.member_key IN "
-        "(SELECT member_key FROM spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()
+        "(SELECT member_key FROM member_spells WHERE account_id = ? AND last_seen IS NULL)", [account, account]).df()
     reference = quality.audit_frame(profiles, day).summary
     audit = quality.quality_audit(cursor, account)
     assert audit.summary.counts == reference.counts and all(reference.counts.values())

@@ -88,7 +88,10 @@ def stored_spells(store: Store, account: int) -> list[Spell]:
     cursor = store.cursor()
     try:
         return cursor.execute(
-            "SELECT kind, member_key, first_seen, last_seen FROM spells WHERE account_id = ?", [account]
+            # Spells name members by id (migration 6); the key comes from the member's profile.
+            """SELECT s.kind, p.member_key, s.first_seen, s.last_seen FROM spells s
+               LEFT JOIN profiles p ON p.member_id = s.member_id WHERE s.account_id = ?""",
+            [account],
         ).fetchall()
     finally:
         cursor.close()
@@ -124,7 +127,8 @@ def check(store: Store, account: int, model: Model) -> None:
     finally:
         cursor.close()
     assert {(k, d): (i, n) for k, d, n, i in rows} == {k: (i, len(ms)) for k, (i, ms) in model.snapshots.items()}
-    # Every member a spell knows has a profile.
+    # Every member a spell knows has a profile of this account.
+    assert None not in {s[1] for s in spells}
     assert {s[1] for s in spells} <= profile_keys
 
 
@@ -155,10 +159,11 @@ def membership_from_spells(store: Store, account: int) -> dict[tuple[str, dt.dat
     cursor = store.cursor()
     try:
         rows = cursor.execute(
-            """SELECT s.kind, s.snapshot_date, sp.member_key
+            """SELECT s.kind, s.snapshot_date, p.member_key
                FROM snapshots s JOIN spells sp
                  ON sp.account_id = s.account_id AND sp.kind = s.kind
                 AND sp.first_seen <= s.snapshot_date AND (sp.last_seen IS NULL OR sp.last_seen >= s.snapshot_date)
+               JOIN profiles p ON p.account_id = sp.account_id AND p.member_id = sp.member_id
                WHERE s.account_id = ?""",
             [account],
         ).fetchall()

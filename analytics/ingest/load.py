@@ -49,7 +49,10 @@ SELECT $a, $import_id, {_POST_COLUMNS} FROM posts_frame
 # generic list: the key is the id whenever an export gives one) is not stored twice:
 # `keyed_by_id` says so; `platform_id` keeps only an id that differs (Mastodon keys members by
 # address). Times are kept to the second.
-_SECONDS = ("created_at", "last_post_at", "followed_at")
+_SECONDS = ("followed_at",)
+_DAYS = ("created_at", "last_post_at")  # dates since migration 6
+# A profile whose text changes loses its audience features (the analysis step computes them again).
+_TEXT = ("name", "bio", "location")
 _STORED = ["keyed_by_id"] + [c for c in MEMBER_DTYPES if c != "member_key"]
 
 
@@ -63,6 +66,8 @@ def _incoming(column: str) -> str:
     if column in _SECONDS:
         # Truncated: a cast rounds, and 23:59:59.999 would become the next day.
         return f"CAST(date_trunc('second', m.{column}) AS TIMESTAMP_S)"
+    if column in _DAYS:
+        return f"CAST(m.{column} AS DATE)"
     return f"m.{column}"
 
 
@@ -92,7 +97,7 @@ _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTI
 # whose counts moved rewrote the whole table every day, and the store file grew with it.
 CHANGED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE changed AS
-SELECT m.member_key, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)},
+SELECT profiles.member_id, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)},
        {", ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c}) AS ch_{c}" for c in _STORED)},
        {", ".join(f"(profiles.{c} IS NULL AND {_incoming(c)} IS NOT NULL) AS fill_{c}" for c in _STORED)},
        {{later}} AS later
@@ -103,10 +108,10 @@ WHERE {_CHANGED}
 NOT_LATER = "false"
 # An older snapshot arrives: the members also seen later (in a list of either kind) only have
 # gaps filled; the others take its values.
-LATER = "m.member_key IN (SELECT member_key FROM seen_later)"
+LATER = "profiles.member_id IN (SELECT member_id FROM seen_later)"
 SEEN_LATER_SQL = """
 CREATE OR REPLACE TEMP TABLE seen_later AS
-SELECT DISTINCT s.member_key FROM spells s
+SELECT DISTINCT s.member_id FROM spells s
 JOIN (SELECT kind, max(snapshot_date) AS latest FROM snapshots WHERE account_id = $a GROUP BY kind) k
   ON k.kind = s.kind
 WHERE s.account_id = $a AND coalesce(s.last_seen, k.latest) > $as_of
@@ -118,11 +123,17 @@ CHANGED_COUNTS_SQL = "SELECT " + ", ".join(
 ) + " FROM changed"
 UPDATE_COLUMN_SQL = """
 UPDATE profiles SET {column} = ch.{column} FROM changed ch
-WHERE profiles.account_id = $a AND profiles.member_key = ch.member_key AND ch.{flag} AND {which}
+WHERE profiles.account_id = $a AND profiles.member_id = ch.member_id AND ch.{flag} AND {which}
+"""
+DELETE_TEXT_FEATURES_SQL = f"""
+DELETE FROM profile_features
+WHERE account_id = $a AND member_id IN (
+    SELECT member_id FROM changed
+    WHERE {" OR ".join(f"(ch_{c} AND NOT later) OR (fill_{c} AND later)" for c in _TEXT)})
 """
 UPDATE_AS_OF_SQL = """
 UPDATE profiles SET as_of = $as_of FROM changed ch
-WHERE profiles.account_id = $a AND profiles.member_key = ch.member_key AND NOT ch.later
+WHERE profiles.account_id = $a AND profiles.member_id = ch.member_id AND NOT ch.later
 """
 
 
@@ -139,6 +150,8 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
             cursor.execute(UPDATE_COLUMN_SQL.format(column=column, flag=f"ch_{column}", which="NOT ch.later"), {"a": account_id})
         if counts[width + number]:
             cursor.execute(UPDATE_COLUMN_SQL.format(column=column, flag=f"fill_{column}", which="ch.later"), {"a": account_id})
+    if any(counts[_STORED.index(c)] or counts[width + _STORED.index(c)] for c in _TEXT):
+        cursor.execute(DELETE_TEXT_FEATURES_SQL, {"a": account_id})
     if counts[-1]:
         cursor.execute(UPDATE_AS_OF_SQL, params)
     cursor.execute("DROP TABLE changed")
@@ -148,8 +161,14 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
 
 NEWER_SNAPSHOT_SQL = "SELECT count(*) FROM snapshots WHERE account_id = $a AND snapshot_date > $as_of"
 
-INCOMING_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT member_key FROM members_frame"
-INCOMING_UNIQUE_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_key FROM members_frame"
+# The list's members by id (migration 6), once every member has a profile. An account's first
+# list: its profiles are exactly the list's members, no join needed.
+INCOMING_SQL = """
+CREATE OR REPLACE TEMP TABLE incoming AS
+SELECT p.member_id FROM profiles p
+WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_frame)
+"""
+INCOMING_FIRST_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_id FROM profiles WHERE account_id = $a"
 
 # A list on disk, read by DuckDB inside the import's transaction (see fastlist.CsvMembers).
 READ_LIST_SQL = "CREATE OR REPLACE TEMP TABLE {table} AS {select}"
@@ -341,11 +360,10 @@ def _load_list(
     if in_store:
         table, size = staged[id(members)]
         cursor.execute(LIST_MEMBERS_SQL.format(table=table))
-        unique = True
     else:
         frame = _dedupe_members(members)
         cursor.register("members_frame", frame)
-        size, unique = len(frame), isinstance(frame, pa.Table)
+        size = len(frame)
     counts.rows += size
     try:
         if detail:
@@ -354,14 +372,15 @@ def _load_list(
         if replaced is not None:
             remove_snapshot(cursor, account_id, member_list.kind, day)
             counts.replaced.append((member_list.kind, day, replaced))
-        cursor.execute(INCOMING_UNIQUE_SQL if unique else INCOMING_SQL)
-        insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
-        if detail:
-            detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         params = {"a": account_id, "as_of": day}
+        # Profiles first: spells refer to members by the id their profile draws (migration 6).
         # An account's first list: every profile is new (no anti-join against nothing).
         known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
         inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, params).fetchall()[0][0]
+        cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
+        insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
+        if detail:
+            detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         if inserted < size:
             # Members the store knew already: what this snapshot changes in their profiles. (A
             # first list inserts every profile as it is: nothing to compare.)

@@ -12,7 +12,7 @@ neighbours p (the snapshot before d) and n (the one after):
 
 Appending the newest snapshot, the daily case, touches only the members who left or joined.
 Removal is the inverse, merging the two spells of a member who was absent only at d.
-All statements take the incoming members from the temp table `incoming(member_key)`.
+All statements take the incoming members from the temp table `incoming(member_id)` (ids of profiles).
 """
 
 from __future__ import annotations
@@ -30,48 +30,48 @@ SELECT
 CLOSE_LEAVERS_AT_END_SQL = """
 UPDATE spells SET last_seen = $p
 WHERE account_id = $a AND kind = $k AND last_seen IS NULL
-  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
 """
 
 SPLIT_CROSSING_INSERT_SQL = """
 INSERT INTO spells
-SELECT account_id, kind, member_key, $n, last_seen FROM spells
+SELECT account_id, kind, member_id, $n, last_seen FROM spells
 WHERE account_id = $a AND kind = $k AND first_seen <= $p AND (last_seen IS NULL OR last_seen >= $n)
-  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
 """
 
 SPLIT_CROSSING_CLOSE_SQL = """
 UPDATE spells SET last_seen = $p
 WHERE account_id = $a AND kind = $k AND first_seen <= $p AND (last_seen IS NULL OR last_seen >= $n)
-  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
 """
 
 EXTEND_ENDING_AT_PREVIOUS_SQL = """
 UPDATE spells SET last_seen = $d
 WHERE account_id = $a AND kind = $k AND last_seen = $p
-  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
 """
 
 MOVE_STARTING_AT_NEXT_SQL = """
 UPDATE spells SET first_seen = $d
 WHERE account_id = $a AND kind = $k AND first_seen = $n
-  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_key = spells.member_key)
+  AND EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
 """
 
 START_NEW_SQL = """
 INSERT INTO spells
-SELECT $a, $k, i.member_key, $d, CASE WHEN $n IS NULL THEN NULL ELSE $d END
+SELECT $a, $k, i.member_id, $d, CASE WHEN $n IS NULL THEN NULL ELSE $d END
 FROM incoming i
 WHERE NOT EXISTS (
     SELECT 1 FROM spells s
-    WHERE s.account_id = $a AND s.kind = $k AND s.member_key = i.member_key
+    WHERE s.account_id = $a AND s.kind = $k AND s.member_id = i.member_id
       AND s.first_seen <= $d AND (s.last_seen IS NULL OR s.last_seen >= $d)
 )
 """
 
 # The first snapshot of a list: no spell to compare with.
 START_FIRST_SQL = """
-INSERT INTO spells SELECT $a, $k, i.member_key, $d, NULL FROM incoming i
+INSERT INTO spells SELECT $a, $k, i.member_id, $d, NULL FROM incoming i
 """
 
 RECORD_SNAPSHOT_SQL = """
@@ -86,22 +86,22 @@ UPDATE spells SET last_seen = NULL WHERE account_id = $a AND kind = $k AND last_
 
 MERGE_PAIRS_SQL = """
 CREATE OR REPLACE TEMP TABLE merge_pairs AS
-SELECT before.member_key, after.last_seen AS merged_last_seen
+SELECT before.member_id, after.last_seen AS merged_last_seen
 FROM spells before JOIN spells after
-  ON after.account_id = before.account_id AND after.kind = before.kind AND after.member_key = before.member_key
+  ON after.account_id = before.account_id AND after.kind = before.kind AND after.member_id = before.member_id
 WHERE before.account_id = $a AND before.kind = $k AND before.last_seen = $p AND after.first_seen = $n
 """
 
 MERGE_EXTEND_SQL = """
 UPDATE spells SET last_seen = m.merged_last_seen
 FROM merge_pairs m
-WHERE spells.account_id = $a AND spells.kind = $k AND spells.member_key = m.member_key AND spells.last_seen = $p
+WHERE spells.account_id = $a AND spells.kind = $k AND spells.member_id = m.member_id AND spells.last_seen = $p
 """
 
 MERGE_DROP_SQL = """
 DELETE FROM spells
 WHERE account_id = $a AND kind = $k AND first_seen = $n
-  AND member_key IN (SELECT member_key FROM merge_pairs)
+  AND member_id IN (SELECT member_id FROM merge_pairs)
 """
 
 DROP_ONLY_AT_SQL = """

@@ -52,7 +52,10 @@ ATTENDEE_OWNER_SQL = "SELECT account_id FROM meetup_attendees WHERE attendee_id 
 MATCH_OF_SQL = "SELECT status FROM meetup_matches WHERE attendee_id = ?"
 DECIDE_SQL = "UPDATE meetup_matches SET status = ?, decided_at = current_timestamp WHERE attendee_id = ?"
 DELETE_MATCH_SQL = "DELETE FROM meetup_matches WHERE attendee_id = ?"
-IS_FOLLOWER_SQL = "SELECT 1 FROM spells WHERE account_id = ? AND kind = 'follower' AND member_key = ? LIMIT 1"
+IS_FOLLOWER_SQL = """
+SELECT 1 FROM spells s JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+WHERE s.account_id = ? AND s.kind = 'follower' AND p.member_key = ? LIMIT 1
+"""
 MARK_SQL = """
 INSERT INTO known_in_person (account_id, member_key, source) VALUES (?, ?, ?)
 ON CONFLICT (account_id, member_key) DO NOTHING

@@ -56,21 +56,21 @@ _PROFILE_FIELDS = "p.handle, p.name, p.bio, p.location, p.followers_count, p.fol
 # The members of one snapshot (a spell covers the date) with their latest known profile.
 MEMBERS_AT_SQL = f"""
 WITH members AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT DISTINCT member_id FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
 )
-SELECT m.member_key, {_PROFILE_FIELDS}
+SELECT p.member_key, {_PROFILE_FIELDS}
 FROM members m
-LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
-ORDER BY m.member_key
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
+ORDER BY p.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Stayers, leavers and joiners between two snapshot dates, one row per member of either.
-GROUPS_SQL = features.PAIR_GROUPS_CTE + f"""SELECT g.grp AS "group", g.member_key, {_PROFILE_FIELDS}
+GROUPS_SQL = features.PAIR_GROUPS_CTE + f"""SELECT g.grp AS "group", p.member_key, {_PROFILE_FIELDS}
 FROM g
-LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = g.member_key
-ORDER BY g.grp, g.member_key
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = g.member_id
+ORDER BY g.grp, p.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 

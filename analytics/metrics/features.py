@@ -70,22 +70,21 @@ SELECT coalesce(hash(string_agg(CAST(import_id AS VARCHAR), ',' ORDER BY import_
 FROM imports WHERE account_id = $account_id
 """
 STATE_SQL = "SELECT * FROM audience_state WHERE account_id = $account_id"
-TEXT_HASH = "hash(coalesce(p.name, ''), coalesce(p.bio, ''), coalesce(p.location, ''))"
 
-# Profiles whose features are missing or were computed from another text.
-STALE_PROFILES_SQL = f"""
-SELECT p.member_key, p.name, p.bio, p.location, {TEXT_HASH} AS text_hash
+# Profiles without features: new ones, and those whose name, bio or location the loader wrote
+# since (it deletes their features: see analytics.ingest.load).
+STALE_PROFILES_SQL = """
+SELECT p.member_id, p.name, p.bio, p.location
 FROM profiles p
-LEFT JOIN profile_features f ON f.account_id = p.account_id AND f.member_key = p.member_key
-WHERE p.account_id = $account_id AND (f.member_key IS NULL OR f.text_hash <> {TEXT_HASH})
-"""  # noqa: S608 - the interpolated part is a constant expression
-ALL_PROFILES_SQL = f"""
-SELECT p.member_key, p.name, p.bio, p.location, {TEXT_HASH} AS text_hash,
-       f.text_hash = {TEXT_HASH} AS current, f.language, f.country
-FROM profiles p
-LEFT JOIN profile_features f ON f.account_id = p.account_id AND f.member_key = p.member_key
 WHERE p.account_id = $account_id
-"""  # noqa: S608 - the interpolated part is a constant expression
+  AND NOT EXISTS (SELECT 1 FROM profile_features f WHERE f.account_id = p.account_id AND f.member_id = p.member_id)
+"""
+ALL_PROFILES_SQL = """
+SELECT p.member_id, p.name, p.bio, p.location, f.member_id IS NOT NULL AS current, f.language, f.country
+FROM profiles p
+LEFT JOIN profile_features f ON f.account_id = p.account_id AND f.member_id = p.member_id
+WHERE p.account_id = $account_id
+"""
 PROFILE_COUNT_SQL = "SELECT count(*) FROM profiles WHERE account_id = $account_id"
 MODEL_TERMS_SQL = """
 SELECT position, term, idf, weight FROM audience_terms
@@ -107,16 +106,16 @@ DELETE_ACCOUNT_SQL = {
 }
 DELETE_STALE_FEATURES_SQL = """
 DELETE FROM profile_features
-WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM new_features)
+WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM new_features)
 """
 DELETE_ORPHAN_FEATURES_SQL = """
 DELETE FROM profile_features f
 WHERE f.account_id = $account_id
-  AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = f.account_id AND p.member_key = f.member_key)
+  AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = f.account_id AND p.member_id = f.member_id)
 """
 INSERT_FEATURES_SQL = """
 INSERT INTO profile_features
-SELECT $account_id, member_key, text_hash, language, country, has_words, fit, topic FROM new_features
+SELECT $account_id, member_id, language, country, has_words, fit, topic FROM new_features
 """
 INSERT_TERMS_SQL = "INSERT INTO audience_terms SELECT $account_id, space, position, term, idf, weight FROM new_terms"
 INSERT_TOPICS_SQL = "INSERT INTO audience_topics SELECT $account_id, topic, position, weight FROM new_topics"
@@ -137,12 +136,12 @@ INSERT INTO audience_state VALUES ($account_id, $features_version, $fingerprint,
 # The members of one snapshot with their features and the fields the quality rules read.
 _MEMBERS_CTE = f"""
 m AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT DISTINCT member_id FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
 ),
 x AS MATERIALIZED (
-    SELECT m.member_key, f.language, f.country, f.fit, f.topic,
+    SELECT m.member_id, p.member_key, f.language, f.country, f.fit, f.topic,
            trim(coalesce(p.bio, '')) <> '' AS has_bio,
            p.default_avatar, p.bio, p.posts_count, p.following_count, p.followers_count, p.last_post_at, p.created_at,
            {RULE_SQL["egg"]} AS egg,
@@ -152,8 +151,8 @@ x AS MATERIALIZED (
            {RULE_SQL["new_account"]} AS new_account,
            {AUDITED_SQL} AS audited
     FROM m
-    LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_key = m.member_key
-    LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
+    LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_id = m.member_id
+    LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
 )
 """
 _RULE_NAMES = [rule.name for rule in RULES]
@@ -198,50 +197,50 @@ FROM x
 
 # The first people of a snapshot's lists, in the order the page shows them, with what it shows.
 _PEOPLE_SELECT = """
-SELECT x.member_key, p.handle, p.name, p.bio, x.fit, p.followers_count, p.following_count, p.posts_count,
+SELECT p.member_key, p.handle, p.name, p.bio, x.fit, p.followers_count, p.following_count, p.posts_count,
        p.created_at, p.last_post_at, p.default_avatar
-FROM chosen x LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = x.member_key
+FROM chosen x LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = x.member_id
 ORDER BY x.rank
 """
 BEST_FITS_SQL = f"""
 WITH {_MEMBERS_CTE},
-chosen AS (SELECT member_key, fit, row_number() OVER (ORDER BY fit DESC NULLS LAST, member_key) AS rank
+chosen AS (SELECT member_id, fit, row_number() OVER (ORDER BY fit DESC NULLS LAST, member_key) AS rank
            FROM x ORDER BY fit DESC NULLS LAST, member_key LIMIT $limit)
 {_PEOPLE_SELECT}
 """  # noqa: S608 - the interpolated parts are constants
 FLAGGED_SQL = f"""
 WITH {_MEMBERS_CTE},
-chosen AS (SELECT member_key, fit, row_number() OVER (ORDER BY member_key) AS rank FROM x
+chosen AS (SELECT member_id, fit, row_number() OVER (ORDER BY member_key) AS rank FROM x
            WHERE audited AND (egg OR spam OR mass_follower OR inactive OR new_account)
            ORDER BY member_key LIMIT $limit)
 {_PEOPLE_SELECT}
 """  # noqa: S608 - the interpolated parts are constants
 FLAGGED_ALL_SQL = FLAGGED_SQL.replace("LIMIT $limit", "")
 
-# Each member of either of two snapshots (start, end) as `g(member_key, grp)`: 'stayed', 'left'
+# Each member of either of two snapshots (start, end) as `g(member_id, grp)`: 'stayed', 'left'
 # or 'joined'. Shared with the Audience page's own lists (audience.GROUPS_SQL).
 PAIR_GROUPS_CTE = """
 WITH a AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT DISTINCT member_id FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)
 ),
 b AS (
-    SELECT DISTINCT member_key FROM spells
+    SELECT DISTINCT member_id FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
 ),
 g AS (
-    SELECT coalesce(a.member_key, b.member_key) AS member_key,
-           CASE WHEN a.member_key IS NULL THEN 'joined' WHEN b.member_key IS NULL THEN 'left' ELSE 'stayed' END AS grp
-    FROM a FULL OUTER JOIN b ON a.member_key = b.member_key
+    SELECT coalesce(a.member_id, b.member_id) AS member_id,
+           CASE WHEN a.member_id IS NULL THEN 'joined' WHEN b.member_id IS NULL THEN 'left' ELSE 'stayed' END AS grp
+    FROM a FULL OUTER JOIN b ON a.member_id = b.member_id
 )
 """
 
 # Stayers, leavers and joiners between two snapshots, counted once.
 PAIR_CUBE_SQL = PAIR_GROUPS_CTE + """SELECT 'group' AS dimension, g.grp AS value, count(*) AS members, count(f.fit) AS with_text,
        sum(least(f.fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE f.fit >= $threshold) AS on_topic
-FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_key = g.member_key
+FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_id = g.member_id
 GROUP BY g.grp
 """
 
@@ -554,8 +553,7 @@ def refresh_features(
             fitted = int(row["profiles_fitted"])  # type: ignore[index]
         mark = step("fit_profiles", mark)
         new_features = pd.DataFrame({
-            "member_key": profiles["member_key"].to_numpy(dtype=object)[rows],
-            "text_hash": profiles["text_hash"].to_numpy(dtype="uint64")[rows],
+            "member_id": profiles["member_id"].to_numpy(dtype="int32")[rows],
             "language": languages[rows],
             "country": countries[rows],
             "has_words": has_words[rows],

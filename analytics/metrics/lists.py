@@ -51,31 +51,31 @@ ORDER BY snapshot_date
 # and the bios are the bulk of the profiles.
 LIST_CHANGES_SQL = f"""
 WITH joined_candidates AS (
-    SELECT member_key, first_seen, last_seen FROM spells
+    SELECT member_id, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND first_seen > $start AND first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)
 ),
 left_candidates AS (
-    SELECT member_key, first_seen, last_seen FROM spells
+    SELECT member_id, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
       AND last_seen >= $start AND last_seen < $end AND first_seen <= $start
 ),
 changed AS (
     SELECT 'joined' AS change, * FROM joined_candidates
-    WHERE member_key NOT IN (SELECT member_key FROM left_candidates)
+    WHERE member_id NOT IN (SELECT member_id FROM left_candidates)
     UNION ALL
     SELECT 'left' AS change, * FROM left_candidates
-    WHERE member_key NOT IN (SELECT member_key FROM joined_candidates)
+    WHERE member_id NOT IN (SELECT member_id FROM joined_candidates)
 ),
 ranked AS (
-    SELECT c.change, c.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers,
+    SELECT c.change, r.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers,
            r.profile_row, count(*) OVER (PARTITION BY c.change) AS total
     FROM changed c LEFT JOIN (
-        SELECT rowid AS profile_row, member_key, followers_count FROM profiles
-        WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM changed)
-    ) r ON r.member_key = c.member_key
+        SELECT rowid AS profile_row, member_id, member_key, followers_count FROM profiles
+        WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM changed)
+    ) r ON r.member_id = c.member_id
     QUALIFY $limit IS NULL
-        OR row_number() OVER (PARTITION BY c.change ORDER BY r.followers_count DESC NULLS LAST, c.member_key) <= $limit
+        OR row_number() OVER (PARTITION BY c.change ORDER BY r.followers_count DESC NULLS LAST, r.member_key) <= $limit
 ),
 p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
 SELECT s.change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
@@ -117,7 +117,7 @@ WITH snaps AS (
     FROM snapshots WHERE account_id = $account_id AND kind = $kind
 ),
 quick AS (
-    SELECT s.member_key, s.first_seen, s.last_seen, n.next_date AS absent_on,
+    SELECT s.member_id, s.first_seen, s.last_seen, n.next_date AS absent_on,
            datediff('day', s.first_seen, n.next_date) AS days_followed, count(*) OVER () AS total
     FROM spells s JOIN snaps n ON n.snapshot_date = s.last_seen
     WHERE s.account_id = $account_id AND s.kind = $kind AND s.last_seen IS NOT NULL
@@ -126,16 +126,16 @@ quick AS (
       AND datediff('day', s.first_seen, n.next_date) <= $within_days
       AND ($start IS NULL OR s.first_seen >= $start)
       AND ($end IS NULL OR s.first_seen <= $end)
-    QUALIFY $limit IS NULL OR row_number() OVER (ORDER BY n.next_date DESC, s.member_key) <= $limit
+    QUALIFY $limit IS NULL OR row_number() OVER (ORDER BY n.next_date DESC, s.member_id) <= $limit
 ),
 rows_ AS (
-    SELECT rowid AS profile_row, member_key FROM profiles
-    WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM quick)
+    SELECT rowid AS profile_row, member_id, member_key FROM profiles
+    WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM quick)
 ),
-p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM rows_))
-SELECT s.*, {_PROFILE_SELECT}
-FROM quick s LEFT JOIN rows_ r ON r.member_key = s.member_key LEFT JOIN p ON p.profile_row = r.profile_row
-ORDER BY s.absent_on DESC, s.member_key
+p AS (SELECT rowid AS profile_row, * EXCLUDE (member_key) FROM profiles WHERE rowid IN (SELECT profile_row FROM rows_))
+SELECT r.member_key, s.* EXCLUDE (member_id), {_PROFILE_SELECT}
+FROM quick s LEFT JOIN rows_ r ON r.member_id = s.member_id LEFT JOIN p ON p.profile_row = r.profile_row
+ORDER BY s.absent_on DESC, r.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 GAINED_AFTER_FIRST_SQL = """

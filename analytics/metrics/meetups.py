@@ -33,12 +33,12 @@ RELATION_UNKNOWN = "unknown (no follower list before the event)"
 
 FOLLOWER_CANDIDATES_SQL = """
 WITH members AS (
-    SELECT DISTINCT member_key FROM spells WHERE account_id = $account_id AND kind = 'follower'
+    SELECT DISTINCT member_id FROM spells WHERE account_id = $account_id AND kind = 'follower'
 )
-SELECT m.member_key, p.handle, p.name, p.profile_url
+SELECT p.member_key, p.handle, p.name, p.profile_url
 FROM members m
-LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
-ORDER BY m.member_key
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
+ORDER BY p.member_key
 """
 
 LATEST_LIST_SQL = """
@@ -58,13 +58,15 @@ known AS (
 # keys are looked up.
 KNOWN_SHARE_SQL = f"""
 WITH listed AS (
-    SELECT member_key FROM spells
+    SELECT member_id FROM spells
     WHERE account_id = $account_id AND kind = 'follower'
       AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
 ),
 {_KNOWN_CTE}
 SELECT (SELECT count(*) FROM listed) AS listed,
-       (SELECT count(*) FROM listed WHERE member_key IN (SELECT member_key FROM known)) AS known
+       (SELECT count(*) FROM listed WHERE member_id IN (
+           SELECT member_id FROM profiles
+           WHERE account_id = $account_id AND member_key IN (SELECT member_key FROM known))) AS known
 """  # noqa: S608 - the interpolated part is a constant
 
 KNOWN_MEMBERS_SQL = """
@@ -79,10 +81,11 @@ WITH marks AS (
     WHERE m.account_id = $account_id AND m.status = 'confirmed'
 ),
 listed AS (
-    SELECT member_key FROM spells
-    WHERE account_id = $account_id AND kind = 'follower'
-      AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
-      AND member_key IN (SELECT member_key FROM marks)
+    SELECT p.member_key FROM spells s
+    JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+    WHERE s.account_id = $account_id AND s.kind = 'follower'
+      AND s.first_seen <= $day AND (s.last_seen IS NULL OR s.last_seen >= $day)
+      AND p.member_key IN (SELECT member_key FROM marks)
 )
 SELECT k.member_key, p.handle, p.name,
        bool_or(k.how = 'marked by hand') AS marked,
@@ -120,7 +123,8 @@ rel AS (
            min(s.first_seen) FILTER (WHERE s.first_seen > att.event_date - 1) AS first_seen_after,
            bool_or(s.last_seen IS NULL) AS following_now
     FROM att
-    JOIN spells s ON s.account_id = $account_id AND s.kind = 'follower' AND s.member_key = att.member_key
+    JOIN profiles pm ON pm.account_id = $account_id AND pm.member_key = att.member_key
+    JOIN spells s ON s.account_id = $account_id AND s.kind = 'follower' AND s.member_id = pm.member_id
     WHERE att.match_status = 'confirmed'
     GROUP BY att.attendee_id
 )
@@ -134,17 +138,17 @@ ORDER BY att.event_date DESC, att.event_id DESC, att.line
 
 SEARCH_FOLLOWERS_SQL = f"""
 WITH members AS (
-    SELECT member_key, bool_or(last_seen IS NULL) AS following_now FROM spells
-    WHERE account_id = $account_id AND kind = 'follower' GROUP BY member_key
+    SELECT member_id, bool_or(last_seen IS NULL) AS following_now FROM spells
+    WHERE account_id = $account_id AND kind = 'follower' GROUP BY member_id
 ),
 {_KNOWN_CTE}
-SELECT m.member_key, p.handle, p.name, m.following_now,
-       m.member_key IN (SELECT member_key FROM known) AS known
+SELECT p.member_key, p.handle, p.name, m.following_now,
+       p.member_key IN (SELECT member_key FROM known) AS known
 FROM members m
-LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
-WHERE contains(lower(coalesce(p.handle, m.member_key)), $query)
+JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
+WHERE contains(lower(coalesce(p.handle, p.member_key)), $query)
    OR contains(strip_accents(lower(coalesce(p.name, ''))), $query)
-ORDER BY m.following_now DESC, lower(coalesce(p.handle, m.member_key))
+ORDER BY m.following_now DESC, lower(coalesce(p.handle, p.member_key))
 LIMIT $limit
 """  # noqa: S608 - the interpolated part is a constant
 

@@ -47,7 +47,7 @@ WITH latest AS (
     SELECT kind, max(snapshot_date) AS day FROM snapshots WHERE account_id = $account_id GROUP BY kind
 ),
 current_members AS (
-    SELECT s.kind, s.member_key FROM spells s JOIN latest l ON l.kind = s.kind
+    SELECT s.kind, s.member_id FROM spells s JOIN latest l ON l.kind = s.kind
     WHERE s.account_id = $account_id AND s.first_seen <= l.day AND (s.last_seen IS NULL OR s.last_seen >= l.day)
 )
 SELECT
@@ -55,7 +55,7 @@ SELECT
     (SELECT count(*) FROM current_members WHERE kind = 'following') AS following_listed,
     CASE WHEN (SELECT count(*) FROM latest) = 2 THEN (
         SELECT count(*) FROM current_members f JOIN current_members g
-          ON f.member_key = g.member_key AND f.kind = 'follower' AND g.kind = 'following') END AS mutuals,
+          ON f.member_id = g.member_id AND f.kind = 'follower' AND g.kind = 'following') END AS mutuals,
     (SELECT count(*) FROM snapshots WHERE account_id = $account_id AND kind = 'follower') AS snapshots,
     (SELECT count(*) FROM latest WHERE kind = 'follower') AS has_followers,
     (SELECT count(*) FROM latest WHERE kind = 'following') AS has_following

@@ -111,16 +111,16 @@ WITH latest AS (
     SELECT max(snapshot_date) AS d FROM snapshots WHERE account_id = $account_id AND kind = $kind
 ),
 members AS (
-    SELECT DISTINCT s.member_key FROM spells s, latest
+    SELECT DISTINCT s.member_id FROM spells s, latest
     WHERE s.account_id = $account_id AND s.kind = $kind
       AND s.first_seen <= latest.d AND (s.last_seen IS NULL OR s.last_seen >= latest.d)
 )
-SELECT (SELECT d FROM latest) AS snapshot_date, m.member_key, p.handle, p.name, p.bio, p.location,
+SELECT (SELECT d FROM latest) AS snapshot_date, p.member_key, p.handle, p.name, p.bio, p.location,
        p.followers_count, p.following_count, p.posts_count, p.created_at, p.last_post_at,
        p.default_avatar, p.verified, p.profile_url
 FROM members m
-LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = m.member_key
-ORDER BY m.member_key
+LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
+ORDER BY p.member_key
 """
 
 # Every spell with what the trend needs of its member's latest profile, the rules applied by DuckDB.
@@ -128,7 +128,7 @@ SPELLS_FLAGS_SQL = f"""
 SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post,
        coalesce({AUDITED_SQL}, false) AS audited, coalesce({SUSPICIOUS_SQL}, false) AS suspicious
 FROM spells s
-LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
 WHERE s.account_id = $account_id AND s.kind = $kind
 """  # noqa: S608 - the interpolated parts are constants
 

@@ -377,6 +377,115 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE profiles_v5 RENAME TO profiles;
         """,
     ),
+    # Members numbered once. A year of daily lists of a million followers sees about 2.8 million
+    # members; their text keys (a 19-digit X id, a Bluesky DID, a Mastodon address) took about
+    # 18 MB in each of profiles, spells and profile_features (DuckDB's dictionary/FSST gets them to
+    # 6 bytes each). The key is now stored once, in profiles, beside an integer `member_id`
+    # drawn from a sequence; spells and profile_features refer to the member by that id, which
+    # takes a fraction of a byte once numbered in order of first appearance (new members arrive
+    # in increasing ids, so a segment's ids are close together).
+    # profile_features loses its text hash (12 MB, random values do not compress): the loader
+    # deletes a profile's features when it writes a new name, bio or location, so features that
+    # exist are current, and the analysis step computes the missing ones. Features whose hash
+    # no longer matched their profile are not carried over, for the same reason.
+    # Account creation and last post are kept as dates (12 MB each as times to the second, 5 as
+    # dates): Palier reads account age and inactivity in days and shows them as dates, and these
+    # columns change every day for the members who post, so their size counts twice (DuckDB
+    # writes the new version of a changed column before freeing the old one).
+    Migration(
+        6,
+        "members numbered once: spells and features refer to profiles by id; dates for creation and last post",
+        """
+        -- A member listed in a spell always has a profile (the loader writes both); a store
+        -- written otherwise still keeps every spell.
+        INSERT INTO profiles (account_id, member_key, keyed_by_id, as_of)
+        SELECT s.account_id, s.member_key, false, min(s.first_seen) FROM spells s
+        WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = s.account_id AND p.member_key = s.member_key)
+        GROUP BY s.account_id, s.member_key;
+
+        CREATE TEMP TABLE member_numbers AS
+        SELECT p.account_id, p.member_key,
+               CAST(row_number() OVER (ORDER BY p.account_id, f.first_seen NULLS LAST, p.member_key) AS INTEGER) AS member_id
+        FROM profiles p
+        LEFT JOIN (SELECT account_id, member_key, min(first_seen) AS first_seen FROM spells GROUP BY ALL) f
+          ON f.account_id = p.account_id AND f.member_key = p.member_key;
+
+        CREATE SEQUENCE member_ids START 1;
+        -- Moves the sequence past the ids given here (one nextval per member).
+        SELECT max(nextval('member_ids')) FROM member_numbers;
+
+        CREATE TABLE profiles_v6 (
+            account_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL DEFAULT nextval('member_ids'),
+            member_key VARCHAR NOT NULL,
+            keyed_by_id BOOLEAN NOT NULL,
+            platform_id VARCHAR,
+            handle VARCHAR,
+            name VARCHAR,
+            bio VARCHAR USING COMPRESSION zstd,
+            location VARCHAR,
+            followers_count BIGINT,
+            following_count BIGINT,
+            posts_count BIGINT,
+            created_at DATE,
+            last_post_at DATE,
+            default_avatar BOOLEAN,
+            verified BOOLEAN,
+            followed_at TIMESTAMP_S,
+            profile_url VARCHAR,
+            as_of DATE NOT NULL
+        );
+        INSERT INTO profiles_v6
+        SELECT p.account_id, n.member_id, p.member_key, p.keyed_by_id, p.platform_id, p.handle, p.name, p.bio,
+               p.location, p.followers_count, p.following_count, p.posts_count, CAST(p.created_at AS DATE),
+               CAST(p.last_post_at AS DATE),
+               p.default_avatar, p.verified, p.followed_at, p.profile_url, p.as_of
+        FROM profiles p JOIN member_numbers n ON n.account_id = p.account_id AND n.member_key = p.member_key
+        ORDER BY n.member_id;
+        DROP TABLE profiles;
+        ALTER TABLE profiles_v6 RENAME TO profiles;
+
+        CREATE TABLE spells_v6 (
+            account_id INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,
+            member_id INTEGER NOT NULL,
+            first_seen DATE NOT NULL,
+            last_seen DATE
+        );
+        INSERT INTO spells_v6
+        SELECT s.account_id, s.kind, n.member_id, s.first_seen, s.last_seen
+        FROM spells s JOIN member_numbers n ON n.account_id = s.account_id AND n.member_key = s.member_key
+        ORDER BY s.account_id, s.kind, n.member_id, s.first_seen;
+        DROP TABLE spells;
+        ALTER TABLE spells_v6 RENAME TO spells;
+
+        -- Derived data: features of a profile no longer stored are not carried over.
+        CREATE TABLE profile_features_v6 (
+            account_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL,
+            language VARCHAR NOT NULL,    -- ISO 639-1 code of the bio, or 'unknown'
+            country VARCHAR,              -- ISO 3166-1 alpha-2 of the location, NULL when unknown
+            has_words BOOLEAN NOT NULL,   -- bio or name holds a word of the fit space
+            fit REAL,                     -- cosine fit to the account's topics; NULL without words
+            topic SMALLINT NOT NULL       -- topic of the bio in the account's model, -1 for none
+        );
+        INSERT INTO profile_features_v6
+        SELECT f.account_id, n.member_id, f.language, f.country, f.has_words, f.fit, f.topic
+        FROM profile_features f
+        JOIN member_numbers n ON n.account_id = f.account_id AND n.member_key = f.member_key
+        JOIN profiles p ON p.account_id = f.account_id AND p.member_id = n.member_id
+        WHERE f.text_hash = hash(coalesce(p.name, ''), coalesce(p.bio, ''), coalesce(p.location, ''))
+        ORDER BY n.member_id;
+        DROP TABLE profile_features;
+        ALTER TABLE profile_features_v6 RENAME TO profile_features;
+        DROP TABLE member_numbers;
+
+        -- Spells with each member's key, for reading the store by hand (and the tests).
+        CREATE VIEW member_spells AS
+        SELECT s.account_id, s.kind, p.member_key, s.member_id, s.first_seen, s.last_seen
+        FROM spells s JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id;
+        """,
+    ),
 )
 
 
