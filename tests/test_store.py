@@ -86,6 +86,63 @@ def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path, monkeypatch: p
         store.close()
 
 
+def test_migration_6_numbers_members_once_and_keeps_every_spell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store written before migration 6 (members by text key in spells and features) comes out
+    with the same spells by key, one id per member in order of first appearance, features kept
+    only where they were current, and new members numbered after the old ones."""
+    import datetime as dt
+
+    path = tmp_path / "palier.duckdb"
+    monkeypatch.setattr(connection, "MIGRATIONS", MIGRATIONS[:5])
+    old = open_store(path)
+    cursor = old.cursor()
+    cursor.execute("INSERT INTO accounts (account_id, name) VALUES (1, 'me')")
+    spells = [  # (kind, key, first_seen, last_seen)
+        ("follower", "b", dt.date(2026, 3, 2), None),
+        ("follower", "a", dt.date(2026, 3, 1), dt.date(2026, 3, 1)),
+        ("follower", "a", dt.date(2026, 3, 3), None),
+        ("following", "a", dt.date(2026, 3, 1), None),
+        ("follower", "orphan", dt.date(2026, 3, 2), None),  # a spell whose profile went missing
+    ]
+    for kind, key, first, last in spells:
+        cursor.execute("INSERT INTO spells VALUES (1, ?, ?, ?, ?)", [kind, key, first, last])
+    for key, bio, created in (("a", "Data journalist", "2019-05-01 10:00:00"), ("b", "Runner", "2020-01-02 23:59:59")):
+        cursor.execute(
+            "INSERT INTO profiles (account_id, member_key, keyed_by_id, bio, created_at, as_of) VALUES (1, ?, true, ?, ?, ?)",
+            [key, bio, created, dt.date(2026, 3, 3)],
+        )
+    # Features of a were computed from its current text; b's from a text it no longer has.
+    cursor.execute("""INSERT INTO profile_features
+        SELECT 1, member_key, hash(coalesce(name, ''), coalesce(bio, ''), coalesce(location, '')), 'en', NULL, true, 0.5, 2
+        FROM profiles WHERE member_key = 'a'""")
+    cursor.execute("INSERT INTO profile_features VALUES (1, 'b', 42, 'en', NULL, true, 0.1, 1)")
+    cursor.close()
+    old.close()
+
+    monkeypatch.undo()
+    store = open_store(path)
+    try:
+        cursor = store.cursor()
+        assert sorted(cursor.execute("SELECT kind, member_key, first_seen, last_seen FROM member_spells").fetchall(),
+                      key=repr) == sorted(spells, key=repr)
+        ids = dict(cursor.execute("SELECT member_key, member_id FROM profiles").fetchall())
+        assert ids == {"a": 1, "b": 2, "orphan": 3}  # a first seen on 1 March, b and orphan on the 2nd
+        assert cursor.execute("SELECT as_of FROM profiles WHERE member_key = 'orphan'").fetchone() == (dt.date(2026, 3, 2),)
+        # Creation dates become days, truncated (23:59:59 stays on its day).
+        assert cursor.execute("SELECT created_at FROM profiles WHERE member_key = 'b'").fetchone() == (dt.date(2020, 1, 2),)
+        assert cursor.execute("SELECT member_id, fit FROM profile_features").fetchall() == [(1, 0.5)]
+    finally:
+        cursor.close()
+    # Members met later are numbered after the old ones.
+    import_bytes(store, {"followers.csv": b"id,handle\nc,carol\nb,bob\n"}, snapshot_date=dt.date(2026, 3, 4))
+    cursor = store.cursor()
+    try:
+        assert cursor.execute("SELECT member_id FROM profiles WHERE member_key = 'c'").fetchone() == (4,)
+    finally:
+        cursor.close()
+        store.close()
+
+
 # --- connection settings ----------------------------------------------------------------------
 
 
