@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parent.parent
 
 STATS_SHAPE = {
@@ -124,3 +126,12 @@ def test_compact_gives_back_free_blocks_and_keeps_the_data(tmp_path: Path) -> No
     assert "Compacted" in done.stdout and db.stat().st_size < before
     stats = json.loads(run("stats", "--account", "me", "--json", db=db).stdout)
     assert stats["followers"]["listed"] == 60000 and stats["followers"]["snapshots"] == 2
+    # The member id sequence moved with the data: a member met after compacting gets a new id.
+    newcomer = write(tmp_path / "followers_2026-01-04.csv", header + "999999,newcomer,,,,,,,,,,\n1000,user0,,,,,,,,,,\n")
+    assert run("import", newcomer, "--account", "me", db=db).returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ids = con.execute("SELECT count(*), count(DISTINCT member_id) FROM profiles").fetchone()
+        assert ids == (60001, 60001)
+    finally:
+        con.close()
