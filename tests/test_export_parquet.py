@@ -46,7 +46,7 @@ def test_export_reads_back_equal_to_the_store(tmp_path: Path, capsys: object) ->
             ("spells", "account_id, kind, member_id, first_seen, last_seen"),
             ("daily_values", "account_id, day, metric, value, import_id, export_end"),
             ("daily_latest", "account_id, day, metric, value"),
-            ("profiles", "account_id, member_id, member_key, handle, name, bio, as_of"),
+            ("profiles", "account_id, member_id, member_key, handle, name, bio"),
             ("snapshots", "account_id, kind, snapshot_date, members, import_id"),
             ("accounts", "account_id, name"),
         ):

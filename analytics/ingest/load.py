@@ -73,15 +73,15 @@ def _incoming(column: str) -> str:
 
 # A profile holds its member's fields as of the newest snapshot that holds the member: that
 # snapshot's values overwrite (a missing value never erases a known one), an older snapshot
-# only fills what is unknown. `as_of` is the date of the snapshot that last wrote the values.
+# only fills what is unknown.
 # Written as set-based statements rather than one upsert: on a daily list of a million, nearly
 # every profile is unchanged, and an upsert rewriting every row (bios included) cost more than
 # the rest of the import. Only new members are inserted and only changed profiles rewritten;
 # which snapshot is newer for a member comes from the spells, not from a date written on every
 # profile every day (a million updates a day, and a store that grows with them).
 INSERT_ALL_PROFILES_SQL = f"""
-INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)}, as_of)
-SELECT $a, m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}, $as_of
+INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)})
+SELECT $a, m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}
 FROM members_frame m
 """
 INSERT_NEW_PROFILES_SQL = INSERT_ALL_PROFILES_SQL + """
@@ -119,7 +119,6 @@ WHERE s.account_id = $a AND coalesce(s.last_seen, k.latest) > $as_of
 CHANGED_COUNTS_SQL = "SELECT " + ", ".join(
     [f"count(*) FILTER (WHERE ch_{c} AND NOT later)" for c in _STORED]
     + [f"count(*) FILTER (WHERE fill_{c} AND later)" for c in _STORED]
-    + ["count(*) FILTER (WHERE NOT later)"]
 ) + " FROM changed"
 UPDATE_COLUMN_SQL = """
 UPDATE profiles SET {column} = ch.{column} FROM changed ch
@@ -130,10 +129,6 @@ DELETE FROM profile_features
 WHERE account_id = $a AND member_id IN (
     SELECT member_id FROM changed
     WHERE {" OR ".join(f"(ch_{c} AND NOT later) OR (fill_{c} AND later)" for c in _TEXT)})
-"""
-UPDATE_AS_OF_SQL = """
-UPDATE profiles SET as_of = $as_of FROM changed ch
-WHERE profiles.account_id = $a AND profiles.member_id = ch.member_id AND NOT ch.later
 """
 
 
@@ -152,8 +147,6 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
             cursor.execute(UPDATE_COLUMN_SQL.format(column=column, flag=f"fill_{column}", which="ch.later"), {"a": account_id})
     if any(counts[_STORED.index(c)] or counts[width + _STORED.index(c)] for c in _TEXT):
         cursor.execute(DELETE_TEXT_FEATURES_SQL, {"a": account_id})
-    if counts[-1]:
-        cursor.execute(UPDATE_AS_OF_SQL, params)
     cursor.execute("DROP TABLE changed")
     if not newest:
         cursor.execute("DROP TABLE seen_later")
@@ -376,7 +369,7 @@ def _load_list(
         # Profiles first: spells refer to members by the id their profile draws (migration 6).
         # An account's first list: every profile is new (no anti-join against nothing).
         known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, params).fetchall()[0][0]
+        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
         cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
         insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
         if detail:

@@ -24,7 +24,7 @@ import pandas as pd
 
 PROFILE_COLUMNS = (
     "handle", "name", "bio", "location", "followers_count", "following_count", "posts_count",
-    "verified", "default_avatar", "created_at", "profile_url", "as_of",
+    "verified", "default_avatar", "created_at", "profile_url",
 )
 _PROFILE_SELECT = ", ".join(f"p.{c}" for c in PROFILE_COLUMNS)
 

@@ -391,15 +391,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Account creation and last post are kept as dates (12 MB each as times to the second, 5 as
     # dates): Palier reads account age and inactivity in days and shows them as dates, and these
     # columns change every day for the members who post, so their size counts twice (DuckDB
-    # writes the new version of a changed column before freeing the old one).
+    # writes the new version of a changed column before freeing the old one). For the same
+    # reason profiles lose `as_of`, the date of the snapshot that last changed them, rewritten for
+    # every changed profile and read by nothing: when a member was last seen is in the spells.
     Migration(
         6,
-        "members numbered once: spells and features refer to profiles by id; dates for creation and last post",
+        "members numbered once: spells and features refer to profiles by id; dates for creation and last post; no as_of",
         """
         -- A member listed in a spell always has a profile (the loader writes both); a store
         -- written otherwise still keeps every spell.
         INSERT INTO profiles (account_id, member_key, keyed_by_id, as_of)
-        SELECT s.account_id, s.member_key, false, min(s.first_seen) FROM spells s
+        SELECT s.account_id, s.member_key, false, max(coalesce(s.last_seen, s.first_seen)) FROM spells s
         WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = s.account_id AND p.member_key = s.member_key)
         GROUP BY s.account_id, s.member_key;
 
@@ -432,14 +434,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             default_avatar BOOLEAN,
             verified BOOLEAN,
             followed_at TIMESTAMP_S,
-            profile_url VARCHAR,
-            as_of DATE NOT NULL
+            profile_url VARCHAR
         );
         INSERT INTO profiles_v6
         SELECT p.account_id, n.member_id, p.member_key, p.keyed_by_id, p.platform_id, p.handle, p.name, p.bio,
                p.location, p.followers_count, p.following_count, p.posts_count, CAST(p.created_at AS DATE),
                CAST(p.last_post_at AS DATE),
-               p.default_avatar, p.verified, p.followed_at, p.profile_url, p.as_of
+               p.default_avatar, p.verified, p.followed_at, p.profile_url
         FROM profiles p JOIN member_numbers n ON n.account_id = p.account_id AND n.member_key = p.member_key
         ORDER BY n.member_id;
         DROP TABLE profiles;
