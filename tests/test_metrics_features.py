@@ -136,3 +136,47 @@ def test_an_import_since_the_analysis_makes_the_figures_run_it_again(store: Stor
     assert places.snapshot_date == D(2026, 2, 2) and places.followers == 25
     assert features.is_current(cursor, account)
     pd.testing.assert_frame_equal(places.table, audience.location_mix(cursor, account).table)
+
+
+def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = _people(40)
+    # Followers leave (3 and 4 for good) and come back (0 to 2, a second spell each).
+    lists = {D(2026, 2, 1): people[0:30], D(2026, 2, 2): people[5:35], D(2026, 2, 3): people[0:3] + people[10:38],
+             D(2026, 2, 4): people[10:40]}
+    for day, rows in lists.items():
+        _list(store, day, rows)
+    cursor, account = store.cursor(), _account(store)
+    features.refresh_features(store, account)
+    state = features.current_state(cursor, account)
+    assert state is not None and state.topics_reason is None
+    topic_of = dict(cursor.execute(
+        "SELECT p.handle, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_key) "
+        "WHERE f.account_id = ?", [account]).fetchall())
+    assert len(set(topic_of.values())) > 1
+    kept = features.kept_list_topics(cursor, account, state, list(lists))
+    assert kept is not None
+    for day, rows in lists.items():
+        # The sizes worked out from who is in the list, and those counted from the features by one list's cube.
+        expected = pd.Series([topic_of[handle] for handle, _, _ in rows]).value_counts().sort_index()
+        assert kept[day].sort_index().to_dict() == expected.to_dict()
+        cube = features.snapshot_cube(cursor, account, day)
+        counted = cube[cube["dimension"] == "topic"]
+        assert dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True)) == expected.to_dict()
+    # Two lists in the middle: their sizes come from the kept rows, without counting either list again.
+    def no_counting(*_args: object, **_kwargs: object) -> pd.DataFrame:
+        raise AssertionError("a list was counted again")
+
+    monkeypatch.setattr(features, "snapshot_cube", no_counting)
+    change = audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3))
+    monkeypatch.undo()
+    assert change.ok
+    sizes = change.table.set_index("cluster")
+    assert sizes["size_start"].sum() == 30 and sizes["size_end"].sum() == 31
+    assert sizes["size_end"].to_dict() == {c: int(kept[D(2026, 2, 3)].get(c, 0)) for c in sizes.index}
+    # A snapshot cube holds only its own date's figures, never the rows kept for every list: a list
+    # in the middle has no kept cube (its figures are counted when asked), the latest one has its own.
+    assert features.kept_cube(cursor, account, state, D(2026, 2, 2)).empty
+    assert set(features.kept_cube(cursor, account, state, D(2026, 2, 4))["dimension"]).isdisjoint(features.SERIES_DIMENSIONS)
+    # An analysis kept before these rows existed: the lists are counted, with the same result.
+    monkeypatch.setattr(features, "kept_list_topics", lambda *_args: None)
+    pd.testing.assert_frame_equal(audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3)).table, change.table)

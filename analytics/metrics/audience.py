@@ -465,14 +465,20 @@ def cluster_change(
     state = analysis_state(cursor, account_id)
     if state is None:
         return ClusterChange(start, end, empty, reason=NOT_ANALYSED)
-    at_start = snapshot_figures(cursor, account_id, state, start, kind)
-    at_end = snapshot_figures(cursor, account_id, state, end, kind)
     # The model needs enough bios among the account's profiles (a superset of both lists).
     if state.topics_reason is not None:
         return ClusterChange(start, end, empty, reason=state.topics_reason)
+    # Any two lists can be chosen: the analysis keeps every list's topic sizes, so a change of
+    # date reads a few rows instead of counting two lists' million members.
+    kept = features.kept_list_topics(cursor, account_id, state, [start, end]) if kind == features.KIND else None
+    if kept is not None:
+        at_start, at_end = kept[start], kept[end]
+    else:
+        at_start = _topic_sizes(snapshot_figures(cursor, account_id, state, start, kind))
+        at_end = _topic_sizes(snapshot_figures(cursor, account_id, state, end, kind))
     table = _topic_labels(cursor, account_id)
-    table["size_start"] = table["cluster"].map(_topic_sizes(at_start)).fillna(0).astype("int64")
-    table["size_end"] = table["cluster"].map(_topic_sizes(at_end)).fillna(0).astype("int64")
+    table["size_start"] = table["cluster"].map(at_start).fillna(0).astype("int64")
+    table["size_end"] = table["cluster"].map(at_end).fillna(0).astype("int64")
     table["change"] = table["size_end"] - table["size_start"]
     keep = (table["cluster"] != textfit.NO_TOPIC) | (table["size_start"] > 0) | (table["size_end"] > 0)
     return ClusterChange(start, end, table[keep].reset_index(drop=True))
