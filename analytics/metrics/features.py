@@ -8,7 +8,9 @@ in `profile_features`; a daily list adds about 0.5% new followers and changes ab
 profiles, and only those are analysed again. The figures the page opens on (the latest list,
 the first one, the pair of them, the quality trend, the account's posts) are then counted by
 DuckDB once per state of the account's imports and kept in `audience_cubes`, so a page view
-reads a few hundred rows.
+reads a few hundred rows. So are every list's topic sizes (any two lists can be compared) and the
+Churn page's opening lists of people (`list_people`: who joined and left between the latest two
+lists, the latest quick unfollows), which needed the profiles of thousands of members.
 
 Every follower is analysed; nothing is sampled. Identical texts are analysed once and counted as
 many times as they occur, which gives exactly the result of analysing each profile.
@@ -39,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.metrics import textfit
+from analytics.metrics import lists, textfit
 from analytics.metrics.geo import countries_of
 from analytics.metrics.quality import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES, quality_trend_of
 from analytics.store.connection import Store, write_transaction
@@ -103,7 +105,7 @@ SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $k
 DELETE_ACCOUNT_SQL = {
     table: f"DELETE FROM {table} WHERE account_id = $account_id"  # noqa: S608 - fixed names
     for table in ("profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes",
-                  "audience_people")
+                  "audience_people", "list_people")
 }
 DELETE_STALE_FEATURES_SQL = """
 DELETE FROM profile_features
@@ -129,6 +131,11 @@ INSERT_PEOPLE_SQL = f"""
 INSERT INTO audience_people
 SELECT $account_id, $fingerprint, snapshot_date, list, rank, {", ".join(PEOPLE_COLUMNS)} FROM new_people
 """  # noqa: S608 - the interpolated part is a constant column list
+# The Churn page's kept lists (analytics.metrics.lists), by column name: each list fills its own.
+INSERT_LIST_PEOPLE_SQL = """
+INSERT INTO list_people BY NAME
+SELECT $account_id AS account_id, $fingerprint AS fingerprint, * FROM new_list_people
+"""
 INSERT_STATE_SQL = """
 INSERT INTO audience_state VALUES ($account_id, $features_version, $fingerprint, $posts_hash, $basis, $fit_reason,
     $topics_reason, $profiles_fitted, $changed_since_fit, $fitted_at, $refreshed_at)
@@ -273,9 +280,10 @@ ORDER BY d.snapshot_date, e.topic
 """
 LIST_TOPICS = "list_topic"  # the cube dimension of LIST_TOPICS_SQL's rows
 
-# Dimensions kept for every list at once: read whole by kept_dimension, never part of one
-# snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
-SERIES_DIMENSIONS = ("trend", LIST_TOPICS)
+# Dimensions kept beside the snapshots' cubes (every list's trend and topics, the counts of the
+# Churn page's kept lists): read by their own functions, never part of one snapshot's cube (their
+# rows are dated, but a date's cube must hold only its own figures).
+SERIES_DIMENSIONS = ("trend", LIST_TOPICS, lists.LIST_COUNTS)
 CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
@@ -711,7 +719,8 @@ def post_cube(posts: pd.Series) -> pd.DataFrame:
 
 
 def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, posts: pd.Series) -> None:
-    """Count and keep the figures the Audience page opens on (see the module docstring)."""
+    """Count and keep the figures the Audience page opens on (see the module docstring), every
+    list's topic sizes, and the lists of people the Churn page opens on."""
     dates = [pd.Timestamp(d).date() for d in cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": KIND}).df()["snapshot_date"]]
     frames: list[pd.DataFrame] = []
     people: list[pd.DataFrame] = []
@@ -736,6 +745,8 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         frames.append(pd.DataFrame({"dimension": LIST_TOPICS, "value": topics["value"].astype(object),
                                     "members": topics["members"].to_numpy(), "snapshot_date": topics["snapshot_date"],
                                     "since_date": None}))
+    churn_counts, churn_people = _churn_lists(cursor, account_id, dates)
+    frames.append(churn_counts)
     trend = quality_trend_of(cursor, account_id)
     if not trend.empty:
         for column in ("members", "audited", "suspicious", "inactive", "good"):
@@ -757,6 +768,35 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         cursor.register("new_people", pd.concat(people, ignore_index=True))
         cursor.execute(INSERT_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
         cursor.unregister("new_people")
+    # One insert per list: their columns differ (a quick unfollow has a date gone and days followed).
+    for frame in churn_people:
+        cursor.register("new_list_people", frame)
+        cursor.execute(INSERT_LIST_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
+        cursor.unregister("new_list_people")
+
+
+def _churn_lists(cursor: duckdb.DuckDBPyConnection, account_id: int,
+                 dates: list[dt.date]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The Churn page's opening lists, counted from the spells as the page would: who joined and
+    who left between the latest two lists, the quick unfollows over every list. Returns their
+    counts (cube rows) and their people (list_people rows, a frame per list); none with one list."""
+    if len(dates) < 2:
+        return pd.DataFrame(columns=["dimension", "value", "members", "snapshot_date", "since_date"]), []
+    start, end = dates[-2], dates[-1]
+    changes = lists.count_list_changes(cursor, account_id, start, end, KIND, limit=lists.KEPT_PEOPLE)
+    people = changes.changes.rename(columns={"change": "list"})
+    people["rank"] = people.groupby("list").cumcount().astype("int32")
+    people["since_date"], people["snapshot_date"] = pd.Timestamp(start), pd.Timestamp(end)
+    counts = [{"dimension": lists.LIST_COUNTS, "value": change, "members": total, "snapshot_date": end, "since_date": start}
+              for change, total in (("joined", changes.joined), ("left", changes.left))]
+    frames = [people]
+    if len(dates) >= 3:  # a quick unfollow needs a list after the one that first showed the follower
+        quick = lists.count_quick_unfollows(cursor, account_id, lists.KEPT_QUICK_DAYS, kind=KIND, limit=lists.KEPT_PEOPLE)
+        name = lists.kept_quick_list(lists.KEPT_QUICK_DAYS)
+        frames.append(quick.members.assign(list=name, rank=np.arange(len(quick.members), dtype="int32")))
+        counts += [{"dimension": lists.LIST_COUNTS, "value": value, "members": members, "snapshot_date": None, "since_date": None}
+                   for value, members in ((name, quick.count), ("gained", quick.gained))]
+    return pd.DataFrame(counts), [f for f in frames if not f.empty]
 
 
 def kept_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date | None,
