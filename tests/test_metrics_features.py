@@ -166,9 +166,9 @@ def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Stor
     def no_counting(*_args: object, **_kwargs: object) -> pd.DataFrame:
         raise AssertionError("a list was counted again")
 
-    monkeypatch.setattr(features, "snapshot_cube", no_counting)
-    change = audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3))
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "snapshot_cube", no_counting)
+        change = audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3))
     assert change.ok
     sizes = change.table.set_index("cluster")
     assert sizes["size_start"].sum() == 30 and sizes["size_end"].sum() == 31
@@ -178,5 +178,6 @@ def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Stor
     assert features.kept_cube(cursor, account, state, D(2026, 2, 2)).empty
     assert set(features.kept_cube(cursor, account, state, D(2026, 2, 4))["dimension"]).isdisjoint(features.SERIES_DIMENSIONS)
     # An analysis kept before these rows existed: the lists are counted, with the same result.
-    monkeypatch.setattr(features, "kept_list_topics", lambda *_args: None)
-    pd.testing.assert_frame_equal(audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3)).table, change.table)
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "kept_list_topics", lambda *_args: None)
+        pd.testing.assert_frame_equal(audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3)).table, change.table)

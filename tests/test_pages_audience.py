@@ -356,6 +356,40 @@ def test_cluster_change_dates_rerun_the_fragment(db: Path) -> None:
     assert "The two snapshots are the same" in infos(at)
 
 
+def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    seed_audience(db)
+    middle = dt.date(2026, 1, 15)
+    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
+    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account = require_account(cursor, "me").account_id
+        features.refresh_features(store, account)
+        cube = features.snapshot_cube(cursor, account, middle)  # the middle list counted from the features
+    finally:
+        store.close()
+    counted = cube[cube["dimension"] == "topic"]
+    expected = dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True))
+    assert sum(expected.values()) == len(middle_list)
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the page counted a list's members again")
+
+    monkeypatch.setattr(features, "snapshot_cube", no_counting)
+    at = run()
+    selectbox(at, "From the list of").set_value(middle).run()
+    assert not at.exception
+    shown = table(at, "Topic", "Change")
+    change = with_cursor(db, lambda c, a: audience.cluster_change(c, a, middle, SECOND))
+    assert change.ok and shown["Change"].tolist() == change.table["change"].tolist()
+    sizes = dict(zip(change.table["cluster"].astype(int), shown[f"On {middle}"].astype(int), strict=True))
+    assert {k: v for k, v in sizes.items() if v} == expected
+    assert shown[f"On {SECOND}"].sum() == len(SECOND_LIST)
+
+
 def test_a_period_with_one_list_says_why_groups_are_missing(db: Path) -> None:
     seed_audience(db)
     at = run()
