@@ -390,6 +390,40 @@ def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pyte
     assert shown[f"On {SECOND}"].sum() == len(SECOND_LIST)
 
 
+def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    seed_audience(db)
+    middle = dt.date(2026, 1, 15)
+    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
+    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account = require_account(cursor, "me").account_id
+        features.refresh_features(store, account)
+        expected = (audience.audience_coherence(cursor, account, middle), audience.language_mix(cursor, account, middle),
+                    audience.group_coherence(cursor, account, FIRST, middle))
+    finally:
+        store.close()
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the page counted a list's members again")
+
+    with monkeypatch.context() as patch:
+        for name in ("snapshot_cube", "pair_cube", "people_list"):
+            patch.setattr(features, name, no_counting)
+        at = run()
+        at.date_input[0].set_value((FIRST, middle)).run()
+    assert not at.exception, at.exception
+    coherence, languages, groups = expected
+    assert f"The list of 15 Jan 2026 ({len(middle_list)} followers)" in texts(at)
+    assert metrics(at)["Coherence score"] == f"{coherence.coherence:.2f}"
+    assert f"{languages.followers:,} bios and {languages.posts:,} posts" in texts(at)
+    assert metrics(at)["Stayers coherence"] == f"{groups.coherence('stayed'):.2f}"
+    assert table(at, "Handle", "Fit")["Handle"].tolist() == coherence.members["handle"].tolist()
+
+
 def test_a_period_with_one_list_says_why_groups_are_missing(db: Path) -> None:
     seed_audience(db)
     at = run()

@@ -157,11 +157,16 @@ def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> featur
 def snapshot_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
                      kind: str = "follower") -> pd.DataFrame:
     """The snapshot's cube (dimension, value, members, with_text, score_sum, on_topic): the kept one
-    when the analysis counted it, else counted now."""
+    when the analysis counted it (whole for the first and latest lists, the figures read here for
+    the others), else counted now."""
     if state is not None and kind == features.KIND:
         kept = features.kept_cube(cursor, account_id, state, day)
         if not kept.empty:
             return kept
+        # Any other list: the figures this module reads, kept for every list.
+        every = features.kept_list_cube(cursor, account_id, state, day)
+        if every is not None:
+            return every
     return features.snapshot_cube(cursor, account_id, day, kind)
 
 
@@ -189,6 +194,8 @@ def _people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.
     """The first people of a list (features.PEOPLE_COLUMNS): kept by the analysis, else read now."""
     if state is not None and kind == features.KIND:
         kept = features.kept_people(cursor, account_id, state, day, which)
+        if kept is None and which == "fit":  # any other list's best fits, from the kept pool
+            kept = features.kept_best_fits(cursor, account_id, state, day)
         if kept is not None:
             return kept
     return features.people_list(cursor, account_id, day, which, kind)

@@ -252,44 +252,160 @@ FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_k
 GROUP BY g.grp
 """
 
-# Each follower list's members per topic, every list of the account at once: the Audience page
-# compares the topics of any two lists, and counting one list from the features (snapshot_cube)
-# took about 2 s on a million followers, at each change of a date. Counted from spells, as
-# quality.quality_trend_of counts its trend: a member is in the list of d when one of their spells
-# covers d, so a topic's size on d is the spells of its members started by d less those ended
-# before d (a member's spells never overlap, so nobody is counted twice). One pass over the
-# spells for the year's 365 lists, in under a second.
-LIST_TOPICS_SQL = """
-WITH s AS (
-    SELECT s.first_seen, s.last_seen, coalesce(f.topic, -1) AS topic
+# Every follower list's figures, for a period ending on any list: the Audience page's period
+# picker and its two lists of the topic change may choose any of them, and counting one list's
+# million members from the features (snapshot_cube, then the best fits) took 2 to 5 s per figure.
+# Counted from spells, as quality.quality_trend_of counts its trend: a member is in the list of d
+# when one of their spells covers d, so a count on d is that of the spells started by d less those
+# ended before d (each spell adds +1 on its first list and -1 the day after its last; a member's
+# spells never overlap, so nobody is counted twice). One pass over the spells for all the lists.
+#
+# Kept per list: the counts of the snapshot cube the Audience page reads (every follower, bios,
+# languages, countries, topics), and the fit histogram, whose bin width depends on the list's best
+# fit: that best fit is read from the POOL first spells in the page's order of fit (best first, then
+# by key), exact for every list holding one of them (any spell after them fits no better). A list
+# holding none of them, or lists with more than MAX_WIDTHS different widths, have no `fit_width`
+# row: their figures are counted when asked.
+LIST_CUBE_SQL = f"""
+WITH s AS MATERIALIZED (
+    SELECT s.member_key, s.first_seen, s.last_seen, f.language, f.country, f.topic, f.fit,
+           trim(coalesce(p.bio, '')) <> '' AS has_bio
+    FROM spells s
+    LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
+    LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_key = s.member_key
+    WHERE s.account_id = $account_id AND s.kind = $kind
+),
+e AS MATERIALIZED (
+    SELECT first_seen AS day, 1 AS sign, language, country, topic, fit, has_bio FROM s
+    UNION ALL
+    SELECT last_seen + 1, -1, language, country, topic, fit, has_bio FROM s WHERE last_seen IS NOT NULL
+),
+events AS (
+    SELECT 'all' AS dimension, NULL::VARCHAR AS value, day, sum(sign) AS members,
+           sum(sign) FILTER (WHERE fit IS NOT NULL) AS with_text, sum(sign * least(fit / $full_fit, 1)) AS score_sum,
+           sum(sign) FILTER (WHERE fit >= $threshold) AS on_topic
+    FROM e GROUP BY day
+    UNION ALL
+    SELECT 'bios', NULL, day, sum(sign) FILTER (WHERE has_bio), NULL, NULL, NULL FROM e GROUP BY day
+    UNION ALL
+    SELECT 'language', coalesce(language, 'unknown'), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+    UNION ALL
+    SELECT 'country', coalesce(country, 'unknown'), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+    UNION ALL
+    SELECT 'topic', CAST(coalesce(topic, -1) AS VARCHAR), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+),
+lists AS (SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $kind),
+pool AS (SELECT first_seen, last_seen, fit FROM s ORDER BY fit DESC NULLS LAST, member_key LIMIT $pool),
+widths AS (
+    -- as SNAPSHOT_CUBE_SQL's width, from the list's best fit
+    SELECT d.snapshot_date, greatest(coalesce(max(p.fit), 0), 2 * $threshold) / {HISTOGRAM_BINS} AS w
+    FROM lists d
+    LEFT JOIN pool p ON p.first_seen <= d.snapshot_date AND (p.last_seen IS NULL OR p.last_seen >= d.snapshot_date)
+    GROUP BY d.snapshot_date
+    HAVING count(p.first_seen) > 0 OR (SELECT count(*) FROM s) <= $pool
+),
+chosen AS (SELECT w FROM widths GROUP BY w ORDER BY count(*) DESC, w LIMIT $max_widths),
+bins AS (
+    SELECT c.w, CAST(least(floor(e.fit / c.w), {HISTOGRAM_BINS - 1}) AS INTEGER) AS bin, e.day, sum(e.sign) AS n
+    FROM e, chosen c WHERE e.fit IS NOT NULL GROUP BY ALL
+)
+SELECT d.snapshot_date, ev.dimension, ev.value, sum(ev.members) AS members, sum(ev.with_text) AS with_text,
+       sum(ev.score_sum) AS score_sum, sum(ev.on_topic) AS on_topic
+FROM lists d JOIN events ev ON ev.day <= d.snapshot_date
+GROUP BY ALL
+HAVING sum(ev.members) <> 0 OR ev.dimension IN ('all', 'bios')
+UNION ALL
+SELECT wd.snapshot_date, 'fit_bin', CAST(b.bin AS VARCHAR), sum(b.n), NULL, any_value(wd.w), NULL
+FROM widths wd JOIN bins b ON b.w = wd.w AND b.day <= wd.snapshot_date
+GROUP BY wd.snapshot_date, b.bin
+HAVING sum(b.n) <> 0
+UNION ALL
+SELECT snapshot_date, 'fit_width', NULL, 0, NULL, w, NULL FROM widths WHERE w IN (SELECT w FROM chosen)
+"""  # noqa: S608 - the interpolated parts are constants
+LIST_PREFIX = "list_"  # LIST_CUBE_SQL's rows are kept under their dimension with this prefix
+LIST_TOPICS = LIST_PREFIX + "topic"
+POOL = 10 * PEOPLE_SHOWN  # spells kept in the order of fit: enough to hold the best 1,000 of any list
+MAX_WIDTHS = 8
+
+# The POOL first spells in the page's order of fit, with what the page's list of best fits shows:
+# the best fits of a list are the first PEOPLE_SHOWN of them that it holds (exact when it holds that
+# many, or when the pool holds every spell).
+FIT_POOL_SQL = """
+WITH pool AS (
+    SELECT s.member_key, s.first_seen, s.last_seen, f.fit
     FROM spells s
     LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
     WHERE s.account_id = $account_id AND s.kind = $kind
+    ORDER BY f.fit DESC NULLS LAST, s.member_key, s.first_seen LIMIT $pool
+)
+SELECT x.member_key, x.first_seen, x.last_seen, p.handle, p.name, p.bio, x.fit, p.followers_count, p.following_count,
+       p.posts_count, p.created_at, p.last_post_at, p.default_avatar
+FROM pool x LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_key = x.member_key
+ORDER BY x.fit DESC NULLS LAST, x.member_key, x.first_seen
+"""
+SPELL_COUNT_SQL = "SELECT count(*) FROM spells WHERE account_id = $account_id AND kind = $kind"
+FIT_POOL = "fit_pool"  # its list in list_people; its size and the spells' count in audience_cubes
+POOL_SIZE_SQL = """
+SELECT members, with_text FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
+"""  # the spells of the account, and how many of them the pool holds
+KEPT_BEST_FITS_SQL = f"""
+SELECT {", ".join(PEOPLE_COLUMNS)} FROM list_people
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $list
+  AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+ORDER BY rank LIMIT $limit
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+# Stayers between the first list and every later one, counted like LIST_CUBE_SQL over the spells
+# of the first list's members (one who left and came back is a stayer on the lists that show them
+# again); leavers and joiners are the two lists' members less the stayers. The Audience page's
+# period starts on the first list unless the user moves it.
+STAYERS_SQL = """
+WITH first_members AS (
+    SELECT DISTINCT member_key FROM spells
+    WHERE account_id = $account_id AND kind = $kind
+      AND first_seen <= $first AND (last_seen IS NULL OR last_seen >= $first)
+),
+s AS (
+    SELECT s.first_seen, s.last_seen, f.fit
+    FROM spells s
+    SEMI JOIN first_members m ON m.member_key = s.member_key
+    LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
+    WHERE s.account_id = $account_id AND s.kind = $kind
+),
+e AS (
+    SELECT first_seen AS day, 1 AS sign, fit FROM s
+    UNION ALL
+    SELECT last_seen + 1, -1, fit FROM s WHERE last_seen IS NOT NULL
 ),
 events AS (
-    SELECT topic, first_seen AS day, count(*) AS n FROM s GROUP BY topic, first_seen
-    UNION ALL
-    SELECT topic, last_seen + 1 AS day, -count(*) AS n FROM s WHERE last_seen IS NOT NULL GROUP BY topic, last_seen
+    SELECT day, sum(sign) AS members, sum(sign) FILTER (WHERE fit IS NOT NULL) AS with_text,
+           sum(sign * least(fit / $full_fit, 1)) AS score_sum, sum(sign) FILTER (WHERE fit >= $threshold) AS on_topic
+    FROM e GROUP BY day
 )
-SELECT d.snapshot_date, CAST(e.topic AS VARCHAR) AS value, sum(e.n) AS members
-FROM snapshots d JOIN events e ON e.day <= d.snapshot_date
-WHERE d.account_id = $account_id AND d.kind = $kind
-GROUP BY d.snapshot_date, e.topic
-HAVING sum(e.n) <> 0
-ORDER BY d.snapshot_date, e.topic
+SELECT d.snapshot_date, sum(ev.members) AS members, coalesce(sum(ev.with_text), 0) AS with_text,
+       coalesce(sum(ev.score_sum), 0) AS score_sum, coalesce(sum(ev.on_topic), 0) AS on_topic
+FROM snapshots d JOIN events ev ON ev.day <= d.snapshot_date
+WHERE d.account_id = $account_id AND d.kind = $kind AND d.snapshot_date > $first
+GROUP BY d.snapshot_date
+ORDER BY d.snapshot_date
 """
-LIST_TOPICS = "list_topic"  # the cube dimension of LIST_TOPICS_SQL's rows
 
-# Dimensions kept beside the snapshots' cubes (every list's trend and topics, the counts of the
-# Churn page's kept lists): read by their own functions, never part of one snapshot's cube (their
-# rows are dated, but a date's cube must hold only its own figures).
-SERIES_DIMENSIONS = ("trend", LIST_TOPICS, lists.LIST_COUNTS)
+# Dimensions kept beside the snapshots' cubes (every list's trend and figures, the counts of the
+# Churn page's kept lists, the fit pool's size): read by their own functions, never part of one
+# snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
+APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL)
 CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
   AND snapshot_date IS NOT DISTINCT FROM $day AND since_date IS NOT DISTINCT FROM $since
-  AND dimension NOT IN {SERIES_DIMENSIONS!r}
-"""  # noqa: S608 - the interpolated part is a constant tuple of names
+  AND dimension NOT IN {APART_DIMENSIONS!r} AND NOT starts_with(dimension, '{LIST_PREFIX}')
+"""  # noqa: S608 - the interpolated parts are constants
+LIST_CUBE_READ_SQL = f"""
+SELECT dimension[{len(LIST_PREFIX) + 1}:] AS dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND snapshot_date = $day AND since_date IS NULL
+  AND starts_with(dimension, '{LIST_PREFIX}')
+"""  # noqa: S608 - the interpolated parts are constants
 CUBE_DIMENSION_SQL = """
 SELECT snapshot_date, value, members FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
@@ -740,13 +856,10 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
             people.append(chosen)
     if len(dates) >= 2:
         frames.append(tagged(pair_cube(cursor, account_id, dates[0], dates[-1]), dates[-1], dates[0]))
-    if dates:
-        topics = cursor.execute(LIST_TOPICS_SQL, {"account_id": account_id, "kind": KIND}).df()
-        frames.append(pd.DataFrame({"dimension": LIST_TOPICS, "value": topics["value"].astype(object),
-                                    "members": topics["members"].to_numpy(), "snapshot_date": topics["snapshot_date"],
-                                    "since_date": None}))
-    churn_counts, churn_people = _churn_lists(cursor, account_id, dates)
+    churn_counts, list_people = _churn_lists(cursor, account_id, dates)
     frames.append(churn_counts)
+    if dates:
+        frames += _every_list(cursor, account_id, dates, list_people)
     trend = quality_trend_of(cursor, account_id)
     if not trend.empty:
         for column in ("members", "audited", "suspicious", "inactive", "good"):
@@ -768,11 +881,39 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         cursor.register("new_people", pd.concat(people, ignore_index=True))
         cursor.execute(INSERT_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
         cursor.unregister("new_people")
-    # One insert per list: their columns differ (a quick unfollow has a date gone and days followed).
-    for frame in churn_people:
+    # One insert per list: their columns differ (a quick unfollow has a date gone, the pool a fit).
+    for frame in list_people:
         cursor.register("new_list_people", frame)
         cursor.execute(INSERT_LIST_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
         cursor.unregister("new_list_people")
+
+
+def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, dates: list[dt.date],
+                people: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Every list's figures (LIST_CUBE_SQL), the stayers, leavers and joiners between the first list
+    and each later one (STAYERS_SQL), as cube rows; the fit pool (FIT_POOL_SQL) is appended to
+    `people`, the frames for list_people."""
+    params = {"account_id": account_id, "kind": KIND, "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
+    cube = cursor.execute(LIST_CUBE_SQL, {**params, "pool": POOL, "max_widths": MAX_WIDTHS}).df()
+    frames = [cube.assign(dimension=LIST_PREFIX + cube["dimension"], since_date=None)]
+    pool = cursor.execute(FIT_POOL_SQL, {"account_id": account_id, "kind": KIND, "pool": POOL}).df()
+    people.append(pool.assign(list=FIT_POOL, rank=np.arange(len(pool), dtype="int32")))
+    spells = int(cursor.execute(SPELL_COUNT_SQL, {"account_id": account_id, "kind": KIND}).fetchall()[0][0])
+    # Whether the pool holds every spell: then the best fits of any list are in it.
+    frames.append(pd.DataFrame({"dimension": [FIT_POOL], "value": [None], "members": [spells], "with_text": [len(pool)],
+                                "snapshot_date": [None], "since_date": [None]}))
+    if len(dates) > 2:  # the first and the latest lists' pair is counted whole (pair_cube)
+        stayed = cursor.execute(STAYERS_SQL, {**params, "first": dates[0]}).df()
+        stayed = stayed[pd.to_datetime(stayed["snapshot_date"]).dt.date != dates[-1]]
+        every = cube[cube["dimension"] == "all"].set_index(pd.to_datetime(cube.loc[cube["dimension"] == "all", "snapshot_date"]))
+        columns = ["members", "with_text", "score_sum", "on_topic"]
+        at_first = every.loc[pd.Timestamp(dates[0]), columns].astype("float64").fillna(0)
+        stay = stayed.set_index(pd.to_datetime(stayed["snapshot_date"]))[columns].astype("float64")
+        later = every.loc[stay.index, columns].astype("float64").fillna(0)
+        for group, values in (("stayed", stay), ("left", at_first - stay), ("joined", later - stay)):
+            frames.append(values.reset_index(names="snapshot_date").assign(dimension="group", value=group,
+                                                                            since_date=pd.Timestamp(dates[0])))
+    return frames
 
 
 def _churn_lists(cursor: duckdb.DuckDBPyConnection, account_id: int,
@@ -824,6 +965,34 @@ def kept_list_topics(cursor: duckdb.DuckDBPyConnection, account_id: int, state: 
         # Every list is kept: a date without rows is a list in which no topic has a member.
         sizes[day] = pd.Series(rows["members"].to_numpy(dtype="int64"), index=pd.to_numeric(rows["value"]).astype("int64"))
     return sizes
+
+
+def kept_list_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date) -> pd.DataFrame | None:
+    """The figures the Audience page reads of the list of `day` (every follower, bios, languages,
+    countries, topics, the fit histogram) as LIST_CUBE_SQL kept them; None when they were not kept
+    whole for this list (counted when asked). Not a whole snapshot cube: no audit rows."""
+    try:
+        rows = cursor.execute(LIST_CUBE_READ_SQL, {"account_id": account_id, "fingerprint": state.fingerprint, "day": day}).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    if not (rows["dimension"] == "fit_width").any():
+        return None
+    return rows[rows["dimension"] != "fit_width"].reset_index(drop=True)
+
+
+def kept_best_fits(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date) -> pd.DataFrame | None:
+    """The PEOPLE_SHOWN best fits of the list of `day` (PEOPLE_COLUMNS, as people_list 'fit') from
+    the kept pool; None when the pool cannot tell them (see FIT_POOL_SQL)."""
+    params = {"account_id": account_id, "fingerprint": state.fingerprint}
+    try:
+        sizes = cursor.execute(POOL_SIZE_SQL, {**params, "dimension": FIT_POOL}).fetchall()
+        if not sizes:  # an analysis made before the pool was kept
+            return None
+        frame = cursor.execute(KEPT_BEST_FITS_SQL, {**params, "list": FIT_POOL, "day": day, "limit": PEOPLE_SHOWN}).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 7
+        return None
+    spells, pooled = (int(v) for v in sizes[0])
+    return frame if len(frame) >= PEOPLE_SHOWN or pooled >= spells else None
 
 
 def kept_people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date, which: str) -> pd.DataFrame | None:

@@ -172,7 +172,7 @@ RETENTION_WEEKS: tuple[int, ...] = (1, 2, 4, 8, 12)
 # kept rows are those lists exactly, for the imports they were counted from (the fingerprint).
 KEPT_PEOPLE = 1000  # rows kept of each list: the page shows 1,000
 KEPT_QUICK_DAYS = 7  # the quick unfollows kept: within the page's 7 days
-LIST_COUNTS = "list_counts"  # their audience_cubes dimension
+LIST_COUNTS = "churn_lists"  # their audience_cubes dimension
 _KEPT_PROFILE = ", ".join(PROFILE_COLUMNS)
 KEPT_COUNTS_SQL = """
 SELECT value, members FROM audience_cubes
