@@ -215,6 +215,19 @@ def test_every_lists_figures_are_kept_and_equal_the_counted_ones(store: Store, m
             served += 1
             pd.testing.assert_frame_equal(best, features.people_list(cursor, account, day, "fit", limit=5))
     assert served >= 2
+    # Stayers, leavers and joiners of every pair of lists, the three who came back included.
+    dates = list(lists)
+    for i, start in enumerate(dates):
+        for end in dates[i + 1:]:
+            kept = features.kept_pair_cube(cursor, account, state, start, end)
+            assert kept is not None
+            counted = features.pair_cube(cursor, account, start, end).set_index("value").reindex(["stayed", "left", "joined"])
+            kept = kept.set_index("value")
+            for column in ("members", "with_text", "on_topic"):
+                assert kept[column].astype("int64").tolist() == counted[column].fillna(0).astype("int64").tolist(), (start, end, column)
+            assert kept["score_sum"].to_numpy() == pytest.approx(counted["score_sum"].fillna(0).to_numpy(), rel=1e-9)
+            members = {handle for handle, _, _ in lists[start]} & {handle for handle, _, _ in lists[end]}
+            assert kept.loc["stayed", "members"] == len(members)
 
     # A list in the middle and the first one: every figure of the page without counting a list.
     middle = D(2026, 2, 3)

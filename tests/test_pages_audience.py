@@ -404,6 +404,7 @@ def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: p
         features.refresh_features(store, account)
         expected = (audience.audience_coherence(cursor, account, middle), audience.language_mix(cursor, account, middle),
                     audience.group_coherence(cursor, account, FIRST, middle))
+        later = audience.group_coherence(cursor, account, middle, SECOND)
     finally:
         store.close()
 
@@ -415,13 +416,18 @@ def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: p
             patch.setattr(features, name, no_counting)
         at = run()
         at.date_input[0].set_value((FIRST, middle)).run()
-    assert not at.exception, at.exception
-    coherence, languages, groups = expected
-    assert f"The list of 15 Jan 2026 ({len(middle_list)} followers)" in texts(at)
-    assert metrics(at)["Coherence score"] == f"{coherence.coherence:.2f}"
-    assert f"{languages.followers:,} bios and {languages.posts:,} posts" in texts(at)
-    assert metrics(at)["Stayers coherence"] == f"{groups.coherence('stayed'):.2f}"
-    assert table(at, "Handle", "Fit")["Handle"].tolist() == coherence.members["handle"].tolist()
+        assert not at.exception, at.exception
+        coherence, languages, groups = expected
+        assert f"The list of 15 Jan 2026 ({len(middle_list)} followers)" in texts(at)
+        assert metrics(at)["Coherence score"] == f"{coherence.coherence:.2f}"
+        assert f"{languages.followers:,} bios and {languages.posts:,} posts" in texts(at)
+        assert metrics(at)["Stayers coherence"] == f"{groups.coherence('stayed'):.2f}"
+        assert table(at, "Handle", "Fit")["Handle"].tolist() == coherence.members["handle"].tolist()
+        # A period starting on a later list: its stayers, leavers and joiners are read too.
+        at.date_input[0].set_value((middle, SECOND)).run()
+        assert not at.exception, at.exception
+        assert "Between the lists of 15 Jan 2026 and 01 Feb 2026." in texts(at)
+        assert metrics(at)["Leavers coherence"] == f"{later.coherence('left'):.2f}"
 
 
 def test_a_period_with_one_list_says_why_groups_are_missing(db: Path) -> None:

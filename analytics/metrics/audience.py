@@ -365,10 +365,12 @@ def group_coherence(
     state = analysis_state(cursor, account_id)
     if state is None:
         return GroupCoherence(start, end, _empty_groups(), reason=NOT_ANALYSED)
-    cube = pd.DataFrame()
+    cube: pd.DataFrame | None = pd.DataFrame()
     if kind == features.KIND:
         cube = features.kept_cube(cursor, account_id, state, end, start)
-    if cube.empty:
+        if cube.empty:  # any other pair of lists, from the kept spells
+            cube = features.kept_pair_cube(cursor, account_id, state, start, end)
+    if cube is None or cube.empty:
         cube = features.pair_cube(cursor, account_id, start, end, kind)
     rows = []
     for group in GROUPS:

@@ -356,45 +356,71 @@ WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $list
 ORDER BY rank LIMIT $limit
 """  # noqa: S608 - the interpolated part is a constant column list
 
-# Stayers between the first list and every later one, counted like LIST_CUBE_SQL over the spells
-# of the first list's members (one who left and came back is a stayer on the lists that show them
-# again); leavers and joiners are the two lists' members less the stayers. The Audience page's
-# period starts on the first list unless the user moves it.
-STAYERS_SQL = """
-WITH first_members AS (
-    SELECT DISTINCT member_key FROM spells
-    WHERE account_id = $account_id AND kind = $kind
-      AND first_seen <= $first AND (last_seen IS NULL OR last_seen >= $first)
-),
-s AS (
-    SELECT s.first_seen, s.last_seen, f.fit
-    FROM spells s
-    SEMI JOIN first_members m ON m.member_key = s.member_key
-    LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
-    WHERE s.account_id = $account_id AND s.kind = $kind
-),
-e AS (
-    SELECT first_seen AS day, 1 AS sign, fit FROM s
-    UNION ALL
-    SELECT last_seen + 1, -1, fit FROM s WHERE last_seen IS NOT NULL
-),
-events AS (
-    SELECT day, sum(sign) AS members, sum(sign) FILTER (WHERE fit IS NOT NULL) AS with_text,
-           sum(sign * least(fit / $full_fit, 1)) AS score_sum, sum(sign) FILTER (WHERE fit >= $threshold) AS on_topic
-    FROM e GROUP BY day
+# Stayers, leavers and joiners between any two lists (the Audience page's period may start and
+# end on any list; counting two lists' members took over a second). A member is in both lists when
+# one spell covers both, or when two of their spells do (they left and came back in between). The
+# spells are kept grouped by their first and last list (SPELL_GRID_SQL: at most lists² cells, about
+# 67,000 for a year of daily lists), so the first term is a sum over the cells started by the
+# earlier list and not ended before the later one; the spells of the members who came back are
+# kept whole (RETURNER_SPELLS_SQL, usually few: at most MAX_RETURNER_SPELLS, else the pair is
+# counted when asked) for the second term. Leavers and joiners are each list's members less the
+# stayers.
+SPELL_GRID_SQL = """
+SELECT s.first_seen AS since_date, s.last_seen AS snapshot_date, count(*) AS members, count(f.fit) AS with_text,
+       sum(least(f.fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE f.fit >= $threshold) AS on_topic
+FROM spells s
+LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+GROUP BY s.first_seen, s.last_seen
+"""
+RETURNER_SPELLS_SQL = """
+WITH returners AS (
+    SELECT member_key FROM spells WHERE account_id = $account_id AND kind = $kind
+    GROUP BY member_key HAVING count(*) > 1
 )
-SELECT d.snapshot_date, sum(ev.members) AS members, coalesce(sum(ev.with_text), 0) AS with_text,
-       coalesce(sum(ev.score_sum), 0) AS score_sum, coalesce(sum(ev.on_topic), 0) AS on_topic
-FROM snapshots d JOIN events ev ON ev.day <= d.snapshot_date
-WHERE d.account_id = $account_id AND d.kind = $kind AND d.snapshot_date > $first
-GROUP BY d.snapshot_date
-ORDER BY d.snapshot_date
+SELECT s.member_key, s.first_seen, s.last_seen, f.fit
+FROM spells s
+SEMI JOIN returners r ON r.member_key = s.member_key
+LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
+WHERE s.account_id = $account_id AND s.kind = $kind
+ORDER BY s.member_key, s.first_seen
+LIMIT $limit
+"""
+SPELL_GRID = "spell_grid"  # cube rows: since_date = the cell's first list, snapshot_date = its last
+RETURNERS = "returner_spells"  # its list in list_people; their number in audience_cubes
+MAX_RETURNER_SPELLS = 100_000
+# The stayers between lists $start and $end: one spell covering both, or (members who came back)
+# two different spells covering one each.
+KEPT_STAYERS_SQL = """
+WITH grid AS (
+    SELECT sum(members) AS members, sum(with_text) AS with_text, sum(score_sum) AS score_sum, sum(on_topic) AS on_topic
+    FROM audience_cubes
+    WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $grid
+      AND since_date <= $start AND (snapshot_date IS NULL OR snapshot_date >= $end)
+),
+member AS (
+    SELECT member_key, any_value(fit) AS fit,
+           bool_or(first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)) AS at_start,
+           bool_or(first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)) AS at_end,
+           bool_or(first_seen <= $start AND (last_seen IS NULL OR last_seen >= $end)) AS one_spell
+    FROM list_people
+    WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $returners
+    GROUP BY member_key
+),
+back AS (
+    SELECT count(*) AS members, count(fit) AS with_text, sum(least(fit / $full_fit, 1)) AS score_sum,
+           count(*) FILTER (WHERE fit >= $threshold) AS on_topic
+    FROM member WHERE at_start AND at_end AND NOT one_spell
+)
+SELECT coalesce(g.members, 0) + b.members AS members, coalesce(g.with_text, 0) + b.with_text AS with_text,
+       coalesce(g.score_sum, 0) + coalesce(b.score_sum, 0) AS score_sum, coalesce(g.on_topic, 0) + b.on_topic AS on_topic
+FROM grid g, back b
 """
 
 # Dimensions kept beside the snapshots' cubes (every list's trend and figures, the counts of the
-# Churn page's kept lists, the fit pool's size): read by their own functions, never part of one
+# Churn page's kept lists, the fit pool's size, the spell grid, the returners' count): read by their own functions, never part of one
 # snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
-APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL)
+APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL, SPELL_GRID, RETURNERS)
 CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
@@ -890,9 +916,8 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
 
 def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, dates: list[dt.date],
                 people: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """Every list's figures (LIST_CUBE_SQL), the stayers, leavers and joiners between the first list
-    and each later one (STAYERS_SQL), as cube rows; the fit pool (FIT_POOL_SQL) is appended to
-    `people`, the frames for list_people."""
+    """Every list's figures (LIST_CUBE_SQL) and the spell grid (SPELL_GRID_SQL) as cube rows; the fit
+    pool (FIT_POOL_SQL) and the returners' spells are appended to `people`, the frames for list_people."""
     params = {"account_id": account_id, "kind": KIND, "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
     cube = cursor.execute(LIST_CUBE_SQL, {**params, "pool": POOL, "max_widths": MAX_WIDTHS}).df()
     frames = [cube.assign(dimension=LIST_PREFIX + cube["dimension"], since_date=None)]
@@ -902,17 +927,14 @@ def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, dates: list[
     # Whether the pool holds every spell: then the best fits of any list are in it.
     frames.append(pd.DataFrame({"dimension": [FIT_POOL], "value": [None], "members": [spells], "with_text": [len(pool)],
                                 "snapshot_date": [None], "since_date": [None]}))
-    if len(dates) > 2:  # the first and the latest lists' pair is counted whole (pair_cube)
-        stayed = cursor.execute(STAYERS_SQL, {**params, "first": dates[0]}).df()
-        stayed = stayed[pd.to_datetime(stayed["snapshot_date"]).dt.date != dates[-1]]
-        every = cube[cube["dimension"] == "all"].set_index(pd.to_datetime(cube.loc[cube["dimension"] == "all", "snapshot_date"]))
-        columns = ["members", "with_text", "score_sum", "on_topic"]
-        at_first = every.loc[pd.Timestamp(dates[0]), columns].astype("float64").fillna(0)
-        stay = stayed.set_index(pd.to_datetime(stayed["snapshot_date"]))[columns].astype("float64")
-        later = every.loc[stay.index, columns].astype("float64").fillna(0)
-        for group, values in (("stayed", stay), ("left", at_first - stay), ("joined", later - stay)):
-            frames.append(values.reset_index(names="snapshot_date").assign(dimension="group", value=group,
-                                                                            since_date=pd.Timestamp(dates[0])))
+    grid = cursor.execute(SPELL_GRID_SQL, params).df()
+    frames.append(grid.assign(dimension=SPELL_GRID, value=None))
+    returners = cursor.execute(RETURNER_SPELLS_SQL, {"account_id": account_id, "kind": KIND,
+                                                     "limit": MAX_RETURNER_SPELLS + 1}).df()
+    if len(returners) <= MAX_RETURNER_SPELLS:  # more: pairs of lists are counted when asked
+        people.append(returners.assign(list=RETURNERS, rank=np.arange(len(returners), dtype="int32")))
+        frames.append(pd.DataFrame({"dimension": [RETURNERS], "value": [None], "members": [len(returners)],
+                                    "snapshot_date": [None], "since_date": [None]}))
     return frames
 
 
@@ -978,6 +1000,29 @@ def kept_list_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: St
     if not (rows["dimension"] == "fit_width").any():
         return None
     return rows[rows["dimension"] != "fit_width"].reset_index(drop=True)
+
+
+def kept_pair_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, start: dt.date,
+                   end: dt.date) -> pd.DataFrame | None:
+    """Stayers, leavers and joiners between the lists of `start` and `end` (as pair_cube) from the
+    kept spell grid and returners; None when they were not kept."""
+    at_start, at_end = (kept_list_cube(cursor, account_id, state, day) for day in (start, end))
+    params = {"account_id": account_id, "fingerprint": state.fingerprint}
+    try:
+        counted = cursor.execute(POOL_SIZE_SQL, {**params, "dimension": RETURNERS}).fetchall()
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    if at_start is None or at_end is None or not counted:
+        return None
+    stayed = cursor.execute(KEPT_STAYERS_SQL, {
+        **params, "start": start, "end": end, "grid": SPELL_GRID, "returners": RETURNERS,
+        "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}).df().iloc[0]
+    columns = ["members", "with_text", "score_sum", "on_topic"]
+    stay = stayed[columns].astype("float64").fillna(0)
+    first, last = (cube[cube["dimension"] == "all"].iloc[0][columns].astype("float64").fillna(0) for cube in (at_start, at_end))
+    rows = [{"dimension": "group", "value": group, **values.to_dict()}
+            for group, values in (("stayed", stay), ("left", first - stay), ("joined", last - stay))]
+    return pd.DataFrame(rows)
 
 
 def kept_best_fits(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date) -> pd.DataFrame | None:
