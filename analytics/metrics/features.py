@@ -105,7 +105,7 @@ SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $k
 DELETE_ACCOUNT_SQL = {
     table: f"DELETE FROM {table} WHERE account_id = $account_id"  # noqa: S608 - fixed names
     for table in ("profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes",
-                  "audience_people", "list_people")
+                  "audience_people", "list_people", "spell_grid")
 }
 DELETE_STALE_FEATURES_SQL = """
 DELETE FROM profile_features
@@ -359,15 +359,16 @@ ORDER BY rank LIMIT $limit
 # Stayers, leavers and joiners between any two lists (the Audience page's period may start and
 # end on any list; counting two lists' members took over a second). A member is in both lists when
 # one spell covers both, or when two of their spells do (they left and came back in between). The
-# spells are kept grouped by their first and last list (SPELL_GRID_SQL: at most lists² cells, about
-# 67,000 for a year of daily lists), so the first term is a sum over the cells started by the
-# earlier list and not ended before the later one; the spells of the members who came back are
-# kept whole (RETURNER_SPELLS_SQL, usually few: at most MAX_RETURNER_SPELLS, else the pair is
-# counted when asked) for the second term. Leavers and joiners are each list's members less the
-# stayers.
-SPELL_GRID_SQL = """
-SELECT s.first_seen AS since_date, s.last_seen AS snapshot_date, count(*) AS members, count(f.fit) AS with_text,
-       sum(least(f.fit / $full_fit, 1)) AS score_sum, count(*) FILTER (WHERE f.fit >= $threshold) AS on_topic
+# spells are kept grouped by their first and last list in `spell_grid` (INSERT_GRID_SQL: at most
+# lists² cells, about 67,000 for a year of daily lists), so the first term is a sum over the cells
+# started by the earlier list and not ended before the later one; the spells of the members who
+# came back are kept whole (RETURNER_SPELLS_SQL, usually few: at most MAX_RETURNER_SPELLS, else
+# the pair is counted when asked) for the second term. Leavers and joiners are each list's members
+# less the stayers.
+INSERT_GRID_SQL = """
+INSERT INTO spell_grid
+SELECT $account_id, $fingerprint, s.first_seen, s.last_seen, count(*), count(f.fit), sum(least(f.fit / $full_fit, 1)),
+       count(*) FILTER (WHERE f.fit >= $threshold)
 FROM spells s
 LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_key = s.member_key
 WHERE s.account_id = $account_id AND s.kind = $kind
@@ -386,7 +387,6 @@ WHERE s.account_id = $account_id AND s.kind = $kind
 ORDER BY s.member_key, s.first_seen
 LIMIT $limit
 """
-SPELL_GRID = "spell_grid"  # cube rows: since_date = the cell's first list, snapshot_date = its last
 RETURNERS = "returner_spells"  # its list in list_people; their number in audience_cubes
 MAX_RETURNER_SPELLS = 100_000
 # The stayers between lists $start and $end: one spell covering both, or (members who came back)
@@ -394,9 +394,9 @@ MAX_RETURNER_SPELLS = 100_000
 KEPT_STAYERS_SQL = """
 WITH grid AS (
     SELECT sum(members) AS members, sum(with_text) AS with_text, sum(score_sum) AS score_sum, sum(on_topic) AS on_topic
-    FROM audience_cubes
-    WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $grid
-      AND since_date <= $start AND (snapshot_date IS NULL OR snapshot_date >= $end)
+    FROM spell_grid
+    WHERE account_id = $account_id AND fingerprint = $fingerprint
+      AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $end)
 ),
 member AS (
     SELECT member_key, any_value(fit) AS fit,
@@ -418,9 +418,9 @@ FROM grid g, back b
 """
 
 # Dimensions kept beside the snapshots' cubes (every list's trend and figures, the counts of the
-# Churn page's kept lists, the fit pool's size, the spell grid, the returners' count): read by their own functions, never part of one
+# Churn page's kept lists, the fit pool's size, the returners' count): read by their own functions, never part of one
 # snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
-APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL, SPELL_GRID, RETURNERS)
+APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL, RETURNERS)
 CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
@@ -885,7 +885,7 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
     churn_counts, list_people = _churn_lists(cursor, account_id, dates)
     frames.append(churn_counts)
     if dates:
-        frames += _every_list(cursor, account_id, dates, list_people)
+        frames += _every_list(cursor, account_id, print_, dates, list_people)
     trend = quality_trend_of(cursor, account_id)
     if not trend.empty:
         for column in ("members", "audited", "suspicious", "inactive", "good"):
@@ -914,10 +914,11 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         cursor.unregister("new_list_people")
 
 
-def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, dates: list[dt.date],
+def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, dates: list[dt.date],
                 people: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """Every list's figures (LIST_CUBE_SQL) and the spell grid (SPELL_GRID_SQL) as cube rows; the fit
-    pool (FIT_POOL_SQL) and the returners' spells are appended to `people`, the frames for list_people."""
+    """Every list's figures (LIST_CUBE_SQL) as cube rows, and the spell grid written (INSERT_GRID_SQL);
+    the fit pool (FIT_POOL_SQL) and the returners' spells are appended to `people`, the frames for
+    list_people."""
     params = {"account_id": account_id, "kind": KIND, "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
     cube = cursor.execute(LIST_CUBE_SQL, {**params, "pool": POOL, "max_widths": MAX_WIDTHS}).df()
     frames = [cube.assign(dimension=LIST_PREFIX + cube["dimension"], since_date=None)]
@@ -927,8 +928,7 @@ def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, dates: list[
     # Whether the pool holds every spell: then the best fits of any list are in it.
     frames.append(pd.DataFrame({"dimension": [FIT_POOL], "value": [None], "members": [spells], "with_text": [len(pool)],
                                 "snapshot_date": [None], "since_date": [None]}))
-    grid = cursor.execute(SPELL_GRID_SQL, params).df()
-    frames.append(grid.assign(dimension=SPELL_GRID, value=None))
+    cursor.execute(INSERT_GRID_SQL, {**params, "fingerprint": print_})
     returners = cursor.execute(RETURNER_SPELLS_SQL, {"account_id": account_id, "kind": KIND,
                                                      "limit": MAX_RETURNER_SPELLS + 1}).df()
     if len(returners) <= MAX_RETURNER_SPELLS:  # more: pairs of lists are counted when asked
@@ -1015,7 +1015,7 @@ def kept_pair_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: St
     if at_start is None or at_end is None or not counted:
         return None
     stayed = cursor.execute(KEPT_STAYERS_SQL, {
-        **params, "start": start, "end": end, "grid": SPELL_GRID, "returners": RETURNERS,
+        **params, "start": start, "end": end, "returners": RETURNERS,
         "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}).df().iloc[0]
     columns = ["members", "with_text", "score_sum", "on_topic"]
     stay = stayed[columns].astype("float64").fillna(0)

@@ -389,7 +389,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # the list counted from the profiles).
     Migration(
         7,
-        "lists of people kept by the analysis step: joined, left, quick unfollows, the best fits' pool",
+        "kept by the analysis step: lists of people (joined, left, quick unfollows, the best fits' pool), the spell grid",
         """
         CREATE TABLE list_people AS
         SELECT CAST(NULL AS INTEGER) AS account_id,
@@ -407,6 +407,20 @@ MIGRATIONS: tuple[Migration, ...] = (
                p.handle, p.name, p.bio, p.location, p.followers_count, p.following_count, p.posts_count,
                p.verified, p.default_avatar, p.created_at, p.last_post_at, p.profile_url, p.as_of
         FROM profiles p WHERE false;
+        -- The spells grouped by their first and last list, with the fit figures the Audience page
+        -- counts (features.SPELL_GRID_SQL): stayers between any two lists are a sum over it. Its
+        -- own table: about 67,000 cells for a year of daily lists, more each year, which every
+        -- read of audience_cubes would scan.
+        CREATE TABLE spell_grid (
+            account_id INTEGER NOT NULL,
+            fingerprint UBIGINT NOT NULL,
+            first_seen DATE NOT NULL,
+            last_seen DATE,                   -- NULL: still following
+            members BIGINT NOT NULL,
+            with_text BIGINT NOT NULL,
+            score_sum DOUBLE,
+            on_topic BIGINT NOT NULL
+        );
         """,
     ),
 )
