@@ -42,6 +42,8 @@ ACCOUNT_TABLES = (
     "meetup_matches", "meetup_attendees", "meetup_events", "known_in_person",
     # The audience analysis (migration 4): features, model and figures derived from the bios.
     "profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes", "audience_people",
+    # Lists of people and the spell grid kept by the analysis (migration 7).
+    "list_people", "spell_grid",
 )
 
 

@@ -136,3 +136,132 @@ def test_an_import_since_the_analysis_makes_the_figures_run_it_again(store: Stor
     assert places.snapshot_date == D(2026, 2, 2) and places.followers == 25
     assert features.is_current(cursor, account)
     pd.testing.assert_frame_equal(places.table, audience.location_mix(cursor, account).table)
+
+
+def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = _people(40)
+    # Followers leave (3 and 4 for good) and come back (0 to 2, a second spell each).
+    lists = {D(2026, 2, 1): people[0:30], D(2026, 2, 2): people[5:35], D(2026, 2, 3): people[0:3] + people[10:38],
+             D(2026, 2, 4): people[10:40]}
+    for day, rows in lists.items():
+        _list(store, day, rows)
+    cursor, account = store.cursor(), _account(store)
+    features.refresh_features(store, account)
+    state = features.current_state(cursor, account)
+    assert state is not None and state.topics_reason is None
+    topic_of = dict(cursor.execute(
+        "SELECT p.handle, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_id) "
+        "WHERE f.account_id = ?", [account]).fetchall())
+    assert len(set(topic_of.values())) > 1
+    kept = features.kept_list_topics(cursor, account, state, list(lists))
+    assert kept is not None
+    for day, rows in lists.items():
+        # The sizes worked out from who is in the list, and those counted from the features by one list's cube.
+        expected = pd.Series([topic_of[handle] for handle, _, _ in rows]).value_counts().sort_index()
+        assert kept[day].sort_index().to_dict() == expected.to_dict()
+        cube = features.snapshot_cube(cursor, account, day)
+        counted = cube[cube["dimension"] == "topic"]
+        assert dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True)) == expected.to_dict()
+    # Two lists in the middle: their sizes come from the kept rows, without counting either list again.
+    def no_counting(*_args: object, **_kwargs: object) -> pd.DataFrame:
+        raise AssertionError("a list was counted again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "snapshot_cube", no_counting)
+        change = audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3))
+    assert change.ok
+    sizes = change.table.set_index("cluster")
+    assert sizes["size_start"].sum() == 30 and sizes["size_end"].sum() == 31
+    assert sizes["size_end"].to_dict() == {c: int(kept[D(2026, 2, 3)].get(c, 0)) for c in sizes.index}
+    # A snapshot cube holds only its own date's figures, never the rows kept for every list: a list
+    # in the middle has no kept cube (its figures are counted when asked), the latest one has its own.
+    assert features.kept_cube(cursor, account, state, D(2026, 2, 2)).empty
+    kept_dimensions = set(features.kept_cube(cursor, account, state, D(2026, 2, 4))["dimension"])
+    assert kept_dimensions.isdisjoint(features.APART_DIMENSIONS) and not any(d.startswith(features.LIST_PREFIX) for d in kept_dimensions)
+    # An analysis kept before these rows existed: the lists are counted, with the same result.
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "kept_list_topics", lambda *_args: None)
+        pd.testing.assert_frame_equal(audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3)).table, change.table)
+
+
+def test_every_lists_figures_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = _people(40)
+    lists = {D(2026, 2, 1): people[0:30], D(2026, 2, 2): people[5:35], D(2026, 2, 3): people[0:3] + people[10:38],
+             D(2026, 2, 4): people[10:40]}
+    for day, rows in lists.items():
+        _list(store, day, rows)
+    cursor, account = store.cursor(), _account(store)
+    # A pool smaller than the spells (43 of them: three members came back) and lists of best fits of 5:
+    # some lists hold enough of the pool, the others are counted.
+    monkeypatch.setattr(features, "PEOPLE_SHOWN", 5)
+    monkeypatch.setattr(features, "POOL", 12)
+    features.refresh_features(store, account)
+    state = features.current_state(cursor, account)
+    assert state is not None
+    key = ["dimension", "value"]
+    served = 0
+    for day in lists:
+        kept = features.kept_list_cube(cursor, account, state, day)
+        assert kept is not None
+        counted = features.snapshot_cube(cursor, account, day)
+        counted = counted[counted["dimension"].isin(kept["dimension"])].sort_values(key).reset_index(drop=True)
+        kept = kept.sort_values(key).reset_index(drop=True)
+        assert kept[key].astype(str).equals(counted[key].astype(str))
+        for column in ("members", "with_text", "on_topic"):
+            assert kept[column].fillna(0).astype("int64").tolist() == counted[column].fillna(0).astype("int64").tolist(), column
+        assert kept["score_sum"].fillna(0).to_numpy() == pytest.approx(counted["score_sum"].fillna(0).to_numpy(), rel=1e-9)
+        best = features.kept_best_fits(cursor, account, state, day)
+        if best is not None:
+            served += 1
+            pd.testing.assert_frame_equal(best, features.people_list(cursor, account, day, "fit", limit=5))
+    assert served >= 2
+    # Stayers, leavers and joiners of every pair of lists, the three who came back included.
+    dates = list(lists)
+    for i, start in enumerate(dates):
+        for end in dates[i + 1:]:
+            kept = features.kept_pair_cube(cursor, account, state, start, end)
+            assert kept is not None
+            counted = features.pair_cube(cursor, account, start, end).set_index("value").reindex(["stayed", "left", "joined"])
+            kept = kept.set_index("value")
+            for column in ("members", "with_text", "on_topic"):
+                assert kept[column].astype("int64").tolist() == counted[column].fillna(0).astype("int64").tolist(), (start, end, column)
+            assert kept["score_sum"].to_numpy() == pytest.approx(counted["score_sum"].fillna(0).to_numpy(), rel=1e-9)
+            members = {handle for handle, _, _ in lists[start]} & {handle for handle, _, _ in lists[end]}
+            assert kept.loc["stayed", "members"] == len(members)
+
+    # A list in the middle and the first one: every figure of the page without counting a list.
+    middle = D(2026, 2, 3)
+
+    def counting(*_args: object, **_kwargs: object) -> pd.DataFrame:
+        raise AssertionError("a list was counted again")
+
+    def read() -> tuple[object, ...]:
+        return (audience.audience_coherence(cursor, account, middle), audience.topic_clusters(cursor, account, middle),
+                audience.language_mix(cursor, account, middle), audience.location_mix(cursor, account, middle),
+                audience.group_coherence(cursor, account, D(2026, 2, 1), middle))
+
+    with monkeypatch.context() as patch:
+        for name in ("snapshot_cube", "pair_cube"):
+            patch.setattr(features, name, counting)
+        assert features.kept_best_fits(cursor, account, state, middle) is not None
+        patch.setattr(features, "people_list", counting)
+        kept_figures = read()
+    with monkeypatch.context() as patch:
+        patch.setattr(features, "kept_list_cube", lambda *_args: None)
+        patch.setattr(features, "kept_best_fits", lambda *_args: None)
+        patch.setattr(features, "kept_cube", lambda *_args: pd.DataFrame())
+        counted_figures = read()
+    coherence, clusters, languages, places, groups = kept_figures
+    assert coherence.followers == len(lists[middle]) and coherence.ok
+    assert coherence.coherence == pytest.approx(counted_figures[0].coherence, rel=1e-9)
+    assert (coherence.with_text, coherence.on_topic_share) == (counted_figures[0].with_text, counted_figures[0].on_topic_share)
+    pd.testing.assert_frame_equal(coherence.histogram, counted_figures[0].histogram)
+    # The page's list of best fits: the first 5 here (people_list's own default is the real 1,000).
+    pd.testing.assert_frame_equal(coherence.members, counted_figures[0].members.head(len(coherence.members)))
+    pd.testing.assert_frame_equal(clusters.table, counted_figures[1].table)
+    pd.testing.assert_frame_equal(languages.table, counted_figures[2].table)
+    pd.testing.assert_frame_equal(places.table, counted_figures[3].table)
+    # Stayers are in both lists (the three who came back too), leavers in the first only, joiners in the middle one only.
+    table = groups.table.set_index("group")
+    assert table["members"].to_dict() == {"stayed": 23, "left": 7, "joined": 8}
+    pd.testing.assert_frame_equal(groups.table, counted_figures[4].table, rtol=1e-9)

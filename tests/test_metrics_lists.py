@@ -260,3 +260,56 @@ def test_list_charts_build(weekly_store: Store) -> None:
 
     empty = cohort_heatmap(lists.cohort_retention(cursor, 999).table, lists.RETENTION_WEEKS)
     assert len(empty.data) == 0 and empty.layout.annotations
+
+
+def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    header = "handle,name,bio,location,followers_count,verified,created_at"
+
+    def row(handle: str, followers: int, bio: str = "") -> str:
+        return f"{handle},{handle.title()},{bio or 'Bio of ' + handle},Paris,{followers},{str(followers % 2 == 0).lower()},2020-03-0{followers % 9 + 1}"
+
+    stay = [row("base", 1)]
+    leavers = [row(f"old{i}", 10 * i) for i in range(1, 6)]
+    joiners = [row(f"new{i}", 100 * i) for i in range(1, 7)]
+    snapshot(store, D(2026, 4, 1), stay + leavers, header)
+    snapshot(store, D(2026, 4, 2), stay + joiners + [row("flash", 3)], header)
+    snapshot(store, D(2026, 4, 3), stay + joiners, header)  # flash gone a day after following
+    cursor, account = store.cursor(), account_id(store)
+    counted = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=lists.KEPT_PEOPLE)
+    counted_everyone = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3))
+    quick = lists.quick_unfollows(cursor, account, lists.KEPT_QUICK_DAYS, limit=lists.KEPT_PEOPLE)
+    assert (counted.joined, counted.left, quick.count, quick.gained) == (0, 1, 1, 7)
+    # Two kept of each list, so that a longer list must be counted again.
+    monkeypatch.setattr(lists, "KEPT_PEOPLE", 2)
+    features.refresh_features(store, account)
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("counted again instead of read from the analysis")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lists, "count_list_changes", no_counting)
+        patch.setattr(lists, "count_quick_unfollows", no_counting)
+        kept = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2)
+        # The whole period the page opens on holds every list: the kept quick unfollows answer it.
+        kept_quick = lists.quick_unfollows(cursor, account, 7, D(2025, 1, 1), D(2027, 1, 1), limit=1)
+    assert (kept.joined, kept.left) == (counted.joined, counted.left)
+    pd.testing.assert_frame_equal(kept.changes, counted.changes)
+    assert (kept_quick.count, kept_quick.gained, kept_quick.share) == (quick.count, quick.gained, quick.share)
+    pd.testing.assert_frame_equal(kept_quick.members, quick.members)
+    assert kept_quick.members["handle"].tolist() == ["flash"] and kept_quick.members["days_followed"].tolist() == [1]
+    # Questions the kept lists cannot answer are counted: everyone, more than were kept, another
+    # pair of lists, a period that leaves out the list flash followed on.
+    pd.testing.assert_frame_equal(lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3)).changes,
+                                  counted_everyone.changes)
+    first_pair = lists.list_changes(cursor, account, D(2026, 4, 1), D(2026, 4, 2), limit=3)
+    assert (first_pair.joined, first_pair.left) == (7, 5)
+    assert first_pair.changes.groupby("change").size().to_dict() == {"joined": 3, "left": 3}
+    assert first_pair.changes["handle"].head(3).tolist() == ["new6", "new5", "new4"]
+    assert lists.quick_unfollows(cursor, account, 7, D(2026, 4, 3), None, limit=1).count == 0
+    # An import since the analysis (flash is back, with a new bio): the kept lists were counted from
+    # other imports and are not read; the lists show each member's latest profile.
+    snapshot(store, D(2026, 4, 4), stay + joiners + [row("flash", 3, "A new bio")], header)
+    again = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2)
+    assert again.left == 1 and again.changes["bio"].tolist() == ["A new bio"]

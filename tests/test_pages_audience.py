@@ -356,6 +356,80 @@ def test_cluster_change_dates_rerun_the_fragment(db: Path) -> None:
     assert "The two snapshots are the same" in infos(at)
 
 
+def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    seed_audience(db)
+    middle = dt.date(2026, 1, 15)
+    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
+    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account = require_account(cursor, "me").account_id
+        features.refresh_features(store, account)
+        cube = features.snapshot_cube(cursor, account, middle)  # the middle list counted from the features
+    finally:
+        store.close()
+    counted = cube[cube["dimension"] == "topic"]
+    expected = dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True))
+    assert sum(expected.values()) == len(middle_list)
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the page counted a list's members again")
+
+    monkeypatch.setattr(features, "snapshot_cube", no_counting)
+    at = run()
+    selectbox(at, "From the list of").set_value(middle).run()
+    assert not at.exception
+    shown = table(at, "Topic", "Change")
+    change = with_cursor(db, lambda c, a: audience.cluster_change(c, a, middle, SECOND))
+    assert change.ok and shown["Change"].tolist() == change.table["change"].tolist()
+    sizes = dict(zip(change.table["cluster"].astype(int), shown[f"On {middle}"].astype(int), strict=True))
+    assert {k: v for k, v in sizes.items() if v} == expected
+    assert shown[f"On {SECOND}"].sum() == len(SECOND_LIST)
+
+
+def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    seed_audience(db)
+    middle = dt.date(2026, 1, 15)
+    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
+    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account = require_account(cursor, "me").account_id
+        features.refresh_features(store, account)
+        expected = (audience.audience_coherence(cursor, account, middle), audience.language_mix(cursor, account, middle),
+                    audience.group_coherence(cursor, account, FIRST, middle))
+        later = audience.group_coherence(cursor, account, middle, SECOND)
+    finally:
+        store.close()
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the page counted a list's members again")
+
+    with monkeypatch.context() as patch:
+        for name in ("snapshot_cube", "pair_cube", "people_list"):
+            patch.setattr(features, name, no_counting)
+        at = run()
+        at.date_input[0].set_value((FIRST, middle)).run()
+        assert not at.exception, at.exception
+        coherence, languages, groups = expected
+        assert f"The list of 15 Jan 2026 ({len(middle_list)} followers)" in texts(at)
+        assert metrics(at)["Coherence score"] == f"{coherence.coherence:.2f}"
+        assert f"{languages.followers:,} bios and {languages.posts:,} posts" in texts(at)
+        assert metrics(at)["Stayers coherence"] == f"{groups.coherence('stayed'):.2f}"
+        assert table(at, "Handle", "Fit")["Handle"].tolist() == coherence.members["handle"].tolist()
+        # A period starting on a later list: its stayers, leavers and joiners are read too.
+        at.date_input[0].set_value((middle, SECOND)).run()
+        assert not at.exception, at.exception
+        assert "Between the lists of 15 Jan 2026 and 01 Feb 2026." in texts(at)
+        assert metrics(at)["Leavers coherence"] == f"{later.coherence('left'):.2f}"
+
+
 def test_a_period_with_one_list_says_why_groups_are_missing(db: Path) -> None:
     seed_audience(db)
     at = run()

@@ -321,6 +321,40 @@ def test_churn_who_followed_and_left_shows_profiles_as_text(db: Path) -> None:
     assert "The two snapshots are the same" in infos(at)
 
 
+def test_churn_opens_on_the_lists_the_analysis_kept(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    seed_lists(db)
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account = require_account(cursor, "lists").account_id
+        counted = lists.list_changes(cursor, account, LIST_DATES[1], LIST_DATES[2])
+        features.refresh_features(store, account)
+    finally:
+        store.close()
+
+    def no_counting(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the page counted a list the analysis kept")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(lists, "count_list_changes", no_counting)
+        patch.setattr(lists, "count_quick_unfollows", no_counting)
+        at = run(CHURN)
+    # The same figures and people as counted from the spells, read from the analysis.
+    assert (metrics(at)["Followed"], metrics(at)["Unfollowed"]) == (str(counted.joined), str(counted.left)) == ("0", "1")
+    left = frame(at, "churn_left")
+    assert left["Handle"].tolist() == ["dave"] and left["Bio"].tolist() == [HOSTILE_BIO]
+    assert metrics(at)["Quick unfollows"] == "1" and frame(at, "churn_quick")["Handle"].tolist() == ["dave"]
+
+    # Another pair of lists was not kept: it is counted, in the section's own rerun.
+    selectbox(at, "From the list of").set_value(LIST_DATES[0]).run()
+    selectbox(at, "To the list of").set_value(LIST_DATES[1]).run()
+    assert not at.exception
+    assert set(frame(at, "churn_joined")["Handle"]) == {"dave", "erin"}
+    assert frame(at, "churn_left")["Handle"].tolist() == ["bob"]
+
+
 # --- Activity -------------------------------------------------------------------------------------
 
 

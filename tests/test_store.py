@@ -56,7 +56,7 @@ def test_rerunning_migrations_is_a_no_op(tmp_path: Path) -> None:
 def test_a_new_migration_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "palier.duckdb"
     open_store(path).close()
-    extra = Migration(len(MIGRATIONS) + 1, "a test table", "CREATE TABLE test_extra (a INTEGER);")
+    extra = Migration(latest_version() + 1, "a test table", "CREATE TABLE test_extra (a INTEGER);")
     monkeypatch.setattr(connection, "MIGRATIONS", (*MIGRATIONS, extra))
     store = open_store(path)
     try:
@@ -70,7 +70,7 @@ def test_a_new_migration_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "palier.duckdb"
     open_store(path).close()
-    broken = Migration(len(MIGRATIONS) + 1, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
+    broken = Migration(latest_version() + 1, "broken", "CREATE TABLE half_done (a INTEGER); SELECT * FROM no_such_table;")
     monkeypatch.setattr(connection, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(StoreError, match=f"Migration {broken.number} failed"):
         open_store(path)

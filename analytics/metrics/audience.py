@@ -157,11 +157,16 @@ def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> featur
 def snapshot_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
                      kind: str = "follower") -> pd.DataFrame:
     """The snapshot's cube (dimension, value, members, with_text, score_sum, on_topic): the kept one
-    when the analysis counted it, else counted now."""
+    when the analysis counted it (whole for the first and latest lists, the figures read here for
+    the others), else counted now."""
     if state is not None and kind == features.KIND:
         kept = features.kept_cube(cursor, account_id, state, day)
         if not kept.empty:
             return kept
+        # Any other list: the figures this module reads, kept for every list.
+        every = features.kept_list_cube(cursor, account_id, state, day)
+        if every is not None:
+            return every
     return features.snapshot_cube(cursor, account_id, day, kind)
 
 
@@ -189,6 +194,8 @@ def _people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.
     """The first people of a list (features.PEOPLE_COLUMNS): kept by the analysis, else read now."""
     if state is not None and kind == features.KIND:
         kept = features.kept_people(cursor, account_id, state, day, which)
+        if kept is None and which == "fit":  # any other list's best fits, from the kept pool
+            kept = features.kept_best_fits(cursor, account_id, state, day)
         if kept is not None:
             return kept
     return features.people_list(cursor, account_id, day, which, kind)
@@ -358,10 +365,12 @@ def group_coherence(
     state = analysis_state(cursor, account_id)
     if state is None:
         return GroupCoherence(start, end, _empty_groups(), reason=NOT_ANALYSED)
-    cube = pd.DataFrame()
+    cube: pd.DataFrame | None = pd.DataFrame()
     if kind == features.KIND:
         cube = features.kept_cube(cursor, account_id, state, end, start)
-    if cube.empty:
+        if cube.empty:  # any other pair of lists, from the kept spells
+            cube = features.kept_pair_cube(cursor, account_id, state, start, end)
+    if cube is None or cube.empty:
         cube = features.pair_cube(cursor, account_id, start, end, kind)
     rows = []
     for group in GROUPS:
@@ -465,14 +474,20 @@ def cluster_change(
     state = analysis_state(cursor, account_id)
     if state is None:
         return ClusterChange(start, end, empty, reason=NOT_ANALYSED)
-    at_start = snapshot_figures(cursor, account_id, state, start, kind)
-    at_end = snapshot_figures(cursor, account_id, state, end, kind)
     # The model needs enough bios among the account's profiles (a superset of both lists).
     if state.topics_reason is not None:
         return ClusterChange(start, end, empty, reason=state.topics_reason)
+    # Any two lists can be chosen: the analysis keeps every list's topic sizes, so a change of
+    # date reads a few rows instead of counting two lists' million members.
+    kept = features.kept_list_topics(cursor, account_id, state, [start, end]) if kind == features.KIND else None
+    if kept is not None:
+        at_start, at_end = kept[start], kept[end]
+    else:
+        at_start = _topic_sizes(snapshot_figures(cursor, account_id, state, start, kind))
+        at_end = _topic_sizes(snapshot_figures(cursor, account_id, state, end, kind))
     table = _topic_labels(cursor, account_id)
-    table["size_start"] = table["cluster"].map(_topic_sizes(at_start)).fillna(0).astype("int64")
-    table["size_end"] = table["cluster"].map(_topic_sizes(at_end)).fillna(0).astype("int64")
+    table["size_start"] = table["cluster"].map(at_start).fillna(0).astype("int64")
+    table["size_end"] = table["cluster"].map(at_end).fillna(0).astype("int64")
     table["change"] = table["size_end"] - table["size_start"]
     keep = (table["cluster"] != textfit.NO_TOPIC) | (table["size_start"] > 0) | (table["size_end"] > 0)
     return ClusterChange(start, end, table[keep].reset_index(drop=True))

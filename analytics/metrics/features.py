@@ -8,7 +8,9 @@ in `profile_features`; a daily list adds about 0.5% new followers and changes ab
 profiles, and only those are analysed again. The figures the page opens on (the latest list,
 the first one, the pair of them, the quality trend, the account's posts) are then counted by
 DuckDB once per state of the account's imports and kept in `audience_cubes`, so a page view
-reads a few hundred rows.
+reads a few hundred rows. So are every list's topic sizes (any two lists can be compared) and the
+Churn page's opening lists of people (`list_people`: who joined and left between the latest two
+lists, the latest quick unfollows), which needed the profiles of thousands of members.
 
 Every follower is analysed; nothing is sampled. Identical texts are analysed once and counted as
 many times as they occur, which gives exactly the result of analysing each profile.
@@ -39,7 +41,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.metrics import textfit
+from analytics.metrics import lists, textfit
 from analytics.metrics.geo import countries_of
 from analytics.metrics.quality import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES, quality_trend_of
 from analytics.store.connection import Store, write_transaction
@@ -102,7 +104,7 @@ SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $k
 DELETE_ACCOUNT_SQL = {
     table: f"DELETE FROM {table} WHERE account_id = $account_id"  # noqa: S608 - fixed names
     for table in ("profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes",
-                  "audience_people")
+                  "audience_people", "list_people", "spell_grid")
 }
 DELETE_STALE_FEATURES_SQL = """
 DELETE FROM profile_features
@@ -128,6 +130,11 @@ INSERT_PEOPLE_SQL = f"""
 INSERT INTO audience_people
 SELECT $account_id, $fingerprint, snapshot_date, list, rank, {", ".join(PEOPLE_COLUMNS)} FROM new_people
 """  # noqa: S608 - the interpolated part is a constant column list
+# The Churn page's kept lists (analytics.metrics.lists), by column name: each list fills its own.
+INSERT_LIST_PEOPLE_SQL = """
+INSERT INTO list_people BY NAME
+SELECT $account_id AS account_id, $fingerprint AS fingerprint, * FROM new_list_people
+"""
 INSERT_STATE_SQL = """
 INSERT INTO audience_state VALUES ($account_id, $features_version, $fingerprint, $posts_hash, $basis, $fit_reason,
     $topics_reason, $profiles_fitted, $changed_since_fit, $fitted_at, $refreshed_at)
@@ -244,12 +251,189 @@ FROM g LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_i
 GROUP BY g.grp
 """
 
-CUBE_READ_SQL = """
+# Every follower list's figures, for a period ending on any list: the Audience page's period
+# picker and its two lists of the topic change may choose any of them, and counting one list's
+# million members from the features (snapshot_cube, then the best fits) took 2 to 5 s per figure.
+# Counted from spells, as quality.quality_trend_of counts its trend: a member is in the list of d
+# when one of their spells covers d, so a count on d is that of the spells started by d less those
+# ended before d (each spell adds +1 on its first list and -1 the day after its last; a member's
+# spells never overlap, so nobody is counted twice). One pass over the spells for all the lists.
+#
+# Kept per list: the counts of the snapshot cube the Audience page reads (every follower, bios,
+# languages, countries, topics), and the fit histogram, whose bin width depends on the list's best
+# fit: that best fit is read from the POOL first spells in the page's order of fit (best first, then
+# by key), exact for every list holding one of them (any spell after them fits no better). A list
+# holding none of them, or lists with more than MAX_WIDTHS different widths, have no `fit_width`
+# row: their figures are counted when asked.
+LIST_CUBE_SQL = f"""
+WITH s AS MATERIALIZED (
+    SELECT p.member_key, s.first_seen, s.last_seen, f.language, f.country, f.topic, f.fit,
+           trim(coalesce(p.bio, '')) <> '' AS has_bio
+    FROM spells s
+    LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_id = s.member_id
+    LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+    WHERE s.account_id = $account_id AND s.kind = $kind
+),
+e AS MATERIALIZED (
+    SELECT first_seen AS day, 1 AS sign, language, country, topic, fit, has_bio FROM s
+    UNION ALL
+    SELECT last_seen + 1, -1, language, country, topic, fit, has_bio FROM s WHERE last_seen IS NOT NULL
+),
+events AS (
+    SELECT 'all' AS dimension, NULL::VARCHAR AS value, day, sum(sign) AS members,
+           sum(sign) FILTER (WHERE fit IS NOT NULL) AS with_text, sum(sign * least(fit / $full_fit, 1)) AS score_sum,
+           sum(sign) FILTER (WHERE fit >= $threshold) AS on_topic
+    FROM e GROUP BY day
+    UNION ALL
+    SELECT 'bios', NULL, day, sum(sign) FILTER (WHERE has_bio), NULL, NULL, NULL FROM e GROUP BY day
+    UNION ALL
+    SELECT 'language', coalesce(language, 'unknown'), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+    UNION ALL
+    SELECT 'country', coalesce(country, 'unknown'), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+    UNION ALL
+    SELECT 'topic', CAST(coalesce(topic, -1) AS VARCHAR), day, sum(sign), NULL, NULL, NULL FROM e GROUP BY 2, day
+),
+lists AS (SELECT snapshot_date FROM snapshots WHERE account_id = $account_id AND kind = $kind),
+pool AS (SELECT first_seen, last_seen, fit FROM s ORDER BY fit DESC NULLS LAST, member_key LIMIT $pool),
+widths AS (
+    -- as SNAPSHOT_CUBE_SQL's width, from the list's best fit
+    SELECT d.snapshot_date, greatest(coalesce(max(p.fit), 0), 2 * $threshold) / {HISTOGRAM_BINS} AS w
+    FROM lists d
+    LEFT JOIN pool p ON p.first_seen <= d.snapshot_date AND (p.last_seen IS NULL OR p.last_seen >= d.snapshot_date)
+    GROUP BY d.snapshot_date
+    HAVING count(p.first_seen) > 0 OR (SELECT count(*) FROM s) <= $pool
+),
+chosen AS (SELECT w FROM widths GROUP BY w ORDER BY count(*) DESC, w LIMIT $max_widths),
+bins AS (
+    SELECT c.w, CAST(least(floor(e.fit / c.w), {HISTOGRAM_BINS - 1}) AS INTEGER) AS bin, e.day, sum(e.sign) AS n
+    FROM e, chosen c WHERE e.fit IS NOT NULL GROUP BY ALL
+)
+SELECT d.snapshot_date, ev.dimension, ev.value, sum(ev.members) AS members, sum(ev.with_text) AS with_text,
+       sum(ev.score_sum) AS score_sum, sum(ev.on_topic) AS on_topic
+FROM lists d JOIN events ev ON ev.day <= d.snapshot_date
+GROUP BY ALL
+HAVING sum(ev.members) <> 0 OR ev.dimension IN ('all', 'bios')
+UNION ALL
+SELECT wd.snapshot_date, 'fit_bin', CAST(b.bin AS VARCHAR), sum(b.n), NULL, any_value(wd.w), NULL
+FROM widths wd JOIN bins b ON b.w = wd.w AND b.day <= wd.snapshot_date
+GROUP BY wd.snapshot_date, b.bin
+HAVING sum(b.n) <> 0
+UNION ALL
+SELECT snapshot_date, 'fit_width', NULL, 0, NULL, w, NULL FROM widths WHERE w IN (SELECT w FROM chosen)
+"""  # noqa: S608 - the interpolated parts are constants
+LIST_PREFIX = "list_"  # LIST_CUBE_SQL's rows are kept under their dimension with this prefix
+LIST_TOPICS = LIST_PREFIX + "topic"
+POOL = 10 * PEOPLE_SHOWN  # spells kept in the order of fit: enough to hold the best 1,000 of any list
+MAX_WIDTHS = 8
+
+# The POOL first spells in the page's order of fit, with what the page's list of best fits shows:
+# the best fits of a list are the first PEOPLE_SHOWN of them that it holds (exact when it holds that
+# many, or when the pool holds every spell).
+FIT_POOL_SQL = """
+WITH pool AS (
+    SELECT p.member_key, s.first_seen, s.last_seen, f.fit, p.handle, p.name, p.bio, p.followers_count,
+           p.following_count, p.posts_count, p.created_at, p.last_post_at, p.default_avatar
+    FROM spells s
+    LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_id = s.member_id
+    LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+    WHERE s.account_id = $account_id AND s.kind = $kind
+    ORDER BY f.fit DESC NULLS LAST, p.member_key, s.first_seen LIMIT $pool
+)
+SELECT x.member_key, x.first_seen, x.last_seen, x.handle, x.name, x.bio, x.fit, x.followers_count, x.following_count,
+       x.posts_count, x.created_at, x.last_post_at, x.default_avatar
+FROM pool x
+ORDER BY x.fit DESC NULLS LAST, x.member_key, x.first_seen
+"""
+SPELL_COUNT_SQL = "SELECT count(*) FROM spells WHERE account_id = $account_id AND kind = $kind"
+FIT_POOL = "fit_pool"  # its list in list_people; its size and the spells' count in audience_cubes
+POOL_SIZE_SQL = """
+SELECT members, with_text FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
+"""  # the spells of the account, and how many of them the pool holds
+KEPT_BEST_FITS_SQL = f"""
+SELECT {", ".join(PEOPLE_COLUMNS)} FROM list_people
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $list
+  AND first_seen <= $day AND (last_seen IS NULL OR last_seen >= $day)
+ORDER BY rank LIMIT $limit
+"""  # noqa: S608 - the interpolated part is a constant column list
+
+# Stayers, leavers and joiners between any two lists (the Audience page's period may start and
+# end on any list; counting two lists' members took over a second). A member is in both lists when
+# one spell covers both, or when two of their spells do (they left and came back in between). The
+# spells are kept grouped by their first and last list in `spell_grid` (INSERT_GRID_SQL: at most
+# lists² cells, about 67,000 for a year of daily lists), so the first term is a sum over the cells
+# started by the earlier list and not ended before the later one; the spells of the members who
+# came back are kept whole (RETURNER_SPELLS_SQL, usually few: at most MAX_RETURNER_SPELLS, else
+# the pair is counted when asked) for the second term. Leavers and joiners are each list's members
+# less the stayers.
+INSERT_GRID_SQL = """
+INSERT INTO spell_grid
+SELECT $account_id, $fingerprint, s.first_seen, s.last_seen, count(*), count(f.fit), sum(least(f.fit / $full_fit, 1)),
+       count(*) FILTER (WHERE f.fit >= $threshold)
+FROM spells s
+LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_id = s.member_id
+WHERE s.account_id = $account_id AND s.kind = $kind
+GROUP BY s.first_seen, s.last_seen
+"""
+RETURNER_SPELLS_SQL = """
+WITH returners AS (
+    SELECT member_id FROM spells WHERE account_id = $account_id AND kind = $kind
+    GROUP BY member_id HAVING count(*) > 1
+)
+SELECT p.member_key, s.first_seen, s.last_seen, f.fit
+FROM spells s
+SEMI JOIN returners r ON r.member_id = s.member_id
+LEFT JOIN profile_features f ON f.account_id = s.account_id AND f.member_id = s.member_id
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+WHERE s.account_id = $account_id AND s.kind = $kind
+ORDER BY p.member_key, s.first_seen
+LIMIT $limit
+"""
+RETURNERS = "returner_spells"  # its list in list_people; their number in audience_cubes
+MAX_RETURNER_SPELLS = 100_000
+# The stayers between lists $start and $end: one spell covering both, or (members who came back)
+# two different spells covering one each.
+KEPT_STAYERS_SQL = """
+WITH grid AS (
+    SELECT sum(members) AS members, sum(with_text) AS with_text, sum(score_sum) AS score_sum, sum(on_topic) AS on_topic
+    FROM spell_grid
+    WHERE account_id = $account_id AND fingerprint = $fingerprint
+      AND first_seen <= $start AND (last_seen IS NULL OR last_seen >= $end)
+),
+member AS (
+    SELECT member_key, any_value(fit) AS fit,
+           bool_or(first_seen <= $start AND (last_seen IS NULL OR last_seen >= $start)) AS at_start,
+           bool_or(first_seen <= $end AND (last_seen IS NULL OR last_seen >= $end)) AS at_end,
+           bool_or(first_seen <= $start AND (last_seen IS NULL OR last_seen >= $end)) AS one_spell
+    FROM list_people
+    WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $returners
+    GROUP BY member_key
+),
+back AS (
+    SELECT count(*) AS members, count(fit) AS with_text, sum(least(fit / $full_fit, 1)) AS score_sum,
+           count(*) FILTER (WHERE fit >= $threshold) AS on_topic
+    FROM member WHERE at_start AND at_end AND NOT one_spell
+)
+SELECT coalesce(g.members, 0) + b.members AS members, coalesce(g.with_text, 0) + b.with_text AS with_text,
+       coalesce(g.score_sum, 0) + coalesce(b.score_sum, 0) AS score_sum, coalesce(g.on_topic, 0) + b.on_topic AS on_topic
+FROM grid g, back b
+"""
+
+# Dimensions kept beside the snapshots' cubes (every list's trend and figures, the counts of the
+# Churn page's kept lists, the fit pool's size, the returners' count): read by their own functions, never part of one
+# snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
+APART_DIMENSIONS = ("trend", lists.LIST_COUNTS, FIT_POOL, RETURNERS)
+CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint
   AND snapshot_date IS NOT DISTINCT FROM $day AND since_date IS NOT DISTINCT FROM $since
-  AND dimension <> 'trend'  -- the trend's rows are dated too, but belong to no one snapshot
-"""
+  AND dimension NOT IN {APART_DIMENSIONS!r} AND NOT starts_with(dimension, '{LIST_PREFIX}')
+"""  # noqa: S608 - the interpolated parts are constants
+LIST_CUBE_READ_SQL = f"""
+SELECT dimension[{len(LIST_PREFIX) + 1}:] AS dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND snapshot_date = $day AND since_date IS NULL
+  AND starts_with(dimension, '{LIST_PREFIX}')
+"""  # noqa: S608 - the interpolated parts are constants
 CUBE_DIMENSION_SQL = """
 SELECT snapshot_date, value, members FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
@@ -678,7 +862,8 @@ def post_cube(posts: pd.Series) -> pd.DataFrame:
 
 
 def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, posts: pd.Series) -> None:
-    """Count and keep the figures the Audience page opens on (see the module docstring)."""
+    """Count and keep the figures the Audience page opens on (see the module docstring), every
+    list's topic sizes, and the lists of people the Churn page opens on."""
     dates = [pd.Timestamp(d).date() for d in cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": KIND}).df()["snapshot_date"]]
     frames: list[pd.DataFrame] = []
     people: list[pd.DataFrame] = []
@@ -698,6 +883,10 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
             people.append(chosen)
     if len(dates) >= 2:
         frames.append(tagged(pair_cube(cursor, account_id, dates[0], dates[-1]), dates[-1], dates[0]))
+    churn_counts, list_people = _churn_lists(cursor, account_id, dates)
+    frames.append(churn_counts)
+    if dates:
+        frames += _every_list(cursor, account_id, print_, dates, list_people)
     trend = quality_trend_of(cursor, account_id)
     if not trend.empty:
         for column in ("members", "audited", "suspicious", "inactive", "good"):
@@ -719,6 +908,59 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         cursor.register("new_people", pd.concat(people, ignore_index=True))
         cursor.execute(INSERT_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
         cursor.unregister("new_people")
+    # One insert per list: their columns differ (a quick unfollow has a date gone, the pool a fit).
+    for frame in list_people:
+        cursor.register("new_list_people", frame)
+        cursor.execute(INSERT_LIST_PEOPLE_SQL, {"account_id": account_id, "fingerprint": print_})
+        cursor.unregister("new_list_people")
+
+
+def _every_list(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, dates: list[dt.date],
+                people: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Every list's figures (LIST_CUBE_SQL) as cube rows, and the spell grid written (INSERT_GRID_SQL);
+    the fit pool (FIT_POOL_SQL) and the returners' spells are appended to `people`, the frames for
+    list_people."""
+    params = {"account_id": account_id, "kind": KIND, "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}
+    cube = cursor.execute(LIST_CUBE_SQL, {**params, "pool": POOL, "max_widths": MAX_WIDTHS}).df()
+    frames = [cube.assign(dimension=LIST_PREFIX + cube["dimension"], since_date=None)]
+    pool = cursor.execute(FIT_POOL_SQL, {"account_id": account_id, "kind": KIND, "pool": POOL}).df()
+    people.append(pool.assign(list=FIT_POOL, rank=np.arange(len(pool), dtype="int32")))
+    spells = int(cursor.execute(SPELL_COUNT_SQL, {"account_id": account_id, "kind": KIND}).fetchall()[0][0])
+    # Whether the pool holds every spell: then the best fits of any list are in it.
+    frames.append(pd.DataFrame({"dimension": [FIT_POOL], "value": [None], "members": [spells], "with_text": [len(pool)],
+                                "snapshot_date": [None], "since_date": [None]}))
+    cursor.execute(INSERT_GRID_SQL, {**params, "fingerprint": print_})
+    returners = cursor.execute(RETURNER_SPELLS_SQL, {"account_id": account_id, "kind": KIND,
+                                                     "limit": MAX_RETURNER_SPELLS + 1}).df()
+    if len(returners) <= MAX_RETURNER_SPELLS:  # more: pairs of lists are counted when asked
+        people.append(returners.assign(list=RETURNERS, rank=np.arange(len(returners), dtype="int32")))
+        frames.append(pd.DataFrame({"dimension": [RETURNERS], "value": [None], "members": [len(returners)],
+                                    "snapshot_date": [None], "since_date": [None]}))
+    return frames
+
+
+def _churn_lists(cursor: duckdb.DuckDBPyConnection, account_id: int,
+                 dates: list[dt.date]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The Churn page's opening lists, counted from the spells as the page would: who joined and
+    who left between the latest two lists, the quick unfollows over every list. Returns their
+    counts (cube rows) and their people (list_people rows, a frame per list); none with one list."""
+    if len(dates) < 2:
+        return pd.DataFrame(columns=["dimension", "value", "members", "snapshot_date", "since_date"]), []
+    start, end = dates[-2], dates[-1]
+    changes = lists.count_list_changes(cursor, account_id, start, end, KIND, limit=lists.KEPT_PEOPLE)
+    people = changes.changes.rename(columns={"change": "list"})
+    people["rank"] = people.groupby("list").cumcount().astype("int32")
+    people["since_date"], people["snapshot_date"] = pd.Timestamp(start), pd.Timestamp(end)
+    counts = [{"dimension": lists.LIST_COUNTS, "value": change, "members": total, "snapshot_date": end, "since_date": start}
+              for change, total in (("joined", changes.joined), ("left", changes.left))]
+    frames = [people]
+    if len(dates) >= 3:  # a quick unfollow needs a list after the one that first showed the follower
+        quick = lists.count_quick_unfollows(cursor, account_id, lists.KEPT_QUICK_DAYS, kind=KIND, limit=lists.KEPT_PEOPLE)
+        name = lists.kept_quick_list(lists.KEPT_QUICK_DAYS)
+        frames.append(quick.members.assign(list=name, rank=np.arange(len(quick.members), dtype="int32")))
+        counts += [{"dimension": lists.LIST_COUNTS, "value": value, "members": members, "snapshot_date": None, "since_date": None}
+                   for value, members in ((name, quick.count), ("gained", quick.gained))]
+    return pd.DataFrame(counts), [f for f in frames if not f.empty]
 
 
 def kept_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date | None,
@@ -730,6 +972,73 @@ def kept_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, 
 def kept_dimension(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, dimension: str) -> pd.DataFrame:
     params = {"account_id": account_id, "fingerprint": state.fingerprint, "dimension": dimension}
     return cursor.execute(CUBE_DIMENSION_SQL, params).df()
+
+
+def kept_list_topics(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State,
+                     days: list[dt.date]) -> dict[dt.date, pd.Series] | None:
+    """Members per topic (index: topic number) in the lists of `days`, as kept by the analysis;
+    None when it kept none (an analysis made before they were kept: count the lists instead)."""
+    kept = kept_dimension(cursor, account_id, state, LIST_TOPICS)
+    if kept.empty:
+        return None
+    kept_days = pd.to_datetime(kept["snapshot_date"]).dt.date
+    sizes = {}
+    for day in days:
+        rows = kept[kept_days == day]
+        # Every list is kept: a date without rows is a list in which no topic has a member.
+        sizes[day] = pd.Series(rows["members"].to_numpy(dtype="int64"), index=pd.to_numeric(rows["value"]).astype("int64"))
+    return sizes
+
+
+def kept_list_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date) -> pd.DataFrame | None:
+    """The figures the Audience page reads of the list of `day` (every follower, bios, languages,
+    countries, topics, the fit histogram) as LIST_CUBE_SQL kept them; None when they were not kept
+    whole for this list (counted when asked). Not a whole snapshot cube: no audit rows."""
+    try:
+        rows = cursor.execute(LIST_CUBE_READ_SQL, {"account_id": account_id, "fingerprint": state.fingerprint, "day": day}).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    if not (rows["dimension"] == "fit_width").any():
+        return None
+    return rows[rows["dimension"] != "fit_width"].reset_index(drop=True)
+
+
+def kept_pair_cube(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, start: dt.date,
+                   end: dt.date) -> pd.DataFrame | None:
+    """Stayers, leavers and joiners between the lists of `start` and `end` (as pair_cube) from the
+    kept spell grid and returners; None when they were not kept."""
+    at_start, at_end = (kept_list_cube(cursor, account_id, state, day) for day in (start, end))
+    params = {"account_id": account_id, "fingerprint": state.fingerprint}
+    try:
+        counted = cursor.execute(POOL_SIZE_SQL, {**params, "dimension": RETURNERS}).fetchall()
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    if at_start is None or at_end is None or not counted:
+        return None
+    stayed = cursor.execute(KEPT_STAYERS_SQL, {
+        **params, "start": start, "end": end, "returners": RETURNERS,
+        "threshold": textfit.ON_TOPIC_THRESHOLD, "full_fit": textfit.FULL_FIT}).df().iloc[0]
+    columns = ["members", "with_text", "score_sum", "on_topic"]
+    stay = stayed[columns].astype("float64").fillna(0)
+    first, last = (cube[cube["dimension"] == "all"].iloc[0][columns].astype("float64").fillna(0) for cube in (at_start, at_end))
+    rows = [{"dimension": "group", "value": group, **values.to_dict()}
+            for group, values in (("stayed", stay), ("left", first - stay), ("joined", last - stay))]
+    return pd.DataFrame(rows)
+
+
+def kept_best_fits(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date) -> pd.DataFrame | None:
+    """The PEOPLE_SHOWN best fits of the list of `day` (PEOPLE_COLUMNS, as people_list 'fit') from
+    the kept pool; None when the pool cannot tell them (see FIT_POOL_SQL)."""
+    params = {"account_id": account_id, "fingerprint": state.fingerprint}
+    try:
+        sizes = cursor.execute(POOL_SIZE_SQL, {**params, "dimension": FIT_POOL}).fetchall()
+        if not sizes:  # an analysis made before the pool was kept
+            return None
+        frame = cursor.execute(KEPT_BEST_FITS_SQL, {**params, "list": FIT_POOL, "day": day, "limit": PEOPLE_SHOWN}).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 7
+        return None
+    spells, pooled = (int(v) for v in sizes[0])
+    return frame if len(frame) >= PEOPLE_SHOWN or pooled >= spells else None
 
 
 def kept_people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: State, day: dt.date, which: str) -> pd.DataFrame | None:

@@ -67,15 +67,23 @@ changed AS (
     SELECT 'left' AS change, * FROM left_candidates
     WHERE member_id NOT IN (SELECT member_id FROM joined_candidates)
 ),
-ranked AS (
-    SELECT c.change, r.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers,
-           r.profile_row, count(*) OVER (PARTITION BY c.change) AS total
+changed_rows AS (
+    SELECT c.change, r.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers, r.profile_row
     FROM changed c LEFT JOIN (
         SELECT rowid AS profile_row, member_id, member_key, followers_count FROM profiles
         WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM changed)
     ) r ON r.member_id = c.member_id
-    QUALIFY $limit IS NULL
-        OR row_number() OVER (PARTITION BY c.change ORDER BY r.followers_count DESC NULLS LAST, r.member_key) <= $limit
+),
+-- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
+-- apart change by more than a million members, and numbering them all (a window) took 3 s.
+kept AS (
+    (SELECT * FROM changed_rows WHERE change = 'joined' ORDER BY rank_followers DESC NULLS LAST, member_key LIMIT $limit)
+    UNION ALL
+    (SELECT * FROM changed_rows WHERE change = 'left' ORDER BY rank_followers DESC NULLS LAST, member_key LIMIT $limit)
+),
+ranked AS (
+    SELECT k.*, t.total FROM kept k
+    JOIN (SELECT change, count(*) AS total FROM changed GROUP BY change) t ON t.change = k.change
 ),
 p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
 SELECT s.change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
@@ -156,6 +164,33 @@ GROUP BY first_seen, last_seen
 """
 
 RETENTION_WEEKS: tuple[int, ...] = (1, 2, 4, 8, 12)
+
+# The lists the Churn page opens on, kept by the audience analysis step (analytics.metrics.features)
+# in `list_people` (migration 7), their counts in `audience_cubes`: who joined and who left between
+# the latest two lists, and the latest quick unfollows over every list. Reading the profiles of a
+# few thousand members among the millions of a year took most of the page's first second; the
+# kept rows are those lists exactly, for the imports they were counted from (the fingerprint).
+KEPT_PEOPLE = 1000  # rows kept of each list: the page shows 1,000
+KEPT_QUICK_DAYS = 7  # the quick unfollows kept: within the page's 7 days
+LIST_COUNTS = "churn_lists"  # their audience_cubes dimension
+_KEPT_PROFILE = ", ".join(PROFILE_COLUMNS)
+KEPT_COUNTS_SQL = """
+SELECT value, members FROM audience_cubes
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $dimension
+  AND since_date IS NOT DISTINCT FROM $since AND snapshot_date IS NOT DISTINCT FROM $day
+"""
+KEPT_CHANGES_SQL = f"""
+SELECT list AS change, member_key, first_seen, last_seen, {_KEPT_PROFILE} FROM list_people
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND list IN ('joined', 'left')
+  AND since_date = $since AND snapshot_date = $day AND rank < $limit
+ORDER BY list, rank
+"""  # noqa: S608 - the interpolated part is a constant column list
+KEPT_QUICK_SQL = f"""
+SELECT member_key, first_seen, last_seen, absent_on, days_followed, {_KEPT_PROFILE} FROM list_people
+WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $list
+  AND since_date IS NULL AND snapshot_date IS NULL AND rank < $limit
+ORDER BY rank
+"""  # noqa: S608 - the interpolated part is a constant column list
 
 QUICK_UNFOLLOW_METHOD = (
     "A quick unfollow is a follower first seen in one snapshot and gone from a snapshot at most "
@@ -281,11 +316,56 @@ def list_changes(
         return ListChanges(start, end, _empty_changes(), 0, 0, reason)
     if start == end:
         return ListChanges(start, end, _empty_changes(), 0, 0, "The two snapshots are the same: choose two dates.")
+    kept = _kept_changes(cursor, account_id, start, end, kind, _limit(limit))
+    return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit)
+
+
+def count_list_changes(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str = "follower",
+    limit: int | None = None,
+) -> ListChanges:
+    """`list_changes` of two snapshot dates (start before end), counted from the spells."""
     params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit)}
     rows = cursor.execute(LIST_CHANGES_SQL, params).df()
     totals = rows.groupby("change")["total"].first()
     changes = rows.drop(columns="total").reset_index(drop=True) if not rows.empty else _empty_changes()
     return ListChanges(start, end, changes, int(totals.get("joined", 0)), int(totals.get("left", 0)))
+
+
+def _kept_fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, limit: int | None) -> int | None:
+    """The fingerprint kept lists must carry to be read, or None when none can serve this call."""
+    if kind != "follower" or limit is None or limit > KEPT_PEOPLE:
+        return None
+    # Imported here: the analysis step imports this module to keep its lists.
+    from analytics.metrics.features import fingerprint
+
+    return fingerprint(cursor, account_id)
+
+
+def _kept_counts(cursor: duckdb.DuckDBPyConnection, account_id: int, fingerprint: int, since: dt.date | None,
+                 day: dt.date | None) -> dict[str, int] | None:
+    params = {"account_id": account_id, "fingerprint": fingerprint, "dimension": LIST_COUNTS, "since": since, "day": day}
+    try:
+        rows = cursor.execute(KEPT_COUNTS_SQL, params).fetchall()
+    except duckdb.CatalogException:  # a store opened read-only before migration 4
+        return None
+    return {str(value): int(members) for value, members in rows} or None
+
+
+def _kept_changes(cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str,
+                  limit: int | None) -> ListChanges | None:
+    """The changes between two lists as the analysis kept them; None when it did not keep this pair."""
+    print_ = _kept_fingerprint(cursor, account_id, kind, limit)
+    counts = _kept_counts(cursor, account_id, print_, start, end) if print_ is not None else None
+    if counts is None or "joined" not in counts or "left" not in counts:
+        return None
+    params = {"account_id": account_id, "fingerprint": print_, "since": start, "day": end, "limit": limit}
+    try:
+        rows = cursor.execute(KEPT_CHANGES_SQL, params).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 7
+        return None
+    changes = rows if not rows.empty else _empty_changes()
+    return ListChanges(start, end, changes, counts["joined"], counts["left"])
 
 
 def _limit(limit: int | None) -> int | None:
@@ -337,6 +417,20 @@ def quick_unfollows(
             "at least three are needed (a follower must appear after the first and then disappear)."
         )
         return QuickUnfollows(within_days, 0, 0, None, empty, method, reason)
+    # Every follower counted here was first seen on a list: a period holding every list counts them all.
+    first, last = snaps["snapshot_date"].iloc[0].date(), snaps["snapshot_date"].iloc[-1].date()
+    if (start is None or _as_date(start) <= first) and (end is None or _as_date(end) >= last):
+        kept = _kept_quick(cursor, account_id, within_days, kind, _limit(limit))
+        if kept is not None:
+            return kept
+    return count_quick_unfollows(cursor, account_id, within_days, start, end, kind, limit)
+
+
+def count_quick_unfollows(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, within_days: int = 7, start: dt.date | None = None,
+    end: dt.date | None = None, kind: str = "follower", limit: int | None = None,
+) -> QuickUnfollows:
+    """`quick_unfollows` counted from the spells (three snapshots or more)."""
     params = {"account_id": account_id, "kind": kind, "within_days": within_days, "start": start, "end": end}
     rows = cursor.execute(QUICK_UNFOLLOWS_SQL, {**params, "limit": _limit(limit)}).df()
     count = int(rows["total"].iloc[0]) if not rows.empty else 0
@@ -344,7 +438,30 @@ def quick_unfollows(
     row = cursor.execute(GAINED_AFTER_FIRST_SQL, {k: params[k] for k in ("account_id", "kind", "start", "end")}).fetchone()
     gained = int(row[0]) if row else 0
     share = count / gained if gained else None
-    return QuickUnfollows(within_days, count, gained, share, members, method)
+    return QuickUnfollows(within_days, count, gained, share, members, QUICK_UNFOLLOW_METHOD.format(days=within_days))
+
+
+def kept_quick_list(within_days: int) -> str:
+    """The name under which the quick unfollows within `within_days` are kept."""
+    return f"quick_{within_days}"
+
+
+def _kept_quick(cursor: duckdb.DuckDBPyConnection, account_id: int, within_days: int, kind: str,
+                limit: int | None) -> QuickUnfollows | None:
+    """The quick unfollows over every list as the analysis kept them; None when it did not keep them."""
+    print_ = _kept_fingerprint(cursor, account_id, kind, limit) if within_days == KEPT_QUICK_DAYS else None
+    counts = _kept_counts(cursor, account_id, print_, None, None) if print_ is not None else None
+    name = kept_quick_list(within_days)
+    if counts is None or name not in counts or "gained" not in counts:
+        return None
+    params = {"account_id": account_id, "fingerprint": print_, "list": name, "limit": limit}
+    try:
+        members = cursor.execute(KEPT_QUICK_SQL, params).df()
+    except duckdb.CatalogException:  # a store opened read-only before migration 7
+        return None
+    count, gained = counts[name], counts["gained"]
+    return QuickUnfollows(within_days, count, gained, count / gained if gained else None, members,
+                          QUICK_UNFOLLOW_METHOD.format(days=within_days))
 
 
 def cohort_retention(

@@ -487,6 +487,52 @@ MIGRATIONS: tuple[Migration, ...] = (
         FROM spells s JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id;
         """,
     ),
+    # Lists of people kept by the audience analysis step (features._write_cubes) for the pages'
+    # first view: the Churn page's joined and left between the latest two lists and its latest quick
+    # unfollows (analytics.metrics.lists), and the Audience page's best fits of any list (a pool of
+    # spells in the order of fit, features.FIT_POOL_SQL). Finding a few thousand members' profiles
+    # among the millions of a year took most of a page's first second. Derived data, like migration
+    # 4's tables: rows carry the fingerprint of the imports they were counted from, and their counts
+    # sit in audience_cubes.
+    # The profile columns are made from `profiles` itself, so their types are those of the
+    # profiles table as the migrations before this one left it (a kept list reads back exactly as
+    # the list counted from the profiles).
+    Migration(
+        7,
+        "kept by the analysis step: lists of people (joined, left, quick unfollows, the best fits' pool), the spell grid",
+        """
+        CREATE TABLE list_people AS
+        SELECT CAST(NULL AS INTEGER) AS account_id,
+               CAST(NULL AS UBIGINT) AS fingerprint,      -- the account's imports they were counted from
+               CAST(NULL AS VARCHAR) AS list,             -- 'joined', 'left', 'quick_<days>', 'fit_pool'
+               CAST(NULL AS DATE) AS since_date,          -- joined and left: the earlier list
+               CAST(NULL AS DATE) AS snapshot_date,       -- joined and left: the later list
+               CAST(NULL AS INTEGER) AS rank,             -- the page's order, from 0
+               p.member_key,
+               CAST(NULL AS DATE) AS first_seen,          -- the fit pool: the spell's
+               CAST(NULL AS DATE) AS last_seen,
+               CAST(NULL AS DATE) AS absent_on,           -- quick unfollows: the first list without them
+               CAST(NULL AS BIGINT) AS days_followed,
+               CAST(NULL AS REAL) AS fit,                 -- the fit pool: the member's fit
+               p.handle, p.name, p.bio, p.location, p.followers_count, p.following_count, p.posts_count,
+               p.verified, p.default_avatar, p.created_at, p.last_post_at, p.profile_url
+        FROM profiles p WHERE false;
+        -- The spells grouped by their first and last list, with the fit figures the Audience page
+        -- counts (features.SPELL_GRID_SQL): stayers between any two lists are a sum over it. Its
+        -- own table: about 67,000 cells for a year of daily lists, more each year, which every
+        -- read of audience_cubes would scan.
+        CREATE TABLE spell_grid (
+            account_id INTEGER NOT NULL,
+            fingerprint UBIGINT NOT NULL,
+            first_seen DATE NOT NULL,
+            last_seen DATE,                   -- NULL: still following
+            members BIGINT NOT NULL,
+            with_text BIGINT NOT NULL,
+            score_sum DOUBLE,
+            on_topic BIGINT NOT NULL
+        );
+        """,
+    ),
 )
 
 
