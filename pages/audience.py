@@ -113,7 +113,9 @@ else:
                    "your topics); how it is computed is under the chart.")
     cols[1].metric("On-topic followers", _share(coherence.on_topic_share), border=True,
                    help=f"Followers whose fit is {coherence.threshold:.2f} or more, among those with a bio or name.")
-    cols[2].metric("Followers judged", f"{coherence.with_text:,} of {coherence.followers:,}", border=True,
+    # The total under the number, not beside it: "999,668 of 1,000,000" does not fit a third of the page.
+    cols[2].metric("Followers judged", f"{coherence.with_text:,}", delta=f"of {coherence.followers:,}",
+                   delta_color="off", delta_arrow="off", border=True,
                    help="Followers with a bio or a name holding a word; the others cannot be judged.")
     for note in coherence.notes:
         st.info(note)

@@ -278,7 +278,8 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
     # Coherence: the score, the on-topic share, who was judged; the method in an expander.
     assert shown["Coherence score"] == f"{coherence.coherence:.2f}"
     assert shown["On-topic followers"] == f"{coherence.on_topic_share:.0%}"
-    assert shown["Followers judged"] == f"{coherence.with_text:,} of {coherence.followers:,}"
+    assert shown["Followers judged"] == f"{coherence.with_text:,}"
+    assert [m.delta for m in at.metric if m.label == "Followers judged"] == [f"of {coherence.followers:,}"]
     assert any(e.label == "How the coherence score is computed" for e in at.expander)
     assert audience.METHOD in [m.value for m in at.markdown]
     assert table(at, "Term", "Weight")["Term"].tolist() == coherence.terms["term"].head(10).tolist()
