@@ -48,9 +48,10 @@ SELECT $a, $import_id, {_POST_COLUMNS} FROM posts_frame
 # The stored profile (migration 5). A platform id equal to the member key (X, Bluesky, the
 # generic list: the key is the id whenever an export gives one) is not stored twice:
 # `keyed_by_id` says so; `platform_id` keeps only an id that differs (Mastodon keys members by
-# address). Times are kept to the second.
+# address). Follow times are kept to the second; account creation and last post as dates
+# (migration 6: Palier reads them in days).
 _SECONDS = ("followed_at",)
-_DAYS = ("created_at", "last_post_at")  # dates since migration 6
+_DAYS = ("created_at", "last_post_at")
 # A profile whose text changes loses its audience features (the analysis step computes them again).
 _TEXT = ("name", "bio", "location")
 _STORED = ["keyed_by_id"] + [c for c in MEMBER_DTYPES if c != "member_key"]
