@@ -138,13 +138,19 @@ def test_an_import_since_the_analysis_makes_the_figures_run_it_again(store: Stor
     pd.testing.assert_frame_equal(places.table, audience.location_mix(cursor, account).table)
 
 
-def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+def _lists_with_returners(store: Store) -> dict[dt.date, list[tuple[str, str, str]]]:
+    """Four lists of 40 people: followers leave (3 and 4 for good) and come back (0 to 2, a
+    second spell each)."""
     people = _people(40)
-    # Followers leave (3 and 4 for good) and come back (0 to 2, a second spell each).
     lists = {D(2026, 2, 1): people[0:30], D(2026, 2, 2): people[5:35], D(2026, 2, 3): people[0:3] + people[10:38],
              D(2026, 2, 4): people[10:40]}
     for day, rows in lists.items():
         _list(store, day, rows)
+    return lists
+
+
+def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    lists = _lists_with_returners(store)
     cursor, account = store.cursor(), _account(store)
     features.refresh_features(store, account)
     state = features.current_state(cursor, account)
@@ -185,11 +191,7 @@ def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Stor
 
 
 def test_every_lists_figures_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    people = _people(40)
-    lists = {D(2026, 2, 1): people[0:30], D(2026, 2, 2): people[5:35], D(2026, 2, 3): people[0:3] + people[10:38],
-             D(2026, 2, 4): people[10:40]}
-    for day, rows in lists.items():
-        _list(store, day, rows)
+    lists = _lists_with_returners(store)
     cursor, account = store.cursor(), _account(store)
     # A pool smaller than the spells (43 of them: three members came back) and lists of best fits of 5:
     # some lists hold enough of the pool, the others are counted.

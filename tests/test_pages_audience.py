@@ -357,13 +357,21 @@ def test_cluster_change_dates_rerun_the_fragment(db: Path) -> None:
     assert "The two snapshots are the same" in infos(at)
 
 
+MIDDLE = dt.date(2026, 1, 15)
+MIDDLE_LIST = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
+
+
+def _seed_with_a_middle_list(db: Path) -> tuple[dt.date, list[str]]:
+    """The audience store with one more follower list between its first and second."""
+    seed_audience(db)
+    seed(db, {f"followers_{MIDDLE}.csv": list_csv(MIDDLE, MIDDLE_LIST)})
+    return MIDDLE, MIDDLE_LIST
+
+
 def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from analytics.metrics import features
 
-    seed_audience(db)
-    middle = dt.date(2026, 1, 15)
-    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
-    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    middle, middle_list = _seed_with_a_middle_list(db)
     store = open_store(db)
     try:
         cursor = store.cursor()
@@ -394,10 +402,7 @@ def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pyte
 def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from analytics.metrics import features
 
-    seed_audience(db)
-    middle = dt.date(2026, 1, 15)
-    middle_list = ["ana", "ben", "cleo", "fay", "egg", "xss", "lnk", "jo"]
-    seed(db, {f"followers_{middle}.csv": list_csv(middle, middle_list)})
+    middle, middle_list = _seed_with_a_middle_list(db)
     store = open_store(db)
     try:
         cursor = store.cursor()
