@@ -215,3 +215,33 @@ def test_progress_within_one_import(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert fractions == sorted(fractions)
     messages = list(dict.fromkeys(m for _, m in seen))
     assert messages == ["reading the list", "comparing with the other snapshots", "updating profiles", "written"]
+
+
+def test_a_first_list_draws_its_member_ids_as_one_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fast path gives an account's first list the ids 1..n at once (drawn as a block, handed
+    # out by row); the next list's newcomers draw theirs after the block, and every spell still
+    # points at its own member's profile.
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    first = [f"{m},user{m},User {m},,,{m},1,1,,,,\n" for m in range(1, 41)]
+    second = [f"{m},user{m},User {m},,,{m},1,1,,,,\n" for m in range(21, 51)]
+    paths = [_write(tmp_path / "followers_2026-03-01.csv", first), _write(tmp_path / "followers_2026-03-02.csv", second)]
+    store = open_store(tmp_path / "ids.duckdb")
+    try:
+        import_sources(store, read_paths(paths[:1]), ImportOptions("me"))
+        cursor = store.cursor()
+        ids = cursor.execute("SELECT member_id, member_key, followers_count FROM profiles ORDER BY member_id").fetchall()
+        assert [i for i, _, _ in ids] == list(range(1, 41))
+        assert sorted(int(k) for _, k, _ in ids) == list(range(1, 41))
+        assert all(int(k) == count for _, k, count in ids)  # each id's row is its own member's
+        import_sources(store, read_paths(paths[1:]), ImportOptions("me"))
+        newcomers = cursor.execute("SELECT member_id FROM profiles WHERE CAST(member_key AS INTEGER) > 40").fetchall()
+        assert sorted(i for (i,) in newcomers) == list(range(41, 51))
+        spells = cursor.execute(
+            "SELECT member_key, first_seen, last_seen FROM member_spells ORDER BY CAST(member_key AS INTEGER)"
+        ).fetchall()
+        expected = [(str(m), dt.date(2026, 3, 1), dt.date(2026, 3, 1)) for m in range(1, 21)]
+        expected += [(str(m), dt.date(2026, 3, 1), None) for m in range(21, 41)]
+        expected += [(str(m), dt.date(2026, 3, 2), None) for m in range(41, 51)]
+        assert spells == expected
+    finally:
+        store.close()

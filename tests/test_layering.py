@@ -71,3 +71,20 @@ def test_pages_hold_no_sql_and_no_driver() -> None:
         assert not any(name == "duckdb" or name.startswith("duckdb.") for name in imported), page
         text = page.read_text(encoding="utf-8")
         assert "SELECT " not in text and "INSERT " not in text, page
+
+
+def test_pages_start_without_the_topic_model_libraries() -> None:
+    # scikit-learn and SciPy take about a second to import: a server's first page (and every
+    # page that fits no topic) must not wait for them. In a fresh interpreter, since this test
+    # process may have imported them already.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import analytics.ui_cache, analytics.charts.overview, analytics.charts.growth, analytics.charts.churn\n"
+        "import analytics.charts.audience, analytics.metrics.audience\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip().splitlines()[-1] == "[]", found.stderr[-2000:]

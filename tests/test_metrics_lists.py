@@ -155,6 +155,19 @@ def test_limited_lists_keep_the_most_followed_and_count_everyone(store: Store) -
         lists.list_changes(cursor, account_id(store), D(2026, 4, 1), D(2026, 4, 2), limit=0)
 
 
+
+def test_equally_followed_changes_are_listed_in_the_order_they_were_met(store: Store) -> None:
+    # Ties go to the member the store met first (the lower member id), not to the key's spelling:
+    # "zed" was in a list before "amy", so "zed" leads although "amy" sorts first as text.
+    header = "handle,name,bio,followers_count"
+    snapshot(store, D(2026, 5, 1), ["stay,Stay,,1", "zed,Zed,,50"], header)
+    snapshot(store, D(2026, 5, 2), ["stay,Stay,,1"], header)
+    snapshot(store, D(2026, 5, 3), ["stay,Stay,,1", "amy,Amy,,50", "zed,Zed,,50", "bob,Bob,,900"], header)
+    changes = lists.list_changes(store.cursor(), account_id(store), D(2026, 5, 2), D(2026, 5, 3), limit=2)
+    assert changes.joined == 3
+    assert changes.changes["handle"].tolist() == ["bob", "zed"]
+    assert changes.changes["member_key"].tolist() == ["bob", "zed"]
+
 def test_limited_quick_unfollows_keep_the_latest_and_count_everyone(store: Store) -> None:
     simple(store, D(2026, 5, 1), ["base"])
     simple(store, D(2026, 5, 2), ["base", "a", "b", "c"])

@@ -90,6 +90,18 @@ WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = $a AND p.member_
 """
 HAS_PROFILES_SQL = "SELECT EXISTS (SELECT 1 FROM profiles WHERE account_id = $a)"
 
+# An account's first list read into the store: its members' ids are drawn as one block, then
+# given out in the order of the staged list's row ids (consecutive, from a base that DuckDB
+# picks for a transaction's own rows). Drawn row by row (the column's default), the insert of
+# a million profiles waits on the sequence: 1.3 to 1.5 s instead of 0.7 to 1.0.
+RESERVE_MEMBER_IDS_SQL = "SELECT min(id), max(id) FROM (SELECT nextval('member_ids') AS id FROM range($n))"
+STAGED_ROW_IDS_SQL = "SELECT min(rowid), max(rowid), count(*) FROM {table}"
+INSERT_FIRST_PROFILES_SQL = f"""
+INSERT INTO profiles (account_id, member_id, member_key, {", ".join(_STORED)})
+SELECT $a, $first + (m.rowid - $base), m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}
+FROM {{table}} m
+"""
+
 _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c})" for c in _STORED)
 
 # The profiles this snapshot changes, with what changes column by column. Each column is then
@@ -337,6 +349,20 @@ def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detai
     return staged
 
 
+def _reserve_member_ids(cursor: duckdb.DuckDBPyConnection, table: str, size: int) -> dict[str, int] | None:
+    """`size` consecutive member ids drawn for the staged list `table`: {"first": the first id,
+    "base": the list's first row id}, each row taking first + (row id - base). None when the
+    list's row ids are not `size` consecutive numbers or the ids drawn are not one block (the
+    insert then draws them row by row; the ids drawn here are left unused, a harmless gap)."""
+    if size == 0:
+        return None
+    low, high, rows = cursor.execute(STAGED_ROW_IDS_SQL.format(table=table)).fetchall()[0]
+    if rows != size or low is None or high - low != size - 1:
+        return None
+    first, last = cursor.execute(RESERVE_MEMBER_IDS_SQL, {"n": size}).fetchall()[0]
+    return {"first": int(first), "base": int(low)} if last - first == size - 1 else None
+
+
 def _load_list(
     cursor: duckdb.DuckDBPyConnection,
     account_id: int,
@@ -370,7 +396,11 @@ def _load_list(
         # Profiles first: spells refer to members by the id their profile draws (migration 6).
         # An account's first list: every profile is new (no anti-join against nothing).
         known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
+        block = None if known or not in_store else _reserve_member_ids(cursor, table, size)
+        if block is not None:
+            inserted = cursor.execute(INSERT_FIRST_PROFILES_SQL.format(table=table), {"a": account_id, **block}).fetchall()[0][0]
+        else:
+            inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
         cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
         insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
         if detail:

@@ -44,8 +44,10 @@ ORDER BY snapshot_date
 # million of them took a tenth of a second per check).
 #
 # Then each change's members with their profiles, most followed first, at most $limit of each
-# (NULL: all), and how many there are in all. Profiles are read twice, narrowly: the key and the
-# follower count to rank every changed member, then the whole profile of the kept rows only, by
+# (NULL: all), and how many there are in all; ties go to the member met first (the lower member
+# id). Profiles are read twice, narrowly: the follower count to rank every changed member (not the
+# text key: reading a million keys to break ties took a quarter of the comparison of two lists a
+# year apart), then the whole profile of the kept rows only, by
 # row id (new followers were appended last, so their rows sit in the last row groups and the rest
 # are skipped). Two lists a year apart differ by more than a million members on a large account,
 # and the bios are the bulk of the profiles.
@@ -68,27 +70,27 @@ changed AS (
     WHERE member_id NOT IN (SELECT member_id FROM joined_candidates)
 ),
 changed_rows AS (
-    SELECT c.change, r.member_key, c.first_seen, c.last_seen, r.followers_count AS rank_followers, r.profile_row
+    SELECT c.change, c.member_id, c.first_seen, c.last_seen, r.followers_count AS rank_followers, r.profile_row
     FROM changed c LEFT JOIN (
-        SELECT rowid AS profile_row, member_id, member_key, followers_count FROM profiles
+        SELECT rowid AS profile_row, member_id, followers_count FROM profiles
         WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM changed)
     ) r ON r.member_id = c.member_id
 ),
 -- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
 -- apart change by more than a million members, and numbering them all (a window) took 3 s.
 kept AS (
-    (SELECT * FROM changed_rows WHERE change = 'joined' ORDER BY rank_followers DESC NULLS LAST, member_key LIMIT $limit)
+    (SELECT * FROM changed_rows WHERE change = 'joined' ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
     UNION ALL
-    (SELECT * FROM changed_rows WHERE change = 'left' ORDER BY rank_followers DESC NULLS LAST, member_key LIMIT $limit)
+    (SELECT * FROM changed_rows WHERE change = 'left' ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
 ),
 ranked AS (
     SELECT k.*, t.total FROM kept k
     JOIN (SELECT change, count(*) AS total FROM changed GROUP BY change) t ON t.change = k.change
 ),
 p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
-SELECT s.change, s.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
+SELECT s.change, p.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
 FROM ranked s LEFT JOIN p ON p.profile_row = s.profile_row
-ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_key
+ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_id
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Per pair of consecutive snapshots: spells starting at a snapshot joined there; spells ending

@@ -11,20 +11,25 @@ are one term, and bilingual accounts are not split in two.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.decomposition import NMF, non_negative_factorization
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
+
+# scikit-learn and SciPy take about a second to import (scikit-learn loads SciPy's statistics):
+# they are imported where a text is first vectorised, so that a server's first page, which fits
+# no topic, and the command line's other commands do not wait for them.
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 # English: scikit-learn's list (Glasgow IR group), plus contractions pieces left after splitting.
-EN_STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset(
+EN_EXTRA_STOP_WORDS: frozenset[str] = frozenset(
     {"im", "ive", "dont", "doesnt", "didnt", "isnt", "wasnt", "youre", "theyre", "weve", "thats", "whats",
      "lets", "ll", "re", "ve", "just", "really", "like", "new", "does", "did", "got", "s", "t", "d", "m"}
 )
@@ -52,7 +57,21 @@ PLATFORM_STOP_WORDS: frozenset[str] = frozenset(
     tweet posts post thread threads
     """.split()
 )
-STOP_WORDS: frozenset[str] = EN_STOP_WORDS | FR_STOP_WORDS | PLATFORM_STOP_WORDS
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """Every stop word: English (scikit-learn's list and EN_EXTRA_STOP_WORDS), French, platform."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | EN_EXTRA_STOP_WORDS | FR_STOP_WORDS | PLATFORM_STOP_WORDS
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    # `textfit.STOP_WORDS`, computed on first use (it needs scikit-learn's English list).
+    if name == "STOP_WORDS":
+        return stop_words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Letters only, two or more: numbers, years and handles' digits say nothing about topics.
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
@@ -118,10 +137,12 @@ def make_vectorizer(ngrams: tuple[int, int] = (1, 1)) -> TfidfVectorizer:
     cosines without separating on- and off-topic bios any better (measured on the demo).
     Clusters use bigrams too, for readable labels ("open data").
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         preprocessor=clean_text,
         token_pattern=TOKEN_PATTERN,
-        stop_words=sorted(STOP_WORDS),
+        stop_words=sorted(stop_words()),
         ngram_range=ngrams,
         sublinear_tf=True,  # a word repeated in one bio is not ten times the topic
         norm="l2",
@@ -150,14 +171,19 @@ def _same(text: str) -> str:
 
 def _counter(ngrams: tuple[int, int], vocabulary: list[str] | None = None) -> CountVectorizer:
     """Token counts in the words of make_vectorizer, for texts already cleaned (clean_text)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     return CountVectorizer(
-        preprocessor=_same, token_pattern=TOKEN_PATTERN, stop_words=sorted(STOP_WORDS), ngram_range=ngrams,
+        preprocessor=_same, token_pattern=TOKEN_PATTERN, stop_words=sorted(stop_words()), ngram_range=ngrams,
         vocabulary=vocabulary, dtype=np.float32,
     )
 
 
 def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     """TfidfVectorizer's weighting: sublinear term frequency times IDF, rows of unit length."""
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+
     matrix = sparse.csr_matrix(counts, dtype=np.float32, copy=True)
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices].astype(np.float32)
     return sparse.csr_matrix(normalize(matrix, norm="l2", copy=False))
@@ -173,6 +199,8 @@ class WeightedSpace:
     ngrams: tuple[int, int]
 
     def transform(self, cleaned: np.ndarray | list[str]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         counts = _counter(self.ngrams, list(self.terms)).transform(list(cleaned))
         return _weigh(sparse.csr_matrix(counts), self.idf)
 
@@ -184,6 +212,8 @@ def fit_space(cleaned: np.ndarray, weights: np.ndarray, ngrams: tuple[int, int],
     Document frequencies and the number of documents are weighted, so the IDF is exactly the one
     of the corpus with every duplicate present (what TfidfVectorizer with smooth IDF computes),
     while each distinct text is tokenised once. Raises ValueError when no term is left."""
+    from scipy import sparse
+
     counter = _counter(ngrams)
     raw = sparse.csr_matrix(counter.fit_transform(list(cleaned)))
     names = counter.get_feature_names_out()
@@ -343,6 +373,8 @@ def assign_topics(matrix: sparse.csr_matrix, components: np.ndarray) -> np.ndarr
     has_words = np.asarray(matrix.getnnz(axis=1) > 0)
     if not has_words.any() or components.shape[0] == 0:
         return labels
+    from sklearn.decomposition import non_negative_factorization
+
     rows = matrix[has_words]
     weights, _, _ = non_negative_factorization(
         rows.astype(np.float64), H=components.astype(np.float64), n_components=components.shape[0], update_H=False,
@@ -370,6 +402,9 @@ def weighted_clusters(cleaned: np.ndarray, counts: np.ndarray, k: int = 6, top: 
     except ValueError:
         return TopicModel(None, None, no_labels, [], "Not enough text: the bios hold no topic word shared by two followers.")
     has_words = np.asarray(matrix.getnnz(axis=1) > 0)
+    from scipy import sparse
+    from sklearn.decomposition import NMF
+
     k = max(1, min(k, int(counts[has_words].sum()) // 3, matrix.shape[1]))
     scaled = sparse.diags(np.sqrt(counts[has_words])) @ matrix[has_words]
     model = NMF(n_components=k, init="nndsvda", random_state=CLUSTER_RANDOM_STATE, max_iter=300)
