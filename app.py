@@ -25,7 +25,7 @@ PAGES = [
     st.Page("pages/activity.py", title="Activity", icon=":material/calendar_month:", url_path="activity"),
     st.Page("pages/audience.py", title="Audience", icon=":material/diversity_3:", url_path="audience"),
     st.Page("pages/meetups.py", title="Meetups", icon=":material/groups:", url_path="meetups"),
-    st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/import.py", title="Import", icon=":material/upload_file:", url_path="import"),
 ]
 
 # Viewers get no Import (nor Settings) page: left out of the navigation, its URL is unknown too.

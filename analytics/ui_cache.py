@@ -439,7 +439,7 @@ def clear_audience_reads() -> None:
 
 # --- the page header shared by the dashboards ----------------------------------------------------
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "pages/import.py"
 
 
 def account_label(name: str, version: int) -> str:
@@ -746,6 +746,29 @@ def show_visitor(visitor: Visitor) -> None:
 
 def _forget_visitor() -> None:
     st.session_state.pop(_VISITOR_KEY, None)
+
+
+def through_app_navigation() -> None:
+    """Make sure this run went through app.py's navigation; if not, rerun so that it does.
+
+    A `pages/` folder beside app.py makes Streamlit start each server in its older navigation
+    (a page per file of the folder), which it leaves only once app.py has called st.navigation.
+    So when the first visit after a start asks for a page by its address (a bookmark of /churn),
+    Streamlit runs pages/churn.py by itself: the sidebar lists the files ("app", "import data"),
+    /import is "not found" (its file is import.py), and every later visitor of that server
+    gets the same. Called first by every page: the older navigation is switched off and the run
+    starts again, through app.py, on the page asked for. (app.py needs no call: when the older
+    navigation runs it, its st.navigation takes over and switches the older one off itself.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        # Only a session's first run starts again: a later one may carry a click, which a rerun
+        # would drop. (A server leaves the older navigation on its first run; AppTest, which
+        # turns it back on for every run, only ever gets here on later ones.)
+        if not st.session_state:
+            st.rerun()
 
 
 def visible_pages(pages: Sequence[Any], visitor: Visitor) -> list[Any]:

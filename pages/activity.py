@@ -24,6 +24,8 @@ TOP_POSTS = 15
 BAR_LABELS = {"auto": "Auto", "day": "Day", "week": "Week"}
 CORRELATION_LABELS = {"pearson": "Pearson", "spearman": "Spearman (ranks)"}
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Activity")
 
 left, right = st.columns([1, 1])

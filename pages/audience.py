@@ -49,6 +49,8 @@ NO_LISTS = (
     "follower-list CSV with bios). Two lists taken on different days add stayers, leavers and joiners."
 )
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Audience")
 
 left, right = st.columns([1, 1])

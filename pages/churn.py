@@ -34,6 +34,8 @@ NO_LISTS = (
     "pages, or Palier's follower-list CSV). Daily lists give the sharpest picture."
 )
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Churn & plateaus")
 
 left, right = st.columns([1, 1])

@@ -20,10 +20,12 @@ from analytics.metrics.growth import (
     PeriodFigures,
 )
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "pages/import.py"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Growth")
 
 store = ui_cache.store_or_stop()

@@ -25,7 +25,7 @@ from analytics.ui_cache import escape_markdown as esc
 
 log = logging.getLogger("palier.meetups")
 
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "pages/import.py"
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 REVIEW_SHOWN = 15  # suggestions shown at once; the rest come as these are decided
 SEARCH_SHOWN = 20
@@ -58,6 +58,8 @@ def _run_write(action: Any, *args: Any, **kwargs: Any) -> Any:
     return None
 
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Meetups")
 st.caption(
     "Who among your followers you meet offline. Add the attendee list of an event (a Meetup, "

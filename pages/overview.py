@@ -11,6 +11,8 @@ from analytics.charts.overview import anchor_count, anchors_marked, follower_cur
 IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 st.title("Overview")
 
 left, right = st.columns([1, 1])

@@ -290,7 +290,7 @@ def test_local_use_needs_no_sign_in(db: Path) -> None:
     at = app()
     assert titles(at) == ["Overview"]
     assert not at.text_input  # no password box
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert not at.exception
     assert titles(at) == ["Import"]
 
@@ -311,7 +311,7 @@ def test_viewer_sees_dashboards_but_not_import(db: Path) -> None:
     assert at.metric
     # Left out of the navigation: the Import page is not registered for a viewer at all.
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/import_data.py")
+        at.switch_page("pages/import.py")
     assert not at.get("file_uploader")
     assert not [b for b in at.button if b.label in ("Delete", "Delete account", "Import")]
 
@@ -320,7 +320,7 @@ def test_import_page_run_directly_refuses_a_viewer(db: Path) -> None:
     from analytics import ui_cache
 
     secrets = passwords()
-    page = AppTest.from_file(str(ROOT / "pages" / "import_data.py"), default_timeout=TIMEOUT)
+    page = AppTest.from_file(str(ROOT / "pages" / "import.py"), default_timeout=TIMEOUT)
     page.secrets = secrets
     page.run()
     assert not page.exception
@@ -338,7 +338,7 @@ def test_import_page_run_directly_refuses_a_viewer(db: Path) -> None:
 def test_owner_password_opens_import(db: Path) -> None:
     at = sign_in(app(passwords()), OWNER_PW)
     assert titles(at) == ["Overview"]
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert not at.exception
     assert titles(at) == ["Import"]
     assert at.get("file_uploader")
@@ -395,10 +395,10 @@ def test_oidc_allow_lists(db: Path) -> None:
     at = app(emails(), user={"is_logged_in": True, "email": "client@corp.example", "email_verified": True})
     assert titles(at) == ["Overview"]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/import_data.py")
+        at.switch_page("pages/import.py")
 
     at = app(emails(), user={"is_logged_in": True, "email": "me@example.com", "email_verified": True})
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert titles(at) == ["Import"]
 
     at = app(emails(), user={"is_logged_in": True, "email": "stranger@example.org", "email_verified": True})

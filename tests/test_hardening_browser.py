@@ -254,7 +254,7 @@ def test_second_process_writing_gives_a_message_not_a_traceback(tmp_path: Path, 
     monkeypatch.setenv("PALIER_DB", str(db))
     holder = Holder(db, "rw")
     try:
-        for page in (None, "pages/import_data.py"):
+        for page in (None, "pages/import.py"):
             st.cache_resource.clear()
             at = _run(page)
             assert "in use by another program" in _errors(at)
@@ -274,7 +274,7 @@ def test_second_process_reading_leaves_the_dashboard_read_only(tmp_path: Path, m
     try:
         at = _run()
         assert at.metric and not at.error  # charts still show
-        at.switch_page("pages/import_data.py").run()
+        at.switch_page("pages/import.py").run()
         assert not at.exception
         assert "read-only" in at.warning[0].value
         assert at.button(key="import_go").disabled
@@ -287,7 +287,7 @@ def test_damaged_store_gives_a_way_forward_on_the_page(tmp_path: Path, monkeypat
     db = tmp_path / "palier.duckdb"
     db.write_bytes(os.urandom(64 * 1024))
     monkeypatch.setenv("PALIER_DB", str(db))
-    for page in (None, "pages/import_data.py"):
+    for page in (None, "pages/import.py"):
         st.cache_resource.clear()
         at = _run(page)
         message = _errors(at)
@@ -308,7 +308,7 @@ def test_deleting_an_account_on_the_page_erases_it_from_the_file(tmp_path: Path,
     assert UNIQUE_HANDLE.encode() in db.read_bytes()
     monkeypatch.setenv("PALIER_DB", str(db))
 
-    at = _run("pages/import_data.py")
+    at = _run("pages/import.py")
     at.selectbox(key="import_account").set_value("gone").run()
     at.text_input(key="import_confirm_gone").input("gone").run()
     at.button(key="import_delete_account").click().run()

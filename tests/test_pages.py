@@ -26,7 +26,7 @@ from tests.conftest import import_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "pages/import.py"
 OVERVIEW_PAGE = "pages/overview.py"
 TIMEOUT = 60
 

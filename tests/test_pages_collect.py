@@ -22,7 +22,7 @@ from tests.conftest import import_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "pages/import.py"
 TIMEOUT = 60
 
 HANDLE = "me.bsky.social"

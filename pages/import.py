@@ -170,6 +170,8 @@ def _history_row(row: Any) -> None:
 
 
 # Owners only: app.py leaves this page out of a viewer's navigation; this stops one who gets here anyway.
+# The first visit of a freshly started server may run this file without app.py: go through it.
+ui_cache.through_app_navigation()
 ui_cache.require_owner()
 
 st.title("Import")
