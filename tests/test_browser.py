@@ -247,3 +247,46 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
             _full_height_screenshot(page, ARTIFACTS / "meetups.png")
         finally:
             browser.close()
+
+
+def test_a_bookmark_on_a_shared_palier_signs_in_then_opens_its_page(tmp_path: Path) -> None:
+    # The first visit of a freshly started shared Palier is a bookmark of /churn: the sign-in form
+    # shows, nothing of a page before it, and signing in opens Churn with Palier's navigation.
+    chromium = _chromium()
+    if chromium is None:
+        _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
+    from analytics.access import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[palier]\nowner_password_hash = "{hash_password("a long shared password")}"\n', encoding="utf-8")
+    served = _serve(tmp_path / "palier.duckdb", tmp_path, "--secrets.files", str(secrets))
+    server = next(served)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(UI_TIMEOUT_MS)
+                expect.set_options(timeout=UI_TIMEOUT_MS)
+                page.goto(server + "/churn")
+                expect(page.get_by_text("This Palier is shared: sign in to see it.")).to_be_visible()
+                _wait_until_idle(page)
+                assert page.locator("h1").all_inner_texts() == ["Palier"]
+                assert page.locator("[data-testid=stMetric]").count() == 0
+                assert page.get_by_text("Page not found").count() == 0
+                page.locator("input[type=password]").fill("a long shared password")
+                page.get_by_role("button", name="Sign in with the password").click()
+                expect(page.get_by_role("heading", name="Churn & plateaus", exact=True)).to_be_visible()
+                expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Import")).to_be_visible()
+                nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+                assert [label.split("\n")[-1] for label in nav] == [
+                    "Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import",
+                ], nav
+            finally:
+                browser.close()
+    finally:
+        served.close()
