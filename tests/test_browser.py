@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ COUNTS_CSV = "date,followers\n" + "".join(
 )
 LAST_TOTAL = f"{1000 + 7 * 28 - (28 % 4) * 3:,}"
 SERVER_START_SECONDS = 60
+# Palier's navigation for the owner, as app.py builds it (not the files of pages/).
+NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import"]
 UI_TIMEOUT_MS = 30_000
+SHARED_PASSWORD = "a long shared password"
 
 
 def _chromium() -> str | None:
@@ -108,6 +112,16 @@ def demo_server(tmp_path: Path) -> Iterator[str]:
     yield from _serve(db, tmp_path)
 
 
+@pytest.fixture
+def shared_server(tmp_path: Path) -> Iterator[str]:
+    """A Palier shared with an owner password (in a secrets file of its own, not the checkout's)."""
+    from analytics.access import hash_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[palier]\nowner_password_hash = "{hash_password(SHARED_PASSWORD)}"\n', encoding="utf-8")
+    yield from _serve(tmp_path / "palier.duckdb", tmp_path, "--secrets.files", str(secrets))
+
+
 def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
     """`streamlit run app.py` on `db` (with `extra` flags) until the test ends; its log must hold no traceback."""
     port = _free_port()
@@ -141,7 +155,15 @@ def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
     assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
 
 
-def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
+def _labels(links: list[str]) -> list[str]:
+    """A navigation link's text without its icon's name (the line before)."""
+    return [text.split("\n")[-1] for text in links]
+
+
+@contextmanager
+def _browser_page() -> Iterator[tuple[Any, Any]]:
+    """A Chromium page and Playwright's `expect`, both with the UI timeout; the test is skipped
+    when Chromium or Playwright is missing (failed with PALIER_REQUIRE_BROWSER=1, as on CI)."""
     chromium = _chromium()
     if chromium is None:
         _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
@@ -149,49 +171,51 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    upload = tmp_path / "followers-2025-01.csv"
-    upload.write_text(COUNTS_CSV, encoding="utf-8")
-
+    expect.set_options(timeout=UI_TIMEOUT_MS)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-
-            # A bookmark as the first visit of a freshly started server: Streamlit would run the
-            # file of pages/ alone, with the folder's own navigation ("app", "import", ...); the
-            # page goes through app.py instead (ui_cache.through_app_navigation).
-            page.goto(server + "/import")
-            expect(page.get_by_role("heading", name="Import", exact=True)).to_be_visible()
-            _wait_until_idle(page)
-            nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
-            assert [label.split("\n")[-1] for label in nav] == [
-                "Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import",
-            ], nav
-            assert page.get_by_text("Page not found").count() == 0
-            page.get_by_label("Account name", exact=True).and_(page.locator("input")).fill("browser-test")
-            page.get_by_label("Account name", exact=True).and_(page.locator("input")).press("Enter")
-            page.locator("input[type=file]").set_input_files(str(upload))
-            expect(page.get_by_text("Preview", exact=False).first).to_be_visible()
-            expect(page.locator("[data-testid=stDataFrame]")).to_be_visible()
-            page.get_by_role("button", name="Import", exact=True).click()
-            expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text("28 days")
-            expect(page.get_by_text("Imports into this account")).to_be_visible()
-            expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
-            _wait_until_idle(page)
-            assert page.locator("[data-testid=stException]").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
-
-            page.get_by_role("link", name="Overview").first.click()
-            expect(page.locator(".js-plotly-plot").first).to_be_visible()
-            expect(page.locator("[data-testid=stMetricValue]").first).to_have_text(LAST_TOTAL)
-            assert page.locator("[data-testid=stException]").count() == 0
-            _wait_until_idle(page)
-            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+            yield page, expect
         finally:
             browser.close()
+
+
+def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    upload = tmp_path / "followers-2025-01.csv"
+    upload.write_text(COUNTS_CSV, encoding="utf-8")
+
+    with _browser_page() as (page, expect):
+        # A bookmark as the first visit of a freshly started server: Streamlit would run the
+        # file of pages/ alone, with the folder's own navigation ("app", "import", ...); the
+        # page goes through app.py instead (ui_cache.through_app_navigation).
+        page.goto(server + "/import")
+        expect(page.get_by_role("heading", name="Import", exact=True)).to_be_visible()
+        _wait_until_idle(page)
+        nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+        assert _labels(nav) == NAVIGATION, nav
+        assert page.get_by_text("Page not found").count() == 0
+        page.get_by_label("Account name", exact=True).and_(page.locator("input")).fill("browser-test")
+        page.get_by_label("Account name", exact=True).and_(page.locator("input")).press("Enter")
+        page.locator("input[type=file]").set_input_files(str(upload))
+        expect(page.get_by_text("Preview", exact=False).first).to_be_visible()
+        expect(page.locator("[data-testid=stDataFrame]")).to_be_visible()
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text("28 days")
+        expect(page.get_by_text("Imports into this account")).to_be_visible()
+        expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+        _wait_until_idle(page)
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+
+        page.get_by_role("link", name="Overview").first.click()
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        expect(page.locator("[data-testid=stMetricValue]").first).to_have_text(LAST_TOTAL)
+        assert page.locator("[data-testid=stException]").count() == 0
+        _wait_until_idle(page)
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
 
 def _full_height_screenshot(page: Any, path: Path) -> None:
@@ -207,13 +231,6 @@ def _full_height_screenshot(page: Any, path: Path) -> None:
 
 
 def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
-    chromium = _chromium()
-    if chromium is None:
-        _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # Page title, then a text each page shows only when its data is there.
     visits = {
@@ -222,71 +239,40 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
         "activity": ("Activity", "Does posting bring followers?"),
         "audience": ("Audience", "Follower quality audit (rules v1)"),
     }
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            page.goto(demo_server)
-            expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
-            for name, (title, shown) in visits.items():
-                page.get_by_role("link", name=title).first.click()
-                expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-                expect(page.get_by_role("heading", name=shown)).to_be_visible()
-                expect(page.locator(".js-plotly-plot").first).to_be_visible()
-                _wait_until_idle(page)
-                assert page.locator("[data-testid=stException]").count() == 0, name
-                _full_height_screenshot(page, ARTIFACTS / f"{name}.png")
-            # Meetups has no chart until an event is imported: its form is what shows.
-            page.get_by_role("link", name="Meetups").first.click()
-            expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
-            expect(page.get_by_text("Repeat attendees").first).to_be_visible()
+    with _browser_page() as (page, expect):
+        page.goto(demo_server)
+        expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+        for name, (title, shown) in visits.items():
+            page.get_by_role("link", name=title).first.click()
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+            expect(page.get_by_role("heading", name=shown)).to_be_visible()
+            expect(page.locator(".js-plotly-plot").first).to_be_visible()
             _wait_until_idle(page)
-            assert page.locator("[data-testid=stException]").count() == 0, "meetups"
-            _full_height_screenshot(page, ARTIFACTS / "meetups.png")
-        finally:
-            browser.close()
+            assert page.locator("[data-testid=stException]").count() == 0, name
+            _full_height_screenshot(page, ARTIFACTS / f"{name}.png")
+        # Meetups has no chart until an event is imported: its form is what shows.
+        page.get_by_role("link", name="Meetups").first.click()
+        expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
+        expect(page.get_by_text("Repeat attendees").first).to_be_visible()
+        _wait_until_idle(page)
+        assert page.locator("[data-testid=stException]").count() == 0, "meetups"
+        _full_height_screenshot(page, ARTIFACTS / "meetups.png")
 
 
-def test_a_bookmark_on_a_shared_palier_signs_in_then_opens_its_page(tmp_path: Path) -> None:
+def test_a_bookmark_on_a_shared_palier_signs_in_then_opens_its_page(shared_server: str) -> None:
     # The first visit of a freshly started shared Palier is a bookmark of /churn: the sign-in form
     # shows, nothing of a page before it, and signing in opens Churn with Palier's navigation.
-    chromium = _chromium()
-    if chromium is None:
-        _require_or_skip("No Chromium found at " + ", ".join(CHROMIUM_CANDIDATES))
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _require_or_skip("Playwright is not installed (pip install -r requirements-test.txt)")
-    from analytics.access import hash_password
+    with _browser_page() as (page, expect):
+        page.goto(shared_server + "/churn")
+        expect(page.get_by_text("This Palier is shared: sign in to see it.")).to_be_visible()
+        _wait_until_idle(page)
+        assert page.locator("h1").all_inner_texts() == ["Palier"]
+        assert page.locator("[data-testid=stMetric]").count() == 0
+        assert page.get_by_text("Page not found").count() == 0
+        page.locator("input[type=password]").fill(SHARED_PASSWORD)
+        page.get_by_role("button", name="Sign in with the password").click()
+        expect(page.get_by_role("heading", name="Churn & plateaus", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Import")).to_be_visible()
+        nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+        assert _labels(nav) == NAVIGATION, nav
 
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f'[palier]\nowner_password_hash = "{hash_password("a long shared password")}"\n', encoding="utf-8")
-    served = _serve(tmp_path / "palier.duckdb", tmp_path, "--secrets.files", str(secrets))
-    server = next(served)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(UI_TIMEOUT_MS)
-                expect.set_options(timeout=UI_TIMEOUT_MS)
-                page.goto(server + "/churn")
-                expect(page.get_by_text("This Palier is shared: sign in to see it.")).to_be_visible()
-                _wait_until_idle(page)
-                assert page.locator("h1").all_inner_texts() == ["Palier"]
-                assert page.locator("[data-testid=stMetric]").count() == 0
-                assert page.get_by_text("Page not found").count() == 0
-                page.locator("input[type=password]").fill("a long shared password")
-                page.get_by_role("button", name="Sign in with the password").click()
-                expect(page.get_by_role("heading", name="Churn & plateaus", exact=True)).to_be_visible()
-                expect(page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Import")).to_be_visible()
-                nav = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
-                assert [label.split("\n")[-1] for label in nav] == [
-                    "Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import",
-                ], nav
-            finally:
-                browser.close()
-    finally:
-        served.close()
