@@ -281,12 +281,12 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             f"- the audience analysis step (`python -m analytics analyse`, every profile of the year analysed once,"
             f" the topic model fitted, the page's figures counted): {year['analysis']['seconds']:.0f} s, peak memory"
             f" {year['analysis']['peak_mb']:,.0f} MB",
-            f"- store on disk: **{year['store_bytes_lists'] / SIZE_MB:,.0f} MB** after the {days} lists"
-            f" ({year['store_bytes_exports'] / SIZE_MB:,.0f} MB with the X exports, {year['store_bytes'] / SIZE_MB:,.0f} MB with the"
-            f" audience analysis kept beside them; {year['store_bytes_compacted'] / SIZE_MB:,.0f} MB once compacted by"
+            f"- store on disk: **{year['store_bytes_lists'] / SIZE_MB:,.1f} MB** after the {days} lists"
+            f" ({year['store_bytes_exports'] / SIZE_MB:,.1f} MB with the X exports, {year['store_bytes'] / SIZE_MB:,.1f} MB with the"
+            f" audience analysis kept beside them; {year['store_bytes_compacted'] / SIZE_MB:,.1f} MB once compacted by"
             " `python -m analytics compact`)",
             *([f"- size at the end of each 30 days (after a checkpoint): "
-               + ", ".join(f"day {d}: {b / SIZE_MB:,.0f} MB" for d, b in imp["sizes"])] if imp.get("sizes") else []),
+               + ", ".join(f"day {d}: {b / SIZE_MB:,.1f} MB" for d, b in imp["sizes"])] if imp.get("sizes") else []),
             *([] if days >= 365 or days < 2 else [
                 f"- **not a full year in this run**: a linear extrapolation to 365 days of the growth measured"
                 f" here (size after day 1 plus (size after day {days} minus size after day 1) x 364/{days - 1})"
