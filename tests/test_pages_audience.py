@@ -13,9 +13,9 @@ import base64
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,8 @@ from analytics.demo import CONTENT_HEADER, load_demo
 from analytics.metrics import audience, quality
 from analytics.store import open_store
 from tests.conftest import import_bytes
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -368,18 +370,26 @@ def _seed_with_a_middle_list(db: Path) -> tuple[dt.date, list[str]]:
     return MIDDLE, MIDDLE_LIST
 
 
-def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _after_the_analysis(db: Path, compute: Callable[[Any, int], T]) -> T:
+    """`compute(cursor, account id)` on the store after the analysis step has run on it."""
     from analytics.metrics import features
 
-    middle, middle_list = _seed_with_a_middle_list(db)
     store = open_store(db)
     try:
         cursor = store.cursor()
         account = require_account(cursor, "me").account_id
         features.refresh_features(store, account)
-        cube = features.snapshot_cube(cursor, account, middle)  # the middle list counted from the features
+        return compute(cursor, account)
     finally:
         store.close()
+
+
+def test_any_two_lists_topics_come_from_the_analysis(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import features
+
+    middle, middle_list = _seed_with_a_middle_list(db)
+    # The middle list counted from the features.
+    cube = _after_the_analysis(db, lambda cursor, account: features.snapshot_cube(cursor, account, middle))
     counted = cube[cube["dimension"] == "topic"]
     expected = dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True))
     assert sum(expected.values()) == len(middle_list)
@@ -403,16 +413,11 @@ def test_a_period_ending_on_any_list_reads_the_analysis(db: Path, monkeypatch: p
     from analytics.metrics import features
 
     middle, middle_list = _seed_with_a_middle_list(db)
-    store = open_store(db)
-    try:
-        cursor = store.cursor()
-        account = require_account(cursor, "me").account_id
-        features.refresh_features(store, account)
-        expected = (audience.audience_coherence(cursor, account, middle), audience.language_mix(cursor, account, middle),
-                    audience.group_coherence(cursor, account, FIRST, middle))
-        later = audience.group_coherence(cursor, account, middle, SECOND)
-    finally:
-        store.close()
+    expected, later = _after_the_analysis(db, lambda cursor, account: (
+        (audience.audience_coherence(cursor, account, middle), audience.language_mix(cursor, account, middle),
+         audience.group_coherence(cursor, account, FIRST, middle)),
+        audience.group_coherence(cursor, account, middle, SECOND),
+    ))
 
     def no_counting(*_args: object, **_kwargs: object) -> object:
         raise AssertionError("the page counted a list's members again")
