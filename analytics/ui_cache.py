@@ -754,9 +754,9 @@ def through_app_navigation() -> None:
     A `pages/` folder beside app.py makes Streamlit start each server in its older navigation
     (a page per file of the folder), which it leaves only once app.py has called st.navigation.
     So when the first visit after a start asks for a page by its address (a bookmark of /churn),
-    Streamlit runs pages/churn.py by itself: the sidebar lists the files ("app", "import data"),
-    /import is "not found" (its file is import.py), and every later visitor of that server
-    gets the same. Called first by every page: the older navigation is switched off and the run
+    Streamlit runs pages/churn.py by itself: the sidebar lists the files ("app", "activity"),
+    an address that is not a file's name is "not found" (so the Import page's file is import.py,
+    after its address /import), and every later visitor of that server gets the same. Called first by every page: the older navigation is switched off and the run
     starts again, through app.py, on the page asked for. (app.py needs no call: when the older
     navigation runs it, its st.navigation takes over and switches the older one off itself.)
     """

@@ -20,7 +20,7 @@ from analytics.metrics.growth import (
     PeriodFigures,
 )
 
-IMPORT_PAGE = "pages/import.py"
+IMPORT_PAGE = ui_cache.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 

@@ -80,9 +80,13 @@ def _incoming(column: str) -> str:
 # the rest of the import. Only new members are inserted and only changed profiles rewritten;
 # which snapshot is newer for a member comes from the spells, not from a date written on every
 # profile every day (a million updates a day, and a store that grows with them).
+# A new profile's stored columns, from members_frame (m) or the staged list read as m.
+_NEW_PROFILE_VALUES = ", ".join(
+    _incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED
+)
 INSERT_ALL_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)})
-SELECT $a, m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}
+SELECT $a, m.member_key, {_NEW_PROFILE_VALUES}
 FROM members_frame m
 """
 INSERT_NEW_PROFILES_SQL = INSERT_ALL_PROFILES_SQL + """
@@ -98,7 +102,7 @@ RESERVE_MEMBER_IDS_SQL = "SELECT min(id), max(id) FROM (SELECT nextval('member_i
 STAGED_ROW_IDS_SQL = "SELECT min(rowid), max(rowid), count(*) FROM {table}"
 INSERT_FIRST_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_id, member_key, {", ".join(_STORED)})
-SELECT $a, $first + (m.rowid - $base), m.member_key, {", ".join(_incoming(c) if c != "keyed_by_id" else "coalesce(m.platform_id = m.member_key, false)" for c in _STORED)}
+SELECT $a, $first + (m.rowid - $base), m.member_key, {_NEW_PROFILE_VALUES}
 FROM {{table}} m
 """
 
