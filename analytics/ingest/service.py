@@ -162,7 +162,7 @@ def _parse_one(source: SourceFile) -> Parsed:
     return parsed
 
 
-def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
+def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = None) -> Parsed:
     if not members:
         raise BadExportError(name, "contents", "at least one export file Palier reads", "none")
     parts: list[Parsed] = []
@@ -175,11 +175,31 @@ def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
         raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
-    return _merge(parts, name)
+    return _merge(_one_platform_of_a_meta_download(parts, platform), name)
 
 
-def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
-    """Parse every source; pages of one snapshot are merged. Failures come back as Outcomes."""
+# The Instagram download holds the linked Threads profile's lists too (your_instagram_activity/
+# threads/): one archive, two accounts. An import goes to one account, so it reads the lists of
+# the account's platform (Instagram unless the account or the user says Threads) and says what
+# it left for the other.
+_SHARED_DOWNLOAD = {"instagram", "threads"}
+LEFT_OUT_NOTE = "This archive also holds {other} lists; they were left out: import it into a {other} account to read them."
+
+
+def _one_platform_of_a_meta_download(parts: list[Parsed], platform: str | None) -> list[Parsed]:
+    platforms = {p.platform for p in parts if p.platform}
+    if platforms != _SHARED_DOWNLOAD:
+        return parts
+    keep = platform if platform in _SHARED_DOWNLOAD else "instagram"
+    other = next(iter(_SHARED_DOWNLOAD - {keep}))
+    kept = [p for p in parts if p.platform != other]
+    kept[0].notes.append(LEFT_OUT_NOTE.format(other=PLATFORMS[other]))
+    return kept
+
+
+def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prepared | Outcome]:
+    """Parse every source; pages of one snapshot are merged. Failures come back as Outcomes.
+    `platform` (the account's) picks which lists a download shared by two platforms gives."""
     prepared: list[Prepared | Outcome] = []
     groups: dict[str, list[tuple[SourceFile, Parsed]]] = {}
     for source in sources:
@@ -187,10 +207,10 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
             if isinstance(source, FolderSource):
                 members = folder_members(source.path, wanted_in_bundle)
                 digest = hashlib.sha256("".join(sorted(m.sha256 for m in members)).encode()).hexdigest()
-                prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members)))
+                prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members, platform)))
             elif is_zip(source.prefix):
                 members = zip_members(source, wanted_in_bundle)
-                prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members)))
+                prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members, platform)))
             else:
                 parsed = _parse_one(source)
                 if parsed.group_key:
@@ -410,6 +430,22 @@ def _record_follower_counts(
     return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items), f"{len(items)} follower totals recorded")
 
 
+def _account_platform(store: Store, options: ImportOptions) -> str | None:
+    """The platform the user chose, else the existing account's (None for a new account)."""
+    try:
+        chosen = normalize_platform(options.platform)
+    except PalierError:
+        return None  # reported by the import itself, with the file's name
+    if chosen:
+        return chosen
+    cursor = store.cursor()
+    try:
+        account = find_account(cursor, options.account.strip())
+    finally:
+        cursor.close()
+    return account.platform if account else None
+
+
 def import_sources(
     store: Store,
     sources: Sequence[Source],
@@ -422,7 +458,7 @@ def import_sources(
     `progress(done, total, name)` is called before each import; `detail(fraction, message)`
     within one (see `load_prepared`)."""
     outcomes: list[Outcome] = []
-    prepared = prepare(sources)
+    prepared = prepare(sources, _account_platform(store, options))
     total = len(prepared) + (1 if options.followers_on else 0)
     for number, item in enumerate(prepared, start=1):
         if progress:
