@@ -175,6 +175,9 @@ def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = N
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
         raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
+    # Facebook's followers come undated and its friends dated; a person in both keeps the first
+    # row read, so the followers file goes last and a friend's date is kept.
+    parts.sort(key=lambda part: part.format == "facebook_followers")
     return _merge(_one_platform_of_a_meta_download(parts, platform), name)
 
 

@@ -51,14 +51,18 @@ _KEYS: dict[str, tuple[ListKind, str]] = {
     "friends_v2": ("follower", "friends"),
     "friends": ("follower", "friends"),
 }
-# The key must open an array of objects with a `name`: other platforms' JSON also has a
-# `following` key (Social Blade's daily counts), but never an array of named entries.
-_SNIFF = re.compile(r'^\{\s*"(' + "|".join(_KEYS) + r')"\s*:\s*\[\s*(\]|\{\s*"name"\s*:)')
+# The key must open an array. The versioned keys (`followers_v3`, `friends_v2`) are Facebook's
+# own; the 2018 keys are common words (Social Blade's daily counts have `following`), so they
+# count only when the array holds named entries.
+_SNIFF = re.compile(r'^\{\s*"(' + "|".join(_KEYS) + r')"\s*:\s*\[\s*(\]|\{\s*"name"\s*:)?')
+_PLAIN_KEYS = {"followers", "following", "friends"}
 
 
 def _key_of(source: SourceFile) -> str | None:
     match = _SNIFF.match(head_start(source))
-    return match[1] if match else None
+    if match is None or (match[1] in _PLAIN_KEYS and match[2] is None):
+        return None
+    return match[1]
 
 
 def _sniff_kind(kind: ListKind, what: str) -> Callable[[SourceFile], bool]:

@@ -151,10 +151,15 @@ def parse(source: SourceFile) -> Parsed:
             if metric is not None and block_metric != metric:
                 raise BadExportError(file, f"line {number - 1}", f"one metric per file ({titles[0]!r})", repr(name[:80]))
             metric = block_metric
-            titles.append(name)
             platform = _platform_of(name)
+            if platform and platforms and platform not in platforms:
+                raise BadExportError(
+                    file, f"line {number - 1}", f"the series of one platform ({titles[0]!r})",
+                    f"{name[:80]!r} too: save each platform's block as its own file",
+                )
             if platform:
                 platforms.add(platform)
+            titles.append(name)
             in_rows = True
             continue
         cells = _fields(line, delimiter or ",")
@@ -174,10 +179,6 @@ def parse(source: SourceFile) -> Parsed:
             )
         values[day] = value
         first_line[day] = number
-    if len(platforms) > 1:
-        raise BadExportError(
-            file, "titles", "the series of one platform", f"both Facebook and Instagram ({', '.join(titles)}): save each block as its own file",
-        )
     if metric is None:
         raise BadExportError(file, "the whole file", 'a metric title and the header "Date","Primary"', "neither")
     if not values:
