@@ -49,7 +49,7 @@ def daily_of(store: Store, metric: str, account: str = "me") -> dict[dt.date, in
 
 def state(store: Store) -> list[Any]:
     return [
-        rows(store, f"SELECT * FROM {table} ORDER BY ALL")  # noqa: S608
+        rows(store, f"SELECT * FROM {table} ORDER BY ALL")
         for table in ("imports", "snapshots", "spells", "profiles", "daily_values", "accounts")
     ]
 

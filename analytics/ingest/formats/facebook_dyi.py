@@ -24,7 +24,15 @@ from collections.abc import Callable
 from analytics.errors import BadExportError
 from analytics.ingest.formats.instagram import fix_mojibake
 from analytics.ingest.formats.jsonread import describe, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    ListKind,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 
 WHERE_TO_GET = (
     "Facebook → Accounts Center → Your information and permissions → Download your information → "

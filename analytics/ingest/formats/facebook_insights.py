@@ -18,7 +18,13 @@ import pandas as pd
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name, read_csv, split_header
-from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_date, parse_int
 
 WHERE_TO_GET = (

@@ -29,7 +29,13 @@ import pandas as pd
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name
-from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_int
 
 WHERE_TO_GET = (

@@ -21,8 +21,21 @@ from urllib.parse import urlparse
 
 from analytics.errors import BadExportError
 from analytics.ingest.formats.instagram import fix_mojibake
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    ListKind,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 
 WHERE_TO_GET = (
     "Accounts Center → Your information and permissions → Export your information → the Threads profile → "
