@@ -375,3 +375,31 @@ def test_instagram_download_gives_threads_lists_to_a_threads_account(store: Stor
 def test_damaged_threads_file_names_the_entry_and_field(seeded: Store, entries: list[object], fragments: tuple[str, ...]) -> None:  # noqa: F811
     data = json.dumps({"text_post_app_text_post_app_followers": entries}, indent=2).encode()
     fails(seeded, {"followers.json": data}, "followers.json", "text_post_app_text_post_app_followers", *fragments)
+
+
+def facebook_page(*names: str) -> bytes:
+    # The reported split layout: Instagram's entry shape, a display name in `value` (low confidence).
+    return json.dumps([{"title": "", "string_list_data": [{"value": instagram_mojibake(n)}]} for n in names], indent=2).encode()
+
+
+def instagram_mojibake(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1")
+
+
+def test_facebook_split_follower_pages_are_one_list_named_by_their_file(store: Store) -> None:
+    page1, page2 = facebook_page("Ana Lima", "Chlo\u00e9 Martin"), facebook_page("Bruno Costa")
+    assert detect(SourceFile("people_who_followed_you_1.json", page1)).key == "facebook_followers_pages"
+    # The same bytes under Instagram's name are Instagram's: only the name tells these apart.
+    assert detect(SourceFile("followers_1.json", page1)).key == "instagram_followers"
+    outcomes = import_bytes(
+        store, {"people_who_followed_you_1.json": page1, "people_who_followed_you_2.json": page2}, snapshot_date=D(2026, 5, 24)
+    )
+    assert [o.status for o in outcomes] == ["imported"]
+    assert facebook_dyi.NAMES_ONLY_NOTE in outcomes[0].notes
+    assert rows(store, "SELECT kind, members FROM snapshots") == [("follower", 3)]
+    assert profile(store, "name:chlo\u00e9 martin", "name") == ("Chlo\u00e9 Martin",)
+
+
+def test_damaged_facebook_follower_page_names_the_entry(seeded: Store) -> None:  # noqa: F811
+    data = json.dumps([{"string_list_data": [{"value": "Ana"}]}, {"string_list_data": [{"timestamp": 5}]}]).encode()
+    fails(seeded, {"people_who_followed_you_1.json": data}, "people_who_followed_you_1.json", "follower entry 2, field 'name'", "found null")

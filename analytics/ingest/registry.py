@@ -28,8 +28,10 @@ FORMATS: tuple[ExportFormat, ...] = (
     *x_premium.FORMATS,
     *twitter_legacy.FORMATS,
     *twitter_archive.FORMATS,
-    # Before Instagram: a bare array of Threads followers has Instagram's shape.
+    # Before Instagram: a bare array of Threads followers, or a page of Facebook followers,
+    # has Instagram's shape.
     *threads.FORMATS,
+    *facebook_dyi.FORMATS,
     *instagram.FORMATS,
     *linkedin.FORMATS,
     *bluesky.FORMATS,
@@ -37,7 +39,6 @@ FORMATS: tuple[ExportFormat, ...] = (
     *socialblade.FORMATS,
     *meta_insights.FORMATS,
     *facebook_insights.FORMATS,
-    *facebook_dyi.FORMATS,
     *generic.FORMATS,
 )
 

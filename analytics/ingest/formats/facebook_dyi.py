@@ -107,6 +107,10 @@ def _parse(source: SourceFile, kind: ListKind, what: str) -> Parsed:
     if not isinstance(entries, list):
         raise BadExportError(source.name, f"key {key!r}", "an array of entries", describe(entries))
     members = [_member(entry, source.name, f"{key} entry {i + 1}") for i, entry in enumerate(entries)]
+    return _parsed(members, kind, what)
+
+
+def _parsed(members: list[dict[str, object]], kind: ListKind, what: str) -> Parsed:
     keys_seen = [m["member_key"] for m in members]
     repeated = len(keys_seen) - len(set(keys_seen))
     undated = sum(1 for m in members if m["followed_at"] is None)
@@ -126,6 +130,39 @@ def _parse(source: SourceFile, kind: ListKind, what: str) -> Parsed:
         rows=len(members),
         notes=notes,
     )
+
+
+# Big accounts' followers reportedly come split, as `people_who_followed_you_1.json`, ... holding
+# a bare array of `string_list_data` entries (one fixture generator says so: low confidence).
+# That is Instagram's followers_1.json shape, so only the file name tells them apart; the reader
+# takes the name from `value`, `name` or `title`, whichever is there.
+_PAGE_NAME = re.compile(r"^people_who_followed_you_\d+\.json$", re.IGNORECASE)
+
+
+def _sniff_follower_page(source: SourceFile) -> bool:
+    return _PAGE_NAME.match(source.base_name) is not None and head_start(source).startswith("[")
+
+
+def _page_member(entry: object, file: str, where: str) -> dict[str, object]:
+    if not isinstance(entry, dict):
+        raise BadExportError(file, where, "an object with 'string_list_data'", describe(entry))
+    items = entry.get("string_list_data") or [{}]
+    if not isinstance(items, list) or not isinstance(items[0], dict):
+        raise BadExportError(file, f"{where}, field 'string_list_data'", "an array of objects", describe(items))
+    item = items[0]
+    name = item.get("value") or entry.get("name") or entry.get("title")
+    flat = {"name": name, "timestamp": item.get("timestamp", entry.get("timestamp"))}
+    return _member(flat, file, where)
+
+
+def parse_follower_page(source: SourceFile) -> Parsed:
+    document = load_json(source, "a Facebook people_who_followed_you_1.json")
+    if not isinstance(document, list):
+        raise BadExportError(source.name, "top level", "an array of followers", describe(document))
+    members = [_page_member(entry, source.name, f"follower entry {i + 1}") for i, entry in enumerate(document)]
+    parsed = _parsed(members, "follower", "followers")
+    parsed.group_key = "facebook:followers"
+    return parsed
 
 
 def _parser(kind: ListKind, what: str) -> Callable[[SourceFile], Parsed]:
@@ -148,6 +185,15 @@ def _format(what: str, kind: ListKind, label: str, member_pattern: str) -> Expor
 
 
 FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        key="facebook_followers_pages",
+        label="Facebook followers, split (people_who_followed_you_1.json, _2.json…)",
+        platform="facebook",
+        where_to_get=WHERE_TO_GET,
+        sniff=_sniff_follower_page,
+        parse=parse_follower_page,
+        member_pattern=r"(?:^|/)people_who_followed_you_\d+\.json$",
+    ),
     _format(
         "followers", "follower", "Facebook followers (people_who_followed_you.json)",
         r"(?:^|/)(?:people_who_followed_you(?:_\d+)?|followers)\.json$",
