@@ -150,6 +150,8 @@ def test_meta_follows_import_says_gains_only_and_reimport_changes_nothing(store:
     assert [o.status for o in first] == ["imported", "imported"]
     assert meta_insights.GAINS_ONLY_NOTE in first[0].notes
     assert first[0].summary.startswith("Meta Business Suite insights CSV") and "7 days" in first[0].summary
+    assert first[0].summary.endswith("new follows only: gains, no losses")
+    assert "gains" not in first[1].summary  # visits are not follows
     assert daily_of(store, "new_follows") == {D(2025, 3, 6) + dt.timedelta(days=i): v for i, v in enumerate([3, 0, 5, 2, 0, 7, 1])}
     assert daily_of(store, "unfollows") == {}
     assert daily_of(store, "followers") == {}
@@ -220,6 +222,7 @@ def test_legacy_insights_import_and_reimport(store: Store, fixtures: Path) -> No
     first = upload(store, fixtures, LEGACY_2014)
     assert [o.status for o in first] == ["imported"]
     assert "decoded as Windows-1252 (Latin-1), not UTF-8" in first[0].notes
+    assert "gains, no losses" not in first[0].summary  # the export has unlikes and a total
     assert daily_of(store, "followers") == {D(2014, 1, d): v for d, v in zip(range(1, 6), [200, 203, 203, 210, 208], strict=True)}
     assert daily_of(store, "unfollows")[D(2014, 1, 5)] == 2
     before = state(store)

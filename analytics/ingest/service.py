@@ -50,6 +50,9 @@ from analytics.ingest.values import date_in_name
 from analytics.store import Store
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
+# Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
+# LinkedIn's company page): what it shows is gains only.
+GAINS_ONLY_SUMMARY = "new follows only: gains, no losses"
 IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
 MANUAL_EXPORT_END = dt.date(9999, 12, 31)
@@ -292,6 +295,9 @@ def _summary(item: Prepared, counts: LoadCounts) -> str:
         parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
     if counts.date_min and counts.date_max and not counts.lists:
         parts.append(f"{counts.date_min.isoformat()} to {counts.date_max.isoformat()}")
+    metrics = set(item.parsed.daily["metric"].dropna())
+    if "new_follows" in metrics and not metrics & {"unfollows", "followers"}:
+        parts.append(GAINS_ONLY_SUMMARY)
     return ", ".join(parts)
 
 
