@@ -186,6 +186,8 @@ HEAD = ("sep=,", '"Facebook follows"', '"Date","Primary"')
         ((*HEAD, '"2025-01-01T01:00:00","3","9"'), ("line 4", "expected 2 fields (Date, Primary)", "found 3 fields")),
         (("sep=,", '"Facebook reach"', '"Date","Primary"', '"2025-01-01T01:00:00","3"'), ("line 2", "a series Palier stores", "'Facebook reach', which Palier does not store")),
         ((*HEAD,), ("after the header", "at least one day", "no data rows")),
+        (("sep=,", '"Age & gender"', '"","Women","Men"', '"18-24","10.6","6.5"'), ("line 2", "a daily series", "the audience block 'Age & gender'")),
+        (("sep=,", '"Follows"', '"Day","Primary"', '"2025-01-01T01:00:00","3"'), ("line 3", 'expected the header "Date","Primary" under the title', "found '\"Day\",\"Primary\"'")),
         (
             (*HEAD, '"2025-01-01T01:00:00","3"', "", '"Instagram follows"', '"Date","Primary"', '"2025-01-01T00:00:00","1"'),
             ("line 6", "the series of one platform ('Facebook follows')", "'Instagram follows' too"),

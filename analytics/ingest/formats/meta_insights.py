@@ -62,6 +62,7 @@ _METRIC_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("views", "visualizacoes"), "impressions"),
 )
 _PLATFORM_WORDS = (("facebook", "facebook"), ("instagram", "instagram"))
+_AUDIENCE_BLOCKS = {"Age & gender", "Top countries", "Top cities", "Top pages"}
 _SUPPORTED = "Follows, Visits, Views, Interactions or Link clicks"
 
 
@@ -85,6 +86,10 @@ def _delimiter_of(header_line: str) -> str | None:
 
 def _sniff(source: SourceFile) -> bool:
     lines = _lines(source.head)[:6]
+    if lines[0].strip().lower() == "sep=," and len(lines) > 1 and lines[1].startswith('"'):
+        # Meta's own bytes, whatever the chart: Audience.csv is then refused with a reason
+        # rather than reported as an unknown format.
+        return True
     for index, line in enumerate(lines[:4]):
         if _delimiter_of(line) is not None:
             # The title line sits right above the header (after an optional `sep=` line).
@@ -140,6 +145,11 @@ def parse(source: SourceFile) -> Parsed:
         if not in_rows:
             found = _delimiter_of(line)
             if found is None:
+                if title is not None and title.strip('"') in _AUDIENCE_BLOCKS:
+                    raise BadExportError(
+                        file, f"line {number - 1}", f"a daily series ({_SUPPORTED})",
+                        f"the audience block {title.strip(chr(34))!r} (Audience.csv: shares of followers, not counts), which Palier does not import",
+                    )
                 if title is not None:
                     raise BadExportError(file, f"line {number}", 'the header "Date","Primary" under the title', repr(line[:80]))
                 title = line
