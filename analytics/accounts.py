@@ -18,9 +18,11 @@ PLATFORMS: dict[str, str] = {
     "linkedin": "LinkedIn",
     "bluesky": "Bluesky",
     "mastodon": "Mastodon",
+    "facebook": "Facebook",
+    "threads": "Threads",
 }
 
-PLATFORM_ALIASES = {"twitter": "x", "x": "x", "ig": "instagram", "bsky": "bluesky"}
+PLATFORM_ALIASES = {"twitter": "x", "x": "x", "ig": "instagram", "bsky": "bluesky", "fb": "facebook"}
 
 LIST_ACCOUNTS_SQL = """
 SELECT a.account_id, a.name, a.platform, a.handle, a.created_at,

@@ -8,11 +8,15 @@ from analytics.errors import BadExportError
 from analytics.ingest.csvread import split_header
 from analytics.ingest.formats import (
     bluesky,
+    facebook_dyi,
+    facebook_insights,
     generic,
     instagram,
     linkedin,
     mastodon,
+    meta_insights,
     socialblade,
+    threads,
     twitter_archive,
     twitter_legacy,
     x_premium,
@@ -24,11 +28,17 @@ FORMATS: tuple[ExportFormat, ...] = (
     *x_premium.FORMATS,
     *twitter_legacy.FORMATS,
     *twitter_archive.FORMATS,
+    # Before Instagram: a bare array of Threads followers, or a page of Facebook followers,
+    # has Instagram's shape.
+    *threads.FORMATS,
+    *facebook_dyi.FORMATS,
     *instagram.FORMATS,
     *linkedin.FORMATS,
     *bluesky.FORMATS,
     *mastodon.FORMATS,
     *socialblade.FORMATS,
+    *meta_insights.FORMATS,
+    *facebook_insights.FORMATS,
     *generic.FORMATS,
 )
 

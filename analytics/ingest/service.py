@@ -50,6 +50,9 @@ from analytics.ingest.values import date_in_name
 from analytics.store import Store
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
+# Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
+# LinkedIn's company page): what it shows is gains only.
+GAINS_ONLY_SUMMARY = "new follows only: gains, no losses"
 IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
 MANUAL_EXPORT_END = dt.date(9999, 12, 31)
@@ -162,7 +165,7 @@ def _parse_one(source: SourceFile) -> Parsed:
     return parsed
 
 
-def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
+def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = None) -> Parsed:
     if not members:
         raise BadExportError(name, "contents", "at least one export file Palier reads", "none")
     parts: list[Parsed] = []
@@ -175,11 +178,34 @@ def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
         raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
-    return _merge(parts, name)
+    # Facebook's followers come undated and its friends dated; a person in both keeps the first
+    # row read, so the followers file goes last and a friend's date is kept.
+    parts.sort(key=lambda part: part.format == "facebook_followers")
+    return _merge(_one_platform_of_a_meta_download(parts, platform), name)
 
 
-def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
-    """Parse every source; pages of one snapshot are merged. Failures come back as Outcomes."""
+# The Instagram download holds the linked Threads profile's lists too (your_instagram_activity/
+# threads/): one archive, two accounts. An import goes to one account, so it reads the lists of
+# the account's platform (Instagram unless the account or the user says Threads) and says what
+# it left for the other.
+_SHARED_DOWNLOAD = {"instagram", "threads"}
+LEFT_OUT_NOTE = "This archive also holds {other} lists; they were left out: import it into a {other} account to read them."
+
+
+def _one_platform_of_a_meta_download(parts: list[Parsed], platform: str | None) -> list[Parsed]:
+    platforms = {p.platform for p in parts if p.platform}
+    if platforms != _SHARED_DOWNLOAD:
+        return parts
+    keep = platform if platform in _SHARED_DOWNLOAD else "instagram"
+    other = next(iter(_SHARED_DOWNLOAD - {keep}))
+    kept = [p for p in parts if p.platform != other]
+    kept[0].notes.append(LEFT_OUT_NOTE.format(other=PLATFORMS[other]))
+    return kept
+
+
+def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prepared | Outcome]:
+    """Parse every source; pages of one snapshot are merged. Failures come back as Outcomes.
+    `platform` (the account's) picks which lists a download shared by two platforms gives."""
     prepared: list[Prepared | Outcome] = []
     groups: dict[str, list[tuple[SourceFile, Parsed]]] = {}
     for source in sources:
@@ -187,10 +213,10 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
             if isinstance(source, FolderSource):
                 members = folder_members(source.path, wanted_in_bundle)
                 digest = hashlib.sha256("".join(sorted(m.sha256 for m in members)).encode()).hexdigest()
-                prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members)))
+                prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members, platform)))
             elif is_zip(source.prefix):
                 members = zip_members(source, wanted_in_bundle)
-                prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members)))
+                prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members, platform)))
             else:
                 parsed = _parse_one(source)
                 if parsed.group_key:
@@ -269,6 +295,9 @@ def _summary(item: Prepared, counts: LoadCounts) -> str:
         parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
     if counts.date_min and counts.date_max and not counts.lists:
         parts.append(f"{counts.date_min.isoformat()} to {counts.date_max.isoformat()}")
+    metrics = set(item.parsed.daily["metric"].dropna())
+    if "new_follows" in metrics and not metrics & {"unfollows", "followers"}:
+        parts.append(GAINS_ONLY_SUMMARY)
     return ", ".join(parts)
 
 
@@ -410,6 +439,22 @@ def _record_follower_counts(
     return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items), f"{len(items)} follower totals recorded")
 
 
+def _account_platform(store: Store, options: ImportOptions) -> str | None:
+    """The platform the user chose, else the existing account's (None for a new account)."""
+    try:
+        chosen = normalize_platform(options.platform)
+    except PalierError:
+        return None  # reported by the import itself, with the file's name
+    if chosen:
+        return chosen
+    cursor = store.cursor()
+    try:
+        account = find_account(cursor, options.account.strip())
+    finally:
+        cursor.close()
+    return account.platform if account else None
+
+
 def import_sources(
     store: Store,
     sources: Sequence[Source],
@@ -422,7 +467,7 @@ def import_sources(
     `progress(done, total, name)` is called before each import; `detail(fraction, message)`
     within one (see `load_prepared`)."""
     outcomes: list[Outcome] = []
-    prepared = prepare(sources)
+    prepared = prepare(sources, _account_platform(store, options))
     total = len(prepared) + (1 if options.followers_on else 0)
     for number, item in enumerate(prepared, start=1):
         if progress:
