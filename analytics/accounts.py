@@ -18,6 +18,9 @@ PLATFORMS: dict[str, str] = {
     "linkedin": "LinkedIn",
     "bluesky": "Bluesky",
     "mastodon": "Mastodon",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "flickr": "Flickr",
 }
 
 PLATFORM_ALIASES = {"twitter": "x", "x": "x", "ig": "instagram", "bsky": "bluesky"}

@@ -17,6 +17,7 @@ from analytics.ingest.formats import (
     twitter_legacy,
     x_premium,
 )
+from analytics.ingest.formats import flickr, linkedin_workbook, rss, tiktok, youtube
 from analytics.ingest.model import ExportFormat, SourceFile
 
 # Specific formats first; Palier's generic CSVs last, since they accept loose headers.
@@ -28,6 +29,11 @@ FORMATS: tuple[ExportFormat, ...] = (
     *linkedin.FORMATS,
     *bluesky.FORMATS,
     *mastodon.FORMATS,
+    *linkedin_workbook.FORMATS,
+    *tiktok.FORMATS,
+    *youtube.FORMATS,
+    *flickr.FORMATS,
+    *rss.FORMATS,
     *socialblade.FORMATS,
     *generic.FORMATS,
 )
