@@ -75,7 +75,7 @@ def settle_dates(values: Sequence[str], file: str, wheres: Sequence[str]) -> tup
         return month_first, "dates read month first (M/D/Y): read so, the rows are one day apart"
     raise BadExportError(
         file,
-        f"{wheres[0]} to {wheres[-1]}",
+        wheres[0] if len(wheres) == 1 else f"{wheres[0]} to {wheres[-1]}",
         "dates whose order (day first or month first) the file settles",
         f"{values[0].strip()!r} to {values[-1].strip()!r}, which read both ways: {HOW_TO_CHOOSE}",
     )

@@ -291,7 +291,7 @@ def parse_history(source: SourceFile) -> Parsed:
         if export_date is None:
             raise BadExportError(
                 source.name,
-                f"{wheres[0]} to {wheres[-1]}",
+                f"lines {table.lines[0]} to {table.lines[-1]}, field 'Date'",
                 "the day you exported the file, to give years to TikTok's year-less dates",
                 f"{first!r} to {last!r} and no YYYY-MM-DD in the file name: rename the file with the export "
                 "day, e.g. 'FollowerHistory 2026-02-27.csv', and import it again",
