@@ -32,9 +32,10 @@ def _try(parts: Sequence[tuple[int, int, int]], day_first: bool) -> list[dt.date
 
 
 def _daily(days: list[dt.date]) -> bool:
-    """Whether the dates follow each other one day apart (in either direction)."""
+    """Whether the dates follow each other one day apart (in either direction); a date repeated
+    (a stated total on the last day) does not break the run."""
     steps = {abs((later - earlier).days) for earlier, later in zip(days, days[1:], strict=False)}
-    return steps == {1}
+    return 1 in steps and steps <= {0, 1}
 
 
 def settle_dates(values: Sequence[str], file: str, wheres: Sequence[str]) -> tuple[list[dt.date], str | None]:
