@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 import xlwt
 
@@ -22,8 +23,8 @@ from analytics.errors import BadExportError
 from analytics.ingest.formats import linkedin_workbook
 from analytics.ingest.model import SourceFile
 from analytics.ingest.registry import detect, wanted_in_bundle
-from analytics.metrics.followers import follower_series
 from analytics.ingest.service import ImportOptions, import_sources
+from analytics.metrics.followers import follower_series
 from analytics.store import Store
 from tests.conftest import import_bytes, import_fixture
 
@@ -57,7 +58,7 @@ def refused(name: str, data: bytes) -> BadExportError:
 
 def state(store: Store) -> list[Any]:
     return [
-        rows(store, f"SELECT * FROM {table} ORDER BY ALL")  # noqa: S608
+        rows(store, f"SELECT * FROM {table} ORDER BY ALL")
         for table in ("imports", "snapshots", "spells", "profiles", "daily_values", "accounts")
     ]
 
@@ -384,14 +385,14 @@ def test_linkedin_creator_xlsx_in_portuguese_is_found_by_content() -> None:
         days=[("13/03/2026", "4"), ("14/03/2026", "0"), ("15/03/2026", "7")],
     )
     parsed = linkedin_workbook.parse(SourceFile("AggregateAnalytics_Jane_2025-03-16_2026-03-15.xlsx", data))
-    values = {(r.metric, r.day.date()): r.value for r in parsed.daily.itertuples()}
+    values = {(str(m), pd.Timestamp(d).date()): int(v) for m, d, v in zip(parsed.daily['metric'], parsed.daily['day'], parsed.daily['value'], strict=True)}
     assert values[("followers", D(2026, 3, 15))] == 1520 and values[("new_follows", D(2026, 3, 13))] == 4
 
 
 def test_linkedin_creator_xlsx_with_real_date_cells() -> None:
     data = creator_xlsx(total=1520, days=[(dt.datetime(2026, 3, 14), 2), (dt.datetime(2026, 3, 15), 3)])
     parsed = linkedin_workbook.parse(SourceFile("c.xlsx", data))
-    values = {(r.metric, r.day.date()): r.value for r in parsed.daily.itertuples()}
+    values = {(str(m), pd.Timestamp(d).date()): int(v) for m, d, v in zip(parsed.daily['metric'], parsed.daily['day'], parsed.daily['value'], strict=True)}
     assert values == {("followers", D(2026, 3, 15)): 1520, ("new_follows", D(2026, 3, 14)): 2, ("new_follows", D(2026, 3, 15)): 3}
 
 

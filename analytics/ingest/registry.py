@@ -8,16 +8,20 @@ from analytics.errors import BadExportError
 from analytics.ingest.csvread import split_header
 from analytics.ingest.formats import (
     bluesky,
+    flickr,
     generic,
     instagram,
     linkedin,
+    linkedin_workbook,
     mastodon,
+    rss,
     socialblade,
+    tiktok,
     twitter_archive,
     twitter_legacy,
     x_premium,
+    youtube,
 )
-from analytics.ingest.formats import flickr, linkedin_workbook, rss, tiktok, youtube
 from analytics.ingest.model import ExportFormat, SourceFile
 
 # Specific formats first; Palier's generic CSVs last, since they accept loose headers.

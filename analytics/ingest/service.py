@@ -26,8 +26,8 @@ from analytics.accounts import (
 )
 from analytics.errors import BadExportError, PalierError
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
-from analytics.ingest.formats.linkedin_workbook import is_xlsx
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
+from analytics.ingest.formats.linkedin_workbook import is_xlsx
 from analytics.ingest.load import (
     Detail,
     LoadCounts,

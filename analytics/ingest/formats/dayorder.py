@@ -10,6 +10,7 @@ file is refused with how to choose, never read one way by guess.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -34,7 +35,7 @@ def _try(parts: Sequence[tuple[int, int, int]], day_first: bool) -> list[dt.date
 def _daily(days: list[dt.date]) -> bool:
     """Whether the dates follow each other one day apart (in either direction); a date repeated
     (a stated total on the last day) does not break the run."""
-    steps = {abs((later - earlier).days) for earlier, later in zip(days, days[1:], strict=False)}
+    steps = {abs((later - earlier).days) for earlier, later in itertools.pairwise(days)}
     return 1 in steps and steps <= {0, 1}
 
 

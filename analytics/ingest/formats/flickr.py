@@ -13,8 +13,20 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from analytics.errors import BadExportError
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 
 WHERE_TO_GET = (
     "Flickr → Settings → Your Flickr Data → Request my Flickr data: upload followers_part001.json from the "

@@ -28,7 +28,13 @@ from python_calamine import CalamineError, CalamineWorkbook
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name
 from analytics.ingest.formats.dayorder import settle_dates
-from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_int
 
 COMPANY_WHERE = (

@@ -23,8 +23,19 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
 from analytics.ingest.model import (
     DAILY_DTYPES,
     MEMBER_DTYPES,
@@ -33,6 +44,7 @@ from analytics.ingest.model import (
     MemberList,
     Parsed,
     SourceFile,
+    members_frame,
     typed_frame,
 )
 from analytics.ingest.values import date_in_name, parse_date, parse_int
@@ -210,7 +222,7 @@ def parse_download(source: SourceFile) -> Parsed:
         value = profile.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             counts[metric] = value
-    listed = next((len(m.members) for m in lists if m.kind == "follower"), None)
+    listed = next((len(members_frame(m.members)) for m in lists if m.kind == "follower"), None)
     if listed is not None and "followers" in counts and counts["followers"] != listed:
         notes.append(f"the follower list holds {listed} followers, the profile reports {counts['followers']}: TikTok leaves some out")
     username = profile.get("userName")

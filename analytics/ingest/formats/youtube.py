@@ -19,9 +19,21 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
 from analytics.ingest.formats.dayorder import settle_dates
-from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_int
 
 WHERE_TO_GET = (
@@ -130,8 +142,10 @@ def parse_chart(source: SourceFile) -> Parsed:
         platform="youtube",
         rows=len(table.rows),
         notes=[
-            f"Chart data.csv gives {table.header[metric_col]!r} for the {items} charted items only, not the whole "
-            "channel: nothing stored from it (Totals.csv holds the channel's figure)"
+            (
+                f"Chart data.csv gives {table.header[metric_col]!r} for the {items} charted items only, not the whole "
+                "channel: nothing stored from it (Totals.csv holds the channel's figure)"
+            )
         ],
     )
 
