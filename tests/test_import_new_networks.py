@@ -377,6 +377,22 @@ def test_linkedin_creator_xlsx_total_on_a_date_and_new_followers(store: Store) -
     assert daily(store, "new_follows") == {D(2026, 3, 13): 4, D(2026, 3, 14): 0, D(2026, 3, 15): 7}
 
 
+def test_linkedin_creator_exports_overlap_and_the_newer_one_wins(store: Store) -> None:
+    older = creator_xlsx(days=[("3/13/2026", "4"), ("3/14/2026", "1")], stated="Total followers on 3/14/2026")
+    newer = creator_xlsx(days=[("3/14/2026", "3"), ("3/15/2026", "7")])
+    import_bytes(store, {"older.xlsx": older})
+    import_bytes(store, {"newer.xlsx": newer})
+    assert daily(store, "new_follows") == {D(2026, 3, 13): 4, D(2026, 3, 14): 3, D(2026, 3, 15): 7}
+
+
+def test_workbook_sniff_reads_only_the_start_of_a_file_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"handle\n" + b"someone\n" * 10)
+    source = SourceFile("big.csv", path=path)
+    assert not linkedin_workbook.FORMATS[0].sniff(source)
+    assert not source.loaded
+
+
 def test_linkedin_creator_xlsx_in_portuguese_is_found_by_content() -> None:
     data = creator_xlsx(
         names=("Descoberta", "Engajamento", "Publicações mais em alta", "Seguidores", "Dados demográficos do público"),

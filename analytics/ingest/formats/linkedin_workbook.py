@@ -78,7 +78,9 @@ def is_xlsx(data: bytes) -> bool:
 
 
 def _sniff(source: SourceFile) -> bool:
-    return source.prefix.startswith(_OLE2) or is_xlsx(source.data)
+    # The prefix first: a ten-million-line CSV on disk must not be read whole to rule it out.
+    prefix = source.prefix
+    return prefix.startswith(_OLE2) or (prefix[:4] == b"PK\x03\x04" and is_xlsx(source.data))
 
 
 def _sheets(source: SourceFile) -> list[Sheet]:
