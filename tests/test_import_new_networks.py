@@ -53,6 +53,7 @@ def parse(name: str, data: bytes) -> Any:
 def refused(name: str, data: bytes) -> BadExportError:
     with pytest.raises(BadExportError) as caught:
         parse(name, data)
+    assert caught.value.file == name
     return caught.value
 
 
@@ -312,6 +313,20 @@ def test_youtube_net_change_draws_the_curve_and_a_typed_total_anchors_it(store: 
     by_day = dict(zip(curve["day"].dt.date, curve["followers"], strict=True))
     assert by_day[D(2024, 8, 21)] == 1000 and by_day[D(2024, 8, 20)] == 999 and by_day[D(2024, 8, 19)] == 994
     assert list(curve["net"].fillna(-99)) == [3.0, -99, -2.0, 5.0, 1.0]
+
+
+def test_youtube_table_by_date_gives_daily_gains_and_losses(store: Store) -> None:
+    data = (
+        b"Date,Views,Subscribers gained,Subscribers lost,Subscribers\n"
+        b"Total,900,14,5,9\n2024-08-17,400,10,2,8\n2024-08-18,500,4,3,1\n"
+    )
+    assert detect(SourceFile("x.csv", data)).key == "youtube_table_by_date"
+    outcomes = import_bytes(store, {"Table data.csv": data})
+    assert [o.status for o in outcomes] == ["imported"], outcomes
+    assert daily(store, "new_follows") == {D(2024, 8, 17): 10, D(2024, 8, 18): 4}
+    assert daily(store, "unfollows") == {D(2024, 8, 17): 2, D(2024, 8, 18): 3}
+    assert daily(store, "net_follows") == {}  # gained minus lost says it
+    assert daily(store, "video_views") == {D(2024, 8, 17): 400, D(2024, 8, 18): 500}
 
 
 def test_youtube_resaved_dates_are_settled_by_the_file(fixtures: Path) -> None:

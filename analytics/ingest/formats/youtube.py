@@ -9,7 +9,10 @@ The download is a zip or folder `Content <start>_<end> <channel>` holding three 
 - `Chart data.csv`: the same metric per day for each CHARTED item only (a few videos or
   countries), not the channel: read, checked, and left out of the channel's figures.
 - `Table data.csv`: one row per item over the whole period, with a `Total` row: no days, so
-  its subscriber totals are said in the outcome, not stored.
+  its subscriber totals are said in the outcome, not stored. With Date chosen as the dimension
+  (inferred from "the first column is the dimension"; no such file was seen) it has one row per
+  day and every chosen metric, `Subscribers gained` and `Subscribers lost` included: read like
+  Totals.csv, the daily gains and losses stored.
 Excel re-saves write `13-06-2025` or `1/1/2022`: the order is settled by the file as a whole
 (`dayorder`).
 """
@@ -90,42 +93,75 @@ def _sniff_table(source: SourceFile) -> bool:
     return len(header) >= 2 and header[0] in _DIMENSIONS - {"date"} and any(h in _KNOWN_METRICS for h in header[1:])
 
 
-def _days(table: CsvTable, date_col: int, file: str) -> tuple[list[pd.Timestamp], list[str]]:
-    values = [row[date_col] for row in table.rows]
-    wheres = [table.where(i, date_col) for i in range(len(table.rows))]
+def _sniff_by_date(source: SourceFile) -> bool:
+    """Table data.csv with Date chosen as the dimension: days, then metrics, and a Total row."""
+    header = _header(source)
+    second = source.head.splitlines()[1:2]
+    return (
+        len(header) >= 2
+        and header[0] == "date"
+        and all(h in _KNOWN_METRICS for h in header[1:])
+        and bool(second)
+        and second[0].split(",", 1)[0].strip().lower() == "total"
+    )
+
+
+def _days(table: CsvTable, date_col: int, file: str, indexes: list[int] | None = None) -> tuple[list[pd.Timestamp], list[str]]:
+    indexes = list(range(len(table.rows))) if indexes is None else indexes
+    values = [table.rows[i][date_col] for i in indexes]
+    wheres = [table.where(i, date_col) for i in indexes]
     days, note = settle_dates(values, file, wheres)
     return [pd.Timestamp(d) for d in days], [note] if note else []
 
 
-def parse_totals(source: SourceFile) -> Parsed:
+def _parse_daily(source: SourceFile, key: str) -> Parsed:
+    """Totals.csv (`Date,<metric>`) or a Date-dimension Table data.csv (`Date,<metrics…>`, a
+    Total row first): one row per day for the whole channel."""
     table = read_csv(source.text, source.name)
-    require_rows(table, "at least one day")
     date_col = table.require("Date")
-    metric_col = 1 - date_col
-    metric = _METRICS.get(normalize_name(table.header[metric_col]))
-    if metric is None:
+    indexes = [i for i, row in enumerate(table.rows) if row[date_col].strip().lower() != "total"]
+    if not indexes:
+        require_rows(table, "at least one day")
+        raise BadExportError(source.name, f"after the header (line {table.header_line})", "at least one day", "only a Total row")
+    columns = {c: _METRICS[normalize_name(h)] for c, h in enumerate(table.header) if normalize_name(h) in _METRICS}
+    if not columns:
         raise BadExportError(
             source.name,
             f"header (line {table.header_line})",
-            f"a chart metric Palier stores ({', '.join(repr(m) for m in _SUBSCRIBER_METRICS)} for followers)",
-            f"{table.header[metric_col]!r}: choose Subscribers as the chart's metric in Advanced mode and export again",
+            f"a metric Palier stores ({', '.join(repr(m) for m in _SUBSCRIBER_METRICS)} for followers)",
+            f"the columns {', '.join(repr(h) for h in table.header)}: choose Subscribers as the chart's metric in "
+            "Advanced mode and export again",
         )
-    days, notes = _days(table, date_col, source.name)
+    days, notes = _days(table, date_col, source.name, indexes)
+    seen: set[pd.Timestamp] = set()
+    split = {"new_follows", "unfollows"} <= set(columns.values())
     rows: list[dict[str, object]] = []
-    for i, row in enumerate(table.rows):
-        value = parse_int(row[metric_col], source.name, table.where(i, metric_col))
-        if value is None:  # empty cells occur (`2012-04-16,`): no figure that day
-            continue
-        if value < 0 and metric in _NOT_NEGATIVE:
-            raise BadExportError(source.name, table.where(i, metric_col), "a count of 0 or more", str(value))
-        rows.append({"day": days[i], "metric": metric, "value": value})
-    daily = typed_frame(rows, DAILY_DTYPES)
-    if daily.duplicated(["day", "metric"]).any():
-        i = int(daily.duplicated(["day", "metric"]).to_numpy().nonzero()[0][0])
-        raise BadExportError(source.name, table.where(i, date_col), "one row per day", f"{days[i]:%Y-%m-%d} twice")
-    if metric == "net_follows":
+    for day, i in zip(days, indexes, strict=True):
+        if day in seen:
+            raise BadExportError(source.name, table.where(i, date_col), "one row per day", f"{day:%Y-%m-%d} twice")
+        seen.add(day)
+        for col, metric in columns.items():
+            value = parse_int(table.rows[i][col], source.name, table.where(i, col))
+            if value is None:  # empty cells occur (`2012-04-16,`): no figure that day
+                continue
+            if value < 0 and metric in _NOT_NEGATIVE:
+                raise BadExportError(source.name, table.where(i, col), "a count of 0 or more", str(value))
+            if metric == "net_follows" and split:
+                continue  # gained minus lost says it
+            rows.append({"day": day, "metric": metric, "value": value})
+    if "net_follows" in columns.values() and not split:
         notes.append("YouTube gives the net subscriber change per day, not the total nor gains and losses apart")
-    return Parsed(format="youtube_totals", platform="youtube", daily=daily, rows=len(table.rows), notes=notes + table.notes)
+    return Parsed(
+        format=key, platform="youtube", daily=typed_frame(rows, DAILY_DTYPES), rows=len(table.rows), notes=notes + table.notes
+    )
+
+
+def parse_totals(source: SourceFile) -> Parsed:
+    return _parse_daily(source, "youtube_totals")
+
+
+def parse_by_date(source: SourceFile) -> Parsed:
+    return _parse_daily(source, "youtube_table_by_date")
 
 
 def parse_chart(source: SourceFile) -> Parsed:
@@ -174,6 +210,15 @@ def parse_table(source: SourceFile) -> Parsed:
 
 
 FORMATS: tuple[ExportFormat, ...] = (
+    ExportFormat(
+        key="youtube_table_by_date",
+        label="YouTube Studio table by date (Table data.csv with the Date dimension)",
+        platform="youtube",
+        where_to_get=WHERE_TO_GET,
+        sniff=_sniff_by_date,
+        parse=parse_by_date,
+        member_pattern=r"(?:^|/)Table data\.csv$",
+    ),
     ExportFormat(
         key="youtube_totals",
         label="YouTube Studio daily totals (Totals.csv)",
