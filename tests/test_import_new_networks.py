@@ -236,6 +236,15 @@ def test_tiktok_history_infers_years_across_new_year_and_says_so(store: Store, f
     assert daily(store, "net_follows") == {D(2025, 12, 31): 3, D(2026, 1, 1): -2, D(2026, 1, 2): 7, D(2026, 1, 3): 0}
 
 
+def test_tiktok_history_takes_the_export_date_from_its_folder_or_zip_name(store: Store, fixtures: Path) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("Followers_lea/FollowerHistory.csv", (fixtures / "tiktok/FollowerHistory.csv").read_bytes())
+    outcomes = import_bytes(store, {"Followers_lea 2026-01-03.zip": out.getvalue()})
+    assert [o.status for o in outcomes] == ["imported"], outcomes
+    assert min(daily(store, "followers")) == D(2025, 12, 30) and max(daily(store, "followers")) == D(2026, 1, 3)
+
+
 def test_tiktok_history_without_an_export_date_is_refused_with_how_to_give_it(fixtures: Path) -> None:
     error = refused("FollowerHistory.csv", (fixtures / "tiktok/FollowerHistory.csv").read_bytes())
     assert error.where == "lines 2 to 7, field 'Date'"
