@@ -20,6 +20,9 @@ PLATFORMS: dict[str, str] = {
     "mastodon": "Mastodon",
     "facebook": "Facebook",
     "threads": "Threads",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "flickr": "Flickr",
 }
 
 PLATFORM_ALIASES = {"twitter": "x", "x": "x", "ig": "instagram", "bsky": "bluesky", "fb": "facebook"}

@@ -22,7 +22,8 @@ log = logging.getLogger("palier.import")
 
 # Not a name anyone can type into a text box, so it cannot shadow a real account.
 NEW_ACCOUNT = "\x00new"
-UPLOAD_TYPES = ["csv", "json", "js", "zip"]
+# xls/xlsx: LinkedIn analytics workbooks; opml/xml: RSS reader exports, refused with why.
+UPLOAD_TYPES = ["csv", "json", "js", "zip", "xls", "xlsx", "opml", "xml"]
 PREVIEW_COLUMNS = ["File", "Format", "Rows", "Days", "Posts", "Follower lists", "From", "To"]
 HISTORY_SHOWN = 10  # newest imports shown; older ones fold into an expander
 SUMMARY_CHARS = 220  # a file of daily lists has a summary line per day
@@ -232,11 +233,12 @@ else:
 st.subheader("2. Files")
 round_ = st.session_state.get("import_upload_round", 0)
 files = st.file_uploader(
-    "Exports (CSV, JSON, JS or ZIP; several at once)",
+    "Exports (CSV, JSON, JS, XLS(X) or ZIP; several at once)",
     type=UPLOAD_TYPES,
     accept_multiple_files=True,
     key=f"import_files_{round_}",
-    help="X archive (zip), X or LinkedIn analytics CSVs, Instagram JSON, Bluesky or Mastodon exports, "
+    help="X archive (zip), X or LinkedIn analytics CSVs, LinkedIn analytics workbooks, Instagram JSON, "
+    "Bluesky or Mastodon exports, TikTok data or Studio CSVs, YouTube Studio exports, Flickr followers, "
     "Social Blade CSV, or Palier's generic follower-count and follower-list CSVs.",
 ) or []
 # The browser refuses a bigger file before sending it (server.maxUploadSize): say so beforehand,

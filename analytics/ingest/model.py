@@ -36,6 +36,9 @@ DAILY_METRICS: dict[str, str] = {
     "posts_total": "posts published in total (as a profile counter reports it)",
     "new_follows": "new followers that day",
     "unfollows": "followers lost that day",
+    # Exports that give only the day's balance (YouTube 'Subscribers', TikTok 'Difference in
+    # followers'): gains and losses stay unknown, never split into made-up ones.
+    "net_follows": "net follower change that day (gained minus lost), where the export gives no split",
     "impressions": "impressions",
     "engagements": "engagements",
     "likes": "likes",

@@ -27,6 +27,7 @@ from analytics.accounts import (
 from analytics.errors import BadExportError, PalierError
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
+from analytics.ingest.formats.linkedin_workbook import is_xlsx
 from analytics.ingest.load import (
     Detail,
     LoadCounts,
@@ -214,7 +215,7 @@ def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prep
                 members = folder_members(source.path, wanted_in_bundle)
                 digest = hashlib.sha256("".join(sorted(m.sha256 for m in members)).encode()).hexdigest()
                 prepared.append(Prepared(source.name, digest, _parse_bundle(source.name, members, platform)))
-            elif is_zip(source.prefix):
+            elif is_zip(source.prefix) and not is_xlsx(source.data):  # an .xlsx is a zip too
                 members = zip_members(source, wanted_in_bundle)
                 prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members, platform)))
             else:

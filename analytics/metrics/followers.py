@@ -26,6 +26,7 @@ SELECT day,
        max(value) FILTER (WHERE metric = 'followers') AS reported_followers,
        max(value) FILTER (WHERE metric = 'new_follows') AS new_follows,
        max(value) FILTER (WHERE metric = 'unfollows') AS unfollows,
+       max(value) FILTER (WHERE metric = 'net_follows') AS net_follows,
        max(value) FILTER (WHERE metric = 'impressions') AS impressions
 FROM daily_latest
 WHERE account_id = $account_id
@@ -101,6 +102,11 @@ def follower_series(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.Da
     # Days between two snapshots with no export: the change lands on the later snapshot's day,
     # so the days in between are known to be zero only when lists are the source.
     out["net"] = out["gained"] - out["lost"]
+    # A net change stated without its gains and losses (YouTube, TikTok history) is the net.
+    export_net = flows["net_follows"].astype("float64").reindex(index)
+    net_only = out["net"].isna() & export_net.notna()
+    out.loc[net_only, "net"] = export_net[net_only]
+    out.loc[net_only, "flow_source"] = "export"
     list_covered = _between_snapshots(index, snaps)
     out.loc[list_covered & out["net"].isna(), ["gained", "lost", "net"]] = 0.0
 
