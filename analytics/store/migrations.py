@@ -533,6 +533,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # Why each follower who left did (issue 17): the public APIs' answer about the accounts that
+    # left between two lists (analytics.collect.losses). One verdict per member and list: the
+    # first list without them; a new check of the same loss replaces its verdict.
+    Migration(
+        8,
+        "loss verdicts: why a follower who left did (unfollowed, deactivated, suspended, deleted, renamed, unknown)",
+        """
+        CREATE TABLE loss_verdicts (
+            account_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL,
+            absent_on DATE NOT NULL,          -- the first list without the member
+            cause VARCHAR NOT NULL,           -- unfollowed, deactivated, suspended, deleted, renamed, unknown
+            detail VARCHAR,                   -- the API's words (an error name, the new address of a moved account)
+            checked_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (account_id, member_id, absent_on)
+        );
+        """,
+    ),
 )
 
 
