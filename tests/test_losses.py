@@ -177,3 +177,53 @@ def test_identity_flag(server: CollectServer, store: Store) -> None:
     cursor = store.cursor()
     assert ml.identity_of(cursor, 1).keyed_by == "id" and not ml.identity_of(cursor, 1).renames_look_like_losses
     cursor.close()
+
+
+def test_a_handle_change_is_a_rename_not_a_loss(server: CollectServer, store: Store) -> None:
+    bluesky_list(server, store, [1, 2, 3], DAY1)
+    profile = bsky_profile(ME_DID, HANDLE, 3)
+    server.route(PROFILE, {"actor": HANDLE}, Reply(body=profile))
+    members = [bsky_view(1, "renamed.example.com"), bsky_view(2), bsky_view(3)]
+    server.route(FOLLOWERS, {"actor": HANDLE, "limit": "100"}, Reply(body=bsky_page(profile, members, None)))
+    fetched = fetch_bluesky(HANDLE, client(FakeTime()), DAY2, api_url=server.base)
+    store_fetched(store, "me", fetched, DAY2)
+    result = breakdown(store)
+    assert result.lost == 0 and result.change == 0
+    assert result.counts == {**dict.fromkeys(ml.CAUSES, 0), "renamed": 1}
+    cursor = store.cursor()
+    assert cursor.execute("SELECT old_handle, new_handle, changed_on FROM handle_changes").fetchall() == [
+        ("user1.bsky.social", "renamed.example.com", DAY2)]
+    assert cursor.execute("SELECT handle FROM profiles WHERE member_key = ?", [bsky_did(1)]).fetchone() == (
+        "renamed.example.com",)
+    cursor.close()
+
+
+def instagram_followers(people: list[tuple[str, int]]) -> bytes:
+    entry = ('{"title": "", "media_list_data": [], "string_list_data": [{"href": "https://www.instagram.com/%s", '
+             '"value": "%s", "timestamp": %d}]}')
+    return ("[\n" + ",\n".join(entry % (u, u, t) for u, t in people) + "\n]").encode()
+
+
+def test_current_followers_by_the_day_they_followed(store: Store) -> None:
+    day = 86400
+    base = 1_735_689_600  # 2025-01-01 00:00 UTC
+    people = [("ann", base + 3600), ("bob", base + 7200), ("cy", base + 3 * day), ("dee", base + 10 * day + 60)]
+    import_bytes(store, {"followers_1.json": instagram_followers(people)}, snapshot_date=dt.date(2025, 2, 1))
+    cursor = store.cursor()
+    frame = ml.followers_by_follow_date(cursor, 1)
+    identity = ml.identity_of(cursor, 1)
+    report = account_report(cursor, 1, "me")
+    cursor.close()
+    assert [(d.date().isoformat(), n) for d, n in zip(frame["day"], frame["followers"], strict=True)] == [
+        ("2025-01-01", 2), ("2025-01-04", 3), ("2025-01-11", 4)]
+    assert report["followers_by_follow_date"] == [
+        {"date": "2025-01-01", "followers": 2}, {"date": "2025-01-04", "followers": 3},
+        {"date": "2025-01-11", "followers": 4}]
+    # Instagram has handles only: a rename would look like one who left and one who came.
+    assert identity.keyed_by == "handle" and identity.renames_look_like_losses
+    # Only the current followers count: one who left by the next list is no longer in the past drawn.
+    import_bytes(store, {"followers_1.json": instagram_followers(people[1:])}, snapshot_date=dt.date(2025, 2, 2))
+    cursor = store.cursor()
+    frame = ml.followers_by_follow_date(cursor, 1)
+    cursor.close()
+    assert frame["followers"].tolist() == [1, 2, 3]

@@ -41,7 +41,9 @@ about each follower who is in one list and not in the next. An account the API s
 has unfollowed; Bluesky's AccountDeactivated and AccountTakedown answers and "Profile not \
 found" give deactivated, suspended and deleted; Mastodon's 404 gives deleted, its "suspended" \
 flag suspended, and a "moved" account is deactivated (renamed when its new account follows in \
-the later list). When at least {PURGE_MIN_GONE} of the accounts that left are gone from the platform \
+the later list). A follower known by a stable id (X account id, Bluesky DID) who changed handle \
+is the same follower: counted as renamed, never as a loss. Where an export has handles only \
+(Instagram, a Mastodon following CSV), a renamed account looks like one who left and one who came. When at least {PURGE_MIN_GONE} of the accounts that left are gone from the platform \
 (deactivated, suspended or deleted) and they are at least {PURGE_MIN_SHARE:.0%} of the losses, they \
 are counted as a platform purge. Losses not checked (other platforms, or no check yet) are \
 unknown. A follower who is back in a later list had a gap: not counted as a loss.\
@@ -85,6 +87,14 @@ LEFT JOIN (
 ORDER BY l.member_id
 """
 
+# Members in both lists whose handle changed between them: renamed, not lost.
+RENAMED_SQL = """
+SELECT count(DISTINCT h.member_id) FROM handle_changes h
+WHERE h.account_id = $a AND h.changed_on > $since AND h.changed_on <= $until
+  AND EXISTS (SELECT 1 FROM spells s WHERE s.account_id = $a AND s.kind = 'follower' AND s.member_id = h.member_id
+              AND s.first_seen <= $since AND coalesce(s.last_seen, DATE '9999-12-31') >= $until)
+"""
+
 LIST_SIZE_SQL = "SELECT members FROM snapshots WHERE account_id = $a AND kind = 'follower' AND snapshot_date = $d"
 
 IDENTITY_SQL = """
@@ -113,7 +123,9 @@ class LossBreakdown:
     since: dt.date | None  # the earlier list
     until: dt.date | None  # the later list
     lost: int = 0  # in the earlier list, not in the later one, and not back later
-    counts: dict[str, int] | None = None  # by cause, every cause of CAUSES present
+    # By cause, every cause of CAUSES present. "renamed" also counts the members in both lists
+    # whose handle changed (keyed on a stable id, they are not among the lost).
+    counts: dict[str, int] | None = None
     returned: int = 0  # not in the later list but back in a list after it: a gap, not a loss
     change: int | None = None  # the later list's size minus the earlier one's
     checked: int = 0  # losses with a verdict from an API
@@ -170,8 +182,12 @@ def loss_breakdown(
     lost = rows[~gaps]
     sizes = [cursor.execute(LIST_SIZE_SQL, {"a": account_id, "d": d}).fetchone() for d in (since, until)]
     change = int(sizes[1][0]) - int(sizes[0][0]) if sizes[0] and sizes[1] else None
+    counts = causes_of(lost)
+    # Renamed accounts keyed on a stable id are not among the lost: counted beside them.
+    renamed = cursor.execute(RENAMED_SQL, {"a": account_id, "since": since, "until": until}).fetchone()
+    counts["renamed"] += int(renamed[0]) if renamed else 0
     return LossBreakdown(
-        since, until, lost=len(lost), counts=causes_of(lost), returned=int(gaps.sum()), change=change,
+        since, until, lost=len(lost), counts=counts, returned=int(gaps.sum()), change=change,
         checked=int(lost["cause"].notna().sum()),
     )
 
