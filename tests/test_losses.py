@@ -227,3 +227,44 @@ def test_current_followers_by_the_day_they_followed(store: Store) -> None:
     frame = ml.followers_by_follow_date(cursor, 1)
     cursor.close()
     assert frame["followers"].tolist() == [1, 2, 3]
+
+
+def test_collect_checks_the_losses_since_the_previous_list(server: CollectServer, store: Store) -> None:
+    import io
+
+    from analytics.collect.command import run_collect
+    from tests.test_collect import parse
+
+    bluesky_list(server, store, [1, 2, 3], DAY1)
+    profile = bsky_profile(ME_DID, HANDLE, 1)
+    server.route(PROFILE, {"actor": HANDLE}, Reply(body=profile))
+    server.route(FOLLOWERS, {"actor": HANDLE, "limit": "100"}, Reply(body=bsky_page(profile, [bsky_view(3)], None)))
+    server.route(PROFILES, {"actors": f"{bsky_did(1)},{bsky_did(2)}"}, Reply(body={"profiles": [bsky_view(2)]}))
+    server.route(PROFILE, {"actor": bsky_did(1)}, Reply(400, {"error": "AccountTakedown"}))
+    fake = FakeTime()
+    err = io.StringIO()
+    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--quiet")
+    assert run_collect(args, store, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY2,
+                       stdout=io.StringIO(), stderr=err) == 0
+    assert breakdown(store).counts == {**dict.fromkeys(ml.CAUSES, 0), "unfollowed": 1, "suspended": 1}
+
+
+def test_a_failed_check_after_collect_keeps_the_list(server: CollectServer, store: Store) -> None:
+    import io
+
+    from analytics.collect.command import run_collect
+    from tests.test_collect import parse
+
+    bluesky_list(server, store, [1, 2], DAY1)
+    profile = bsky_profile(ME_DID, HANDLE, 1)
+    server.route(PROFILE, {"actor": HANDLE}, Reply(body=profile))
+    server.route(FOLLOWERS, {"actor": HANDLE, "limit": "100"}, Reply(body=bsky_page(profile, [bsky_view(2)], None)))
+    server.route(PROFILES, {"actors": bsky_did(1)}, Reply(403, {"error": "Forbidden"}))
+    fake = FakeTime()
+    err = io.StringIO()
+    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--quiet", "--retries", "0")
+    assert run_collect(args, store, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY2,
+                       stdout=io.StringIO(), stderr=err) == 0
+    assert "could not be checked" in err.getvalue() and "403" in err.getvalue()
+    result = breakdown(store)
+    assert result.until == DAY2 and result.counts["unknown"] == 1
