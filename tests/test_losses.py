@@ -17,7 +17,14 @@ from analytics.metrics import losses as ml
 from analytics.metrics.report import account_report
 from analytics.store import Store
 from tests.collect_server import (
-    CollectServer, Reply, bsky_did, bsky_page, bsky_profile, bsky_view, masto_account, running,
+    CollectServer,
+    Reply,
+    bsky_did,
+    bsky_page,
+    bsky_profile,
+    bsky_view,
+    masto_account,
+    running,
 )
 from tests.conftest import import_bytes
 from tests.test_collect import FakeTime, client

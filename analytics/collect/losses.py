@@ -203,7 +203,7 @@ def check_losses(
     if account.platform == "bluesky":
         by_key = check_bluesky(lost["member_key"].astype(str).tolist(), client, api_url)
     else:
-        user, instance = masto.parse_address(account.handle or "", api_url)
+        _, instance = masto.parse_address(account.handle or "", api_url)
         base = masto.api_base(instance, api_url)
         home = instance or ""
         later = until
@@ -221,9 +221,11 @@ def check_losses(
     result.requests = client.requests - before
     checked_at = now()
     with store.transaction() as writer:
-        for row in lost.itertuples():
-            verdict = by_key.get(str(row.member_key), Verdict("unknown"))
-            params = {"a": account.account_id, "m": int(row.member_id), "d": _absent_on(row.last_seen, lists, until)}
+        rows = zip(lost["member_id"].astype("int64").tolist(), lost["member_key"].astype(str).tolist(),
+                   lost["last_seen"].tolist(), strict=True)
+        for member_id, key, last_seen in rows:
+            verdict = by_key.get(key, Verdict("unknown"))
+            params = {"a": account.account_id, "m": member_id, "d": _absent_on(last_seen, lists, until)}
             writer.execute(DELETE_VERDICTS_SQL, params)
             writer.execute(INSERT_VERDICT_SQL, {**params, "cause": verdict.cause, "detail": verdict.detail, "at": checked_at})
             result.verdicts[verdict.cause] += 1
