@@ -41,6 +41,10 @@ NOT_CHECKABLE = (
     "Account {name!r} is on {platform}: only Bluesky and Mastodon accounts can be checked against a public API. "
     "Its losses stay 'unknown' (a follower back in a later list still counts as a gap)."
 )
+NO_MASTODON_SERVER = (
+    "Account {name!r} has no Mastodon address on record, so Palier does not know which server to ask: "
+    "pass it with --api-url https://your.server."
+)
 NOT_ENOUGH_LISTS = "Account {name!r} has {count} follower list(s): two are needed to see who left."
 
 DELETE_VERDICTS_SQL = "DELETE FROM loss_verdicts WHERE account_id = $a AND member_id = $m AND absent_on = $d"
@@ -203,7 +207,9 @@ def check_losses(
     if account.platform == "bluesky":
         by_key = check_bluesky(lost["member_key"].astype(str).tolist(), client, api_url)
     else:
-        _, instance = masto.parse_address(account.handle or "", api_url)
+        if not account.handle and not api_url:
+            raise CollectError(NO_MASTODON_SERVER.format(name=account.name))
+        _, instance = masto.parse_address(account.handle or "@me", api_url)
         base = masto.api_base(instance, api_url)
         home = instance or ""
         later = until
