@@ -49,6 +49,8 @@ ACCOUNT_TABLES = (
     "profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes", "audience_people",
     # Lists of people and the spell grid kept by the analysis (migration 7).
     "list_people", "spell_grid",
+    # Why followers left, and handle changes (migration 8).
+    "loss_verdicts", "handle_changes",
 )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analytics import settings
 from analytics.accounts import delete_account, list_accounts, require_account
-from analytics.collect.command import add_collect_parser, run_collect
+from analytics.collect.command import add_check_losses_parser, add_collect_parser, run_check_losses, run_collect
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     parquet.add_argument("directory", type=Path, help="the folder to write (each table's folder is replaced)")
 
     add_collect_parser(sub, common)
+    add_check_losses_parser(sub, common)
     return parser
 
 
@@ -285,7 +286,7 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse, "check-losses": run_check_losses}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import plateaus as plateau_bench
 from benchmarks.generate import CHURN, follower_lists, x_exports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year-days", type=int, default=int(os.environ.get("BENCH_YEAR_DAYS", "365")))
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md")))
-    parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""), help="comma list of: imports,year,pages")
+    parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
+                        help="comma list of: imports,year,pages,plateaus")
     parser.add_argument("--year-from", type=Path, default=os.environ.get("BENCH_YEAR_FROM") or None,
                         help="the JSON output of a `year` worker run on its own, its store beside it")
     args = parser.parse_args(argv)
@@ -402,8 +404,15 @@ def main(argv: list[str] | None = None) -> int:
         report = bench_report(year["store"], args.runs) if year and "pages" not in skip else None
         saved.write_text(json.dumps([meta, imports, year, pages, report], default=str))
     text = render(meta, imports, year, pages, report)
+    # The plateau detector's section has its own command (`python -m benchmarks.plateaus`): run
+    # it again here, or keep the one already on the page.
+    old = plateau_bench.section_of(args.out.read_text()) if args.out.exists() else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
+    if "plateaus" not in skip:
+        plateau_bench.main(["--out", str(args.out)])
+    elif old:
+        plateau_bench.write_section(args.out, old)
     print(text)
     if year and not os.environ.get("BENCH_KEEP_STORE"):
         shutil.rmtree(args.work / "year-days", ignore_errors=True)

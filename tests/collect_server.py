@@ -55,7 +55,10 @@ class CollectServer:
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 parts = urlsplit(self.path)
-                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                # A repeated parameter (getProfiles' actors) is one key, its values joined by commas.
+                query: dict[str, str] = {}
+                for name, value in parse_qsl(parts.query, keep_blank_values=True):
+                    query[name] = f"{query[name]},{value}" if name in query else value
                 reply = server._next(parts.path, query, {k.lower(): v for k, v in self.headers.items()})
                 if reply.delay:
                     time.sleep(reply.delay)

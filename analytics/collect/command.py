@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import TextIO
 
 from analytics import settings
+from analytics.accounts import require_account
 from analytics.accounts import today as utc_today
 from analytics.collect import Fetched, spool, store_fetched
 from analytics.collect.bluesky import fetch_bluesky
 from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep
+from analytics.collect.losses import check_losses
 from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreError
 from analytics.ingest.service import Outcome
@@ -179,12 +181,7 @@ def fetch(
     progress: Callable[[int, int | None], None] | None,
 ) -> Fetched:
     platform, handle = _target(args)
-    policy = HttpPolicy(
-        timeout=args.timeout,
-        requests_per_second=args.rate if args.rate is not None else DEFAULT_RATE[platform],
-        retries=args.retries,
-    )
-    client = HttpClient(policy, sleep=sleep, clock=clock, wall=wall)
+    client = HttpClient(_policy(args, platform), sleep=sleep, clock=clock, wall=wall)
     fetcher = fetch_bluesky if platform == "bluesky" else fetch_mastodon
     return fetcher(handle, client, day, api_url=args.api_url, progress=progress)
 
@@ -215,10 +212,14 @@ def collect_once(
         printer.done(storing=True)
     try:
         if isinstance(store, Store):
-            return Result(fetched, store_fetched(store, args.account, fetched, day), day)
+            result = Result(fetched, store_fetched(store, args.account, fetched, day), day)
+            check_after_collect(args, store, result, sleep=sleep, clock=clock, wall=wall, stderr=stderr)
+            return result
         opened = store()
         try:
-            return Result(fetched, store_fetched(opened, args.account, fetched, day), day)
+            result = Result(fetched, store_fetched(opened, args.account, fetched, day), day)
+            check_after_collect(args, opened, result, sleep=sleep, clock=clock, wall=wall, stderr=stderr)
+            return result
         finally:
             opened.close()
     except StoreError as exc:
@@ -230,6 +231,80 @@ def collect_once(
             f"the store is free with: python -m analytics import {saved}/*.json --account {args.account} "
             f"--snapshot-date {day}"
         ) from None
+
+
+def _policy(args: argparse.Namespace, platform: str) -> HttpPolicy:
+    return HttpPolicy(
+        timeout=args.timeout,
+        requests_per_second=args.rate if args.rate is not None else DEFAULT_RATE[platform],
+        retries=args.retries,
+    )
+
+
+def check_after_collect(
+    args: argparse.Namespace, store: Store, result: Result, *, sleep: Sleep, clock: Clock, wall: Clock,
+    stderr: TextIO | None,
+) -> None:
+    """One pass over the followers who left since the previous list: why did they? A failure is
+    reported and the collection kept (it is stored; `check-losses` can ask again later)."""
+    platform, _ = _target(args)
+    client = HttpClient(_policy(args, platform), sleep=sleep, clock=clock, wall=wall)
+    try:
+        checked = check_losses(store, args.account, client, api_url=args.api_url)
+    except PalierError as exc:
+        print(f"{LOSSES_NOT_CHECKED} {exc}", file=stderr or sys.stderr, flush=True)
+        return
+    if checked.note is None and sum(checked.verdicts.values()) and not args.quiet:
+        print(checked.line(), file=stderr or sys.stderr, flush=True)
+
+
+LOSSES_NOT_CHECKED = "The list is stored, but the followers who left could not be checked (run check-losses later):"
+
+
+def add_check_losses_parser(
+    subparsers: argparse._SubParsersAction, common_parent: argparse.ArgumentParser  # type: ignore[type-arg]
+) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "check-losses",
+        parents=[common_parent],
+        help="ask Bluesky or Mastodon why the followers who left between two lists did",
+        description="For a Bluesky or Mastodon account, ask the public API about each follower who left between "
+        "two follower lists (the latest two by default): unfollowed, deactivated, suspended or deleted.",
+    )
+    parser.add_argument("--account", required=True)
+    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="the earlier list (with --until)")
+    parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="the later list (with --since)")
+    parser.add_argument("--api-url", metavar="URL", help="the API's base address (as for collect)")
+    parser.add_argument("--rate", type=_positive, metavar="N", help="at most N requests per second")
+    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help="per request (default 20)")
+    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help="on 429, 5xx and timeouts (default 5)")
+    return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
+
+
+def run_check_losses(
+    args: argparse.Namespace, store: Store, *, sleep: Sleep = time.sleep, clock: Clock = time.monotonic,
+    wall: Clock = time.time, stdout: TextIO | None = None,
+) -> int:
+    """The `check-losses` command."""
+    if (args.since is None) != (args.until is None):
+        raise CollectError("Give both --since and --until (two follower lists), or neither for the latest two.")
+    cursor = store.cursor()
+    try:
+        platform = require_account(cursor, args.account).platform or ""
+    finally:
+        cursor.close()
+    client = HttpClient(_policy(args, platform if platform in DEFAULT_RATE else "mastodon"),
+                        sleep=sleep, clock=clock, wall=wall)
+    checked = check_losses(store, args.account, client, since=args.since, until=args.until, api_url=args.api_url)
+    print(checked.line(), file=stdout or sys.stdout)
+    return EXIT_OK
 
 
 def pending_folder(args: argparse.Namespace) -> Path:

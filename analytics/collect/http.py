@@ -19,7 +19,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -245,7 +245,9 @@ class HttpClient:
         if delay:
             self._not_before = self._clock() + min(delay, self.policy.max_wait)
 
-    def get(self, url: str) -> Response:
+    def get(self, url: str, *, accept: Collection[int] = ()) -> Response:
+        """GET `url`; a status in `accept` (an API's answer about a missing account: 400, 404,
+        410) is returned as a Response instead of raised."""
         policy = self.policy
         attempt = 0
         while True:
@@ -281,7 +283,7 @@ class HttpClient:
                     wait = failure.retry_after
                 self._sleep(wait)
                 continue
-            if not 200 <= status <= 299:
+            if not 200 <= status <= 299 and status not in accept:
                 raise CollectError(
                     f"GET {url} failed: HTTP {status} {http.client.responses.get(status, '')}".rstrip()
                     + _server_message(body) + " (not retried: the server answered that the request itself is wrong).",

@@ -141,6 +141,15 @@ UPDATE_COLUMN_SQL = """
 UPDATE profiles SET {column} = ch.{column} FROM changed ch
 WHERE profiles.account_id = $a AND profiles.member_id = ch.member_id AND ch.{flag} AND {which}
 """
+# A member keyed on a stable id whose handle changes in the account's newest list: the old
+# handle is kept (migration 8), so the change reads as a rename (analytics.metrics.losses).
+RECORD_HANDLE_CHANGES_SQL = """
+INSERT INTO handle_changes (account_id, member_id, changed_on, old_handle, new_handle)
+SELECT $a, ch.member_id, $as_of, p.handle, ch.handle FROM changed ch
+JOIN profiles p ON p.account_id = $a AND p.member_id = ch.member_id
+WHERE ch.ch_handle AND NOT ch.later AND p.handle IS NOT NULL
+  AND (p.keyed_by_id OR p.platform_id IS NOT NULL)
+"""
 DELETE_TEXT_FEATURES_SQL = f"""
 DELETE FROM profile_features
 WHERE account_id = $a AND member_id IN (
@@ -157,6 +166,8 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
     cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id})
     counts = cursor.execute(CHANGED_COUNTS_SQL).fetchall()[0]
     width = len(_STORED)
+    if counts[_STORED.index("handle")]:
+        cursor.execute(RECORD_HANDLE_CHANGES_SQL, {"a": account_id, "as_of": day})
     for number, column in enumerate(_STORED):
         if counts[number]:
             cursor.execute(UPDATE_COLUMN_SQL.format(column=column, flag=f"ch_{column}", which="NOT ch.later"), {"a": account_id})

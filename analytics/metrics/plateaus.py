@@ -49,7 +49,7 @@ GROWTH_MIN_T = 3.0
 
 PLATEAU_METHOD = f"""\
 Plateaus: the daily net change is cut into segments of steady mean by PELT (Killick, Fearnhead \
-and Eckley, 2012: the exact segmentation minimising the squared error plus a penalty of \
+and Eckley, 2012, as implemented by the ruptures library: the exact segmentation minimising the squared error plus a penalty of \
 {SEGMENT_PENALTY_FACTOR:g} x sigma^2 x ln(n) per cut, where sigma is the day-to-day noise estimated \
 robustly from the median absolute difference between consecutive days and n the number of days; \
 segments of at least {SEGMENT_MIN_DAYS} days). Purge days count with their usual losses only, so a \
@@ -199,37 +199,19 @@ def pelt(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
     that minimises squared error + `penalty` per cut: PELT (Killick, Fearnhead & Eckley, 2012).
 
     Exact, unlike binary segmentation, which misses a short dip between two long equal stretches
-    (its best single cut barely helps), precisely the shape of a plateau.
+    (its best single cut barely helps), precisely the shape of a plateau. ruptures' PELT in C
+    (`KernelCPD` with the linear kernel, whose cost is the squared error) replaced a hand-written
+    one: the same cuts on every series of `python -m benchmarks.plateaus`, in less time.
     """
     n = len(values)
-    csum = np.concatenate([[0.0], np.cumsum(values)])
-    csum2 = np.concatenate([[0.0], np.cumsum(values * values)])
+    if n < 2 * min_size:
+        return []
+    # Imported here: pages that never look for plateaus do not load ruptures (and SciPy).
+    import ruptures
 
-    def cost(starts: np.ndarray, end: int) -> np.ndarray:
-        total = csum[end] - csum[starts]
-        return csum2[end] - csum2[starts] - total * total / (end - starts)
-
-    best = np.full(n + 1, np.inf)
-    best[0] = -penalty
-    previous = np.zeros(n + 1, dtype=np.int64)
-    candidates = np.array([0], dtype=np.int64)
-    for end in range(min_size, n + 1):
-        usable = end - candidates >= min_size
-        starts = candidates[usable]
-        totals = best[starts] + cost(starts, end)
-        k = int(np.argmin(totals))
-        best[end] = totals[k] + penalty
-        previous[end] = starts[k]
-        # PELT's pruning: a start that cannot beat the optimum now never will.
-        kept = starts[totals <= best[end]]
-        candidates = np.concatenate([candidates[~usable], kept, [end]])
-    cuts = []
-    end = n
-    while end > 0:
-        end = int(previous[end])
-        if end > 0:
-            cuts.append(end)
-    return sorted(cuts)
+    signal = np.asarray(values, dtype="float64").reshape(-1, 1)
+    ends = ruptures.KernelCPD(kernel="linear", min_size=min_size, jump=1).fit(signal).predict(pen=penalty)
+    return [int(b) for b in ends if 0 < int(b) < n]
 
 
 def _organic_net(series: pd.DataFrame, purges: pd.DataFrame) -> pd.Series:

@@ -130,7 +130,7 @@ SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post,
 FROM spells s
 LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
 WHERE s.account_id = $account_id AND s.kind = $kind
-"""  # noqa: S608 - the interpolated parts are constants
+"""
 
 SNAPSHOT_DATES_SQL = """
 SELECT snapshot_date, members FROM snapshots
@@ -265,7 +265,9 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
     Counted by DuckDB over every follower (the counts the analysis step keeps when it is current,
     else counted now); `flagged` holds the first FLAGGED_SHOWN flagged followers by key and
     `flagged_total` says how many there are: `flagged_csv_all` writes them all."""
-    from analytics.metrics import features  # the analysis step imports this module's rules
+    from analytics.metrics import (
+        features,  # the analysis step imports this module's rules
+    )
 
     day = _latest_date(cursor, account_id, kind)
     if day is None:
@@ -408,3 +410,84 @@ def flagged_csv_all(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: st
     frame = _flagged(profiles, flag_rules(profiles, day or dt.date.today()))
     frame.insert(0, "rules_version", RULES_VERSION)
     return to_safe_csv(frame)
+
+
+# --- Rules v2: fair wording, rules per platform ----------------------------------------------------
+#
+# v1 above stays as it is (its scores are kept and documented); v2 is the rule change of issue 17:
+# - an account is described by what can be seen, "inactive" or "unreachable", never as fake; the
+#   profile patterns of v1 (egg, spam, mass_follower) are "patterns", not verdicts on a person;
+# - rules hold per platform: on Bluesky and Mastodon a default avatar and an empty bio are how
+#   every new account starts, so they count only on accounts older than DEFAULT_PROFILE_GRACE_DAYS
+#   there (and only where the creation date is known);
+# - "unreachable" is what the platform's API said about a follower who left (deactivated,
+#   suspended or deleted: analytics.metrics.losses), not a guess from the profile.
+# Wiring v2 into the Audience page and the analysis step's counts (features.py) is left to the
+# page's owner; `flag_rules_v2` is the reference those counts must match.
+
+RULES_VERSION_V2 = "v2"
+DEFAULT_PROFILE_GRACE_DAYS = 90
+# Where a default avatar and an empty bio are normal for a new account.
+NEW_ACCOUNT_DEFAULT_PLATFORMS = ("bluesky", "mastodon")
+
+DEFAULT_PROFILE = Rule(
+    "default_profile",
+    "Default avatar and empty bio (on Bluesky and Mastodon, only on accounts more than "
+    f"{DEFAULT_PROFILE_GRACE_DAYS} days old: a new account there starts that way).",
+    ("default_avatar", "bio", "created_at"),
+)
+NO_POSTS_MANY_FOLLOWS = Rule(
+    "no_posts_many_follows",
+    f"No posts and following {SPAM_MIN_FOLLOWING} or more; or no followers and {SPAM_MIN_POSTS} posts or more.",
+    SPAM.fields,
+)
+FOLLOWS_MANY = Rule("follows_many", MASS_FOLLOWER.text, MASS_FOLLOWER.fields)
+INACTIVE_V2 = Rule("inactive", INACTIVE.text, INACTIVE.fields)
+NEW_ACCOUNT_V2 = Rule("new_account", NEW_ACCOUNT.text, NEW_ACCOUNT.fields)
+RULES_V2: tuple[Rule, ...] = (DEFAULT_PROFILE, NO_POSTS_MANY_FOLLOWS, FOLLOWS_MANY, INACTIVE_V2, NEW_ACCOUNT_V2)
+PATTERN_RULES_V2: tuple[str, ...] = (DEFAULT_PROFILE.name, NO_POSTS_MANY_FOLLOWS.name, FOLLOWS_MANY.name)
+# Words a rule's text, the method and the labels of v2 never use about a person.
+UNFAIR_WORDS = ("fake", "bot", "suspicious")
+
+QUALITY_METHOD_V2 = (
+    f"Rules {RULES_VERSION_V2}, applied to each follower's latest known profile. "
+    + " ".join(f"{r.name}: {r.text}" for r in RULES_V2)
+    + " Patterns = default_profile, no_posts_many_follows or follows_many: what a profile shows, not a "
+    "judgement of the person behind it. Inactive: no post for a long time. Unreachable: the platform says "
+    "the account is deactivated, suspended or deleted (checked for followers who left). Quality score = share "
+    "of audited followers with no pattern and not inactive. A rule never flags a follower on missing fields. "
+    f"Rules {RULES_VERSION} (egg, spam, mass_follower, inactive, new_account; 'suspicious' for the first three) "
+    "remain documented; scores of the two versions are not compared."
+)
+
+
+def flag_rules_v2(
+    profiles: pd.DataFrame, snapshot_date: dt.date | pd.Series, platform: str | None
+) -> pd.DataFrame:
+    """One boolean column per rule of RULES_V2 (False wherever the rule's fields are unknown), plus
+    `pattern` (any pattern rule) and `audited`. `platform` is the account's ('bluesky', ...)."""
+    v1 = flag_rules(profiles, snapshot_date)
+    out = pd.DataFrame(index=profiles.index)
+    default_profile = v1[EGG.name]
+    if (platform or "").lower() in NEW_ACCOUNT_DEFAULT_PLATFORMS:
+        created = profiles["created_at"] if "created_at" in profiles.columns else pd.Series(pd.NaT, index=profiles.index)
+        # Unknown age: not flagged (missing data never flags anyone).
+        old_enough = (_days_before(created, snapshot_date) > DEFAULT_PROFILE_GRACE_DAYS).to_numpy()
+        default_profile = default_profile & old_enough
+    out[DEFAULT_PROFILE.name] = default_profile
+    out[NO_POSTS_MANY_FOLLOWS.name] = v1[SPAM.name]
+    out[FOLLOWS_MANY.name] = v1[MASS_FOLLOWER.name]
+    out[INACTIVE_V2.name] = v1[INACTIVE.name]
+    out[NEW_ACCOUNT_V2.name] = v1[NEW_ACCOUNT.name]
+    out["pattern"] = out[list(PATTERN_RULES_V2)].any(axis=1)
+    out["audited"] = v1["audited"]
+    return out.astype(bool)
+
+
+def quality_score_v2(flags: pd.DataFrame) -> float | None:
+    """Share of audited followers with no pattern and not inactive (None when none is audited)."""
+    audited = int(flags["audited"].sum())
+    if audited == 0:
+        return None
+    good = int((flags["audited"] & ~flags["pattern"] & ~flags[INACTIVE_V2.name]).sum())
+    return good / audited

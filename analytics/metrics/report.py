@@ -17,6 +17,7 @@ from analytics.metrics.audience import audience_report
 from analytics.metrics.followers import follower_series
 from analytics.metrics.growth import effective_net
 from analytics.metrics.lists import cohort_retention, quick_unfollows
+from analytics.metrics.losses import followers_by_follow_date, loss_breakdown
 from analytics.metrics.plateaus import plateaus_of, purge_days_of
 
 
@@ -97,4 +98,9 @@ def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_n
             "cohort_retention_4w": _rounded(cohorts.cohort_retention_4w, 4),
         },
         "audience": audience_report(cursor, account_id),
+        "losses": loss_breakdown(cursor, account_id).as_json(),
+        "followers_by_follow_date": [
+            {"date": _day(r.day), "followers": int(r.followers)}
+            for r in followers_by_follow_date(cursor, account_id).itertuples()
+        ],
     }

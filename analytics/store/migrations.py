@@ -533,6 +533,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # Why each follower who left did (issue 17): the public APIs' answer about the accounts that
+    # left between two lists (analytics.collect.losses). One verdict per member and list: the
+    # first list without them; a new check of the same loss replaces its verdict.
+    Migration(
+        8,
+        "loss verdicts: why a follower who left did; handle changes of members keyed on a stable id",
+        """
+        CREATE TABLE loss_verdicts (
+            account_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL,
+            absent_on DATE NOT NULL,          -- the first list without the member
+            cause VARCHAR NOT NULL,           -- unfollowed, deactivated, suspended, deleted, renamed, unknown
+            detail VARCHAR,                   -- the API's words (an error name, the new address of a moved account)
+            checked_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (account_id, member_id, absent_on)
+        );
+        -- A profile's earlier handles: a member keyed on a stable id (X account id, Bluesky DID)
+        -- who changes handle stays the same member; the change is kept here and counted as a
+        -- rename, never as one who left and one who came.
+        CREATE TABLE handle_changes (
+            account_id INTEGER NOT NULL,
+            member_id INTEGER NOT NULL,
+            changed_on DATE NOT NULL,         -- the first list with the new handle
+            old_handle VARCHAR,
+            new_handle VARCHAR
+        );
+        """,
+    ),
 )
 
 
