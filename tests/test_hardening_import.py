@@ -132,3 +132,84 @@ def test_a_count_at_the_64_bit_limit_comes_back_exact(store: Store) -> None:
         cursor.close()
     assert [p[3] for p in profiles(store, "me")] == [MAX, None]
     fails(store, {"more.csv": f"date,followers\n2026-03-03,{MAX + 1}\n".encode()}, "more.csv", "line 2", "below 9,223,372,036,854,775,808")
+
+
+# --- 3. plausible dates, and work that grows with the data, not the span -----------------------
+
+
+def test_dates_before_2003_or_after_tomorrow_are_refused_everywhere(seeded: Store) -> None:  # noqa: F811
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    later = (tomorrow + dt.timedelta(days=1)).isoformat()
+    fails(seeded, {"old.csv": b"date,followers\n2025-01-01,5\n0001-01-01,100\n"},
+          "old.csv", "line 3", "field 'date'", "a date from 2003-01-01 to", "found 0001-01-01", "correct the date")
+    fails(seeded, {"late.csv": f"date,followers\n{later},100\n".encode()}, "late.csv", "line 2", f"found {later}")
+    socialblade = (
+        b'{"status":{"success":true},"data":{"id":{"username":"jdoe"},"daily":['
+        b'{"date":"2026-02-16","followers":1508},{"date":"9999-12-31","followers":1512}]}}'
+    )
+    fails(seeded, {"sb.json": socialblade}, "sb.json", "9999-12-31", "a date from 2003-01-01")
+    fails(seeded, {"list.csv": b"handle,name,snapshot_date\nalice,Alice,2099-12-31\n"}, "list.csv", "line 2", "found 2099-12-31")
+    # An undated list given an absurd date by the uploader is refused the same way.
+    fails(seeded, {"list.csv": b"handle,name\nalice,Alice\n"}, "list.csv", "the list's date", "found 1999-12-31",
+          snapshot_date=dt.date(1999, 12, 31))
+    # The limits themselves are plausible.
+    imported(seeded, {"edge.csv": f"date,followers\n2003-01-01,1\n{tomorrow.isoformat()},2\n".encode()}, account="edge")
+
+
+def test_a_file_name_date_that_is_absurd_is_not_taken_for_the_snapshot_date() -> None:
+    from analytics.ingest.values import date_in_name
+
+    assert date_in_name("followers-1999-01-01.csv") is None
+    assert date_in_name("followers-2026-01-02.csv") == dt.date(2026, 1, 2)
+
+
+def test_a_gap_of_22_years_costs_work_in_days_of_data_not_the_square_of_the_span(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analytics.metrics import plateaus
+    from analytics.metrics.followers import follower_series
+    from analytics.metrics.report import account_report
+
+    first, last = dt.date(2004, 1, 1), dt.date(2026, 11, 30)
+    imported(store, {"counts.csv": f"date,followers\n{first},100\n2004-01-02,101\n{last},5000\n".encode()})
+    imported(store, {"a.csv": b"handle,name\na,A\nb,B\n"}, snapshot_date=dt.date(2004, 1, 3))
+    imported(store, {"b.csv": b"handle,name\na,A\nc,C\n"}, snapshot_date=last - dt.timedelta(days=1))
+    weighed: list[int] = []
+    real_pelt = plateaus.pelt
+
+    def counted(values: object, penalty: float, min_size: int) -> list[int]:
+        return real_pelt(values, penalty, min_size, work=weighed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plateaus, "pelt", counted)
+    cursor = store.cursor()
+    try:
+        series = follower_series(cursor, 1)
+        report = account_report(cursor, 1, "me")
+    finally:
+        cursor.close()
+    span = (last - first).days + 1
+    # The daily grid is the data's own range, no more.
+    assert len(series) == span
+    assert report["growth"]["date_min"] == first.isoformat() and report["growth"]["date_max"] == last.isoformat()
+    # The plateau search weighed a bounded number of starts per day: linear in the days, where
+    # unbounded PELT weighs ~span**2 / 2 on years of identical days (31.7 million here).
+    assert weighed, "the plateau search did not run"
+    assert max(weighed) <= plateaus.PELT_MAX_CANDIDATES + plateaus.SEGMENT_MIN_DAYS + 1
+    assert sum(weighed) <= span * (plateaus.PELT_MAX_CANDIDATES + plateaus.SEGMENT_MIN_DAYS + 1)
+    assert sum(weighed) < span * span / 10
+
+
+def test_bounding_the_plateau_search_keeps_its_answer() -> None:
+    import numpy as np
+
+    from analytics.metrics.plateaus import pelt
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(5, 2, 2500)
+    values[800:900] = rng.normal(0, 0.5, 100)
+    penalty = 3 * 4 * float(np.log(len(values)))
+    unbounded: list[int] = []
+    exact = pelt(values, penalty, 7, max_candidates=10**9, work=unbounded)
+    assert max(unbounded) > 256  # the bound is reached on this series
+    assert pelt(values, penalty, 7) == exact
+    assert 795 <= exact[0] <= 805 and 895 <= exact[1] <= 905

@@ -194,12 +194,24 @@ def robust_noise(values: np.ndarray) -> float:
     return sigma
 
 
-def pelt(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
+# PELT keeps every start that could still begin the last segment. On ordinary series pruning
+# leaves a few dozen; on a long run of identical days (years of zeros between two follower lists)
+# nothing can be pruned and the work grows with the square of the span. Past this many, only the
+# starts with the lowest cost so far are kept, so the work grows with the number of days only.
+PELT_MAX_CANDIDATES = 256
+
+
+def pelt(
+    values: np.ndarray, penalty: float, min_size: int, max_candidates: int = PELT_MAX_CANDIDATES,
+    work: list[int] | None = None,
+) -> list[int]:
     """Cut points (start index of each segment after the first) of the piecewise-constant mean
     that minimises squared error + `penalty` per cut: PELT (Killick, Fearnhead & Eckley, 2012).
 
     Exact, unlike binary segmentation, which misses a short dip between two long equal stretches
-    (its best single cut barely helps), precisely the shape of a plateau.
+    (its best single cut barely helps), precisely the shape of a plateau, as long as pruning
+    leaves at most `max_candidates` starts (see PELT_MAX_CANDIDATES). `work`, when given,
+    receives the number of starts weighed at each day (the cost of the search, for tests).
     """
     n = len(values)
     csum = np.concatenate([[0.0], np.cumsum(values)])
@@ -220,8 +232,14 @@ def pelt(values: np.ndarray, penalty: float, min_size: int) -> list[int]:
         k = int(np.argmin(totals))
         best[end] = totals[k] + penalty
         previous[end] = starts[k]
+        if work is not None:
+            work.append(len(starts))
         # PELT's pruning: a start that cannot beat the optimum now never will.
-        kept = starts[totals <= best[end]]
+        keep = totals <= best[end]
+        kept, kept_totals = starts[keep], totals[keep]
+        if len(kept) > max_candidates:
+            # A flat stretch: the cheapest starts (the run's own boundary among them) are kept.
+            kept = np.sort(kept[np.argpartition(kept_totals, max_candidates)[:max_candidates]])
         candidates = np.concatenate([candidates[~usable], kept, [end]])
     cuts = []
     end = n
