@@ -213,3 +213,36 @@ def test_bounding_the_plateau_search_keeps_its_answer() -> None:
     assert max(unbounded) > 256  # the bound is reached on this series
     assert pelt(values, penalty, 7) == exact
     assert 795 <= exact[0] <= 805 and 895 <= exact[1] <= 905
+
+
+# --- 4. no traceback from any file: the named cases --------------------------------------------
+
+
+def test_deep_json_is_refused_with_a_message(seeded: Store) -> None:  # noqa: F811
+    deep = b"[" * 50_000 + b"]" * 50_000
+    fails(seeded, {"followers.json": b'{"subject":{"did":"did:plc:a","handle":"a.b"},"followers":' + deep + b"}"},
+          "followers.json", "the JSON's nesting", "nested thousands of levels deep")
+    fails(seeded, {"sb.json": b'{"status":{"success":true},"data":{"id":{"username":"x"},"daily":' + deep + b"}}"},
+          "sb.json", "nested thousands of levels deep")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "where", "found"),
+    [
+        ("sb.json", b'{"status":{"success":true},"data":{"id":{"username":"x"},"daily":[{"date":"2026-02-16","followers":10000000000000000000000000}]}}',
+         "daily[0].followers", "found 10000000000000000000000000"),
+        ("profile.json", b'{"did":"did:plc:abc","handle":"jdoe.bsky.social","followersCount":100000000000000000000}',
+         "key 'followersCount'", "found 100000000000000000000"),
+        ("account.json", b'{"id":"1","username":"jdoe","acct":"jdoe","url":"https://mastodon.social/@jdoe","followers_count":'
+         + str(10**30).encode() + b',"following_count":2,"statuses_count":3}', "'followers_count'", "found " + str(10**30)),
+    ],
+)
+def test_counts_beyond_64_bits_are_refused_at_preview_with_the_place(
+    seeded: Store, name: str, data: bytes, where: str, found: str  # noqa: F811
+) -> None:
+    from analytics.ingest.service import prepare
+
+    # The preview (what the Import page shows first) already fails: not a clean preview, then a crash.
+    (outcome,) = prepare([SourceFile(name, data)])
+    assert getattr(outcome, "status", None) == "failed", outcome
+    fails(seeded, {name: data}, name, where, "a whole number below 9,223,372,036,854,775,808", found)
