@@ -29,6 +29,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
 import secrets as _secrets
 import threading
 import time
@@ -304,12 +305,26 @@ def can_see_people(config: AccessConfig, role: Role | None) -> bool:
 
 # --- slowing guessers -------------------------------------------------------------------------
 
+# Said to a visitor who must wait; kept together for the translators.
+MSG_WAIT_SECONDS = "Too many wrong passwords: try again in {seconds} seconds."
+MSG_WAIT_ONE_SECOND = "Too many wrong passwords: try again in 1 second."
+
+
+def wait_message(seconds: float) -> str:
+    """The wait, rounded up to whole seconds: rounding down would say "try again in 0 seconds"
+    to someone who must still wait a fraction of one."""
+    whole = max(1, math.ceil(seconds))
+    return MSG_WAIT_ONE_SECOND if whole == 1 else MSG_WAIT_SECONDS.format(seconds=whole)
+
 
 @dataclass
 class Throttle:
     """Failed password attempts across the whole process (a new browser tab is a new session,
     so counting per session would not slow anyone). After `free` failures within `window`
-    seconds, each attempt waits until `delay` seconds after the last failure."""
+    seconds, each attempt waits until `delay` seconds after the last failure.
+
+    `reserve` counts an attempt as a failure before its password is checked, under the lock:
+    parallel attempts cannot all see "no wait" and then all be checked."""
 
     free: int = 5
     window: float = 300.0
@@ -318,14 +333,33 @@ class Throttle:
     _failures: list[float] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def _wait_locked(self, now: float) -> float:
+        self._failures = [t for t in self._failures if now - t < self.window]
+        if len(self._failures) < self.free:
+            return 0.0
+        return max(0.0, self._failures[-1] + self.delay - now)
+
     def wait_seconds(self) -> float:
         """How long until the next attempt is heard (0 when it may be tried now)."""
-        now = self.clock()
         with self._lock:
-            self._failures = [t for t in self._failures if now - t < self.window]
-            if len(self._failures) < self.free:
-                return 0.0
-            return max(0.0, self._failures[-1] + self.delay - now)
+            return self._wait_locked(self.clock())
+
+    def reserve(self) -> tuple[float, float | None]:
+        """Atomically: the wait, or (when there is none) a failure recorded now for the attempt
+        about to be checked. Returns (wait, reservation); `release(reservation)` takes it back
+        when the attempt turns out not to be a wrong guess."""
+        with self._lock:
+            now = self.clock()
+            wait = self._wait_locked(now)
+            if wait > 0:
+                return wait, None
+            self._failures.append(now)
+            return 0.0, now
+
+    def release(self, reservation: float) -> None:
+        with self._lock:
+            if reservation in self._failures:
+                self._failures.remove(reservation)
 
     def failed(self) -> None:
         with self._lock:
@@ -334,3 +368,66 @@ class Throttle:
     def succeeded(self) -> None:
         with self._lock:
             self._failures.clear()
+
+
+@dataclass
+class SignInThrottle:
+    """One `Throttle` per role, for the whole server: a wrong password is a wrong guess at each
+    role it was checked against, and a right one clears only the counter of the role it opened,
+    so knowing the viewer password gives no extra guesses at the owner's.
+
+    A role whose counter says wait is not checked at all (its hash is not computed): its
+    password cannot be guessed during the wait, while the other role may still sign in."""
+
+    make: Callable[[], Throttle] = Throttle
+    _roles: dict[Role, Throttle] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def for_role(self, role: Role) -> Throttle:
+        with self._lock:
+            if role not in self._roles:
+                self._roles[role] = self.make()
+            return self._roles[role]
+
+    def wait_seconds(self, role: Role) -> float:
+        return self.for_role(role).wait_seconds()
+
+    def reset(self) -> None:
+        """Forget every failure (a fresh server; tests)."""
+        for role in (OWNER, VIEWER):
+            self.for_role(role).succeeded()
+
+    def sign_in(self, config: AccessConfig, password: str) -> Decision:
+        """`decide(config, password=...)` with the throttle: each configured role's attempt is
+        reserved (or refused with its wait) before any hash is computed, and settled after."""
+        if not config.sharing or not config.passwords or not password:
+            return decide(config, password=password)
+        hashes: dict[Role, PasswordHash] = {
+            role: hashed
+            for role, hashed in ((OWNER, config.owner_password), (VIEWER, config.viewer_password))
+            if hashed is not None
+        }
+        reserved: dict[Role, float] = {}
+        waits: list[float] = []
+        for role in hashes:
+            wait, reservation = self.for_role(role).reserve()
+            if reservation is None:
+                waits.append(wait)
+            else:
+                reserved[role] = reservation
+        # The hashes are computed outside any lock: they take a third of a second each, and the
+        # reservations already count these attempts for anyone arriving meanwhile.
+        matched = [role for role in reserved if hashes[role].matches(password)]
+        for role, reservation in reserved.items():
+            if role in matched:
+                self.for_role(role).succeeded()
+            elif matched:
+                # Not a guess at this role: the visitor typed another role's right password.
+                self.for_role(role).release(reservation)
+        for role in (OWNER, VIEWER):
+            if role in matched:
+                return Decision(role)
+        if waits:
+            # A role went unchecked: "wrong password" could be false, so say to wait.
+            return Decision(None, wait_message(max(waits)))
+        return Decision(None, "Wrong password.")

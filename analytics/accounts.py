@@ -133,6 +133,8 @@ def delete_import(store: Store, account_name: str, import_id: int) -> None:
         cursor.execute("DELETE FROM posts_raw WHERE import_id = ?", [import_id])
         cursor.execute("DELETE FROM imports WHERE import_id = ?", [import_id])
         _drop_orphan_profiles(cursor, account.account_id)
+    # As for an account: deleted rows' bytes stay in the file until it is rewritten.
+    store.compact()
 
 
 def _drop_orphan_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int) -> None:

@@ -34,6 +34,12 @@ MAX_ZIP_MEMBER_MB = Setting(
 MAX_ZIP_RATIO = Setting(
     "max_zip_ratio", "PALIER_MAX_ZIP_RATIO", "200", "Largest compression ratio accepted in a zip (zip bombs exceed it)."
 )
+MAX_UPLOAD_MB = Setting(
+    "max_upload_mb",
+    "PALIER_MAX_UPLOAD_MB",
+    "4096",
+    "Largest total uncompressed size of the members read from one zip, in MB (many members each under the per-member limit add up).",
+)
 
 MEMORY_LIMIT = Setting(
     "memory_limit",
@@ -42,7 +48,7 @@ MEMORY_LIMIT = Setting(
     "Memory DuckDB may use for the store (its buffer pool); a bigger import spills to a temporary folder beside the store.",
 )
 
-SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MEMORY_LIMIT)
+SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT)
 
 
 def db_path() -> Path:

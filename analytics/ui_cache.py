@@ -600,7 +600,7 @@ from analytics import access  # noqa: E402
 # Pages only an owner may open: import and delete, settings. Matched on the page's url_path.
 OWNER_ONLY_PAGES = frozenset({"import", "settings"})
 _VISITOR_KEY = "palier_visitor"
-_THROTTLE = access.Throttle()
+_THROTTLE = access.SignInThrottle()
 
 
 @dataclass(frozen=True)
@@ -674,16 +674,10 @@ def _sign_in_form(config: access.AccessConfig) -> None:
         submitted = st.form_submit_button("Sign in with the password")
     if not submitted:
         return
-    wait = _THROTTLE.wait_seconds()
-    if wait > 0:
-        st.error(f"Too many wrong passwords: try again in {wait:.0f} seconds.")
-        return
-    decision = access.decide(config, password=password or "")
+    decision = _THROTTLE.sign_in(config, password or "")
     if decision.role is None:
-        _THROTTLE.failed()
         st.error(decision.reason)
         return
-    _THROTTLE.succeeded()
     st.session_state[_VISITOR_KEY] = Visitor(
         decision.role, "password", decision.role, config, _password_proof(config, decision.role)
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,79 @@ def test_throttle_slows_guessing_after_five_failures() -> None:
     assert throttle.wait_seconds() == 0
 
 
+class CountingHashes:
+    """Counts the password hashes actually computed (the real PBKDF2 still runs)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+        real = access.PasswordHash.matches
+
+        def counted(hashed: access.PasswordHash, password: str) -> bool:
+            with self._lock:
+                self.calls += 1
+            return real(hashed, password)
+
+        monkeypatch.setattr(access.PasswordHash, "matches", counted)
+
+
+def test_parallel_wrong_attempts_only_the_allowed_number_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config({"palier": {"owner_password_hash": OWNER_HASH}})
+    hashes = CountingHashes(monkeypatch)
+    gate = access.SignInThrottle(lambda: Throttle(free=3, window=300, delay=60))
+    start = threading.Barrier(12)
+    results: list[Decision] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        results.append(gate.sign_in(config, f"guess {n}"))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Twelve tabs at once: three guesses are heard, nine wait without a hash being computed.
+    assert hashes.calls == 3
+    assert sorted(d.reason for d in results).count("Wrong password.") == 3
+    waiting = [d.reason for d in results if d.reason != "Wrong password."]
+    assert len(waiting) == 9 and all("try again in" in r and " 0 seconds" not in r for r in waiting)
+    assert all(d.role is None for d in results)
+    # Even the right password is not checked while the owner's counter says wait.
+    assert gate.sign_in(config, OWNER_PW).role is None and hashes.calls == 3
+
+
+def test_a_viewer_sign_in_does_not_clear_the_owners_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    config = parse_config(passwords())
+    gate = access.SignInThrottle(lambda: Throttle(free=3, window=300, delay=30, clock=lambda: now[0]))
+    hashes = CountingHashes(monkeypatch)
+    for n in range(3):
+        assert gate.sign_in(config, f"owner guess {n}").reason == "Wrong password."
+    assert gate.wait_seconds("owner") == pytest.approx(30)
+    now[0] += 30  # the viewer waits out the delay the guesses caused, then signs in
+    assert gate.sign_in(config, VIEWER_PW).role == "viewer"
+    assert gate.wait_seconds("viewer") == 0
+    # The owner's three failures stand: the next wrong guess brings the delay straight back.
+    assert gate.sign_in(config, "owner guess 3").reason == "Wrong password."
+    assert gate.wait_seconds("owner") == pytest.approx(30)
+    checked = hashes.calls
+    viewer = gate.sign_in(config, VIEWER_PW)
+    # The viewer password is still heard (the viewer counter only waits after its own failures
+    # reached the limit), but it opens the viewer role only, and never checks the owner's hash.
+    assert viewer.role == "viewer" and hashes.calls == checked + 1
+    assert gate.wait_seconds("owner") == pytest.approx(30)
+    # The owner, after the wait, gets in and clears the owner's counter only.
+    now[0] += 30
+    assert gate.sign_in(config, OWNER_PW).role == "owner"
+    assert gate.wait_seconds("owner") == 0
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(0.01, "in 1 second."), (1.0, "in 1 second."), (1.2, "in 2 seconds."), (29.5, "in 30 seconds.")])
+def test_the_wait_is_rounded_up_never_zero(seconds: float, said: str) -> None:
+    assert access.wait_message(seconds).endswith(said)
+
+
 # --- the gate in the app (AppTest) ----------------------------------------------------------
 
 COUNTS_CSV = b"date,followers\n2025-01-01,100\n2025-01-05,110\n2025-01-10,105\n"
@@ -260,7 +334,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def access_throttle_reset() -> None:
     from analytics import ui_cache
 
-    ui_cache._THROTTLE.succeeded()
+    ui_cache._THROTTLE.reset()
 
 
 def app(secrets: dict[str, Any] | None = None, user: dict[str, Any] | None = None) -> AppTest:

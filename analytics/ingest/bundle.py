@@ -2,12 +2,18 @@
 
 A zip from the internet can lie: member paths with `../` (zip slip), sizes far above what was
 declared, compression ratios of a thousand to one (zip bombs). Nothing is ever extracted to
-disk; members are read into memory with a hard cap on the bytes actually produced.
+disk where the user can see it; each wanted member is streamed, a megabyte at a time, into a
+private temporary file (deleted when the member is no longer used) with a hard cap on the bytes
+actually produced, per member and for the whole upload, so memory does not grow with the
+archive: only the parser of one member at a time reads it.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+import weakref
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -34,12 +40,18 @@ def _check_member_path(archive: str, member: str) -> None:
         )
 
 
+MSG_TOTAL_EXPECTED = "at most {limit:,} MB uncompressed in all (the max_upload_mb setting)"
+
+
 def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[SourceFile]:
-    """The wanted members of a zip, each named `archive.zip/path/in/zip`."""
+    """The wanted members of a zip, each named `archive.zip/path/in/zip`, each backed by a
+    temporary file (see the module's docstring)."""
     max_member = int(settings.MAX_ZIP_MEMBER_MB.value()) * 1024 * 1024
     max_ratio = float(settings.MAX_ZIP_RATIO.value())
+    max_total = int(settings.MAX_UPLOAD_MB.value()) * 1024 * 1024
     try:
-        archive = zipfile.ZipFile(io.BytesIO(source.data))
+        # A path-backed zip (the command line) is read from its file, never loaded whole.
+        archive = zipfile.ZipFile(source.path if source.path is not None and not source.loaded else io.BytesIO(source.data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise BadExportError(source.name, "the whole file", "a readable zip archive", f"a damaged zip ({exc})") from None
     members: list[SourceFile] = []
@@ -47,9 +59,16 @@ def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[Sourc
         infos = archive.infolist()
         for info in infos:
             _check_member_path(source.name, info.filename)
-        for info in infos:
-            if info.is_dir() or not wanted(info.filename):
-                continue
+        chosen = [info for info in infos if not info.is_dir() and wanted(info.filename)]
+        declared = sum(info.file_size for info in chosen)
+        if declared > max_total:
+            # Refused before a byte is decompressed: the headers already say it is too much.
+            raise BadExportError(
+                source.name, "the whole archive", MSG_TOTAL_EXPECTED.format(limit=max_total // (1024 * 1024)),
+                f"members declaring {declared / 1e6:,.0f} MB together: import them in several uploads",
+            )
+        produced = 0
+        for info in chosen:
             if info.file_size > max_member:
                 raise BadExportError(
                     source.name,
@@ -64,39 +83,64 @@ def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[Sourc
                     f"a compression ratio under {max_ratio:.0f} to 1",
                     f"{info.file_size / max(info.compress_size, 1):,.0f} to 1 (a zip bomb?)",
                 )
-            members.append(SourceFile(f"{source.name}/{info.filename}", _read_capped(archive, info, source.name, max_member)))
+            path = _stream_capped(archive, info, source.name, max_member)
+            member = SourceFile(f"{source.name}/{info.filename}", path=path)
+            # The temporary file lives as long as the member (and what was read from it).
+            weakref.finalize(member, _unlink, str(path))
+            members.append(member)
+            produced += member.size
+            if produced > max_total:
+                raise BadExportError(
+                    source.name, "the whole archive", MSG_TOTAL_EXPECTED.format(limit=max_total // (1024 * 1024)),
+                    f"more once decompressed ({produced / 1e6:,.0f} MB after {len(members)} members)",
+                )
     return members
 
 
-def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, max_member: int) -> bytes:
-    # The declared size may lie; count what decompression actually produces.
-    limit = min(info.file_size, max_member)
-    out = bytearray()
+def _unlink(path: str) -> None:
     try:
-        with archive.open(info) as handle:
-            while chunk := handle.read(_CHUNK):
-                out += chunk
-                if len(out) > limit:
-                    raise BadExportError(
-                        name,
-                        f"member {info.filename!r}",
-                        f"at most the {limit:,} bytes its header declares",
-                        "more: the archive is forged or damaged",
-                    )
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise BadExportError(name, f"member {info.filename!r}", "a readable member", f"a damaged one ({exc})") from None
-    except RuntimeError as exc:  # encrypted members
-        raise BadExportError(name, f"member {info.filename!r}", "an unencrypted member", str(exc)) from None
-    if len(out) != info.file_size:
-        # zipfile stops quietly at the end of the compressed data, even when the header promised
-        # more: a member whose sizes disagree is forged or damaged, whatever its CRC says.
-        raise BadExportError(
-            name,
-            f"member {info.filename!r}",
-            f"the {info.file_size:,} bytes its header declares",
-            f"{len(out):,} bytes: the archive is forged or damaged",
-        )
-    return bytes(out)
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _stream_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, max_member: int) -> Path:
+    """The member decompressed into a temporary file, a chunk at a time. The declared size may
+    lie; what decompression actually produces is counted."""
+    limit = min(info.file_size, max_member)
+    handle, temp_name = tempfile.mkstemp(prefix="palier-member-", suffix=PurePosixPath(info.filename).suffix[:16])
+    written = 0
+    try:
+        with os.fdopen(handle, "wb") as out:
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        written += len(chunk)
+                        if written > limit:
+                            raise BadExportError(
+                                name,
+                                f"member {info.filename!r}",
+                                f"at most the {limit:,} bytes its header declares",
+                                "more: the archive is forged or damaged",
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise BadExportError(name, f"member {info.filename!r}", "a readable member", f"a damaged one ({exc})") from None
+            except RuntimeError as exc:  # encrypted members
+                raise BadExportError(name, f"member {info.filename!r}", "an unencrypted member", str(exc)) from None
+        if written != info.file_size:
+            # zipfile stops quietly at the end of the compressed data, even when the header promised
+            # more: a member whose sizes disagree is forged or damaged, whatever its CRC says.
+            raise BadExportError(
+                name,
+                f"member {info.filename!r}",
+                f"the {info.file_size:,} bytes its header declares",
+                f"{written:,} bytes: the archive is forged or damaged",
+            )
+    except BaseException:
+        _unlink(temp_name)
+        raise
+    return Path(temp_name)
 
 
 def folder_members(folder: Path, wanted: Callable[[str], bool]) -> list[SourceFile]:
@@ -105,5 +149,5 @@ def folder_members(folder: Path, wanted: Callable[[str], bool]) -> list[SourceFi
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = f"{folder.name}/{path.relative_to(folder).as_posix()}"
         if wanted(relative):
-            members.append(SourceFile(relative, path.read_bytes()))
+            members.append(SourceFile(relative, path=path))  # read when parsed, not all at once
     return members

@@ -127,6 +127,7 @@ def read_csv(
             if header is None:
                 header = [cell.strip().lstrip("\ufeff") for cell in row]
                 header_line = line
+                _refuse_duplicate_columns(header, file, header_line)
                 continue
             if len(row) != len(header):
                 if len(row) < len(header) and allow_short_rows:
@@ -164,6 +165,32 @@ def read_csv(
     if delimiter != ",":
         table.notes.append(f"read as {_DELIMITER_NAMES[delimiter]}-separated")
     return table
+
+
+def duplicate_columns(header: Sequence[str]) -> list[str]:
+    """Header names that occur more than once (compared as `column()` compares them); blank
+    names (trailing separators) are not names."""
+    seen: set[str] = set()
+    twice: list[str] = []
+    for name in header:
+        key = normalize_name(name)
+        if key and key in seen and name not in twice:
+            twice.append(name)
+        seen.add(key)
+    return twice
+
+
+def _refuse_duplicate_columns(header: list[str], file: str, header_line: int) -> None:
+    # Which of two 'handle' columns is meant cannot be guessed: reading the first would drop the
+    # second without a word.
+    twice = duplicate_columns(header)
+    if twice:
+        raise BadExportError(
+            file,
+            f"header (line {header_line})",
+            "each column named once (rename or remove the repeated column)",
+            f"{', '.join(repr(n) for n in twice)} more than once",
+        )
 
 
 def require_rows(table: CsvTable, what: str = "at least one data row") -> None:

@@ -39,11 +39,13 @@ import pyarrow as pa
 from analytics.ingest.csvread import (
     MAX_FIELD_CHARS,
     CsvTable,
+    duplicate_columns,
     first_line,
     sniff_delimiter,
     split_header,
 )
 from analytics.ingest.model import MEMBER_DTYPES, SourceFile
+from analytics.ingest.values import EARLIEST_DAY, latest_plausible_day
 
 if TYPE_CHECKING:
     from analytics.ingest.model import Parsed
@@ -248,8 +250,8 @@ def parse(
     header = [cell.strip().lstrip("\ufeff") for cell in split_header(source.head)]
     table = CsvTable(source.name, header, [], [])
     cols = {name: table.column(*names) for name, names in columns.items()}
-    if cols["handle"] is None or len(header) < 1:
-        return None
+    if cols["handle"] is None or len(header) < 1 or duplicate_columns(header):
+        return None  # the careful reader refuses a repeated column with its name
     if careful is not None and source.path is not None and not source.loaded and cols.get("snapshot_date") is None:
         query = list_query(source.path, header, delimiter, cols)
         deferred = CsvMembers(source.name, source.path, query, careful)  # type: ignore[arg-type]
@@ -318,12 +320,19 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
         value, blanks = convert(raw_name, _strip_sql(raw_name))
         typed[canonical] = value
         bad.append(f"(CASE WHEN {canonical} IS NOT NULL THEN false ELSE {_not_blank(_strip_sql(raw_name), blanks)} END)")
+        if convert is _int_sql:
+            # A negative count: the careful reader refuses it with its line (values.check_count).
+            bad.append(f"coalesce({canonical} < 0, false)")
     snapshot_raw = col("snapshot_date")
     typed["snapshot_date"] = "CAST(NULL AS DATE)"
     if snapshot_raw:
         value, blanks = _day_sql(snapshot_raw, _strip_sql(snapshot_raw))
         typed["snapshot_date"] = value
         bad.append(f"(CASE WHEN snapshot_date IS NOT NULL THEN false ELSE {_not_blank(_strip_sql(snapshot_raw), blanks)} END)")
+        # A date no network could have written: the careful reader names it (values.plausible_day).
+        bad.append(
+            f"coalesce(snapshot_date < DATE '{EARLIEST_DAY.isoformat()}' OR snapshot_date > DATE '{latest_plausible_day().isoformat()}', false)"
+        )
     typed["followed_at"] = "NULL"
     typed["profile_url"] = "NULL"
     casts = {"string": "VARCHAR", "Int64": "BIGINT", "datetime64[us]": "TIMESTAMP", "boolean": "BOOLEAN"}

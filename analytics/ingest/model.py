@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal, Union
 import pandas as pd
 import pyarrow as pa
 
-from analytics.ingest.textio import Decoded, decode
+from analytics.ingest.textio import Decoded, bomless_utf16_codec, decode
 
 if TYPE_CHECKING:
     from analytics.ingest.fastlist import CsvMembers
@@ -112,7 +112,9 @@ MEMBER_DTYPES: dict[str, str] = {
 
 def typed_frame(rows: Iterable[dict[str, object]] | pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """A frame with exactly the given columns and dtypes; absent columns are all missing."""
-    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if not isinstance(rows, pd.DataFrame):
+        return _typed_from_records(list(rows), dtypes)
+    frame = rows
     out = pd.DataFrame(index=frame.index)
     for column, dtype in dtypes.items():
         if column in frame.columns:
@@ -126,6 +128,22 @@ def typed_frame(rows: Iterable[dict[str, object]] | pd.DataFrame, dtypes: dict[s
         else:
             out[column] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     return out.reset_index(drop=True)
+
+
+def _typed_from_records(records: list[dict[str, object]], dtypes: dict[str, str]) -> pd.DataFrame:
+    """Column by column from the records: `pd.DataFrame(records)` would turn a column of whole
+    numbers with a gap into float64, rounding any count above 2**53 (2**63 - 1 came back as
+    2**63 and failed)."""
+    columns: dict[str, object] = {}
+    for column, dtype in dtypes.items():
+        values = [record.get(column) for record in records]
+        if dtype == "Int64":
+            columns[column] = pd.array([None if v is None or v is pd.NA else int(v) for v in values], dtype="Int64")  # type: ignore[call-overload]
+        elif dtype.startswith("datetime64"):
+            columns[column] = pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.tz_localize(None).astype(dtype).array  # type: ignore[call-overload]
+        else:
+            columns[column] = pd.Series(values, dtype=object).astype(dtype).array  # type: ignore[call-overload]
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 
 def empty_daily() -> pd.DataFrame:
@@ -218,6 +236,13 @@ class SourceFile:
         assert self.path is not None
         return self.path.read_bytes()
 
+    def release(self) -> None:
+        """Forget the bytes and text read from a path-backed file (they are read again if
+        needed): a bundle's members are parsed one after another, not all held at once."""
+        if self.path is not None:
+            for cached in ("data", "decoded"):
+                self.__dict__.pop(cached, None)
+
     @property
     def loaded(self) -> bool:
         """Whether the bytes are in memory (always for uploads)."""
@@ -250,8 +275,10 @@ class SourceFile:
         for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
             if chunk.startswith(bom):
                 return chunk[len(bom) :].decode(codec, errors="ignore")
-        if b"\x00" in chunk[:200] and len(chunk) > 4 and chunk[1::2].count(0) > len(chunk) // 3:
-            return chunk.decode("utf-16-le", errors="ignore")
+        bomless = bomless_utf16_codec(chunk)
+        if bomless:
+            # The same test as the decoder's, so detection sees the header the reader will read.
+            return chunk.decode(bomless, errors="ignore")
         return chunk.decode("utf-8", errors="ignore")
 
     def _scan(self) -> tuple[str, bool]:

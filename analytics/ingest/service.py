@@ -47,7 +47,7 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.registry import detect, format_label, wanted_in_bundle
-from analytics.ingest.values import date_in_name
+from analytics.ingest.values import date_in_name, plausible_day
 from analytics.store import Store
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
@@ -176,6 +176,7 @@ def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = N
         except BadExportError:
             continue  # archives hold many files Palier does not read
         parts.append(export_format.parse(member))
+        member.release()
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
         raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
@@ -255,6 +256,28 @@ def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prep
     return prepared
 
 
+def check_plausible_dates(item: Prepared, options: ImportOptions) -> None:
+    """Every day an import would store lies between 2003 and tomorrow: a safety net behind the
+    parsers (which name the line), for the days they give without one (an export date, a
+    snapshot date chosen for the upload) and any format that does not check its own."""
+    parsed = item.parsed
+    moments: list[tuple[str, object]] = []
+    if not parsed.daily.empty:
+        moments += [("the daily values' dates", parsed.daily["day"].min()), ("the daily values' dates", parsed.daily["day"].max())]
+    if not parsed.posts.empty and parsed.posts["posted_at"].notna().any():
+        moments += [("the posts' dates", parsed.posts["posted_at"].min()), ("the posts' dates", parsed.posts["posted_at"].max())]
+    if parsed.export_date is not None:
+        moments.append(("the export's date", parsed.export_date))
+    if parsed.profile_counts:
+        moments.append(("the date of the profile's counts", undated_day(item, options)))
+    moments += [("the list's date", day) for _, day in snapshot_dates(item, options)]
+    for where, moment in moments:
+        if moment is None or moment is pd.NaT:
+            continue
+        day = moment.date() if isinstance(moment, pd.Timestamp | dt.datetime) else moment
+        plausible_day(day, item.name, where)  # type: ignore[arg-type]
+
+
 def _a(word: str) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
@@ -329,6 +352,7 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: 
     `detail(fraction, message)` reports progress within the import (0 to 1, "reading followers",
     "comparing with the previous snapshot", ...); it may be called from another thread.
     """
+    check_plausible_dates(item, options)
     try:
         try:
             return _load_prepared(store, item, options, detail)

@@ -41,6 +41,12 @@ def _looks_like_bomless_utf16(data: bytes) -> str | None:
     return None
 
 
+def bomless_utf16_codec(data: bytes) -> str | None:
+    """`utf-16-le` or `utf-16-be` when the start of `data` is UTF-16 without a byte order mark
+    (format detection uses the decoder's own test, so both see the same header)."""
+    return _looks_like_bomless_utf16(data)
+
+
 def _has_valid_multibyte_utf8(data: bytes) -> bool:
     """True when the bytes hold at least one well-formed non-ASCII UTF-8 sequence."""
     decoded = data.decode("utf-8", errors="replace")

@@ -11,6 +11,55 @@ _TRUE = {"true", "yes", "y", "1", "t", "x", "vrai", "oui"}
 _FALSE = {"false", "no", "n", "0", "f", "", "faux", "non"}
 _BIGINT_LIMIT = 2**63
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# No social network Palier reads existed before 2003 (LinkedIn, the oldest, opened in May 2003).
+# A day before it, or after tomorrow (tomorrow: an export made in a time zone ahead of ours), is
+# a typo or a damaged file; accepted, it would also stretch every daily grid over centuries.
+EARLIEST_DAY = dt.date(2003, 1, 1)
+MSG_PLAUSIBLE_DAY = "a date from {earliest} to {latest} (correct the date in the file, or remove the row)"
+
+
+def latest_plausible_day() -> dt.date:
+    """Tomorrow, by the computer's local date."""
+    return dt.date.today() + dt.timedelta(days=1)
+
+
+def plausible_day(day: dt.date, file: str, where: str) -> dt.date:
+    """`day` itself when a network could have written it; else BadExportError naming the place."""
+    if isinstance(day, dt.datetime):
+        day_only = day.date()
+    else:
+        day_only = day
+    latest = latest_plausible_day()
+    if not EARLIEST_DAY <= day_only <= latest:
+        raise BadExportError(
+            file, where, MSG_PLAUSIBLE_DAY.format(earliest=EARLIEST_DAY.isoformat(), latest=latest.isoformat()),
+            day_only.isoformat(),
+        )
+    return day
+
+
+def check_count(number: int, file: str, where: str) -> int:
+    """A count (followers, posts, ...) that fits in the store: 0 or more and below 2**63."""
+    if number < 0:
+        raise BadExportError(file, where, "a count of 0 or more", str(number))
+    if number >= _BIGINT_LIMIT:
+        shown = str(number) if len(str(number)) <= 40 else f"a number of {len(str(number))} digits"
+        raise BadExportError(file, where, f"a whole number below {_BIGINT_LIMIT:,}", shown)
+    return number
+
+
+def json_count(value: object, file: str, where: str) -> int:
+    """A count as JSON writes it (an integer, or a float with nothing after the point), checked
+    by `check_count`; a float is never trusted beyond 2**53, where it has already been rounded."""
+    if isinstance(value, bool):
+        raise BadExportError(file, where, "a count", repr(value))
+    if isinstance(value, float):
+        if not value.is_integer() or abs(value) >= 2**53:
+            raise BadExportError(file, where, "a whole number written without a decimal point", repr(value))
+        value = int(value)
+    if not isinstance(value, int):
+        raise BadExportError(file, where, "a count", type(value).__name__)
+    return check_count(value, file, where)
 
 
 def parse_int(value: str, file: str, where: str, *, blank: int | None = None) -> int | None:
@@ -76,7 +125,10 @@ def date_in_name(name: str) -> dt.date | None:
     found = None
     for match in _DATE_IN_NAME.finditer(name):
         try:
-            found = dt.date(int(match[1]), int(match[2]), int(match[3]))
+            day = dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             continue
+        # "backup-1999-01-01" or a version number is not the day of the export.
+        if EARLIEST_DAY <= day <= latest_plausible_day():
+            found = day
     return found

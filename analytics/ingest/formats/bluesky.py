@@ -13,7 +13,7 @@ import datetime as dt
 from analytics.errors import BadExportError
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_iso_datetime
+from analytics.ingest.values import check_count, parse_iso_datetime
 
 LIST_WHERE = (
     "Save the responses of https://public.api.bsky.app/xrpc/app.bsky.graph.getFollowers?actor=<handle>&limit=100 "
@@ -130,7 +130,8 @@ def parse_profile(source: SourceFile) -> Parsed:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise BadExportError(source.name, f"key {key!r}", "a count of 0 or more", describe(value))
-        counts[metric] = value
+        # Checked here, not at import: a count above 64 bits must fail the preview too.
+        counts[metric] = check_count(value, source.name, f"key {key!r}")
     if not counts:
         raise BadExportError(source.name, "top level", "followersCount, followsCount or postsCount", describe(document))
     handle = document.get("handle")

@@ -24,7 +24,7 @@ from analytics.ingest.model import (
     SourceFile,
     typed_frame,
 )
-from analytics.ingest.values import parse_bool, parse_date, parse_int, parse_iso_datetime
+from analytics.ingest.values import check_count, parse_bool, parse_date, parse_int, parse_iso_datetime, plausible_day
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
 
@@ -68,8 +68,8 @@ def _sniff_list(source: SourceFile) -> bool:
 def _parse_day(value: str, file: str, where: str) -> dt.date:
     text = value.strip()
     if "T" in text or text.endswith("Z"):
-        return parse_iso_datetime(text, file, where).date()
-    return parse_date(text, DATE_FORMATS, file, where)
+        return plausible_day(parse_iso_datetime(text, file, where).date(), file, where)
+    return plausible_day(parse_date(text, DATE_FORMATS, file, where), file, where)
 
 
 def parse_counts(source: SourceFile) -> Parsed:
@@ -147,7 +147,11 @@ def parse_list_carefully(source: SourceFile) -> Parsed:
 
         def number(name: str) -> int | None:
             col = cols[name]
-            return None if col is None else parse_int(row[col], source.name, table.where(i, col))
+            if col is None:
+                return None
+            # The same rule as a counts CSV: a negative or 64-bit-overflowing count is refused.
+            value = parse_int(row[col], source.name, table.where(i, col))
+            return None if value is None else check_count(value, source.name, table.where(i, col))
 
         def moment(name: str) -> dt.datetime | None:
             col = cols[name]

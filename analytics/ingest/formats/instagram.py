@@ -82,7 +82,11 @@ def _member(entry: object, file: str, where: str) -> dict[str, object]:
     if timestamp is not None:
         if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
             raise BadExportError(file, where, "'timestamp' in seconds since 1970", describe(timestamp))
-        followed_at = dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
+        try:
+            followed_at = dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
+        except (OverflowError, OSError, ValueError):
+            # Beyond the years a datetime holds (or NaN): damaged, not a moment.
+            raise BadExportError(file, where, "'timestamp' in seconds since 1970", describe(timestamp)) from None
     return {
         "member_key": username.lower(),
         "handle": username,

@@ -19,6 +19,13 @@ def load_json(source: SourceFile, what: str) -> object:
     text = source.text
     try:
         return json.loads(text)
+    except RecursionError:
+        # json recurses once per level: 50,000 nested brackets would end in a traceback. No
+        # export Palier reads nests more than a few levels.
+        raise BadExportError(
+            source.name, "the JSON's nesting", f"{what} (a few levels of objects and arrays)",
+            "objects or arrays nested thousands of levels deep: the file is damaged or hostile",
+        ) from None
     except json.JSONDecodeError as exc:
         # An error at the very end of the text is a file cut short (an interrupted download),
         # which deserves a different remedy than a damaged one.

@@ -20,7 +20,7 @@ import pandas as pd
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_date, parse_int
+from analytics.ingest.values import parse_date, parse_int, plausible_day
 
 CONNECTIONS_WHERE = (
     "LinkedIn → Me → Settings & Privacy → Data privacy → Get a copy of your data → Connections; "
@@ -160,7 +160,7 @@ def parse_company(source: SourceFile) -> Parsed:
         table.require("Total followers")
     rows: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
-        day = parse_date(row[date_col], ("%m/%d/%Y", "%Y-%m-%d"), source.name, table.where(i, date_col))
+        day = plausible_day(parse_date(row[date_col], ("%m/%d/%Y", "%Y-%m-%d"), source.name, table.where(i, date_col)), source.name, table.where(i, date_col))
         for metric, col in columns.items():
             if col is None:
                 continue

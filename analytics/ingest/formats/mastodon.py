@@ -19,7 +19,7 @@ from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_iso_datetime
+from analytics.ingest.values import check_count, parse_iso_datetime
 
 FOLLOWERS_WHERE = (
     "Save the responses of https://<instance>/api/v1/accounts/<id>/followers?limit=80 (follow the Link "
@@ -111,7 +111,7 @@ def _count(account: dict[str, object], key: str, file: str, where: str) -> int |
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadExportError(file, f"{where}, {key!r}", "a whole number", describe(value))
     # -1 is how Mastodon says the account hides the count.
-    return None if value < 0 else value
+    return None if value < 0 else check_count(value, file, f"{where}, {key!r}")
 
 
 def _address(account: dict[str, object], file: str, where: str) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.errors import BadExportError
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_int, parse_iso_datetime
+from analytics.ingest.values import check_count, json_count, parse_int, parse_iso_datetime, plausible_day
 
 WHERE_TO_GET = (
     "Social Blade Matrix API: save the response of "
@@ -66,17 +66,12 @@ def _value(value: object, file: str, where: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise BadExportError(file, where, "a count", describe(value))
-    if isinstance(value, int):
-        number: int | None = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str):
+    if isinstance(value, int | float):
+        return json_count(value, file, where)
+    if isinstance(value, str):
         number = parse_int(value, file, where)
-    else:
-        raise BadExportError(file, where, "a count", describe(value))
-    if number is not None and number < 0:
-        raise BadExportError(file, where, "a count of 0 or more", str(number))
-    return number
+        return None if number is None else check_count(number, file, where)
+    raise BadExportError(file, where, "a count", describe(value))
 
 
 def parse(source: SourceFile) -> Parsed:
@@ -89,7 +84,7 @@ def parse(source: SourceFile) -> Parsed:
         where = f"data.daily[{i}]"
         if not isinstance(entry, dict):
             raise BadExportError(source.name, where, "an object with 'date' and 'followers'", describe(entry))
-        entries.append((_day(entry.get("date"), source.name, f"{where}.date"), i, entry))
+        entries.append((plausible_day(_day(entry.get("date"), source.name, f"{where}.date"), source.name, f"{where}.date"), i, entry))
     # The API's order is unverified; the newest value of a day is the last one kept by the loader.
     entries.sort(key=lambda item: (item[0], item[1]))
     rows: list[dict[str, object]] = []

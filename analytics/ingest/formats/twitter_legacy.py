@@ -22,7 +22,7 @@ from analytics.errors import BadExportError
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.formats.x_premium import count, handle_from_links, post_id_of
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_date
+from analytics.ingest.values import parse_date, plausible_day
 
 PLATFORM = "x"
 
@@ -210,7 +210,9 @@ def parse_daily(source: SourceFile) -> Parsed:
     columns = {metric: table.column(*names) for metric, names in DAILY_METRICS_MAP.items()}
     rows: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
-        day = pd.Timestamp(parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)))
+        day = pd.Timestamp(
+            plausible_day(parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)), source.name, table.where(i, date_col))
+        )
         for metric, col in columns.items():
             if col is None:
                 continue

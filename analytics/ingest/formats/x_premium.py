@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
-from analytics.ingest.values import parse_int
+from analytics.ingest.values import parse_int, plausible_day
 
 PLATFORM = "x"
 
@@ -96,9 +96,10 @@ def parse_x_date(value: str, file: str, where: str) -> dt.date:
     text = value.strip()
     for fmt in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return plausible_day(day, file, where)
     raise BadExportError(file, where, f"a date like {DATE_EXAMPLES}", repr(value[:60]))
 
 
