@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import ui_cache
+from analytics.ui import gate, reads, widgets
 from analytics.charts.audience import (
     GROUP_WORDS,
     RULE_WORDS,
@@ -28,7 +28,7 @@ from analytics.metrics.geo import LOCATION_METHOD
 from analytics.metrics.quality import INACTIVE, RULES, RULES_VERSION, SUSPICIOUS_RULES, TREND_METHOD
 from analytics.metrics.textfit import CLUSTER_METHOD
 
-IMPORT_PAGE = ui_cache.IMPORT_PAGE
+IMPORT_PAGE = widgets.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # lingua's ISO codes as words: "nl" means little to most readers.
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
@@ -50,21 +50,21 @@ NO_LISTS = (
 )
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Audience")
 
 left, right = st.columns([1, 1])
-store, version, account = ui_cache.pick_account(
+store, version, account = widgets.pick_account(
     "audience",
     "No account yet. Import follower lists with bios to see who your followers are.",
     left,
 )
 
-snapshots = ui_cache.snapshot_dates(account, version)
+snapshots = reads.snapshot_dates(account, version)
 if not snapshots.empty:
     # The first view after an import analyses the new and changed profiles once (all of them the
     # first time); every figure below then counts that analysis.
-    version = ui_cache.audience_analysis(
+    version = reads.audience_analysis(
         account, f"Analysing the profiles imported since the last visit ({int(snapshots['members'].iloc[-1]):,} followers in "
         "the latest list): languages, countries, fit to your topics. This runs once per import.")
 if snapshots.empty:
@@ -77,7 +77,7 @@ sizes: dict[dt.date, int] = {d.date(): int(m) for d, m in zip(snapshots["snapsho
 first, last = dates[0], dates[-1]
 
 # The period picks follower lists: the last one in it is "now", the first one "then".
-start, end = ui_cache.pick_period("audience", account, first, last, right, help="Figures describe the last follower list of the period; stayers, leavers and joiners compare its first and last lists.")
+start, end = widgets.pick_period("audience", account, first, last, right, help="Figures describe the last follower list of the period; stayers, leavers and joiners compare its first and last lists.")
 in_period = [d for d in dates if start <= d <= end]
 if not in_period:
     st.info(f"No follower list between {start:%d %b %Y} and {end:%d %b %Y}: widen the period "
@@ -85,7 +85,7 @@ if not in_period:
     st.stop()
 since, as_of = in_period[0], in_period[-1]
 followers_now = sizes[as_of]
-people = ui_cache.can_see_people()
+people = gate.can_see_people()
 st.caption(f"The list of {as_of:%d %b %Y} ({followers_now:,} followers), the last of the period; "
            f"{len(in_period):,} follower list{'s' if len(in_period) != 1 else ''} in the period.")
 
@@ -97,7 +97,7 @@ def _share(value: float | None, digits: int = 0) -> str:
 def _people_table(frame: pd.DataFrame, key: str, **config: object) -> None:
     """A list of followers, or why it is not shown (aggregates-only sharing)."""
     if not people:
-        st.caption(ui_cache.PEOPLE_HIDDEN)
+        st.caption(gate.PEOPLE_HIDDEN)
         return
     st.dataframe(frame, hide_index=True, key=key, column_config={**PEOPLE_CONFIG, **config}, height=360)
 
@@ -105,7 +105,7 @@ def _people_table(frame: pd.DataFrame, key: str, **config: object) -> None:
 # --- Coherence with the editorial line ----------------------------------------------------------
 
 st.subheader("Coherence with your editorial line")
-coherence = ui_cache.audience_coherence(account, as_of, version)
+coherence = reads.audience_coherence(account, as_of, version)
 if not coherence.ok:
     st.info(coherence.reason or "Not enough data to measure coherence.")
 else:
@@ -158,7 +158,7 @@ if coherence.ok and not coherence.members.empty:
 # --- Topic clusters -------------------------------------------------------------------------------
 
 st.subheader("Topic clusters")
-clusters = ui_cache.audience_clusters(account, as_of, version)
+clusters = reads.audience_clusters(account, as_of, version)
 if not clusters.ok:
     st.info(clusters.reason or "Not enough bios to find topics.")
 else:
@@ -198,7 +198,7 @@ def cluster_change_section(account: str, dates: list[dt.date], since: dt.date, a
                                  key=f"audience_to:{account}:{then}:{now}")
     assert chosen_then is not None and chosen_now is not None
     with st.spinner(f"Counting the topics of the lists of {chosen_then} and {chosen_now}…"):
-        change = ui_cache.audience_cluster_change(account, chosen_then, chosen_now, version)
+        change = reads.audience_cluster_change(account, chosen_then, chosen_now, version)
     if not change.ok:
         st.info(change.reason or "Choose two different follower lists.")
         return
@@ -226,7 +226,7 @@ if since == as_of:
             "joiners need two. Widen the period.")
 else:
     with st.spinner(f"Comparing the lists of {since} and {as_of}…"):
-        groups = ui_cache.audience_groups(account, since, as_of, version)
+        groups = reads.audience_groups(account, since, as_of, version)
     if not groups.ok:
         st.info(groups.reason or "Not enough data to compare stayers, leavers and joiners.")
     else:
@@ -253,7 +253,7 @@ with st.expander("How stayers, leavers and joiners are compared"):
 st.subheader("Languages and places")
 lang_col, place_col = st.columns(2)
 with lang_col:
-    languages = ui_cache.audience_languages(account, as_of, version)
+    languages = reads.audience_languages(account, as_of, version)
     if not languages.ok:
         st.info(languages.reason or "Not enough data to detect languages.")
     else:
@@ -268,7 +268,7 @@ with lang_col:
     with st.expander("How languages are detected"):
         st.markdown(LANGUAGE_METHOD)
 with place_col:
-    places = ui_cache.audience_locations(account, as_of, version)
+    places = reads.audience_locations(account, as_of, version)
     if not places.ok:
         st.info(places.reason or "No follower location matched a country.")
     else:
@@ -298,7 +298,7 @@ st.dataframe(
 st.caption("Quality score = share of audited followers neither suspicious (egg, spam-like, mass follower) nor "
            "inactive. New accounts are shown, not counted against you. A rule never flags a follower on a "
            "missing field.")
-audit = ui_cache.quality_audit(account, version)
+audit = reads.quality_audit(account, version)
 if not audit.ok:
     st.info(audit.reason or "The audit cannot run on this follower list.")
 else:
@@ -327,7 +327,7 @@ else:
     )
     rules_col, trend_col = st.columns(2)
     rules_col.plotly_chart(quality_rules_figure(audit), config=CHART_CONFIG, key="audience_quality_rules")
-    trend = ui_cache.quality_trend(account, version)
+    trend = reads.quality_trend(account, version)
     with trend_col:
         if not trend.ok:
             st.info(trend.reason or "Not enough follower lists for a trend.")
@@ -354,12 +354,12 @@ else:
                "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
         )
         st.download_button(
-            f"Download the flagged list (CSV, rules {RULES_VERSION})", data=lambda: ui_cache.flagged_csv(account),
+            f"Download the flagged list (CSV, rules {RULES_VERSION})", data=lambda: reads.flagged_csv(account),
             file_name=f"palier-flagged-{summary.snapshot_date or as_of}.csv", mime="text/csv", on_click="ignore",
             icon=":material/download:", key="audience_flagged_csv", help=CSV_METHOD,
         )
     else:
-        st.caption(ui_cache.PEOPLE_HIDDEN)
+        st.caption(gate.PEOPLE_HIDDEN)
 with st.expander("How the audit works"):
     st.markdown(audit.method)
     st.markdown(TREND_METHOD)

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import ui_cache
+from analytics.ui import gate, reads, widgets
 from analytics.charts.churn import churn_rate_figure, losses_figure, step_effect_figure
 from analytics.charts.growth import follower_curve_figure
 from analytics.charts.lists import cohort_heatmap, joined_left_bars
@@ -16,7 +16,7 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
 
-IMPORT_PAGE = ui_cache.IMPORT_PAGE
+IMPORT_PAGE = widgets.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 QUICK_DAYS = 7
@@ -35,28 +35,28 @@ NO_LISTS = (
 )
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Churn & plateaus")
 
 left, right = st.columns([1, 1])
-store, version, account = ui_cache.pick_account(
+store, version, account = widgets.pick_account(
     "churn",
     "No account yet. Import an export or follower lists to see who leaves and when growth stalls.",
     left,
 )
 
-first, last = ui_cache.account_data_range(account, version)
+first, last = widgets.account_data_range(account, version)
 
-start, end = ui_cache.pick_period("churn", account, first, last, right)
+start, end = widgets.pick_period("churn", account, first, last, right)
 
-series = ui_cache.follower_series(account, version)
+series = reads.follower_series(account, version)
 in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]
 
 # --- Plateaus on the follower curve -----------------------------------------------------------------
 
 st.subheader("Plateaus")
-found = ui_cache.plateaus(account, start, end, version)
-purges = ui_cache.purge_days(account, start, end, version)
+found = reads.plateaus(account, start, end, version)
+purges = reads.purge_days(account, start, end, version)
 if in_period.empty:
     st.info("No follower data in this period: widen it with the period picker.")
 else:
@@ -93,7 +93,7 @@ with st.expander("How plateaus are found"):
 # --- Purge days and ordinary churn ------------------------------------------------------------------
 
 st.subheader("Purge days and ordinary churn")
-summary = ui_cache.churn_summary(account, start, end, version)
+summary = reads.churn_summary(account, start, end, version)
 if not summary.enough_data:
     st.info(summary.reason or "No losses are known in this period.")
 else:
@@ -110,7 +110,7 @@ else:
                    help="Losses per day with each purge day counted at its usual losses (ordinary churn).")
     if summary.losses_from_totals:
         st.caption("Some losses are only falls in the follower total (no stated unfollows): a lower bound.")
-    losses = ui_cache.daily_losses(account, start, end, version)
+    losses = reads.daily_losses(account, start, end, version)
     st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=CHART_CONFIG, key="churn_losses")
     if purges.empty:
         st.info("No purge day in this period: no day lost many times its usual number of followers.")
@@ -140,7 +140,7 @@ def churn_rate_section(account: str, start: dt.date, end: dt.date) -> None:
         "Per", GRANULARITIES, default="month" if (end - start).days > 120 else "week", required=True,
         format_func=lambda g: GRANULARITY_LABELS[g], key="churn_granularity",
     ) or "month"
-    churn = ui_cache.churn_by_period(account, granularity, start, end, version)
+    churn = reads.churn_by_period(account, granularity, start, end, version)
     if churn.empty or churn["lost"].isna().all():
         st.info("No losses are known in this period.")
         return
@@ -154,7 +154,7 @@ churn_rate_section(account, start, end)
 # --- Step effect ------------------------------------------------------------------------------------
 
 st.subheader("Step effect")
-step = ui_cache.step_effect(account, start, end, version)
+step = reads.step_effect(account, start, end, version)
 if not step.enough_data:
     st.info(step.reason or "Not enough data for the step effect.")
 else:
@@ -187,7 +187,7 @@ with st.expander("How the step effect is measured"):
 # --- From follower lists ------------------------------------------------------------------------------
 
 st.subheader("Who followed and who left")
-snapshots = ui_cache.snapshot_dates(account, version)
+snapshots = reads.snapshot_dates(account, version)
 if len(snapshots) < 2:
     have = f"This account has {len(snapshots)} follower list{'s' if len(snapshots) != 1 else ''}. "
     st.info(have + NO_LISTS)
@@ -230,7 +230,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     until = right.selectbox("To the list of", newest_first, index=0, format_func=label,
                             key=f"churn_to:{account}:{newest_first[0]}")
     assert since is not None and until is not None
-    changes = ui_cache.list_changes(account, since, until, version, MAX_PEOPLE)
+    changes = reads.list_changes(account, since, until, version, MAX_PEOPLE)
     if not changes.ok:
         st.info(changes.reason or "Choose two snapshot dates.")
         return
@@ -248,20 +248,20 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             st.info("Nobody followed between these two lists.")
         else:
             # Aggregates-only sharing: the counts above stay, the names do not.
-            if ui_cache.can_see_people():
+            if gate.can_see_people():
                 st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
                 _cut_note(len(joined), changes.joined)
             else:
-                st.caption(ui_cache.PEOPLE_HIDDEN)
+                st.caption(gate.PEOPLE_HIDDEN)
     with tab_left:
         if gone.empty:
             st.info("Nobody unfollowed between these two lists.")
         else:
-            if ui_cache.can_see_people():
+            if gate.can_see_people():
                 st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
                 _cut_note(len(gone), changes.left)
             else:
-                st.caption(ui_cache.PEOPLE_HIDDEN)
+                st.caption(gate.PEOPLE_HIDDEN)
 
 
 list_changes_section(
@@ -270,12 +270,12 @@ list_changes_section(
     {d.date(): int(m) for d, m in zip(snapshots["snapshot_date"], snapshots["members"], strict=True)},
 )
 
-by_snapshot = ui_cache.changes_by_snapshot(account, version)
+by_snapshot = reads.changes_by_snapshot(account, version)
 st.plotly_chart(joined_left_bars(by_snapshot), config=CHART_CONFIG, key="churn_joined_left")
 
 st.subheader(f"Unfollowed within {QUICK_DAYS} days")
 # Followers first seen in the period; the unfollow itself may fall just after it.
-quick = ui_cache.quick_unfollows(account, QUICK_DAYS, start, end, version, MAX_PEOPLE)
+quick = reads.quick_unfollows(account, QUICK_DAYS, start, end, version, MAX_PEOPLE)
 if not quick.ok:
     st.info(quick.reason or "Not enough follower lists.")
 else:
@@ -286,8 +286,8 @@ else:
                    border=True, help=f"Of the {quick.gained:,} followers first seen after the first list.")
     if quick.members.empty:
         st.info(f"Nobody unfollowed within {QUICK_DAYS} days of following.")
-    elif not ui_cache.can_see_people():
-        st.caption(ui_cache.PEOPLE_HIDDEN)
+    elif not gate.can_see_people():
+        st.caption(gate.PEOPLE_HIDDEN)
     else:
         st.dataframe(
             _profiles(quick.members, first_seen="First seen", absent_on="Gone on", days_followed="Days followed"),
@@ -298,7 +298,7 @@ else:
     st.caption(quick.method)
 
 st.subheader("Cohort retention")
-cohorts = ui_cache.cohort_retention(account, version)
+cohorts = reads.cohort_retention(account, version)
 if not cohorts.ok:
     st.info(cohorts.reason or "Not enough follower lists.")
 else:

@@ -8,7 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import ui_cache
+from analytics.ui import downloads, gate, reads, widgets
+from analytics.ui.store import store_or_stop
+from analytics.ui.text import escape_markdown
 from analytics.accounts import PLATFORMS
 from analytics.charts.growth import follower_curve_figure, gains_losses_figure, growth_rate_figure, projection_figure
 from analytics.metrics.growth import (
@@ -20,17 +22,17 @@ from analytics.metrics.growth import (
     PeriodFigures,
 )
 
-IMPORT_PAGE = ui_cache.IMPORT_PAGE
+IMPORT_PAGE = widgets.IMPORT_PAGE
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Growth")
 
-store = ui_cache.store_or_stop()
+store = store_or_stop()
 version = store.version()
-accounts = ui_cache.accounts(version)
+accounts = reads.accounts(version)
 
 if accounts.empty:
     st.info(
@@ -57,7 +59,7 @@ if not chosen:
     st.info("Choose at least one account to see its growth.")
     st.stop()
 
-ranges = [ui_cache.data_range(name, version) for name in chosen]
+ranges = [reads.data_range(name, version) for name in chosen]
 firsts = [first for first, _ in ranges if first is not None]
 lasts = [last for _, last in ranges if last is not None]
 if not firsts or not lasts:
@@ -67,7 +69,7 @@ if not firsts or not lasts:
 first, last = min(firsts), max(lasts)
 
 with st.sidebar:  # the same place on every page: the first account's report, to send or keep
-    ui_cache.report_download_button(chosen[0], key="growth_report")
+    downloads.report_download_button(chosen[0], key="growth_report")
 
 # The key holds the accounts and their range, so another choice (or a new import) resets it.
 period = right.date_input(
@@ -83,7 +85,7 @@ else:
 
 # --- Follower curves ------------------------------------------------------------------------------
 
-curves = ui_cache.follower_curves(tuple(chosen), start, end, version)
+curves = reads.follower_curves(tuple(chosen), start, end, version)
 if curves.empty:
     st.info("No follower data in this period: widen it with the period picker.")
     st.stop()
@@ -91,7 +93,7 @@ st.plotly_chart(follower_curve_figure(curves), config=CHART_CONFIG, key="growth_
 relative = sorted({str(a) for a in curves.loc[~curves["absolute"], "account"]})
 if relative:
     st.caption(
-        f"No follower total is known for {ui_cache.escape_markdown(', '.join(relative))}: "
+        f"No follower total is known for {escape_markdown(', '.join(relative))}: "
         f"{'its line is' if len(relative) == 1 else 'their lines are'} the change since the first day of data, "
         "not a total. Add a follower total on a date on the Import page to make it absolute."
     )
@@ -105,16 +107,16 @@ if len(chosen) > 1:
 focus_first, focus_last = ranges[chosen.index(focus)]
 focus_start, focus_end = max(start, focus_first or start), min(end, focus_last or end)
 if focus_start > focus_end:
-    st.info(f"{ui_cache.escape_markdown(focus)} has no data in this period: widen it or choose another account.")
+    st.info(f"{escape_markdown(focus)} has no data in this period: widen it or choose another account.")
     st.stop()
 if (focus_start, focus_end) != (start, end):
-    st.caption(f"Details for {ui_cache.escape_markdown(focus)} from {focus_start:%d %b %Y} to {focus_end:%d %b %Y}, "
+    st.caption(f"Details for {escape_markdown(focus)} from {focus_start:%d %b %Y} to {focus_end:%d %b %Y}, "
                "the part of the period where it has data.")
 
 # --- This period against the previous one and the same dates a year earlier ----------------------
 
 st.subheader("This period")
-comparison = ui_cache.period_comparison(focus, focus_start, focus_end, version)
+comparison = reads.period_comparison(focus, focus_start, focus_end, version)
 current = comparison.current
 if current is None:
     st.info(comparison.reason or "No figures for this period.")
@@ -189,7 +191,7 @@ def periods_section(account: str, start: dt.date, end: dt.date) -> None:
         "Per", GRANULARITIES, default=default, required=True,
         format_func=lambda g: GRANULARITY_LABELS[g], key=f"growth_granularity:{default}",
     ) or default
-    periods = ui_cache.growth_periods(account, granularity, start, end, version)
+    periods = reads.growth_periods(account, granularity, start, end, version)
     if periods.empty or periods["net"].isna().all():
         st.info("No follower change is known in this period.")
         return
@@ -199,7 +201,7 @@ def periods_section(account: str, start: dt.date, end: dt.date) -> None:
         st.markdown(RATE_METHOD)
 
     st.markdown(f"**Best and worst {granularity}s** (by net change; only complete {granularity}s compete)")
-    best_worst = ui_cache.best_and_worst(account, granularity, start, end, version)
+    best_worst = reads.best_and_worst(account, granularity, start, end, version)
     if best_worst.empty:
         st.info(f"Not enough data: no complete {granularity} with a known change in this period.")
         return
@@ -232,7 +234,7 @@ periods_section(focus, focus_start, focus_end)
 # --- Milestones and projection --------------------------------------------------------------------
 
 st.subheader("Milestones and projection")
-projected = ui_cache.projection(focus, version)
+projected = reads.projection(focus, version)
 if not projected.enough_data:
     st.info(projected.reason or f"Not enough data: at least {MIN_DAYS} days are needed to project.")
 else:
@@ -260,7 +262,7 @@ else:
     if projected.reason:
         st.info(projected.reason)
     st.plotly_chart(
-        projection_figure(ui_cache.follower_series(focus, version), projected), config=CHART_CONFIG,
+        projection_figure(reads.follower_series(focus, version), projected), config=CHART_CONFIG,
         key="growth_projection",
     )
     if not projected.absolute:
@@ -268,7 +270,7 @@ else:
 with st.expander("How the projection is made"):
     st.markdown(PROJECTION_METHOD)
 
-passed = ui_cache.milestones_passed(focus, focus_start, focus_end, version)
+passed = reads.milestones_passed(focus, focus_start, focus_end, version)
 if not passed.empty:
     # One line rather than a table: a dozen round numbers read best as a sentence.
     reached = ", ".join(f"{m:,} ({d:%d %b %Y})" for m, d in zip(passed["milestone"], passed["day"], strict=True))

@@ -11,11 +11,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import settings, ui_cache
+from analytics import settings
+from analytics.ui import collect, gate, reads
+from analytics.ui.store import store_or_stop
+from analytics.ui.text import escape_markdown as esc, literal, show_error
 from analytics.accounts import PLATFORMS, delete_account, delete_import
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, Outcome
-from analytics.ui_cache import escape_markdown as esc
 from analytics.uploads import ImportJob, ListShape, Previewed, preview
 
 log = logging.getLogger("palier.import")
@@ -123,7 +125,7 @@ def _show_outcomes(outcomes: list[tuple[str, str, list[str]]]) -> None:
         elif status == "unchanged":
             st.info(esc(line), icon=":material/info:")
         else:
-            ui_cache.show_error(line)
+            show_error(line)
         for note in notes:
             st.caption(esc(note))
 
@@ -163,7 +165,7 @@ def _history_row(row: Any) -> None:
             try:
                 delete_import(store, account_name, import_id)
             except PalierError as exc:
-                ui_cache.show_error(str(exc))
+                show_error(str(exc))
             else:
                 st.session_state["import_notice"] = f"Deleted import #{import_id} ({row.file_name})."
                 st.rerun()
@@ -171,8 +173,8 @@ def _history_row(row: Any) -> None:
 
 # Owners only: app.py leaves this page out of a viewer's navigation; this stops one who gets here anyway.
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
-ui_cache.require_owner()
+gate.through_app_navigation()
+gate.require_owner()
 
 st.title("Import")
 st.caption(
@@ -180,14 +182,14 @@ st.caption(
     "Importing the same file twice changes nothing."
 )
 
-store = ui_cache.store_or_stop()
+store = store_or_stop()
 if store.read_only:
     st.warning(
         "The store is open read-only because another Palier window or command is using it: "
         "close that one to import or delete."
     )
 version = store.version()
-accounts = ui_cache.accounts(version)
+accounts = reads.accounts(version)
 names: list[str] = accounts["name"].tolist()
 platforms = dict(zip(accounts["name"], accounts["platform"], strict=True))
 handles = dict(zip(accounts["name"], accounts["handle"], strict=True))
@@ -294,7 +296,7 @@ if prepared:
         )
     for item in prepared:
         if isinstance(item, Outcome):
-            ui_cache.show_error(_outcome_line(item))
+            show_error(_outcome_line(item))
 
 missing = []
 if not account_name:
@@ -318,7 +320,7 @@ if clicked and running is None:
         running = (ImportJob(store, files, options, lists).start(), account_name, round_)
     except Exception as exc:  # noqa: BLE001 - a full disk while saving the uploads reads as a sentence
         log.exception("saving the uploads failed")
-        ui_cache.show_error(f"The files could not be saved to a temporary file, so nothing was imported: {exc}")
+        show_error(f"The files could not be saved to a temporary file, so nothing was imported: {exc}")
     else:
         st.session_state["import_job"] = running
 if running is not None:
@@ -412,10 +414,10 @@ def _collect_form(account: str, collected: pd.DataFrame) -> None:
     if not submitted:
         return
     if not collect_handle.strip():
-        ui_cache.show_error(f"Give a handle to collect, like {COLLECT_EXAMPLES[collect_platform]}.")
+        show_error(f"Give a handle to collect, like {COLLECT_EXAMPLES[collect_platform]}.")
         return
 
-    with st.status("Collecting " + ui_cache.literal(collect_handle.strip()), expanded=True) as status:
+    with st.status("Collecting " + literal(collect_handle.strip()), expanded=True) as status:
         bar = st.progress(0.0, text="Reading the profile…")
 
         def _progress(fetched: int, expected: int | None) -> None:
@@ -426,7 +428,7 @@ def _collect_form(account: str, collected: pd.DataFrame) -> None:
                 bar.progress(0.0, text=f"{fetched:,} followers fetched (the profile hides its total)")
 
         try:
-            result = ui_cache.collect_now(account, collect_platform, collect_handle.strip(), api_url or None, _progress)
+            result = collect.collect_now(account, collect_platform, collect_handle.strip(), api_url or None, _progress)
         except PalierError as exc:
             status.update(label="Collection failed: nothing was stored", state="error")
             st.session_state["collect_outcome"] = ("failed", "", str(exc))
@@ -452,7 +454,7 @@ st.markdown(
     "no past lists, so a day not collected is lost. Collect every day, for example with cron:"
 )
 st.code(CRON_LINE, language="bash", wrap_lines=True)
-collected = ui_cache.last_collections(version)
+collected = collect.last_collections(version)
 if collected.empty:
     st.caption(
         "Nothing collected yet. A collection fetches the profile and every page of its follower list, "
@@ -466,13 +468,13 @@ collect_outcome = st.session_state.pop("collect_outcome", None)
 if collect_outcome:
     collect_status, collect_handle_shown, collect_line, *collect_notes = collect_outcome
     if collect_status == "failed":
-        ui_cache.show_collect_error(collect_line)
+        collect.show_collect_error(collect_line)
     else:
         # The handle as a code span: an @user@instance must not turn into a mail link.
         shown = esc(collect_line)
         if collect_handle_shown and collect_handle_shown in collect_line:
             before, after = collect_line.split(collect_handle_shown, 1)
-            shown = esc(before) + ui_cache.literal(collect_handle_shown) + esc(after)
+            shown = esc(before) + literal(collect_handle_shown) + esc(after)
         if collect_status == "unchanged":
             st.info(shown, icon=":material/info:")
         else:
@@ -480,7 +482,7 @@ if collect_outcome:
     for note in collect_notes:
         st.caption(esc(note))
 
-if not ui_cache.is_owner():
+if not gate.is_owner():
     pass  # viewers see when accounts were last collected, never the form
 elif store.read_only:
     st.caption("Collecting needs the store for writing: close the other Palier window or command first.")
@@ -490,7 +492,7 @@ else:
 
 if existing:
     st.subheader("3. Imports into this account")
-    history = ui_cache.imports(account_name, version)
+    history = reads.imports(account_name, version)
     if history.empty:
         st.caption("Nothing imported into this account yet.")
     rows = list(history.itertuples(index=False))
@@ -514,7 +516,7 @@ if existing:
             try:
                 delete_account(store, account_name)
             except PalierError as exc:
-                ui_cache.show_error(str(exc))
+                show_error(str(exc))
             else:
                 remaining = [n for n in names if n != account_name]
                 st.session_state["import_account_next"] = remaining[0] if remaining else NEW_ACCOUNT

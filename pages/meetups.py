@@ -14,14 +14,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import ui_cache
+from analytics.ui import downloads, gate, reads
+from analytics.ui.store import store_or_stop
+from analytics.ui.text import escape_markdown as esc, show_error
 from analytics.accounts import PLATFORMS
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
 from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.meetups.store import decide_match, delete_event, import_event, mark_known, match_again, unmark_known
 from analytics.metrics.meetups import RELATION_AFTER, RELATION_BEFORE
-from analytics.ui_cache import escape_markdown as esc
 
 log = logging.getLogger("palier.meetups")
 
@@ -59,7 +60,7 @@ def _run_write(action: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Meetups")
 st.caption(
     "Who among your followers you meet offline. Add the attendee list of an event (a Meetup, "
@@ -67,13 +68,13 @@ st.caption(
     "name for you to confirm. Email addresses in the file are never stored."
 )
 
-store = ui_cache.store_or_stop()
+store = store_or_stop()
 # Shared Palier: viewers see the figures; only the owner writes, and only some visitors see people.
-owner = ui_cache.is_owner()
-people_ok = ui_cache.can_see_people()
+owner = gate.is_owner()
+people_ok = gate.can_see_people()
 locked = store.read_only or not owner
 version = store.version()
-accounts = ui_cache.accounts(version)
+accounts = reads.accounts(version)
 if accounts.empty:
     st.info("No account yet. Import a follower list first: attendees are matched against it.")
     st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
@@ -85,7 +86,7 @@ account_col, within_col = st.columns([2, 1])
 account = account_col.selectbox("Account", names, index=0, format_func=_account_label, key="meetups_account")
 assert account is not None
 with st.sidebar:  # the same place on every page: the account's report, to send or keep
-    ui_cache.report_download_button(account, key="meetups_report")
+    downloads.report_download_button(account, key="meetups_report")
 within_days = int(
     within_col.number_input(
         "Followed within (days after an event)", min_value=1, max_value=365, value=30, step=1, key="meetups_within",
@@ -98,7 +99,7 @@ notice = st.session_state.pop("meetups_notice", None)
 if notice:
     kind, text = notice
     if kind == "error":
-        ui_cache.show_error(text)
+        show_error(text)
     elif kind == "info":
         st.info(esc(text), icon=":material/info:")
     else:
@@ -109,7 +110,7 @@ if store.read_only and owner:
         "close that one to add events or confirm matches."
     )
 
-view = ui_cache.meetup_view(account, within_days, version)
+view = reads.meetup_view(account, within_days, version)
 
 # --- Headline ------------------------------------------------------------------------------------
 known_col, events_col, matched_col, repeat_col = st.columns(4)
@@ -246,7 +247,7 @@ if owner and people_ok:
 # --- People ------------------------------------------------------------------------------------------
 st.subheader("People")
 if not people_ok:
-    st.caption(ui_cache.PEOPLE_HIDDEN)
+    st.caption(gate.PEOPLE_HIDDEN)
     st.stop()
 
 
@@ -318,7 +319,7 @@ if owner:
     search_col, results_col = st.columns([1, 2])
     query = search_col.text_input("Find a follower", placeholder="handle or name", max_chars=80, key="meetups_search")
     if query.strip():
-        found = ui_cache.meetup_follower_search(account, query.strip(), version)
+        found = reads.meetup_follower_search(account, query.strip(), version)
         if found.empty:
             results_col.caption("No follower with that handle or name.")
         else:

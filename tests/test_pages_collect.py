@@ -15,7 +15,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, ui_cache
+from analytics import access
+from analytics.ui import gate, text
+from analytics.ui.store import get_store
 from analytics.store import open_store
 from tests.collect_server import CollectServer, Reply, bsky_page, bsky_profile, bsky_view, running
 from tests.conftest import import_bytes
@@ -138,7 +140,7 @@ def test_collect_now_stores_one_snapshot_and_lists_it(db: Path, server: CollectS
     # Every request went to the local server, and no further than it.
     assert {seen.path for seen in server.requests} == {PROFILE, FOLLOWERS}
 
-    store = ui_cache.get_store()
+    store = get_store()
     assert counts(store)["imports"] == 1
     cursor = store.cursor()
     try:
@@ -172,7 +174,7 @@ def test_a_server_error_is_shown_and_nothing_is_written(db: Path, server: Collec
     assert "Traceback" not in shown
     # The whole message is one code span: no link (not even the bare URLs) and no HTML renders.
     assert shown.endswith("`") and shown.count("`") == 2 and hostile in shown
-    assert counts(ui_cache.get_store()) == {"imports": 0, "snapshots": 0, "daily_values": 0}
+    assert counts(get_store()) == {"imports": 0, "snapshots": 0, "daily_values": 0}
     assert "Nothing collected yet" in " ".join(c.value for c in at.caption)
 
 
@@ -180,7 +182,7 @@ def test_a_bad_handle_says_so(db: Path, server: CollectServer) -> None:
     at = collect(run(), "me", "not a handle", server.base)
     assert len(at.error) == 1 and "is not a Bluesky handle" in plain(at.error[0].value)
     assert not server.requests
-    assert counts(ui_cache.get_store())["imports"] == 0
+    assert counts(get_store())["imports"] == 0
 
 
 def test_a_viewer_never_sees_the_form(db: Path) -> None:
@@ -208,7 +210,7 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
     page.run()
     config = access.parse_config(secrets)
     assert config.viewer_password is not None
-    page.session_state["palier_visitor"] = ui_cache.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
+    page.session_state["palier_visitor"] = gate.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
     page.run()
     assert not page.exception
     assert "Only the owner" in page.error[0].value
@@ -220,7 +222,7 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
 
 
 def test_literal_keeps_any_text_in_one_code_span() -> None:
-    assert ui_cache.literal("me@mastodon.social") == "`me@mastodon.social`"
-    assert ui_cache.literal("a `b` c") == "``a `b` c``"
-    assert ui_cache.literal("`x``") == "``` `x`` ```"
-    assert ui_cache.literal("two\nlines") == "`two lines`"
+    assert text.literal("me@mastodon.social") == "`me@mastodon.social`"
+    assert text.literal("a `b` c") == "``a `b` c``"
+    assert text.literal("`x``") == "``` `x`` ```"
+    assert text.literal("two\nlines") == "`two lines`"
