@@ -26,7 +26,8 @@ PAGES = [
     st.Page("pages/audience.py", title="Audience", icon=":material/diversity_3:", url_path="audience"),
     st.Page("pages/meetups.py", title="Meetups", icon=":material/groups:", url_path="meetups"),
     st.Page("pages/import.py", title="Import", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/collect.py", title="Collect", icon=":material/cloud_download:", url_path="collect"),
 ]
 
-# Viewers get no Import (nor Settings) page: left out of the navigation, its URL is unknown too.
+# Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
 st.navigation(gate.visible_pages(PAGES, VISITOR)).run()

@@ -40,7 +40,7 @@ COUNTS_CSV = "date,followers\n" + "".join(
 LAST_TOTAL = f"{1000 + 7 * 28 - (28 % 4) * 3:,}"
 SERVER_START_SECONDS = 60
 # Palier's navigation for the owner, as app.py builds it (not the files of pages/).
-NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import"]
+NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import", "Collect"]
 UI_TIMEOUT_MS = 30_000
 SHARED_PASSWORD = "a long shared password"
 

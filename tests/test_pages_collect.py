@@ -1,4 +1,4 @@
-"""The Import page's "Collect followers from Bluesky or Mastodon" section, run with AppTest.
+"""The Collect page ("Collect followers from Bluesky or Mastodon"), run with AppTest.
 
 Every request goes to the local stand-in of tests/collect_server.py on 127.0.0.1, through the
 page's "API address" field: nothing here reaches the internet.
@@ -25,6 +25,7 @@ from tests.conftest import import_bytes
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 IMPORT_PAGE = "pages/import.py"
+COLLECT_PAGE = "pages/collect.py"
 TIMEOUT = 60
 
 HANDLE = "me.bsky.social"
@@ -62,7 +63,7 @@ def two_pages(server: CollectServer) -> None:
     server.route(FOLLOWERS, base | {"cursor": "c1"}, Reply(body=bsky_page(profile, [bsky_view(n) for n in range(99, 150)], None)))
 
 
-def run(secrets: dict[str, Any] | None = None, password: str | None = None, page: str | None = IMPORT_PAGE) -> AppTest:
+def run(secrets: dict[str, Any] | None = None, password: str | None = None, page: str | None = COLLECT_PAGE) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if secrets:
         at.secrets = secrets
@@ -90,8 +91,8 @@ def collect_button(at: AppTest) -> Any:
 
 
 def collect(at: AppTest, account: str, handle: str, api_url: str) -> AppTest:
-    """Name a new account in 1., fill the form, press Collect now."""
-    at.text_input(key="import_new_name").input(account).run()
+    """Name a new account in the picker, fill the form, press Collect now."""
+    at.text_input(key="collect_new_name").input(account).run()
     assert not at.exception, at.exception
     at.radio(key=f"collect_platform_{account}").set_value("bluesky")
     at.text_input(key=f"collect_handle_{account}").input(handle)
@@ -156,7 +157,7 @@ def test_collect_now_stores_one_snapshot_and_lists_it(db: Path, server: CollectS
     assert table["Followers"].tolist() == [150] and table["Profile says"].tolist() == [151]
     assert "Nothing collected yet" not in " ".join(c.value for c in at.caption)
     # The picker now holds the new account, and the form offers the handle again.
-    assert at.selectbox(key="import_account").value == "me"
+    assert at.selectbox(key="collect_account").value == "me"
     assert at.text_input(key="collect_handle_me").value == HANDLE
 
 
@@ -199,13 +200,14 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
         "viewer_password_hash": access.hash_password(VIEWER_PW, iterations=fast),
     }}
     viewer = run(secrets, VIEWER_PW, page=None)
-    # The Import page is not in a viewer's navigation at all...
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        viewer.switch_page(IMPORT_PAGE)
+    # Neither the Import nor the Collect page is in a viewer's navigation at all...
+    for owner_only in (IMPORT_PAGE, COLLECT_PAGE):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            viewer.switch_page(owner_only)
     assert not [b for b in viewer.button if b.label == "Collect now"]
 
     # ...and run directly, it stops before the section.
-    page = AppTest.from_file(str(ROOT / IMPORT_PAGE), default_timeout=TIMEOUT)
+    page = AppTest.from_file(str(ROOT / COLLECT_PAGE), default_timeout=TIMEOUT)
     page.secrets = secrets
     page.run()
     config = access.parse_config(secrets)
