@@ -9,8 +9,6 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from analytics.ui import gate, reads, widgets
-from analytics.ui.text import escape_markdown
 from analytics.charts.activity import (
     engagement_heatmap_figure,
     lag_correlation_bars,
@@ -18,9 +16,10 @@ from analytics.charts.activity import (
     quiet_active_bars,
 )
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
+from analytics.ui import gate, reads, widgets
+from analytics.ui.text import escape_markdown
+from analytics.ui.widgets import CHART_CONFIG
 
-IMPORT_PAGE = widgets.IMPORT_PAGE
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 TOP_POSTS = 15
 BAR_LABELS = {"auto": "Auto", "day": "Day", "week": "Week"}
 CORRELATION_LABELS = {"pearson": "Pearson", "spearman": "Spearman (ranks)"}
@@ -49,7 +48,7 @@ if daily_posts.empty:
         "No posts in this period. Posts come from a content export (X Premium content CSV, legacy tweet "
         "activity), an X archive's tweets.js, or the post counts of a daily account export."
     )
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+    widgets.link_to_import()
 
 
 # --- Posting under the follower curve, quiet periods --------------------------------------------------

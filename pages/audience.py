@@ -9,7 +9,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.ui import gate, reads, widgets
 from analytics.charts.audience import (
     GROUP_WORDS,
     RULE_WORDS,
@@ -27,9 +26,9 @@ from analytics.metrics.csvsafe import CSV_METHOD
 from analytics.metrics.geo import LOCATION_METHOD
 from analytics.metrics.quality import INACTIVE, RULES, RULES_VERSION, SUSPICIOUS_RULES, TREND_METHOD
 from analytics.metrics.textfit import CLUSTER_METHOD
+from analytics.ui import gate, reads, widgets
+from analytics.ui.widgets import CHART_CONFIG
 
-IMPORT_PAGE = widgets.IMPORT_PAGE
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # lingua's ISO codes as words: "nl" means little to most readers.
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
                   "pt": "Portuguese", "nl": "Dutch", UNKNOWN: "Unknown"}
@@ -69,7 +68,7 @@ if not snapshots.empty:
         "the latest list): languages, countries, fit to your topics. This runs once per import.")
 if snapshots.empty:
     st.info(NO_LISTS)
-    st.page_link(IMPORT_PAGE, label="Import follower lists", icon=":material/upload_file:")
+    widgets.link_to_import("Import follower lists")
     st.stop()
 
 dates: list[dt.date] = [d.date() for d in snapshots["snapshot_date"]]

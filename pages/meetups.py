@@ -14,20 +14,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.ui import downloads, gate, reads
-from analytics.ui.store import store_or_stop
-from analytics.ui.text import escape_markdown as esc, show_error
 from analytics.accounts import PLATFORMS
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
 from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.meetups.store import decide_match, delete_event, import_event, mark_known, match_again, unmark_known
 from analytics.metrics.meetups import RELATION_AFTER, RELATION_BEFORE
+from analytics.ui import downloads, gate, reads, widgets
+from analytics.ui.store import store_or_stop
+from analytics.ui.text import escape_markdown as esc
+from analytics.ui.text import show_error
+from analytics.ui.widgets import CHART_CONFIG
 
 log = logging.getLogger("palier.meetups")
 
-IMPORT_PAGE = "pages/import.py"
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 REVIEW_SHOWN = 15  # suggestions shown at once; the rest come as these are decided
 SEARCH_SHOWN = 20
 
@@ -77,7 +77,7 @@ version = store.version()
 accounts = reads.accounts(version)
 if accounts.empty:
     st.info("No account yet. Import a follower list first: attendees are matched against it.")
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+    widgets.link_to_import()
     st.stop()
 
 names: list[str] = accounts["name"].tolist()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 
-from analytics.ui import gate, reads, widgets
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows
-
-IMPORT_PAGE = widgets.IMPORT_PAGE
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+from analytics.ui import gate, reads, widgets
+from analytics.ui.widgets import CHART_CONFIG
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -64,7 +61,7 @@ if figures.followers is None:
         "the total, so Palier shows the change since the first day instead of guessing. To see "
         "totals, add a **follower total on a date** (read it on your profile) on the Import page."
     )
-    st.page_link(IMPORT_PAGE, label="Add a follower total", icon=":material/add_circle:")
+    widgets.link_to_import("Add a follower total", icon=":material/add_circle:")
 
 if series.empty:
     st.info("No data in this period: widen it with the period picker.")
