@@ -6,24 +6,21 @@ page's "API address" field: nothing here reaches the internet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
+from analytics.store import open_store
 from analytics.ui import gate, text
 from analytics.ui.store import get_store
-from analytics.store import open_store
 from tests.collect_server import CollectServer, Reply, bsky_page, bsky_profile, bsky_view, running
 from tests.conftest import import_bytes
+from tests.pages_helpers import APP, ROOT, plain
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 IMPORT_PAGE = "pages/import.py"
 COLLECT_PAGE = "pages/collect.py"
 TIMEOUT = 60
@@ -33,19 +30,6 @@ ME_DID = "did:plc:me00000000000000000000aa"
 PROFILE = "/xrpc/app.bsky.actor.getProfile"
 FOLLOWERS = "/xrpc/app.bsky.graph.getFollowers"
 OWNER_PW, VIEWER_PW = "owner correct horse", "viewer battery staple"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    # Caches live as long as the process: a previous test's store or figures must not leak in.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -78,10 +62,6 @@ def run(secrets: dict[str, Any] | None = None, password: str | None = None, page
         at.switch_page(page).run()
         assert not at.exception, at.exception
     return at
-
-
-def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def collect_button(at: AppTest) -> Any:
