@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui_cache
+from analytics.ui import gate
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
 # favicon from fonts.gstatic.com, a request to another host on every visit.
 st.set_page_config(page_title="Palier", page_icon="assets/palier-icon.png", layout="wide")
 
 # Before any page: when sharing is configured, nothing shows until the visitor has signed in.
-VISITOR = ui_cache.require_access()
-ui_cache.show_visitor(VISITOR)
+VISITOR = gate.require_access()
+gate.show_visitor(VISITOR)
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
@@ -26,7 +26,8 @@ PAGES = [
     st.Page("pages/audience.py", title="Audience", icon=":material/diversity_3:", url_path="audience"),
     st.Page("pages/meetups.py", title="Meetups", icon=":material/groups:", url_path="meetups"),
     st.Page("pages/import.py", title="Import", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/collect.py", title="Collect", icon=":material/cloud_download:", url_path="collect"),
 ]
 
-# Viewers get no Import (nor Settings) page: left out of the navigation, its URL is unknown too.
-st.navigation(ui_cache.visible_pages(PAGES, VISITOR)).run()
+# Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
+st.navigation(gate.visible_pages(PAGES, VISITOR)).run()

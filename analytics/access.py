@@ -2,7 +2,7 @@
 
 Nothing here imports streamlit: the rules take the secrets as a plain mapping and an identity
 (an e-mail from OpenID Connect, or a typed password) and return a role or a refusal, so every
-rule is tested directly. `analytics.ui_cache` draws the sign-in form and calls these.
+rule is tested directly. `analytics.ui.gate` draws the sign-in form and calls these.
 
 The model:
 - no sharing configured (no `[auth]`, no password, no allow-list): Palier runs on the user's

@@ -9,7 +9,6 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
-from analytics import ui_cache
 from analytics.charts.activity import (
     engagement_heatmap_figure,
     lag_correlation_bars,
@@ -17,38 +16,39 @@ from analytics.charts.activity import (
     quiet_active_bars,
 )
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
+from analytics.ui import gate, reads, widgets
+from analytics.ui.text import escape_markdown
+from analytics.ui.widgets import CHART_CONFIG
 
-IMPORT_PAGE = ui_cache.IMPORT_PAGE
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 TOP_POSTS = 15
 BAR_LABELS = {"auto": "Auto", "day": "Day", "week": "Week"}
 CORRELATION_LABELS = {"pearson": "Pearson", "spearman": "Spearman (ranks)"}
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Activity")
 
 left, right = st.columns([1, 1])
-store, version, account = ui_cache.pick_account(
+store, version, account = widgets.pick_account(
     "activity",
     "No account yet. Import a content export or an archive to see what your posting does to your followers.",
     left,
 )
 
-first, last = ui_cache.account_data_range(account, version)
+first, last = widgets.account_data_range(account, version)
 
-start, end = ui_cache.pick_period("activity", account, first, last, right)
+start, end = widgets.pick_period("activity", account, first, last, right)
 
-series = ui_cache.follower_series(account, version)
+series = reads.follower_series(account, version)
 in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]
-daily_posts = ui_cache.posts_per_day(account, start, end, version)
+daily_posts = reads.posts_per_day(account, start, end, version)
 
 if daily_posts.empty:
     st.info(
         "No posts in this period. Posts come from a content export (X Premium content CSV, legacy tweet "
         "activity), an X archive's tweets.js, or the post counts of a daily account export."
     )
-    st.page_link(IMPORT_PAGE, label="Go to the Import page", icon=":material/upload_file:")
+    widgets.link_to_import()
 
 
 # --- Posting under the follower curve, quiet periods --------------------------------------------------
@@ -65,7 +65,7 @@ def timeline_section(account: str, start: dt.date, end: dt.date) -> None:
         "Quiet period: at least this many days without a post", min_value=1, max_value=365,
         value=DEFAULT_QUIET_DAYS, step=1, key="activity_quiet_days",
     ) or DEFAULT_QUIET_DAYS)
-    quiet = ui_cache.quiet_vs_active(account, min_days, start, end, version)
+    quiet = reads.quiet_vs_active(account, min_days, start, end, version)
     st.plotly_chart(
         posting_timeline(in_period, daily_posts, quiet.periods, bars), config=CHART_CONFIG, key="activity_timeline",
     )
@@ -107,7 +107,7 @@ def lag_section(account: str, start: dt.date, end: dt.date) -> None:
         format_func=lambda m: CORRELATION_LABELS[m], key="activity_correlation",
         help="Spearman compares ranks: one viral day weighs less.",
     ) or "pearson"
-    lags = ui_cache.lag_correlation(account, method, start, end, version)
+    lags = reads.lag_correlation(account, method, start, end, version)
     if lags.reason is not None:
         st.info(lags.reason)
     else:
@@ -124,7 +124,7 @@ lag_section(account, start, end)
 # --- Posts that brought followers -----------------------------------------------------------------
 
 st.subheader("Posts that brought followers")
-brought = ui_cache.posts_with_follows(account, start, end, version)
+brought = reads.posts_with_follows(account, start, end, version)
 if not brought.ok:
     st.info(brought.reason or "No posts in this period.")
 else:
@@ -155,16 +155,16 @@ else:
 @st.fragment
 def heatmap_section(account: str, start: dt.date, end: dt.date) -> None:
     st.subheader("When engagement is best")
-    heatmap = ui_cache.engagement_heatmap(account, None, start, end, version)
+    heatmap = reads.engagement_heatmap(account, None, start, end, version)
     if heatmap.ok:
         # A time zone only matters once there are timed posts to place.
         tz = st.text_input("Time zone", value="UTC", key="activity_tz",
                            help="An IANA name such as Europe/Paris or America/New_York.").strip() or "UTC"
         if tz != "UTC":
-            heatmap = ui_cache.engagement_heatmap(account, tz, start, end, version)
+            heatmap = reads.engagement_heatmap(account, tz, start, end, version)
     if not heatmap.ok:
         # The reason can quote the typed time zone: shown as text.
-        st.info(ui_cache.escape_markdown(heatmap.reason or "No post with a known time."))
+        st.info(escape_markdown(heatmap.reason or "No post with a known time."))
         return
     for note in heatmap.notes:
         st.caption(note)

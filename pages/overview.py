@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 
-from analytics import ui_cache
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows
-
-IMPORT_PAGE = ui_cache.IMPORT_PAGE
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+from analytics.ui import gate, reads, widgets
+from analytics.ui.widgets import CHART_CONFIG
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
-ui_cache.through_app_navigation()
+gate.through_app_navigation()
 st.title("Overview")
 
 left, right = st.columns([1, 1])
-store, version, account = ui_cache.pick_account(
+store, version, account = widgets.pick_account(
     "overview",
     "No account yet. Import an export (X, Instagram, LinkedIn, Bluesky, Mastodon, Social Blade) "
         "or a follower-count CSV to see your follower curve here.",
     left,
 )
 
-first, last = ui_cache.account_data_range(account, version)
+first, last = widgets.account_data_range(account, version)
 
-start, end = ui_cache.pick_period("overview", account, first, last, right)
+start, end = widgets.pick_period("overview", account, first, last, right)
 
-figures, series = ui_cache.headline(account, start, end, version)
+figures, series = reads.headline(account, start, end, version)
 
 followers_col, net_col, posts_col, impressions_col = st.columns(4)
 if figures.followers is not None:
@@ -64,7 +61,7 @@ if figures.followers is None:
         "the total, so Palier shows the change since the first day instead of guessing. To see "
         "totals, add a **follower total on a date** (read it on your profile) on the Import page."
     )
-    st.page_link(IMPORT_PAGE, label="Add a follower total", icon=":material/add_circle:")
+    widgets.link_to_import("Add a follower total", icon=":material/add_circle:")
 
 if series.empty:
     st.info("No data in this period: widen it with the period picker.")

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh store file per test, and the fixture folder."""
+"""Shared fixtures: a fresh store per test, the fixture folder, and for the page tests a store
+file the app opens (`db`) and a copy of the small demo (`demo_db`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 
+from analytics.demo import load_demo
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, import_sources
 from analytics.store import Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SMALL_DEMO = {"months": 4, "scale": 0.05}
 
 
 @pytest.fixture
@@ -41,3 +45,36 @@ def import_bytes(
 
 def import_fixture(store: Store, *paths: Path, account: str = "me", snapshot_date: dt.date | None = None) -> list[Outcome]:
     return import_bytes(store, {p.name: p.read_bytes() for p in paths}, account, snapshot_date)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The store file the app opens (`PALIER_DB`), empty, without the demo."""
+    path = tmp_path / "palier.duckdb"
+    monkeypatch.setenv("PALIER_DB", str(path))
+    monkeypatch.setenv("PALIER_DEMO", "0")
+    # Caches live as long as the process: a previous test's store or figures must not leak in.
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo, loaded once; each test reads a copy, so no test sees another's caches."""
+    path = tmp_path_factory.mktemp("demo") / "palier.duckdb"
+    store = open_store(path)
+    try:
+        load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(db: Path, demo_file: Path) -> Path:
+    """`db` holding a copy of the small demo."""
+    db.write_bytes(demo_file.read_bytes())
+    return db

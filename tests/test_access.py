@@ -332,9 +332,9 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def access_throttle_reset() -> None:
-    from analytics import ui_cache
+    from analytics.ui import gate
 
-    ui_cache._THROTTLE.reset()
+    gate._THROTTLE.reset()
 
 
 def app(secrets: dict[str, Any] | None = None, user: dict[str, Any] | None = None) -> AppTest:
@@ -391,7 +391,7 @@ def test_viewer_sees_dashboards_but_not_import(db: Path) -> None:
 
 
 def test_import_page_run_directly_refuses_a_viewer(db: Path) -> None:
-    from analytics import ui_cache
+    from analytics.ui import gate
 
     secrets = passwords()
     page = AppTest.from_file(str(ROOT / "pages" / "import.py"), default_timeout=TIMEOUT)
@@ -402,7 +402,7 @@ def test_import_page_run_directly_refuses_a_viewer(db: Path) -> None:
 
     config = parse_config(secrets)
     assert config.viewer_password is not None
-    page.session_state["palier_visitor"] = ui_cache.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
+    page.session_state["palier_visitor"] = gate.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
     page.run()
     assert not page.exception
     assert "Only the owner" in page.error[0].value
@@ -503,9 +503,9 @@ def test_store_path_from_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def _cached_functions() -> list[ast.FunctionDef]:
-    tree = ast.parse((ROOT / "analytics" / "ui_cache.py").read_text(encoding="utf-8"))
+    trees = [ast.parse(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "analytics" / "ui").glob("*.py"))]
     found = []
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.FunctionDef):
             for deco in node.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
@@ -516,7 +516,7 @@ def _cached_functions() -> list[ast.FunctionDef]:
 
 def test_every_cached_read_is_keyed_on_the_store_version_and_takes_no_upload() -> None:
     functions = _cached_functions()
-    assert functions, "ui_cache.py has no st.cache_data function: this test lost its subject"
+    assert functions, "analytics/ui has no st.cache_data function: this test lost its subject"
     for function in functions:
         names = [a.arg for a in function.args.args + function.args.kwonlyargs]
         assert "version" in names, f"{function.name} is cached but not keyed on the store version"

@@ -40,7 +40,7 @@ COUNTS_CSV = "date,followers\n" + "".join(
 LAST_TOTAL = f"{1000 + 7 * 28 - (28 % 4) * 3:,}"
 SERVER_START_SECONDS = 60
 # Palier's navigation for the owner, as app.py builds it (not the files of pages/).
-NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import"]
+NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import", "Collect"]
 UI_TIMEOUT_MS = 30_000
 SHARED_PASSWORD = "a long shared password"
 
@@ -190,7 +190,7 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
     with _browser_page() as (page, expect):
         # A bookmark as the first visit of a freshly started server: Streamlit would run the
         # file of pages/ alone, with the folder's own navigation ("app", "import", ...); the
-        # page goes through app.py instead (ui_cache.through_app_navigation).
+        # page goes through app.py instead (analytics.ui.gate.through_app_navigation).
         page.goto(server + "/import")
         expect(page.get_by_role("heading", name="Import", exact=True)).to_be_visible()
         _wait_until_idle(page)

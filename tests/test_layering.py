@@ -13,12 +13,12 @@ ANALYTICS = ROOT / "analytics"
 # module prefix -> packages it must not import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "analytics.store": ("streamlit", "plotly", "analytics.ingest", "analytics.metrics", "analytics.charts"),
-    "analytics.ingest": ("streamlit", "plotly", "analytics.metrics", "analytics.charts", "analytics.ui_cache"),
-    "analytics.metrics": ("streamlit", "plotly", "analytics.ingest", "analytics.charts", "analytics.ui_cache"),
-    "analytics.charts": ("streamlit", "duckdb", "analytics.store", "analytics.ingest", "analytics.ui_cache"),
+    "analytics.ingest": ("streamlit", "plotly", "analytics.metrics", "analytics.charts", "analytics.ui"),
+    "analytics.metrics": ("streamlit", "plotly", "analytics.ingest", "analytics.charts", "analytics.ui"),
+    "analytics.charts": ("streamlit", "duckdb", "analytics.store", "analytics.ingest", "analytics.ui"),
     "analytics": ("streamlit",),
 }
-ONLY_STREAMLIT_IMPORTER = "analytics.ui_cache"
+ONLY_STREAMLIT_IMPORTER = "analytics.ui"
 
 
 def _module_name(path: Path) -> str:
@@ -40,7 +40,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def _violations(module: str, imported: set[str]) -> list[str]:
-    if module == ONLY_STREAMLIT_IMPORTER:
+    if module == ONLY_STREAMLIT_IMPORTER or module.startswith(ONLY_STREAMLIT_IMPORTER + "."):
         return []
     rules = [banned for prefix, banned in FORBIDDEN.items() if module == prefix or module.startswith(prefix + ".")]
     found = []
@@ -57,7 +57,8 @@ def test_lower_layers_do_not_import_upper_ones(path: Path) -> None:
 
 def test_the_rule_catches_a_streamlit_import() -> None:
     assert _violations("analytics.metrics.followers", {"streamlit"}) == ["streamlit"]
-    assert _violations("analytics.ui_cache", {"streamlit"}) == []
+    assert _violations("analytics.ui.widgets", {"streamlit"}) == []
+    assert _violations("analytics.ui_helpers", {"streamlit"}) == ["streamlit"]
 
 
 def test_data_folder_holds_no_python() -> None:
@@ -82,7 +83,7 @@ def test_pages_start_without_the_topic_model_libraries() -> None:
 
     probe = (
         "import sys\n"
-        "import analytics.ui_cache, analytics.charts.overview, analytics.charts.growth, analytics.charts.churn\n"
+        "import analytics.ui.reads, analytics.ui.widgets, analytics.ui.gate, analytics.charts.overview, analytics.charts.growth, analytics.charts.churn\n"
         "import analytics.charts.audience, analytics.metrics.audience\n"
         "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
     )

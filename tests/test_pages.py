@@ -6,26 +6,20 @@ go through the page exactly as a browser's would, down to `import_sources`.
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.charts.overview import follower_curve, gains_losses
-from analytics.store import open_store
-from tests.conftest import import_bytes
+from tests.pages_helpers import APP, metrics, seed
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 IMPORT_PAGE = "pages/import.py"
 OVERVIEW_PAGE = "pages/overview.py"
 TIMEOUT = 60
@@ -33,28 +27,6 @@ TIMEOUT = 60
 COUNTS_CSV = b"date,followers\n2025-01-01,100\n2025-01-05,110\n2025-01-10,105\n"
 LIST_1 = b"handle,name\nalice,Alice\nbob,Bob\ncarol,Carol\n"
 LIST_2 = b"handle,name\nalice,Alice\ncarol,Carol\ndave,Dave\nerin,Erin\n"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    # Caches live as long as the process: a previous test's store or figures must not leak in.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def seed(path: Path, files: dict[str, bytes], account: str, snapshot_date: dt.date | None = None) -> None:
-    store = open_store(path)
-    try:
-        outcomes = import_bytes(store, files, account=account, snapshot_date=snapshot_date)
-        assert [o.status for o in outcomes] == ["imported"] * len(outcomes), [o.line() for o in outcomes]
-    finally:
-        store.close()
 
 
 def app(page: str | None = None) -> AppTest:
@@ -70,10 +42,6 @@ def app(page: str | None = None) -> AppTest:
 def plain(markdown: str) -> str:
     """What a reader sees of escaped markdown (word joiners are invisible)."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def figures(at: AppTest) -> list[dict[str, Any]]:

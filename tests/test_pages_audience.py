@@ -12,32 +12,26 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
 from analytics.accounts import require_account
-from analytics.demo import CONTENT_HEADER, load_demo
+from analytics.demo import CONTENT_HEADER
 from analytics.metrics import audience, quality
 from analytics.store import open_store
-from tests.conftest import import_bytes
+from tests.pages_helpers import APP, infos, metrics, plain, seed
 
 T = TypeVar("T")
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 AUDIENCE = "pages/audience.py"
 TIMEOUT = 90
-SMALL_DEMO = {"months": 4, "scale": 0.05}
-
 IMG_BIO = "<img src=x onerror=alert(1)>"
 LINK_BIO = "[click](javascript:alert(1))"
 HOSTILE = (IMG_BIO, LINK_BIO)
@@ -91,46 +85,6 @@ def posts_csv() -> bytes:
     return "\n".join(lines).encode()
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    # Caches live as long as the process: a previous test's store or figures must not leak in.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, loaded once; each test reads a copy, so no test sees another's caches."""
-    path = tmp_path_factory.mktemp("demo") / "palier.duckdb"
-    store = open_store(path)
-    try:
-        load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
-    finally:
-        store.close()
-    return path
-
-
-@pytest.fixture
-def demo_db(db: Path, demo_file: Path) -> Path:
-    db.write_bytes(demo_file.read_bytes())
-    return db
-
-
-def seed(path: Path, files: dict[str, bytes], account: str = "me") -> None:
-    store = open_store(path)
-    try:
-        outcomes = import_bytes(store, files, account=account)
-        assert [o.status for o in outcomes] == ["imported"] * len(outcomes), [o.line() for o in outcomes]
-    finally:
-        store.close()
-
-
 def seed_audience(path: Path) -> None:
     seed(path, {f"followers_{FIRST}.csv": list_csv(FIRST, FIRST_LIST)})
     seed(path, {f"followers_{SECOND}.csv": list_csv(SECOND, SECOND_LIST)})
@@ -162,18 +116,6 @@ def run(page: str = AUDIENCE, secrets: dict[str, Any] | None = None, password: s
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
-
-
-def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def infos(at: AppTest) -> str:
-    return "\n".join(plain(i.value) for i in at.info)
 
 
 def texts(at: AppTest) -> str:

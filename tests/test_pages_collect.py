@@ -1,4 +1,4 @@
-"""The Import page's "Collect followers from Bluesky or Mastodon" section, run with AppTest.
+"""The Collect page ("Collect followers from Bluesky or Mastodon"), run with AppTest.
 
 Every request goes to the local stand-in of tests/collect_server.py on 127.0.0.1, through the
 page's "API address" field: nothing here reaches the internet.
@@ -6,23 +6,23 @@ page's "API address" field: nothing here reaches the internet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import access, ui_cache
+from analytics import access
 from analytics.store import open_store
+from analytics.ui import gate, text
+from analytics.ui.store import get_store
 from tests.collect_server import CollectServer, Reply, bsky_page, bsky_profile, bsky_view, running
 from tests.conftest import import_bytes
+from tests.pages_helpers import APP, ROOT, plain
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 IMPORT_PAGE = "pages/import.py"
+COLLECT_PAGE = "pages/collect.py"
 TIMEOUT = 60
 
 HANDLE = "me.bsky.social"
@@ -30,19 +30,6 @@ ME_DID = "did:plc:me00000000000000000000aa"
 PROFILE = "/xrpc/app.bsky.actor.getProfile"
 FOLLOWERS = "/xrpc/app.bsky.graph.getFollowers"
 OWNER_PW, VIEWER_PW = "owner correct horse", "viewer battery staple"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    # Caches live as long as the process: a previous test's store or figures must not leak in.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -60,7 +47,7 @@ def two_pages(server: CollectServer) -> None:
     server.route(FOLLOWERS, base | {"cursor": "c1"}, Reply(body=bsky_page(profile, [bsky_view(n) for n in range(99, 150)], None)))
 
 
-def run(secrets: dict[str, Any] | None = None, password: str | None = None, page: str | None = IMPORT_PAGE) -> AppTest:
+def run(secrets: dict[str, Any] | None = None, password: str | None = None, page: str | None = COLLECT_PAGE) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if secrets:
         at.secrets = secrets
@@ -77,10 +64,6 @@ def run(secrets: dict[str, Any] | None = None, password: str | None = None, page
     return at
 
 
-def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
 def collect_button(at: AppTest) -> Any:
     found = [b for b in at.button if b.label == "Collect now"]
     assert len(found) == 1, [b.label for b in at.button]
@@ -88,8 +71,8 @@ def collect_button(at: AppTest) -> Any:
 
 
 def collect(at: AppTest, account: str, handle: str, api_url: str) -> AppTest:
-    """Name a new account in 1., fill the form, press Collect now."""
-    at.text_input(key="import_new_name").input(account).run()
+    """Name a new account in the picker, fill the form, press Collect now."""
+    at.text_input(key="collect_new_name").input(account).run()
     assert not at.exception, at.exception
     at.radio(key=f"collect_platform_{account}").set_value("bluesky")
     at.text_input(key=f"collect_handle_{account}").input(handle)
@@ -138,7 +121,7 @@ def test_collect_now_stores_one_snapshot_and_lists_it(db: Path, server: CollectS
     # Every request went to the local server, and no further than it.
     assert {seen.path for seen in server.requests} == {PROFILE, FOLLOWERS}
 
-    store = ui_cache.get_store()
+    store = get_store()
     assert counts(store)["imports"] == 1
     cursor = store.cursor()
     try:
@@ -154,7 +137,7 @@ def test_collect_now_stores_one_snapshot_and_lists_it(db: Path, server: CollectS
     assert table["Followers"].tolist() == [150] and table["Profile says"].tolist() == [151]
     assert "Nothing collected yet" not in " ".join(c.value for c in at.caption)
     # The picker now holds the new account, and the form offers the handle again.
-    assert at.selectbox(key="import_account").value == "me"
+    assert at.selectbox(key="collect_account").value == "me"
     assert at.text_input(key="collect_handle_me").value == HANDLE
 
 
@@ -172,7 +155,7 @@ def test_a_server_error_is_shown_and_nothing_is_written(db: Path, server: Collec
     assert "Traceback" not in shown
     # The whole message is one code span: no link (not even the bare URLs) and no HTML renders.
     assert shown.endswith("`") and shown.count("`") == 2 and hostile in shown
-    assert counts(ui_cache.get_store()) == {"imports": 0, "snapshots": 0, "daily_values": 0}
+    assert counts(get_store()) == {"imports": 0, "snapshots": 0, "daily_values": 0}
     assert "Nothing collected yet" in " ".join(c.value for c in at.caption)
 
 
@@ -180,7 +163,7 @@ def test_a_bad_handle_says_so(db: Path, server: CollectServer) -> None:
     at = collect(run(), "me", "not a handle", server.base)
     assert len(at.error) == 1 and "is not a Bluesky handle" in plain(at.error[0].value)
     assert not server.requests
-    assert counts(ui_cache.get_store())["imports"] == 0
+    assert counts(get_store())["imports"] == 0
 
 
 def test_a_viewer_never_sees_the_form(db: Path) -> None:
@@ -197,18 +180,19 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
         "viewer_password_hash": access.hash_password(VIEWER_PW, iterations=fast),
     }}
     viewer = run(secrets, VIEWER_PW, page=None)
-    # The Import page is not in a viewer's navigation at all...
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        viewer.switch_page(IMPORT_PAGE)
+    # Neither the Import nor the Collect page is in a viewer's navigation at all...
+    for owner_only in (IMPORT_PAGE, COLLECT_PAGE):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            viewer.switch_page(owner_only)
     assert not [b for b in viewer.button if b.label == "Collect now"]
 
     # ...and run directly, it stops before the section.
-    page = AppTest.from_file(str(ROOT / IMPORT_PAGE), default_timeout=TIMEOUT)
+    page = AppTest.from_file(str(ROOT / COLLECT_PAGE), default_timeout=TIMEOUT)
     page.secrets = secrets
     page.run()
     config = access.parse_config(secrets)
     assert config.viewer_password is not None
-    page.session_state["palier_visitor"] = ui_cache.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
+    page.session_state["palier_visitor"] = gate.Visitor("viewer", "password", "viewer", config, config.viewer_password.digest)
     page.run()
     assert not page.exception
     assert "Only the owner" in page.error[0].value
@@ -220,7 +204,7 @@ def test_a_viewer_never_sees_the_form(db: Path) -> None:
 
 
 def test_literal_keeps_any_text_in_one_code_span() -> None:
-    assert ui_cache.literal("me@mastodon.social") == "`me@mastodon.social`"
-    assert ui_cache.literal("a `b` c") == "``a `b` c``"
-    assert ui_cache.literal("`x``") == "``` `x`` ```"
-    assert ui_cache.literal("two\nlines") == "`two lines`"
+    assert text.literal("me@mastodon.social") == "`me@mastodon.social`"
+    assert text.literal("a `b` c") == "``a `b` c``"
+    assert text.literal("`x``") == "``` `x`` ```"
+    assert text.literal("two\nlines") == "`two lines`"

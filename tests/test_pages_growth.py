@@ -9,28 +9,20 @@ compared with what `analytics.metrics` returns for the same data.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.accounts import require_account
-from analytics.demo import load_demo
 from analytics.metrics import activity, followers, growth, lists, plateaus
 from analytics.store import open_store
-from tests.conftest import import_bytes
+from tests.pages_helpers import APP, infos, metrics, seed, texts
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 GROWTH, CHURN, ACTIVITY = "pages/growth.py", "pages/churn.py", "pages/activity.py"
 TIMEOUT = 60
-SMALL_DEMO = {"months": 4, "scale": 0.05}
-
 START = dt.date(2025, 1, 1)
 DAYS = 150
 PLATEAU = range(60, 90)  # days with no growth between two stretches of +10 a day
@@ -59,46 +51,6 @@ LIST_3 = b"handle,name,bio,followers_count\nalice,Alice,Maps,10\ncarol,Carol,Dat
 LIST_DATES = (dt.date(2025, 2, 1), dt.date(2025, 2, 4), dt.date(2025, 2, 8))
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    # Caches live as long as the process: a previous test's store or figures must not leak in.
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, loaded once; each test reads a copy, so no test sees another's caches."""
-    path = tmp_path_factory.mktemp("demo") / "palier.duckdb"
-    store = open_store(path)
-    try:
-        load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
-    finally:
-        store.close()
-    return path
-
-
-@pytest.fixture
-def demo_db(db: Path, demo_file: Path) -> Path:
-    db.write_bytes(demo_file.read_bytes())
-    return db
-
-
-def seed(path: Path, files: dict[str, bytes], account: str, snapshot_date: dt.date | None = None) -> None:
-    store = open_store(path)
-    try:
-        outcomes = import_bytes(store, files, account=account, snapshot_date=snapshot_date)
-        assert [o.status for o in outcomes] == ["imported"] * len(outcomes), [o.line() for o in outcomes]
-    finally:
-        store.close()
-
-
 def seed_lists(path: Path, account: str = "lists") -> None:
     for data, day in zip((LIST_1, LIST_2, LIST_3), LIST_DATES, strict=True):
         seed(path, {"followers.csv": data}, account=account, snapshot_date=day)
@@ -122,23 +74,6 @@ def run(page: str) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at
-
-
-def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def infos(at: AppTest) -> str:
-    return "\n".join(plain(i.value) for i in at.info)
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    return "\n".join(plain(p) for p in parts)
 
 
 def chart_keys(at: AppTest) -> list[str]:

@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.meetups.store import import_event
 from analytics.store import open_store
 from tests.conftest import import_bytes
+from tests.pages_helpers import APP, ROOT, metrics
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 PAGE = "pages/meetups.py"
 TIMEOUT = 60
 FIXTURES = ROOT / "tests" / "fixtures" / "meetups"
 FOLLOWERS = b"handle,name\nZoeClarke_,Zoe Clarke\njose_m,Jose Martinez\npriya_p,Priya Patel\nsam_w,Sam Walker\n"
 HOSTILE = b"Name,Twitter\n[click](https://evil.example) <b>x</b>,@zoeclarke_\n:red[Jose] Martinez,\n"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "palier.duckdb"
-    monkeypatch.setenv("PALIER_DB", str(path))
-    monkeypatch.setenv("PALIER_DEMO", "0")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def seed(path: Path, *, event: bool) -> None:
@@ -62,10 +46,6 @@ def table(at: AppTest, *columns: str) -> pd.DataFrame:
         if set(columns) <= set(frame.value.columns):
             return frame.value
     raise AssertionError(f"no dataframe with the columns {columns}")
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_without_any_account(db: Path) -> None:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from analytics.ui_cache import escape_markdown
+from analytics.ui.text import escape_markdown
 
 # What GFM autolink literals turn into links, once markdown escapes are read.
 AUTOLINKS = (re.compile(r"https?://", re.IGNORECASE), re.compile(r"(?<![\w])www\.", re.IGNORECASE),

@@ -14,6 +14,10 @@ LOST_COLOR = "#d1495b"
 NET_COLOR = "#30343f"
 MUTED_COLOR = "#6b7280"
 
+# The one configuration of every chart's toolbar, in the app (st.plotly_chart) and the report:
+# no Plotly logo, no box or lasso selection (nothing on a page reacts to a selection).
+CHART_CONFIG: dict[str, object] = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
 FONT = "Source Sans, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
 
 # Plotly reads its default template and builds its layout validators on the first figure a

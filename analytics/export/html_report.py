@@ -22,12 +22,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.accounts import PLATFORMS, require_account
+from analytics.charts import CHART_CONFIG
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
 from analytics.metrics.followers import follower_series
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
 
-CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+# The app's toolbar, and charts that follow the width of the page they are opened in.
+REPORT_CHART_CONFIG = {**CHART_CONFIG, "responsive": True}
 # Rows of joiners and of leavers listed; the counts are always given in full.
 PEOPLE_ROWS = 500
 BIO_CHARS = 280
@@ -80,7 +82,7 @@ def _table(rows: Iterable[tuple[str, str]], numeric: bool = True) -> str:
 
 def _chart(fig: go.Figure, first: bool) -> str:
     # Only the first chart carries the library: the others reuse the global Plotly object.
-    return fig.to_html(full_html=False, include_plotlyjs=bool(first), config=CHART_CONFIG, include_mathjax=False)
+    return fig.to_html(full_html=False, include_plotlyjs=bool(first), config=REPORT_CHART_CONFIG, include_mathjax=False)
 
 
 def _figures_section(report: dict[str, Any]) -> str:

@@ -307,14 +307,28 @@ def _with_profile_counts(item: Prepared, options: ImportOptions) -> Parsed:
     return replace(parsed, daily=daily, profile_counts={})
 
 
+# Past this many lists (a file of daily lists holds dozens), a summary names them in one part.
+SUMMARY_LISTS = 3
+
+
+def _lists_part(lists: list[tuple[str, dt.date, int]]) -> list[str]:
+    """A part per list, or one part for many: their count, sizes and dates. Written short here,
+    where the figures are, so the Import page and the history show the summary as it is."""
+    if len(lists) <= SUMMARY_LISTS:
+        return [f"{size} {'followers' if kind == 'follower' else 'following'} on {day.isoformat()}" for kind, day, size in lists]
+    sizes = [size for _, _, size in lists]
+    days = sorted(day for _, day, _ in lists)
+    noun = "follower lists" if {kind for kind, _, _ in lists} == {"follower"} else "lists"
+    return [f"{len(lists)} {noun} of {min(sizes):,} to {max(sizes):,}, {days[0].isoformat()} to {days[-1].isoformat()}"]
+
+
 def _summary(item: Prepared, counts: LoadCounts) -> str:
     parts = [item.label]
     if counts.days:
         parts.append(f"{counts.days} days")
     if counts.posts:
         parts.append(f"{counts.posts} posts")
-    for kind, day, size in counts.lists:
-        parts.append(f"{size} {'followers' if kind == 'follower' else 'following'} on {day.isoformat()}")
+    parts += _lists_part(counts.lists)
     for kind, day, import_id in counts.replaced:
         parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
     if counts.date_min and counts.date_max and not counts.lists:

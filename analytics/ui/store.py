@@ -1,0 +1,110 @@
+"""The store of this process: opened once, the demo loaded on first start, read one cursor at a time.
+
+The store is a `st.cache_resource` keyed on its path (one DuckDB connection per process, as
+`analytics.store` expects). Each read opens its own cursor and closes it: DuckDB cursors are not
+shared between threads, and Streamlit runs each session in its own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from analytics import access, settings
+from analytics.accounts import require_account
+from analytics.errors import PalierError
+from analytics.store import Store, open_store
+from analytics.ui.gate import access_config
+from analytics.ui.text import escape_markdown, show_error
+
+_T = TypeVar("_T")
+
+DEMO_SPINNER = "Loading the demo account (first start only)"
+DEMO_FAILED = "The demo account could not be loaded: {error}"
+
+log = logging.getLogger("palier.ui")
+
+
+@dataclass
+class _Opened:
+    store: Store
+    # The demo is offered once per process: an empty store later on means the user deleted
+    # everything, and the demo must not come back under their feet.
+    demo_checked: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> _Opened:
+    # A second dashboard on the same file still shows charts, read-only.
+    return _Opened(open_store(path, allow_read_only_fallback=True))
+
+
+def get_store() -> Store:
+    """The store at `store_path()`, opened once per process; the demo loaded on first
+    start when the store is empty and `PALIER_DEMO` allows it. Raises `PalierError`."""
+    opened = _open(str(store_path()))
+    if not opened.demo_checked:
+        with opened.lock:
+            if not opened.demo_checked:
+                _maybe_load_demo(opened.store)
+                opened.demo_checked = True
+    return opened.store
+
+
+def _maybe_load_demo(store: Store) -> None:
+    if store.read_only or not settings.demo_on_empty():
+        return
+    try:
+        # Imported here: the demo module is optional for the pages, and heavy (it builds files).
+        from analytics.demo import load_demo, store_is_empty
+    except ImportError:
+        return
+    if not store_is_empty(store):
+        return
+    try:
+        with st.spinner(DEMO_SPINNER):
+            load_demo(store, account="demo")
+    except PalierError as exc:
+        # The demo is a courtesy: the app still works without it, so say why and carry on.
+        log.warning("demo not loaded: %s", exc)
+        st.warning(escape_markdown(DEMO_FAILED.format(error=exc)))
+
+
+def store_or_stop() -> Store:
+    """`get_store()`, or a plain-text error on the page and the end of this run."""
+    try:
+        return get_store()
+    except PalierError as exc:
+        show_error(str(exc))
+        st.stop()
+
+
+def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """One read of one account's figures, on its own cursor (closed after): `read(cursor,
+    account_id, *args, **kwargs)`. Unknown accounts raise UnknownAccountError."""
+    cursor = get_store().cursor()
+    try:
+        account = require_account(cursor, account_name)
+        return read(cursor, account.account_id, *args, **kwargs)
+    finally:
+        cursor.close()
+
+
+def store_path() -> Path:
+    """`PALIER_DB` when set, else `[palier] db` from the secrets, else the default file."""
+    if os.environ.get(settings.DB_PATH.env):
+        return settings.db_path()
+    try:
+        configured = access_config().db
+    except access.AccessConfigError:
+        configured = None  # the gate shows that error; the store need not repeat it
+    return Path(configured).expanduser() if configured else settings.db_path()
+
