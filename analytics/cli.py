@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analytics import settings
 from analytics.accounts import delete_account, list_accounts, require_account
+from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_collect_parser, run_collect
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
@@ -203,6 +204,7 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
     cursor = store.cursor()
     try:
         account = require_account(cursor, args.account)
+        analyse_if_writable(store, account.account_id)  # the audience figures read what the analysis kept
         figures = account_report(cursor, account.account_id, account.name)
     finally:
         cursor.close()
@@ -214,9 +216,7 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace, store: Store) -> int:
-    """The audience analysis step (analytics.metrics.features), one line per account."""
-    from analytics.metrics.features import refresh_features
-
+    """The audience analysis step (analytics.analysis), one line per account."""
     cursor = store.cursor()
     try:
         if args.account:

@@ -445,7 +445,7 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     mark_known(store, account, handles[0].lower())
     # The audience analysis (migration 4's tables): derived from the bios, so it must go too.
     from analytics.accounts import require_account
-    from analytics.metrics.features import refresh_features
+    from analytics.analysis import refresh_features
 
     refresh_features(store, require_account(store.cursor(), account).account_id)
 

@@ -276,7 +276,7 @@ def test_list_charts_build(weekly_store: Store) -> None:
 
 
 def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analytics.metrics import features
+    from analytics import analysis as features
 
     header = "handle,name,bio,location,followers_count,verified,created_at"
 

@@ -322,7 +322,7 @@ def test_churn_who_followed_and_left_shows_profiles_as_text(db: Path) -> None:
 
 
 def test_churn_opens_on_the_lists_the_analysis_kept(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analytics.metrics import features
+    from analytics import analysis as features
 
     seed_lists(db)
     store = open_store(db)
