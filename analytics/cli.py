@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analytics import settings
-from analytics.accounts import delete_account, list_accounts, require_account
+from analytics.store.accounts import delete_account, list_accounts, require_account
 from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_collect_parser, run_collect
 from analytics.errors import PalierError

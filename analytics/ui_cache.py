@@ -28,7 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
-from analytics.accounts import list_accounts, list_imports, require_account
+from analytics.store.accounts import list_accounts, list_imports, require_account
 from analytics.errors import PalierError
 from analytics.metrics import overview
 from analytics.metrics import activity, followers, growth, lists  # Growth, Churn, Activity pages
@@ -445,7 +445,7 @@ IMPORT_PAGE = "pages/import.py"
 
 def account_label(name: str, version: int) -> str:
     """"demo (X (Twitter))": the account with its platform, for pickers."""
-    from analytics.accounts import PLATFORMS
+    from analytics.store.accounts import PLATFORMS
 
     frame = accounts(version)
     platform = dict(zip(frame["name"], frame["platform"], strict=True)).get(name)
@@ -878,7 +878,7 @@ def collect_now(
     import time
 
     # Imported here: the collector (urllib, its HTTP client) is needed only when someone collects.
-    from analytics.accounts import today as utc_today
+    from analytics.store.accounts import today as utc_today
     from analytics.collect import store_fetched
     from analytics.collect.command import Result, fetch
 

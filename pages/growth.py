@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
+from analytics.store.accounts import PLATFORMS
 from analytics.charts.growth import follower_curve_figure, gains_losses_figure, growth_rate_figure, projection_figure
 from analytics.metrics.growth import (
     GRANULARITIES,

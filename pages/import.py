@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings, ui_cache
-from analytics.accounts import PLATFORMS, delete_account, delete_import
+from analytics.store.accounts import PLATFORMS, delete_account, delete_import
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, Outcome
 from analytics.ui_cache import escape_markdown as esc

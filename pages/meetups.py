@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ui_cache
-from analytics.accounts import PLATFORMS
+from analytics.store.accounts import PLATFORMS
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
 from analytics.meetups.matching import NAME_THRESHOLD

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from analytics.accounts import delete_account, delete_import
+from analytics.store.accounts import delete_account, delete_import
 from analytics.errors import BadExportError
 from analytics.ingest import load, service
 from analytics.ingest.model import SourceFile
@@ -444,7 +444,7 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     import_event(store, account, attendees, "event.csv", event_name="Meetup", event_date=dt.date(2026, 3, 5), place="Lyon")
     mark_known(store, account, handles[0].lower())
     # The audience analysis (migration 4's tables): derived from the bios, so it must go too.
-    from analytics.accounts import require_account
+    from analytics.store.accounts import require_account
     from analytics.analysis import refresh_features
 
     refresh_features(store, require_account(store.cursor(), account).account_id)

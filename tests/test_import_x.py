@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
+from analytics.store.accounts import get_or_create_account
 from analytics.errors import BadExportError
 from analytics.ingest.model import DAILY_METRICS, Parsed, SourceFile
 from analytics.ingest.registry import FORMATS, detect, wanted_in_bundle

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.accounts import delete_account, require_account
+from analytics.store.accounts import delete_account, require_account
 from analytics.errors import BadExportError, PalierError
 from analytics.meetups.attendees import parse_attendees
 from analytics.meetups.matching import NAME_THRESHOLD, Candidate, Matcher, fold_name, normalize_handle

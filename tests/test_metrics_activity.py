@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
+from analytics.store.accounts import get_or_create_account
 from analytics.charts.activity import (
     engagement_heatmap_figure,
     lag_correlation_bars,

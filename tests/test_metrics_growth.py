@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
+from analytics.store.accounts import get_or_create_account
 from analytics.charts import growth as growth_charts
 from analytics.ingest.load import record_import
 from analytics.metrics import growth

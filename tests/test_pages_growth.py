@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import require_account
+from analytics.store.accounts import require_account
 from analytics.demo import load_demo
 from analytics.metrics import activity, followers, growth, lists, plateaus
 from analytics.store import open_store

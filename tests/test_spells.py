@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from analytics.accounts import delete_import
+from analytics.store.accounts import delete_import
 from analytics.store import Store
 from tests.conftest import import_bytes
 from tests.storedump import members_at

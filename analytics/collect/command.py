@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from analytics import settings
-from analytics.accounts import today as utc_today
+from analytics.store.accounts import today as utc_today
 from analytics.collect import Fetched, spool, store_fetched
 from analytics.collect.bluesky import fetch_bluesky
 from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.accounts import PLATFORMS, require_account
+from analytics.store.accounts import PLATFORMS, require_account
 from analytics.analysis import analyse_if_writable
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
 from analytics.metrics.followers import follower_series

@@ -23,7 +23,7 @@ from analytics.ingest.model import (
     concat_members,
     typed_frame,
 )
-from analytics.ingest.spells import existing_snapshot, insert_snapshot, remove_snapshot
+from analytics.store.spells import existing_snapshot, insert_snapshot, remove_snapshot
 
 INSERT_IMPORT_SQL = """
 INSERT INTO imports (account_id, file_name, sha256, format, rows, date_min, date_max, summary)

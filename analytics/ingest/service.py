@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics.accounts import (
+from analytics.store.accounts import (
     PLATFORMS,
     find_account,
     get_or_create_account,

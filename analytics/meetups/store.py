@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analytics.accounts import require_account
+from analytics.store.accounts import require_account
 from analytics.errors import PalierError
 from analytics.meetups.attendees import AttendeeList, parse_attendees
 from analytics.meetups.matching import Matcher, candidates_from_frame
