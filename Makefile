@@ -21,7 +21,7 @@ run: $(VENV)/.run-deps
 	$(BIN)/python -m streamlit run app.py
 
 test: $(VENV)/.test-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 demo: $(VENV)/.run-deps
 	$(BIN)/python -m analytics demo --if-empty

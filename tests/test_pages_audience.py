@@ -138,11 +138,16 @@ def seed_audience(path: Path) -> None:
 
 
 def with_cursor(path: Path, read: Any, account: str = "me") -> Any:
-    """What a metric returns on the store file, read before the app opens it."""
+    """What a metric returns on the store file, read before the app opens it, after the analysis
+    step has run (as the page runs it before its reads: the readers only read)."""
+    from analytics.analysis import analyse_if_writable
+
     store = open_store(path)
     cursor = store.cursor()
     try:
-        return read(cursor, require_account(cursor, account).account_id)
+        account_id = require_account(cursor, account).account_id
+        analyse_if_writable(store, account_id)
+        return read(cursor, account_id)
     finally:
         cursor.close()
         store.close()
