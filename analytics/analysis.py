@@ -584,7 +584,8 @@ def _fit_with_counts(posts: pd.Series, fit_texts: np.ndarray, counts: np.ndarray
 def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int, posts: pd.Series) -> None:
     """Count and keep the figures the Audience page opens on (see the module docstring), every
     list's topic sizes, and the lists of people the Churn page opens on."""
-    dates = [pd.Timestamp(d).date() for d in cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": KIND}).df()["snapshot_date"]]
+    listed = cursor.execute(SNAPSHOT_DATES_SQL, {"account_id": account_id, "kind": KIND}).df()["snapshot_date"]
+    dates = [pd.Timestamp(d).date() for d in listed]
     frames: list[pd.DataFrame] = []
     people: list[pd.DataFrame] = []
 
@@ -614,7 +615,8 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
                                         "snapshot_date": pd.to_datetime(trend["snapshot_date"]).dt.date, "since_date": None}))
     cube = pd.concat(frames, ignore_index=True)
     for column in ("with_text", "on_topic"):
-        cube[column] = pd.to_numeric(cube.get(column), errors="coerce").astype("Int64") if column in cube else pd.array([pd.NA] * len(cube), dtype="Int64")
+        cube[column] = (pd.to_numeric(cube.get(column), errors="coerce").astype("Int64") if column in cube
+                        else pd.array([pd.NA] * len(cube), dtype="Int64"))
     cube["score_sum"] = pd.to_numeric(cube["score_sum"], errors="coerce").astype("float64") if "score_sum" in cube else np.nan
     cube["members"] = pd.to_numeric(cube["members"], errors="coerce").fillna(0).astype("int64")
     cube["value"] = cube["value"].astype(object).where(cube["value"].notna(), None)

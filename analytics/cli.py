@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analytics import settings
-from analytics.store.accounts import delete_account, list_accounts, require_account
 from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_collect_parser, run_collect
 from analytics.errors import PalierError
@@ -21,6 +20,7 @@ from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
 from analytics.store import Store, open_store
+from analytics.store.accounts import delete_account, list_accounts, require_account
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -285,7 +285,8 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo,
+            "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,20 +20,19 @@ import datetime as dt
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from analytics import settings
-from analytics.store.accounts import list_accounts, list_imports, require_account
 from analytics.errors import PalierError
-from analytics.metrics import overview
-from analytics.metrics import activity, followers, growth, lists  # Growth, Churn, Activity pages
+from analytics.metrics import activity, followers, growth, lists, overview  # Growth, Churn, Activity pages
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.store import Store, open_store
+from analytics.store.accounts import list_accounts, list_imports, require_account
 
 _T = TypeVar("_T")
 
@@ -344,8 +343,8 @@ def clear_growth_reads() -> None:
 # Results are frozen dataclasses of frames, pickled as they are.
 # Imported here, not at the top: this section stays one block, apart from the other pages'.
 
-from analytics.metrics import audience as audience_metrics  # noqa: E402
 from analytics import analysis as audience_analysis_step  # noqa: E402
+from analytics.metrics import audience as audience_metrics  # noqa: E402
 from analytics.metrics import kept as audience_features  # noqa: E402
 from analytics.metrics import quality as quality_metrics  # noqa: E402
 
@@ -481,7 +480,7 @@ def pick_account(page: str, no_account: str, column: object = None) -> tuple[Sto
 
 
 def pick_period(
-    page: str, account: str, first: dt.date, last: dt.date, column: object = None, help: str | None = None
+    page: str, account: str, first: dt.date, last: dt.date, column: object = None, help: str | None = None  # noqa: A002 - st.*(help=)
 ) -> tuple[dt.date, dt.date]:
     """A date range within [first, last]; a half-picked range reads as open-ended."""
     where = column if column is not None else st
@@ -757,7 +756,8 @@ def through_app_navigation() -> None:
     So when the first visit after a start asks for a page by its address (a bookmark of /churn),
     Streamlit runs pages/churn.py by itself: the sidebar lists the files ("app", "activity"),
     an address that is not a file's name is "not found" (so the Import page's file is import.py,
-    after its address /import), and every later visitor of that server gets the same. Called first by every page: the older navigation is switched off and the run
+    after its address /import), and every later visitor of that server gets the same. Called first by every
+    page: the older navigation is switched off and the run
     starts again, through app.py, on the page asked for. (app.py needs no call: when the older
     navigation runs it, its st.navigation takes over and switches the older one off itself.)
     """
@@ -877,10 +877,11 @@ def collect_now(
     import argparse
     import time
 
-    # Imported here: the collector (urllib, its HTTP client) is needed only when someone collects.
-    from analytics.store.accounts import today as utc_today
     from analytics.collect import store_fetched
     from analytics.collect.command import Result, fetch
+
+    # Imported here: the collector (urllib, its HTTP client) is needed only when someone collects.
+    from analytics.store.accounts import today as utc_today
 
     if platform not in ("bluesky", "mastodon"):
         raise PalierError(f"Collection works for Bluesky and Mastodon, not {platform!r}.")

@@ -6,8 +6,8 @@ go through the page exactly as a browser's would, down to `import_sources`.
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator

@@ -24,10 +24,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
-from analytics.store.accounts import require_account
 from analytics.demo import CONTENT_HEADER, load_demo
 from analytics.metrics import audience, quality
 from analytics.store import open_store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 
 T = TypeVar("T")

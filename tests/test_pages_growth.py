@@ -19,10 +19,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.store.accounts import require_account
 from analytics.demo import load_demo
 from analytics.metrics import activity, followers, growth, lists, plateaus
 from analytics.store import open_store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 
 ROOT = Path(__file__).resolve().parent.parent

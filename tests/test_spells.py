@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from analytics.store.accounts import delete_import
 from analytics.store import Store
+from analytics.store.accounts import delete_import
 from tests.conftest import import_bytes
 from tests.storedump import members_at
 

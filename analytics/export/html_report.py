@@ -21,12 +21,12 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.store.accounts import PLATFORMS, require_account
 from analytics.analysis import analyse_if_writable
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
 from analytics.metrics.followers import follower_series
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
+from analytics.store.accounts import PLATFORMS, require_account
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 # Rows of joiners and of leavers listed; the counts are always given in full.

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.metrics import kept as kept_figures
-from analytics.metrics import textfit
 from analytics.metrics import meetups as meetup_metrics
+from analytics.metrics import textfit
 from analytics.metrics.geo import LOCATION_METHOD, country_name
 from analytics.metrics.languages import LANGUAGE_METHOD, LANGUAGES, UNKNOWN, detect_languages  # noqa: F401 - audience.detect_languages is public
 from analytics.metrics.lists import snapshot_dates
@@ -269,7 +269,8 @@ def audience_coherence(
 ) -> Coherence:
     """Coherence of the snapshot of `snapshot_date` (default: the latest) with the account's posts."""
     day, reason = _pick_date(_dates(cursor, account_id, kind), snapshot_date, kind)
-    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in ("member_key", "handle", "name", "bio", "fit", "score", "on_topic")})
+    member_columns = ("member_key", "handle", "name", "bio", "fit", "score", "on_topic")
+    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in member_columns})
     empty_terms = pd.DataFrame({"term": pd.Series(dtype="string"), "weight": pd.Series(dtype="float64")})
     if reason is not None or day is None:
         hashtags = textfit.hashtags_of(post_texts(cursor, account_id))
@@ -343,7 +344,8 @@ def _two_dates(dates: list[dt.date], start: dt.date | None, end: dt.date | None,
         start, end = end, start
     missing = [d.isoformat() for d in (start, end) if d not in dates]
     if missing or start == end:
-        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else "The two snapshots are the same: choose two dates.")
+        same = "The two snapshots are the same: choose two dates."
+        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else same)
     return start, end, None
 
 

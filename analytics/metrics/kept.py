@@ -65,7 +65,7 @@ x AS MATERIALIZED (
     LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_id = m.member_id
     LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
 )
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 _RULE_NAMES = [rule.name for rule in RULES]
 
 # Every figure of one snapshot, in long form (dimension, value, counts).

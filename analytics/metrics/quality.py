@@ -39,8 +39,8 @@ from analytics.metrics.csvsafe import to_safe_csv
 # The rules live in their own module (the analysis step counts with them too); named here as
 # well, since the audit's readers and tests know them as quality.RULES and so on.
 from analytics.metrics.quality_rules import (  # noqa: F401 - re-exported
-    AUDITED_SQL,
     AUDIT_FIELDS,
+    AUDITED_SQL,
     EGG,
     INACTIVE,
     INACTIVE_DAYS,
@@ -49,18 +49,17 @@ from analytics.metrics.quality_rules import (  # noqa: F401 - re-exported
     MASS_MIN_RATIO,
     NEW_ACCOUNT,
     NEW_ACCOUNT_DAYS,
-    Rule,
-    RULES,
-    RULES_VERSION,
     RULE_PARAMS,
     RULE_SQL,
+    RULES,
+    RULES_VERSION,
     SPAM,
     SPAM_MIN_FOLLOWING,
     SPAM_MIN_POSTS,
     SUSPICIOUS_RULES,
     SUSPICIOUS_SQL,
+    Rule,
 )
-
 
 QUALITY_METHOD = (
     f"Rules {RULES_VERSION}, applied to each follower's latest known profile. "
