@@ -307,7 +307,7 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
     for group, word in (("stayed", "Stayers"), ("left", "Leavers"), ("joined", "Joiners")):
         value = groups.coherence(group)
         assert shown[f"{word} coherence"] == ("—" if value is None else f"{value:.2f}")
-    assert groups.coherence("joined") > groups.coherence("left")  # type: ignore[operator]
+    assert groups.coherence("joined") > groups.coherence("left")
 
     # Topic clusters of the last list, sizes as the metric counts them.
     assert clusters.ok

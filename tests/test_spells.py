@@ -66,7 +66,7 @@ class Model:
                     if present and run_start is None:
                         run_start = day
                     if not present and run_start is not None:
-                        spells.add((kind, member, run_start, previous))  # type: ignore[arg-type]
+                        spells.add((kind, member, run_start, previous))
                         run_start = None
                     previous = day
                 if run_start is not None:

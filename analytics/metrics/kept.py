@@ -269,7 +269,7 @@ def fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int) -> int:
 
 def _state_row(cursor: duckdb.DuckDBPyConnection, account_id: int) -> dict[str, Any] | None:
     frame = cursor.execute(STATE_SQL, {"account_id": account_id}).df()
-    return None if frame.empty else frame.iloc[0].to_dict()
+    return None if frame.empty else {str(name): value for name, value in frame.iloc[0].items()}
 
 
 def current_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> State | None:

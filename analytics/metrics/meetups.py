@@ -19,6 +19,7 @@ Pure reads of the tables of migration 2 joined with the follower spells (see
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -227,7 +228,7 @@ def attendees(
     return frame
 
 
-def _relation(row: object, first_list: dt.date | None, within_days: int) -> str | None:
+def _relation(row: Any, first_list: dt.date | None, within_days: int) -> str | None:
     if row.match_status != "confirmed":
         return None
     event_date = _day(row.event_date)
@@ -318,7 +319,7 @@ def repeat_attendees(cursor: duckdb.DuckDBPyConnection, account_id: int, min_eve
         if row.name_key:
             by_name.setdefault(row.name_key, set()).add(row.member_key)
 
-    def person(row: object) -> str:
+    def person(row: Any) -> str:
         if row.match_status == "confirmed":
             return "member:" + str(row.member_key)
         if row.match_status != "rejected":

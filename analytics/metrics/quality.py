@@ -38,27 +38,65 @@ from analytics.metrics.csvsafe import to_safe_csv
 
 # The rules live in their own module (the analysis step counts with them too); named here as
 # well, since the audit's readers and tests know them as quality.RULES and so on.
-from analytics.metrics.quality_rules import (  # noqa: F401 - re-exported
-    AUDIT_FIELDS,
-    AUDITED_SQL,
-    EGG,
-    INACTIVE,
-    INACTIVE_DAYS,
-    MASS_FOLLOWER,
-    MASS_MIN_FOLLOWING,
-    MASS_MIN_RATIO,
-    NEW_ACCOUNT,
-    NEW_ACCOUNT_DAYS,
-    RULE_PARAMS,
-    RULE_SQL,
-    RULES,
-    RULES_VERSION,
-    SPAM,
-    SPAM_MIN_FOLLOWING,
-    SPAM_MIN_POSTS,
-    SUSPICIOUS_RULES,
-    SUSPICIOUS_SQL,
-    Rule,
+from analytics.metrics.quality_rules import (
+    AUDIT_FIELDS as AUDIT_FIELDS,
+)
+from analytics.metrics.quality_rules import (
+    AUDITED_SQL as AUDITED_SQL,
+)
+from analytics.metrics.quality_rules import (
+    EGG as EGG,
+)
+from analytics.metrics.quality_rules import (
+    INACTIVE as INACTIVE,
+)
+from analytics.metrics.quality_rules import (
+    INACTIVE_DAYS as INACTIVE_DAYS,
+)
+from analytics.metrics.quality_rules import (
+    MASS_FOLLOWER as MASS_FOLLOWER,
+)
+from analytics.metrics.quality_rules import (
+    MASS_MIN_FOLLOWING as MASS_MIN_FOLLOWING,
+)
+from analytics.metrics.quality_rules import (
+    MASS_MIN_RATIO as MASS_MIN_RATIO,
+)
+from analytics.metrics.quality_rules import (
+    NEW_ACCOUNT as NEW_ACCOUNT,
+)
+from analytics.metrics.quality_rules import (
+    NEW_ACCOUNT_DAYS as NEW_ACCOUNT_DAYS,
+)
+from analytics.metrics.quality_rules import (
+    RULE_PARAMS as RULE_PARAMS,
+)
+from analytics.metrics.quality_rules import (
+    RULE_SQL as RULE_SQL,
+)
+from analytics.metrics.quality_rules import (
+    RULES as RULES,
+)
+from analytics.metrics.quality_rules import (
+    RULES_VERSION as RULES_VERSION,
+)
+from analytics.metrics.quality_rules import (
+    SPAM as SPAM,
+)
+from analytics.metrics.quality_rules import (
+    SPAM_MIN_FOLLOWING as SPAM_MIN_FOLLOWING,
+)
+from analytics.metrics.quality_rules import (
+    SPAM_MIN_POSTS as SPAM_MIN_POSTS,
+)
+from analytics.metrics.quality_rules import (
+    SUSPICIOUS_RULES as SUSPICIOUS_RULES,
+)
+from analytics.metrics.quality_rules import (
+    SUSPICIOUS_SQL as SUSPICIOUS_SQL,
+)
+from analytics.metrics.quality_rules import (
+    Rule as Rule,
 )
 
 QUALITY_METHOD = (
