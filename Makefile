@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test demo bench clean-store
+.PHONY: run test check demo bench clean-store
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.run-deps
 	$(BIN)/python -m streamlit run app.py
 
+# Lint and type check (configured in pyproject.toml); CI runs it before the tests.
+check: $(VENV)/.test-deps
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
+
 test: $(VENV)/.test-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 demo: $(VENV)/.run-deps
 	$(BIN)/python -m analytics demo --if-empty

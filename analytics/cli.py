@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analytics import settings
-from analytics.accounts import delete_account, list_accounts, require_account
+from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_check_losses_parser, add_collect_parser, run_check_losses, run_collect
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
 from analytics.store import Store, open_store
+from analytics.store.accounts import delete_account, list_accounts, require_account
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -204,6 +205,7 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
     cursor = store.cursor()
     try:
         account = require_account(cursor, args.account)
+        analyse_if_writable(store, account.account_id)  # the audience figures read what the analysis kept
         figures = account_report(cursor, account.account_id, account.name)
     finally:
         cursor.close()
@@ -215,9 +217,7 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace, store: Store) -> int:
-    """The audience analysis step (analytics.metrics.features), one line per account."""
-    from analytics.metrics.features import refresh_features
-
+    """The audience analysis step (analytics.analysis), one line per account."""
     cursor = store.cursor()
     try:
         if args.account:
@@ -286,7 +286,9 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo, "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse, "check-losses": run_check_losses}
+COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete, "compact": cmd_compact, "demo": cmd_demo,
+            "stats": cmd_stats, "report": cmd_report, "export-parquet": cmd_export_parquet, "analyse": cmd_analyse,
+            "check-losses": run_check_losses}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

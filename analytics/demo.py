@@ -198,7 +198,8 @@ _POST_TEXTS_FR = (
     "Atelier la semaine prochaine : du tableur au récit, avec les données de {topic} {link}",
 )
 _TOPICS_EN = ("rents", "bus ridership", "hospital waiting times", "school budgets", "air quality", "local elections", "river temperatures")
-_TOPICS_FR = ("loyers", "la fréquentation des TER", "les urgences", "budgets municipaux", "la qualité de l'air", "élections municipales", "prix de l'énergie")
+_TOPICS_FR = ("loyers", "la fréquentation des TER", "les urgences", "budgets municipaux", "la qualité de l'air",
+              "élections municipales", "prix de l'énergie")
 
 
 # --- The simulated account --------------------------------------------------------------------
@@ -387,7 +388,8 @@ class _People:
             followers = int(following * rng.uniform(0.7, 1.3))
             posts = rng.randrange(2000, 40000)
         elif kind == "inactive":
-            bio = rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.5 else rng.choice(_OFFTOPIC_BIOS_FR if french else _OFFTOPIC_BIOS_EN)
+            bio = (rng.choice(_TOPIC_BIOS_FR if french else _TOPIC_BIOS_EN).format(outlet=outlet) if rng.random() < 0.5
+                   else rng.choice(_OFFTOPIC_BIOS_FR if french else _OFFTOPIC_BIOS_EN))
             created = self._moment(follow_day - dt.timedelta(days=rng.randrange(2000, 5500)))
             last_post = self._moment(self.end - dt.timedelta(days=rng.randrange(500, 2400)))
             posts = int(rng.lognormvariate(5.0, 1.2))

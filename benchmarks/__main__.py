@@ -269,7 +269,7 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             "",
             f"## {days} daily snapshots of {year['n']:,} followers",
             "",
-            f"One file a day (`followers_YYYY-MM-DD.csv`), imported one after the other into one store, then",
+            "One file a day (`followers_YYYY-MM-DD.csv`), imported one after the other into one store, then",
             f"{year['export_files']} X exports (daily account overview, a file per year, and content CSVs per",
             "quarter) of the years before. Sizes of files in MB of 1,000,000 bytes (the target's unit);",
             "memory in MB of 1,048,576 bytes.",
@@ -286,7 +286,7 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             f" ({year['store_bytes_exports'] / SIZE_MB:,.1f} MB with the X exports, {year['store_bytes'] / SIZE_MB:,.1f} MB with the"
             f" audience analysis kept beside them; {year['store_bytes_compacted'] / SIZE_MB:,.1f} MB once compacted by"
             " `python -m analytics compact`)",
-            *([f"- size at the end of each 30 days (after a checkpoint): "
+            *(["- size at the end of each 30 days (after a checkpoint): "
                + ", ".join(f"day {d}: {b / SIZE_MB:,.1f} MB" for d, b in imp["sizes"])] if imp.get("sizes") else []),
             *([] if days >= 365 or days < 2 else [
                 f"- **not a full year in this run**: a linear extrapolation to 365 days of the growth measured"

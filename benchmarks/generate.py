@@ -286,7 +286,7 @@ def x_exports(folder: Path, n: int, years: int, seed: int = SEED) -> list[Path]:
     quarters: dict[tuple[int, int], list[tuple[int, dt.date, str, list[int]]]] = {}
     for post in posts:
         quarters.setdefault((post[1].year, (post[1].month - 1) // 3), []).append(post)
-    for (year, quarter), chunk_posts in sorted(quarters.items()):
+    for (_year, _quarter), chunk_posts in sorted(quarters.items()):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for pid, day, text, metrics in sorted(chunk_posts, key=lambda p: -p[0]):

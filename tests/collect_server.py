@@ -53,7 +53,7 @@ class CollectServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 # A repeated parameter (getProfiles' actors) is one key, its values joined by commas.
                 query: dict[str, str] = {}

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from analytics.errors import BadExportError
 from analytics.ingest import registry
 from analytics.ingest.bundle import zip_members
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import Outcome
-from analytics.errors import BadExportError
 from analytics.store import Store
 from tests.conftest import import_bytes
 from tests.storedump import dump

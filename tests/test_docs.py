@@ -48,3 +48,12 @@ def test_readme_commands_exist() -> None:
         assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE), target
     ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_every_analytics_part_is_described_in_the_architecture_notes() -> None:
+    notes = (PROJECT_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    analytics = PROJECT_ROOT / "analytics"
+    parts = sorted(f"{folder.name}/" for folder in analytics.iterdir() if folder.is_dir() and any(folder.glob("*.py")))
+    assert parts and "analysis.py" in notes
+    missing = [part for part in parts if f"**`{part}`**" not in notes]
+    assert missing == [], f"docs/architecture.md has no paragraph for analytics/{missing}"

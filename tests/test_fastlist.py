@@ -15,8 +15,7 @@ from analytics.ingest import fastlist
 from analytics.ingest.formats import generic
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
-from analytics.store import open_store
-from analytics.store import Store
+from analytics.store import Store, open_store
 
 
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:

@@ -101,6 +101,7 @@ def _foreign(urls: list[str], origin: str) -> list[str]:
     return [u for u in urls if urllib.parse.urlsplit(u).scheme not in ("data", "blob") and urllib.parse.urlsplit(u).netloc != own]
 
 
+@pytest.mark.browser
 def test_hostile_text_runs_nowhere_and_nothing_calls_another_host(hostile_server: str, tmp_path: Path) -> None:
     chromium = _browser_or_skip()
     from playwright.sync_api import expect, sync_playwright
@@ -166,6 +167,7 @@ def test_hostile_text_runs_nowhere_and_nothing_calls_another_host(hostile_server
             browser.close()
 
 
+@pytest.mark.browser
 def test_upload_over_the_limit_is_refused_in_the_browser(small_upload_server: str, tmp_path: Path) -> None:
     chromium = _browser_or_skip()
     from playwright.sync_api import expect, sync_playwright

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.accounts import delete_import
 from analytics.ingest.bundle import zip_members
 from analytics.ingest.model import SourceFile
 from analytics.store import Store, open_store
+from analytics.store.accounts import delete_import
 from tests.conftest import import_bytes
 from tests.test_bad_input import fails, imported, profiles, seeded  # noqa: F401 - seeded is a fixture
 

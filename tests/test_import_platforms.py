@@ -40,7 +40,7 @@ def one(store: Store, sql: str, params: list[Any] | None = None) -> Any:
 
 
 def profile(store: Store, key: str, *columns: str) -> tuple[Any, ...]:
-    return rows(store, f"SELECT {', '.join(columns)} FROM profiles WHERE member_key = ?", [key])[0]  # noqa: S608
+    return rows(store, f"SELECT {', '.join(columns)} FROM profiles WHERE member_key = ?", [key])[0]
 
 
 def parse(path: Path) -> Any:
@@ -487,7 +487,7 @@ def test_reimport_changes_nothing(store: Store, fixtures: Path, paths: list[str]
 
     def state() -> list[Any]:
         return [
-            rows(store, f"SELECT * FROM {table} ORDER BY ALL")  # noqa: S608
+            rows(store, f"SELECT * FROM {table} ORDER BY ALL")
             for table in ("imports", "snapshots", "spells", "profiles", "daily_values", "accounts")
         ]
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from analytics.accounts import delete_account, delete_import
 from analytics.errors import BadExportError
 from analytics.ingest import load, service
 from analytics.ingest.model import SourceFile
-from analytics.meetups.store import import_event, mark_known
 from analytics.ingest.service import ImportOptions, import_sources
+from analytics.meetups.store import import_event, mark_known
 from analytics.store import Store, open_store
+from analytics.store.accounts import delete_account, delete_import
 from tests.conftest import import_bytes
 from tests.storedump import dump, tables
 
@@ -444,8 +444,8 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     import_event(store, account, attendees, "event.csv", event_name="Meetup", event_date=dt.date(2026, 3, 5), place="Lyon")
     mark_known(store, account, handles[0].lower())
     # The audience analysis (migration 4's tables): derived from the bios, so it must go too.
-    from analytics.accounts import require_account
-    from analytics.metrics.features import refresh_features
+    from analytics.analysis import refresh_features
+    from analytics.store.accounts import require_account
 
     refresh_features(store, require_account(store.cursor(), account).account_id)
 
@@ -461,7 +461,7 @@ def _rows_of(store: Store, account_id: int) -> dict[str, list[tuple[Any, ...]]]:
             ).fetchall()
         ]
         return {
-            table: sorted(cursor.execute(f"SELECT * FROM {table} WHERE account_id = ?", [account_id]).fetchall(), key=repr)  # noqa: S608
+            table: sorted(cursor.execute(f"SELECT * FROM {table} WHERE account_id = ?", [account_id]).fetchall(), key=repr)
             for table in with_account
         }
     finally:

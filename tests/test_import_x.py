@@ -15,12 +15,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
 from analytics.errors import BadExportError
 from analytics.ingest.model import DAILY_METRICS, Parsed, SourceFile
 from analytics.ingest.registry import FORMATS, detect, wanted_in_bundle
 from analytics.ingest.service import FolderSource, ImportOptions, import_sources
 from analytics.store import Store
+from analytics.store.accounts import get_or_create_account
 from tests.conftest import import_bytes, import_fixture
 
 X = Path(__file__).parent / "fixtures" / "x"

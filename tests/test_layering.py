@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,22 @@ ROOT = Path(__file__).resolve().parent.parent
 ANALYTICS = ROOT / "analytics"
 
 # module prefix -> packages it must not import
+# The store's write path: the loader (ingest), the migrations, how lists are written (spells),
+# the account ledger's erasure and the analysis step. metrics/ only reads (issue 13).
+STORE_WRITERS = ("analytics.ingest", "analytics.analysis", "analytics.store.migrations", "analytics.store.spells",
+                 "analytics.store.accounts")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "analytics.store": ("streamlit", "plotly", "analytics.ingest", "analytics.metrics", "analytics.charts"),
-    "analytics.ingest": ("streamlit", "plotly", "analytics.metrics", "analytics.charts", "analytics.ui"),
-    "analytics.metrics": ("streamlit", "plotly", "analytics.ingest", "analytics.charts", "analytics.ui"),
-    "analytics.charts": ("streamlit", "duckdb", "analytics.store", "analytics.ingest", "analytics.ui"),
+    "analytics.store": ("streamlit", "plotly", "analytics.ingest", "analytics.metrics", "analytics.charts",
+                        "analytics.analysis", "analytics.collect", "analytics.export", "analytics.meetups",
+                        "analytics.ui"),
+    "analytics.ingest": ("streamlit", "plotly", "analytics.metrics", "analytics.charts",
+                         "analytics.ui", "analytics.analysis"),
+    "analytics.metrics": ("streamlit", "plotly", "analytics.charts", "analytics.ui",
+                          *STORE_WRITERS),
+    "analytics.analysis": ("streamlit", "plotly", "analytics.charts", "analytics.ui",
+                           "analytics.ingest", "analytics.export"),
+    "analytics.charts": ("streamlit", "duckdb", "analytics.store", "analytics.ingest",
+                         "analytics.ui", "analytics.analysis"),
     "analytics": ("streamlit",),
 }
 ONLY_STREAMLIT_IMPORTER = "analytics.ui"
@@ -89,3 +101,133 @@ def test_pages_start_without_the_topic_model_libraries() -> None:
     )
     found = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert found.stdout.strip().splitlines()[-1] == "[]", found.stderr[-2000:]
+
+
+# --- Import cycles -------------------------------------------------------------------------------
+# A cycle inside analytics/ only works through imports placed inside functions (or looked up by
+# name), which hides the real order of the layers: every import counts here, at module level or in
+# a function, and importlib.import_module with a literal name; `if TYPE_CHECKING:` imports do not
+# (they never run).
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_imports(tree: ast.Module, module: str, is_package: bool) -> set[str]:
+    """Every module name `tree` imports when it runs (candidates: `from a import b` gives a and a.b)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for branch in node.orelse:
+                visit(branch)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                package = package[: len(package) - (node.level - 1)]
+                base = ".".join([*package, *([base] if base else [])])
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and ((isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")
+                   or (isinstance(node.func, ast.Name) and node.func.id == "import_module"))):
+            found.add(node.args[0].value)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
+    """module -> the modules of `sources` it imports; `sources` maps a module name to its text and
+    whether it is a package's __init__."""
+    graph: dict[str, set[str]] = {}
+    for module, (text, is_package) in sources.items():
+        names = _runtime_imports(ast.parse(text), module, is_package)
+        graph[module] = {name for name in names if name in sources and name != module}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each sorted: every cycle is in one."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return sorted(groups)
+
+
+def _analytics_sources() -> dict[str, tuple[str, bool]]:
+    return {_module_name(path): (path.read_text(encoding="utf-8"), path.name == "__init__.py")
+            for path in sorted(ANALYTICS.rglob("*.py"))}
+
+
+def test_analytics_has_no_import_cycle() -> None:
+    assert import_cycles(import_graph(_analytics_sources())) == []
+
+
+def test_the_cycle_check_finds_a_planted_cycle() -> None:
+    planted = {
+        "pkg": ("", True),
+        "pkg.reader": ("import duckdb\n\ndef read():\n    from pkg.writer import write\n    return write()\n", False),
+        "pkg.writer": ("import importlib\nhelper = importlib.import_module('pkg.reader')\n", False),
+        "pkg.typed": (textwrap.dedent("""\
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                from pkg import reader
+            from . import leaf
+            """), False),
+        "pkg.leaf": ("from pkg import typed\n", False),
+    }
+    graph = import_graph(planted)
+    assert graph["pkg.reader"] == {"pkg.writer"} and graph["pkg.writer"] == {"pkg.reader"}
+    assert graph["pkg.typed"] == {"pkg", "pkg.leaf"}  # the type-only import left out, the relative one resolved
+    assert import_cycles(graph) == [["pkg.leaf", "pkg.typed"], ["pkg.reader", "pkg.writer"]]
+    planted["pkg.leaf"] = ("", False)
+    planted["pkg.writer"] = ("import duckdb\n", False)
+    assert import_cycles(import_graph(planted)) == []
+
+
+def test_metrics_never_imports_the_store_write_path() -> None:
+    # Function-level imports count too: a reader must not run a write, even lazily.
+    graph = import_graph(_analytics_sources())
+    for module, imported in graph.items():
+        if module.startswith("analytics.metrics"):
+            writers = sorted(n for n in imported if any(n == w or n.startswith(w + ".") for w in STORE_WRITERS))
+            assert writers == [], module
+    assert _violations("analytics.metrics.audience", {"analytics.analysis"}) == ["analytics.analysis"]
+    assert _violations("analytics.metrics.kept", {"analytics.store.migrations"}) == ["analytics.store.migrations"]

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.accounts import delete_account, require_account
 from analytics.errors import BadExportError, PalierError
 from analytics.meetups.attendees import parse_attendees
 from analytics.meetups.matching import NAME_THRESHOLD, Candidate, Matcher, fold_name, normalize_handle
@@ -23,6 +22,7 @@ from analytics.meetups.store import (
 )
 from analytics.metrics import meetups as m
 from analytics.store import Store
+from analytics.store.accounts import delete_account, require_account
 from tests.conftest import import_bytes
 from tests.storedump import dump
 
@@ -383,7 +383,7 @@ def test_delete_event_and_delete_account(loaded: Store) -> None:
     cursor = loaded.cursor()
     try:
         for table in ("meetup_events", "meetup_attendees", "meetup_matches", "known_in_person"):
-            owners = {r[0] for r in cursor.execute(f"SELECT DISTINCT account_id FROM {table}").fetchall()}  # noqa: S608
+            owners = {r[0] for r in cursor.execute(f"SELECT DISTINCT account_id FROM {table}").fetchall()}
             assert 1 not in owners, table
         assert cursor.execute("SELECT count(*) FROM meetup_attendees").fetchone()[0] == 4  # the other account's
     finally:

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
 from analytics.charts.activity import (
     engagement_heatmap_figure,
     lag_correlation_bars,
@@ -23,6 +22,7 @@ from analytics.ingest.load import record_import
 from analytics.metrics import activity
 from analytics.metrics.followers import follower_series
 from analytics.store import Store
+from analytics.store.accounts import get_or_create_account
 from tests.conftest import import_bytes
 
 D = dt.date
@@ -188,8 +188,8 @@ def _lag_store(store: Store, count: int, lag: int = 1) -> int:
     noise = rng.integers(0, 3, size=count)
     # Posting at t brings 3 followers a post on day t + lag, on top of a little noise.
     gains = [10 + 3 * int(posts_per_day[i - lag]) + int(noise[i]) if i >= lag else 10 for i in range(count)]
-    posts = daily_posts({d: int(n) for d, n in zip(span, posts_per_day)})
-    return seed(store, posts, {d: (g, 10) for d, g in zip(span, gains)})
+    posts = daily_posts({d: int(n) for d, n in zip(span, posts_per_day, strict=True)})
+    return seed(store, posts, {d: (g, 10) for d, g in zip(span, gains, strict=True)})
 
 
 def test_lag_planted_at_one_day_is_the_best_lag(store: Store) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from analytics.analysis import refresh_all
 from analytics.charts import audience as charts
 from analytics.demo import CONTENT_HEADER, load_demo
 from analytics.metrics import audience, quality, textfit
@@ -142,6 +143,7 @@ def _list(store: Store, day: dt.date, rows: list[tuple[str, str, str]]) -> None:
         f"{h},{cell(b)},{cell(loc)},{day.isoformat()}\n" for h, b, loc in rows
     )
     assert import_bytes(store, {f"followers_{day.isoformat()}.csv": body.encode()})[0].status == "imported"
+    refresh_all(store)  # the readers read what the analysis kept: run it after each import, as the pages do
 
 
 def _posts(store: Store) -> None:
@@ -152,6 +154,7 @@ def _posts(store: Store) -> None:
         lines.append(f'{post_id},"Mon, Jan {5 + number}, 2026","{text}",https://x.com/me/status/{post_id}' + ",1" * 13)
     outcome = import_bytes(store, {"account_analytics_content_2026-01-01_2026-01-31.csv": "\n".join(lines).encode()})
     assert outcome[0].status == "imported", outcome[0].error
+    refresh_all(store)
 
 
 def _account(store: Store) -> int:
@@ -205,6 +208,7 @@ def test_an_account_without_lists_gets_reasons(store: Store) -> None:
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     store = open_store(tmp_path_factory.mktemp("audience") / "palier.duckdb")
     load_demo(store, months=4, scale=0.05)
+    refresh_all(store)
     yield store
     store.close()
 

@@ -1,4 +1,4 @@
-"""The audience analysis step (analytics.metrics.features): weighted TF-IDF equals the expanded
+"""The audience analysis step (analytics.analysis; its kept figures read by analytics.metrics.kept): weighted TF-IDF equals the expanded
 corpus, the SQL quality rules equal the pandas reference, a refresh analyses only what changed,
 and the kept figures equal the figures counted from the kept features."""
 
@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from analytics.metrics import audience, features, quality, textfit
+from analytics import analysis
+from analytics.metrics import audience, quality, textfit
+from analytics.metrics import kept as kept_reads
 from analytics.store import Store
 from tests.conftest import import_bytes
 
@@ -72,20 +74,20 @@ def test_a_refresh_analyses_only_new_and_changed_profiles(store: Store) -> None:
     first = _people(40)
     _list(store, D(2026, 2, 1), first)
     account = _account(store)
-    full = features.refresh_features(store, account)
+    full = analysis.refresh_features(store, account)
     assert not full.skipped and full.refitted and full.analysed == 40
-    assert features.refresh_features(store, account).skipped  # nothing changed: one query
+    assert analysis.refresh_features(store, account).skipped  # nothing changed: one query
     # The next day: one follower changes their bio, one joins, one leaves.
     second = first[1:]
     second[0] = (second[0][0], "Football fan, season ticket", second[0][2])
     second.append(("newcomer", "Data journalist, charts and open data", "Lyon"))
     _list(store, D(2026, 2, 2), second)
     cursor = store.cursor()
-    assert not features.is_current(cursor, account)
-    step = features.refresh_features(store, account)
+    assert not kept_reads.is_current(cursor, account)
+    step = analysis.refresh_features(store, account)
     assert not step.skipped and not step.refitted and step.analysed == 2
-    stale = cursor.execute(features.STALE_PROFILES_SQL, {"account_id": account}).df()
-    assert stale.empty and features.is_current(cursor, account)
+    stale = cursor.execute(analysis.STALE_PROFILES_SQL, {"account_id": account}).df()
+    assert stale.empty and kept_reads.is_current(cursor, account)
     # The newcomer's bio is the text of other followers: the kept model gives it their features.
     rows = cursor.execute(
         "SELECT p.bio, f.language, f.fit, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_id) "
@@ -97,12 +99,12 @@ def test_kept_figures_equal_the_features_and_the_reference_rules(store: Store) -
     _list(store, D(2026, 2, 1), _people(30))
     _list(store, D(2026, 2, 2), _people(36)[3:])
     cursor, account = store.cursor(), _account(store)
-    features.refresh_features(store, account)
-    state = features.current_state(cursor, account)
+    analysis.refresh_features(store, account)
+    state = kept_reads.current_state(cursor, account)
     assert state is not None
     day = D(2026, 2, 2)
-    kept = features.kept_cube(cursor, account, state, day)
-    counted = features.snapshot_cube(cursor, account, day)
+    kept = kept_reads.kept_cube(cursor, account, state, day)
+    counted = kept_reads.snapshot_cube(cursor, account, day)
     key = ["dimension", "value"]
     assert kept.sort_values(key).reset_index(drop=True)[["members"]].equals(
         counted.sort_values(key).reset_index(drop=True)[["members"]].astype("int64"))
@@ -127,14 +129,22 @@ def test_kept_figures_equal_the_features_and_the_reference_rules(store: Store) -
     assert len(csv.strip().splitlines()) == audit.flagged_total + 1
 
 
-def test_an_import_since_the_analysis_makes_the_figures_run_it_again(store: Store) -> None:
+def test_an_import_since_the_analysis_makes_the_figures_wait_for_it(store: Store) -> None:
+    # The readers only read (issue 13): after an import they say the analysis has not run, and
+    # leave the store as it was; the caller runs the analysis step, then the figures are there.
     _list(store, D(2026, 2, 1), _people(20))
     cursor, account = store.cursor(), _account(store)
-    assert audience.location_mix(cursor, account).followers == 20  # runs the analysis on first use
+    waiting = audience.location_mix(cursor, account)
+    assert waiting.reason == audience.NOT_ANALYSED and waiting.followers == 0
+    assert not kept_reads.is_current(cursor, account)  # the read wrote nothing
+    analysis.refresh_features(store, account)
+    assert audience.location_mix(cursor, account).followers == 20
     _list(store, D(2026, 2, 2), _people(25))
+    assert audience.location_mix(cursor, account).reason == audience.NOT_ANALYSED
+    analysis.refresh_features(store, account)
     places = audience.location_mix(cursor, account)
     assert places.snapshot_date == D(2026, 2, 2) and places.followers == 25
-    assert features.is_current(cursor, account)
+    assert kept_reads.is_current(cursor, account)
     pd.testing.assert_frame_equal(places.table, audience.location_mix(cursor, account).table)
 
 
@@ -152,20 +162,20 @@ def _lists_with_returners(store: Store) -> dict[dt.date, list[tuple[str, str, st
 def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     lists = _lists_with_returners(store)
     cursor, account = store.cursor(), _account(store)
-    features.refresh_features(store, account)
-    state = features.current_state(cursor, account)
+    analysis.refresh_features(store, account)
+    state = kept_reads.current_state(cursor, account)
     assert state is not None and state.topics_reason is None
     topic_of = dict(cursor.execute(
         "SELECT p.handle, f.topic FROM profile_features f JOIN profiles p USING (account_id, member_id) "
         "WHERE f.account_id = ?", [account]).fetchall())
     assert len(set(topic_of.values())) > 1
-    kept = features.kept_list_topics(cursor, account, state, list(lists))
+    kept = kept_reads.kept_list_topics(cursor, account, state, list(lists))
     assert kept is not None
     for day, rows in lists.items():
         # The sizes worked out from who is in the list, and those counted from the features by one list's cube.
         expected = pd.Series([topic_of[handle] for handle, _, _ in rows]).value_counts().sort_index()
         assert kept[day].sort_index().to_dict() == expected.to_dict()
-        cube = features.snapshot_cube(cursor, account, day)
+        cube = kept_reads.snapshot_cube(cursor, account, day)
         counted = cube[cube["dimension"] == "topic"]
         assert dict(zip(counted["value"].astype(int), counted["members"].astype(int), strict=True)) == expected.to_dict()
     # Two lists in the middle: their sizes come from the kept rows, without counting either list again.
@@ -173,7 +183,7 @@ def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Stor
         raise AssertionError("a list was counted again")
 
     with monkeypatch.context() as patch:
-        patch.setattr(features, "snapshot_cube", no_counting)
+        patch.setattr(kept_reads, "snapshot_cube", no_counting)
         change = audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3))
     assert change.ok
     sizes = change.table.set_index("cluster")
@@ -181,12 +191,12 @@ def test_every_lists_topic_sizes_are_kept_and_equal_the_counted_ones(store: Stor
     assert sizes["size_end"].to_dict() == {c: int(kept[D(2026, 2, 3)].get(c, 0)) for c in sizes.index}
     # A snapshot cube holds only its own date's figures, never the rows kept for every list: a list
     # in the middle has no kept cube (its figures are counted when asked), the latest one has its own.
-    assert features.kept_cube(cursor, account, state, D(2026, 2, 2)).empty
-    kept_dimensions = set(features.kept_cube(cursor, account, state, D(2026, 2, 4))["dimension"])
-    assert kept_dimensions.isdisjoint(features.APART_DIMENSIONS) and not any(d.startswith(features.LIST_PREFIX) for d in kept_dimensions)
+    assert kept_reads.kept_cube(cursor, account, state, D(2026, 2, 2)).empty
+    kept_dimensions = set(kept_reads.kept_cube(cursor, account, state, D(2026, 2, 4))["dimension"])
+    assert kept_dimensions.isdisjoint(kept_reads.APART_DIMENSIONS) and not any(d.startswith(kept_reads.LIST_PREFIX) for d in kept_dimensions)
     # An analysis kept before these rows existed: the lists are counted, with the same result.
     with monkeypatch.context() as patch:
-        patch.setattr(features, "kept_list_topics", lambda *_args: None)
+        patch.setattr(kept_reads, "kept_list_topics", lambda *_args: None)
         pd.testing.assert_frame_equal(audience.cluster_change(cursor, account, D(2026, 2, 2), D(2026, 2, 3)).table, change.table)
 
 
@@ -195,35 +205,35 @@ def test_every_lists_figures_are_kept_and_equal_the_counted_ones(store: Store, m
     cursor, account = store.cursor(), _account(store)
     # A pool smaller than the spells (43 of them: three members came back) and lists of best fits of 5:
     # some lists hold enough of the pool, the others are counted.
-    monkeypatch.setattr(features, "PEOPLE_SHOWN", 5)
-    monkeypatch.setattr(features, "POOL", 12)
-    features.refresh_features(store, account)
-    state = features.current_state(cursor, account)
+    monkeypatch.setattr(kept_reads, "PEOPLE_SHOWN", 5)
+    monkeypatch.setattr(analysis, "POOL", 12)
+    analysis.refresh_features(store, account)
+    state = kept_reads.current_state(cursor, account)
     assert state is not None
     key = ["dimension", "value"]
     served = 0
     for day in lists:
-        kept = features.kept_list_cube(cursor, account, state, day)
+        kept = kept_reads.kept_list_cube(cursor, account, state, day)
         assert kept is not None
-        counted = features.snapshot_cube(cursor, account, day)
+        counted = kept_reads.snapshot_cube(cursor, account, day)
         counted = counted[counted["dimension"].isin(kept["dimension"])].sort_values(key).reset_index(drop=True)
         kept = kept.sort_values(key).reset_index(drop=True)
         assert kept[key].astype(str).equals(counted[key].astype(str))
         for column in ("members", "with_text", "on_topic"):
             assert kept[column].fillna(0).astype("int64").tolist() == counted[column].fillna(0).astype("int64").tolist(), column
         assert kept["score_sum"].fillna(0).to_numpy() == pytest.approx(counted["score_sum"].fillna(0).to_numpy(), rel=1e-9)
-        best = features.kept_best_fits(cursor, account, state, day)
+        best = kept_reads.kept_best_fits(cursor, account, state, day)
         if best is not None:
             served += 1
-            pd.testing.assert_frame_equal(best, features.people_list(cursor, account, day, "fit", limit=5))
+            pd.testing.assert_frame_equal(best, kept_reads.people_list(cursor, account, day, "fit", limit=5))
     assert served >= 2
     # Stayers, leavers and joiners of every pair of lists, the three who came back included.
     dates = list(lists)
     for i, start in enumerate(dates):
         for end in dates[i + 1:]:
-            kept = features.kept_pair_cube(cursor, account, state, start, end)
+            kept = kept_reads.kept_pair_cube(cursor, account, state, start, end)
             assert kept is not None
-            counted = features.pair_cube(cursor, account, start, end).set_index("value").reindex(["stayed", "left", "joined"])
+            counted = kept_reads.pair_cube(cursor, account, start, end).set_index("value").reindex(["stayed", "left", "joined"])
             kept = kept.set_index("value")
             for column in ("members", "with_text", "on_topic"):
                 assert kept[column].astype("int64").tolist() == counted[column].fillna(0).astype("int64").tolist(), (start, end, column)
@@ -244,14 +254,14 @@ def test_every_lists_figures_are_kept_and_equal_the_counted_ones(store: Store, m
 
     with monkeypatch.context() as patch:
         for name in ("snapshot_cube", "pair_cube"):
-            patch.setattr(features, name, counting)
-        assert features.kept_best_fits(cursor, account, state, middle) is not None
-        patch.setattr(features, "people_list", counting)
+            patch.setattr(kept_reads, name, counting)
+        assert kept_reads.kept_best_fits(cursor, account, state, middle) is not None
+        patch.setattr(kept_reads, "people_list", counting)
         kept_figures = read()
     with monkeypatch.context() as patch:
-        patch.setattr(features, "kept_list_cube", lambda *_args: None)
-        patch.setattr(features, "kept_best_fits", lambda *_args: None)
-        patch.setattr(features, "kept_cube", lambda *_args: pd.DataFrame())
+        patch.setattr(kept_reads, "kept_list_cube", lambda *_args: None)
+        patch.setattr(kept_reads, "kept_best_fits", lambda *_args: None)
+        patch.setattr(kept_reads, "kept_cube", lambda *_args: pd.DataFrame())
         counted_figures = read()
     coherence, clusters, languages, places, groups = kept_figures
     assert coherence.followers == len(lists[middle]) and coherence.ok

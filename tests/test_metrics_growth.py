@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.accounts import get_or_create_account
 from analytics.charts import growth as growth_charts
 from analytics.ingest.load import record_import
 from analytics.metrics import growth
 from analytics.metrics.followers import follower_series
 from analytics.store import Store
+from analytics.store.accounts import get_or_create_account
 from tests.conftest import import_bytes
 
 START = dt.date(2025, 1, 1)

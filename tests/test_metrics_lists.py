@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,7 +71,7 @@ def test_changes_across_several_snapshots_are_net(store: Store) -> None:
     simple(store, D(2026, 3, 4), ["b", "c"])  # a leaves
     cursor = store.cursor()
     first_last = lists.list_changes(cursor, account_id(store), D(2026, 3, 1), D(2026, 3, 4))
-    assert sorted(zip(first_last.changes["change"], first_last.changes["member_key"])) == [("joined", "c"), ("left", "a")]
+    assert sorted(zip(first_last.changes["change"], first_last.changes["member_key"], strict=True)) == [("joined", "c"), ("left", "a")]
     per_snapshot = lists.changes_by_snapshot(cursor, account_id(store))
     assert per_snapshot["joined"].tolist() == [0, 2, 0]
     assert per_snapshot["left"].tolist() == [1, 0, 1]
@@ -276,7 +275,7 @@ def test_list_charts_build(weekly_store: Store) -> None:
 
 
 def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analytics.metrics import features
+    from analytics import analysis as features
 
     header = "handle,name,bio,location,followers_count,verified,created_at"
 

@@ -91,7 +91,7 @@ def the_table(at: AppTest) -> Any:
 def counts(store: Any) -> dict[str, int]:
     cursor = store.cursor()
     try:
-        return {t: cursor.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("imports", "snapshots", "daily_values")}  # noqa: S608 - constant names
+        return {t: cursor.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("imports", "snapshots", "daily_values")}
     finally:
         cursor.close()
 

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.accounts import require_account
 from analytics.metrics import activity, followers, growth, lists, plateaus
 from analytics.store import open_store
+from analytics.store.accounts import require_account
 from tests.pages_helpers import APP, infos, metrics, seed, texts
 
 GROWTH, CHURN, ACTIVITY = "pages/growth.py", "pages/churn.py", "pages/activity.py"
@@ -257,7 +257,7 @@ def test_churn_who_followed_and_left_shows_profiles_as_text(db: Path) -> None:
 
 
 def test_churn_opens_on_the_lists_the_analysis_kept(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analytics.metrics import features
+    from analytics import analysis as features
 
     seed_lists(db)
     store = open_store(db)

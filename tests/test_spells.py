@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from analytics.accounts import delete_import
 from analytics.store import Store
+from analytics.store.accounts import delete_import
 from tests.conftest import import_bytes
 from tests.storedump import members_at
 
@@ -66,7 +66,7 @@ class Model:
                     if present and run_start is None:
                         run_start = day
                     if not present and run_start is not None:
-                        spells.add((kind, member, run_start, previous))  # type: ignore[arg-type]
+                        spells.add((kind, member, run_start, previous))
                         run_start = None
                     previous = day
                 if run_start is not None:

@@ -28,9 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, _serve, _wait_until_idle
 from tests.test_hardening_browser import _browser_or_skip
+
+pytestmark = pytest.mark.browser  # every test here starts Chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 UI_TIMEOUT_MS = 30_000

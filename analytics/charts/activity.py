@@ -155,7 +155,7 @@ def lag_correlation_bars(table: pd.DataFrame, best_lag: int | None) -> go.Figure
         + ("" if math.isnan(value) else f"<br>r = {value:.2f}")
         + ("" if math.isnan(lo) else f" (95% interval {lo:.2f} to {hi:.2f})")
         + f"<br>{int(n)} days"
-        for lag, value, lo, hi, n in zip(lags, r, low, high, table["n"])
+        for lag, value, lo, hi, n in zip(lags, r, low, high, table["n"], strict=True)
     ]
     figure = go.Figure(
         go.Bar(

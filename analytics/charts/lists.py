@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from analytics.charts import FONT, GAINED_COLOR, LOST_COLOR, base_layout, empty_figure
 
+
 def _weeks_label(k: int) -> str:
     return f"after {k} week{'s' if k != 1 else ''}"
 
@@ -27,7 +28,7 @@ def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12
     percent = shares * 100
     rows = [
         f"Week of {pd.Timestamp(cohort).date().isoformat()} ({int(gained)})"
-        for cohort, gained in zip(table["cohort"], table["gained"])
+        for cohort, gained in zip(table["cohort"], table["gained"], strict=True)
     ]
     text = [["" if math.isnan(v) else f"{v:.0f}%" for v in row] for row in percent]
     hover = [

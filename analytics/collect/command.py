@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import TextIO
 
 from analytics import settings
-from analytics.accounts import require_account
-from analytics.accounts import today as utc_today
 from analytics.collect import Fetched, spool, store_fetched
 from analytics.collect.bluesky import fetch_bluesky
 from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep
@@ -32,6 +30,7 @@ from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreError
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
+from analytics.store.accounts import today as utc_today
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C

@@ -195,7 +195,7 @@ class HttpClient:
         self._last_start = self._clock()
 
     def _once(self, url: str) -> tuple[int, dict[str, str], bytes]:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})  # noqa: S310 - http(s) only
         timeout = self.policy.timeout
         self.requests += 1
         try:

@@ -26,12 +26,12 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from analytics.accounts import require_account
 from analytics.collect import bluesky as bsky
 from analytics.collect import mastodon as masto
 from analytics.collect.http import CollectError, HttpClient
 from analytics.metrics.losses import CAUSES, follower_lists, lost_members
 from analytics.store import Store
+from analytics.store.accounts import require_account
 
 PROFILES_BATCH = 25  # getProfiles' limit of actors per request
 CHECKED_PLATFORMS = ("bluesky", "mastodon")

@@ -21,12 +21,13 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.accounts import PLATFORMS, require_account
+from analytics.analysis import analyse_if_writable
 from analytics.charts import CHART_CONFIG
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
 from analytics.metrics.followers import follower_series
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
+from analytics.store.accounts import PLATFORMS, require_account
 
 # The app's toolbar, and charts that follow the width of the page they are opened in.
 REPORT_CHART_CONFIG = {**CHART_CONFIG, "responsive": True}
@@ -159,6 +160,7 @@ def build_report(
 ) -> str:
     """The report of one account as a complete HTML document (about 5 MB, mostly Plotly)."""
     account = require_account(cursor, account_name)
+    analyse_if_writable(cursor, account.account_id)  # the audience figures read what the analysis kept
     report = account_report(cursor, account.account_id, account.name)
     series = follower_series(cursor, account.account_id)
     generated = generated or dt.datetime.now(dt.UTC)

@@ -76,7 +76,8 @@ def _strip_sql(raw: str) -> str:
     """Python's `raw.strip()`. The regular expression settles nearly every field at the cost of
     looking at its two ends; trim() with the whole whitespace set is slow, so it runs only on
     the few fields that need it."""
-    return f"(CASE WHEN regexp_matches({raw}, {_q('^' + _WS_CLASS + '|' + _WS_CLASS + '$')}) THEN trim({raw}, {_q(WHITESPACE)}) ELSE {raw} END)"
+    edges = _q('^' + _WS_CLASS + '|' + _WS_CLASS + '$')
+    return f"(CASE WHEN regexp_matches({raw}, {edges}) THEN trim({raw}, {_q(WHITESPACE)}) ELSE {raw} END)"
 
 
 def _not_blank(text: str, blanks: tuple[str, ...]) -> str:
@@ -344,7 +345,7 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
         ["coalesce(platform_id, lower(handle)) AS member_key"] + [c for c in MEMBER_DTYPES if c != "member_key"]
     )
     sql = (
-        f"SELECT {columns}, snapshot_date, ({' OR '.join(bad)}) AS bad FROM ("
+        f"SELECT {columns}, snapshot_date, ({' OR '.join(bad)}) AS bad FROM ("  # noqa: S608 - the interpolated parts are constants or quoted names
         f"SELECT {typed_sql} FROM ("
         f"SELECT *, {platform_id} AS platform_id, {_strip_sql(handle_raw)} AS s FROM (SELECT {fields} FROM {reader})"
         f") WHERE NOT {blank})"

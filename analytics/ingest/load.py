@@ -23,7 +23,7 @@ from analytics.ingest.model import (
     concat_members,
     typed_frame,
 )
-from analytics.ingest.spells import existing_snapshot, insert_snapshot, remove_snapshot
+from analytics.store.spells import existing_snapshot, insert_snapshot, remove_snapshot
 
 INSERT_IMPORT_SQL = """
 INSERT INTO imports (account_id, file_name, sha256, format, rows, date_min, date_max, summary)
@@ -43,7 +43,7 @@ _POST_COLUMNS = ", ".join(POST_DTYPES)
 INSERT_POSTS_SQL = f"""
 INSERT INTO posts_raw (account_id, import_id, {_POST_COLUMNS})
 SELECT $a, $import_id, {_POST_COLUMNS} FROM posts_frame
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 
 # The stored profile (migration 5). A platform id equal to the member key (X, Bluesky, the
 # generic list: the key is the id whenever an export gives one) is not stored twice:
@@ -88,10 +88,10 @@ INSERT_ALL_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_key, {", ".join(_STORED)})
 SELECT $a, m.member_key, {_NEW_PROFILE_VALUES}
 FROM members_frame m
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 INSERT_NEW_PROFILES_SQL = INSERT_ALL_PROFILES_SQL + """
 WHERE NOT EXISTS (SELECT 1 FROM profiles p WHERE p.account_id = $a AND p.member_key = m.member_key)
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 HAS_PROFILES_SQL = "SELECT EXISTS (SELECT 1 FROM profiles WHERE account_id = $a)"
 
 # An account's first list read into the store: its members' ids are drawn as one block, then
@@ -104,7 +104,7 @@ INSERT_FIRST_PROFILES_SQL = f"""
 INSERT INTO profiles (account_id, member_id, member_key, {", ".join(_STORED)})
 SELECT $a, $first + (m.rowid - $base), m.member_key, {_NEW_PROFILE_VALUES}
 FROM {{table}} m
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 
 _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c})" for c in _STORED)
 
@@ -120,7 +120,7 @@ SELECT profiles.member_id, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)
        {{later}} AS later
 FROM members_frame m JOIN profiles ON profiles.account_id = $a AND profiles.member_key = m.member_key
 WHERE {_CHANGED}
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 # The snapshot is the account's newest (the daily case): it overwrites every changed profile.
 NOT_LATER = "false"
 # An older snapshot arrives: the members also seen later (in a list of either kind) only have
@@ -133,7 +133,7 @@ JOIN (SELECT kind, max(snapshot_date) AS latest FROM snapshots WHERE account_id 
   ON k.kind = s.kind
 WHERE s.account_id = $a AND coalesce(s.last_seen, k.latest) > $as_of
 """
-CHANGED_COUNTS_SQL = "SELECT " + ", ".join(
+CHANGED_COUNTS_SQL = "SELECT " + ", ".join(  # noqa: S608 - the interpolated parts are constants or quoted names
     [f"count(*) FILTER (WHERE ch_{c} AND NOT later)" for c in _STORED]
     + [f"count(*) FILTER (WHERE fill_{c} AND later)" for c in _STORED]
 ) + " FROM changed"
@@ -155,7 +155,7 @@ DELETE FROM profile_features
 WHERE account_id = $a AND member_id IN (
     SELECT member_id FROM changed
     WHERE {" OR ".join(f"(ch_{c} AND NOT later) OR (fill_{c} AND later)" for c in _TEXT)})
-"""
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 
 
 def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, newest: bool) -> None:

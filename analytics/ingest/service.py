@@ -17,13 +17,6 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics.accounts import (
-    PLATFORMS,
-    find_account,
-    get_or_create_account,
-    normalize_platform,
-    today,
-)
 from analytics.errors import BadExportError, PalierError
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
@@ -49,6 +42,13 @@ from analytics.ingest.model import (
 from analytics.ingest.registry import detect, format_label, wanted_in_bundle
 from analytics.ingest.values import date_in_name, plausible_day
 from analytics.store import Store
+from analytics.store.accounts import (
+    PLATFORMS,
+    find_account,
+    get_or_create_account,
+    normalize_platform,
+    today,
+)
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
 # Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
@@ -475,7 +475,8 @@ def _record_follower_counts(
             cursor.unregister("daily_frame")
         counts = LoadCounts(days=len(items), date_min=items[0][0], date_max=items[-1][0])
         finish_import(cursor, import_id, f"follower totals entered by hand ({len(items)})", counts)
-    return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items), f"{len(items)} follower totals recorded")
+    return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items),
+                   f"{len(items)} follower totals recorded")
 
 
 def _account_platform(store: Store, options: ImportOptions) -> str | None:

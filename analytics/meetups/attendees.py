@@ -39,7 +39,8 @@ NETWORK_WORDS = {
     "twitter": "x", "x": "x", "bluesky": "bluesky", "bsky": "bluesky", "mastodon": "mastodon",
     "fediverse": "mastodon", "linkedin": "linkedin", "instagram": "instagram", "threads": "threads",
 }
-KEPT_RESPONSES = {"yes", "y", "attending", "attended", "going", "approved", "checked in", "checked-in", "checked_in", "check in", "oui", "present", "présent"}
+KEPT_RESPONSES = {"yes", "y", "attending", "attended", "going", "approved", "checked in", "checked-in", "checked_in", "check in",
+                  "oui", "present", "présent"}
 MAX_ATTENDEES = 100_000  # a larger "attendee list" is a follower list uploaded on the wrong page
 
 

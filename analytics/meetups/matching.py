@@ -217,7 +217,7 @@ def candidates_from_frame(frame: pd.DataFrame) -> list[Candidate]:
     """Candidates from a frame with member_key, handle, name, profile_url (missing as NA)."""
 
     def text(value: object) -> str | None:
-        return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+        return None if value is None or pd.isna(value) else str(value)
 
     return [
         Candidate(str(row.member_key), text(row.handle), text(row.name), text(row.profile_url))

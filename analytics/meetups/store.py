@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analytics.accounts import require_account
 from analytics.errors import PalierError
 from analytics.meetups.attendees import AttendeeList, parse_attendees
 from analytics.meetups.matching import Matcher, candidates_from_frame
 from analytics.metrics.meetups import follower_candidates
 from analytics.store import Store
+from analytics.store.accounts import require_account
 
 MAX_EVENT_NAME = 200
 MAX_PLACE = 200

@@ -10,18 +10,17 @@ last year is read with today's bios for members still known today, and with thei
 bio for those who left.
 
 The per-profile work (language, country, fit, topic) is done once per profile text by the
-analysis step, analytics.metrics.features, and kept in the store; these functions count its
-results for the snapshots asked (figures the page opens on are counted once and kept too). When
-the analysis is not current (an import since), the first function called runs it.
+analysis step, analytics.analysis, and kept in the store; these functions count its results
+for the snapshots asked (figures the page opens on are counted once and kept too), read through
+analytics.metrics.kept. They never run the analysis: their caller does first (the Audience page's
+`audience_analysis`, the CLI, the report); when it has not run since the last import, they say so
+(NOT_ANALYSED). Language detection is analytics.metrics.languages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
-import importlib
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +29,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.metrics import features, textfit
+from analytics.metrics import kept as kept_figures
+from analytics.metrics import meetups as meetup_metrics
+from analytics.metrics import textfit
 from analytics.metrics.geo import LOCATION_METHOD, country_name
+from analytics.metrics.languages import LANGUAGE_METHOD as LANGUAGE_METHOD  # the page reads these here
+from analytics.metrics.languages import LANGUAGES
+from analytics.metrics.languages import UNKNOWN as UNKNOWN
+from analytics.metrics.languages import detect_languages as detect_languages  # public here too (the page, the tests)
 from analytics.metrics.lists import snapshot_dates
+from analytics.metrics.quality import RULES, RULES_VERSION, quality_audit
 
 METHOD = (
     "Coherence with the editorial line. " + textfit.FIT_METHOD + " " + textfit.COHERENCE_METHOD
@@ -67,7 +73,7 @@ ORDER BY p.member_key
 """  # noqa: S608 - the interpolated part is a constant column list
 
 # Stayers, leavers and joiners between two snapshot dates, one row per member of either.
-GROUPS_SQL = features.PAIR_GROUPS_CTE + f"""SELECT g.grp AS "group", p.member_key, {_PROFILE_FIELDS}
+GROUPS_SQL = kept_figures.PAIR_GROUPS_CTE + f"""SELECT g.grp AS "group", p.member_key, {_PROFILE_FIELDS}
 FROM g
 LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = g.member_id
 ORDER BY g.grp, p.member_key
@@ -125,7 +131,7 @@ NOT_ANALYSED = (
     "The audience analysis has not run since the last import, and this store is open read-only (another "
     "Palier process holds it): close that process, or run `python -m analytics analyse --account NAME`."
 )
-PEOPLE_SHOWN = features.PEOPLE_SHOWN
+PEOPLE_SHOWN = kept_figures.PEOPLE_SHOWN
 
 TERMS_SQL = """
 SELECT term, weight FROM audience_terms
@@ -141,33 +147,27 @@ WITH ranked AS (
 )
 SELECT topic, list(term ORDER BY rank) AS terms FROM ranked WHERE rank <= $top GROUP BY topic ORDER BY topic
 """
-def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> features.State | None:
-    """The account's current analysis, run first when an import came since; None when it cannot
-    run (a read-only store)."""
-    state = features.current_state(cursor, account_id)
-    if state is not None:
-        return state
-    try:
-        features.refresh_features(cursor, account_id)
-    except duckdb.Error:  # read-only: a second Palier process holds the store
-        return None
-    return features.current_state(cursor, account_id)
+def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> kept_figures.State | None:
+    """The account's current analysis; None when it has not run since the last import. Only reads:
+    the caller runs the analysis step first (analytics.analysis.refresh_features), and a reader
+    given None says why (NOT_ANALYSED)."""
+    return kept_figures.current_state(cursor, account_id)
 
 
-def snapshot_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
+def snapshot_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: kept_figures.State | None, day: dt.date,
                      kind: str = "follower") -> pd.DataFrame:
     """The snapshot's cube (dimension, value, members, with_text, score_sum, on_topic): the kept one
     when the analysis counted it (whole for the first and latest lists, the figures read here for
     the others), else counted now."""
-    if state is not None and kind == features.KIND:
-        kept = features.kept_cube(cursor, account_id, state, day)
+    if state is not None and kind == kept_figures.KIND:
+        kept = kept_figures.kept_cube(cursor, account_id, state, day)
         if not kept.empty:
             return kept
         # Any other list: the figures this module reads, kept for every list.
-        every = features.kept_list_cube(cursor, account_id, state, day)
+        every = kept_figures.kept_list_cube(cursor, account_id, state, day)
         if every is not None:
             return every
-    return features.snapshot_cube(cursor, account_id, day, kind)
+    return kept_figures.snapshot_cube(cursor, account_id, day, kind)
 
 
 def _rows(cube: pd.DataFrame, dimension: str) -> pd.DataFrame:
@@ -181,24 +181,24 @@ def _count(cube: pd.DataFrame, dimension: str, column: str = "members", value: s
     return int(pd.to_numeric(rows[column], errors="coerce").fillna(0).sum()) if not rows.empty else 0
 
 
-def _posts_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None) -> pd.DataFrame:
+def _posts_figures(cursor: duckdb.DuckDBPyConnection, account_id: int, state: kept_figures.State | None) -> pd.DataFrame:
     if state is not None:
-        kept = features.kept_cube(cursor, account_id, state, None)
+        kept = kept_figures.kept_cube(cursor, account_id, state, None)
         if not kept.empty:
             return kept
-    return features.post_cube(post_texts(cursor, account_id))
+    return kept_figures.post_cube(post_texts(cursor, account_id))
 
 
-def _people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: features.State | None, day: dt.date,
+def _people(cursor: duckdb.DuckDBPyConnection, account_id: int, state: kept_figures.State | None, day: dt.date,
             which: str, kind: str) -> pd.DataFrame:
-    """The first people of a list (features.PEOPLE_COLUMNS): kept by the analysis, else read now."""
-    if state is not None and kind == features.KIND:
-        kept = features.kept_people(cursor, account_id, state, day, which)
+    """The first people of a list (kept_figures.PEOPLE_COLUMNS): kept by the analysis, else read now."""
+    if state is not None and kind == kept_figures.KIND:
+        kept = kept_figures.kept_people(cursor, account_id, state, day, which)
         if kept is None and which == "fit":  # any other list's best fits, from the kept pool
-            kept = features.kept_best_fits(cursor, account_id, state, day)
+            kept = kept_figures.kept_best_fits(cursor, account_id, state, day)
         if kept is not None:
             return kept
-    return features.people_list(cursor, account_id, day, which, kind)
+    return kept_figures.people_list(cursor, account_id, day, which, kind)
 
 
 # --- Coherence -----------------------------------------------------------------------------
@@ -272,7 +272,8 @@ def audience_coherence(
 ) -> Coherence:
     """Coherence of the snapshot of `snapshot_date` (default: the latest) with the account's posts."""
     day, reason = _pick_date(_dates(cursor, account_id, kind), snapshot_date, kind)
-    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in ("member_key", "handle", "name", "bio", "fit", "score", "on_topic")})
+    member_columns = ("member_key", "handle", "name", "bio", "fit", "score", "on_topic")
+    empty_members = pd.DataFrame({c: pd.Series(dtype="object") for c in member_columns})
     empty_terms = pd.DataFrame({"term": pd.Series(dtype="string"), "weight": pd.Series(dtype="float64")})
     if reason is not None or day is None:
         hashtags = textfit.hashtags_of(post_texts(cursor, account_id))
@@ -346,7 +347,8 @@ def _two_dates(dates: list[dt.date], start: dt.date | None, end: dt.date | None,
         start, end = end, start
     missing = [d.isoformat() for d in (start, end) if d not in dates]
     if missing or start == end:
-        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else "The two snapshots are the same: choose two dates.")
+        same = "The two snapshots are the same: choose two dates."
+        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else same)
     return start, end, None
 
 
@@ -366,12 +368,12 @@ def group_coherence(
     if state is None:
         return GroupCoherence(start, end, _empty_groups(), reason=NOT_ANALYSED)
     cube: pd.DataFrame | None = pd.DataFrame()
-    if kind == features.KIND:
-        cube = features.kept_cube(cursor, account_id, state, end, start)
+    if kind == kept_figures.KIND:
+        cube = kept_figures.kept_cube(cursor, account_id, state, end, start)
         if cube.empty:  # any other pair of lists, from the kept spells
-            cube = features.kept_pair_cube(cursor, account_id, state, start, end)
+            cube = kept_figures.kept_pair_cube(cursor, account_id, state, start, end)
     if cube is None or cube.empty:
-        cube = features.pair_cube(cursor, account_id, start, end, kind)
+        cube = kept_figures.pair_cube(cursor, account_id, start, end, kind)
     rows = []
     for group in GROUPS:
         with_text = _count(cube, "group", "with_text", group)
@@ -479,7 +481,7 @@ def cluster_change(
         return ClusterChange(start, end, empty, reason=state.topics_reason)
     # Any two lists can be chosen: the analysis keeps every list's topic sizes, so a change of
     # date reads a few rows instead of counting two lists' million members.
-    kept = features.kept_list_topics(cursor, account_id, state, [start, end]) if kind == features.KIND else None
+    kept = kept_figures.kept_list_topics(cursor, account_id, state, [start, end]) if kind == kept_figures.KIND else None
     if kept is not None:
         at_start, at_end = kept[start], kept[end]
     else:
@@ -494,49 +496,6 @@ def cluster_change(
 
 
 # --- Languages -----------------------------------------------------------------------------
-
-# The languages a bio may be detected as. Restricting lingua to a plausible set is what makes
-# short texts usable: unrestricted, "Dad. Runner." comes out Norwegian and "Fan of Bern" German.
-LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de", "it", "pt", "nl")
-UNKNOWN = "unknown"
-MIN_CONFIDENCE = 0.5  # lingua's confidence of the best language, among LANGUAGES
-MIN_LETTERS = 10  # letters left once links, mentions and digits are gone
-LANGUAGE_METHOD = (
-    "Languages are detected with lingua (offline n-gram models, high-accuracy mode) restricted to "
-    f"{', '.join(LANGUAGES)}, on bios (followers) and post texts (the account) without links, @mentions "
-    f"and digits. A text is 'unknown' when it has fewer than {MIN_LETTERS} letters or the best language's "
-    f"confidence is below {MIN_CONFIDENCE:.2f} (short or ambiguous texts: 'Data nerd' could be Italian). "
-    "Every follower is analysed; identical texts are detected once."
-)
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
-_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+|\d+")
-
-
-@functools.lru_cache(maxsize=1)
-def _detector() -> Any:
-    """The lingua detector, built once per process (its models take about 3 s to load)."""
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
-
-    codes = [getattr(IsoCode639_1, code.upper()) for code in LANGUAGES]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
-
-
-def detect_languages(texts: pd.Series) -> pd.Series:
-    """ISO 639-1 code per text (LANGUAGES), or UNKNOWN; see LANGUAGE_METHOD."""
-    # Each distinct text is cleaned and detected once: lists repeat bios, and the Python cleaning
-    # costs more than lingua itself when done per follower.
-    codes, raw = pd.factorize(texts.fillna("").astype(str), sort=False)
-    cleaned = [" ".join(_NOISE.sub(" ", html.unescape(t)).replace("#", " ").split()) for t in raw]
-    candidates = list(dict.fromkeys(t for t in cleaned if len(_LETTER.findall(t)) >= MIN_LETTERS))
-    found: dict[str, str] = {}
-    if candidates:
-        values = _detector().compute_language_confidence_values_in_parallel(candidates)
-        for text, ranking in zip(candidates, values, strict=True):
-            best = ranking[0] if ranking else None
-            if best is not None and best.value >= MIN_CONFIDENCE:
-                found[text] = best.language.iso_code_639_1.name.lower()
-    per_distinct = np.array([found.get(t, UNKNOWN) for t in cleaned] or [UNKNOWN], dtype=object)
-    return pd.Series(per_distinct[codes] if len(codes) else [], index=texts.index, dtype="object")
 
 
 @dataclass(frozen=True)
@@ -636,22 +595,11 @@ def location_mix(
 
 
 def known_in_person(cursor: duckdb.DuckDBPyConnection, account_id: int) -> float | None:
-    """Share of followers met in person, from the meetups feature when it is installed.
-
-    Looked up by name so this module works with or without that feature; None when it is absent
-    or cannot say.
-    """
-    try:
-        meetups = importlib.import_module("analytics.metrics.meetups")
-    except ImportError:
-        return None
-    function = getattr(meetups, "known_in_person_share", None)
-    if not callable(function):
-        return None
+    """Share of followers met in person, from the meetups feature; None when it cannot say."""
     # Its own cursor: a result left half-read (fetchone) must not block the caller's cursor.
     own = cursor.cursor()
     try:
-        value = function(own, account_id)
+        value = meetup_metrics.known_in_person_share(own, account_id)
     except duckdb.CatalogException:  # a store opened before the meetups migration existed
         return None
     finally:
@@ -672,8 +620,6 @@ def audience_report(cursor: duckdb.DuckDBPyConnection, account_id: int) -> dict[
     Counts are over the latest follower list; stayers and leavers over the whole history (first
     to latest snapshot); null wherever the data cannot say.
     """
-    from analytics.metrics.quality import RULES, RULES_VERSION, quality_audit
-
     coherence = audience_coherence(cursor, account_id)
     groups = group_coherence(cursor, account_id)
     languages = language_mix(cursor, account_id)

@@ -12,9 +12,8 @@ Numbers stay numbers: only text cells are touched, so a negative count remains a
 
 from __future__ import annotations
 
-from typing import Any
-
 import csv
+from typing import Any
 
 import pandas as pd
 

@@ -85,7 +85,8 @@ def gazetteer() -> Gazetteer:
     labels: dict[str, str] = {}
     # Countries first so a country's name is never overwritten by a same-named city or region
     # ("Georgia" the country; the US state is listed as "Georgia, USA").
-    order = {kind: i for i, kind in enumerate(("en", "fr", "es", "de", "alias", "iso3", "iso2", "region_code", "city", "city_exact", "region"))}
+    kinds = ("en", "fr", "es", "de", "alias", "iso3", "iso2", "region_code", "city", "city_exact", "region")
+    order = {kind: i for i, kind in enumerate(kinds)}
     for row in sorted(rows, key=lambda r: order[r["kind"]]):
         country, kind, name = row["country"], row["kind"], row["name"]
         key = fold(name)

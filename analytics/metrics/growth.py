@@ -440,7 +440,7 @@ def projection_of(
         "high": high[: last_h + 1],
     })
     return Projection(True, reason, reached_on=reached_on, reached_earliest=earliest,
-                      reached_latest=latest, path=path, **base)  # type: ignore[arg-type]
+                      reached_latest=latest, path=path, **base)
 
 
 def projection(

@@ -22,6 +22,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+# The dimension the analysis keeps these lists' counts under, and the fingerprint they must carry.
+from analytics.metrics.kept import LIST_COUNTS, fingerprint
+
 PROFILE_COLUMNS = (
     "handle", "name", "bio", "location", "followers_count", "following_count", "posts_count",
     "verified", "default_avatar", "created_at", "profile_url",
@@ -167,14 +170,13 @@ GROUP BY first_seen, last_seen
 
 RETENTION_WEEKS: tuple[int, ...] = (1, 2, 4, 8, 12)
 
-# The lists the Churn page opens on, kept by the audience analysis step (analytics.metrics.features)
+# The lists the Churn page opens on, kept by the audience analysis step (analytics.analysis)
 # in `list_people` (migration 7), their counts in `audience_cubes`: who joined and who left between
 # the latest two lists, and the latest quick unfollows over every list. Reading the profiles of a
 # few thousand members among the millions of a year took most of the page's first second; the
 # kept rows are those lists exactly, for the imports they were counted from (the fingerprint).
 KEPT_PEOPLE = 1000  # rows kept of each list: the page shows 1,000
 KEPT_QUICK_DAYS = 7  # the quick unfollows kept: within the page's 7 days
-LIST_COUNTS = "churn_lists"  # their audience_cubes dimension
 _KEPT_PROFILE = ", ".join(PROFILE_COLUMNS)
 KEPT_COUNTS_SQL = """
 SELECT value, members FROM audience_cubes
@@ -338,9 +340,6 @@ def _kept_fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: 
     """The fingerprint kept lists must carry to be read, or None when none can serve this call."""
     if kind != "follower" or limit is None or limit > KEPT_PEOPLE:
         return None
-    # Imported here: the analysis step imports this module to keep its lists.
-    from analytics.metrics.features import fingerprint
-
     return fingerprint(cursor, account_id)
 
 

@@ -19,6 +19,7 @@ Pure reads of the tables of migration 2 joined with the follower spells (see
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -227,14 +228,14 @@ def attendees(
     return frame
 
 
-def _relation(row: object, first_list: dt.date | None, within_days: int) -> str | None:
-    if getattr(row, "match_status") != "confirmed":
+def _relation(row: Any, first_list: dt.date | None, within_days: int) -> str | None:
+    if row.match_status != "confirmed":
         return None
-    event_date = _day(getattr(row, "event_date"))
+    event_date = _day(row.event_date)
     day_before = event_date - dt.timedelta(days=1)
-    first_seen_after = getattr(row, "first_seen_after")
+    first_seen_after = row.first_seen_after
     after = None if first_seen_after is None or pd.isna(first_seen_after) else _day(first_seen_after)
-    before = getattr(row, "follower_before")
+    before = row.follower_before
     if before is not None and not pd.isna(before) and bool(before):
         return RELATION_BEFORE
     seen_before_event = first_list is not None and first_list <= day_before
@@ -318,18 +319,18 @@ def repeat_attendees(cursor: duckdb.DuckDBPyConnection, account_id: int, min_eve
         if row.name_key:
             by_name.setdefault(row.name_key, set()).add(row.member_key)
 
-    def person(row: object) -> str:
-        if getattr(row, "match_status") == "confirmed":
-            return "member:" + str(getattr(row, "member_key"))
-        if getattr(row, "match_status") != "rejected":
-            for handle in getattr(row, "handles"):
+    def person(row: Any) -> str:
+        if row.match_status == "confirmed":
+            return "member:" + str(row.member_key)
+        if row.match_status != "rejected":
+            for handle in row.handles:
                 if handle in by_handle:
                     return "member:" + by_handle[handle]
-            members = by_name.get(getattr(row, "name_key"), set())
+            members = by_name.get(row.name_key, set())
             if len(members) == 1:
                 return "member:" + next(iter(members))
-        handles = list(getattr(row, "handles"))
-        return "handle:" + handles[0] if handles else "name:" + str(getattr(row, "name_key"))
+        handles = list(row.handles)
+        return "handle:" + handles[0] if handles else "name:" + str(row.name_key)
 
     frame = frame.assign(person=[person(r) for r in frame.itertuples(index=False)])
     frame["member_key"] = frame["person"].where(frame["person"].str.startswith("member:")).str.removeprefix("member:")

@@ -33,64 +33,71 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.metrics import kept as kept_figures
 from analytics.metrics.csvsafe import to_safe_csv
 
-RULES_VERSION = "v1"
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    text: str
-    fields: tuple[str, ...]
-
-
-EGG = Rule("egg", "Default avatar and empty bio.", ("default_avatar", "bio"))
-SPAM = Rule(
-    "spam",
-    "No posts and following 700 or more; or no followers and 500 posts or more.",
-    ("posts_count", "following_count", "followers_count"),
+# The rules live in their own module (the analysis step counts with them too); named here as
+# well, since the audit's readers and tests know them as quality.RULES and so on.
+from analytics.metrics.quality_rules import (
+    AUDIT_FIELDS as AUDIT_FIELDS,
 )
-MASS_FOLLOWER = Rule(
-    "mass_follower",
-    "Following more than 1,500 accounts and at least 10 times more accounts than follow it.",
-    ("following_count", "followers_count"),
+from analytics.metrics.quality_rules import (
+    AUDITED_SQL as AUDITED_SQL,
 )
-INACTIVE = Rule("inactive", "Last post more than 180 days before the snapshot date.", ("last_post_at",))
-NEW_ACCOUNT = Rule("new_account", "Account created less than 30 days before the snapshot date.", ("created_at",))
-
-RULES: tuple[Rule, ...] = (EGG, SPAM, MASS_FOLLOWER, INACTIVE, NEW_ACCOUNT)
-SUSPICIOUS_RULES: tuple[str, ...] = (EGG.name, SPAM.name, MASS_FOLLOWER.name)
-
-SPAM_MIN_FOLLOWING = 700
-SPAM_MIN_POSTS = 500
-MASS_MIN_FOLLOWING = 1500  # strictly more than this
-MASS_MIN_RATIO = 10
-INACTIVE_DAYS = 180  # strictly more than this
-NEW_ACCOUNT_DAYS = 30  # strictly less than this
-
-AUDIT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(f for rule in RULES for f in rule.fields))
-
-# The same rules in SQL over a profile `p` (DuckDB counts a million followers in a fraction of a
-# second); `flag_rules` below is the reference they are tested against. Parameters: $day (the
-# snapshot date), $spam_following, $spam_posts, $mass_following, $mass_ratio, $inactive_days,
-# $new_days (RULE_PARAMS). A clause on an unknown field is false, as in `flag_rules`.
-_EMPTY_BIO_SQL = "trim(coalesce(p.bio, ''), ' \t\n\r\f\v') = ''"
-RULE_SQL: dict[str, str] = {
-    EGG.name: f"coalesce(p.default_avatar, false) AND {_EMPTY_BIO_SQL}",
-    SPAM.name: "coalesce((p.posts_count = 0 AND p.following_count >= $spam_following) "
-               "OR (p.followers_count = 0 AND p.posts_count >= $spam_posts), false)",
-    MASS_FOLLOWER.name: "coalesce(p.following_count > $mass_following "
-                        "AND p.following_count >= $mass_ratio * p.followers_count, false)",
-    INACTIVE.name: "coalesce(date_diff('day', CAST(p.last_post_at AS DATE), $day) > $inactive_days, false)",
-    NEW_ACCOUNT.name: "coalesce(date_diff('day', CAST(p.created_at AS DATE), $day) < $new_days, false)",
-}
-AUDITED_SQL = "(" + " OR ".join(f"p.{f} IS NOT NULL" for f in AUDIT_FIELDS if f != "bio") + ")"
-SUSPICIOUS_SQL = "(" + " OR ".join(f"({RULE_SQL[name]})" for name in SUSPICIOUS_RULES) + ")"
-RULE_PARAMS: dict[str, int] = {
-    "spam_following": SPAM_MIN_FOLLOWING, "spam_posts": SPAM_MIN_POSTS, "mass_following": MASS_MIN_FOLLOWING,
-    "mass_ratio": MASS_MIN_RATIO, "inactive_days": INACTIVE_DAYS, "new_days": NEW_ACCOUNT_DAYS,
-}
+from analytics.metrics.quality_rules import (
+    EGG as EGG,
+)
+from analytics.metrics.quality_rules import (
+    INACTIVE as INACTIVE,
+)
+from analytics.metrics.quality_rules import (
+    INACTIVE_DAYS as INACTIVE_DAYS,
+)
+from analytics.metrics.quality_rules import (
+    MASS_FOLLOWER as MASS_FOLLOWER,
+)
+from analytics.metrics.quality_rules import (
+    MASS_MIN_FOLLOWING as MASS_MIN_FOLLOWING,
+)
+from analytics.metrics.quality_rules import (
+    MASS_MIN_RATIO as MASS_MIN_RATIO,
+)
+from analytics.metrics.quality_rules import (
+    NEW_ACCOUNT as NEW_ACCOUNT,
+)
+from analytics.metrics.quality_rules import (
+    NEW_ACCOUNT_DAYS as NEW_ACCOUNT_DAYS,
+)
+from analytics.metrics.quality_rules import (
+    RULE_PARAMS as RULE_PARAMS,
+)
+from analytics.metrics.quality_rules import (
+    RULE_SQL as RULE_SQL,
+)
+from analytics.metrics.quality_rules import (
+    RULES as RULES,
+)
+from analytics.metrics.quality_rules import (
+    RULES_VERSION as RULES_VERSION,
+)
+from analytics.metrics.quality_rules import (
+    SPAM as SPAM,
+)
+from analytics.metrics.quality_rules import (
+    SPAM_MIN_FOLLOWING as SPAM_MIN_FOLLOWING,
+)
+from analytics.metrics.quality_rules import (
+    SPAM_MIN_POSTS as SPAM_MIN_POSTS,
+)
+from analytics.metrics.quality_rules import (
+    SUSPICIOUS_RULES as SUSPICIOUS_RULES,
+)
+from analytics.metrics.quality_rules import (
+    SUSPICIOUS_SQL as SUSPICIOUS_SQL,
+)
+from analytics.metrics.quality_rules import (
+    Rule as Rule,
+)
 
 QUALITY_METHOD = (
     f"Rules {RULES_VERSION}, applied to each follower's latest known profile. "
@@ -265,20 +272,16 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
     Counted by DuckDB over every follower (the counts the analysis step keeps when it is current,
     else counted now); `flagged` holds the first FLAGGED_SHOWN flagged followers by key and
     `flagged_total` says how many there are: `flagged_csv_all` writes them all."""
-    from analytics.metrics import (
-        features,  # the analysis step imports this module's rules
-    )
-
     day = _latest_date(cursor, account_id, kind)
     if day is None:
         summary = AuditSummary(RULES_VERSION, None, 0, 0, {r.name: 0 for r in RULES}, 0, None)
         empty = pd.DataFrame(columns=list(AUDIT_FIELDS))
         return QualityAudit(summary, _flagged(empty, flag_rules(empty, dt.date.today())),
                             reason=f"No {kind} list imported yet: the audit needs one.")
-    state = features.current_state(cursor, account_id) if kind == features.KIND else None
-    cube = features.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
+    state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
+    cube = kept_figures.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
     if cube.empty:
-        cube = features.snapshot_cube(cursor, account_id, day, kind)
+        cube = kept_figures.snapshot_cube(cursor, account_id, day, kind)
     part = {d: dict(zip(g["value"].astype(str), g["members"].astype("int64"), strict=True)) for d, g in cube.groupby("dimension")}
     followers = int(cube.loc[cube["dimension"] == "all", "members"].sum())
     audit = part.get("audit", {})
@@ -298,14 +301,14 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
         missing = [f for f in rule.fields if int(known.get(f, 0)) == 0]
         if len(missing) == len(rule.fields) or (rule is EGG and "default_avatar" in missing):
             notes.append(f"'{rule.name}' could not be checked: the list has no {', '.join(missing)}.")
-    shown = features.kept_people(cursor, account_id, state, day, "flagged") if state is not None else None
+    shown = kept_figures.kept_people(cursor, account_id, state, day, "flagged") if state is not None else None
     if shown is None:
-        shown = features.people_list(cursor, account_id, day, "flagged", kind, limit=FLAGGED_SHOWN)
+        shown = kept_figures.people_list(cursor, account_id, day, "flagged", kind, limit=FLAGGED_SHOWN)
     flags = flag_rules(shown, day)
     return QualityAudit(summary, _flagged(shown, flags), notes=notes, flagged_total=int(audit.get("flagged", len(shown))))
 
 
-FLAGGED_SHOWN = 1000  # flagged followers listed on the page (features.PEOPLE_SHOWN); the CSV holds them all
+FLAGGED_SHOWN = 1000  # flagged followers listed on the page (kept_figures.PEOPLE_SHOWN); the CSV holds them all
 
 LATEST_DATE_SQL = "SELECT max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = $kind"
 
@@ -375,10 +378,8 @@ def _trend_table(dates: Any, members: Any, audited: Any, suspicious: Any, inacti
 def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityTrend:
     """Quality score on every snapshot date (see TREND_METHOD): kept by the analysis step when it
     is current, else counted now (`quality_trend_of`)."""
-    from analytics.metrics import features
-
-    state = features.current_state(cursor, account_id) if kind == features.KIND else None
-    kept = features.kept_dimension(cursor, account_id, state, "trend") if state is not None else pd.DataFrame()
+    state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
+    kept = kept_figures.kept_dimension(cursor, account_id, state, "trend") if state is not None else pd.DataFrame()
     if not kept.empty:
         wide = kept.pivot(index="snapshot_date", columns="value", values="members").reset_index()
         table = _trend_table(wide["snapshot_date"], wide["members"], wide["audited"], wide["suspicious"],
@@ -403,10 +404,8 @@ def flagged_csv(audit: QualityAudit) -> bytes:
 
 def flagged_csv_all(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> bytes:
     """Every flagged follower of the latest list as CSV bytes (what the page's download gives)."""
-    from analytics.metrics import features
-
     day = _latest_date(cursor, account_id, kind)
-    profiles = features.flagged_profiles(cursor, account_id, day, kind) if day is not None else pd.DataFrame(columns=list(AUDIT_FIELDS))
+    profiles = kept_figures.flagged_profiles(cursor, account_id, day, kind) if day is not None else pd.DataFrame(columns=list(AUDIT_FIELDS))
     frame = _flagged(profiles, flag_rules(profiles, day or dt.date.today()))
     frame.insert(0, "rules_version", RULES_VERSION)
     return to_safe_csv(frame)

@@ -18,7 +18,6 @@ from pathlib import Path
 import duckdb
 
 from analytics import settings
-
 from analytics.errors import StoreError
 from analytics.store.migrations import MIGRATIONS
 

@@ -249,7 +249,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE profiles_compact RENAME TO profiles;
         """,
     ),
-    # Audience analysis kept in the store (analytics/metrics/features.py). Detecting languages,
+    # Audience analysis kept in the store (analytics/analysis.py). Detecting languages,
     # matching places and fitting bios to topics took minutes on a million followers at every
     # page view; each profile is now analysed once per text (name, bio, location), and the
     # Audience page reads small tables. Derived data only: every table can be rebuilt from
@@ -487,10 +487,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         FROM spells s JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id;
         """,
     ),
-    # Lists of people kept by the audience analysis step (features._write_cubes) for the pages'
+    # Lists of people kept by the audience analysis step (analysis._write_cubes) for the pages'
     # first view: the Churn page's joined and left between the latest two lists and its latest quick
     # unfollows (analytics.metrics.lists), and the Audience page's best fits of any list (a pool of
-    # spells in the order of fit, features.FIT_POOL_SQL). Finding a few thousand members' profiles
+    # spells in the order of fit, analysis.FIT_POOL_SQL). Finding a few thousand members' profiles
     # among the millions of a year took most of a page's first second. Derived data, like migration
     # 4's tables: rows carry the fingerprint of the imports they were counted from, and their counts
     # sit in audience_cubes.
@@ -518,7 +518,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                p.verified, p.default_avatar, p.created_at, p.last_post_at, p.profile_url
         FROM profiles p WHERE false;
         -- The spells grouped by their first and last list, with the fit figures the Audience page
-        -- counts (features.SPELL_GRID_SQL): stayers between any two lists are a sum over it. Its
+        -- counts (analysis.INSERT_GRID_SQL): stayers between any two lists are a sum over it. Its
         -- own table: about 67,000 cells for a year of daily lists, more each year, which every
         -- read of audience_cubes would scan.
         CREATE TABLE spell_grid (

@@ -15,12 +15,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analytics.accounts import PLATFORMS
-from analytics.accounts import today as utc_today
 from analytics.collect import last_collections as read_last_collections
 from analytics.collect import store_fetched
 from analytics.collect.command import Result, fetch
 from analytics.errors import PalierError
+from analytics.store.accounts import PLATFORMS
+from analytics.store.accounts import today as utc_today
 from analytics.ui.store import get_store
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import literal, show_error

@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
-from analytics.accounts import PLATFORMS, delete_account, delete_import
 from analytics.errors import PalierError
 from analytics.ingest.service import ImportOptions, Outcome
 from analytics.store import Store
+from analytics.store.accounts import PLATFORMS, delete_account, delete_import
 from analytics.ui.reads import imports
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error

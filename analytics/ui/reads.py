@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analytics.accounts import list_accounts, list_imports, require_account
+from analytics import analysis as audience_analysis_step
 from analytics.metrics import activity, followers, growth, lists, overview
 from analytics.metrics import audience as audience_metrics
-from analytics.metrics import features as audience_features
+from analytics.metrics import kept as audience_features
 from analytics.metrics import meetups as meetup_metrics
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.metrics import quality as quality_metrics
+from analytics.store.accounts import list_accounts, list_imports, require_account
 from analytics.ui.store import get_store, on_account
 
 
@@ -248,12 +249,12 @@ def clear_growth_reads() -> None:
 
 # --- Audience -------------------------------------------------------------------------------------
 # Audience figures count every follower of a snapshot from the per-profile analysis kept in the
-# store (analytics.metrics.features; `audience_analysis` runs it when an import came since), so
+# store (analytics.analysis; `audience_analysis` runs it when an import came since), so
 # each read is small; each is cached on the store version, the account and the snapshot date(s).
 
 
 def audience_analysis(account_name: str, spinner: str) -> int:
-    """Bring the account's audience analysis up to date (analytics.metrics.features), showing its
+    """Bring the account's audience analysis up to date (analytics.analysis), showing its
     progress: the first view after an import analyses the new and changed profiles (all of them
     the first time). Returns the store's version afterwards. Not cached: it is one query when
     the analysis is current; a read-only store leaves it to the figures to say why."""
@@ -268,7 +269,7 @@ def audience_analysis(account_name: str, spinner: str) -> int:
         return store.version()
     with st.spinner(spinner):
         line = st.empty()
-        audience_features.refresh_features(store, account.account_id, progress=lambda message: line.caption(message))
+        audience_analysis_step.refresh_features(store, account.account_id, progress=lambda message: line.caption(message))
         line.empty()
     return store.version()
 

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from analytics import access, settings
-from analytics.accounts import require_account
 from analytics.errors import PalierError
 from analytics.store import Store, open_store
+from analytics.store.accounts import require_account
 from analytics.ui.gate import access_config
 from analytics.ui.text import escape_markdown, show_error
 

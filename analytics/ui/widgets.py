@@ -7,9 +7,9 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.accounts import PLATFORMS
 from analytics.charts import CHART_CONFIG
 from analytics.store import Store
+from analytics.store.accounts import PLATFORMS
 from analytics.ui.downloads import report_download_button
 from analytics.ui.gate import is_owner
 from analytics.ui.reads import accounts, data_range

@@ -119,7 +119,7 @@ def parse_list(source: SourceFile) -> Parsed:
         LIST_COLUMNS,
         lambda lists, rows, notes: Parsed(
             format="generic_list", platform=None, rows=rows, notes=notes,
-            lists=[MemberList(kind, members, day) for day, members in lists],  # type: ignore[arg-type]
+            lists=[MemberList(kind, members, day) for day, members in lists],
         ),
         careful=lambda: parse_list_carefully(source),
     )

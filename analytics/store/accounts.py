@@ -9,8 +9,8 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import PalierError, UnknownAccountError
-from analytics.ingest.spells import remove_snapshot
-from analytics.store import Store
+from analytics.store.connection import Store
+from analytics.store.spells import remove_snapshot
 
 PLATFORMS: dict[str, str] = {
     "x": "X (Twitter)",
