@@ -30,6 +30,7 @@ from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreError
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
+from analytics.store.accounts import require_account
 from analytics.store.accounts import today as utc_today
 
 EXIT_OK = 0
