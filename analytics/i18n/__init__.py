@@ -17,16 +17,14 @@ another's; the command line sets it once from `PALIER_LANG`.
 
 from __future__ import annotations
 
-from analytics.i18n.catalog import DOMAIN, LOCALES_DIR, N_, _, catalog_path, ngettext, translations
-from analytics.i18n.state import (
-    DEFAULT_LANGUAGE,
-    LANG_ENV,
-    LANGUAGES,
-    current_language,
-    default_language,
-    normalize_language,
-    set_language,
-    use_language,
+from analytics.i18n.catalog import (
+    DOMAIN,
+    LOCALES_DIR,
+    N_,
+    _,
+    catalog_path,
+    ngettext,
+    translations,
 )
 from analytics.i18n.formats import (
     babel_locale,
@@ -40,6 +38,16 @@ from analytics.i18n.formats import (
     week_start,
     weekday_names,
 )
+from analytics.i18n.state import (
+    DEFAULT_LANGUAGE,
+    LANG_ENV,
+    LANGUAGES,
+    current_language,
+    default_language,
+    normalize_language,
+    set_language,
+    use_language,
+)
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -51,7 +59,6 @@ __all__ = [
     "_",
     "babel_locale",
     "catalog_path",
-    "translations",
     "current_language",
     "default_language",
     "format_change",
@@ -64,6 +71,7 @@ __all__ = [
     "normalize_language",
     "plotly_locale",
     "set_language",
+    "translations",
     "use_language",
     "week_start",
     "weekday_names",

@@ -32,7 +32,7 @@ def babel_locale(language: str | None = None) -> Locale:
     return Locale.parse(BABEL_LOCALES[language or current_language()])
 
 
-def format_number(value: float | int | None, decimals: int = 0) -> str:
+def format_number(value: float | None, decimals: int = 0) -> str:
     """2 553 (fr) / 2,553 (en); `decimals` fixes the digits after the decimal mark. None gives a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
@@ -51,7 +51,7 @@ def format_percent(ratio: float | None, decimals: int = 1) -> str:
     return text.replace("-", MINUS)
 
 
-def format_change(value: float | int | None, decimals: int = 0) -> str:
+def format_change(value: float | None, decimals: int = 0) -> str:
     """A signed change: "+1 234", "−15", "0" (zero has no sign)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING

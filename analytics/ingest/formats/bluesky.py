@@ -11,8 +11,22 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.errors import BadExportError
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    ListKind,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_iso_datetime
 
 LIST_WHERE = (
@@ -146,7 +160,7 @@ def parse_profile(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="bluesky_followers",
-        label="Bluesky followers or follows (getFollowers / getFollows JSON pages)",
+        label=N_("Bluesky followers or follows (getFollowers / getFollows JSON pages)"),
         platform="bluesky",
         where_to_get=LIST_WHERE,
         sniff=_sniff_list,
@@ -154,7 +168,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="bluesky_profile",
-        label="Bluesky profile counters (getProfile JSON)",
+        label=N_("Bluesky profile counters (getProfile JSON)"),
         platform="bluesky",
         where_to_get=PROFILE_WHERE,
         sniff=_sniff_profile,

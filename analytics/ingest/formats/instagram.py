@@ -15,8 +15,22 @@ import datetime as dt
 import re
 
 from analytics.errors import BadExportError
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    ListKind,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 
 WHERE_TO_GET = (
     "Instagram → Accounts Center → Your information and permissions → Download your information → "
@@ -145,7 +159,7 @@ def parse_following(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="instagram_followers",
-        label="Instagram followers (followers_1.json)",
+        label=N_("Instagram followers (followers_1.json)"),
         platform="instagram",
         where_to_get=WHERE_TO_GET,
         sniff=_sniff_followers,
@@ -154,7 +168,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="instagram_following",
-        label="Instagram following (following.json)",
+        label=N_("Instagram following (following.json)"),
         platform="instagram",
         where_to_get=WHERE_TO_GET,
         sniff=_sniff_following,

@@ -18,8 +18,23 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
-from analytics.ingest.model import DAILY_DTYPES, MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    MEMBER_DTYPES,
+    ExportFormat,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_date, parse_int
 
 CONNECTIONS_WHERE = (
@@ -182,7 +197,7 @@ def parse_company(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="linkedin_connections",
-        label="LinkedIn connections (Connections.csv)",
+        label=N_("LinkedIn connections (Connections.csv)"),
         platform="linkedin",
         where_to_get=CONNECTIONS_WHERE,
         sniff=_sniff_connections,
@@ -191,7 +206,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="linkedin_company_followers",
-        label="LinkedIn company page new followers (CSV of the 'New followers' sheet)",
+        label=N_("LinkedIn company page new followers (CSV of the 'New followers' sheet)"),
         platform="linkedin",
         where_to_get=COMPANY_WHERE,
         sniff=_sniff_company,

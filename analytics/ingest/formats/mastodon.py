@@ -16,9 +16,27 @@ from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import normalize_name, read_csv, require_rows, split_header
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.csvread import (
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_iso_datetime
 
 FOLLOWERS_WHERE = (
@@ -232,7 +250,7 @@ def parse_following(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="mastodon_followers",
-        label="Mastodon followers (API JSON pages)",
+        label=N_("Mastodon followers (API JSON pages)"),
         platform="mastodon",
         where_to_get=FOLLOWERS_WHERE,
         sniff=_sniff_followers,
@@ -240,7 +258,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="mastodon_account",
-        label="Mastodon account counters (API account JSON)",
+        label=N_("Mastodon account counters (API account JSON)"),
         platform="mastodon",
         where_to_get=ACCOUNT_WHERE,
         sniff=_sniff_account,
@@ -248,7 +266,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="mastodon_following",
-        label="Mastodon following (following_accounts.csv)",
+        label=N_("Mastodon following (following_accounts.csv)"),
         platform="mastodon",
         where_to_get=FOLLOWING_WHERE,
         sniff=_sniff_following,

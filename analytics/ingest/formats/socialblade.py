@@ -15,8 +15,20 @@ import datetime as dt
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_int, parse_iso_datetime
 
 WHERE_TO_GET = (
@@ -115,7 +127,7 @@ def parse(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="socialblade_statistics",
-        label="Social Blade statistics (Matrix API JSON)",
+        label=N_("Social Blade statistics (Matrix API JSON)"),
         platform=None,
         where_to_get=WHERE_TO_GET,
         sniff=_sniff,

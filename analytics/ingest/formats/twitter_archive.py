@@ -16,8 +16,8 @@ import datetime as dt
 import html
 import json
 import re
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from analytics.errors import BadExportError

@@ -19,9 +19,23 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
+from analytics.i18n import N_
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
 from analytics.ingest.formats.x_premium import count, handle_from_links, post_id_of
-from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    POST_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_date
 
 PLATFORM = "x"
@@ -239,7 +253,7 @@ WHERE_TO_GET = (
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="twitter_legacy_tweets",
-        label="Legacy Twitter analytics: tweet activity CSV (per tweet)",
+        label=N_("Legacy Twitter analytics: tweet activity CSV (per tweet)"),
         platform=PLATFORM,
         where_to_get=WHERE_TO_GET.format("") + ", 'By Tweet'.",
         sniff=_sniff_tweets,
@@ -247,7 +261,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="twitter_legacy_daily",
-        label="Legacy Twitter analytics: daily tweet activity CSV",
+        label=N_("Legacy Twitter analytics: daily tweet activity CSV"),
         platform=PLATFORM,
         where_to_get=WHERE_TO_GET.format("daily_") + ", 'By day'.",
         sniff=_sniff_daily,

@@ -15,8 +15,22 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
-from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
+from analytics.ingest.model import (
+    DAILY_DTYPES,
+    POST_DTYPES,
+    ExportFormat,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 from analytics.ingest.values import parse_int
 
 PLATFORM = "x"
@@ -218,7 +232,7 @@ WHERE_TO_GET = "x.com → More → Premium → Analytics (x.com/i/account_analyt
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="x_overview",
-        label="X Premium account overview CSV",
+        label=N_("X Premium account overview CSV"),
         platform=PLATFORM,
         where_to_get=f"{WHERE_TO_GET} → Account overview (account_overview_analytics.csv).",
         sniff=_sniff_overview,
@@ -226,7 +240,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="x_content",
-        label="X Premium content CSV (per post)",
+        label=N_("X Premium content CSV (per post)"),
         platform=PLATFORM,
         where_to_get=f"{WHERE_TO_GET} → Content (account_analytics_content_<start>_<end>.csv).",
         sniff=_sniff_content,
