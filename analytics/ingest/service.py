@@ -25,6 +25,7 @@ from analytics.accounts import (
     today,
 )
 from analytics.errors import BadExportError, PalierError
+from analytics.i18n import _, ngettext
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
 from analytics.ingest.load import (
@@ -107,7 +108,7 @@ class Outcome:
 
     def line(self) -> str:
         if self.status == "failed":
-            return f"{self.name}: FAILED: {self.error}"
+            return _("{name}: FAILED: {error}").format(name=self.name, error=self.error)
         return f"{self.name}: {self.summary}"
 
 
@@ -120,7 +121,7 @@ def read_paths(paths: Sequence[Path]) -> list[Source]:
             # Path-backed: read when needed, and not at all by the generic list's fast path.
             sources.append(SourceFile(path.name, path=path))
         else:
-            raise PalierError(f"{path}: no such file or folder.")
+            raise PalierError(_("{path}: no such file or folder.").format(path=path))
     return sources
 
 
@@ -128,7 +129,9 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
     """One Parsed from the members of a bundle or the pages of a snapshot."""
     platforms = {p.platform for p in parts if p.platform}
     if len(platforms) > 1:
-        raise BadExportError(name, "contents", "files of one platform", f"files of {', '.join(sorted(platforms))}")
+        raise BadExportError(
+            name, _("contents"), _("files of one platform"), _("files of {platforms}").format(platforms=", ".join(sorted(platforms)))
+        )
     formats = sorted({p.format for p in parts})
     lists: dict[tuple[str, dt.date | None], list[pd.DataFrame | pa.Table]] = {}
     for part in parts:
@@ -164,7 +167,7 @@ def _parse_one(source: SourceFile) -> Parsed:
 
 def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
     if not members:
-        raise BadExportError(name, "contents", "at least one export file Palier reads", "none")
+        raise BadExportError(name, _("contents"), _("at least one export file Palier reads"), _("none"))
     parts: list[Parsed] = []
     for member in members:
         try:
@@ -174,7 +177,9 @@ def _parse_bundle(name: str, members: list[SourceFile]) -> Parsed:
         parts.append(export_format.parse(member))
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
-        raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
+        raise BadExportError(
+            name, _("contents"), _("an export Palier reads"), _("only files it does not know ({files})").format(files=shown)
+        )
     return _merge(parts, name)
 
 
@@ -206,12 +211,14 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
             # Two files of the same name are two exports (two archives' follower.js), not two
             # pages of one list: merging them would make one snapshot out of two days.
             twice = sorted({n for n in names if names.count(n) > 1})
-            for source, _ in pages:
+            for source, _parsed in pages:
                 prepared.append(
                     Outcome(
                         source.name, "failed",
-                        error=(f"{source.name}: upload: expected the pages of one export, found several files named "
-                               f"{', '.join(twice)}: import each export on its own"),
+                        error=_(
+                            "{file}: upload: expected the pages of one export, found several files named {names}: "
+                            "import each export on its own"
+                        ).format(file=source.name, names=", ".join(twice)),
                     )
                 )
             continue
@@ -258,17 +265,27 @@ def _with_profile_counts(item: Prepared, options: ImportOptions) -> Parsed:
 
 
 def _summary(item: Prepared, counts: LoadCounts) -> str:
-    parts = [item.label]
+    # Stored with the import: counts and ISO dates stay as digits, readable in either language.
+    parts = [_(item.label)]
     if counts.days:
-        parts.append(f"{counts.days} days")
+        parts.append(ngettext("{count} day", "{count} days", counts.days).format(count=counts.days))
     if counts.posts:
-        parts.append(f"{counts.posts} posts")
+        parts.append(ngettext("{count} post", "{count} posts", counts.posts).format(count=counts.posts))
     for kind, day, size in counts.lists:
-        parts.append(f"{size} {'followers' if kind == 'follower' else 'following'} on {day.isoformat()}")
+        if kind == "follower":
+            text = ngettext("{count} follower on {day}", "{count} followers on {day}", size)
+        else:
+            text = _("{count} following on {day}")
+        parts.append(text.format(count=size, day=day.isoformat()))
     for kind, day, import_id in counts.replaced:
-        parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
+        text = (
+            _("replaced the follower list of {day} from import #{import_id}")
+            if kind == "follower"
+            else _("replaced the following list of {day} from import #{import_id}")
+        )
+        parts.append(text.format(day=day.isoformat(), import_id=import_id))
     if counts.date_min and counts.date_max and not counts.lists:
-        parts.append(f"{counts.date_min.isoformat()} to {counts.date_max.isoformat()}")
+        parts.append(_("{start} to {end}").format(start=counts.date_min.isoformat(), end=counts.date_max.isoformat()))
     return ", ".join(parts)
 
 
@@ -310,7 +327,7 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: 
     except _AlreadyImported as known:
         return Outcome(
             item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows or 0,
-            f"already imported as import #{known.import_id}: nothing changed",
+            _("already imported as import #{import_id}: nothing changed").format(import_id=known.import_id),
         )
 
 
