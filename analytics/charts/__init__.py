@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from analytics.i18n import plotly_locale
+
 FOLLOWERS_COLOR = "#2f5fb3"
 ANCHOR_COLOR = "#13294b"
 GAINED_COLOR = "#2e9e5b"
@@ -24,8 +26,10 @@ go.Figure(layout={"title": {"text": ""}, "xaxis": {"showgrid": False}, "yaxis": 
 
 def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
     """The layout every Palier chart shares: a title, labelled axes, a legend that stays out
-    of the data, dates on hover."""
+    of the data, dates on hover, and the current language's decimal mark and thousands
+    separator (month and day names come with `plotly_locale().config` where the figure is drawn)."""
     fig.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
@@ -48,6 +52,7 @@ def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
         font={"size": 15, "color": MUTED_COLOR},
     )
     fig.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},

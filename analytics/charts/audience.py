@@ -12,10 +12,25 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, LOST_COLOR, MUTED_COLOR, NET_COLOR, base_layout, empty_figure
+from analytics.charts import (
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    LOST_COLOR,
+    MUTED_COLOR,
+    NET_COLOR,
+    base_layout,
+    empty_figure,
+)
 
 if TYPE_CHECKING:
-    from analytics.metrics.audience import ClusterChange, Clusters, Coherence, GroupCoherence, LanguageMix, LocationMix
+    from analytics.metrics.audience import (
+        ClusterChange,
+        Clusters,
+        Coherence,
+        GroupCoherence,
+        LanguageMix,
+        LocationMix,
+    )
     from analytics.metrics.quality import QualityAudit, QualityTrend
 
 HEIGHT = 380

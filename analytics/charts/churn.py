@@ -11,8 +11,19 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import LOST_COLOR, MUTED_COLOR, NET_COLOR, base_layout, empty_figure
-from analytics.charts.growth import PERIOD_HOVER, PERIOD_WORDS, PURGE_COLOR, SMALL_HEIGHT
+from analytics.charts import (
+    LOST_COLOR,
+    MUTED_COLOR,
+    NET_COLOR,
+    base_layout,
+    empty_figure,
+)
+from analytics.charts.growth import (
+    PERIOD_HOVER,
+    PERIOD_WORDS,
+    PURGE_COLOR,
+    SMALL_HEIGHT,
+)
 
 if TYPE_CHECKING:
     from analytics.metrics.plateaus import StepEffect

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, LOST_COLOR, NET_COLOR, base_layout, empty_figure
+from analytics.charts import (
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    LOST_COLOR,
+    NET_COLOR,
+    base_layout,
+    empty_figure,
+)
 
 if TYPE_CHECKING:
     from analytics.metrics.growth import Projection

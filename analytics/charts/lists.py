@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from analytics.charts import FONT, GAINED_COLOR, LOST_COLOR, base_layout, empty_figure
 
+
 def _weeks_label(k: int) -> str:
     return f"after {k} week{'s' if k != 1 else ''}"
 

@@ -12,7 +12,13 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, MUTED_COLOR, base_layout, empty_figure
+from analytics.charts import (
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    MUTED_COLOR,
+    base_layout,
+    empty_figure,
+)
 
 ATTENDEES_COLOR = "#c9ccd3"
 MAX_LABEL = 28

@@ -249,7 +249,7 @@ class SourceFile:
                 return chunk[len(bom) :].decode(codec, errors="ignore")
         if b"\x00" in chunk[:200] and len(chunk) > 4 and chunk[1::2].count(0) > len(chunk) // 3:
             return chunk.decode("utf-16-le", errors="ignore")
-        return chunk.decode("utf-8", errors="ignore")
+        return _head_text(chunk)
 
     def _scan(self) -> tuple[str, bool]:
         if self.loaded or self.path is None:
@@ -292,3 +292,14 @@ class ExportFormat:
     parse: Callable[[SourceFile], Parsed]
     # Which members of a zip or folder this format may read (matched against the path inside).
     member_pattern: str | None = None
+
+
+def _head_text(chunk: bytes) -> str:
+    """A head that is not UTF-8 is Windows-1252 (what textio.decode would read it as): a French
+    Excel's `abonnés` header must reach the sniffers as `abonnés`, not as `abonns`."""
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(chunk) - 3 and exc.reason == "unexpected end of data":
+            return chunk[: exc.start].decode("utf-8", errors="ignore")  # a character cut by the head's end
+        return chunk.decode("cp1252", errors="ignore")
