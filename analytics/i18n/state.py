@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from analytics.settings import LANGUAGE
+
 LANGUAGES: tuple[str, ...] = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
-LANG_ENV = "PALIER_LANG"
+LANG_ENV = LANGUAGE.env
 
 _language: ContextVar[str | None] = ContextVar("palier_language", default=None)
 
@@ -24,7 +25,7 @@ def normalize_language(code: str | None) -> str | None:
 
 def default_language() -> str:
     """The language `PALIER_LANG` names (read each time, so a test or a shell can change it), else English."""
-    return normalize_language(os.environ.get(LANG_ENV)) or DEFAULT_LANGUAGE
+    return normalize_language(LANGUAGE.value()) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
