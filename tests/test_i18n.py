@@ -8,6 +8,7 @@ no longer uses (as tests/test_docs.py does for the settings).
 
 from __future__ import annotations
 
+import ast
 import codecs
 import datetime as dt
 import os
@@ -63,6 +64,20 @@ def test_every_msgid_in_the_code_has_a_french_translation_and_none_is_left_over(
     assert sorted(set(code) - set(catalog)) == [], "msgids missing from the catalog: run `make i18n` and translate"
     assert untranslated == [], "msgids without a French translation"
     assert sorted(set(catalog) - set(code)) == [], "translations the code no longer uses: run `make i18n`"
+
+
+def test_no_msgid_hides_inside_an_f_string() -> None:
+    # Babel's extractor does not look inside f-string expressions: `f"{_('Left')}"` would be
+    # shown untranslated without the catalog test noticing.
+    hidden = []
+    for path in sorted((ROOT / "analytics").rglob("*.py")) + sorted((ROOT / "pages").rglob("*.py")) + [ROOT / "app.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) and inner.func.id in ("_", "ngettext", "N_"):
+                        hidden.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    assert hidden == []
 
 
 def test_placeholders_are_kept_in_every_translation() -> None:

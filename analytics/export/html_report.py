@@ -74,6 +74,12 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def txt(value: str) -> str:
+    """Palier's own (translated) sentence in an HTML text node: `<` and `&` escaped; quotes are
+    inert in text, so an apostrophe stays one."""
+    return html.escape(value, quote=False)
+
+
 def _number(value: Any, signed: bool = False) -> str:
     if value is None:
         return "—"
@@ -122,14 +128,14 @@ def _figures_section(report: dict[str, Any]) -> str:
         (_("Unfollowed within 7 days"), _number(churn["unfollowed_within_7_days"])),
         (_("Still following after 4 weeks"), format_percent(churn["cohort_retention_4w"])),
     ]
-    return "<h2>" + esc(_("Figures")) + "</h2>" + _table(rows)
+    return "<h2>" + txt(_("Figures")) + "</h2>" + _table(rows)
 
 
 def _periods_section(report: dict[str, Any]) -> str:
     parts = []
     if report["plateaus"]:
         rows = [(_span(p["start"], p["end"]), "") for p in report["plateaus"]]
-        parts.append("<h3>" + esc(_("Plateaus")) + "</h3>" + _table(rows, numeric=False))
+        parts.append("<h3>" + txt(_("Plateaus")) + "</h3>" + _table(rows, numeric=False))
     if report["quiet_periods"]:
         rows = [
             (
@@ -141,10 +147,10 @@ def _periods_section(report: dict[str, Any]) -> str:
             )
             for q in report["quiet_periods"]
         ]
-        parts.append("<h3>" + esc(_("Quiet periods (no posts)")) + "</h3>" + _table(rows))
+        parts.append("<h3>" + txt(_("Quiet periods (no posts)")) + "</h3>" + _table(rows))
     if report["purge_days"]:
-        parts.append("<h3>" + esc(_("Purge days")) + "</h3><p>" + esc(", ".join(_day(d) for d in report["purge_days"])) + "</p>")
-    return "<h2>" + esc(_("Periods")) + "</h2>" + "".join(parts) if parts else ""
+        parts.append("<h3>" + txt(_("Purge days")) + "</h3><p>" + esc(", ".join(_day(d) for d in report["purge_days"])) + "</p>")
+    return "<h2>" + txt(_("Periods")) + "</h2>" + "".join(parts) if parts else ""
 
 
 def _people_table(frame: pd.DataFrame) -> str:
@@ -156,21 +162,24 @@ def _people_table(frame: pd.DataFrame) -> str:
         handle = row.handle if isinstance(row.handle, str) and row.handle else row.member_key
         rows.append(f"<tr><td>{esc(handle)}</td><td>{esc(row.name)}</td><td>{esc(bio)}</td></tr>")
     more = len(frame) - PEOPLE_ROWS
-    tail = f"<p class=\"note\">{esc(_('and {count} more.').format(count=format_number(more)))}</p>" if more > 0 else ""
+    more_text = _("and {count} more.").format(count=format_number(more))
+    tail = f"<p class=\"note\">{txt(more_text)}</p>" if more > 0 else ""
     return f"<table>{head}{''.join(rows)}</table>{tail}"
 
 
 def _people_section(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
     changes = list_changes(cursor, account_id)
     if changes.reason:
-        return "<h2>" + esc(_("Who joined and who left")) + "</h2><p class=\"note\">" + esc(changes.reason) + "</p>"
+        return "<h2>" + txt(_("Who joined and who left")) + "</h2><p class=\"note\">" + esc(changes.reason) + "</p>"
     frame = changes.changes
     joined, left = frame[frame["change"] == "joined"], frame[frame["change"] == "left"]
     heading = _("Who joined and who left, {start} to {end}").format(start=format_date(changes.start), end=format_date(changes.end))
+    joined_heading = _("Joined ({count})").format(count=format_number(changes.joined))
+    left_heading = _("Left ({count})").format(count=format_number(changes.left))
     return (
-        f"<h2>{esc(heading)}</h2>"
-        f"<h3>{esc(_('Joined ({count})').format(count=format_number(changes.joined)))}</h3>{_people_table(joined)}"
-        f"<h3>{esc(_('Left ({count})').format(count=format_number(changes.left)))}</h3>{_people_table(left)}"
+        f"<h2>{txt(heading)}</h2>"
+        f"<h3>{txt(joined_heading)}</h3>{_people_table(joined)}"
+        f"<h3>{txt(left_heading)}</h3>{_people_table(left)}"
     )
 
 
@@ -205,10 +214,11 @@ def _build_report(
     people_html = (
         _people_section(cursor, account.account_id)
         if people
-        else "<p class=\"note\">" + esc(_("This report holds figures and charts only: no follower's name, handle or bio.")) + "</p>"
+        else "<p class=\"note\">" + txt(_("This report holds figures and charts only: no follower's name, handle or bio.")) + "</p>"
     )
     title = _("Palier report: {account}").format(account=account.name)
     generated_text = _("generated {moment} UTC").format(moment=format_datetime(generated))
+    followers_heading = _("Followers")
     return (
         f"<!DOCTYPE html>\n<html lang=\"{current_language()}\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
@@ -216,8 +226,8 @@ def _build_report(
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
-        f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}{esc(generated_text)}</p>"
-        f"{_figures_section(report)}<h2>{esc(_('Followers'))}</h2>{chart_html}{_periods_section(report)}{people_html}"
-        "<footer>" + esc(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
+        f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}{txt(generated_text)}</p>"
+        f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}{_periods_section(report)}{people_html}"
+        "<footer>" + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
         "</body></html>\n"
     )
