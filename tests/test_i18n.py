@@ -340,3 +340,57 @@ def test_the_command_line_speaks_palier_lang(tmp_path: Path) -> None:
     assert empty.stdout.startswith("Aucun compte pour l’instant")
     english = _cli("accounts", db=tmp_path / "vide.duckdb", lang="en")
     assert english.stdout.startswith("No account yet")
+
+
+# --- Plotly in French, offline, in a real browser --------------------------------------------
+
+
+def test_a_french_chart_draws_french_ticks_and_hovers_offline(tmp_path: Path) -> None:
+    """Plotly.js knows only English month names; the locale travels in the figure's config
+    (no bundle fetched: every request but the file itself is refused)."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from analytics.charts import base_layout
+    from tests.test_browser import _browser_page
+
+    with use_language("fr"):
+        days = pd.date_range("2027-01-01", "2027-04-30")
+        fig = go.Figure(go.Scatter(
+            x=days, y=[2553.5 + 10 * i for i in range(len(days))],
+            hovertemplate="%{x|" + plotly_locale().day_hover_format + "}: %{y:,.1f}<extra></extra>",
+        ))
+        base_layout(fig, "t", "y")
+        page_file = tmp_path / "fr.html"
+        page_file.write_text(fig.to_html(include_plotlyjs=True, config=plotly_locale().config), encoding="utf-8")
+    with _browser_page() as (page, _expect):
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".xtick text")
+        x_ticks = [t.text_content() for t in page.query_selector_all(".xtick text")]
+        y_ticks = [t.text_content() for t in page.query_selector_all(".ytick text")]
+        box = page.query_selector(".nsewdrag").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector(".hovertext text")
+        hover = page.query_selector(".hovertext text").text_content()
+    assert "7 févr." in x_ticks and "7 mars" in x_ticks
+    assert f"3{NNBSP}000" in y_ticks
+    assert re.fullmatch(rf"(lun|mar|mer|jeu|ven|sam|dim)\. \d{{1,2}} (mars|avr\.|févr\.) 2027: \d{NNBSP}\d{{3}},5", hover), hover
+
+
+def test_a_downloaded_csv_has_french_headers_that_import_again(store: Store) -> None:
+    import pandas as pd
+
+    from analytics.metrics import quality
+    from tests.test_metrics_quality import SNAP, profile
+
+    rows = [profile(member_key="x1", handle="oeuf", name="Œuf", bio="", default_avatar=True)]
+    audit = quality.audit_frame(pd.DataFrame(rows), SNAP)
+    with use_language("fr"):
+        data = quality.flagged_csv(audit)
+    header = data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith('"version_des_règles","clé","identifiant","nom","biographie","abonnés","abonnements"')
+    with use_language("en"):
+        assert quality.flagged_csv(audit).decode("utf-8-sig").startswith('"rules_version","member_key","handle"')
+    [outcome] = import_bytes(store, {"signalés.csv": data}, snapshot_date=SNAP)
+    assert outcome.status == "imported", outcome

@@ -5,6 +5,10 @@ Keeping figures free of streamlit lets them be tested (and reused by a report) o
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.i18n import plotly_locale
@@ -41,6 +45,22 @@ def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> 
     )
     fig.update_xaxes(title_text=None, showgrid=False, ticks="outside", showline=True, linecolor="#c9ccd3")
     fig.update_yaxes(title_text=y_title, gridcolor="#eceef2", zeroline=True, zerolinecolor="#c9ccd3", tickformat=",d")
+    localize_date_axes(fig)
+    return fig
+
+
+def _has_dates(values: object) -> bool:
+    if values is None:
+        return False
+    first = next(iter(values), None)  # type: ignore[call-overload]
+    return isinstance(first, dt.date | np.datetime64 | pd.Timestamp)
+
+
+def localize_date_axes(fig: go.Figure) -> go.Figure:
+    """Date ticks in the current language's order ("7 févr." in French) on figures whose x is dates."""
+    stops = plotly_locale().date_tickformatstops
+    if stops and any(_has_dates(getattr(trace, "x", None)) for trace in fig.data):
+        fig.update_xaxes(tickformatstops=list(stops))
     return fig
 
 

@@ -117,6 +117,9 @@ class PlotlyLocale:
     week_hover_format: str
     month_format: str
     config: dict[str, Any] = field(default_factory=dict)
+    # Plotly's automatic date ticks put the month first ("Feb 7"); where the language puts the
+    # day first, these stops replace them ("7 févr.", "févr. 2027", "2027"). Empty: Plotly's own.
+    date_tickformatstops: tuple[dict[str, Any], ...] = ()
 
 
 def plotly_locale() -> PlotlyLocale:
@@ -156,6 +159,12 @@ def plotly_locale() -> PlotlyLocale:
             week_hover_format=_("Week of {date}").format(date="%-d %b %Y"),
             month_format="%B %Y",
             config=config,
+            date_tickformatstops=(
+                {"dtickrange": [None, 86_400_000], "value": "%-d %b %H:%M"},
+                {"dtickrange": [86_400_000, "M1"], "value": "%-d %b"},
+                {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+                {"dtickrange": ["M12", None], "value": "%Y"},
+            ),
         )
     return PlotlyLocale(
         language=language,
