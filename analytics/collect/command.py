@@ -28,6 +28,7 @@ from analytics.collect.bluesky import fetch_bluesky
 from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep
 from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreError
+from analytics.i18n import _
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
 
@@ -226,9 +227,7 @@ def collect_once(
         # later (it is today's list): keep it as files to import.
         saved = spool(fetched, day, pending_folder(args))
         raise CollectError(
-            f"{exc} The {fetched.followers:,} followers fetched for {day} are saved in {saved}: import them once "
-            f"the store is free with: python -m analytics import {saved}/*.json --account {args.account} "
-            f"--snapshot-date {day}"
+            _('{exc} The {followers:,} followers fetched for {day} are saved in {saved}: import them once the store is free with: python -m analytics import {saved2}/*.json --account {account} --snapshot-date {day2}').format(exc=exc, followers=fetched.followers, day=day, saved=saved, saved2=saved, account=args.account, day2=day)
         ) from None
 
 

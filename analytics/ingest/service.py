@@ -235,8 +235,21 @@ def prepare(sources: Sequence[Source]) -> list[Prepared | Outcome]:
     return prepared
 
 
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+def _starts_with_vowel(word: str) -> bool:
+    return word[:1].lower() in "aeiou"
+
+
+def _export_for(platform: str, account: str) -> str:
+    # Whole sentences per English article ("an Instagram", "a LinkedIn"): other languages word them their way.
+    if _starts_with_vowel(platform):
+        return _("an {platform} export for account {name}").format(platform=platform, name=repr(account))
+    return _("a {platform} export for account {name}").format(platform=platform, name=repr(account))
+
+
+def _export_of(platform: str, label: str) -> str:
+    if _starts_with_vowel(platform):
+        return _("an {platform} export ({label})").format(platform=platform, label=label)
+    return _("a {platform} export ({label})").format(platform=platform, label=label)
 
 
 def undated_day(item: Prepared, options: ImportOptions) -> dt.date:
@@ -365,9 +378,9 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail:
         if item.parsed.platform and account.platform and item.parsed.platform != account.platform:
             raise BadExportError(
                 item.name,
-                "platform",
-                f"{_a(PLATFORMS[account.platform])} export for account {account.name!r}",
-                f"{_a(PLATFORMS[item.parsed.platform])} export ({item.label})",
+                _("platform"),
+                _export_for(PLATFORMS[account.platform], account.name),
+                _export_of(PLATFORMS[item.parsed.platform], _(item.label)),
             )
         if account.platform is None and item.parsed.platform:
             cursor.execute("UPDATE accounts SET platform = ? WHERE account_id = ?", [item.parsed.platform, account.account_id])

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.i18n import N_
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import (
     CsvTable,
     normalize_name,
@@ -96,7 +96,7 @@ def _connected_on(value: str, file: str, where: str) -> dt.datetime | None:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise BadExportError(file, where, "a date like '18 Feb 2026' (or '1/8/18, 6:14 PM' in 2018 exports)", repr(value[:60]))
+    raise BadExportError(file, where, _("a date like '18 Feb 2026' (or '1/8/18, 6:14 PM' in 2018 exports)"), repr(value[:60]))
 
 
 def _profile_key(url: str) -> str:
@@ -117,9 +117,9 @@ def parse_connections(source: SourceFile) -> Parsed:
     if skip is None:
         raise BadExportError(
             source.name,
-            f"the first {_MAX_PREAMBLE_LINES} lines",
-            "the header 'First Name,Last Name,URL,Email Address,Company,Position,Connected On'",
-            "no such line",
+            _('the first {MAX_PREAMBLE_LINES} lines').format(MAX_PREAMBLE_LINES=_MAX_PREAMBLE_LINES),
+            _("the header 'First Name,Last Name,URL,Email Address,Company,Position,Connected On'"),
+            _("no such line"),
         )
     table: CsvTable = read_csv(text, source.name, skip_lines=skip)
     require_rows(table, "at least one connection")
@@ -183,7 +183,7 @@ def parse_company(source: SourceFile) -> Parsed:
             if value is None:
                 continue
             if value < 0:
-                raise BadExportError(source.name, table.where(i, col), "a number of new followers of 0 or more", str(value))
+                raise BadExportError(source.name, table.where(i, col), _("a number of new followers of 0 or more"), str(value))
             rows.append({"day": pd.Timestamp(day), "metric": metric, "value": value})
     return Parsed(
         format="linkedin_company_followers",

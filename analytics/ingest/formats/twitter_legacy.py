@@ -19,7 +19,7 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.i18n import N_
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import (
     CsvTable,
     normalize_name,
@@ -145,11 +145,9 @@ def _require_english(table: CsvTable, expected: tuple[str, ...], what: str) -> N
     shown = ", ".join(repr(h) for h in table.header[:6])
     raise BadExportError(
         table.file,
-        f"header (line {table.header_line})",
-        f"the English column names of the legacy {what} ({', '.join(repr(n) for n in expected)}, ...)",
-        f"the columns {shown}, ...: this looks like the same export in another language. Palier reads "
-        "only the English header, because the translated column names have not been verified; "
-        "please report this header so it can be supported",
+        _('header (line {header_line})').format(header_line=table.header_line),
+        _('the English column names of the legacy {what} ({value}, ...)').format(what=what, value=', '.join(repr(n) for n in expected)),
+        _('the columns {shown}, ...: this looks like the same export in another language. Palier reads only the English header, because the translated column names have not been verified; please report this header so it can be supported').format(shown=shown),
     )
 
 
@@ -163,7 +161,7 @@ def _tweet_time(value: str, file: str, where: str) -> dt.datetime:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
         return parsed
-    raise BadExportError(file, where, "a time like '2021-08-31 19:53 +0000'", repr(value[:60]))
+    raise BadExportError(file, where, _("a time like '2021-08-31 19:53 +0000'"), repr(value[:60]))
 
 
 def _handle_from_name(source: SourceFile) -> str | None:

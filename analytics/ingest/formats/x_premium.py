@@ -15,7 +15,7 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.i18n import N_
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import (
     CsvTable,
     normalize_name,
@@ -113,14 +113,14 @@ def parse_x_date(value: str, file: str, where: str) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise BadExportError(file, where, f"a date like {DATE_EXAMPLES}", repr(value[:60]))
+    raise BadExportError(file, where, _('a date like {DATE_EXAMPLES}').format(DATE_EXAMPLES=DATE_EXAMPLES), repr(value[:60]))
 
 
 def count(table: CsvTable, row: list[str], i: int, col: int) -> int | None:
     """A non-negative whole number, or None when blank; errors name the line and the column."""
     value = parse_int(row[col], table.file, table.where(i, col))
     if value is not None and value < 0:
-        raise BadExportError(table.file, table.where(i, col), "a count of 0 or more", str(value))
+        raise BadExportError(table.file, table.where(i, col), _("a count of 0 or more"), str(value))
     return value
 
 
@@ -148,7 +148,7 @@ def post_id_of(raw: str, link: str, file: str, where: str, notes: list[str]) -> 
     found = repr(raw[:60])
     if re.fullmatch(r"[0-9.,]+[eE][+]?\d+", text):
         found += " (a spreadsheet rounded the 19-digit id: import the file as downloaded)"
-    raise BadExportError(file, where, "a post id made of digits like '2081234567890123457'", found)
+    raise BadExportError(file, where, _("a post id made of digits like '2081234567890123457'"), found)
 
 
 def parse_overview(source: SourceFile) -> Parsed:
