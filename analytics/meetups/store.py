@@ -15,7 +15,7 @@ import pandas as pd
 
 from analytics.accounts import require_account
 from analytics.errors import PalierError
-from analytics.i18n import _
+from analytics.i18n import N_, _
 from analytics.meetups.attendees import AttendeeList, parse_attendees
 from analytics.meetups.matching import Matcher, candidates_from_frame
 from analytics.metrics.meetups import follower_candidates
@@ -106,14 +106,22 @@ class _AlreadyImported(Exception):
         self.event_id, self.name, self.day = event_id, name, day
 
 
+# One sentence per field, so that each language can word (and agree) it.
+_NEEDED = {"name": N_("An event name is needed."), "place": N_("An event place is needed.")}
+_TOO_LONG = {
+    "name": N_("The event name is {length} characters long: at most {limit}."),
+    "place": N_("The event place is {length} characters long: at most {limit}."),
+}
+
+
 def _clean(text: str | None, what: str, limit: int, required: bool) -> str | None:
     value = " ".join((text or "").split())
     if not value:
         if required:
-            raise PalierError(_('An event {what} is needed.').format(what=what))
+            raise PalierError(_(_NEEDED[what]))
         return None
     if len(value) > limit:
-        raise PalierError(_('The event {what} is {value} characters long: at most {limit}.').format(what=what, value=len(value), limit=limit))
+        raise PalierError(_(_TOO_LONG[what]).format(length=len(value), limit=limit))
     return value
 
 
