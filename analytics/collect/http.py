@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from analytics import __version__
 from analytics.errors import PalierError
-from analytics.i18n import _
+from analytics.i18n import _, ngettext
 
 USER_AGENT = f"Palier/{__version__} (local-first follower analytics; follower collector)"
 
@@ -261,7 +261,11 @@ class HttpClient:
                 retries_done = attempt - 1
                 if retries_done >= policy.retries:
                     raise CollectError(
-                        _('GET {url} failed: {reason}, after {retries_done} {value} ({attempt} attempts).').format(url=url, reason=failure.reason, retries_done=retries_done, value='retry' if retries_done == 1 else 'retries', attempt=attempt),
+                        ngettext(
+                            "GET {url} failed: {reason}, after {count} retry ({attempt} attempts).",
+                            "GET {url} failed: {reason}, after {count} retries ({attempt} attempts).",
+                            retries_done,
+                        ).format(url=url, reason=failure.reason, count=retries_done, attempt=attempt),
                         url=url,
                         status=failure.status,
                         attempts=attempt,
