@@ -96,8 +96,8 @@ def test_the_catalog_uses_the_glossary_terms() -> None:
     french = " ".join(m.string if isinstance(m.string, str) else " ".join(m.string) for m in read_catalog("fr") if m.id)
     assert "abonnés" in french and "désabonnements" in french and "palier" in french.lower()
     # One term per idea: the glossary's, never its synonyms. Quoted names ('New followers', a
-    # platform's sheet) and file or API names (followers_1.json, getFollowers) are not prose.
-    prose = re.sub(r"'[^']*'|\S*[._/]\S*|\b\w*[a-z][A-Z]\w*\b", " ", french)
+    # platform's sheet), placeholders and file or API names (followers_1.json, getFollowers) are not prose.
+    prose = re.sub(r"\{[^}]*\}|'[^']*'|\S*[._/]\S*|\b\w*[a-z][A-Z]\w*\b", " ", french)
     words = {word.lower() for word in re.findall(r"\w+", prose)}
     assert words & {"follower", "followers", "suiveurs", "posts", "unfollows", "churn"} == set()
 
