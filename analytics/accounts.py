@@ -83,8 +83,11 @@ def require_account(cursor: duckdb.DuckDBPyConnection, name: str) -> Account:
     account = find_account(cursor, name)
     if account is None:
         known = [r[0] for r in cursor.execute("SELECT name FROM accounts ORDER BY name").fetchall()]
-        hint = f" Known accounts: {', '.join(known)}." if known else " The store has no account yet."
-        raise UnknownAccountError(_('No account named {name}.{hint}').format(name=repr(name), hint=hint))
+        if known:
+            message = _("No account named {name}. Known accounts: {known}.").format(name=repr(name), known=", ".join(known))
+        else:
+            message = _("No account named {name}. The store has no account yet.").format(name=repr(name))
+        raise UnknownAccountError(message)
     return account
 
 
