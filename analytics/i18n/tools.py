@@ -67,6 +67,12 @@ def update() -> None:
     """Rewrite the template and merge it into every language's catalog."""
     template = extract()
     LOCALES_DIR.mkdir(parents=True, exist_ok=True)
+    if TEMPLATE.exists():
+        with TEMPLATE.open("rb") as pot:
+            previous = read_po(pot)
+        # Same msgids, same creation date: re-running `make i18n` leaves no diff to merge.
+        if [m.id for m in previous if m.id] == [m.id for m in template if m.id]:
+            template.creation_date = previous.creation_date
     with TEMPLATE.open("wb") as pot:
         write_po(pot, template, width=100, omit_header=False, sort_output=False, no_location=False)
     for language in LANGUAGES:
