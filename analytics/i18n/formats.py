@@ -25,6 +25,8 @@ MINUS = "\u2212"
 MISSING = "—"
 
 DateLength = Literal["short", "medium", "long", "full"]
+# Palier's English always wrote "01 Mar 2025" (strftime's %d %b %Y); CLDR's en_GB drops the zero.
+_DATE_PATTERNS: dict[str, dict[str, str]] = {"en": {"medium": "dd MMM y"}}
 
 
 def babel_locale(language: str | None = None) -> Locale:
@@ -71,7 +73,9 @@ def format_date(day: dt.date | dt.datetime | Any, length: DateLength = "medium")
         day = day.to_pydatetime()
     if isinstance(day, dt.datetime):
         day = day.date()
-    return babel_dates.format_date(day, length, locale=babel_locale())
+    language = current_language()
+    pattern = _DATE_PATTERNS.get(language, {}).get(length, length)
+    return babel_dates.format_date(day, pattern, locale=babel_locale(language))
 
 
 def format_datetime(moment: dt.datetime, length: DateLength = "medium") -> str:
