@@ -43,13 +43,7 @@ import pandas as pd
 
 from analytics.metrics import lists, textfit
 from analytics.metrics.geo import countries_of
-from analytics.metrics.quality import (
-    AUDITED_SQL,
-    RULE_PARAMS,
-    RULE_SQL,
-    RULES,
-    quality_trend_of,
-)
+from analytics.metrics.quality import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES, quality_trend_of
 from analytics.store.connection import Store, write_transaction
 
 # Bump when a feature's method changes (textfit, lingua settings, geo, the cube's figures):

@@ -265,9 +265,7 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
     Counted by DuckDB over every follower (the counts the analysis step keeps when it is current,
     else counted now); `flagged` holds the first FLAGGED_SHOWN flagged followers by key and
     `flagged_total` says how many there are: `flagged_csv_all` writes them all."""
-    from analytics.metrics import (
-        features,  # the analysis step imports this module's rules
-    )
+    from analytics.metrics import features  # the analysis step imports this module's rules
 
     day = _latest_date(cursor, account_id, kind)
     if day is None:
