@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check demo bench clean-store
+.PHONY: run test check demo bench clean-store i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ demo: $(VENV)/.run-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python -m benchmarks
+
+# Re-extract the user-facing strings (analytics/, pages/, app.py) and update the French catalog:
+# new strings appear with an empty msgstr to translate, unused ones are dropped.
+i18n: $(VENV)/.run-deps
+	$(BIN)/python -m analytics.i18n.tools
 
 clean-store:
 	rm -f data/palier.duckdb data/palier.duckdb.wal

@@ -37,6 +37,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from analytics.i18n import _
+
 Role = Literal["owner", "viewer"]
 ShareMode = Literal["full", "aggregates"]
 OWNER: Role = "owner"
@@ -71,9 +73,9 @@ def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS, salt: 
     """`pbkdf2_sha256$<iterations>$<salt>$<hash>` (salt and hash in URL-safe base64), the only
     form in which a password is written into secrets."""
     if not password:
-        raise ValueError("an empty password cannot protect anything")
+        raise ValueError(_("an empty password cannot protect anything"))
     if iterations < MIN_ITERATIONS:
-        raise ValueError(f"at least {MIN_ITERATIONS:,} iterations")
+        raise ValueError(_('at least {MIN_ITERATIONS:,} iterations').format(MIN_ITERATIONS=MIN_ITERATIONS))
     salt = salt if salt is not None else _secrets.token_bytes(SALT_BYTES)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
     return f"{HASH_SCHEME}${iterations}${_b64(salt)}${_b64(digest)}"
@@ -96,18 +98,16 @@ def parse_password_hash(encoded: str, setting: str = "password hash") -> Passwor
     parts = encoded.strip().split("$") if isinstance(encoded, str) else []
     if len(parts) != 4 or parts[0] != HASH_SCHEME:
         raise AccessConfigError(
-            f"[palier] {setting} is not a Palier password hash (expected {HASH_SCHEME}$iterations$salt$hash): "
-            "make one with `python -m analytics hash-password`. A password is never stored in clear text."
+            _('[palier] {setting} is not a Palier password hash (expected {HASH_SCHEME}$iterations$salt$hash): make one with `python -m analytics hash-password`. A password is never stored in clear text.').format(setting=setting, HASH_SCHEME=HASH_SCHEME)
         )
     try:
         iterations = int(parts[1])
         salt, digest = _unb64(parts[2]), _unb64(parts[3])
     except (ValueError, binascii.Error):
-        raise AccessConfigError(f"[palier] {setting} is damaged: make it again with `python -m analytics hash-password`.") from None
+        raise AccessConfigError(_('[palier] {setting} is damaged: make it again with `python -m analytics hash-password`.').format(setting=setting)) from None
     if iterations < MIN_ITERATIONS or len(salt) < 8 or len(digest) != 32:
         raise AccessConfigError(
-            f"[palier] {setting} is too weak (fewer than {MIN_ITERATIONS:,} iterations, or a short salt): "
-            "make it again with `python -m analytics hash-password`."
+            _('[palier] {setting} is too weak (fewer than {MIN_ITERATIONS:,} iterations, or a short salt): make it again with `python -m analytics hash-password`.').format(setting=setting, MIN_ITERATIONS=MIN_ITERATIONS)
         )
     return PasswordHash(iterations, salt, digest)
 
@@ -169,11 +169,11 @@ def _emails(value: Any, setting: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]  # one address written without brackets
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise AccessConfigError(f"[palier] {setting} must be a list of e-mail addresses, like [\"me@example.com\"].")
+        raise AccessConfigError(_('[palier] {setting} must be a list of e-mail addresses, like ["me@example.com"].').format(setting=setting))
     cleaned = {v.strip().lower() for v in value if v.strip()}
     bad = sorted(v for v in cleaned if "@" not in v)
     if bad:
-        raise AccessConfigError(f"[palier] {setting} holds entries that are not e-mail addresses or @domains: {', '.join(bad)}.")
+        raise AccessConfigError(_('[palier] {setting} holds entries that are not e-mail addresses or @domains: {value}.').format(setting=setting, value=', '.join(bad)))
     return frozenset(cleaned)
 
 
@@ -185,17 +185,17 @@ def parse_config(secrets: Mapping[str, Any] | None) -> AccessConfig:
     palier = secrets.get("palier") or {}
     auth = secrets.get("auth") or {}
     if not isinstance(palier, Mapping) or not isinstance(auth, Mapping):
-        raise AccessConfigError("[palier] and [auth] in secrets.toml must be tables.")
+        raise AccessConfigError(_("[palier] and [auth] in secrets.toml must be tables."))
     unknown = sorted(set(palier) - _PALIER_KEYS)
     if unknown:
         # A misspelt `owner_password_hash` would otherwise leave the app open.
-        raise AccessConfigError(f"[palier] has unknown settings: {', '.join(unknown)} (known: {', '.join(sorted(_PALIER_KEYS))}).")
+        raise AccessConfigError(_('[palier] has unknown settings: {value} (known: {value2}).').format(value=', '.join(unknown), value2=', '.join(sorted(_PALIER_KEYS))))
     share_mode = palier.get("share_mode", "full")
     if share_mode not in SHARE_MODES:
-        raise AccessConfigError(f"[palier] share_mode must be \"full\" or \"aggregates\", not {share_mode!r}.")
+        raise AccessConfigError(_('[palier] share_mode must be "full" or "aggregates", not {share_mode}.').format(share_mode=repr(share_mode)))
     db = palier.get("db")
     if db is not None and (not isinstance(db, str) or not db.strip()):
-        raise AccessConfigError("[palier] db must be the path of the store file.")
+        raise AccessConfigError(_("[palier] db must be the path of the store file."))
 
     def _password(key: str) -> PasswordHash | None:
         value = palier.get(key)
@@ -213,17 +213,17 @@ def parse_config(secrets: Mapping[str, Any] | None) -> AccessConfig:
     )
     if (config.owner_emails or config.viewer_emails) and not config.oidc_providers:
         raise AccessConfigError(
-            "[palier] lists e-mail addresses but [auth] configures no OpenID Connect provider to prove them: "
-            "add client_id, client_secret, server_metadata_url, redirect_uri and cookie_secret to [auth]."
+            _("[palier] lists e-mail addresses but [auth] configures no OpenID Connect provider to prove them: "
+            "add client_id, client_secret, server_metadata_url, redirect_uri and cookie_secret to [auth].")
         )
     if config.oidc_providers and not (config.owner_emails or config.viewer_emails):
         # Without a list, anyone with an account at the provider (any Google user) would get in.
         raise AccessConfigError(
-            "[auth] configures sign-in but [palier] lists no owner_emails or viewer_emails: "
-            "say who may see this Palier."
+            _("[auth] configures sign-in but [palier] lists no owner_emails or viewer_emails: "
+            "say who may see this Palier.")
         )
     if auth and not config.oidc_providers and not set(auth) <= _AUTH_SHARED_KEYS:
-        raise AccessConfigError("[auth] names no provider: give client_id (or an [auth.NAME] table per provider).")
+        raise AccessConfigError(_("[auth] names no provider: give client_id (or an [auth.NAME] table per provider)."))
     return config
 
 

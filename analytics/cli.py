@@ -16,6 +16,7 @@ from analytics import settings
 from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_check_losses_parser, add_collect_parser, run_check_losses, run_collect
 from analytics.errors import PalierError
+from analytics.i18n import _, format_number, ngettext, set_language
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
@@ -34,83 +35,83 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a date YYYY-MM-DD, found {text}").format(text=repr(text))) from None
 
 
 def _followers_on(text: str) -> tuple[dt.date, int]:
     day, sep, count = text.partition("=")
     if not sep:
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD=N, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected YYYY-MM-DD=N, found {text}").format(text=repr(text)))
     try:
         value = int(count.replace(",", "").replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of followers after '=', found {count!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a whole number of followers after '=', found {count}").format(count=repr(count))) from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"a follower total cannot be negative ({value})")
+        raise argparse.ArgumentTypeError(_("a follower total cannot be negative ({value})").format(value=value))
     return _date(day), value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analytics", description="Palier: local-first follower analytics.")
-    db_help = f"the store file (default: ${settings.DB_PATH.env} or {settings.DB_PATH.default})"
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=_("Palier: local-first follower analytics."))
+    db_help = _("the store file (default: ${env} or {default})").format(env=settings.DB_PATH.env, default=settings.DB_PATH.default)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=Path, default=None, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    imp = sub.add_parser("import", parents=[common], help="import export files, zips or folders")
+    imp = sub.add_parser("import", parents=[common], help=_("import export files, zips or folders"))
     imp.add_argument("paths", nargs="+", type=Path)
-    imp.add_argument("--account", required=True, help="the account to import into (created if new)")
-    imp.add_argument("--platform", help="x, instagram, linkedin, bluesky or mastodon (detected when omitted)")
-    imp.add_argument("--snapshot-date", type=_date, help="date of follower lists that do not say theirs")
+    imp.add_argument("--account", required=True, help=_("the account to import into (created if new)"))
+    imp.add_argument("--platform", help=_("x, instagram, linkedin, bluesky or mastodon (detected when omitted)"))
+    imp.add_argument("--snapshot-date", type=_date, help=_("date of follower lists that do not say theirs"))
     imp.add_argument(
         "--followers-on", type=_followers_on, action="append", default=[], metavar="YYYY-MM-DD=N",
-        help="a follower total on a day (repeatable): anchors the follower curve",
+        help=_("a follower total on a day (repeatable): anchors the follower curve"),
     )
 
-    acc = sub.add_parser("accounts", parents=[common], help="list accounts")
+    acc = sub.add_parser("accounts", parents=[common], help=_("list accounts"))
     acc.add_argument("--json", action="store_true")
 
-    delete = sub.add_parser("delete", parents=[common], help="delete an account and everything derived from it")
+    delete = sub.add_parser("delete", parents=[common], help=_("delete an account and everything derived from it"))
     delete.add_argument("--account", required=True)
 
     sub.add_parser(
         "compact", parents=[common],
-        help="rewrite the store file without its free blocks (space DuckDB keeps for later writes)",
+        help=_("rewrite the store file without its free blocks (space DuckDB keeps for later writes)"),
     )
 
-    demo = sub.add_parser("demo", parents=[common], help="load the demo account")
-    demo.add_argument("--if-empty", action="store_true", help="only when the store has no account")
+    demo = sub.add_parser("demo", parents=[common], help=_("load the demo account"))
+    demo.add_argument("--if-empty", action="store_true", help=_("only when the store has no account"))
 
-    stats = sub.add_parser("stats", parents=[common], help="an account's figures")
+    stats = sub.add_parser("stats", parents=[common], help=_("an account's figures"))
     stats.add_argument("--account", required=True)
     stats.add_argument("--json", action="store_true")
 
-    analyse = sub.add_parser("analyse", parents=[common], help="bring the audience analysis up to date (after imports)")
-    analyse.add_argument("--account", help="one account (default: every account)")
-    analyse.add_argument("--force", action="store_true", help="analyse every profile again and refit the topics")
+    analyse = sub.add_parser("analyse", parents=[common], help=_("bring the audience analysis up to date (after imports)"))
+    analyse.add_argument("--account", help=_("one account (default: every account)"))
+    analyse.add_argument("--force", action="store_true", help=_("analyse every profile again and refit the topics"))
 
-    report = sub.add_parser("report", parents=[common], help="an account's growth, churn and activity report")
+    report = sub.add_parser("report", parents=[common], help=_("an account's growth, churn and activity report"))
     report.add_argument("--account", required=True)
     report.add_argument("--json", action="store_true")
     report.add_argument(
         "--html", type=Path, metavar="FILE",
-        help="write a self-contained HTML report (interactive charts, works offline) to FILE",
+        help=_("write a self-contained HTML report (interactive charts, works offline) to FILE"),
     )
     report.add_argument(
         "--with-people", action="store_true",
-        help="with --html: also list who joined and who left by name (personal data: off by default)",
+        help=_("with --html: also list who joined and who left by name (personal data: off by default)"),
     )
 
     hashpw = sub.add_parser(
-        "hash-password", help="make the hash of a sign-in password for secrets.toml (the password is never stored)"
+        "hash-password", help=_("make the hash of a sign-in password for secrets.toml (the password is never stored)")
     )
-    hashpw.add_argument("--iterations", type=int, default=None, help="PBKDF2 iterations (default: 600,000)")
+    hashpw.add_argument("--iterations", type=int, default=None, help=_("PBKDF2 iterations (default: 600,000)"))
 
     parquet = sub.add_parser(
         "export-parquet", parents=[common],
-        help="write the whole store as Parquet (Hive-style folders by account and month) for DuckDB, Trino, Spark",
+        help=_("write the whole store as Parquet (Hive-style folders by account and month) for DuckDB, Trino, Spark"),
     )
-    parquet.add_argument("directory", type=Path, help="the folder to write (each table's folder is replaced)")
+    parquet.add_argument("directory", type=Path, help=_("the folder to write (each table's folder is replaced)"))
 
     add_collect_parser(sub, common)
     add_check_losses_parser(sub, common)
@@ -148,16 +149,17 @@ def cmd_accounts(args: argparse.Namespace, store: Store) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
     elif not rows:
-        print("No account yet: import a file with `python -m analytics import PATH --account NAME`.")
+        print(_("No account yet: import a file with `python -m analytics import PATH --account NAME`."))
     else:
         for row in rows:
-            print(f"{row['name']}\t{row['platform'] or '-'}\t{row['handle'] or '-'}\t{row['imports']} imports")
+            imports = ngettext("{count} import", "{count} imports", row["imports"]).format(count=row["imports"])
+            print(f"{row['name']}\t{row['platform'] or '-'}\t{row['handle'] or '-'}\t{imports}")
     return EXIT_OK
 
 
 def cmd_delete(args: argparse.Namespace, store: Store) -> int:
     delete_account(store, args.account)
-    print(f"Deleted account {args.account!r} and everything imported into it.")
+    print(_("Deleted account {account} and everything imported into it.").format(account=repr(args.account)))
     return EXIT_OK
 
 
@@ -165,7 +167,11 @@ def cmd_compact(args: argparse.Namespace, store: Store) -> int:
     before = store.path.stat().st_size
     store.compact()
     after = store.path.stat().st_size
-    print(f"Compacted {store.path}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB.")
+    print(
+        _("Compacted {path}: {before} MB -> {after} MB.").format(
+            path=store.path, before=format_number(before / 1e6, 1), after=format_number(after / 1e6, 1)
+        )
+    )
     return EXIT_OK
 
 
@@ -173,11 +179,15 @@ def cmd_demo(args: argparse.Namespace, store: Store) -> int:
     from analytics.demo import load_demo, store_is_empty
 
     if args.if_empty and not store_is_empty(store):
-        print("The store already has data: demo not loaded.")
+        print(_("The store already has data: demo not loaded."))
         return EXIT_OK
     outcomes = load_demo(store)
     imported = sum(1 for o in outcomes if o.status == "imported")
-    print(f"Demo account 'demo' loaded: {imported} files imported, {len(outcomes) - imported} already there.")
+    print(
+        _("Demo account 'demo' loaded: {imported} files imported, {already} already there.").format(
+            imported=imported, already=len(outcomes) - imported
+        )
+    )
     return EXIT_OK
 
 
@@ -247,9 +257,13 @@ def _report_html(args: argparse.Namespace, store: Store) -> int:
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise CliError(f"cannot write the report to {target}: {exc.strerror or exc}") from None
-    people = "with the names of who joined and left" if args.with_people else "figures and charts only, no names"
-    print(f"Wrote {target} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {people}).")
+        raise CliError(_("cannot write the report to {target}: {reason}").format(target=target, reason=exc.strerror or exc)) from None
+    people = _("with the names of who joined and left") if args.with_people else _("figures and charts only, no names")
+    print(
+        _("Wrote {target} ({size} MB, {people}).").format(
+            target=target, size=format_number(len(page.encode("utf-8")) / 1e6, 1), people=people
+        )
+    )
     return EXIT_OK
 
 
@@ -260,9 +274,9 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     from analytics.access import DEFAULT_ITERATIONS, hash_password
 
     if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            raise CliError("the two passwords differ")
+        password = getpass.getpass(_("Password: "))
+        if getpass.getpass(_("Again: ")) != password:
+            raise CliError(_("the two passwords differ"))
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
@@ -271,7 +285,7 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     print(encoded)
     print(
-        "Put it in .streamlit/secrets.toml under [palier], as owner_password_hash or viewer_password_hash.",
+        _("Put it in .streamlit/secrets.toml under [palier], as owner_password_hash or viewer_password_hash."),
         file=sys.stderr,
     )
     return EXIT_OK
@@ -281,8 +295,9 @@ def cmd_export_parquet(args: argparse.Namespace, store: Store) -> int:
     from analytics.export.parquet import export_parquet
 
     for exported in export_parquet(store, args.directory):
-        by = f" by {', '.join(exported.partitions)}" if exported.partitions else ""
-        print(f"{exported.table}: {exported.rows} rows -> {exported.folder}{by}")
+        rows = ngettext("{count} row", "{count} rows", exported.rows).format(count=exported.rows)
+        by = _(" by {columns}").format(columns=", ".join(exported.partitions)) if exported.partitions else ""
+        print(f"{exported.table}: {rows} -> {exported.folder}{by}")
     return EXIT_OK
 
 
@@ -292,6 +307,8 @@ COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The command line speaks PALIER_LANG's language (en or fr, also fr_FR.UTF-8), English by default.
+    set_language(None)
     args = build_parser().parse_args(argv)
     try:
         if args.command == "hash-password":
@@ -306,5 +323,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             store.close()
     except PalierError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_BAD_INPUT

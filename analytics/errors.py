@@ -3,9 +3,14 @@
 Every failure a user can cause (a bad file, a store another process holds) is raised as one of
 these, so the command line and the pages can show a sentence instead of a traceback. Driver
 errors (duckdb, json, csv, zipfile) are converted where they are caught.
+
+Messages are in the language current when the error is raised (analytics.i18n): the parts
+given to BadExportError are translated by the raiser, the sentence around them here.
 """
 
 from __future__ import annotations
+
+from analytics.i18n import _
 
 
 class PalierError(Exception):
@@ -13,14 +18,21 @@ class PalierError(Exception):
 
 
 class BadExportError(PalierError):
-    """A file that cannot be imported: says which file, where in it, what was expected and found."""
+    """A file that cannot be imported: says which file, where in it, what was expected and found,
+    and (`fix`) what to do when that is not plain from the rest."""
 
-    def __init__(self, file: str, where: str, expected: str, found: str) -> None:
+    def __init__(self, file: str, where: str, expected: str, found: str, fix: str | None = None) -> None:
         self.file = file
         self.where = where
         self.expected = expected
         self.found = found
-        super().__init__(f"{file}: {where}: expected {expected}, found {found}")
+        self.fix = fix
+        message = _("{file}: {where}: expected {expected}, found {found}").format(
+            file=file, where=where, expected=expected, found=found
+        )
+        if fix:
+            message = _("{message}. {fix}").format(message=message, fix=fix)
+        super().__init__(message)
 
 
 class StoreError(PalierError):

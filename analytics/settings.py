@@ -48,7 +48,14 @@ MEMORY_LIMIT = Setting(
     "Memory DuckDB may use for the store (its buffer pool); a bigger import spills to a temporary folder beside the store.",
 )
 
-SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT)
+LANGUAGE = Setting(
+    "language",
+    "PALIER_LANG",
+    "en",
+    "Language of the command line, and of the dashboard when the browser states none (en or fr; fr_FR.UTF-8 works too).",
+)
+
+SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT, LANGUAGE)
 
 
 def db_path() -> Path:

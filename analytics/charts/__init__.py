@@ -5,7 +5,13 @@ Keeping figures free of streamlit lets them be tested (and reused by a report) o
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+
+from analytics.i18n import plotly_locale
 
 FOLLOWERS_COLOR = "#2f5fb3"
 ANCHOR_COLOR = "#13294b"
@@ -28,8 +34,10 @@ go.Figure(layout={"title": {"text": ""}, "xaxis": {"showgrid": False}, "yaxis": 
 
 def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
     """The layout every Palier chart shares: a title, labelled axes, a legend that stays out
-    of the data, dates on hover."""
+    of the data, dates on hover, and the current language's decimal mark and thousands
+    separator (month and day names come with `plotly_locale().config` where the figure is drawn)."""
     fig.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=height,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
@@ -41,6 +49,22 @@ def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> 
     )
     fig.update_xaxes(title_text=None, showgrid=False, ticks="outside", showline=True, linecolor="#c9ccd3")
     fig.update_yaxes(title_text=y_title, gridcolor="#eceef2", zeroline=True, zerolinecolor="#c9ccd3", tickformat=",d")
+    localize_date_axes(fig)
+    return fig
+
+
+def _has_dates(values: object) -> bool:
+    if values is None:
+        return False
+    first = next(iter(values), None)  # type: ignore[call-overload]
+    return isinstance(first, dt.date | np.datetime64 | pd.Timestamp)
+
+
+def localize_date_axes(fig: go.Figure) -> go.Figure:
+    """Date ticks in the current language's order ("7 févr." in French) on figures whose x is dates."""
+    stops = plotly_locale().date_tickformatstops
+    if stops and any(_has_dates(getattr(trace, "x", None)) for trace in fig.data):
+        fig.update_xaxes(tickformatstops=list(stops))
     return fig
 
 
@@ -52,6 +76,7 @@ def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
         font={"size": 15, "color": MUTED_COLOR},
     )
     fig.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=height,
         margin={"l": 10, "r": 10, "t": 60, "b": 10},

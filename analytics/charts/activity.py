@@ -23,14 +23,21 @@ from analytics.charts import (
     base_layout,
     empty_figure,
 )
+from analytics.i18n import (
+    _,
+    format_change,
+    format_date,
+    format_number,
+    ngettext,
+    plotly_locale,
+    weekday_names,
+)
 
 POSTS_COLOR = "#7a5195"
 QUIET_FILL = "#9aa0ab"
 BEST_COLOR = "#ef8a17"
-DAY_HOVER = "%a %d %b %Y"
 # Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
 WEEKLY_AFTER_DAYS = 120
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _weekly_posts(daily_posts: pd.DataFrame) -> pd.DataFrame:
@@ -48,11 +55,12 @@ def posting_timeline(
 
     `series` is `follower_series`, `daily_posts` is `posts_per_day`, `quiet` is `quiet_periods`.
     """
-    title = "Followers and posting"
+    title = _("Followers and posting")
+    locale = plotly_locale()
     has_followers = not series.empty
     has_posts = not daily_posts.empty
     if not has_followers and not has_posts:
-        return empty_figure(title, "No follower data and no posts in this period.")
+        return empty_figure(title, _("No follower data and no posts in this period."))
     figure = make_subplots(
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.06,
     )
@@ -60,16 +68,16 @@ def posting_timeline(
         days = pd.to_datetime(series["day"])
         absolute = series["followers"].notna().any()
         if absolute:
-            values, label, fmt = series["followers"].astype("float64"), "Followers", ",.0f"
+            values, label, fmt = series["followers"].astype("float64"), _("Followers"), ",.0f"
         else:
             # Without a stated total, the honest curve is the change since the first day.
             values = series["change"].astype("float64") - float(series["change"].iloc[0])
-            label, fmt = f"Change since {days.iloc[0]:%d %b %Y}", "+,.0f"
+            label, fmt = _("Change since {date}").format(date=format_date(days.iloc[0])), "+,.0f"
         figure.add_trace(
             go.Scatter(
                 x=days, y=values, name=label, mode="lines", connectgaps=True,
                 line={"color": FOLLOWERS_COLOR, "width": 2.2},
-                hovertemplate=f"%{{x|{DAY_HOVER}}}<br><b>%{{y:{fmt}}}</b> {label.lower()}<extra></extra>",
+                hovertemplate=f"%{{x|{locale.day_hover_format}}}<br><b>%{{y:{fmt}}}</b> {label.lower()}<extra></extra>",
             ),
             row=1, col=1,
         )
@@ -78,17 +86,17 @@ def posting_timeline(
         span_days = (daily_posts["day"].max() - daily_posts["day"].min()).days + 1
         weekly = period == "week" or (period == "auto" and span_days > WEEKLY_AFTER_DAYS)
         bars = _weekly_posts(daily_posts) if weekly else daily_posts
-        unit = "week" if weekly else "day"
-        hover_day = "Week of %d %b %Y" if weekly else DAY_HOVER
+        posts_per = _("Posts per week") if weekly else _("Posts per day")
+        hover_day = locale.week_hover_format if weekly else locale.day_hover_format
         figure.add_trace(
             go.Bar(
-                x=bars["day"], y=bars["posts"].astype("int64").tolist(), name=f"Posts per {unit}",
+                x=bars["day"], y=bars["posts"].astype("int64").tolist(), name=posts_per,
                 marker_color=POSTS_COLOR,
-                hovertemplate=f"%{{x|{hover_day}}}<br><b>%{{y}}</b> posts<extra></extra>",
+                hovertemplate=f"%{{x|{hover_day}}}<br>" + _("<b>%{y}</b> posts") + "<extra></extra>",
             ),
             row=2, col=1,
         )
-        figure.update_yaxes(title_text=f"Posts per {unit}", row=2, col=1, tickformat=",d", rangemode="tozero")
+        figure.update_yaxes(title_text=posts_per, row=2, col=1, tickformat=",d", rangemode="tozero")
     for period_row in (quiet.itertuples() if quiet is not None else ()):
         start = pd.Timestamp(period_row.start)
         # The shaded band covers the whole last quiet day.
@@ -96,11 +104,15 @@ def posting_timeline(
         shade = {"x0": start, "x1": end, "fillcolor": QUIET_FILL, "opacity": 0.18, "line_width": 0, "layer": "below"}
         figure.add_vrect(
             **shade, row=1, col=1,
-            annotation_text=f"{period_row.days} days quiet", annotation_position="top left",
+            annotation_text=ngettext("{count} day quiet", "{count} days quiet", int(period_row.days)).format(
+                count=format_number(period_row.days)
+            ),
+            annotation_position="top left",
             annotation_font={"size": 11, "color": MUTED_COLOR},
         )
         figure.add_vrect(**shade, row=2, col=1)
     figure.update_layout(
+        separators=locale.separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=520,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
@@ -113,29 +125,29 @@ def posting_timeline(
     )
     figure.update_xaxes(showgrid=False, ticks="outside", showline=True, linecolor="#c9ccd3")
     figure.update_yaxes(gridcolor="#eceef2", zerolinecolor="#c9ccd3")
-    figure.update_xaxes(title_text="Date", row=2, col=1)
+    figure.update_xaxes(title_text=_("Date"), row=2, col=1)
     return figure
 
 
 def quiet_active_bars(table: pd.DataFrame, min_days: int = 7) -> go.Figure:
     """Average net follows per day on quiet days against active days (`QuietVsActive.table`)."""
-    title = "Net follows per day: quiet against active"
+    title = _("Net follows per day: quiet against active")
     if table.empty or table["days"].sum() == 0:
-        return empty_figure(title, "Not enough data to compare quiet and active periods.")
-    labels = {"quiet": f"Quiet ({min_days}+ days without a post)", "active": "Active"}
+        return empty_figure(title, _("Not enough data to compare quiet and active periods."))
+    labels = {"quiet": _("Quiet ({count}+ days without a post)").format(count=min_days), "active": _("Active")}
     values = table["net_per_day"].astype("float64").tolist()
     figure = go.Figure(
         go.Bar(
             x=[labels.get(str(s), str(s)) for s in table["state"]],
             y=values,
             marker_color=[GAINED_COLOR if (not math.isnan(v) and v >= 0) else LOST_COLOR for v in values],
-            text=["" if math.isnan(v) else f"{v:+.1f}" for v in values],
+            text=["" if math.isnan(v) else format_change(v, 1) for v in values],
             textposition="outside",
             customdata=table["days"].astype("int64").tolist(),
-            hovertemplate="%{x}<br><b>%{y:+.2f}</b> followers a day<br>over %{customdata} days<extra></extra>",
+            hovertemplate="%{x}<br>" + _("<b>%{y:+.2f}</b> followers a day<br>over %{customdata} days") + "<extra></extra>",
         )
     )
-    base_layout(figure, title, "Net follows per day", height=320)
+    base_layout(figure, title, _("Net follows per day"), height=320)
     figure.update_yaxes(tickformat="+,.1f")
     figure.update_layout(showlegend=False)
     return figure
@@ -143,18 +155,19 @@ def quiet_active_bars(table: pd.DataFrame, min_days: int = 7) -> go.Figure:
 
 def lag_correlation_bars(table: pd.DataFrame, best_lag: int | None) -> go.Figure:
     """Correlation of posting with net follows k days later, per k; the best lag highlighted."""
-    title = "Posting and follows: correlation by lag"
+    title = _("Posting and follows: correlation by lag")
     if table.empty or best_lag is None:
-        return empty_figure(title, "Not enough data to relate posting to follows.")
+        return empty_figure(title, _("Not enough data to relate posting to follows."))
     r = table["r"].astype("float64").to_numpy()
     low = table["ci_low"].astype("float64").to_numpy()
     high = table["ci_high"].astype("float64").to_numpy()
     lags = table["lag"].astype("int64").tolist()
     hover = [
-        f"Follows {lag} day{'s' if lag != 1 else ''} after posting"
-        + ("" if math.isnan(value) else f"<br>r = {value:.2f}")
-        + ("" if math.isnan(lo) else f" (95% interval {lo:.2f} to {hi:.2f})")
-        + f"<br>{int(n)} days"
+        ngettext("Follows {count} day after posting", "Follows {count} days after posting", lag).format(count=lag)
+        + ("" if math.isnan(value) else f"<br>r = {format_number(value, 2)}")
+        + ("" if math.isnan(lo) else " " + _("(95% interval {low} to {high})").format(
+            low=format_number(lo, 2), high=format_number(hi, 2)))
+        + "<br>" + ngettext("{count} day", "{count} days", int(n)).format(count=format_number(int(n)))
         for lag, value, lo, hi, n in zip(lags, r, low, high, table["n"], strict=True)
     ]
     figure = go.Figure(
@@ -167,32 +180,33 @@ def lag_correlation_bars(table: pd.DataFrame, best_lag: int | None) -> go.Figure
                 "array": np.nan_to_num(high - r).tolist(), "arrayminus": np.nan_to_num(r - low).tolist(),
                 "color": MUTED_COLOR, "thickness": 1,
             },
-            text=["" if math.isnan(v) else f"{v:.2f}" for v in r],
+            text=["" if math.isnan(v) else format_number(v, 2) for v in r],
             textposition="outside",
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
         )
     )
-    base_layout(figure, title, "Correlation (r)", height=360)
+    base_layout(figure, title, _("Correlation (r)"), height=360)
     figure.update_xaxes(
-        title_text="Days between posting and follows (lag)", tickmode="array", tickvals=lags,
-        ticktext=["same day" if lag == 0 else str(lag) for lag in lags],
+        title_text=_("Days between posting and follows (lag)"), tickmode="array", tickvals=lags,
+        ticktext=[_("same day") if lag == 0 else str(lag) for lag in lags],
     )
     figure.update_yaxes(range=[-1, 1], tickformat=".1f")
     figure.update_layout(showlegend=False)
     figure.add_annotation(
-        x=best_lag, y=1, yref="y", text="best lag", showarrow=False, yanchor="top",
+        x=best_lag, y=1, yref="y", text=_("best lag"), showarrow=False, yanchor="top",
         font={"color": BEST_COLOR, "size": 12},
     )
-    figure.update_layout(title={"subtitle": {"text": "Error bars: 95% interval. Correlation is not causation."}})
+    figure.update_layout(title={"subtitle": {"text": _("Error bars: 95% interval. Correlation is not causation.")}})
     return figure
 
 
 def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
     """Engagement rate (%) by weekday (rows, Monday on top) and hour of posting (columns)."""
-    title = "Engagement rate by weekday and hour of posting"
+    title = _("Engagement rate by weekday and hour of posting")
     if cells.empty:
-        return empty_figure(title, "No post with a known time, impressions and engagements.")
+        return empty_figure(title, _("No post with a known time, impressions and engagements."))
+    days = weekday_names()
     rate = np.full((7, 24), np.nan)
     posts = np.zeros((7, 24), dtype=int)
     impressions = np.zeros((7, 24))
@@ -201,12 +215,16 @@ def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
         posts[row.weekday, row.hour] = row.posts
         impressions[row.weekday, row.hour] = row.impressions
     hours = [f"{h:02d}:00" for h in range(24)]
-    text = [["" if math.isnan(v) else f"{v:.1f}" for v in line] for line in rate]
+    text = [["" if math.isnan(v) else format_number(v, 1) for v in line] for line in rate]
     hover = [
         [
-            f"{WEEKDAY_NAMES[d]} {hours[h]}: no post" if posts[d, h] == 0
-            else f"{WEEKDAY_NAMES[d]} {hours[h]}<br><b>{rate[d, h]:.2f}%</b> engagement rate"
-            f"<br>{posts[d, h]} post{'s' if posts[d, h] != 1 else ''}, {impressions[d, h]:,.0f} impressions"
+            _("{day} {hour}: no post").format(day=days[d], hour=hours[h]) if posts[d, h] == 0
+            else f"{days[d]} {hours[h]}<br>"
+            + _("<b>{rate}</b> engagement rate").format(rate=format_number(rate[d, h], 2) + "%")
+            + "<br>"
+            + ngettext("{count} post", "{count} posts", int(posts[d, h])).format(count=format_number(int(posts[d, h])))
+            + ", "
+            + _("{count} impressions").format(count=format_number(impressions[d, h]))
             for h in range(24)
         ]
         for d in range(7)
@@ -215,26 +233,27 @@ def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
         go.Heatmap(
             z=np.where(np.isnan(rate), None, rate).tolist(),
             x=hours,
-            y=list(WEEKDAY_NAMES),
+            y=days,
             text=text,
             texttemplate="%{text}",
             textfont={"size": 10},
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
             colorscale="Viridis",
-            colorbar={"title": {"text": "Engagement<br>rate"}, "ticksuffix": "%"},
+            colorbar={"title": {"text": _("Engagement<br>rate")}, "ticksuffix": "%"},
             xgap=1,
             ygap=1,
             hoverongaps=False,
         )
     )
     figure.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         height=380,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         font={"family": FONT, "size": 13},
-        xaxis={"title": {"text": "Hour posted"}, "tickangle": -45},
-        yaxis={"title": {"text": "Weekday"}, "autorange": "reversed"},
+        xaxis={"title": {"text": _("Hour posted")}, "tickangle": -45},
+        yaxis={"title": {"text": _("Weekday")}, "autorange": "reversed"},
         plot_bgcolor="white",
         paper_bgcolor="white",
     )

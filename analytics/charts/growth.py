@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, LOST_COLOR, NET_COLOR, base_layout, empty_figure
+from analytics.charts import (
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    LOST_COLOR,
+    NET_COLOR,
+    base_layout,
+    empty_figure,
+)
+from analytics.i18n import N_, _, format_date, format_number, plotly_locale
 
 if TYPE_CHECKING:
     from analytics.metrics.growth import Projection
@@ -25,8 +33,32 @@ BAND_COLOR = "rgba(47, 95, 179, 0.15)"
 HEIGHT = 420
 SMALL_HEIGHT = 300
 
-PERIOD_WORDS = {"day": "day", "week": "week", "month": "month"}
-PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
+# Whole phrases per period, so that each language can word them (and agree them) its own way.
+GAINED_LOST_TITLES = {
+    "day": N_("Followers gained and lost per day"),
+    "week": N_("Followers gained and lost per week"),
+    "month": N_("Followers gained and lost per month"),
+}
+FOLLOWERS_PER = {"day": N_("Followers per day"), "week": N_("Followers per week"), "month": N_("Followers per month")}
+GROWTH_TITLES = {"day": N_("Growth rate per day"), "week": N_("Growth rate per week"), "month": N_("Growth rate per month")}
+GROWTH_AXES = {
+    "day": N_("Growth per day (% of followers at its start)"),
+    "week": N_("Growth per week (% of followers at its start)"),
+    "month": N_("Growth per month (% of followers at its start)"),
+}
+PERIOD_AXES = {"day": N_("Date"), "week": N_("Week"), "month": N_("Month")}
+
+
+def period_hover(granularity: str) -> str:
+    """The d3 date format of a period in hovers, in the current language's order."""
+    locale = plotly_locale()
+    return {"day": locale.day_hover_format, "week": locale.week_hover_format, "month": locale.month_format}.get(
+        granularity, locale.date_format
+    )
+
+
+def _phrase(table: dict[str, str], granularity: str) -> str:
+    return _(table.get(granularity, table["day"]))
 
 
 def message_figure(title: str, message: str, height: int = SMALL_HEIGHT) -> go.Figure:
@@ -45,15 +77,16 @@ def follower_curve_figure(
     plateaus: pd.DataFrame | None = None,
     purges: pd.DataFrame | None = None,
     marked_account: str | None = None,
-    title: str = "Followers",
+    title: str | None = None,
 ) -> go.Figure:
     """One line per account (`follower_curves` frame); plateaus shaded, purge days marked.
 
     Plateaus and purges belong to one account, `marked_account` (the first one by default): the
     purge markers sit on its curve.
     """
+    title = title or _("Followers")
     if curves.empty:
-        return message_figure(title, "No follower data in this range.", HEIGHT)
+        return message_figure(title, _("No follower data in this range."), HEIGHT)
     fig = go.Figure()
     accounts = list(dict.fromkeys(curves["account"].tolist()))
     all_absolute = bool(curves["absolute"].all())
@@ -61,9 +94,9 @@ def follower_curve_figure(
     for number, account in enumerate(accounts):
         part = curves[curves["account"] == account]
         absolute = bool(part["absolute"].iloc[0])
-        what = "followers" if absolute else "change since first day"
+        what = _("followers") if absolute else _("change since first day")
         fig.add_trace(go.Scatter(
-            x=part["day"], y=part["value"], mode="lines", name=account or "Followers",
+            x=part["day"], y=part["value"], mode="lines", name=account or _("Followers"),
             line={"color": FOLLOWERS_COLOR} if number == 0 else None,
             hovertemplate=f"%{{y:,.0f}} {what}<extra>{account}</extra>",
         ))
@@ -77,75 +110,74 @@ def follower_curve_figure(
         if not plateaus.empty:
             # A legend entry for the shading, which shapes do not get.
             fig.add_trace(go.Scatter(
-                x=[None], y=[None], mode="markers", name="Plateau",
+                x=[None], y=[None], mode="markers", name=_("Plateau"),
                 marker={"symbol": "square", "size": 12, "color": PLATEAU_LEGEND_COLOR},
             ))
     if purges is not None and not purges.empty:
         part = curves[curves["account"] == marked].set_index("day")["value"]
         on_curve = purges[purges["day"].isin(part.index)]
         fig.add_trace(go.Scatter(
-            x=on_curve["day"], y=part.reindex(on_curve["day"]).to_numpy(), mode="markers", name="Purge day",
+            x=on_curve["day"], y=part.reindex(on_curve["day"]).to_numpy(), mode="markers", name=_("Purge day"),
             marker={"symbol": "x", "size": 11, "color": PURGE_COLOR},
             customdata=on_curve[["lost", "baseline"]].to_numpy(),
-            hovertemplate="Purge: %{customdata[0]:,.0f} lost (usual %{customdata[1]:,.0f})<extra></extra>",
+            hovertemplate=_("Purge: %{customdata[0]:,.0f} lost (usual %{customdata[1]:,.0f})") + "<extra></extra>",
         ))
     if all_absolute:
-        y_title = "Followers"
+        y_title = _("Followers")
     elif any_absolute:
-        y_title = "Followers (change since first day where no total is known)"
+        y_title = _("Followers (change since first day where no total is known)")
     else:
-        y_title = "Change in followers since first day"
-    return _layout(fig, title, "Date", y_title)
+        y_title = _("Change in followers since first day")
+    return _layout(fig, title, _("Date"), y_title)
 
 
 def gains_losses_figure(periods: pd.DataFrame, granularity: str = "day", title: str | None = None) -> go.Figure:
     """Gains up, losses down, net as a line, per period (`resample_of` frame)."""
-    word = PERIOD_WORDS.get(granularity, granularity)
-    title = title or f"Followers gained and lost per {word}"
+    title = title or _phrase(GAINED_LOST_TITLES, granularity)
     if periods.empty:
-        return message_figure(title, "No follower data in this range.", HEIGHT)
-    hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
+        return message_figure(title, _("No follower data in this range."), HEIGHT)
+    hover_date = period_hover(granularity)
     fig = go.Figure()
     fig.add_trace(go.Bar(
-        x=periods["period"], y=periods["gained"], name="Gained", marker_color=GAIN_COLOR,
-        hovertemplate=f"%{{x|{hover_date}}}: +%{{y:,.0f}} gained<extra></extra>",
+        x=periods["period"], y=periods["gained"], name=_("Gained"), marker_color=GAIN_COLOR,
+        hovertemplate=f"%{{x|{hover_date}}}: " + _("+%{y:,.0f} gained") + "<extra></extra>",
     ))
     fig.add_trace(go.Bar(
-        x=periods["period"], y=-periods["lost"], name="Lost", marker_color=LOSS_COLOR,
-        customdata=periods["lost"], hovertemplate=f"%{{x|{hover_date}}}: -%{{customdata:,.0f}} lost<extra></extra>",
+        x=periods["period"], y=-periods["lost"], name=_("Lost"), marker_color=LOSS_COLOR,
+        customdata=periods["lost"],
+        hovertemplate=f"%{{x|{hover_date}}}: " + _("-%{customdata:,.0f} lost") + "<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=periods["period"], y=periods["net"], name="Net", mode="lines+markers", line={"color": NET_COLOR},
-        marker={"size": 4}, hovertemplate=f"%{{x|{hover_date}}}: net %{{y:+,.0f}}<extra></extra>",
+        x=periods["period"], y=periods["net"], name=_("Net"), mode="lines+markers", line={"color": NET_COLOR},
+        marker={"size": 4}, hovertemplate=f"%{{x|{hover_date}}}: " + _("net %{y:+,.0f}") + "<extra></extra>",
     ))
     fig.update_layout(barmode="relative", bargap=0.1)
     if periods["gained"].isna().all():
-        fig.add_annotation(text="Only totals are known: the net change is shown, not gains and losses.",
+        fig.add_annotation(text=_("Only totals are known: the net change is shown, not gains and losses."),
                            showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom")
-    return _layout(fig, title, "Date" if granularity == "day" else word.capitalize(), f"Followers per {word}")
+    return _layout(fig, title, _phrase(PERIOD_AXES, granularity), _phrase(FOLLOWERS_PER, granularity))
 
 
 def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title: str | None = None) -> go.Figure:
     """Growth rate per period (`growth_rates_of` frame): % of the total where known, else net per day."""
-    word = PERIOD_WORDS.get(granularity, granularity)
-    title = title or f"Growth rate per {word}"
+    title = title or _phrase(GROWTH_TITLES, granularity)
     if periods.empty or periods["net"].isna().all():
-        return message_figure(title, "No follower changes known in this range.")
+        return message_figure(title, _("No follower changes known in this range."))
     relative = bool(periods["rate"].notna().any())
     values = periods["rate"] * 100 if relative else periods["net_per_day"]
     colors = [GAIN_COLOR if v >= 0 else LOSS_COLOR for v in values.fillna(0)]
-    hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
+    hover_date = period_hover(granularity)
     if relative:
-        hover = f"%{{x|{hover_date}}}: %{{y:+.2f}}%% (net %{{customdata:+,.0f}})<extra></extra>"
-        y_title = f"Growth per {word} (% of followers at its start)"
+        hover = f"%{{x|{hover_date}}}: " + _("%{y:+.2f}%% (net %{customdata:+,.0f})") + "<extra></extra>"
+        y_title = _phrase(GROWTH_AXES, granularity)
     else:
-        hover = f"%{{x|{hover_date}}}: %{{y:+,.1f}} a day (net %{{customdata:+,.0f}})<extra></extra>"
-        y_title = "Net change per day (followers)"
+        hover = f"%{{x|{hover_date}}}: " + _("%{y:+,.1f} a day (net %{customdata:+,.0f})") + "<extra></extra>"
+        y_title = _("Net change per day (followers)")
     fig = go.Figure(go.Bar(
         x=periods["period"], y=values, marker_color=colors, customdata=periods["net"], hovertemplate=hover,
-        name="Growth rate",
+        name=_("Growth rate"),
     ))
-    fig = _layout(fig, title, "Date" if granularity == "day" else word.capitalize(), y_title, SMALL_HEIGHT + 40)
+    fig = _layout(fig, title, _phrase(PERIOD_AXES, granularity), y_title, SMALL_HEIGHT + 40)
     # Rates are small fractions: whole-number ticks would read 0, 0, 1.
     fig.update_yaxes(tickformat=",.2~f")
     fig.update_layout(showlegend=False)
@@ -153,19 +185,21 @@ def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title:
 
 
 def projection_figure(
-    series: pd.DataFrame, projection: Projection, history_days: int = 180, title: str = "Projection"
+    series: pd.DataFrame, projection: Projection, history_days: int = 180, title: str | None = None
 ) -> go.Figure:
     """Recent curve, the trend line with its band, the milestone and when it is reached."""
+    title = title or _("Projection")
     if not projection.enough_data or projection.path is None:
-        return message_figure(title, projection.reason or "Not enough data to project.", HEIGHT)
+        return message_figure(title, projection.reason or _("Not enough data to project."), HEIGHT)
     level_col = "followers" if projection.absolute else "change"
-    what = "followers" if projection.absolute else "change since first day"
+    what = _("followers") if projection.absolute else _("change since first day")
+    day = plotly_locale().date_format
     recent = series[series["day"] > series["day"].max() - pd.Timedelta(days=history_days)]
     path = projection.path
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=recent["day"], y=recent[level_col], mode="lines", name="Followers", line={"color": FOLLOWERS_COLOR},
-        hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.0f}} {what}<extra></extra>",
+        x=recent["day"], y=recent[level_col], mode="lines", name=_("Followers"), line={"color": FOLLOWERS_COLOR},
+        hovertemplate=f"%{{x|{day}}}: %{{y:,.0f}} {what}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
         x=path["day"], y=path["high"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
@@ -173,37 +207,43 @@ def projection_figure(
     ))
     fig.add_trace(go.Scatter(
         x=path["day"], y=path["low"], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=BAND_COLOR,
-        name="95% band", customdata=path["high"],
-        hovertemplate="%{x|%d %b %Y}: %{y:,.0f} to %{customdata:,.0f}<extra>95% band</extra>",
+        name=_("95% band"), customdata=path["high"],
+        hovertemplate=f"%{{x|{day}}}: " + _("%{y:,.0f} to %{customdata:,.0f}") + "<extra>" + _("95% band") + "</extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=path["day"], y=path["expected"], mode="lines", name="Trend", line={"dash": "dash", "color": FOLLOWERS_COLOR},
-        hovertemplate=f"%{{x|%d %b %Y}}: %{{y:,.0f}} expected ({projection.trend_per_day or 0:+,.1f} a day)<extra></extra>",
+        x=path["day"], y=path["expected"], mode="lines", name=_("Trend"), line={"dash": "dash", "color": FOLLOWERS_COLOR},
+        hovertemplate=f"%{{x|{day}}}: "
+        + _("%{{y:,.0f}} expected ({trend} a day)").format(trend=format_number(projection.trend_per_day or 0, 1))
+        + "<extra></extra>",
     ))
     if projection.milestone is not None:
         fig.add_hline(
             y=projection.milestone, line={"color": GAIN_COLOR, "dash": "dot"},
-            annotation_text=f"{projection.milestone:,}", annotation_position="top left",
+            annotation_text=format_number(projection.milestone), annotation_position="top left",
         )
     if projection.reached_on is not None:
         reached = pd.Timestamp(projection.reached_on)
         fig.add_trace(go.Scatter(
-            x=[reached], y=[projection.milestone], mode="markers", name="Milestone reached",
+            x=[reached], y=[projection.milestone], mode="markers", name=_("Milestone reached"),
             marker={"size": 10, "color": GAIN_COLOR},
             hovertemplate=_reach_text(projection) + "<extra></extra>",
         ))
     elif projection.reason:
         fig.add_annotation(text=projection.reason, showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0,
                            yanchor="bottom")
-    y_title = "Followers" if projection.absolute else "Change in followers since first day"
-    return _layout(fig, title, "Date", y_title)
+    y_title = _("Followers") if projection.absolute else _("Change in followers since first day")
+    return _layout(fig, title, _("Date"), y_title)
 
 
 def _reach_text(projection: Projection) -> str:
     assert projection.reached_on is not None and projection.milestone is not None
-    text = f"{projection.milestone:,} around {projection.reached_on:%d %b %Y}"
+    text = _("{milestone} around {day}").format(
+        milestone=format_number(projection.milestone), day=format_date(projection.reached_on)
+    )
     if projection.reached_earliest is not None and projection.reached_latest is not None:
-        text += f" (between {projection.reached_earliest:%d %b %Y} and {projection.reached_latest:%d %b %Y})"
+        text += " " + _("(between {earliest} and {latest})").format(
+            earliest=format_date(projection.reached_earliest), latest=format_date(projection.reached_latest)
+        )
     elif projection.reached_earliest is not None:
-        text += f" (from {projection.reached_earliest:%d %b %Y}; maybe never at the low end)"
+        text += " " + _("(from {earliest}; maybe never at the low end)").format(earliest=format_date(projection.reached_earliest))
     return text

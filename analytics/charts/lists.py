@@ -12,32 +12,43 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.charts import FONT, GAINED_COLOR, LOST_COLOR, base_layout, empty_figure
+from analytics.i18n import (
+    _,
+    format_date,
+    format_number,
+    format_percent,
+    ngettext,
+    plotly_locale,
+)
 
 
 def _weeks_label(k: int) -> str:
-    return f"after {k} week{'s' if k != 1 else ''}"
+    return ngettext("after {count} week", "after {count} weeks", k).format(count=k)
 
 
 def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12)) -> go.Figure:
     """Rows: weekly cohorts (oldest on top); columns: weeks later; cells: % still following."""
-    title = "Follower retention by week gained"
+    title = _("Follower retention by week gained")
     if table.empty:
-        return empty_figure(title, "Not enough data: import at least two follower lists a week or more apart.")
+        return empty_figure(title, _("Not enough data: import at least two follower lists a week or more apart."))
     columns = [f"after_{k}w" for k in weeks]
     shares = table[columns].to_numpy(dtype="float64")
     percent = shares * 100
     rows = [
-        f"Week of {pd.Timestamp(cohort).date().isoformat()} ({int(gained)})"
+        # ISO dates: the cohort rows sort and line up as a column of equal-width labels.
+        _("Week of {date}").format(date=pd.Timestamp(cohort).date().isoformat()) + f" ({format_number(int(gained))})"
         for cohort, gained in zip(table["cohort"], table["gained"], strict=True)
     ]
-    text = [["" if math.isnan(v) else f"{v:.0f}%" for v in row] for row in percent]
+    text = [["" if math.isnan(v) else format_percent(v / 100, 0) for v in row] for row in percent]
     hover = [
         [
             (
-                f"{rows[i]} gained<br>{_weeks_label(k)}: too recent to tell"
+                _("{cohort} gained<br>{weeks}: too recent to tell").format(cohort=rows[i], weeks=_weeks_label(k))
                 if math.isnan(percent[i][j])
-                else f"{rows[i]} gained<br>{_weeks_label(k)}: {percent[i][j]:.0f}% still following "
-                f"({int(table[f'kept_{k}w'].iloc[i])} of {int(table['gained'].iloc[i])})"
+                else _("{cohort} gained<br>{weeks}: {percent} still following ({kept} of {gained})").format(
+                    cohort=rows[i], weeks=_weeks_label(k), percent=format_percent(percent[i][j] / 100, 0),
+                    kept=format_number(int(table[f"kept_{k}w"].iloc[i])), gained=format_number(int(table["gained"].iloc[i])),
+                )
             )
             for j, k in enumerate(weeks)
         ]
@@ -55,16 +66,17 @@ def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12
             colorscale="Blues",
             zmin=0,
             zmax=100,
-            colorbar={"title": {"text": "% still<br>following"}, "ticksuffix": "%"},
+            colorbar={"title": {"text": _("% still<br>following")}, "ticksuffix": "%"},
             xgap=2,
             ygap=2,
         )
     )
     figure.update_layout(
+        separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
         font={"family": FONT, "size": 13},
-        xaxis={"title": {"text": "Time since first seen"}, "side": "top"},
-        yaxis={"title": {"text": "Week gained (followers gained)"}, "autorange": "reversed"},
+        xaxis={"title": {"text": _("Time since first seen")}, "side": "top"},
+        yaxis={"title": {"text": _("Week gained (followers gained)")}, "autorange": "reversed"},
         height=min(900, 170 + 28 * len(rows)),
         margin={"l": 10, "r": 10, "t": 110, "b": 10},
         plot_bgcolor="white",
@@ -75,28 +87,29 @@ def cohort_heatmap(table: pd.DataFrame, weeks: tuple[int, ...] = (1, 2, 4, 8, 12
 
 def joined_left_bars(changes: pd.DataFrame) -> go.Figure:
     """Followers who joined (up) and left (down) at each snapshot, against the one before."""
-    title = "Followers joined and left between snapshots"
+    title = _("Followers joined and left between snapshots")
     if changes.empty:
-        return empty_figure(title, "Not enough data: at least two follower lists are needed.")
-    previous = [pd.Timestamp(d).date().isoformat() for d in changes["previous_date"]]
+        return empty_figure(title, _("Not enough data: at least two follower lists are needed."))
+    previous = [format_date(pd.Timestamp(d)) for d in changes["previous_date"]]
+    day = plotly_locale().date_format
     figure = go.Figure()
     figure.add_bar(
         x=changes["snapshot_date"],
         y=changes["joined"].astype("int64").tolist(),
-        name="Joined",
+        name=_("Joined"),
         marker_color=GAINED_COLOR,
         customdata=previous,
-        hovertemplate="%{x|%Y-%m-%d}: %{y} joined since %{customdata}<extra></extra>",
+        hovertemplate=f"%{{x|{day}}}: " + _("%{y} joined since %{customdata}") + "<extra></extra>",
     )
     figure.add_bar(
         x=changes["snapshot_date"],
         y=(-changes["left"].astype("int64")).tolist(),
-        name="Left",
+        name=_("Left"),
         marker_color=LOST_COLOR,
-        customdata=np.column_stack([previous, changes["left"].astype("int64").astype(str)]).tolist(),
-        hovertemplate="%{x|%Y-%m-%d}: %{customdata[1]} left since %{customdata[0]}<extra></extra>",
+        customdata=np.column_stack([previous, [format_number(v) for v in changes["left"].astype("int64")]]).tolist(),
+        hovertemplate=f"%{{x|{day}}}: " + _("%{customdata[1]} left since %{customdata[0]}") + "<extra></extra>",
     )
-    base_layout(figure, title, "Followers (left below zero)", height=360)
-    figure.update_xaxes(title_text="Snapshot date")
+    base_layout(figure, title, _("Followers (left below zero)"), height=360)
+    figure.update_xaxes(title_text=_("Snapshot date"))
     figure.update_layout(barmode="relative", hovermode="x unified")
     return figure

@@ -19,8 +19,8 @@ from analytics.charts import (
     base_layout,
     empty_figure,
 )
+from analytics.i18n import _, format_date, plotly_locale
 
-DAY_HOVER = "%a %d %b %Y"
 # Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
 WEEKLY_AFTER_DAYS = 120
 # Past this many stated totals (daily follower lists state one every day), the points would
@@ -54,39 +54,40 @@ def follower_curve(series: pd.DataFrame) -> go.Figure:
     """Absolute followers where the data has a total (anchor days as points); otherwise the
     change since the first day of the period, labelled as such, never an invented total."""
     if series.empty:
-        return empty_figure("Followers", "No data in this period")
+        return empty_figure(_("Followers"), _("No data in this period"))
     days = pd.to_datetime(series["day"])
+    day_hover = plotly_locale().day_hover_format
     fig = go.Figure()
     if is_absolute(series):
         followers = series["followers"].astype("float64")
         known = int(followers.notna().sum())
         fig.add_trace(
             go.Scatter(
-                x=days, y=followers, name="Followers", mode="lines+markers" if known <= 2 else "lines",
+                x=days, y=followers, name=_("Followers"), mode="lines+markers" if known <= 2 else "lines",
                 line={"color": FOLLOWERS_COLOR, "width": 2.5}, connectgaps=True,
-                hovertemplate=f"%{{x|{DAY_HOVER}}}<br><b>%{{y:,.0f}}</b> followers<extra></extra>",
+                hovertemplate=f"%{{x|{day_hover}}}<br>" + _("<b>%{y:,.0f}</b> followers") + "<extra></extra>",
             )
         )
         anchored = series["anchor"].fillna(False).astype(bool) & followers.notna()
         if anchors_marked(series):
             fig.add_trace(
                 go.Scatter(
-                    x=days[anchored], y=followers[anchored], name="Stated total", mode="markers",
+                    x=days[anchored], y=followers[anchored], name=_("Stated total"), mode="markers",
                     marker={"color": "white", "size": 8, "line": {"color": ANCHOR_COLOR, "width": 2}},
                     hovertemplate=(
-                        f"%{{x|{DAY_HOVER}}}<br><b>%{{y:,.0f}}</b> followers"
-                        "<br>stated by an export, a list or you<extra></extra>"
+                        f"%{{x|{day_hover}}}<br>" + _("<b>%{y:,.0f}</b> followers")
+                        + "<br>" + _("stated by an export, a list or you") + "<extra></extra>"
                     ),
                 )
             )
-        base_layout(fig, "Followers", "Followers")
+        base_layout(fig, _("Followers"), _("Followers"))
         if len(fig.data) == 1:
             # One line needs no legend, nor the room kept for it above the plot.
             fig.update_layout(showlegend=False, margin={"t": 50})
         return fig
 
     first = days.iloc[0]
-    since = f"{first:%d %b %Y}"
+    since = format_date(first)
     change = series["change"].astype("float64") - float(series["change"].iloc[0])
     # Days no source speaks for are gaps, not flat stretches: a flat line would claim "no change".
     unknown = series["net"].isna()
@@ -94,14 +95,14 @@ def follower_curve(series: pd.DataFrame) -> go.Figure:
     change = change.mask(unknown)
     fig.add_trace(
         go.Scatter(
-            x=days, y=change, name=f"Change since {since}", mode="lines",
+            x=days, y=change, name=_("Change since {date}").format(date=since), mode="lines",
             line={"color": FOLLOWERS_COLOR, "width": 2.5}, connectgaps=True,
-            hovertemplate=f"%{{x|{DAY_HOVER}}}<br><b>%{{y:+,.0f}}</b> since {since}<extra></extra>",
+            hovertemplate=f"%{{x|{day_hover}}}<br>" + _("<b>%{{y:+,.0f}}</b> since {date}").format(date=since) + "<extra></extra>",
         )
     )
-    base_layout(fig, f"Follower change since {since}", f"Change since {since}")
+    base_layout(fig, _("Follower change since {date}").format(date=since), _("Change since {date}").format(date=since))
     fig.update_layout(
-        title={"subtitle": {"text": "This data has no follower total: the curve adds up gains minus losses."}},
+        title={"subtitle": {"text": _("This data has no follower total: the curve adds up gains minus losses.")}},
         showlegend=False,
     )
     fig.update_yaxes(tickformat="+,d")
@@ -121,38 +122,41 @@ def _by_period(series: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def gains_losses(series: pd.DataFrame) -> go.Figure:
     """Followers gained (bars up), lost (bars down) and the net change (a line), per day, or
     per week over long periods."""
-    title = "Gained and lost"
+    title = _("Gained and lost")
     if not has_flows(series):
         return empty_figure(
             title,
-            "No daily gains or losses in this data: they come from exports with new follows and "
-            "unfollows,<br>or from two follower lists of different dates.",
+            _(
+                "No daily gains or losses in this data: they come from exports with new follows and "
+                "unfollows,<br>or from two follower lists of different dates."
+            ),
         )
     flows, period = _by_period(series)
-    title = f"Gained and lost per {period}"
-    hover_date = "Week of %d %b %Y" if period == "week" else DAY_HOVER
+    title = _("Gained and lost per week") if period == "week" else _("Gained and lost per day")
+    locale = plotly_locale()
+    hover_date = locale.week_hover_format if period == "week" else locale.day_hover_format
     lost = flows["lost"].astype("float64")
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            x=flows["day"], y=flows["gained"], name="Gained", marker_color=GAINED_COLOR,
-            hovertemplate="+%{y:,.0f}<extra>Gained</extra>",
+            x=flows["day"], y=flows["gained"], name=_("Gained"), marker_color=GAINED_COLOR,
+            hovertemplate="+%{y:,.0f}<extra>" + _("Gained") + "</extra>",
         )
     )
     fig.add_trace(
         go.Bar(
-            x=flows["day"], y=-lost, name="Lost", marker_color=LOST_COLOR, customdata=np.nan_to_num(lost),
-            hovertemplate="−%{customdata:,.0f}<extra>Lost</extra>",
+            x=flows["day"], y=-lost, name=_("Lost"), marker_color=LOST_COLOR, customdata=np.nan_to_num(lost),
+            hovertemplate="−%{customdata:,.0f}<extra>" + _("Lost") + "</extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=flows["day"], y=flows["net"], name="Net", mode="lines+markers" if len(flows) <= 45 else "lines",
+            x=flows["day"], y=flows["net"], name=_("Net"), mode="lines+markers" if len(flows) <= 45 else "lines",
             line={"color": NET_COLOR, "width": 1.8}, marker={"size": 5}, connectgaps=False,
-            hovertemplate="%{y:+,.0f}<extra>Net</extra>",
+            hovertemplate="%{y:+,.0f}<extra>" + _("Net") + "</extra>",
         )
     )
-    base_layout(fig, title, f"Followers per {period}", height=340)
+    base_layout(fig, title, _("Followers per week") if period == "week" else _("Followers per day"), height=340)
     fig.update_layout(barmode="relative", bargap=0.15, hovermode="x unified")
     fig.update_xaxes(hoverformat=hover_date)
     return fig

@@ -26,8 +26,21 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.collect.http import CollectError
-from analytics.ingest.model import MEMBER_DTYPES, MemberList, Parsed, SourceFile, typed_frame
-from analytics.ingest.service import ImportOptions, Outcome, Prepared, load_prepared, prepare
+from analytics.i18n import _
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
+from analytics.ingest.service import (
+    ImportOptions,
+    Outcome,
+    Prepared,
+    load_prepared,
+    prepare,
+)
 from analytics.store import Store
 
 __all__ = ["CollectError", "Fetched", "LAST_COLLECTIONS_COLUMNS", "last_collections", "spool", "store_fetched"]
@@ -70,15 +83,14 @@ def store_fetched(store: Store, account: str, fetched: Fetched, day: dt.date) ->
     failed = [item for item in prepared if isinstance(item, Outcome)]
     if failed:
         raise CollectError(
-            f"The {fetched.platform} answers for {fetched.handle} could not be read: {failed[0].error}. Nothing was stored."
+            _('The {platform} answers for {handle} could not be read: {error}. Nothing was stored.').format(platform=fetched.platform, handle=fetched.handle, error=failed[0].error)
         )
     items = [item for item in prepared if isinstance(item, Prepared)]
     lists = [item for item in items if item.parsed.lists]
     profiles = [item for item in items if not item.parsed.lists]
     if len(lists) > 1 or len(profiles) != 1:
         raise CollectError(
-            f"The {fetched.platform} answers for {fetched.handle} did not read as one profile and one follower list "
-            f"({', '.join(item.name for item in items)}). Nothing was stored."
+            _('The {platform} answers for {handle} did not read as one profile and one follower list ({value}). Nothing was stored.').format(platform=fetched.platform, handle=fetched.handle, value=', '.join(item.name for item in items))
         )
     profile = profiles[0].parsed
     if lists:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from analytics.collect import Fetched
 from analytics.collect.http import CollectError, HttpClient, check_base_url
+from analytics.i18n import _
 from analytics.ingest.model import SourceFile
 
 DEFAULT_API_URL = "https://public.api.bsky.app/xrpc/"
@@ -32,7 +33,7 @@ def normalize_handle(handle: str) -> str:
         return text
     text = text.lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*\.[a-z0-9-]+", text):
-        raise CollectError(f"{handle!r} is not a Bluesky handle like 'me.bsky.social' (or a DID).")
+        raise CollectError(_("{handle} is not a Bluesky handle like 'me.bsky.social' (or a DID).").format(handle=repr(handle)))
     return text
 
 
@@ -48,7 +49,7 @@ def xrpc_base(api_url: str | None) -> str:
 
 def _object(value: object, url: str, what: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise CollectError(f"GET {url}: expected {what} (a JSON object), found {type(value).__name__}.", url=url)
+        raise CollectError(_('GET {url}: expected {what} (a JSON object), found {name}.').format(url=url, what=what, name=type(value).__name__), url=url)
     return value
 
 
@@ -71,7 +72,7 @@ def fetch_bluesky(
     profile = _object(profile_answer.json("a Bluesky profile"), profile_url, "a Bluesky profile")
     did = profile.get("did")
     if not isinstance(did, str):
-        raise CollectError(f"GET {profile_url}: the profile has no 'did'.", url=profile_url)
+        raise CollectError(_("GET {profile_url}: the profile has no 'did'.").format(profile_url=profile_url), url=profile_url)
     count = profile.get("followersCount")
     expected = count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
     sources = [SourceFile(f"bluesky-getProfile-{safe}-{day.isoformat()}.json", profile_answer.body)]
@@ -95,11 +96,11 @@ def fetch_bluesky(
         page = _object(answer.json("a Bluesky getFollowers page"), url, "a getFollowers page")
         followers = page.get("followers")
         if not isinstance(followers, list):
-            raise CollectError(f"GET {url}: expected a 'followers' array, found {json.dumps(page)[:120]}", url=url)
+            raise CollectError(_("GET {url}: expected a 'followers' array, found {dumps}").format(url=url, dumps=json.dumps(page)[:120]), url=url)
         subject = page.get("subject")
         if isinstance(subject, dict) and subject.get("did") not in (None, did):
             raise CollectError(
-                f"GET {url}: the page lists the followers of {subject.get('did')}, not of {did} ({actor}).", url=url
+                _('GET {url}: the page lists the followers of {get}, not of {did} ({actor}).').format(url=url, get=subject.get('did'), did=did, actor=actor), url=url
             )
         pages += 1
         sources.append(SourceFile(f"bluesky-getFollowers-{safe}-{day.isoformat()}-p{pages:04d}.json", answer.body))
@@ -113,14 +114,12 @@ def fetch_bluesky(
             break
         if next_cursor in cursors or next_cursor == cursor:
             raise CollectError(
-                f"GET {url}: the server returned the cursor {next_cursor!r} a second time (a pagination loop) "
-                f"after {pages} pages; stopped.",
+                _('GET {url}: the server returned the cursor {next_cursor} a second time (a pagination loop) after {pages} pages; stopped.').format(url=url, next_cursor=repr(next_cursor), pages=pages),
                 url=url,
             )
         if pages >= max_pages:
             raise CollectError(
-                f"GET {url}: still more pages after {pages} pages ({len(seen)} followers, the profile says "
-                f"{expected}); stopped, the list does not seem to end.",
+                _('GET {url}: still more pages after {pages} pages ({seen} followers, the profile says {expected}); stopped, the list does not seem to end.').format(url=url, pages=pages, seen=len(seen), expected=expected),
                 url=url,
             )
         cursors.add(next_cursor)

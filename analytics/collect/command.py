@@ -28,6 +28,7 @@ from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, 
 from analytics.collect.losses import check_losses
 from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreError
+from analytics.i18n import _, format_number
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
 from analytics.store.accounts import require_account
@@ -47,10 +48,10 @@ def parse_interval(text: str) -> float:
     """'30m', '6h', '24h', '1d' (also '90s', '1.5h') → seconds."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", text.lower())
     if not match:
-        raise argparse.ArgumentTypeError(f"expected an interval like 30m, 6h, 24h or 1d, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected an interval like 30m, 6h, 24h or 1d, found {text}").format(text=repr(text)))
     seconds = float(match.group(1)) * _UNITS[match.group(2)]
     if seconds < MIN_INTERVAL:
-        raise argparse.ArgumentTypeError(f"an interval of at least 5m, found {text!r}")
+        raise argparse.ArgumentTypeError(_("an interval of at least 5m, found {text}").format(text=repr(text)))
     return seconds
 
 
@@ -58,15 +59,15 @@ def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+        raise argparse.ArgumentTypeError(_("expected a number, found {text}").format(text=repr(text))) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a number above 0, found {text}").format(text=repr(text)))
     return value
 
 
 def _retries(text: str) -> int:
     if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+        raise argparse.ArgumentTypeError(_("expected a whole number of 0 or more, found {text}").format(text=repr(text)))
     return int(text)
 
 
@@ -76,31 +77,34 @@ def add_collect_parser(
     parser = subparsers.add_parser(
         "collect",
         parents=[common_parent],
-        help="collect today's follower list from Bluesky or Mastodon (once, or --every 24h)",
+        help=_("collect today's follower list from Bluesky or Mastodon (once, or --every 24h)"),
         description="Fetch an account's follower list from the public Bluesky or Mastodon API and store it "
         "as today's snapshot. History cannot be fetched back in time: run it daily (cron) or with --every.",
     )
-    parser.add_argument("--account", required=True, help="the account to store into (created if new)")
+    parser.add_argument("--account", required=True, help=_("the account to store into (created if new)"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--bluesky", metavar="HANDLE", help="a Bluesky handle, e.g. me.bsky.social")
-    target.add_argument("--mastodon", metavar="@USER@INSTANCE", help="a Mastodon address, e.g. @me@mastodon.social")
+    target.add_argument("--bluesky", metavar="HANDLE", help=_("a Bluesky handle, e.g. me.bsky.social"))
+    target.add_argument("--mastodon", metavar="@USER@INSTANCE", help=_("a Mastodon address, e.g. @me@mastodon.social"))
     parser.add_argument(
         "--api-url", metavar="URL",
-        help="the API's base address (a self-hosted server; default https://public.api.bsky.app/xrpc/ "
-        "for Bluesky, https://INSTANCE for Mastodon)",
+        help=_(
+            "the API's base address (a self-hosted server; default https://public.api.bsky.app/xrpc/ "
+            "for Bluesky, https://INSTANCE for Mastodon)"
+        ),
     )
     parser.add_argument(
         "--every", type=parse_interval, metavar="INTERVAL",
-        help="keep running and collect once per interval (30m, 6h, 24h, 1d) until Ctrl-C",
+        help=_("keep running and collect once per interval (30m, 6h, 24h, 1d) until Ctrl-C"),
     )
     parser.add_argument(
         "--rate", type=_positive, metavar="N",
-        help=f"at most N requests per second (default {DEFAULT_RATE['bluesky']:g} Bluesky, "
-        f"{DEFAULT_RATE['mastodon']:g} Mastodon)",
+        help=_("at most N requests per second (default {bluesky} Bluesky, {mastodon} Mastodon)").format(
+            bluesky=format_number(DEFAULT_RATE["bluesky"], 1), mastodon=format_number(DEFAULT_RATE["mastodon"], 1)
+        ),
     )
-    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help="per request (default 20)")
-    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help="on 429, 5xx and timeouts (default 5)")
-    parser.add_argument("--quiet", action="store_true", help="no progress, only the summary and errors")
+    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help=_("per request (default 20)"))
+    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help=_("on 429, 5xx and timeouts (default 5)"))
+    parser.add_argument("--quiet", action="store_true", help=_("no progress, only the summary and errors"))
     return parser
 
 
@@ -227,9 +231,7 @@ def collect_once(
         # later (it is today's list): keep it as files to import.
         saved = spool(fetched, day, pending_folder(args))
         raise CollectError(
-            f"{exc} The {fetched.followers:,} followers fetched for {day} are saved in {saved}: import them once "
-            f"the store is free with: python -m analytics import {saved}/*.json --account {args.account} "
-            f"--snapshot-date {day}"
+            _('{exc} The {followers:,} followers fetched for {day} are saved in {saved}: import them once the store is free with: python -m analytics import {saved2}/*.json --account {account} --snapshot-date {day2}').format(exc=exc, followers=fetched.followers, day=day, saved=saved, saved2=saved, account=args.account, day2=day)
         ) from None
 
 
@@ -338,7 +340,7 @@ def run_collect(
         try:
             result = collect_once(args, store, **timing)  # type: ignore[arg-type]
         except KeyboardInterrupt:
-            print("\ninterrupted: nothing was stored.", file=err, flush=True)
+            print("\n" + _("interrupted: nothing was stored."), file=err, flush=True)
             return EXIT_INTERRUPTED
         print(result.line(args.account), file=out)
         return EXIT_OK
@@ -360,9 +362,9 @@ def run_collect(
                 result = collect_once(args, opener, **timing)  # type: ignore[arg-type]
                 print(f"[{stamp}] {result.line(args.account)}", file=out, flush=True)
             except PalierError as exc:
-                print(f"[{stamp}] collection failed: {exc}", file=err, flush=True)
+                print(f"[{stamp}] " + _("collection failed: {error}").format(error=exc), file=err, flush=True)
             except Exception:  # noqa: BLE001 - one bad round must not end a schedule meant to run for months
-                print(f"[{stamp}] collection failed unexpectedly:\n{traceback.format_exc()}", file=err, flush=True)
+                print(f"[{stamp}] " + _("collection failed unexpectedly:") + f"\n{traceback.format_exc()}", file=err, flush=True)
             if max_rounds is not None and rounds >= max_rounds:
                 return EXIT_OK
             # Keep to the schedule from the start: a slow round does not push the later ones,
@@ -370,8 +372,8 @@ def run_collect(
             now = clock()
             next_at = start + (int((now - start) // interval) + 1) * interval
             nxt = dt.datetime.fromtimestamp(wall() + next_at - now).strftime("%Y-%m-%d %H:%M")
-            print(f"next collection at {nxt} (Ctrl-C to stop)", file=err, flush=True)
+            print(_("next collection at {moment} (Ctrl-C to stop)").format(moment=nxt), file=err, flush=True)
             sleep(next_at - now)
     except KeyboardInterrupt:
-        print("\nstopped.", file=err, flush=True)
+        print("\n" + _("stopped."), file=err, flush=True)
         return EXIT_OK

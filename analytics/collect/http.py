@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from analytics import __version__
 from analytics.errors import PalierError
+from analytics.i18n import _, ngettext
 
 USER_AGENT = f"Palier/{__version__} (local-first follower analytics; follower collector)"
 
@@ -71,8 +72,7 @@ class Response:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             start = self.body[:120].decode("utf-8", errors="replace")
             raise CollectError(
-                f"GET {self.url}: the answer is not valid JSON ({exc}); expected {what}, "
-                f"found {start!r}{'…' if len(self.body) > 120 else ''}",
+                _('GET {url}: the answer is not valid JSON ({exc}); expected {what}, found {start}{value}').format(url=self.url, exc=exc, what=what, start=repr(start), value='…' if len(self.body) > 120 else ''),
                 url=self.url,
                 status=self.status,
                 attempts=self.attempts,
@@ -146,7 +146,7 @@ def check_base_url(url: str) -> str:
     """An API base address: http(s) only, so `--api-url` can never read a local file."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CollectError(f"{url!r} is not an http(s) address like 'https://example.social'.")
+        raise CollectError(_("{url} is not an http(s) address like 'https://example.social'.").format(url=repr(url)))
     return url.strip()
 
 
@@ -215,8 +215,7 @@ class HttpClient:
             if isinstance(reason, socket.gaierror):
                 # A misspelt server name will not heal in a minute: no retries.
                 raise CollectError(
-                    f"GET {url}: cannot find the server {urlsplit(url).hostname!r} ({reason.strerror or reason}): "
-                    "check the address (and --api-url).",
+                    _('GET {url}: cannot find the server {hostname} ({value}): check the address (and --api-url).').format(url=url, hostname=repr(urlsplit(url).hostname), value=reason.strerror or reason),
                     url=url,
                     attempts=1,
                 ) from None
@@ -229,7 +228,7 @@ class HttpClient:
             raise _Transient(f"connection broken ({type(exc).__name__}: {exc})") from None
         if len(body) > self.policy.max_bytes:
             raise CollectError(
-                f"GET {url}: the answer is larger than {self.policy.max_bytes // (1024 * 1024)} MB, which no API page is.",
+                _('GET {url}: the answer is larger than {value} MB, which no API page is.').format(url=url, value=self.policy.max_bytes // (1024 * 1024)),
                 url=url,
                 status=status,
                 attempts=1,
@@ -264,8 +263,11 @@ class HttpClient:
                 retries_done = attempt - 1
                 if retries_done >= policy.retries:
                     raise CollectError(
-                        f"GET {url} failed: {failure.reason}, after {retries_done} "
-                        f"{'retry' if retries_done == 1 else 'retries'} ({attempt} attempts).",
+                        ngettext(
+                            "GET {url} failed: {reason}, after {count} retry ({attempt} attempts).",
+                            "GET {url} failed: {reason}, after {count} retries ({attempt} attempts).",
+                            retries_done,
+                        ).format(url=url, reason=failure.reason, count=retries_done, attempt=attempt),
                         url=url,
                         status=failure.status,
                         attempts=attempt,
@@ -274,8 +276,7 @@ class HttpClient:
                 if failure.retry_after is not None:
                     if failure.retry_after > policy.max_wait:
                         raise CollectError(
-                            f"GET {url} failed: {failure.reason}; the server asks to wait {failure.retry_after:.0f} s "
-                            f"(Retry-After), more than the {policy.max_wait:.0f} s Palier waits. Try again later.",
+                            _('GET {url} failed: {reason}; the server asks to wait {retry_after:.0f} s (Retry-After), more than the {max_wait:.0f} s Palier waits. Try again later.').format(url=url, reason=failure.reason, retry_after=failure.retry_after, max_wait=policy.max_wait),
                             url=url,
                             status=failure.status,
                             attempts=attempt,

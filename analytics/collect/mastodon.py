@@ -16,7 +16,14 @@ from collections.abc import Callable
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from analytics.collect import Fetched
-from analytics.collect.http import CollectError, HttpClient, check_base_url, parse_link_header, same_origin
+from analytics.collect.http import (
+    CollectError,
+    HttpClient,
+    check_base_url,
+    parse_link_header,
+    same_origin,
+)
+from analytics.i18n import _
 from analytics.ingest.model import SourceFile
 
 PAGE_LIMIT = 80
@@ -35,7 +42,7 @@ def parse_address(address: str, api_url: str | None = None) -> tuple[str, str | 
             return match.group(1), parts.hostname
     match = re.fullmatch(r"@?([A-Za-z0-9_]+)(?:@([A-Za-z0-9.-]+\.[A-Za-z0-9-]+))?", text)
     if not match or (match.group(2) is None and api_url is None):
-        raise CollectError(f"{address!r} is not a Mastodon address like '@user@mastodon.social'.")
+        raise CollectError(_("{address} is not a Mastodon address like '@user@mastodon.social'.").format(address=repr(address)))
     return match.group(1), (match.group(2).lower() if match.group(2) else None)
 
 
@@ -70,25 +77,22 @@ def fetch_mastodon(
     except CollectError as exc:
         if exc.status == 404:
             raise CollectError(
-                f"{exc} No account {user!r} on {urlsplit(base).hostname}: check the address, and if your server's "
-                "address differs from your handle's domain, pass it with --api-url https://your.server.",
+                _("{exc} No account {user} on {hostname}: check the address, and if your server's address differs from your handle's domain, pass it with --api-url https://your.server.").format(exc=exc, user=repr(user), hostname=urlsplit(base).hostname),
                 url=exc.url, status=exc.status, attempts=exc.attempts,
             ) from None
         raise
     account = answer.json("a Mastodon account")
     if not isinstance(account, dict) or not isinstance(account.get("id"), (str, int)):
-        raise CollectError(f"GET {lookup_url}: expected a Mastodon account with an 'id'.", url=lookup_url)
+        raise CollectError(_("GET {lookup_url}: expected a Mastodon account with an 'id'.").format(lookup_url=lookup_url), url=lookup_url)
     acct = str(account.get("acct") or "")
     if "@" in acct:
         raise CollectError(
-            f"GET {lookup_url}: {acct!r} is not local to {urlsplit(base).hostname}: collect on the account's home "
-            "server (another server only knows part of its followers).",
+            _("GET {lookup_url}: {acct} is not local to {hostname}: collect on the account's home server (another server only knows part of its followers).").format(lookup_url=lookup_url, acct=repr(acct), hostname=urlsplit(base).hostname),
             url=lookup_url,
         )
     if account.get("hide_collections") is True:
         raise CollectError(
-            f"@{handle} hides its followers list (Preferences → Privacy: 'Hide your social graph'): the public "
-            "API returns no follower, so there is nothing to collect. Nothing was stored."
+            _("@{handle} hides its followers list (Preferences → Privacy: 'Hide your social graph'): the public API returns no follower, so there is nothing to collect. Nothing was stored.").format(handle=handle)
         )
     count = account.get("followers_count")
     # -1 is Mastodon's way of saying the count is hidden.
@@ -108,7 +112,7 @@ def fetch_mastodon(
         page_answer = client.get(url)
         page = page_answer.json("a Mastodon followers page (an array of accounts)")
         if not isinstance(page, list):
-            raise CollectError(f"GET {url}: expected an array of accounts, found {type(page).__name__}.", url=url)
+            raise CollectError(_('GET {url}: expected an array of accounts, found {name}.').format(url=url, name=type(page).__name__), url=url)
         pages += 1
         if page:
             # An empty array is not kept: it holds nothing and no importer recognises it.
@@ -123,23 +127,20 @@ def fetch_mastodon(
             break
         next_url = urljoin(url, link)
         if not same_origin(next_url, base):
-            raise CollectError(f"GET {url}: the next page is on another server ({next_url}); stopped.", url=url)
+            raise CollectError(_('GET {url}: the next page is on another server ({next_url}); stopped.').format(url=url, next_url=next_url), url=url)
         if next_url in visited:
             raise CollectError(
-                f"GET {url}: the next page link points back to a page already read (a pagination loop) after "
-                f"{pages} pages; stopped.",
+                _('GET {url}: the next page link points back to a page already read (a pagination loop) after {pages} pages; stopped.').format(url=url, pages=pages),
                 url=url,
             )
         if pages >= max_pages:
             raise CollectError(
-                f"GET {url}: still more pages after {pages} pages ({len(seen)} followers, the account says "
-                f"{expected}); stopped, the list does not seem to end.",
+                _('GET {url}: still more pages after {pages} pages ({seen} followers, the account says {expected}); stopped, the list does not seem to end.').format(url=url, pages=pages, seen=len(seen), expected=expected),
                 url=url,
             )
         url = next_url
     if not seen and expected:
         raise CollectError(
-            f"@{handle} has {expected} followers but the public API listed none (the server may restrict its API "
-            "to signed-in users). Nothing was stored."
+            _('@{handle} has {expected} followers but the public API listed none (the server may restrict its API to signed-in users). Nothing was stored.').format(handle=handle, expected=expected)
         )
     return Fetched("mastodon", handle, sources, len(seen), expected, pages, client.requests)

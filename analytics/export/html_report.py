@@ -24,6 +24,18 @@ import plotly.graph_objects as go
 from analytics.analysis import analyse_if_writable
 from analytics.charts import CHART_CONFIG
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
+from analytics.i18n import (
+    _,
+    current_language,
+    format_change,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    ngettext,
+    plotly_locale,
+    use_language,
+)
 from analytics.metrics.followers import follower_series
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
@@ -65,12 +77,26 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def txt(value: str) -> str:
+    """Palier's own (translated) sentence in an HTML text node: `<` and `&` escaped; quotes are
+    inert in text, so an apostrophe stays one."""
+    return html.escape(value, quote=False)
+
+
 def _number(value: Any, signed: bool = False) -> str:
     if value is None:
         return "—"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:+,.2f}" if signed else f"{value:,.2f}"
-    return f"{int(value):+,}" if signed else f"{int(value):,}"
+    decimals = 2 if isinstance(value, float) and not value.is_integer() else 0
+    return format_change(value, decimals) if signed else format_number(value, decimals)
+
+
+def _day(iso: str | None) -> str:
+    """A report's ISO day in the reader's language ("27 févr. 2027")."""
+    return format_date(dt.date.fromisoformat(iso)) if iso else "—"
+
+
+def _span(start: str, end: str) -> str:
+    return _("{start} to {end}").format(start=_day(start), end=_day(end))
 
 
 def _table(rows: Iterable[tuple[str, str]], numeric: bool = True) -> str:
@@ -83,50 +109,55 @@ def _table(rows: Iterable[tuple[str, str]], numeric: bool = True) -> str:
 
 def _chart(fig: go.Figure, first: bool) -> str:
     # Only the first chart carries the library: the others reuse the global Plotly object.
-    return fig.to_html(full_html=False, include_plotlyjs=bool(first), config=REPORT_CHART_CONFIG, include_mathjax=False)
+    # The language's month and day names travel in the config (no Plotly locale bundle is loaded).
+    config = {**REPORT_CHART_CONFIG, **plotly_locale().config}
+    return fig.to_html(full_html=False, include_plotlyjs=bool(first), config=config, include_mathjax=False)
 
 
 def _figures_section(report: dict[str, Any]) -> str:
     growth, activity, churn = report["growth"], report["activity"], report["churn"]
     rows = [
-        ("First day with data", growth["date_min"] or "—"),
-        ("Last day with data", growth["date_max"] or "—"),
-        ("Followers at the start", _number(growth["followers_start"])),
-        ("Followers at the end", _number(growth["followers_end"])),
-        ("Net change", _number(growth["net"], signed=True)),
-        ("Gained", _number(growth["gained"])),
-        ("Lost", _number(growth["lost"])),
-        ("Net follows per day, days with posts", _number(activity["net_per_day_active"], signed=True)),
-        ("Net follows per day, quiet days", _number(activity["net_per_day_quiet"], signed=True)),
-        ("Purge days", _number(len(report["purge_days"]))),
-        ("Plateaus", _number(len(report["plateaus"]))),
-        ("Unfollowed within 7 days", _number(churn["unfollowed_within_7_days"])),
-        (
-            "Still following after 4 weeks",
-            "—" if churn["cohort_retention_4w"] is None else f"{churn['cohort_retention_4w']:.1%}",
-        ),
+        (_("First day with data"), _day(growth["date_min"])),
+        (_("Last day with data"), _day(growth["date_max"])),
+        (_("Followers at the start"), _number(growth["followers_start"])),
+        (_("Followers at the end"), _number(growth["followers_end"])),
+        (_("Net change"), _number(growth["net"], signed=True)),
+        (_("Gained"), _number(growth["gained"])),
+        (_("Lost"), _number(growth["lost"])),
+        (_("Net follows per day, days with posts"), _number(activity["net_per_day_active"], signed=True)),
+        (_("Net follows per day, quiet days"), _number(activity["net_per_day_quiet"], signed=True)),
+        (_("Purge days"), _number(len(report["purge_days"]))),
+        (_("Plateaus"), _number(len(report["plateaus"]))),
+        (_("Unfollowed within 7 days"), _number(churn["unfollowed_within_7_days"])),
+        (_("Still following after 4 weeks"), format_percent(churn["cohort_retention_4w"])),
     ]
-    return "<h2>Figures</h2>" + _table(rows)
+    return "<h2>" + txt(_("Figures")) + "</h2>" + _table(rows)
 
 
 def _periods_section(report: dict[str, Any]) -> str:
     parts = []
     if report["plateaus"]:
-        rows = [(f"{p['start']} to {p['end']}", "") for p in report["plateaus"]]
-        parts.append("<h3>Plateaus</h3>" + _table(rows, numeric=False))
+        rows = [(_span(p["start"], p["end"]), "") for p in report["plateaus"]]
+        parts.append("<h3>" + txt(_("Plateaus")) + "</h3>" + _table(rows, numeric=False))
     if report["quiet_periods"]:
         rows = [
-            (f"{q['start']} to {q['end']} ({q['days']} days)", f"{_number(q['net_per_day'], signed=True)} per day")
+            (
+                _span(q["start"], q["end"])
+                + " ("
+                + ngettext("{count} day", "{count} days", q["days"]).format(count=format_number(q["days"]))
+                + ")",
+                _("{change} per day").format(change=_number(q["net_per_day"], signed=True)),
+            )
             for q in report["quiet_periods"]
         ]
-        parts.append("<h3>Quiet periods (no posts)</h3>" + _table(rows))
+        parts.append("<h3>" + txt(_("Quiet periods (no posts)")) + "</h3>" + _table(rows))
     if report["purge_days"]:
-        parts.append("<h3>Purge days</h3><p>" + esc(", ".join(report["purge_days"])) + "</p>")
-    return "<h2>Periods</h2>" + "".join(parts) if parts else ""
+        parts.append("<h3>" + txt(_("Purge days")) + "</h3><p>" + esc(", ".join(_day(d) for d in report["purge_days"])) + "</p>")
+    return "<h2>" + txt(_("Periods")) + "</h2>" + "".join(parts) if parts else ""
 
 
 def _people_table(frame: pd.DataFrame) -> str:
-    head = "<tr><th>Handle</th><th>Name</th><th>Bio</th></tr>"
+    head = "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in (_("Handle"), _("Name"), _("Bio"))) + "</tr>"
     rows = []
     for row in frame.head(PEOPLE_ROWS).itertuples(index=False):
         bio = "" if pd.isna(row.bio) else str(row.bio)
@@ -134,20 +165,24 @@ def _people_table(frame: pd.DataFrame) -> str:
         handle = row.handle if isinstance(row.handle, str) and row.handle else row.member_key
         rows.append(f"<tr><td>{esc(handle)}</td><td>{esc(row.name)}</td><td>{esc(bio)}</td></tr>")
     more = len(frame) - PEOPLE_ROWS
-    tail = f"<p class=\"note\">and {more:,} more.</p>" if more > 0 else ""
+    more_text = _("and {count} more.").format(count=format_number(more))
+    tail = f"<p class=\"note\">{txt(more_text)}</p>" if more > 0 else ""
     return f"<table>{head}{''.join(rows)}</table>{tail}"
 
 
 def _people_section(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
     changes = list_changes(cursor, account_id)
     if changes.reason:
-        return "<h2>Who joined and who left</h2><p class=\"note\">" + esc(changes.reason) + "</p>"
+        return "<h2>" + txt(_("Who joined and who left")) + "</h2><p class=\"note\">" + esc(changes.reason) + "</p>"
     frame = changes.changes
     joined, left = frame[frame["change"] == "joined"], frame[frame["change"] == "left"]
+    heading = _("Who joined and who left, {start} to {end}").format(start=format_date(changes.start), end=format_date(changes.end))
+    joined_heading = _("Joined ({count})").format(count=format_number(changes.joined))
+    left_heading = _("Left ({count})").format(count=format_number(changes.left))
     return (
-        f"<h2>Who joined and who left, {esc(changes.start)} to {esc(changes.end)}</h2>"
-        f"<h3>Joined ({changes.joined:,})</h3>{_people_table(joined)}"
-        f"<h3>Left ({changes.left:,})</h3>{_people_table(left)}"
+        f"<h2>{txt(heading)}</h2>"
+        f"<h3>{txt(joined_heading)}</h3>{_people_table(joined)}"
+        f"<h3>{txt(left_heading)}</h3>{_people_table(left)}"
     )
 
 
@@ -157,8 +192,17 @@ def build_report(
     *,
     people: bool = False,
     generated: dt.datetime | None = None,
+    language: str | None = None,
 ) -> str:
-    """The report of one account as a complete HTML document (about 5 MB, mostly Plotly)."""
+    """The report of one account as a complete HTML document (about 5 MB, mostly Plotly), in
+    `language` (default: the current one)."""
+    with use_language(language or current_language()):
+        return _build_report(cursor, account_name, people=people, generated=generated)
+
+
+def _build_report(
+    cursor: duckdb.DuckDBPyConnection, account_name: str, *, people: bool, generated: dt.datetime | None
+) -> str:
     account = require_account(cursor, account_name)
     analyse_if_writable(cursor, account.account_id)  # the audience figures read what the analysis kept
     report = account_report(cursor, account.account_id, account.name)
@@ -174,18 +218,20 @@ def build_report(
     people_html = (
         _people_section(cursor, account.account_id)
         if people
-        else "<p class=\"note\">This report holds figures and charts only: no follower's name, handle or bio.</p>"
+        else "<p class=\"note\">" + txt(_("This report holds figures and charts only: no follower's name, handle or bio.")) + "</p>"
     )
-    title = f"Palier report: {account.name}"
+    title = _("Palier report: {account}").format(account=account.name)
+    generated_text = _("generated {moment} UTC").format(moment=format_datetime(generated))
+    followers_heading = _("Followers")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{current_language()}\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
         "<meta name=\"referrer\" content=\"no-referrer\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
-        f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}generated {esc(generated.strftime('%Y-%m-%d %H:%M UTC'))}</p>"
-        f"{_figures_section(report)}<h2>Followers</h2>{chart_html}{_periods_section(report)}{people_html}"
-        "<footer>Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.</footer>"
+        f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}{txt(generated_text)}</p>"
+        f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}{_periods_section(report)}{people_html}"
+        "<footer>" + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
         "</body></html>\n"
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.errors import PalierError
+from analytics.i18n import _
 from analytics.store import Store
 
 # table -> SQL expression of its month partition (text 'YYYY-MM'), for the large tables.
@@ -65,7 +66,7 @@ def export_parquet(store: Store, directory: Path | str) -> list[Exported]:
     """Write every table of the store under `directory` (created; each table's folder replaced)."""
     target = Path(directory)
     if target.exists() and not target.is_dir():
-        raise PalierError(f"{target}: not a folder.")
+        raise PalierError(_('{target}: not a folder.').format(target=target))
     target.mkdir(parents=True, exist_ok=True)
     done: list[Exported] = []
     cursor = store.cursor()
@@ -99,7 +100,7 @@ def export_parquet(store: Store, directory: Path | str) -> list[Exported]:
         cursor.execute("COMMIT")
     except duckdb.Error as exc:
         cursor.execute("ROLLBACK")
-        raise PalierError(f"Export to {target} failed: {str(exc).splitlines()[0]}") from None
+        raise PalierError(_('Export to {target} failed: {splitlines}').format(target=target, splitlines=str(exc).splitlines()[0])) from None
     finally:
         cursor.close()
     return done

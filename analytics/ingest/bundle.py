@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from analytics import settings
 from analytics.errors import BadExportError
+from analytics.i18n import _, format_number
 from analytics.ingest.model import SourceFile
 
 _CHUNK = 1 << 20
@@ -34,9 +35,9 @@ def _check_member_path(archive: str, member: str) -> None:
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
         raise BadExportError(
             archive,
-            f"member {member!r}",
-            "paths that stay inside the archive",
-            "a path that escapes it (../, a drive or an absolute path): refusing the whole archive",
+            _('member {member}').format(member=repr(member)),
+            _("paths that stay inside the archive"),
+            _("a path that escapes it (../, a drive or an absolute path): refusing the whole archive"),
         )
 
 
@@ -53,7 +54,7 @@ def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[Sourc
         # A path-backed zip (the command line) is read from its file, never loaded whole.
         archive = zipfile.ZipFile(source.path if source.path is not None and not source.loaded else io.BytesIO(source.data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise BadExportError(source.name, "the whole file", "a readable zip archive", f"a damaged zip ({exc})") from None
+        raise BadExportError(source.name, _("the whole file"), _("a readable zip archive"), _('a damaged zip ({exc})').format(exc=exc)) from None
     members: list[SourceFile] = []
     with archive:
         infos = archive.infolist()
@@ -72,16 +73,16 @@ def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[Sourc
             if info.file_size > max_member:
                 raise BadExportError(
                     source.name,
-                    f"member {info.filename!r}",
-                    f"members of at most {max_member // (1024 * 1024)} MB uncompressed",
-                    f"{info.file_size / 1e6:,.0f} MB",
+                    _('member {filename}').format(filename=repr(info.filename)),
+                    _('members of at most {value} MB uncompressed').format(value=max_member // (1024 * 1024)),
+                    _('{value:,.0f} MB').format(value=info.file_size / 1e6),
                 )
             if info.file_size > _CHUNK and info.file_size / max(info.compress_size, 1) > max_ratio:
                 raise BadExportError(
                     source.name,
-                    f"member {info.filename!r}",
-                    f"a compression ratio under {max_ratio:.0f} to 1",
-                    f"{info.file_size / max(info.compress_size, 1):,.0f} to 1 (a zip bomb?)",
+                    _('member {filename}').format(filename=repr(info.filename)),
+                    _('a compression ratio under {max_ratio:.0f} to 1').format(max_ratio=max_ratio),
+                    _('{value:,.0f} to 1 (a zip bomb?)').format(value=info.file_size / max(info.compress_size, 1)),
                 )
             path = _stream_capped(archive, info, source.name, max_member)
             member = SourceFile(f"{source.name}/{info.filename}", path=path)
@@ -119,23 +120,23 @@ def _stream_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, m
                         if written > limit:
                             raise BadExportError(
                                 name,
-                                f"member {info.filename!r}",
-                                f"at most the {limit:,} bytes its header declares",
-                                "more: the archive is forged or damaged",
+                                _('member {filename}').format(filename=repr(info.filename)),
+                                _('at most the {limit} bytes its header declares').format(limit=format_number(limit)),
+                                _("more: the archive is forged or damaged"),
                             )
                         out.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BadExportError(name, f"member {info.filename!r}", "a readable member", f"a damaged one ({exc})") from None
+                raise BadExportError(name, _('member {filename}').format(filename=repr(info.filename)), _("a readable member"), _("a damaged one ({exc})").format(exc=exc)) from None
             except RuntimeError as exc:  # encrypted members
-                raise BadExportError(name, f"member {info.filename!r}", "an unencrypted member", str(exc)) from None
+                raise BadExportError(name, _('member {filename}').format(filename=repr(info.filename)), _("an unencrypted member"), str(exc)) from None
         if written != info.file_size:
             # zipfile stops quietly at the end of the compressed data, even when the header promised
             # more: a member whose sizes disagree is forged or damaged, whatever its CRC says.
             raise BadExportError(
                 name,
-                f"member {info.filename!r}",
-                f"the {info.file_size:,} bytes its header declares",
-                f"{written:,} bytes: the archive is forged or damaged",
+                _('member {filename}').format(filename=repr(info.filename)),
+                _('the {file_size} bytes its header declares').format(file_size=format_number(info.file_size)),
+                _('{out} bytes: the archive is forged or damaged').format(out=format_number(written)),
             )
     except BaseException:
         _unlink(temp_name)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _, format_number
 
 # A follower bio is at most a few KB; a field above this is a broken quote swallowing the file
 # or a file that is not a CSV at all.
@@ -20,12 +22,16 @@ MAX_FIELD_CHARS = 1_000_000
 csv.field_size_limit(MAX_FIELD_CHARS)
 
 _DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"), "|": N_("vertical bar")}
 
 
 def normalize_name(name: str) -> str:
-    """`"New follows"`, `new_follows` and `NEW-FOLLOWS ` all become `new_follows`."""
-    return re.sub(r"[^0-9a-z]+", "_", name.strip().strip("\ufeff").lower()).strip("_")
+    """`"New follows"`, `new_follows` and `NEW-FOLLOWS ` all become `new_follows`; accents go, so
+    a French spreadsheet's `Abonnés` is `abonnes` (and `Nombre d'abonnés` is `nombre_d_abonnes`)."""
+    unaccented = "".join(
+        ch for ch in unicodedata.normalize("NFKD", name.strip().strip("\ufeff").lower()) if not unicodedata.combining(ch)
+    )
+    return re.sub(r"[^0-9a-z]+", "_", unaccented).strip("_")
 
 
 def first_line(text: str) -> str:
@@ -77,9 +83,9 @@ class CsvTable:
         if index is None:
             raise BadExportError(
                 self.file,
-                f"header (line {self.header_line})",
-                f"a column named {' or '.join(repr(n) for n in names)}",
-                f"the columns {', '.join(repr(h) for h in self.header)}",
+                _("header (line {line})").format(line=self.header_line),
+                _("a column named {names}").format(names=_(" or ").join(repr(n) for n in names)),
+                _("the columns {columns}").format(columns=", ".join(repr(h) for h in self.header)),
             )
         return index
 
@@ -87,7 +93,7 @@ class CsvTable:
         return [row[index] for row in self.rows]
 
     def where(self, row_number: int, column: int) -> str:
-        return f"line {self.lines[row_number]}, field {self.header[column]!r}"
+        return _("line {line}, field {field}").format(line=self.lines[row_number], field=repr(self.header[column]))
 
 
 def read_csv(
@@ -105,12 +111,12 @@ def read_csv(
     trailing fields read as empty. Blank lines are skipped.
     """
     lines_iter: Iterator[str] = iter(io.StringIO(text, newline=""))
-    for _ in range(skip_lines):
+    for _skipped in range(skip_lines):
         next(lines_iter, None)
     body = "".join(lines_iter)
     header_line = skip_lines + 1
     if not body.strip():
-        raise BadExportError(file, "the whole file", "a header line and data", "no lines after the preamble")
+        raise BadExportError(file, _("the whole file"), _("a header line and data"), _("no lines after the preamble"))
     if delimiter is None:
         delimiter = sniff_delimiter(first_line(body))
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
@@ -135,9 +141,9 @@ def read_csv(
                 else:
                     raise BadExportError(
                         file,
-                        f"line {line}",
-                        f"{len(header)} fields like the header on line {header_line}",
-                        f"{len(row)} fields",
+                        _("line {line}").format(line=line),
+                        _("{count} fields like the header on line {line}").format(count=len(header), line=header_line),
+                        _("{count} fields").format(count=len(row)),
                     )
             rows.append(row)
             line_numbers.append(line)
@@ -147,23 +153,23 @@ def read_csv(
         if "field larger than field limit" in message:
             raise BadExportError(
                 file,
-                f"line {line}",
-                f"fields shorter than {MAX_FIELD_CHARS:,} characters",
-                "a longer field (an unclosed quote swallowing the rest of the file, or not a CSV)",
+                _("line {line}").format(line=line),
+                _("fields shorter than {count} characters").format(count=format_number(MAX_FIELD_CHARS)),
+                _("a longer field (an unclosed quote swallowing the rest of the file, or not a CSV)"),
             ) from None
         if "unexpected end of data" in message or "EOF" in message:
             raise BadExportError(
                 file,
-                f"line {line}",
-                "every quoted field to be closed by a double quote",
-                "a quote opened there that is never closed",
+                _("line {line}").format(line=line),
+                _("every quoted field to be closed by a double quote"),
+                _("a quote opened there that is never closed"),
             ) from None
-        raise BadExportError(file, f"line {line}", "well-formed CSV", message) from None
+        raise BadExportError(file, _("line {line}").format(line=line), _("well-formed CSV"), message) from None
     if header is None:
-        raise BadExportError(file, "the whole file", "a header line and data", "only blank lines")
+        raise BadExportError(file, _("the whole file"), _("a header line and data"), _("only blank lines"))
     table = CsvTable(file, header, rows, line_numbers, delimiter, header_line)
     if delimiter != ",":
-        table.notes.append(f"read as {_DELIMITER_NAMES[delimiter]}-separated")
+        table.notes.append(_("read as {delimiter}-separated").format(delimiter=_(_DELIMITER_NAMES[delimiter])))
     return table
 
 
@@ -187,15 +193,20 @@ def _refuse_duplicate_columns(header: list[str], file: str, header_line: int) ->
     if twice:
         raise BadExportError(
             file,
-            f"header (line {header_line})",
-            "each column named once (rename or remove the repeated column)",
-            f"{', '.join(repr(n) for n in twice)} more than once",
+            _("header (line {line})").format(line=header_line),
+            _("each column named once (rename or remove the repeated column)"),
+            _("{names} more than once").format(names=", ".join(repr(n) for n in twice)),
         )
 
 
-def require_rows(table: CsvTable, what: str = "at least one data row") -> None:
+def require_rows(table: CsvTable, what: str | None = None) -> None:
     if not table.rows:
-        raise BadExportError(table.file, f"after the header (line {table.header_line})", what, "no data rows")
+        raise BadExportError(
+            table.file,
+            _("after the header (line {line})").format(line=table.header_line),
+            what or _("at least one data row"),
+            _("no data rows"),
+        )
 
 
 def header_matches(header: Sequence[str], expected: Sequence[str]) -> bool:

@@ -36,6 +36,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from analytics.i18n import _
 from analytics.ingest.csvread import (
     MAX_FIELD_CHARS,
     CsvTable,
@@ -350,7 +351,7 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
         f"SELECT *, {platform_id} AS platform_id, {_strip_sql(handle_raw)} AS s FROM (SELECT {fields} FROM {reader})"
         f") WHERE NOT {blank})"
     )
-    notes = () if delimiter == "," else (f"read as {_DELIMITER_NAMES[delimiter]}-separated",)
+    notes = () if delimiter == "," else (_("read as {delimiter}-separated").format(delimiter=_(_DELIMITER_NAMES[delimiter])),)
     return ListQuery(sql, snapshot_raw is not None, notes)
 
 

@@ -279,7 +279,7 @@ class SourceFile:
         if bomless:
             # The same test as the decoder's, so detection sees the header the reader will read.
             return chunk.decode(bomless, errors="ignore")
-        return chunk.decode("utf-8", errors="ignore")
+        return _head_text(chunk)
 
     def _scan(self) -> tuple[str, bool]:
         if self.loaded or self.path is None:
@@ -322,3 +322,14 @@ class ExportFormat:
     parse: Callable[[SourceFile], Parsed]
     # Which members of a zip or folder this format may read (matched against the path inside).
     member_pattern: str | None = None
+
+
+def _head_text(chunk: bytes) -> str:
+    """A head that is not UTF-8 is Windows-1252 (what textio.decode would read it as): a French
+    Excel's `abonnés` header must reach the sniffers as `abonnés`, not as `abonns`."""
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(chunk) - 3 and exc.reason == "unexpected end of data":
+            return chunk[: exc.start].decode("utf-8", errors="ignore")  # a character cut by the head's end
+        return chunk.decode("cp1252", errors="ignore")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from analytics.errors import BadExportError
+from analytics.i18n import _
 from analytics.ingest.csvread import split_header
 from analytics.ingest.formats import (
     bluesky,
@@ -57,7 +58,7 @@ BY_KEY: dict[str, ExportFormat] = {f.key: f for f in FORMATS}
 
 def format_label(key: str) -> str:
     """The label users see; a bundle's combined key ("a+b") reads "X data archive: followers, posts"."""
-    labels = [BY_KEY[part].label if part in BY_KEY else part for part in key.split("+")]
+    labels = [_(BY_KEY[part].label) if part in BY_KEY else part for part in key.split("+")]
     if len(labels) == 1:
         return labels[0]
     prefixes = {label.split(": ", 1)[0] for label in labels}
@@ -78,11 +79,21 @@ def detect(source: SourceFile) -> ExportFormat:
     text = source.text
     head = text.lstrip()[:200]
     if head.startswith(("{", "[", "window.")):
-        seen = f"JSON starting {head[:80]!r}"
+        seen = _("JSON starting {start}").format(start=repr(head[:80]))
     else:
-        seen = f"the header {', '.join(repr(h) for h in split_header(text)[:20])}"
-    supported = "; ".join(f.label for f in FORMATS)
-    raise BadExportError(source.name, "format", f"one of the supported exports ({supported})", seen)
+        seen = _("the header {columns}").format(columns=", ".join(repr(h) for h in split_header(text)[:20]))
+    # Short: what was seen and the way out, not the list of every format (the Import page and
+    # the README list them).
+    raise BadExportError(
+        source.name,
+        _("format"),
+        _("one of the supported exports"),
+        seen,
+        _(
+            "Upload the file as the platform exported it (the Import page lists the formats), or a CSV "
+            "with a date column and a followers column, or a handle column for a follower list"
+        ),
+    )
 
 
 def wanted_in_bundle(path: str) -> bool:

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.errors import BadExportError, PalierError
+from analytics.i18n import N_, _, ngettext
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
 from analytics.ingest.formats.linkedin_workbook import is_xlsx
@@ -53,7 +54,7 @@ from analytics.store.accounts import (
 MANUAL_ANCHOR_FORMAT = "manual_followers"
 # Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
 # LinkedIn's company page): what it shows is gains only.
-GAINS_ONLY_SUMMARY = "new follows only: gains, no losses"
+GAINS_ONLY_SUMMARY = N_("new follows only: gains, no losses")
 IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
 MANUAL_EXPORT_END = dt.date(9999, 12, 31)
@@ -111,7 +112,7 @@ class Outcome:
 
     def line(self) -> str:
         if self.status == "failed":
-            return f"{self.name}: FAILED: {self.error}"
+            return _("{name}: FAILED: {error}").format(name=self.name, error=self.error)
         return f"{self.name}: {self.summary}"
 
 
@@ -124,7 +125,7 @@ def read_paths(paths: Sequence[Path]) -> list[Source]:
             # Path-backed: read when needed, and not at all by the generic list's fast path.
             sources.append(SourceFile(path.name, path=path))
         else:
-            raise PalierError(f"{path}: no such file or folder.")
+            raise PalierError(_("{path}: no such file or folder.").format(path=path))
     return sources
 
 
@@ -132,7 +133,9 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
     """One Parsed from the members of a bundle or the pages of a snapshot."""
     platforms = {p.platform for p in parts if p.platform}
     if len(platforms) > 1:
-        raise BadExportError(name, "contents", "files of one platform", f"files of {', '.join(sorted(platforms))}")
+        raise BadExportError(
+            name, _("contents"), _("files of one platform"), _("files of {platforms}").format(platforms=", ".join(sorted(platforms)))
+        )
     formats = sorted({p.format for p in parts})
     lists: dict[tuple[str, dt.date | None], list[pd.DataFrame | pa.Table]] = {}
     for part in parts:
@@ -168,7 +171,7 @@ def _parse_one(source: SourceFile) -> Parsed:
 
 def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = None) -> Parsed:
     if not members:
-        raise BadExportError(name, "contents", "at least one export file Palier reads", "none")
+        raise BadExportError(name, _("contents"), _("at least one export file Palier reads"), _("none"))
     parts: list[Parsed] = []
     for member in members:
         try:
@@ -179,7 +182,9 @@ def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = N
         member.release()
     if not parts:
         shown = ", ".join(m.name.rsplit("/", 1)[-1] for m in members[:8])
-        raise BadExportError(name, "contents", "an export Palier reads", f"only files it does not know ({shown})")
+        raise BadExportError(
+            name, _("contents"), _("an export Palier reads"), _("only files it does not know ({files})").format(files=shown)
+        )
     # Facebook's followers come undated and its friends dated; a person in both keeps the first
     # row read, so the followers file goes last and a friend's date is kept.
     parts.sort(key=lambda part: part.format == "facebook_followers")
@@ -234,12 +239,14 @@ def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prep
             # Two files of the same name are two exports (two archives' follower.js), not two
             # pages of one list: merging them would make one snapshot out of two days.
             twice = sorted({n for n in names if names.count(n) > 1})
-            for source, _ in pages:
+            for source, _parsed in pages:
                 prepared.append(
                     Outcome(
                         source.name, "failed",
-                        error=(f"{source.name}: upload: expected the pages of one export, found several files named "
-                               f"{', '.join(twice)}: import each export on its own"),
+                        error=_(
+                            "{file}: upload: expected the pages of one export, found several files named {names}: "
+                            "import each export on its own"
+                        ).format(file=source.name, names=", ".join(twice)),
                     )
                 )
             continue
@@ -278,8 +285,21 @@ def check_plausible_dates(item: Prepared, options: ImportOptions) -> None:
         plausible_day(day, item.name, where)  # type: ignore[arg-type]
 
 
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
+def _starts_with_vowel(word: str) -> bool:
+    return word[:1].lower() in "aeiou"
+
+
+def _export_for(platform: str, account: str) -> str:
+    # Whole sentences per English article ("an Instagram", "a LinkedIn"): other languages word them their way.
+    if _starts_with_vowel(platform):
+        return _("an {platform} export for account {name}").format(platform=platform, name=repr(account))
+    return _("a {platform} export for account {name}").format(platform=platform, name=repr(account))
+
+
+def _export_of(platform: str, label: str) -> str:
+    if _starts_with_vowel(platform):
+        return _("an {platform} export ({label})").format(platform=platform, label=label)
+    return _("a {platform} export ({label})").format(platform=platform, label=label)
 
 
 def undated_day(item: Prepared, options: ImportOptions) -> dt.date:
@@ -315,27 +335,44 @@ def _lists_part(lists: list[tuple[str, dt.date, int]]) -> list[str]:
     """A part per list, or one part for many: their count, sizes and dates. Written short here,
     where the figures are, so the Import page and the history show the summary as it is."""
     if len(lists) <= SUMMARY_LISTS:
-        return [f"{size} {'followers' if kind == 'follower' else 'following'} on {day.isoformat()}" for kind, day, size in lists]
-    sizes = [size for _, _, size in lists]
-    days = sorted(day for _, day, _ in lists)
-    noun = "follower lists" if {kind for kind, _, _ in lists} == {"follower"} else "lists"
-    return [f"{len(lists)} {noun} of {min(sizes):,} to {max(sizes):,}, {days[0].isoformat()} to {days[-1].isoformat()}"]
+        parts = []
+        for kind, day, size in lists:
+            if kind == "follower":
+                text = ngettext("{count} follower on {day}", "{count} followers on {day}", size)
+            else:
+                text = _("{count} following on {day}")
+            parts.append(text.format(count=size, day=day.isoformat()))
+        return parts
+    sizes = [size for _kind, _day, size in lists]
+    days = sorted(day for _kind, day, _size in lists)
+    if {kind for kind, _day, _size in lists} == {"follower"}:
+        text = _("{count} follower lists of {low} to {high}, {start} to {end}")
+    else:
+        text = _("{count} lists of {low} to {high}, {start} to {end}")
+    return [text.format(count=len(lists), low=f"{min(sizes):,}", high=f"{max(sizes):,}",
+                        start=days[0].isoformat(), end=days[-1].isoformat())]
 
 
 def _summary(item: Prepared, counts: LoadCounts) -> str:
-    parts = [item.label]
+    # Stored with the import: counts and ISO dates stay as digits, readable in either language.
+    parts = [_(item.label)]
     if counts.days:
-        parts.append(f"{counts.days} days")
+        parts.append(ngettext("{count} day", "{count} days", counts.days).format(count=counts.days))
     if counts.posts:
-        parts.append(f"{counts.posts} posts")
+        parts.append(ngettext("{count} post", "{count} posts", counts.posts).format(count=counts.posts))
     parts += _lists_part(counts.lists)
     for kind, day, import_id in counts.replaced:
-        parts.append(f"replaced the {kind} list of {day.isoformat()} from import #{import_id}")
+        text = (
+            _("replaced the follower list of {day} from import #{import_id}")
+            if kind == "follower"
+            else _("replaced the following list of {day} from import #{import_id}")
+        )
+        parts.append(text.format(day=day.isoformat(), import_id=import_id))
     if counts.date_min and counts.date_max and not counts.lists:
-        parts.append(f"{counts.date_min.isoformat()} to {counts.date_max.isoformat()}")
+        parts.append(_("{start} to {end}").format(start=counts.date_min.isoformat(), end=counts.date_max.isoformat()))
     metrics = set(item.parsed.daily["metric"].dropna())
     if "new_follows" in metrics and not metrics & {"unfollows", "followers"}:
-        parts.append(GAINS_ONLY_SUMMARY)
+        parts.append(_(GAINS_ONLY_SUMMARY))
     return ", ".join(parts)
 
 
@@ -378,7 +415,7 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: 
     except _AlreadyImported as known:
         return Outcome(
             item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows or 0,
-            f"already imported as import #{known.import_id}: nothing changed",
+            _("already imported as import #{import_id}: nothing changed").format(import_id=known.import_id),
         )
 
 
@@ -416,9 +453,9 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail:
         if item.parsed.platform and account.platform and item.parsed.platform != account.platform:
             raise BadExportError(
                 item.name,
-                "platform",
-                f"{_a(PLATFORMS[account.platform])} export for account {account.name!r}",
-                f"{_a(PLATFORMS[item.parsed.platform])} export ({item.label})",
+                _("platform"),
+                _export_for(PLATFORMS[account.platform], account.name),
+                _export_of(PLATFORMS[item.parsed.platform], _(item.label)),
             )
         if account.platform is None and item.parsed.platform:
             cursor.execute("UPDATE accounts SET platform = ? WHERE account_id = ?", [item.parsed.platform, account.account_id])

@@ -12,6 +12,7 @@ import codecs
 from dataclasses import dataclass, field
 
 from analytics.errors import BadExportError
+from analytics.i18n import _
 
 
 @dataclass(frozen=True)
@@ -63,22 +64,22 @@ def decode(data: bytes, file: str) -> Decoded:
             body = body[len(bom) :]
             break
     if not body.strip(b" \t\r\n\x00"):
-        raise BadExportError(file, "the whole file", "an export with data", "an empty file")
+        raise BadExportError(file, _("the whole file"), _("an export with data"), _("an empty file"))
 
     if data.startswith(codecs.BOM_UTF8):
-        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", file, ("UTF-8 byte order mark removed",))
+        return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", file, (_("UTF-8 byte order mark removed"),))
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        return _strict(data, "utf-16", file, ("decoded as UTF-16",))
+        return _strict(data, "utf-16", file, (_("decoded as UTF-16"),))
     if b"\x00" in data:
         bomless = _looks_like_bomless_utf16(data)
         if bomless:
-            return _strict(data, bomless, file, ("decoded as UTF-16",))
+            return _strict(data, bomless, file, (_("decoded as UTF-16"),))
         offset = data.index(b"\x00")
         raise BadExportError(
             file,
-            f"line {_line_of(data, offset)} (byte {offset})",
-            "text",
-            "a NUL byte (0x00): the file is binary or damaged",
+            _("line {line} (byte {byte})").format(line=_line_of(data, offset), byte=offset),
+            _("text"),
+            _("a NUL byte (0x00): the file is binary or damaged"),
         )
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
@@ -87,16 +88,16 @@ def decode(data: bytes, file: str) -> Decoded:
             bad = data[exc.start : exc.start + 4]
             raise BadExportError(
                 file,
-                f"line {_line_of(data, exc.start)} (byte {exc.start})",
-                "valid UTF-8 text",
-                f"the bytes {bad.hex(' ')} which are not UTF-8 (the file is damaged or mixes encodings)",
+                _("line {line} (byte {byte})").format(line=_line_of(data, exc.start), byte=exc.start),
+                _("valid UTF-8 text"),
+                _("the bytes {bytes} which are not UTF-8 (the file is damaged or mixes encodings)").format(bytes=bad.hex(" ")),
             ) from None
     # No well-formed multibyte sequence anywhere: a single-byte Western encoding, which is what
     # Excel on Windows writes. Windows-1252 is a superset of Latin-1's printable range.
     try:
-        return Decoded(data.decode("cp1252"), "cp1252", ("decoded as Windows-1252 (Latin-1), not UTF-8",))
+        return Decoded(data.decode("cp1252"), "cp1252", (_("decoded as Windows-1252 (Latin-1), not UTF-8"),))
     except UnicodeDecodeError:
-        return Decoded(data.decode("latin-1"), "latin-1", ("decoded as Latin-1, not UTF-8",))
+        return Decoded(data.decode("latin-1"), "latin-1", (_("decoded as Latin-1, not UTF-8"),))
 
 
 def _strict(data: bytes, encoding: str, file: str, notes: tuple[str, ...]) -> Decoded:
@@ -105,14 +106,16 @@ def _strict(data: bytes, encoding: str, file: str, notes: tuple[str, ...]) -> De
     except UnicodeDecodeError as exc:
         raise BadExportError(
             file,
-            f"byte {exc.start}",
-            f"valid {encoding.upper()} text",
-            f"the bytes {data[exc.start : exc.start + 4].hex(' ')}",
+            _("byte {byte}").format(byte=exc.start),
+            _("valid {encoding} text").format(encoding=encoding.upper()),
+            _("the bytes {bytes}").format(bytes=data[exc.start : exc.start + 4].hex(" ")),
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
-        raise BadExportError(file, f"line {line}", "text", "a NUL character: the file is binary or damaged")
+        raise BadExportError(
+            file, _("line {line}").format(line=line), _("text"), _("a NUL character: the file is binary or damaged")
+        )
     return Decoded(text, encoding, notes)

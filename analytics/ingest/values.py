@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 from analytics.errors import BadExportError
+from analytics.i18n import _, format_date, format_number
 
 _TRUE = {"true", "yes", "y", "1", "t", "x", "vrai", "oui"}
 _FALSE = {"false", "no", "n", "0", "f", "", "faux", "non"}
@@ -71,17 +74,22 @@ def parse_int(value: str, file: str, where: str, *, blank: int | None = None) ->
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", cleaned):
         cleaned = cleaned.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d+,0*", cleaned):
+        # A French spreadsheet's decimal comma on a whole number: "2553,00".
+        cleaned = cleaned.replace(",", ".")
     number: int | None = None
     if re.fullmatch(r"[+-]?\d+", cleaned):
         number = int(cleaned)
     elif re.fullmatch(r"[+-]?\d+\.0*", cleaned):
         number = int(cleaned.split(".")[0])
     if number is None:
-        raise BadExportError(file, where, "a whole number", repr(value[:60]))
+        raise BadExportError(file, where, _("a whole number"), repr(value[:60]))
     if not -_BIGINT_LIMIT <= number < _BIGINT_LIMIT:
         # Counts are stored as 64-bit integers; a larger one would stop the import with an
         # OverflowError far from the file and line that caused it.
-        raise BadExportError(file, where, f"a whole number below {_BIGINT_LIMIT:,}", repr(value[:60]))
+        raise BadExportError(
+            file, where, _("a whole number below {limit}").format(limit=format_number(_BIGINT_LIMIT)), repr(value[:60])
+        )
     return number
 
 
@@ -93,8 +101,8 @@ def parse_date(value: str, formats: tuple[str, ...], file: str, where: str) -> d
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    example = dt.date(2026, 3, 2).strftime(formats[0]) if formats else "a date"
-    raise BadExportError(file, where, f"a date like {example!r}", repr(value[:60]))
+    example = dt.date(2026, 3, 2).strftime(formats[0]) if formats else "2026-03-02"
+    raise BadExportError(file, where, _("a date like {example}").format(example=repr(example)), repr(value[:60]))
 
 
 def parse_iso_datetime(value: str, file: str, where: str) -> dt.datetime:
@@ -103,7 +111,9 @@ def parse_iso_datetime(value: str, file: str, where: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadExportError(file, where, "an ISO date and time like '2026-03-02T10:00:00Z'", repr(value[:60])) from None
+        raise BadExportError(
+            file, where, _("an ISO date and time like {example}").format(example="'2026-03-02T10:00:00Z'"), repr(value[:60])
+        ) from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     return parsed
@@ -117,7 +127,7 @@ def parse_bool(value: str, file: str, where: str) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise BadExportError(file, where, "true or false", repr(value[:60]))
+    raise BadExportError(file, where, _("true or false"), repr(value[:60]))
 
 
 def date_in_name(name: str) -> dt.date | None:
@@ -132,3 +142,87 @@ def date_in_name(name: str) -> dt.date | None:
         if EARLIEST_DAY <= day <= latest_plausible_day():
             found = day
     return found
+
+
+# 02/03/2026, 2/3/2026, 02.03.2026, 02-03-2026: day and month in an order the value cannot tell.
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
+DateOrder = Literal["day_first", "month_first"]
+
+
+def numeric_date_order(values: Sequence[str], file: str, where: Callable[[int], str]) -> DateOrder | None:
+    """The order of `dd/mm/yyyy`-style dates, settled by the file as a whole.
+
+    A first number above 12 anywhere means day first (13/09/2026), a second above 12 means month
+    first (09/13/2026); both is a contradiction, and neither (only 01/09/2026-style dates that
+    read both ways) is refused with the way out, unless every such date has day = month.
+    None when no value is written that way. `where(i)` names row i in messages.
+    """
+    day_first: int | None = None
+    month_first: int | None = None
+    ambiguous: int | None = None
+    for i, value in enumerate(values):
+        match = _NUMERIC_DATE.fullmatch(value.strip())
+        if not match:
+            continue
+        first, second = int(match[1]), int(match[3])
+        if first > 12 and day_first is None:
+            day_first = i
+        elif second > 12 and month_first is None:
+            month_first = i
+        elif first != second and first <= 12 and second <= 12 and ambiguous is None:
+            ambiguous = i
+        if day_first is not None and month_first is not None:
+            later, earlier, earlier_order = (
+                (month_first, day_first, _("day first"))
+                if month_first > day_first
+                else (day_first, month_first, _("month first"))
+            )
+            raise BadExportError(
+                file,
+                where(later),
+                _("dates written in one order, {order} as in {example}").format(
+                    order=earlier_order, example=repr(values[earlier].strip())
+                ),
+                repr(values[later].strip()[:60]),
+                _("Write every date in one order, or as year-month-day (2026-09-01)"),
+            )
+    if day_first is not None:
+        return "day_first"
+    if month_first is not None:
+        return "month_first"
+    if ambiguous is not None:
+        value = values[ambiguous].strip()
+        match = _NUMERIC_DATE.fullmatch(value)
+        assert match is not None
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        raise BadExportError(
+            file,
+            where(ambiguous),
+            _("a date whose order the file settles (a day above 12 somewhere, like 13/09/2026)"),
+            _("{value}, which reads as {day_first} or as {month_first}").format(
+                value=repr(value[:60]), day_first=_long_date(first, second, year), month_first=_long_date(second, first, year)
+            ),
+            _("Write the dates as year-month-day (2026-09-01) to choose"),
+        )
+    return "day_first" if any(_NUMERIC_DATE.fullmatch(v.strip()) for v in values) else None
+
+
+def _long_date(day: int, month: int, year: int) -> str:
+    try:
+        return format_date(dt.date(year, month, day), "long")
+    except ValueError:
+        return f"{day:02d}/{month:02d}/{year}"
+
+
+def parse_numeric_date(value: str, order: DateOrder, file: str, where: str) -> dt.date | None:
+    """A `dd/mm/yyyy` (or `mm/dd/yyyy`) date in the order the file settled; None when not written that way."""
+    match = _NUMERIC_DATE.fullmatch(value.strip())
+    if not match:
+        return None
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    day, month = (first, second) if order == "day_first" else (second, first)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        example = "31/12/2026" if order == "day_first" else "12/31/2026"
+        raise BadExportError(file, where, _("a date like {example}").format(example=repr(example)), repr(value[:60])) from None

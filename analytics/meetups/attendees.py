@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from analytics.errors import BadExportError
+from analytics.i18n import _
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows
 from analytics.ingest.textio import decode
 from analytics.meetups.matching import fold_name, normalize_handle
@@ -91,7 +92,7 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
     require_rows(table, "at least one attendee row")
     if len(table.rows) > MAX_ATTENDEES:
         raise BadExportError(
-            file, "the whole file", f"at most {MAX_ATTENDEES:,} attendees", f"{len(table.rows):,} rows (a follower list?)"
+            file, _("the whole file"), _('at most {MAX_ATTENDEES:,} attendees').format(MAX_ATTENDEES=MAX_ATTENDEES), _('{rows:,} rows (a follower list?)').format(rows=len(table.rows))
         )
     full = table.column(*FULL_NAME_COLUMNS)
     first = table.column(*FIRST_NAME_COLUMNS)
@@ -101,9 +102,9 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
     if full is None and first is None and not handle_columns:
         raise BadExportError(
             file,
-            f"header (line {table.header_line})",
-            "a name column ('Name', or 'First Name' and 'Last Name', or 'Attendee first name') or a handle column",
-            f"the columns {', '.join(repr(h) for h in table.header)}",
+            _('header (line {header_line})').format(header_line=table.header_line),
+            _("a name column ('Name', or 'First Name' and 'Last Name', or 'Attendee first name') or a handle column"),
+            _('the columns {value}').format(value=', '.join(repr(h) for h in table.header)),
         )
     status = table.column(*STATUS_COLUMNS)
     checked_in = table.column(*CHECKED_IN_COLUMNS)
@@ -156,9 +157,9 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
         reasons = ", ".join(f"{reason} ({n})" for reason, n in result.skipped.most_common(4))
         raise BadExportError(
             file,
-            f"lines {table.lines[0]} to {table.lines[-1]}",
-            "at least one attendee who came (yes, attending, approved or checked in)",
-            f"{result.rows} rows, none kept: {reasons}",
+            _('lines {lines} to {lines2}').format(lines=table.lines[0], lines2=table.lines[-1]),
+            _("at least one attendee who came (yes, attending, approved or checked in)"),
+            _('{rows} rows, none kept: {reasons}').format(rows=result.rows, reasons=reasons),
         )
     if result.skipped:
         result.notes.append(

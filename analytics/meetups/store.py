@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import PalierError
+from analytics.i18n import N_, _
 from analytics.meetups.attendees import AttendeeList, parse_attendees
 from analytics.meetups.matching import Matcher, candidates_from_frame
 from analytics.metrics.meetups import follower_candidates
@@ -105,14 +106,22 @@ class _AlreadyImported(Exception):
         self.event_id, self.name, self.day = event_id, name, day
 
 
+# One sentence per field, so that each language can word (and agree) it.
+_NEEDED = {"name": N_("An event name is needed."), "place": N_("An event place is needed.")}
+_TOO_LONG = {
+    "name": N_("The event name is {length} characters long: at most {limit}."),
+    "place": N_("The event place is {length} characters long: at most {limit}."),
+}
+
+
 def _clean(text: str | None, what: str, limit: int, required: bool) -> str | None:
     value = " ".join((text or "").split())
     if not value:
         if required:
-            raise PalierError(f"An event {what} is needed.")
+            raise PalierError(_(_NEEDED[what]))
         return None
     if len(value) > limit:
-        raise PalierError(f"The event {what} is {len(value)} characters long: at most {limit}.")
+        raise PalierError(_(_TOO_LONG[what]).format(length=len(value), limit=limit))
     return value
 
 
@@ -132,7 +141,7 @@ def import_event(
     assert name is not None
     where = _clean(place, "place", MAX_PLACE, required=False)
     if not isinstance(event_date, dt.date):
-        raise PalierError("An event date is needed.")
+        raise PalierError(_("An event date is needed."))
     if isinstance(event_date, dt.datetime):
         event_date = event_date.date()
     parsed = parse_attendees(data, file_name)
@@ -215,25 +224,25 @@ def match_again(store: Store, account_name: str, event_id: int | None = None) ->
 def _own_attendee(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str, attendee_id: int) -> None:
     owner = cursor.execute(ATTENDEE_OWNER_SQL, [attendee_id]).fetchone()
     if owner is None or int(owner[0]) != account_id:
-        raise PalierError(f"Attendee #{attendee_id} is not an attendee of account {account_name!r}'s events.")
+        raise PalierError(_("Attendee #{attendee_id} is not an attendee of account {account_name}'s events.").format(attendee_id=attendee_id, account_name=repr(account_name)))
 
 
 def _own_event(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str, event_id: int) -> str:
     owner = cursor.execute(EVENT_OWNER_SQL, [event_id]).fetchone()
     if owner is None or int(owner[0]) != account_id:
-        raise PalierError(f"Event #{event_id} does not belong to account {account_name!r}.")
+        raise PalierError(_('Event #{event_id} does not belong to account {account_name}.').format(event_id=event_id, account_name=repr(account_name)))
     return str(owner[1])
 
 
 def decide_match(store: Store, account_name: str, attendee_id: int, decision: str) -> None:
     """Confirm or reject an attendee's match (a decision can be changed later)."""
     if decision not in DECISIONS:
-        raise PalierError(f"A match is 'confirmed' or 'rejected', not {decision!r}.")
+        raise PalierError(_("A match is 'confirmed' or 'rejected', not {decision}.").format(decision=repr(decision)))
     with store.transaction() as cursor:
         account = require_account(cursor, account_name)
         _own_attendee(cursor, account.account_id, account_name, attendee_id)
         if cursor.execute(MATCH_OF_SQL, [attendee_id]).fetchone() is None:
-            raise PalierError(f"Attendee #{attendee_id} has no match to {decision[:-2]}.")
+            raise PalierError(_('Attendee #{attendee_id} has no match to {decision}.').format(attendee_id=attendee_id, decision=decision[:-2]))
         cursor.execute(DECIDE_SQL, [decision, attendee_id])
 
 
@@ -243,7 +252,7 @@ def match_by_hand(store: Store, account_name: str, attendee_id: int, member_key:
         account = require_account(cursor, account_name)
         _own_attendee(cursor, account.account_id, account_name, attendee_id)
         if cursor.execute(IS_FOLLOWER_SQL, [account.account_id, member_key]).fetchone() is None:
-            raise PalierError(f"{member_key!r} is not in any follower list of account {account_name!r}.")
+            raise PalierError(_('{member_key} is not in any follower list of account {account_name}.').format(member_key=repr(member_key), account_name=repr(account_name)))
         cursor.execute(DELETE_MATCH_SQL, [attendee_id])
         cursor.execute(
             INSERT_MATCH_SQL,
@@ -256,7 +265,7 @@ def mark_known(store: Store, account_name: str, member_key: str, source: str = "
     with store.transaction() as cursor:
         account = require_account(cursor, account_name)
         if cursor.execute(IS_FOLLOWER_SQL, [account.account_id, member_key]).fetchone() is None:
-            raise PalierError(f"{member_key!r} is not in any follower list of account {account_name!r}.")
+            raise PalierError(_('{member_key} is not in any follower list of account {account_name}.').format(member_key=repr(member_key), account_name=repr(account_name)))
         cursor.execute(MARK_SQL, [account.account_id, member_key, source])
 
 

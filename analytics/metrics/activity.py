@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _
 from analytics.metrics.followers import follower_series
 
 POSTS_PER_DAY_SQL = """
@@ -302,9 +303,9 @@ def _compare_quiet_active(
         return QuietVsActive(min_days, periods, empty_table, None, None, reason, method, reason)
 
     if daily_posts.empty:
-        return fail("Not enough data: no posts imported (import a content export or an archive).")
+        return fail(_("Not enough data: no posts imported (import a content export or an archive)."))
     if flows.empty or flows["net"].isna().all():
-        return fail("Not enough data: no daily follower change (import daily new follows, or follower lists).")
+        return fail(_("Not enough data: no daily follower change (import daily new follows, or follower lists)."))
     frame = daily_posts[["day", "posts"]].merge(flows, on="day", how="left")
     quiet = np.zeros(len(frame), dtype=bool)
     for i, period in periods.iterrows():
@@ -319,7 +320,7 @@ def _compare_quiet_active(
     frame["state"] = np.where(quiet, "quiet", "active")
     known = frame[frame["net"].notna()]
     if periods.empty:
-        return fail(f"No quiet period: you never went {min_days} days or more without posting in this data.")
+        return fail(_('No quiet period: you never went {min_days} days or more without posting in this data.').format(min_days=min_days))
     rows = []
     for state in ("quiet", "active"):
         part = known[known["state"] == state]
@@ -414,12 +415,12 @@ def correlate_lags(
         return LagCorrelation(method, empty, None, None, days, reason, method_text, None, reason)
 
     if daily_posts.empty:
-        return fail("Not enough data: no posts imported.")
+        return fail(_("Not enough data: no posts imported."))
     exact = flows[flows["exact"] & flows["net"].notna()] if not flows.empty else flows
     if exact.empty:
         return fail(
-            "Not enough data: no day has its own follower change (import an export with daily new "
-            "follows and unfollows, or daily follower lists)."
+            _("Not enough data: no day has its own follower change (import an export with daily new "
+            "follows and unfollows, or daily follower lists).")
         )
     posts = daily_posts.set_index("day")["posts"].astype("float64")
     net = exact.set_index("day")["net"].astype("float64")
@@ -435,14 +436,13 @@ def correlate_lags(
     table = pd.DataFrame(rows).astype({"lag": "int64"})
     if days < MIN_PAIRS:
         return fail(
-            f"Not enough data: only {days} days have both posts and a daily follower change "
-            f"(at least {min_days} are needed to say anything).",
+            _('Not enough data: only {days} days have both posts and a daily follower change (at least {min_days} are needed to say anything).').format(days=days, min_days=min_days),
             days,
         )
     if table["r"].isna().all():
         overlap = posts[posts.index.isin(net.index)]
         what = "posts per day" if overlap.nunique() <= 1 else "daily net follows"
-        return fail(f"No variation: your {what} are the same every day, so nothing can correlate.", days)
+        return fail(_('No variation: your {what} are the same every day, so nothing can correlate.').format(what=what), days)
     best = int(table["r"].abs().idxmax())
     best_lag, best_r = int(table["lag"].iloc[best]), float(table["r"].iloc[best])
     caution = None
@@ -530,7 +530,7 @@ def posts_with_follows(
     posts["posted_at"] = pd.to_datetime(posts["posted_at"])
     posts = clip_days(posts, start, end, column="posted_at")
     if posts.empty:
-        return PostFollows(_empty_post_follows(columns), None, "", "Not enough data: no posts in this period.")
+        return PostFollows(_empty_post_follows(columns), None, "", _("Not enough data: no posts in this period."))
     if posts["new_follows"].notna().any():
         ranked = posts[columns].copy()
         ranked["followers"] = posts["new_follows"].astype("Float64")
@@ -634,7 +634,7 @@ def engagement_heatmap(
         try:
             moments = moments.dt.tz_localize("UTC").dt.tz_convert(tz)
         except (KeyError, ValueError):  # an unknown zone name is the user's input, not a bug
-            return EngagementHeatmap(empty, 0, method, f"Unknown time zone {tz!r}.", notes)
+            return EngagementHeatmap(empty, 0, method, _('Unknown time zone {tz}.').format(tz=repr(tz)), notes)
     usable["weekday"] = moments.dt.day_of_week.to_numpy()
     usable["hour"] = moments.dt.hour.to_numpy()
     usable["impressions"] = usable["impressions"].astype("float64")

@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _
 from analytics.metrics.followers import follower_series, in_range
 
 Granularity = Literal["day", "week", "month"]
@@ -311,10 +312,10 @@ def _year_before(day: dt.date) -> dt.date:
 def compare_periods_of(series: pd.DataFrame, start: dt.date, end: dt.date) -> PeriodComparison:
     """[start, end] against the same number of days just before, and the same dates a year earlier."""
     if end < start:
-        return PeriodComparison(None, None, None, reason="The period ends before it starts.")
+        return PeriodComparison(None, None, None, reason=_("The period ends before it starts."))
     current = period_figures_of(series, start, end)
     if current is None:
-        return PeriodComparison(None, None, None, reason="The data does not cover this period.")
+        return PeriodComparison(None, None, None, reason=_("The data does not cover this period."))
     length = (end - start).days + 1
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end - dt.timedelta(days=length - 1)
@@ -376,7 +377,7 @@ def projection_of(
     the drawn path goes (by default to the milestone's latest date, within the maximum).
     """
     if series.empty:
-        return Projection(False, "No follower data for this account.")
+        return Projection(False, _("No follower data for this account."))
     absolute = bool(series["followers"].notna().any())
     level_col = "followers" if absolute else "change"
     levels = series[level_col].astype("float64")
@@ -385,17 +386,16 @@ def projection_of(
     frame = pd.DataFrame({"day": series["day"], "level": levels, "net": effective_net(series)})
     frame = frame[frame["level"].notna()]
     if frame.empty:
-        return Projection(False, "No follower data for this account.")
+        return Projection(False, _("No follower data for this account."))
     last_day = frame["day"].iloc[-1]
     window = frame[frame["day"] > last_day - pd.Timedelta(days=window_days)]
     if len(window) < MIN_DAYS:
-        return Projection(False, f"Not enough data: {len(window)} days with a known total, {MIN_DAYS} needed.",
+        return Projection(False, _('Not enough data: {window} days with a known total, {MIN_DAYS} needed.').format(window=len(window), MIN_DAYS=MIN_DAYS),
                           absolute=absolute)
     x = ((window["day"] - last_day) / pd.Timedelta(days=1)).to_numpy(dtype="float64")
     y = window["level"].to_numpy(dtype="float64")
     if float(np.ptp(y)) == 0.0:
-        return Projection(False, f"Flat: the total did not change in the last {len(window)} days, so no milestone "
-                          "is reached at the current trend.", absolute=absolute, as_of=last_day.date(),
+        return Projection(False, _('Flat: the total did not change in the last {window} days, so no milestone is reached at the current trend.').format(window=len(window)), absolute=absolute, as_of=last_day.date(),
                           level=float(y[-1]), window_days=len(window), trend_per_day=0.0, noise_sd=0.0)
     slope, _intercept = np.polyfit(x, y, 1)
     nets = window["net"].iloc[1:].dropna().to_numpy(dtype="float64")

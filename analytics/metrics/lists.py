@@ -22,6 +22,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _
+
 # The dimension the analysis keeps these lists' counts under, and the fingerprint they must carry.
 from analytics.metrics.kept import LIST_COUNTS, fingerprint
 
@@ -309,7 +311,7 @@ def list_changes(
             return ListChanges(None, None, _empty_changes(), 0, 0, _too_few_snapshots(len(dates), kind))
         start, end = dates[-2], dates[-1]
     if start is None or end is None:
-        return ListChanges(start, end, _empty_changes(), 0, 0, "Choose two snapshot dates to compare.")
+        return ListChanges(start, end, _empty_changes(), 0, 0, _("Choose two snapshot dates to compare."))
     start, end = _as_date(start), _as_date(end)
     if start > end:
         start, end = end, start
@@ -319,7 +321,7 @@ def list_changes(
         reason = f"No {kind} snapshot on {', '.join(d.isoformat() for d in missing)} (latest snapshots: {shown})."
         return ListChanges(start, end, _empty_changes(), 0, 0, reason)
     if start == end:
-        return ListChanges(start, end, _empty_changes(), 0, 0, "The two snapshots are the same: choose two dates.")
+        return ListChanges(start, end, _empty_changes(), 0, 0, _("The two snapshots are the same: choose two dates."))
     kept = _kept_changes(cursor, account_id, start, end, kind, _limit(limit))
     return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit)
 

@@ -16,8 +16,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _
 from analytics.metrics.followers import follower_series, in_range
-from analytics.metrics.growth import Granularity, effective_net, period_start, resample_of
+from analytics.metrics.growth import (
+    Granularity,
+    effective_net,
+    period_start,
+    resample_of,
+)
 
 # --- Purge days ---------------------------------------------------------------------------------
 
@@ -231,17 +237,17 @@ def plateaus_of(
     """Stretches of near-zero growth between (or after, or before) clear growth: see PLATEAU_METHOD."""
     empty = _empty_plateaus()
     if series.empty:
-        return Plateaus(False, "No follower data for this account.", empty)
+        return Plateaus(False, _("No follower data for this account."), empty)
     net = _organic_net(series, purge_days_of(series))
     known = net.notna()
     days = series["day"][known].reset_index(drop=True)
     values = net[known].to_numpy(dtype="float64")
     needed = min_days + SEGMENT_MIN_DAYS
     if len(values) < needed:
-        return Plateaus(False, f"Not enough data: {len(values)} days with a known change, {needed} needed.", empty)
+        return Plateaus(False, _('Not enough data: {values} days with a known change, {needed} needed.').format(values=len(values), needed=needed), empty)
     if not np.any(values != 0):
-        return Plateaus(False, "Flat: the follower count does not change in this range, so there is no growth "
-                        "for a plateau to interrupt.", empty)
+        return Plateaus(False, _("Flat: the follower count does not change in this range, so there is no growth "
+                        "for a plateau to interrupt."), empty)
     sigma = robust_noise(values)
     # A tiny floor so a noiseless series is not cut at floating-point dust.
     penalty = max(SEGMENT_PENALTY_FACTOR * sigma * sigma * math.log(len(values)), 1e-9 * (1.0 + float(np.var(values))))
@@ -355,21 +361,21 @@ class StepEffect:
 
 def step_effect_of(series: pd.DataFrame) -> StepEffect:
     if series.empty:
-        return StepEffect(False, "No follower data for this account.")
+        return StepEffect(False, _("No follower data for this account."))
     net = effective_net(series).to_numpy(dtype="float64")
     today, tomorrow = net[:-1], net[1:]
     both = ~np.isnan(today) & ~np.isnan(tomorrow)
     today, tomorrow = today[both], tomorrow[both]
     pairs = int(both.sum())
     if pairs < STEP_MIN_PAIRS:
-        return StepEffect(False, f"Not enough data: {pairs} pairs of consecutive days, {STEP_MIN_PAIRS} needed.",
+        return StepEffect(False, _('Not enough data: {pairs} pairs of consecutive days, {STEP_MIN_PAIRS} needed.').format(pairs=pairs, STEP_MIN_PAIRS=STEP_MIN_PAIRS),
                           pairs=pairs)
     known = net[~np.isnan(net)]
     diffs = tomorrow - today
     volatility = dict(mean_net=float(known.mean()), sd_net=float(known.std(ddof=1)), sd_change=float(diffs.std(ddof=1)))
     gain_days, loss_days = int((today > 0).sum()), int((today < 0).sum())
     if gain_days == 0 or loss_days + int((tomorrow < 0).sum()) == 0 and int((tomorrow > 0).sum()) == 0:
-        return StepEffect(False, "Flat: no day of gains (or no day of losses) in this range, so no step to measure.",
+        return StepEffect(False, _("Flat: no day of gains (or no day of losses) in this range, so no step to measure."),
                           pairs=pairs, gain_days=gain_days, loss_days=loss_days, **volatility)
     p_loss = float((tomorrow < 0).mean())
     p_gain = float((tomorrow > 0).mean())
@@ -478,7 +484,7 @@ def churn_summary_of(series: pd.DataFrame, purges: pd.DataFrame | None = None) -
     periods = churn_by_period_of(series, "day", purges)
     known = periods[periods["lost"].notna()]
     if known.empty:
-        return ChurnSummary(False, "No day in this range has known losses.")
+        return ChurnSummary(False, _("No day in this range has known losses."))
     if purges is None:
         purges = purge_days_of(series)
     in_series = purges[purges["day"].isin(series["day"])] if not purges.empty else purges

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _
+
 # scikit-learn and SciPy take about a second to import (scikit-learn loads SciPy's statistics):
 # they are imported where a text is first vectorised, so that a server's first page, which fits
 # no topic, and the command line's other commands do not wait for them.
@@ -395,12 +397,12 @@ def weighted_clusters(cleaned: np.ndarray, counts: np.ndarray, k: int = 6, top: 
     no_labels = np.full(len(texts), NO_TOPIC, dtype="int64")
     with_text = int(counts[np.array([t.strip() != "" for t in texts], dtype=bool)].sum()) if len(texts) else 0
     if with_text < min_texts:
-        return TopicModel(None, None, no_labels, [], f"Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.")
+        return TopicModel(None, None, no_labels, [], _('Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.').format(with_text=with_text, min_texts=min_texts))
     # Terms in a single bio cannot make a group; with very few bios keep them all.
     try:
         space, matrix = fit_space(texts, counts, (1, 2), min_df=2 if with_text >= 50 else 1, max_features=TOPIC_MAX_TERMS)
     except ValueError:
-        return TopicModel(None, None, no_labels, [], "Not enough text: the bios hold no topic word shared by two followers.")
+        return TopicModel(None, None, no_labels, [], _("Not enough text: the bios hold no topic word shared by two followers."))
     has_words = np.asarray(matrix.getnnz(axis=1) > 0)
     from scipy import sparse
     from sklearn.decomposition import NMF

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import PalierError, UnknownAccountError
+from analytics.i18n import _
 from analytics.store.connection import Store
 from analytics.store.spells import remove_snapshot
 
@@ -68,7 +69,7 @@ def normalize_platform(platform: str | None) -> str | None:
     key = platform.strip().lower()
     key = PLATFORM_ALIASES.get(key, key)
     if key not in PLATFORMS:
-        raise PalierError(f"Unknown platform {platform!r}: expected one of {', '.join(PLATFORMS)}.")
+        raise PalierError(_('Unknown platform {platform}: expected one of {value}.').format(platform=repr(platform), value=', '.join(PLATFORMS)))
     return key
 
 
@@ -89,15 +90,18 @@ def require_account(cursor: duckdb.DuckDBPyConnection, name: str) -> Account:
     account = find_account(cursor, name)
     if account is None:
         known = [r[0] for r in cursor.execute("SELECT name FROM accounts ORDER BY name").fetchall()]
-        hint = f" Known accounts: {', '.join(known)}." if known else " The store has no account yet."
-        raise UnknownAccountError(f"No account named {name!r}.{hint}")
+        if known:
+            message = _("No account named {name}. Known accounts: {known}.").format(name=repr(name), known=", ".join(known))
+        else:
+            message = _("No account named {name}. The store has no account yet.").format(name=repr(name))
+        raise UnknownAccountError(message)
     return account
 
 
 def get_or_create_account(cursor: duckdb.DuckDBPyConnection, name: str, platform: str | None) -> Account:
     name = name.strip()
     if not name:
-        raise PalierError("An account name is needed (for example 'me-on-x').")
+        raise PalierError(_("An account name is needed (for example 'me-on-x')."))
     account = find_account(cursor, name)
     if account is None:
         row = cursor.execute(CREATE_ACCOUNT_SQL, [name, platform, None]).fetchone()
@@ -105,8 +109,7 @@ def get_or_create_account(cursor: duckdb.DuckDBPyConnection, name: str, platform
         return Account(int(row[0]), name, platform, None)
     if platform and account.platform and platform != account.platform:
         raise PalierError(
-            f"Account {name!r} is a {PLATFORMS[account.platform]} account, not {PLATFORMS[platform]}: "
-            "choose another account name for this platform."
+            _('Account {name} is a {platform} account, not {other}: choose another account name for this platform.').format(name=repr(name), platform=PLATFORMS[account.platform], other=PLATFORMS[platform])
         )
     return account
 
@@ -126,7 +129,7 @@ def delete_import(store: Store, account_name: str, import_id: int) -> None:
         account = require_account(cursor, account_name)
         owner = cursor.execute("SELECT account_id FROM imports WHERE import_id = ?", [import_id]).fetchone()
         if owner is None or int(owner[0]) != account.account_id:
-            raise PalierError(f"Import #{import_id} does not belong to account {account_name!r}.")
+            raise PalierError(_('Import #{import_id} does not belong to account {account_name}.').format(import_id=import_id, account_name=repr(account_name)))
         for kind, day in cursor.execute(IMPORT_SNAPSHOTS_SQL, [import_id]).fetchall():
             remove_snapshot(cursor, account.account_id, kind, day)
         cursor.execute("DELETE FROM daily_values WHERE import_id = ?", [import_id])

@@ -19,6 +19,7 @@ import duckdb
 
 from analytics import settings
 from analytics.errors import StoreError
+from analytics.i18n import _
 from analytics.store.migrations import MIGRATIONS
 
 _CONFIG = {
@@ -57,8 +58,7 @@ class Store:
         """One serialised write transaction; rolled back whole on any exception."""
         if self.read_only:
             raise StoreError(
-                f"The store {self.path} is open read-only (another Palier process is writing to it): "
-                "close that process to import or delete."
+                _('The store {path} is open read-only (another Palier process is writing to it): close that process to import or delete.').format(path=self.path)
             )
         with self._write_lock, write_transaction(self._connection) as cursor:
             yield cursor
@@ -90,7 +90,7 @@ class Store:
         Reads running in other sessions at that instant fail once and succeed on their rerun.
         """
         if self.read_only:
-            raise StoreError(f"The store {self.path} is open read-only: it cannot be compacted.")
+            raise StoreError(_('The store {path} is open read-only: it cannot be compacted.').format(path=self.path))
         fresh = self.path.with_name(self.path.name + ".compact")
         fresh.unlink(missing_ok=True)
         with self._write_lock:
@@ -103,7 +103,7 @@ class Store:
                 cursor.execute("DETACH palier_compact")
             except duckdb.Error as exc:
                 fresh.unlink(missing_ok=True)
-                raise StoreError(f"Compacting {self.path} failed: {str(exc).splitlines()[0]}") from None
+                raise StoreError(_('Compacting {path} failed: {splitlines}').format(path=self.path, splitlines=str(exc).splitlines()[0])) from None
             finally:
                 cursor.close()
             self._connection.close()
@@ -135,8 +135,7 @@ def write_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.
 
 def _cannot_open(path: Path, exc: duckdb.Error) -> StoreError:
     return StoreError(
-        f"The store {path} cannot be opened: {str(exc).splitlines()[0]}. "
-        "If it is damaged, move it aside (Palier will start a new one) or restore a copy."
+        _('The store {path} cannot be opened: {splitlines}. If it is damaged, move it aside (Palier will start a new one) or restore a copy.').format(path=path, splitlines=str(exc).splitlines()[0])
     )
 
 
@@ -159,8 +158,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         message = str(exc)
         if "lock" in message.lower():
             raise StoreError(
-                f"The store {path} is in use by another program ({message.splitlines()[0]}). "
-                "Close the other Palier window or command, or point PALIER_DB at another file."
+                _('The store {path} is in use by another program ({splitlines}). Close the other Palier window or command, or point PALIER_DB at another file.').format(path=path, splitlines=message.splitlines()[0])
             ) from None
         # A file of random bytes is an IOException ("not a valid DuckDB database file"), and
         # needs the same way forward as a damaged one.
@@ -220,7 +218,7 @@ def apply_migrations(store: Store) -> list[int]:
                     cursor.execute("COMMIT")
                 except duckdb.Error as exc:
                     cursor.execute("ROLLBACK")
-                    raise StoreError(f"Migration {migration.number} failed on {store.path}: {exc}") from None
+                    raise StoreError(_('Migration {number} failed on {path}: {exc}').format(number=migration.number, path=store.path, exc=exc)) from None
                 applied.append(migration.number)
         finally:
             cursor.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import check_count, parse_iso_datetime
@@ -52,19 +53,19 @@ def _optional_text(view: dict[str, object], key: str, file: str, where: str) -> 
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadExportError(file, where, f"a text in {key!r}", describe(value))
+        raise BadExportError(file, where, _('a text in {key}').format(key=repr(key)), describe(value))
     return value
 
 
 def _member(view: object, file: str, where: str, notes: list[str]) -> dict[str, object]:
     if not isinstance(view, dict):
-        raise BadExportError(file, where, "a profile with 'did' and 'handle'", describe(view))
+        raise BadExportError(file, where, _("a profile with 'did' and 'handle'"), describe(view))
     did = view.get("did")
     handle = view.get("handle")
     if not isinstance(did, str) or not did.startswith("did:"):
-        raise BadExportError(file, where, "a 'did' like 'did:plc:…'", describe(did))
+        raise BadExportError(file, where, _("a 'did' like 'did:plc:…'"), describe(did))
     if not isinstance(handle, str) or not handle:
-        raise BadExportError(file, where, "a 'handle'", describe(handle))
+        raise BadExportError(file, where, _("a 'handle'"), describe(handle))
     created_at: dt.datetime | None = None
     created = _optional_text(view, "createdAt", file, where)
     if created:
@@ -94,16 +95,16 @@ def _member(view: object, file: str, where: str, notes: list[str]) -> dict[str, 
 def parse_list(source: SourceFile) -> Parsed:
     document = load_json(source, "a Bluesky getFollowers response")
     if not isinstance(document, dict):
-        raise BadExportError(source.name, "top level", "an object with 'subject' and 'followers'", describe(document))
+        raise BadExportError(source.name, _("top level"), _("an object with 'subject' and 'followers'"), describe(document))
     key = next((k for k in _LIST_KEYS if k in document), None)
     if key is None:
-        raise BadExportError(source.name, "top level", "the key 'followers' (or 'follows')", describe(document))
+        raise BadExportError(source.name, _("top level"), _("the key 'followers' (or 'follows')"), describe(document))
     views = document[key]
     if not isinstance(views, list):
-        raise BadExportError(source.name, f"key {key!r}", "an array of profiles", describe(views))
+        raise BadExportError(source.name, _('key {key}').format(key=repr(key)), _("an array of profiles"), describe(views))
     subject = document.get("subject")
     if not isinstance(subject, dict) or not isinstance(subject.get("did"), str):
-        raise BadExportError(source.name, "key 'subject'", "the profile of the account whose list this is", describe(subject))
+        raise BadExportError(source.name, _("key 'subject'"), _("the profile of the account whose list this is"), describe(subject))
     notes: list[str] = []
     members = [_member(view, source.name, f"{key}[{i}]", notes) for i, view in enumerate(views)]
     handle = subject.get("handle")
@@ -122,18 +123,18 @@ def parse_list(source: SourceFile) -> Parsed:
 def parse_profile(source: SourceFile) -> Parsed:
     document = load_json(source, "a Bluesky getProfile response")
     if not isinstance(document, dict):
-        raise BadExportError(source.name, "top level", "a profile object", describe(document))
+        raise BadExportError(source.name, _("top level"), _("a profile object"), describe(document))
     counts: dict[str, int] = {}
     for key, metric in _PROFILE_COUNTS.items():
         value = document.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise BadExportError(source.name, f"key {key!r}", "a count of 0 or more", describe(value))
+            raise BadExportError(source.name, _("key {key}").format(key=repr(key)), _("a count of 0 or more"), describe(value))
         # Checked here, not at import: a count above 64 bits must fail the preview too.
-        counts[metric] = check_count(value, source.name, f"key {key!r}")
+        counts[metric] = check_count(value, source.name, _("key {key}").format(key=repr(key)))
     if not counts:
-        raise BadExportError(source.name, "top level", "followersCount, followsCount or postsCount", describe(document))
+        raise BadExportError(source.name, _("top level"), _("followersCount, followsCount or postsCount"), describe(document))
     handle = document.get("handle")
     return Parsed(
         format="bluesky_profile",
@@ -147,7 +148,7 @@ def parse_profile(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="bluesky_followers",
-        label="Bluesky followers or follows (getFollowers / getFollows JSON pages)",
+        label=N_("Bluesky followers or follows (getFollowers / getFollows JSON pages)"),
         platform="bluesky",
         where_to_get=LIST_WHERE,
         sniff=_sniff_list,
@@ -155,7 +156,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="bluesky_profile",
-        label="Bluesky profile counters (getProfile JSON)",
+        label=N_("Bluesky profile counters (getProfile JSON)"),
         platform="bluesky",
         where_to_get=PROFILE_WHERE,
         sniff=_sniff_profile,

@@ -1,8 +1,10 @@
 """Palier's own generic CSVs: a follower-count history and a follower-list snapshot.
 
-Both accept common header spellings (case, spaces, `Followers` / `follower_count`), comma,
-semicolon or tab separators, and dates as `YYYY-MM-DD` (also `DD/MM/YYYY`-free ISO datetimes).
-The README documents the columns.
+Both accept common header spellings in English and in French (case, spaces, accents:
+`Followers` / `follower_count` / `Abonnés`), comma, semicolon or tab separators, and dates as
+`YYYY-MM-DD`, ISO datetimes, or `DD/MM/YYYY` as a French Excel writes them (the order of
+day and month settled by the whole file, see values.numeric_date_order). The README documents
+the columns.
 """
 
 from __future__ import annotations
@@ -12,8 +14,15 @@ import datetime as dt
 import pandas as pd
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest import fastlist
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
 from analytics.ingest.model import (
     DAILY_DTYPES,
     MEMBER_DTYPES,
@@ -24,30 +33,56 @@ from analytics.ingest.model import (
     SourceFile,
     typed_frame,
 )
-from analytics.ingest.values import check_count, parse_bool, parse_date, parse_int, parse_iso_datetime, plausible_day
+from analytics.ingest.values import (
+    DateOrder,
+    check_count,
+    numeric_date_order,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_iso_datetime,
+    parse_numeric_date,
+    plausible_day,
+)
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
 
-DATE_NAMES = ("date", "day", "snapshot_date")
-FOLLOWER_NAMES = ("followers", "follower_count", "followers_count", "follower", "followers_total", "total_followers")
-FOLLOWING_NAMES = ("following", "following_count", "follows", "follows_count", "friends", "friends_count")
-POSTS_NAMES = ("posts", "posts_count", "post_count", "tweets", "statuses", "statuses_count", "media_count")
+# French spellings as a French spreadsheet heads them, accents dropped by normalize_name.
+DATE_NAMES = ("date", "day", "snapshot_date", "jour", "date_du_releve")
+FOLLOWER_NAMES = (
+    "followers", "follower_count", "followers_count", "follower", "followers_total", "total_followers",
+    "abonnes", "nombre_d_abonnes", "nb_abonnes", "total_abonnes",
+)
+FOLLOWING_NAMES = (
+    "following", "following_count", "follows", "follows_count", "friends", "friends_count",
+    "abonnements", "nombre_d_abonnements", "nb_abonnements",
+)
+POSTS_NAMES = (
+    "posts", "posts_count", "post_count", "tweets", "statuses", "statuses_count", "media_count",
+    "publications", "nombre_de_publications", "nb_publications",
+)
 
 # List columns: canonical name -> accepted spellings (normalised).
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
-    "handle": ("handle", "username", "user_name", "screen_name", "login", "acct", "account", "user"),
+    "handle": (
+        "handle", "username", "user_name", "screen_name", "login", "acct", "account", "user",
+        "pseudo", "identifiant", "nom_d_utilisateur", "compte",
+    ),
     "id": ("id", "user_id", "account_id", "userid", "did"),
-    "name": ("name", "display_name", "displayname", "full_name"),
-    "bio": ("bio", "description", "note", "about"),
-    "location": ("location", "place", "city"),
+    "name": ("name", "display_name", "displayname", "full_name", "nom", "nom_affiche", "nom_complet"),
+    "bio": ("bio", "description", "note", "about", "biographie"),
+    "location": ("location", "place", "city", "lieu", "localisation", "ville"),
     "followers_count": FOLLOWER_NAMES,
     "following_count": FOLLOWING_NAMES,
     "posts_count": POSTS_NAMES,
-    "created_at": ("created_at", "created", "joined", "account_created", "join_date"),
-    "last_post_at": ("last_post_at", "last_post", "last_status_at", "last_tweet_at", "last_active"),
-    "default_avatar": ("default_avatar", "default_profile_image", "no_avatar", "egg"),
-    "verified": ("verified", "is_verified", "blue_verified"),
-    "snapshot_date": ("snapshot_date", "snapshot", "collected_on", "as_of"),
+    "created_at": ("created_at", "created", "joined", "account_created", "join_date", "cree_le", "date_de_creation", "inscrit_le"),
+    "last_post_at": (
+        "last_post_at", "last_post", "last_status_at", "last_tweet_at", "last_active",
+        "derniere_publication", "date_de_derniere_publication",
+    ),
+    "default_avatar": ("default_avatar", "default_profile_image", "no_avatar", "egg", "avatar_par_defaut", "tete_d_oeuf"),
+    "verified": ("verified", "is_verified", "blue_verified", "verifie", "certifie"),
+    "snapshot_date": ("snapshot_date", "snapshot", "collected_on", "as_of", "date_du_releve", "releve_du"),
 }
 
 
@@ -58,24 +93,36 @@ def _has(header: list[str], names: tuple[str, ...]) -> bool:
 
 def _sniff_counts(source: SourceFile) -> bool:
     header = split_header(source.head)
-    return _has(header, ("date", "day")) and _has(header, FOLLOWER_NAMES) and not _has(header, LIST_COLUMNS["handle"])
+    return _has(header, ("date", "day", "jour")) and _has(header, FOLLOWER_NAMES) and not _has(header, LIST_COLUMNS["handle"])
 
 
 def _sniff_list(source: SourceFile) -> bool:
     return _has(split_header(source.head), LIST_COLUMNS["handle"])
 
 
-def _parse_day(value: str, file: str, where: str) -> dt.date:
+def _parse_day(value: str, file: str, where: str, order: DateOrder | None = None) -> dt.date:
     text = value.strip()
     if "T" in text or text.endswith("Z"):
         return plausible_day(parse_iso_datetime(text, file, where).date(), file, where)
+    if order is not None:
+        day = parse_numeric_date(text, order, file, where)
+        if day is not None:
+            return plausible_day(day, file, where)
     return plausible_day(parse_date(text, DATE_FORMATS, file, where), file, where)
+
+
+def _column_order(table: CsvTable, col: int | None) -> DateOrder | None:
+    """The day/month order of a date column's `dd/mm/yyyy` values, settled over the whole file."""
+    if col is None:
+        return None
+    return numeric_date_order(table.values(col), table.file, lambda i: table.where(i, col))
 
 
 def parse_counts(source: SourceFile) -> Parsed:
     table = read_csv(source.text, source.name)
     require_rows(table)
     date_col = table.require(*DATE_NAMES)
+    order = _column_order(table, date_col)
     metrics = {
         "followers": table.require(*FOLLOWER_NAMES),
         "following": table.column(*FOLLOWING_NAMES),
@@ -83,14 +130,14 @@ def parse_counts(source: SourceFile) -> Parsed:
     }
     rows = []
     for i, row in enumerate(table.rows):
-        day = _parse_day(row[date_col], source.name, table.where(i, date_col))
+        day = _parse_day(row[date_col], source.name, table.where(i, date_col), order)
         for metric, col in metrics.items():
             if col is None:
                 continue
             value = parse_int(row[col], source.name, table.where(i, col))
             if value is not None:
                 if value < 0:
-                    raise BadExportError(source.name, table.where(i, col), "a count of 0 or more", str(value))
+                    raise BadExportError(source.name, table.where(i, col), _("a count of 0 or more"), str(value))
                 rows.append({"day": pd.Timestamp(day), "metric": metric, "value": value})
     return Parsed(
         format="generic_counts",
@@ -132,14 +179,15 @@ def parse_list_carefully(source: SourceFile) -> Parsed:
     """The careful reader: Python's csv module, each field checked, the bad one named."""
     kind = _list_kind(source)
     table = read_csv(source.text, source.name, allow_short_rows=True)
-    require_rows(table, "at least one follower row")
+    require_rows(table, _("at least one follower row"))
     cols = {name: _optional(table, name) for name in LIST_COLUMNS}
+    orders = {name: _column_order(table, cols[name]) for name in ("created_at", "last_post_at", "snapshot_date")}
     handle_col = table.require(*LIST_COLUMNS["handle"])
     by_date: dict[dt.date | None, list[dict[str, object]]] = {}
     for i, row in enumerate(table.rows):
         handle = row[handle_col].strip().lstrip("@")
         if not handle:
-            raise BadExportError(source.name, table.where(i, handle_col), "a handle", "an empty field")
+            raise BadExportError(source.name, table.where(i, handle_col), _("a handle"), _("an empty field"))
 
         def text(name: str) -> str | None:
             col = cols[name]
@@ -158,8 +206,9 @@ def parse_list_carefully(source: SourceFile) -> Parsed:
             if col is None or not row[col].strip():
                 return None
             value = row[col].strip()
-            if len(value) == 10:
-                return dt.datetime.combine(parse_date(value, DATE_FORMATS, source.name, table.where(i, col)), dt.time())
+            if len(value) <= 10:
+                day = _parse_day(value, source.name, table.where(i, col), orders[name])
+                return dt.datetime.combine(day, dt.time())
             return parse_iso_datetime(value, source.name, table.where(i, col))
 
         def flag(name: str) -> bool | None:
@@ -185,7 +234,7 @@ def parse_list_carefully(source: SourceFile) -> Parsed:
         snapshot_col = cols["snapshot_date"]
         snapshot = None
         if snapshot_col is not None and row[snapshot_col].strip():
-            snapshot = _parse_day(row[snapshot_col], source.name, table.where(i, snapshot_col))
+            snapshot = _parse_day(row[snapshot_col], source.name, table.where(i, snapshot_col), orders["snapshot_date"])
         by_date.setdefault(snapshot, []).append(member)
     lists = [MemberList(kind, typed_frame(members, MEMBER_DTYPES), day) for day, members in by_date.items()]
     return Parsed(format="generic_list", platform=None, lists=lists, rows=len(table.rows), notes=list(table.notes))
@@ -194,17 +243,17 @@ def parse_list_carefully(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="generic_counts",
-        label="Follower-count history CSV (Palier generic)",
+        label=N_("Follower-count history CSV (Palier generic)"),
         platform=None,
-        where_to_get="Any spreadsheet with a date and a follower count per row (see the README's column list).",
+        where_to_get=N_("Any spreadsheet with a date and a follower count per row (see the README's column list)."),
         sniff=_sniff_counts,
         parse=parse_counts,
     ),
     ExportFormat(
         key="generic_list",
-        label="Follower list snapshot CSV (Palier generic)",
+        label=N_("Follower list snapshot CSV (Palier generic)"),
         platform=None,
-        where_to_get="Any follower list with a handle per row, from a tool or written by hand (see the README).",
+        where_to_get=N_("Any follower list with a handle per row, from a tool or written by hand (see the README)."),
         sniff=_sniff_list,
         parse=parse_list,
     ),

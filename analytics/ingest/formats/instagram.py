@@ -15,8 +15,22 @@ import datetime as dt
 import re
 
 from analytics.errors import BadExportError
-from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
-from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, ListKind, MemberList, Parsed, SourceFile, typed_frame
+from analytics.i18n import N_, _
+from analytics.ingest.formats.jsonread import (
+    describe,
+    head_has_key,
+    head_start,
+    load_json,
+)
+from analytics.ingest.model import (
+    MEMBER_DTYPES,
+    ExportFormat,
+    ListKind,
+    MemberList,
+    Parsed,
+    SourceFile,
+    typed_frame,
+)
 
 WHERE_TO_GET = (
     "Instagram → Accounts Center → Your information and permissions → Download your information → "
@@ -57,36 +71,36 @@ def _text(value: object, file: str, where: str, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadExportError(file, where, f"a text in {field!r}", describe(value))
+        raise BadExportError(file, where, _('a text in {field}').format(field=repr(field)), describe(value))
     return fix_mojibake(value)
 
 
 def _member(entry: object, file: str, where: str) -> dict[str, object]:
     if not isinstance(entry, dict):
-        raise BadExportError(file, where, "an object with 'title' and 'string_list_data'", describe(entry))
+        raise BadExportError(file, where, _("an object with 'title' and 'string_list_data'"), describe(entry))
     items = entry.get("string_list_data") or []
     if not isinstance(items, list):
-        raise BadExportError(file, where, "'string_list_data' to be an array", describe(items))
+        raise BadExportError(file, where, _("'string_list_data' to be an array"), describe(items))
     item = items[0] if items else {}
     if not isinstance(item, dict):
-        raise BadExportError(file, f"{where}, string_list_data[0]", "an object with 'href' and 'timestamp'", describe(item))
+        raise BadExportError(file, _('{where}, string_list_data[0]').format(where=where), _("an object with 'href' and 'timestamp'"), describe(item))
     value = _text(item.get("value"), file, where, "value")
     title = _text(entry.get("title"), file, where, "title")
     username = (value or title or "").strip().lstrip("@")
     if not username:
         raise BadExportError(
-            file, where, "a username in 'string_list_data[0].value' or in 'title'", describe(entry)
+            file, where, _("a username in 'string_list_data[0].value' or in 'title'"), describe(entry)
         )
     timestamp = item.get("timestamp")
     followed_at = None
     if timestamp is not None:
         if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
-            raise BadExportError(file, where, "'timestamp' in seconds since 1970", describe(timestamp))
+            raise BadExportError(file, where, _("'timestamp' in seconds since 1970"), describe(timestamp))
         try:
             followed_at = dt.datetime.fromtimestamp(timestamp, dt.UTC).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             # Beyond the years a datetime holds (or NaN): damaged, not a moment.
-            raise BadExportError(file, where, "'timestamp' in seconds since 1970", describe(timestamp)) from None
+            raise BadExportError(file, where, _("'timestamp' in seconds since 1970"), describe(timestamp)) from None
     return {
         "member_key": username.lower(),
         "handle": username,
@@ -105,9 +119,9 @@ def _entries(document: object, file: str, keys: tuple[str, ...], expected: str, 
             if key in document:
                 entries = document[key]
                 if not isinstance(entries, list):
-                    raise BadExportError(file, f"key {key!r}", "an array of entries", describe(entries))
+                    raise BadExportError(file, _('key {key}').format(key=repr(key)), _("an array of entries"), describe(entries))
                 return entries
-    raise BadExportError(file, "top level", expected, describe(document))
+    raise BadExportError(file, _("top level"), expected, describe(document))
 
 
 def _parse(source: SourceFile, kind: ListKind) -> Parsed:
@@ -149,7 +163,7 @@ def parse_following(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="instagram_followers",
-        label="Instagram followers (followers_1.json)",
+        label=N_("Instagram followers (followers_1.json)"),
         platform="instagram",
         where_to_get=WHERE_TO_GET,
         sniff=_sniff_followers,
@@ -158,7 +172,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="instagram_following",
-        label="Instagram following (following.json)",
+        label=N_("Instagram following (following.json)"),
         platform="instagram",
         where_to_get=WHERE_TO_GET,
         sniff=_sniff_following,

@@ -11,6 +11,7 @@ import json
 import re
 
 from analytics.errors import BadExportError
+from analytics.i18n import _
 from analytics.ingest.model import SourceFile
 
 
@@ -37,7 +38,7 @@ def load_json(source: SourceFile, what: str) -> object:
             if truncated
             else f"{exc.msg}: the file is damaged or not {what}"
         )
-        raise BadExportError(source.name, f"line {exc.lineno}, column {exc.colno}", f"complete JSON ({what})", found) from None
+        raise BadExportError(source.name, _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno), _('complete JSON ({what})').format(what=what), found) from None
 
 
 def head_start(source: SourceFile) -> str:

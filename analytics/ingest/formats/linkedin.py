@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_date, parse_int, plausible_day
@@ -81,7 +82,7 @@ def _connected_on(value: str, file: str, where: str) -> dt.datetime | None:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise BadExportError(file, where, "a date like '18 Feb 2026' (or '1/8/18, 6:14 PM' in 2018 exports)", repr(value[:60]))
+    raise BadExportError(file, where, _("a date like '18 Feb 2026' (or '1/8/18, 6:14 PM' in 2018 exports)"), repr(value[:60]))
 
 
 def _profile_key(url: str) -> str:
@@ -102,9 +103,9 @@ def parse_connections(source: SourceFile) -> Parsed:
     if skip is None:
         raise BadExportError(
             source.name,
-            f"the first {_MAX_PREAMBLE_LINES} lines",
-            "the header 'First Name,Last Name,URL,Email Address,Company,Position,Connected On'",
-            "no such line",
+            _('the first {MAX_PREAMBLE_LINES} lines').format(MAX_PREAMBLE_LINES=_MAX_PREAMBLE_LINES),
+            _("the header 'First Name,Last Name,URL,Email Address,Company,Position,Connected On'"),
+            _("no such line"),
         )
     table: CsvTable = read_csv(text, source.name, skip_lines=skip)
     require_rows(table, "at least one connection")
@@ -168,7 +169,7 @@ def parse_company(source: SourceFile) -> Parsed:
             if value is None:
                 continue
             if value < 0:
-                raise BadExportError(source.name, table.where(i, col), "a number of new followers of 0 or more", str(value))
+                raise BadExportError(source.name, table.where(i, col), _("a number of new followers of 0 or more"), str(value))
             rows.append({"day": pd.Timestamp(day), "metric": metric, "value": value})
     return Parsed(
         format="linkedin_company_followers",
@@ -182,7 +183,7 @@ def parse_company(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="linkedin_connections",
-        label="LinkedIn connections (Connections.csv)",
+        label=N_("LinkedIn connections (Connections.csv)"),
         platform="linkedin",
         where_to_get=CONNECTIONS_WHERE,
         sniff=_sniff_connections,
@@ -191,7 +192,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="linkedin_company_followers",
-        label="LinkedIn company page new followers (CSV of the 'New followers' sheet)",
+        label=N_("LinkedIn company page new followers (CSV of the 'New followers' sheet)"),
         platform="linkedin",
         where_to_get=COMPANY_WHERE,
         sniff=_sniff_company,

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
@@ -100,7 +101,7 @@ def _text(account: dict[str, object], key: str, file: str, where: str) -> str | 
     if value is None:
         return None
     if not isinstance(value, str):
-        raise BadExportError(file, where, f"a text in {key!r}", describe(value))
+        raise BadExportError(file, where, _('a text in {key}').format(key=repr(key)), describe(value))
     return value
 
 
@@ -109,7 +110,7 @@ def _count(account: dict[str, object], key: str, file: str, where: str) -> int |
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadExportError(file, f"{where}, {key!r}", "a whole number", describe(value))
+        raise BadExportError(file, f"{where}, {key!r}", _("a whole number"), describe(value))
     # -1 is how Mastodon says the account hides the count.
     return None if value < 0 else check_count(value, file, f"{where}, {key!r}")
 
@@ -118,7 +119,7 @@ def _address(account: dict[str, object], file: str, where: str) -> str:
     """`user@domain` as written (case kept); local accounts get the domain of their URL."""
     acct = _text(account, "acct", file, where) or _text(account, "username", file, where)
     if not acct:
-        raise BadExportError(file, where, "an account with 'acct'", describe(account))
+        raise BadExportError(file, where, _("an account with 'acct'"), describe(account))
     acct = acct.lstrip("@")
     if "@" in acct:
         return acct
@@ -126,7 +127,7 @@ def _address(account: dict[str, object], file: str, where: str) -> str:
         host = urlparse(_text(account, key, file, where) or "").hostname
         if host:
             return f"{acct}@{host}"
-    raise BadExportError(file, where, "a 'url' giving the domain of the local account " + repr(acct), "none")
+    raise BadExportError(file, where, "a 'url' giving the domain of the local account " + repr(acct), _("none"))
 
 
 def _moment(value: str | None, file: str, where: str) -> dt.datetime | None:
@@ -142,7 +143,7 @@ def _moment(value: str | None, file: str, where: str) -> dt.datetime | None:
 
 def _account_object(value: object, file: str, where: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise BadExportError(file, where, "a Mastodon account object", describe(value))
+        raise BadExportError(file, where, _("a Mastodon account object"), describe(value))
     return value
 
 
@@ -172,7 +173,7 @@ def _member(value: object, file: str, where: str) -> dict[str, object]:
 def parse_followers(source: SourceFile) -> Parsed:
     document = load_json(source, "a Mastodon followers API response")
     if not isinstance(document, list):
-        raise BadExportError(source.name, "top level", "an array of accounts", describe(document))
+        raise BadExportError(source.name, _("top level"), _("an array of accounts"), describe(document))
     members = [_member(item, source.name, f"account {i + 1}") for i, item in enumerate(document)]
     return Parsed(
         format="mastodon_followers",
@@ -210,9 +211,9 @@ def parse_following(source: SourceFile) -> Parsed:
     members: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
         address = row[address_col].strip().lstrip("@")
-        user, _, domain = address.partition("@")
+        user, _at, domain = address.partition("@")
         if not user or not domain:
-            raise BadExportError(source.name, table.where(i, address_col), "an address like 'user@domain'", repr(address[:60]))
+            raise BadExportError(source.name, table.where(i, address_col), _("an address like 'user@domain'"), repr(address[:60]))
         members.append(
             {
                 "member_key": address.lower(),
@@ -232,7 +233,7 @@ def parse_following(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="mastodon_followers",
-        label="Mastodon followers (API JSON pages)",
+        label=N_("Mastodon followers (API JSON pages)"),
         platform="mastodon",
         where_to_get=FOLLOWERS_WHERE,
         sniff=_sniff_followers,
@@ -240,7 +241,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="mastodon_account",
-        label="Mastodon account counters (API account JSON)",
+        label=N_("Mastodon account counters (API account JSON)"),
         platform="mastodon",
         where_to_get=ACCOUNT_WHERE,
         sniff=_sniff_account,
@@ -248,7 +249,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="mastodon_following",
-        label="Mastodon following (following_accounts.csv)",
+        label=N_("Mastodon following (following_accounts.csv)"),
         platform="mastodon",
         where_to_get=FOLLOWING_WHERE,
         sniff=_sniff_following,

@@ -15,6 +15,7 @@ import datetime as dt
 import pandas as pd
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import check_count, json_count, parse_int, parse_iso_datetime, plausible_day
@@ -39,22 +40,22 @@ def _sniff(source: SourceFile) -> bool:
 
 def _data(document: object, file: str) -> dict[str, object]:
     if not isinstance(document, dict):
-        raise BadExportError(file, "top level", "an object with 'data' (Social Blade statistics)", describe(document))
+        raise BadExportError(file, _("top level"), _("an object with 'data' (Social Blade statistics)"), describe(document))
     status = document.get("status")
     if isinstance(status, dict) and status.get("success") is False:
         message = status.get("error") or status.get("message") or status.get("status")
-        raise BadExportError(file, "key 'status'", "a successful Social Blade response", f"the error {str(message)[:120]!r}")
+        raise BadExportError(file, _("key 'status'"), _("a successful Social Blade response"), _('the error {message}').format(message=repr(str(message)[:120])))
     data = document.get("data")
     if isinstance(data, dict):
         return data
     if "daily" in document:  # the bare `data` object, saved without its wrapper
         return document
-    raise BadExportError(file, "top level", "'data' with 'daily' (Social Blade statistics)", describe(document))
+    raise BadExportError(file, _("top level"), _("'data' with 'daily' (Social Blade statistics)"), describe(document))
 
 
 def _day(value: object, file: str, where: str) -> dt.date:
     if not isinstance(value, str):
-        raise BadExportError(file, where, "a date like '2026-03-02'", describe(value))
+        raise BadExportError(file, where, _("a date like '2026-03-02'"), describe(value))
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -65,25 +66,25 @@ def _value(value: object, file: str, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise BadExportError(file, where, "a count", describe(value))
+        raise BadExportError(file, where, _("a count"), describe(value))
     if isinstance(value, int | float):
         return json_count(value, file, where)
     if isinstance(value, str):
         number = parse_int(value, file, where)
         return None if number is None else check_count(number, file, where)
-    raise BadExportError(file, where, "a count", describe(value))
+    raise BadExportError(file, where, _("a count"), describe(value))
 
 
 def parse(source: SourceFile) -> Parsed:
     data = _data(load_json(source, "a Social Blade statistics response"), source.name)
     daily = data.get("daily")
     if not isinstance(daily, list):
-        raise BadExportError(source.name, "key 'data.daily'", "an array of days", describe(daily))
+        raise BadExportError(source.name, _("key 'data.daily'"), _("an array of days"), describe(daily))
     entries: list[tuple[dt.date, int, dict[str, object]]] = []
     for i, entry in enumerate(daily):
         where = f"data.daily[{i}]"
         if not isinstance(entry, dict):
-            raise BadExportError(source.name, where, "an object with 'date' and 'followers'", describe(entry))
+            raise BadExportError(source.name, where, _("an object with 'date' and 'followers'"), describe(entry))
         entries.append((plausible_day(_day(entry.get("date"), source.name, f"{where}.date"), source.name, f"{where}.date"), i, entry))
     # The API's order is unverified; the newest value of a day is the last one kept by the loader.
     entries.sort(key=lambda item: (item[0], item[1]))
@@ -110,7 +111,7 @@ def parse(source: SourceFile) -> Parsed:
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="socialblade_statistics",
-        label="Social Blade statistics (Matrix API JSON)",
+        label=N_("Social Blade statistics (Matrix API JSON)"),
         platform=None,
         where_to_get=WHERE_TO_GET,
         sniff=_sniff,

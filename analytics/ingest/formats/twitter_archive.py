@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.errors import BadExportError
+from analytics.i18n import _
 from analytics.ingest.model import (
     MEMBER_DTYPES,
     POST_DTYPES,
@@ -75,7 +76,7 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
     text = source.text
     equals = text.find("=")
     if equals < 0 or not _YTD.match(text):
-        raise BadExportError(source.name, "line 1", "'window.YTD.<type>.part0 = [' (a Twitter archive file)", repr(text[:60]))
+        raise BadExportError(source.name, _("line 1"), _("'window.YTD.<type>.part0 = [' (a Twitter archive file)"), repr(text[:60]))
     decoder = json.JSONDecoder()
 
     def skip(at: int) -> int:
@@ -85,11 +86,11 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
 
     def fail(at: int, expected: str) -> BadExportError:
         found = repr(text[at : at + 40]) if at < len(text) else "the end of the file"
-        return BadExportError(source.name, f"line {text.count(chr(10), 0, at) + 1}", expected, found)
+        return BadExportError(source.name, _('line {value}').format(value=text.count(chr(10), 0, at) + 1), expected, found)
 
     pos = skip(equals + 1)
     if pos >= len(text) or text[pos] != "[":
-        raise fail(pos, "'[' after '=' (the archive's array of entries)")
+        raise fail(pos, _("'[' after '=' (the archive's array of entries)"))
     pos = skip(pos + 1)
     if pos < len(text) and text[pos] == "]":
         pos = skip(pos + 1)
@@ -99,7 +100,7 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
             try:
                 value, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                raise BadExportError(source.name, f"line {exc.lineno}, column {exc.colno}", "valid JSON", exc.msg) from None
+                raise BadExportError(source.name, _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno), _("valid JSON"), exc.msg) from None
             yield Entry(value, text, start, pos)
             pos = skip(pos)
             if pos < len(text) and text[pos] == ",":
@@ -108,9 +109,9 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
             if pos < len(text) and text[pos] == "]":
                 pos = skip(pos + 1)
                 break
-            raise fail(pos, "',' or ']' between entries")
+            raise fail(pos, _("',' or ']' between entries"))
     if text[pos:].strip(_WS + ";"):
-        raise fail(pos, "nothing after the closing ']'")
+        raise fail(pos, _("nothing after the closing ']'"))
 
 
 def _field(entry: Entry, key: str, source: SourceFile) -> dict[str, Any]:
@@ -119,14 +120,14 @@ def _field(entry: Entry, key: str, source: SourceFile) -> dict[str, Any]:
     if not isinstance(inner, dict):
         value = entry.value
         found = f"keys {', '.join(repr(k) for k in value)}" if isinstance(value, dict) else type(value).__name__
-        raise BadExportError(source.name, f"line {entry.line}", f"an entry {{\"{key}\" : {{...}}}}", found)
+        raise BadExportError(source.name, _('line {line}').format(line=entry.line), _('an entry {{"{key}" : {{...}}}}').format(key=key), found)
     return inner
 
 
 def _digits(value: Any, source: SourceFile, where: str, what: str) -> str:
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if not _DIGITS.fullmatch(text):
-        raise BadExportError(source.name, where, f"{what} made of digits", repr(value))
+        raise BadExportError(source.name, where, _('{what} made of digits').format(what=what), repr(value))
     return text
 
 
@@ -136,10 +137,10 @@ def _count(inner: dict[str, Any], key: str, entry: Entry, source: SourceFile) ->
         return None
     where = entry.where(key, value)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise BadExportError(source.name, where, "a whole number", repr(value))
+        raise BadExportError(source.name, where, _("a whole number"), repr(value))
     number = parse_int(str(value), source.name, where)
     if number is not None and number < 0:
-        raise BadExportError(source.name, where, "a count of 0 or more", str(number))
+        raise BadExportError(source.name, where, _("a count of 0 or more"), str(number))
     return number
 
 
@@ -185,7 +186,7 @@ def _created_at(value: Any, source: SourceFile, where: str) -> dt.datetime:
     try:
         parsed = dt.datetime.strptime(str(value).strip(), "%a %b %d %H:%M:%S %z %Y")
     except ValueError:
-        raise BadExportError(source.name, where, "a time like 'Sat Jul 25 08:26:58 +0000 2026'", repr(value)) from None
+        raise BadExportError(source.name, where, _("a time like 'Sat Jul 25 08:26:58 +0000 2026'"), repr(value)) from None
     return parsed.astimezone(dt.UTC).replace(tzinfo=None)
 
 
@@ -241,7 +242,7 @@ def parse_account(source: SourceFile) -> Parsed:
         rows += 1
         username = inner.get("username")
         if not isinstance(username, str) or not username.strip():
-            raise BadExportError(source.name, entry.where("username"), "the account's handle", repr(username))
+            raise BadExportError(source.name, entry.where("username"), _("the account's handle"), repr(username))
         handle = handle or username.strip().lstrip("@")
     return Parsed(format="x_archive_account", platform=PLATFORM, account_handle=handle, rows=rows, group_key=GROUP_KEY)
 
@@ -256,9 +257,9 @@ def parse_manifest(source: SourceFile) -> Parsed:
     try:
         config = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise BadExportError(source.name, f"line {exc.lineno}", "valid JSON after 'window.__THAR_CONFIG ='", exc.msg) from None
+        raise BadExportError(source.name, _('line {lineno}').format(lineno=exc.lineno), _("valid JSON after 'window.__THAR_CONFIG ='"), exc.msg) from None
     if not isinstance(config, dict):
-        raise BadExportError(source.name, "line 1", "an object after 'window.__THAR_CONFIG ='", type(config).__name__)
+        raise BadExportError(source.name, _("line 1"), _("an object after 'window.__THAR_CONFIG ='"), type(config).__name__)
     archive_info = config.get("archiveInfo") if isinstance(config.get("archiveInfo"), dict) else {}
     generated = archive_info.get("generationDate")
     export_date = None

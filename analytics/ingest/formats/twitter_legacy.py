@@ -19,7 +19,14 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
-from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
+from analytics.i18n import N_, _
+from analytics.ingest.csvread import (
+    CsvTable,
+    normalize_name,
+    read_csv,
+    require_rows,
+    split_header,
+)
 from analytics.ingest.formats.x_premium import count, handle_from_links, post_id_of
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_date, plausible_day
@@ -131,11 +138,9 @@ def _require_english(table: CsvTable, expected: tuple[str, ...], what: str) -> N
     shown = ", ".join(repr(h) for h in table.header[:6])
     raise BadExportError(
         table.file,
-        f"header (line {table.header_line})",
-        f"the English column names of the legacy {what} ({', '.join(repr(n) for n in expected)}, ...)",
-        f"the columns {shown}, ...: this looks like the same export in another language. Palier reads "
-        "only the English header, because the translated column names have not been verified; "
-        "please report this header so it can be supported",
+        _('header (line {header_line})').format(header_line=table.header_line),
+        _('the English column names of the legacy {what} ({value}, ...)').format(what=what, value=', '.join(repr(n) for n in expected)),
+        _('the columns {shown}, ...: this looks like the same export in another language. Palier reads only the English header, because the translated column names have not been verified; please report this header so it can be supported').format(shown=shown),
     )
 
 
@@ -149,7 +154,7 @@ def _tweet_time(value: str, file: str, where: str) -> dt.datetime:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
         return parsed
-    raise BadExportError(file, where, "a time like '2021-08-31 19:53 +0000'", repr(value[:60]))
+    raise BadExportError(file, where, _("a time like '2021-08-31 19:53 +0000'"), repr(value[:60]))
 
 
 def _handle_from_name(source: SourceFile) -> str | None:
@@ -241,7 +246,7 @@ WHERE_TO_GET = (
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="twitter_legacy_tweets",
-        label="Legacy Twitter analytics: tweet activity CSV (per tweet)",
+        label=N_("Legacy Twitter analytics: tweet activity CSV (per tweet)"),
         platform=PLATFORM,
         where_to_get=WHERE_TO_GET.format("") + ", 'By Tweet'.",
         sniff=_sniff_tweets,
@@ -249,7 +254,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="twitter_legacy_daily",
-        label="Legacy Twitter analytics: daily tweet activity CSV",
+        label=N_("Legacy Twitter analytics: daily tweet activity CSV"),
         platform=PLATFORM,
         where_to_get=WHERE_TO_GET.format("daily_") + ", 'By day'.",
         sniff=_sniff_daily,

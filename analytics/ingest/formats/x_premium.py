@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from analytics.errors import BadExportError
+from analytics.i18n import N_, _
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_int, plausible_day
@@ -100,14 +101,14 @@ def parse_x_date(value: str, file: str, where: str) -> dt.date:
         except ValueError:
             continue
         return plausible_day(day, file, where)
-    raise BadExportError(file, where, f"a date like {DATE_EXAMPLES}", repr(value[:60]))
+    raise BadExportError(file, where, _('a date like {DATE_EXAMPLES}').format(DATE_EXAMPLES=DATE_EXAMPLES), repr(value[:60]))
 
 
 def count(table: CsvTable, row: list[str], i: int, col: int) -> int | None:
     """A non-negative whole number, or None when blank; errors name the line and the column."""
     value = parse_int(row[col], table.file, table.where(i, col))
     if value is not None and value < 0:
-        raise BadExportError(table.file, table.where(i, col), "a count of 0 or more", str(value))
+        raise BadExportError(table.file, table.where(i, col), _("a count of 0 or more"), str(value))
     return value
 
 
@@ -135,7 +136,7 @@ def post_id_of(raw: str, link: str, file: str, where: str, notes: list[str]) -> 
     found = repr(raw[:60])
     if re.fullmatch(r"[0-9.,]+[eE][+]?\d+", text):
         found += " (a spreadsheet rounded the 19-digit id: import the file as downloaded)"
-    raise BadExportError(file, where, "a post id made of digits like '2081234567890123457'", found)
+    raise BadExportError(file, where, _("a post id made of digits like '2081234567890123457'"), found)
 
 
 def parse_overview(source: SourceFile) -> Parsed:
@@ -219,7 +220,7 @@ WHERE_TO_GET = "x.com → More → Premium → Analytics (x.com/i/account_analyt
 FORMATS: tuple[ExportFormat, ...] = (
     ExportFormat(
         key="x_overview",
-        label="X Premium account overview CSV",
+        label=N_("X Premium account overview CSV"),
         platform=PLATFORM,
         where_to_get=f"{WHERE_TO_GET} → Account overview (account_overview_analytics.csv).",
         sniff=_sniff_overview,
@@ -227,7 +228,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     ),
     ExportFormat(
         key="x_content",
-        label="X Premium content CSV (per post)",
+        label=N_("X Premium content CSV (per post)"),
         platform=PLATFORM,
         where_to_get=f"{WHERE_TO_GET} → Content (account_analytics_content_<start>_<end>.csv).",
         sniff=_sniff_content,
