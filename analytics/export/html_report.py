@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from analytics.accounts import PLATFORMS, require_account
 from analytics.charts.overview import follower_curve, gains_losses, has_flows
-from analytics.metrics.followers import follower_series
+from analytics.metrics.followers import follower_series, in_range
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
 
@@ -86,13 +86,15 @@ def _chart(fig: go.Figure, first: bool) -> str:
 def _figures_section(report: dict[str, Any]) -> str:
     growth, activity, churn = report["growth"], report["activity"], report["churn"]
     rows = [
-        ("First day with data", growth["date_min"] or "—"),
-        ("Last day with data", growth["date_max"] or "—"),
+        ("First day", growth["date_min"] or "—"),
+        ("Last day", growth["date_max"] or "—"),
         ("Followers at the start", _number(growth["followers_start"])),
         ("Followers at the end", _number(growth["followers_end"])),
         ("Net change", _number(growth["net"], signed=True)),
         ("Gained", _number(growth["gained"])),
         ("Lost", _number(growth["lost"])),
+        ("Posts", _number(growth["posts"])),
+        ("Impressions", _number(growth["impressions"])),
         ("Net follows per day, days with posts", _number(activity["net_per_day_active"], signed=True)),
         ("Net follows per day, quiet days", _number(activity["net_per_day_quiet"], signed=True)),
         ("Purge days", _number(len(report["purge_days"]))),
@@ -103,7 +105,15 @@ def _figures_section(report: dict[str, Any]) -> str:
             "—" if churn["cohort_retention_4w"] is None else f"{churn['cohort_retention_4w']:.1%}",
         ),
     ]
-    return "<h2>Figures</h2>" + _table(rows)
+    methods = report.get("methods", {})
+    notes = "".join(
+        f"<li><strong>{esc(label)}</strong>: {esc(methods[key])}</li>"
+        for key, label in (("followers", "Followers"), ("net", "Net change"), ("gained", "Gained"), ("lost", "Lost"),
+                           ("posts", "Posts"), ("impressions", "Impressions"))
+        if key in methods
+    )
+    method_html = f"<details><summary>How these figures are counted</summary><ul class=\"note\">{notes}</ul></details>"
+    return "<h2>Figures</h2>" + _table(rows) + (method_html if notes else "")
 
 
 def _periods_section(report: dict[str, Any]) -> str:
@@ -154,11 +164,14 @@ def build_report(
     *,
     people: bool = False,
     generated: dt.datetime | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> str:
-    """The report of one account as a complete HTML document (about 5 MB, mostly Plotly)."""
+    """The report of one account as a complete HTML document (about 5 MB, mostly Plotly);
+    its figures and charts cover [start, end] (all the data by default)."""
     account = require_account(cursor, account_name)
-    report = account_report(cursor, account.account_id, account.name)
-    series = follower_series(cursor, account.account_id)
+    report = account_report(cursor, account.account_id, account.name, start, end)
+    series = in_range(follower_series(cursor, account.account_id), start, end)
     generated = generated or dt.datetime.now(dt.UTC)
 
     platform = PLATFORMS.get(account.platform, account.platform) if account.platform else None
