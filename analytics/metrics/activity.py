@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.metrics.followers import follower_series
+from analytics.metrics.headline import daily_posts
 
 POSTS_PER_DAY_SQL = """
 SELECT CAST(posted_at AS DATE) AS day, count(*) AS posts
@@ -105,20 +106,31 @@ def posts_per_day(
     """One row per calendar day from the first to the last post: day, posts (0 on days without),
     source ('posts' from stored posts, or 'daily' from an account export's post counts).
 
-    `kinds` keeps only those post kinds ('post', 'reply', 'repost'; a post of unknown kind
-    counts as 'post'). Daily counts cannot be split by kind, so they are used only when no post
-    is stored at all. `start` / `end` cut the result to a period.
+    Without `kinds`, the posts of `analytics.metrics.headline.daily_posts` (per-post exports on the
+    days they cover, daily counts elsewhere). `kinds` keeps only those post kinds ('post', 'reply',
+    'repost'; a post of unknown kind counts as 'post'): daily counts cannot be split by kind, so
+    then only listed posts count. `start` / `end` cut the result to a period.
     """
-    params = {"account_id": account_id, "kinds": list(kinds) if kinds is not None else None}
+    if kinds is None:
+        # Every post: the same count as the headline's (per-post exports where they cover the day,
+        # the account exports' daily counts elsewhere), from the one function that defines it.
+        combined = daily_posts(cursor, account_id)
+        if combined.empty:
+            return _empty_posts()
+        index = pd.date_range(combined["day"].min(), combined["day"].max(), freq="D", unit="us")
+        by_day = combined.set_index("day")
+        frame = pd.DataFrame({
+            "day": index,
+            "posts": by_day["posts"].reindex(index, fill_value=0).to_numpy(dtype="int64"),
+            "source": by_day["source"].reindex(index).fillna("posts" if (combined["source"] == "posts").any() else "daily")
+            .to_numpy(),
+        }).astype({"source": "string"})
+        return clip_days(frame, start, end)
+    params = {"account_id": account_id, "kinds": list(kinds)}
     counts = cursor.execute(POSTS_PER_DAY_SQL, params).df()
     source = "posts"
     if counts.empty:
-        daily = cursor.execute(DAILY_POST_COUNTS_SQL, {"account_id": account_id}).df()
-        if daily.empty:
-            return _empty_posts()
-        metric = "posts_created" if (daily["metric"] == "posts_created").any() else "posts_published"
-        counts = daily[daily["metric"] == metric].rename(columns={"value": "posts"})[["day", "posts"]]
-        source = "daily"
+        return _empty_posts()
     counts["day"] = pd.to_datetime(counts["day"])
     index = pd.date_range(counts["day"].min(), counts["day"].max(), freq="D", unit="us")
     posts = counts.set_index("day")["posts"].astype("int64").reindex(index, fill_value=0)

@@ -236,6 +236,7 @@ class PeriodFigures:
     followers_end: float | None
     rate: float | None  # net / followers_start
     net_per_day: float | None
+    followers_date: dt.date | None = None  # the day of `followers_end`: the period's last day with a total
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,8 @@ def period_figures_of(series: pd.DataFrame, start: dt.date, end: dt.date) -> Per
         lost=figures.lost,
         net=net,
         followers_start=followers_start,
-        followers_end=figures.followers if figures.followers_date == end else None,
+        followers_end=figures.followers,
+        followers_date=figures.followers_date,
         rate=net / followers_start if net is not None and followers_start else None,
         net_per_day=net / days if net is not None else None,
     )

@@ -163,6 +163,9 @@ def headline_of(
     followers_date = known["day"].iloc[-1].date() if not known.empty else None
     changes = part["day_change"] if "day_change" in part else part["net"]
     net = _number(changes.sum(min_count=1))
+    # Interpolated totals (a count history with gaps) leave float noise in the sum: 4 decimals is
+    # what every surface shows at most.
+    net = None if net is None else round(net, 4)
     flows_known = bool(part["net"].notna().any())
     followers_end = _number(part["followers"].iloc[-1])
     followers_start = followers_end - net if followers_end is not None and net is not None else None
