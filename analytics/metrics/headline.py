@@ -7,7 +7,7 @@ Figures of a period [start, end] (both days included):
   changes telescopes to exactly that difference);
 - gained, lost: sums of the daily gains and losses (exports' new follows and unfollows, or
   follower lists' joiners and leavers);
-- posts: posts listed by per-post exports, plus, on days no per-post export covers, the daily
+- posts: posts listed by per-post exports, plus, on days none of them lists a post, the daily
   post counts of account exports (X overview "Create Post", legacy "Tweets published");
 - impressions: daily impressions of account exports, else the sum over the listed posts.
 Unknown is None (shown "—"), never 0.
@@ -44,7 +44,7 @@ METHODS: dict[str, str] = {
     "lost": "Followers lost in the period, from the daily unfollows of an export or the leavers between follower lists.",
     "posts": (
         "Posts in the period: those listed by per-post exports (X content, legacy per-tweet, archive), and on "
-        "days no such export covers, the daily counts of the X overview (Create Post) or the legacy daily "
+        "days none lists a post, the daily counts of the X overview (Create Post) or the legacy daily "
         "export (Tweets published). — where no export says."
     ),
     "impressions": "Impressions in the period, from daily analytics or, without them, summed over the posts.",
@@ -114,26 +114,26 @@ def _number(value: Any) -> float | None:
 
 def daily_posts(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:
     """day, posts, impressions (of the listed posts), source ('posts' / 'daily'): one row per day
-    some export counts the posts of. Days a per-post export covers take its posts (0 on days
-    inside its span with none); other days take the account export's daily count."""
+    some export counts the posts of. A day with posts listed by a per-post export takes them;
+    a day without takes the account export's daily count (X "Create Post", legacy "Tweets
+    published") where there is one, else 0 when it lies inside the span of a per-post import
+    (the days between its first and last post had none), else it is unknown and left out.
+
+    The store keeps no file-level period for per-post exports (a zip of several months is one
+    import), so "a day no per-post export covers" is read as "a day with no post listed"."""
     listed = cursor.execute(POSTS_BY_DAY_SQL, {"account_id": account_id}).df()
     spans = cursor.execute(POST_IMPORT_SPANS_SQL, {"account_id": account_id}).df()
     daily = cursor.execute(DAILY_POST_COUNTS_SQL, {"account_id": account_id}).df()
-    covered: set[pd.Timestamp] = set()
-    for first, last in zip(spans["first_day"], spans["last_day"], strict=True):
-        covered.update(pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D", unit="us"))
-    listed_by_day = {pd.Timestamp(d): (int(n), _number(i)) for d, n, i in
-                     zip(listed["day"], listed["posts"], listed["impressions"], strict=True)}
     rows: dict[pd.Timestamp, tuple[int, float | None, str]] = {}
-    for day in covered:
-        posts, impressions = listed_by_day.get(day, (0, None))
-        rows[day] = (posts, impressions, "posts")
+    for first, last in zip(spans["first_day"], spans["last_day"], strict=True):
+        for day in pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D", unit="us"):
+            rows[day] = (0, None, "posts")
     for day, created, published in zip(daily["day"], daily["created"], daily["published"], strict=True):
-        key = pd.Timestamp(day)
         count = _number(created) if _number(created) is not None else _number(published)
-        if key in rows or count is None:
-            continue
-        rows[key] = (int(count), None, "daily")
+        if count is not None:
+            rows[pd.Timestamp(day)] = (int(count), None, "daily")
+    for day, count, impressions in zip(listed["day"], listed["posts"], listed["impressions"], strict=True):
+        rows[pd.Timestamp(day)] = (int(count), _number(impressions), "posts")
     days = sorted(rows)
     return pd.DataFrame({
         "day": pd.Series(days, dtype="datetime64[us]"),
