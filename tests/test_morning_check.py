@@ -155,3 +155,43 @@ def test_linkedin_connections_hidden_by_the_member_count(store: Store) -> None:
     # The same file again: nothing changes (the hidden rows keep their keys).
     again = import_bytes(store, {"Connections.csv": CONNECTIONS.encode()}, account="me")
     assert [o.status for o in again] == ["unchanged"]
+
+
+def test_projection_milestone_without_a_total_reads_as_a_change() -> None:
+    from analytics.metrics.growth import projection_of
+
+    days = pd.date_range("2024-09-07", periods=60, freq="D", unit="us")
+    net = pd.Series([60.0 + (i % 5) for i in range(60)])
+    series = pd.DataFrame({"day": days, "followers": float("nan"), "change": net.cumsum(), "gained": net,
+                           "lost": 0.0, "net": net, "day_change": net})
+    result = projection_of(series)
+    assert not result.absolute and result.milestone is not None
+    assert result.milestone_label == f"+{result.milestone:,} since 7 Sep 2024"
+    with_total = projection_of(series.assign(followers=1000 + net.cumsum()))
+    assert with_total.milestone_label == f"{with_total.milestone:,} followers"
+
+
+def test_a_lone_purge_bar_has_a_width_and_gains_and_losses_have_one_look() -> None:
+    from analytics.charts import DAY_MS, GAINS_LOSSES_TITLE
+    from analytics.charts.churn import losses_figure
+    from analytics.charts.growth import gains_losses_figure
+    from analytics.charts.overview import gains_losses
+    from analytics.metrics.growth import resample_of
+
+    days = pd.date_range("2026-01-01", periods=90, freq="D", unit="us")
+    daily = pd.DataFrame({"day": days, "lost": [3.0] * 89 + [400.0]})
+    purges = pd.DataFrame({"day": days[-1:], "lost": [400.0], "baseline": [3.0], "ratio": [133.0]})
+    fig = losses_figure(daily, purges)
+    purge = next(t for t in fig.data if t.name == "Purge day")
+    assert len(purge.x) == 1 and purge.width is not None and purge.width[0] >= 0.5 * DAY_MS
+    assert all(w >= 0.5 * DAY_MS for w in next(t for t in fig.data if t.name == "Ordinary losses").width)
+
+    net = pd.Series([5.0] * 90)
+    series = pd.DataFrame({"day": days, "followers": 100 + net.cumsum(), "change": net.cumsum(), "gained": net + 1,
+                           "lost": pd.Series([1.0] * 90), "net": net, "day_change": net, "impressions": float("nan")})
+    overview_fig = gains_losses(series)
+    growth_fig = gains_losses_figure(resample_of(series, "day"), "day")
+    assert overview_fig.layout.title.text == growth_fig.layout.title.text == GAINS_LOSSES_TITLE.format(period="day")
+    for a, b in zip(overview_fig.data, growth_fig.data, strict=True):
+        assert (a.name, a.type, a.marker.color) == (b.name, b.type, b.marker.color)
+    assert overview_fig.data[0].width[0] >= 0.5 * DAY_MS

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.charts import FOLLOWERS_COLOR, GAINED_COLOR, LOST_COLOR, NET_COLOR, base_layout, empty_figure
+from analytics.charts import (
+    FOLLOWERS_COLOR,
+    GAINED_COLOR,
+    GAINS_LOSSES_TITLE,
+    LOST_COLOR,
+    base_layout,
+    empty_figure,
+    gains_losses_bars,
+)
 
 if TYPE_CHECKING:
     from analytics.metrics.growth import Projection
@@ -101,28 +109,15 @@ def follower_curve_figure(
 def gains_losses_figure(periods: pd.DataFrame, granularity: str = "day", title: str | None = None) -> go.Figure:
     """Gains up, losses down, net as a line, per period (`resample_of` frame)."""
     word = PERIOD_WORDS.get(granularity, granularity)
-    title = title or f"Followers gained and lost per {word}"
+    title = title or GAINS_LOSSES_TITLE.format(period=word)
     if periods.empty:
         return message_figure(title, "No follower data in this range.", HEIGHT)
     hover_date = PERIOD_HOVER.get(granularity, "%d %b %Y")
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=periods["period"], y=periods["gained"], name="Gained", marker_color=GAIN_COLOR,
-        hovertemplate=f"%{{x|{hover_date}}}: +%{{y:,.0f}} gained<extra></extra>",
-    ))
-    fig.add_trace(go.Bar(
-        x=periods["period"], y=-periods["lost"], name="Lost", marker_color=LOSS_COLOR,
-        customdata=periods["lost"], hovertemplate=f"%{{x|{hover_date}}}: -%{{customdata:,.0f}} lost<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        x=periods["period"], y=periods["net"], name="Net", mode="lines+markers", line={"color": NET_COLOR},
-        marker={"size": 4}, hovertemplate=f"%{{x|{hover_date}}}: net %{{y:+,.0f}}<extra></extra>",
-    ))
-    fig.update_layout(barmode="relative", bargap=0.1)
-    if periods["gained"].isna().all():
-        fig.add_annotation(text="Only totals are known: the net change is shown, not gains and losses.",
-                           showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom")
-    return _layout(fig, title, "Date" if granularity == "day" else word.capitalize(), f"Followers per {word}")
+    fig = gains_losses_bars(periods["period"], periods["gained"], periods["lost"], periods["net"], word, hover_date,
+                            height=HEIGHT)
+    if title != GAINS_LOSSES_TITLE.format(period=word):
+        fig.update_layout(title_text=title)
+    return fig
 
 
 def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title: str | None = None) -> go.Figure:
@@ -201,7 +196,7 @@ def projection_figure(
 
 def _reach_text(projection: Projection) -> str:
     assert projection.reached_on is not None and projection.milestone is not None
-    text = f"{projection.milestone:,} around {projection.reached_on:%d %b %Y}"
+    text = f"{projection.milestone_label} around {projection.reached_on:%d %b %Y}"
     if projection.reached_earliest is not None and projection.reached_latest is not None:
         text += f" (between {projection.reached_earliest:%d %b %Y} and {projection.reached_latest:%d %b %Y})"
     elif projection.reached_earliest is not None:

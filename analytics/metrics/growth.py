@@ -357,6 +357,18 @@ class Projection:
     reached_earliest: dt.date | None = None
     reached_latest: dt.date | None = None  # None with reached_on set: the band's bottom never gets there
     path: pd.DataFrame | None = None  # day, expected, low, high (from as_of on)
+    since: dt.date | None = None  # without a stated total: the first day the change counts from
+
+    @property
+    def milestone_label(self) -> str | None:
+        """The milestone as what it is: a follower count, or a change since the first day (with no
+        stated total it is never shown as if it were a count)."""
+        if self.milestone is None:
+            return None
+        if self.absolute:
+            return f"{self.milestone:,} followers"
+        since = f" since {self.since:%-d %b %Y}" if self.since else " since the first day"
+        return f"+{self.milestone:,}{since}"
 
 
 def projection_of(
@@ -400,7 +412,8 @@ def projection_of(
     target = milestone if milestone is not None else next_milestone(level if absolute else max(level, 0.0))
     as_of = last_day.date()
     base = dict(absolute=absolute, as_of=as_of, level=level, window_days=len(window),
-                trend_per_day=float(slope), noise_sd=noise, milestone=target)
+                trend_per_day=float(slope), noise_sd=noise, milestone=target,
+                since=None if absolute else series["day"].iloc[0].date())
 
     def band(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         expected = level + slope * h
