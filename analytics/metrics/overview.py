@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -54,6 +55,9 @@ SELECT
 """
 
 
+# See `headline`: the old Overview page cannot show an unknown post count.
+UNKNOWN_POSTS_AS_ZERO_FOR_THE_OLD_PAGE = True
+
 # The headline figures are defined once, in analytics.metrics.headline; this name stays for callers.
 Headline = headline_module.Headline
 
@@ -78,8 +82,16 @@ def headline(
 ) -> tuple[Headline, pd.DataFrame]:
     """The headline figures of a period and the daily follower series they come from
     (`analytics.metrics.headline.period_headline`). `series`: the account's WHOLE
-    `follower_series`, when the caller already holds it (the day before the period is needed)."""
-    return headline_module.period_headline(cursor, account_id, start, end, series=series)
+    `follower_series`, when the caller already holds it (the day before the period is needed).
+
+    Transitional: today's Overview page formats `posts` with `:,` and cannot show None, so unknown
+    posts come back as 0 here until the page (being rewritten in parallel) shows None as "—";
+    then it calls `period_headline` directly and this shim goes. Every other surface (report
+    --json/--html, Activity, the daily table) already says None."""
+    figures, part = headline_module.period_headline(cursor, account_id, start, end, series=series)
+    if figures.posts is None and UNKNOWN_POSTS_AS_ZERO_FOR_THE_OLD_PAGE:
+        figures = replace(figures, posts=0)
+    return figures, part
 
 
 def _iso(value: Any) -> str | None:
