@@ -147,7 +147,7 @@ def test_each_headline_figure_is_the_same_on_every_surface(
                 cursor.close()
                 continue
             # Overview (ui_cache.headline -> overview.headline -> headline.period_headline).
-            top, part = headline.period_headline(cursor, account_id, start, end, series=series)
+            top, _part = headline.period_headline(cursor, account_id, start, end, series=series)
             shown, _ = overview.headline(cursor, account_id, start, end, series=series)
             assert replace(shown, posts=top.posts) == top, (kind, label)
             # Until the Overview page shows "—", its shim turns an unknown count into 0 (see overview.headline).

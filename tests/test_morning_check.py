@@ -124,7 +124,7 @@ def test_accounts_json_is_strict_for_an_unknown_handle(tmp_path: Path, capsys: p
     assert rows == [{"name": "me", "platform": None, "handle": None, "imports": 1}]
     for command in (["stats", "--account", "me", "--json"], ["report", "--account", "me", "--json"]):
         assert cli.main([command[0], "--db", str(path), *command[1:]]) == 0
-        json.loads(capsys.readouterr().out, parse_constant=lambda name: pytest.fail(f"{name} in {command}"))
+        json.loads(capsys.readouterr().out, parse_constant=lambda name, where=command[0]: pytest.fail(f"{name} in {where}"))
 
 
 CONNECTIONS = (
