@@ -8,9 +8,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from analytics import settings
 from analytics.analysis import analyse_if_writable, refresh_features
@@ -29,6 +33,24 @@ EXIT_BAD_INPUT = 2
 
 class CliError(PalierError):
     pass
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN, infinity and pandas' missing values become null: JSON has no NaN."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def strict_json(value: Any, indent: int | None = None) -> str:
+    """Strict JSON (RFC 8259) for every --json output: unknown is null, never NaN or Infinity."""
+    return json.dumps(_json_safe(value), ensure_ascii=False, allow_nan=False, indent=indent)
 
 
 def _date(text: str) -> dt.date:
@@ -97,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--html", type=Path, metavar="FILE",
         help=_("write a self-contained HTML report (interactive charts, works offline) to FILE"),
     )
+    report.add_argument("--from", dest="start", type=_date, default=None, help="the period's first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="end", type=_date, default=None, help="the period's last day (YYYY-MM-DD)")
     report.add_argument(
         "--with-people", action="store_true",
         help=_("with --html: also list who joined and who left by name (personal data: off by default)"),
@@ -147,7 +171,7 @@ def cmd_accounts(args: argparse.Namespace, store: Store) -> int:
         for r in frame.itertuples()
     ]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False))
+        print(strict_json(rows))
     elif not rows:
         print(_("No account yet: import a file with `python -m analytics import PATH --account NAME`."))
     else:
@@ -199,7 +223,7 @@ def cmd_stats(args: argparse.Namespace, store: Store) -> int:
     finally:
         cursor.close()
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
+        print(strict_json(figures))
     else:
         for section, values in figures.items():
             if isinstance(values, dict):
@@ -216,13 +240,13 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
     try:
         account = require_account(cursor, args.account)
         analyse_if_writable(store, account.account_id)  # the audience figures read what the analysis kept
-        figures = account_report(cursor, account.account_id, account.name)
+        figures = account_report(cursor, account.account_id, account.name, args.start, args.end)
     finally:
         cursor.close()
     if args.json:
-        print(json.dumps(figures, ensure_ascii=False))
+        print(strict_json(figures))
     else:
-        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        print(strict_json(figures, indent=2))
     return EXIT_OK
 
 
@@ -246,7 +270,7 @@ def _report_html(args: argparse.Namespace, store: Store) -> int:
 
     cursor = store.cursor()
     try:
-        page = build_report(cursor, args.account, people=args.with_people)
+        page = build_report(cursor, args.account, people=args.with_people, start=args.start, end=args.end)
     finally:
         cursor.close()
     target: Path = args.html

@@ -388,3 +388,86 @@ def test_delete_event_and_delete_account(loaded: Store) -> None:
         assert cursor.execute("SELECT count(*) FROM meetup_attendees").fetchone()[0] == 4  # the other account's
     finally:
         cursor.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Meetups say why (issue 14, item 12)
+
+
+def test_several_followers_of_one_name_are_offered_and_each_unmatched_attendee_has_a_reason(store: Store) -> None:
+    emma = [f"emma_smith_{i}" for i in range(5)]
+    people = "".join(f"{h},Emma Smith\n" for h in emma) + "leo_d,Leo Dubois\nann,Ann Lee\n"
+    assert import_bytes(store, {"followers.csv": f"handle,name\n{people}".encode()}, account="me",
+                        snapshot_date=dt.date(2026, 1, 1))[0].status == "imported"
+    data = b"Name\nEmma Smith\nAnn Lee\nLea Dubois\nNobody Known\n"
+    result = import_event(store, "me", data, "event.csv", event_name="Meetup", event_date=dt.date(2026, 2, 1))
+    assert result.suggested == 1  # Ann Lee; the five Emma Smiths are a choice, not a coin toss
+    cursor = store.cursor()
+    try:
+        account_id = require_account(cursor, "me").account_id
+        unmatched = m.unmatched_attendees(cursor, account_id).set_index("name")
+    finally:
+        cursor.close()
+    assert set(unmatched.index) == {"Emma Smith", "Lea Dubois", "Nobody Known"}
+    several = unmatched.loc["Emma Smith"]
+    assert several["reason"] == "several" and "choose" in several["reason_text"]
+    assert sorted(c["handle"] for c in several["candidates"]) == emma
+    below = unmatched.loc["Lea Dubois"]
+    assert below["reason"] == "below_threshold" and [c["handle"] for c in below["candidates"]] == ["leo_d"]
+    assert f"threshold of {NAME_THRESHOLD:.0f}" in below["reason_text"]
+    assert unmatched.loc["Nobody Known", "reason"] == "no_follower"
+    assert unmatched.loc["Nobody Known", "reason_text"] == "No follower of that name."
+    # Choosing one of the candidates is a manual match: the attendee is no longer unmatched.
+    attendee = int(several["attendee_id"])
+    match_by_hand(store, "me", attendee, several["candidates"][2]["member_key"])
+    cursor = store.cursor()
+    try:
+        assert "Emma Smith" not in set(m.unmatched_attendees(cursor, account_id)["name"])
+    finally:
+        cursor.close()
+
+
+def test_the_demo_homonyms_and_a_seven_name_list(tmp_path: Path) -> None:
+    from analytics.demo import load_demo
+    from analytics.store import open_store
+
+    store = open_store(tmp_path / "demo.duckdb")
+    try:
+        load_demo(store)
+        cursor = store.cursor()
+        try:
+            account_id = require_account(cursor, "demo").account_id
+            current = cursor.execute(
+                "SELECT p.name, count(*) AS n FROM spells s JOIN profiles p ON p.account_id = s.account_id "
+                "AND p.member_id = s.member_id WHERE s.account_id = $a AND s.kind = 'follower' AND s.last_seen IS NULL "
+                "AND p.name IS NOT NULL GROUP BY p.name ORDER BY n DESC, p.name", {"a": account_id}).df()
+        finally:
+            cursor.close()
+        shared = current.iloc[0]
+        assert shared["n"] >= 5  # the demo's five current followers of the same name
+        unique = current[current["n"] == 1]["name"].tolist()
+        # Four followers whose names are far from every other follower's (a clear suggestion each).
+        chosen = [n for n in unique if n.isascii() and " " in n and len(n) > 8][:4]
+        names = [chosen[0], "Quentin Zabriskie-Oyelaran", chosen[1], str(shared["name"]), chosen[2],
+                 "Marguerite Vandersloot", chosen[3]]
+        data = ("Name\n" + "\n".join(names) + "\n").encode()
+        result = import_event(store, "demo", data, "seven.csv", event_name="Seven", event_date=dt.date(2026, 11, 1))
+        assert result.attendees == 7
+        cursor = store.cursor()
+        try:
+            unmatched = m.unmatched_attendees(cursor, account_id).set_index("name")
+            matched = m.attendees(cursor, account_id, result.event_id)
+        finally:
+            cursor.close()
+        found = set(matched[matched["member_key"].notna()]["name"])
+        # Each of the four is matched, or else told why with its candidates: never dropped silently.
+        for name in chosen:
+            assert name in found or (name in unmatched.index and unmatched.loc[name, "candidates"]), name
+        assert len(found) + len(unmatched) == 7
+        assert unmatched.loc[str(shared["name"]), "reason"] == "several"
+        assert len(unmatched.loc[str(shared["name"]), "candidates"]) >= int(shared["n"])
+        for stranger in ("Quentin Zabriskie-Oyelaran", "Marguerite Vandersloot"):
+            assert unmatched.loc[stranger, "reason"] in ("no_follower", "below_threshold")
+            assert unmatched.loc[stranger, "reason_text"]
+    finally:
+        store.close()

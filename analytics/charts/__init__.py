@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.i18n import plotly_locale
+from analytics.i18n import N_, _, plotly_locale
 
 FOLLOWERS_COLOR = "#2f5fb3"
 ANCHOR_COLOR = "#13294b"
@@ -86,4 +86,70 @@ def empty_figure(title: str, message: str, height: int = 260) -> go.Figure:
         plot_bgcolor="white",
         paper_bgcolor="white",
     )
+    return fig
+
+
+# Bars on a date axis are as wide as Plotly guesses from the closest two bars of the same trace;
+# a trace with one bar (a single purge day) gets a sliver that no width of screen shows. Every
+# bar on a date axis therefore gets an explicit width: its period in milliseconds, less a gap.
+DAY_MS = 86_400_000
+BAR_FILL = 0.8
+
+# One name per period, whole sentences so each language words them its own way.
+GAINS_LOSSES_TITLES = {
+    "day": N_("Followers gained and lost per day"),
+    "week": N_("Followers gained and lost per week"),
+    "month": N_("Followers gained and lost per month"),
+}
+GAINS_LOSSES_AXES = {"day": N_("Followers per day"), "week": N_("Followers per week"), "month": N_("Followers per month")}
+ONLY_TOTALS_NOTE = N_("Only totals are known: the net change is shown, not gains and losses.")
+
+
+def gains_losses_title(period: str) -> str:
+    """The one name of the gains-and-losses chart, for a period of "day", "week" or "month"."""
+    return _(GAINS_LOSSES_TITLES.get(period, GAINS_LOSSES_TITLES["day"]))
+
+
+def bar_widths(starts: pd.Series, period: str = "day") -> list[float]:
+    """The width of each bar starting at `starts` (a day, an ISO week or a calendar month), in ms."""
+    if period == "week":
+        days = np.full(len(starts), 7.0)
+    elif period == "month":
+        days = pd.to_datetime(starts).dt.days_in_month.to_numpy(dtype="float64")
+    else:
+        days = np.ones(len(starts))
+    return [float(d * DAY_MS * BAR_FILL) for d in days]
+
+
+def gains_losses_bars(
+    x: pd.Series, gained: pd.Series, lost: pd.Series, net: pd.Series, period: str, hover_date: str, height: int = 340
+) -> go.Figure:
+    """The one gains-and-losses chart of every page and the report: gains up, losses down, the
+    net change as a line, per day, week or month, under one name and in one look."""
+    lost = lost.astype("float64")
+    widths = bar_widths(x, period)
+    # A day's bar is centred on its day; a week's or month's starts on the period's first day, so it
+    # spans the days it stands for (offset 0: the bar's left edge at x).
+    offset = None if period == "day" else 0
+    centres = x
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=centres, y=gained, name=_("Gained"), marker_color=GAINED_COLOR, width=widths, offset=offset,
+        hovertemplate="+%{y:,.0f}<extra>" + _("Gained") + "</extra>",
+    ))
+    fig.add_trace(go.Bar(
+        x=centres, y=-lost, name=_("Lost"), marker_color=LOST_COLOR, width=widths, offset=offset, customdata=np.nan_to_num(lost),
+        hovertemplate="−%{customdata:,.0f}<extra>" + _("Lost") + "</extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=centres, y=net, name=_("Net"), mode="lines+markers" if len(x) <= 45 else "lines",
+        line={"color": NET_COLOR, "width": 1.8}, marker={"size": 5}, connectgaps=False,
+        hovertemplate="%{y:+,.0f}<extra>" + _("Net") + "</extra>",
+    ))
+    base_layout(fig, gains_losses_title(period), _(GAINS_LOSSES_AXES.get(period, GAINS_LOSSES_AXES["day"])), height=height)
+    fig.update_layout(barmode="relative", bargap=0.15, hovermode="x unified")
+    fig.update_xaxes(hoverformat=hover_date)
+    if gained.isna().all() and net.notna().any():
+        fig.add_annotation(text=_(ONLY_TOTALS_NOTE), showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0,
+                           yanchor="bottom")
     return fig

@@ -15,6 +15,7 @@ from analytics.charts import (
     LOST_COLOR,
     MUTED_COLOR,
     NET_COLOR,
+    bar_widths,
     base_layout,
     empty_figure,
 )
@@ -61,12 +62,15 @@ def losses_figure(
     fig = go.Figure()
     fig.add_trace(go.Bar(
         x=known["day"][~is_purge], y=known["lost"][~is_purge], name=_("Ordinary losses"), marker_color=LOST_COLOR,
+        width=bar_widths(known["day"][~is_purge]),
         hovertemplate=f"%{{x|{locale.day_hover_format}}}: " + _("%{y:,.0f} lost") + "<extra></extra>",
     ))
     if is_purge.any():
         part = purges.set_index("day").reindex(known["day"][is_purge])
         fig.add_trace(go.Bar(
             x=part.index, y=part["lost"], name=_("Purge day"), marker_color=PURGE_COLOR,
+            # One bar alone in its trace: without a width Plotly draws it 0 px wide (issue 14).
+            width=bar_widths(pd.Series(part.index)),
             customdata=part[["baseline", "ratio"]].to_numpy(),
             hovertemplate=(f"%{{x|{locale.day_hover_format}}}: "
                            + _("%{y:,.0f} lost, usual %{customdata[0]:,.0f} (x%{customdata[1]:.0f})")

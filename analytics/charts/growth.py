@@ -15,9 +15,10 @@ from analytics.charts import (
     FOLLOWERS_COLOR,
     GAINED_COLOR,
     LOST_COLOR,
-    NET_COLOR,
     base_layout,
     empty_figure,
+    gains_losses_bars,
+    gains_losses_title,
 )
 from analytics.i18n import N_, _, format_date, format_number, plotly_locale
 
@@ -133,29 +134,14 @@ def follower_curve_figure(
 
 def gains_losses_figure(periods: pd.DataFrame, granularity: str = "day", title: str | None = None) -> go.Figure:
     """Gains up, losses down, net as a line, per period (`resample_of` frame)."""
-    title = title or _phrase(GAINED_LOST_TITLES, granularity)
+    title = title or gains_losses_title(granularity)
     if periods.empty:
         return message_figure(title, _("No follower data in this range."), HEIGHT)
-    hover_date = period_hover(granularity)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(
-        x=periods["period"], y=periods["gained"], name=_("Gained"), marker_color=GAIN_COLOR,
-        hovertemplate=f"%{{x|{hover_date}}}: " + _("+%{y:,.0f} gained") + "<extra></extra>",
-    ))
-    fig.add_trace(go.Bar(
-        x=periods["period"], y=-periods["lost"], name=_("Lost"), marker_color=LOSS_COLOR,
-        customdata=periods["lost"],
-        hovertemplate=f"%{{x|{hover_date}}}: " + _("-%{customdata:,.0f} lost") + "<extra></extra>",
-    ))
-    fig.add_trace(go.Scatter(
-        x=periods["period"], y=periods["net"], name=_("Net"), mode="lines+markers", line={"color": NET_COLOR},
-        marker={"size": 4}, hovertemplate=f"%{{x|{hover_date}}}: " + _("net %{y:+,.0f}") + "<extra></extra>",
-    ))
-    fig.update_layout(barmode="relative", bargap=0.1)
-    if periods["gained"].isna().all():
-        fig.add_annotation(text=_("Only totals are known: the net change is shown, not gains and losses."),
-                           showarrow=False, xref="paper", yref="paper", x=0.5, y=1.0, yanchor="bottom")
-    return _layout(fig, title, _phrase(PERIOD_AXES, granularity), _phrase(FOLLOWERS_PER, granularity))
+    fig = gains_losses_bars(periods["period"], periods["gained"], periods["lost"], periods["net"], granularity,
+                            period_hover(granularity), height=HEIGHT)
+    if title != gains_losses_title(granularity):
+        fig.update_layout(title_text=title)
+    return fig
 
 
 def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title: str | None = None) -> go.Figure:
@@ -238,7 +224,7 @@ def projection_figure(
 def _reach_text(projection: Projection) -> str:
     assert projection.reached_on is not None and projection.milestone is not None
     text = _("{milestone} around {day}").format(
-        milestone=format_number(projection.milestone), day=format_date(projection.reached_on)
+        milestone=projection.milestone_label, day=format_date(projection.reached_on)
     )
     if projection.reached_earliest is not None and projection.reached_latest is not None:
         text += " " + _("(between {earliest} and {latest})").format(

@@ -6,18 +6,16 @@ period): day, followers, change, gained, lost, net, anchor, listed, flow_source,
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.charts import (
     ANCHOR_COLOR,
     FOLLOWERS_COLOR,
-    GAINED_COLOR,
-    LOST_COLOR,
-    NET_COLOR,
     base_layout,
     empty_figure,
+    gains_losses_bars,
+    gains_losses_title,
 )
 from analytics.i18n import _, format_date, plotly_locale
 
@@ -122,41 +120,16 @@ def _by_period(series: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 def gains_losses(series: pd.DataFrame) -> go.Figure:
     """Followers gained (bars up), lost (bars down) and the net change (a line), per day, or
     per week over long periods."""
-    title = _("Gained and lost")
     if not has_flows(series):
         return empty_figure(
-            title,
+            gains_losses_title("day"),
             _(
                 "No daily gains or losses in this data: they come from exports with new follows and "
                 "unfollows,<br>or from two follower lists of different dates."
             ),
         )
     flows, period = _by_period(series)
-    title = _("Gained and lost per week") if period == "week" else _("Gained and lost per day")
     locale = plotly_locale()
     hover_date = locale.week_hover_format if period == "week" else locale.day_hover_format
-    lost = flows["lost"].astype("float64")
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=flows["day"], y=flows["gained"], name=_("Gained"), marker_color=GAINED_COLOR,
-            hovertemplate="+%{y:,.0f}<extra>" + _("Gained") + "</extra>",
-        )
-    )
-    fig.add_trace(
-        go.Bar(
-            x=flows["day"], y=-lost, name=_("Lost"), marker_color=LOST_COLOR, customdata=np.nan_to_num(lost),
-            hovertemplate="−%{customdata:,.0f}<extra>" + _("Lost") + "</extra>",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=flows["day"], y=flows["net"], name=_("Net"), mode="lines+markers" if len(flows) <= 45 else "lines",
-            line={"color": NET_COLOR, "width": 1.8}, marker={"size": 5}, connectgaps=False,
-            hovertemplate="%{y:+,.0f}<extra>" + _("Net") + "</extra>",
-        )
-    )
-    base_layout(fig, title, _("Followers per week") if period == "week" else _("Followers per day"), height=340)
-    fig.update_layout(barmode="relative", bargap=0.15, hovermode="x unified")
-    fig.update_xaxes(hoverformat=hover_date)
+    fig = gains_losses_bars(flows["day"], flows["gained"], flows["lost"], flows["net"], period, hover_date)
     return fig

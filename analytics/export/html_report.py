@@ -36,7 +36,7 @@ from analytics.i18n import (
     plotly_locale,
     use_language,
 )
-from analytics.metrics.followers import follower_series
+from analytics.metrics.followers import follower_series, in_range
 from analytics.metrics.lists import list_changes
 from analytics.metrics.report import account_report
 from analytics.store.accounts import PLATFORMS, require_account
@@ -124,6 +124,8 @@ def _figures_section(report: dict[str, Any]) -> str:
         (_("Net change"), _number(growth["net"], signed=True)),
         (_("Gained"), _number(growth["gained"])),
         (_("Lost"), _number(growth["lost"])),
+        (_("Posts"), _number(growth["posts"])),
+        (_("Impressions"), _number(growth["impressions"])),
         (_("Net follows per day, days with posts"), _number(activity["net_per_day_active"], signed=True)),
         (_("Net follows per day, quiet days"), _number(activity["net_per_day_quiet"], signed=True)),
         (_("Purge days"), _number(len(report["purge_days"]))),
@@ -131,7 +133,14 @@ def _figures_section(report: dict[str, Any]) -> str:
         (_("Unfollowed within 7 days"), _number(churn["unfollowed_within_7_days"])),
         (_("Still following after 4 weeks"), format_percent(churn["cohort_retention_4w"])),
     ]
-    return "<h2>" + txt(_("Figures")) + "</h2>" + _table(rows)
+    methods = report.get("methods", {})
+    labels = (("followers", _("Followers")), ("net", _("Net change")), ("gained", _("Gained")), ("lost", _("Lost")),
+              ("posts", _("Posts")), ("impressions", _("Impressions")))
+    notes = "".join(f"<li><strong>{esc(label)}</strong>: {esc(methods[key])}</li>" for key, label in labels if key in methods)
+    method_html = (
+        "<details><summary>" + txt(_("How these figures are counted")) + f"</summary><ul class=\"note\">{notes}</ul></details>"
+    )
+    return "<h2>" + txt(_("Figures")) + "</h2>" + _table(rows) + (method_html if notes else "")
 
 
 def _periods_section(report: dict[str, Any]) -> str:
@@ -193,20 +202,24 @@ def build_report(
     people: bool = False,
     generated: dt.datetime | None = None,
     language: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> str:
     """The report of one account as a complete HTML document (about 5 MB, mostly Plotly), in
-    `language` (default: the current one)."""
+    `language` (default: the current one); its figures and charts cover [start, end] (all the data
+    by default)."""
     with use_language(language or current_language()):
-        return _build_report(cursor, account_name, people=people, generated=generated)
+        return _build_report(cursor, account_name, people=people, generated=generated, start=start, end=end)
 
 
 def _build_report(
-    cursor: duckdb.DuckDBPyConnection, account_name: str, *, people: bool, generated: dt.datetime | None
+    cursor: duckdb.DuckDBPyConnection, account_name: str, *, people: bool, generated: dt.datetime | None,
+    start: dt.date | None, end: dt.date | None,
 ) -> str:
     account = require_account(cursor, account_name)
     analyse_if_writable(cursor, account.account_id)  # the audience figures read what the analysis kept
-    report = account_report(cursor, account.account_id, account.name)
-    series = follower_series(cursor, account.account_id)
+    report = account_report(cursor, account.account_id, account.name, start, end)
+    series = in_range(follower_series(cursor, account.account_id), start, end)
     generated = generated or dt.datetime.now(dt.UTC)
 
     platform = PLATFORMS.get(account.platform, account.platform) if account.platform else None

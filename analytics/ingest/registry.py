@@ -96,7 +96,23 @@ def detect(source: SourceFile) -> ExportFormat:
     )
 
 
-def wanted_in_bundle(path: str) -> bool:
-    """Whether a path inside a zip or folder is one that some format reads."""
+# Analytics CSVs are downloaded one period at a time and kept under any name (a folder of months,
+# `account_overview_analytics (3).csv`): inside a zip or folder every CSV is read, and kept when
+# its content is one of these exports. Other CSVs there are skipped: an archive's other tables
+# must not pass for a follower list through the generic format.
+ANALYTICS_CSV_FORMATS = frozenset({"x_overview", "x_content", "twitter_legacy_tweets", "twitter_legacy_daily"})
+
+
+def named_in_bundle(path: str) -> bool:
+    """Whether a path inside a zip or folder has the name of a file some format reads."""
     normalized = path.replace("\\", "/")
     return any(f.member_pattern and re.search(f.member_pattern, normalized) for f in FORMATS)
+
+
+def wanted_in_bundle(path: str) -> bool:
+    """Whether a path inside a zip or folder is worth reading: a named member, or any CSV (read to
+    see whether it is an analytics export, see ANALYTICS_CSV_FORMATS)."""
+    if named_in_bundle(path):
+        return True
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.lower().endswith(".csv") and not name.startswith(("._", "."))

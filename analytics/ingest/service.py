@@ -40,7 +40,13 @@ from analytics.ingest.model import (
     empty_daily,
     typed_frame,
 )
-from analytics.ingest.registry import detect, format_label, wanted_in_bundle
+from analytics.ingest.registry import (
+    ANALYTICS_CSV_FORMATS,
+    detect,
+    format_label,
+    named_in_bundle,
+    wanted_in_bundle,
+)
 from analytics.ingest.values import date_in_name, plausible_day
 from analytics.store import Store
 from analytics.store.accounts import (
@@ -145,13 +151,25 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
         MemberList(kind, concat_members(frames), day)  # type: ignore[arg-type]
         for (kind, day), frames in lists.items()
     ]
-    dailies = [p.daily for p in parts if not p.daily.empty]
-    postss = [p.posts for p in parts if not p.posts.empty]
+    # Several months of the same analytics export overlap: X revises its latest days, so on a day
+    # two files give, the file reaching furthest (the newer export) wins; a post listed twice is
+    # the same post, kept once with the newer file's figures.
+    dailies = sorted((p.daily for p in parts if not p.daily.empty), key=lambda frame: frame["day"].max())
+    postss = sorted((p.posts for p in parts if not p.posts.empty),
+                    key=lambda frame: frame["posted_at"].max() if frame["posted_at"].notna().any() else pd.Timestamp.min)
+    daily = (
+        pd.concat(dailies, ignore_index=True).drop_duplicates(["day", "metric"], keep="last").reset_index(drop=True)
+        if dailies else empty_daily()
+    )
+    posts = (
+        pd.concat(postss, ignore_index=True).drop_duplicates(["post_id"], keep="last").reset_index(drop=True)
+        if postss else parts[0].posts.iloc[0:0]
+    )
     return Parsed(
         format=formats[0] if len(formats) == 1 else "+".join(formats),
         platform=platforms.pop() if platforms else None,
-        daily=pd.concat(dailies, ignore_index=True) if dailies else empty_daily(),
-        posts=pd.concat(postss, ignore_index=True) if postss else parts[0].posts.iloc[0:0],
+        daily=daily,
+        posts=posts,
         lists=merged_lists,
         account_handle=next((p.account_handle for p in parts if p.account_handle), None),
         export_date=max((p.export_date for p in parts if p.export_date), default=None),
@@ -173,11 +191,14 @@ def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = N
     if not members:
         raise BadExportError(name, _("contents"), _("at least one export file Palier reads"), _("none"))
     parts: list[Parsed] = []
-    for member in members:
+    for member in sorted(members, key=lambda m: m.name):
         try:
             export_format = detect(member)
         except BadExportError:
             continue  # archives hold many files Palier does not read
+        if not named_in_bundle(member.name) and export_format.key not in ANALYTICS_CSV_FORMATS:
+            # A CSV of another kind (an archive's other tables): never read as a follower list.
+            continue
         parts.append(export_format.parse(member))
         member.release()
     if not parts:

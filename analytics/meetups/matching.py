@@ -14,7 +14,10 @@ Rules, and why:
   Dubois" (90, two different people) is not. A name match is only a suggestion for the user
   to confirm or reject, with its score shown as the confidence.
 - When two followers share the best score (two "Emma Smith"), nothing is suggested: picking one
-  at random would be a coin toss presented as evidence.
+  at random would be a coin toss presented as evidence. Instead `Matcher.explain` offers them
+  all as candidates for the user to choose from (the choice is a manual match).
+- Every attendee left unmatched gets a reason (`explain`): no follower of that name, several
+  candidates, or a closest name below the threshold (with its score).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -30,6 +34,19 @@ from rapidfuzz import fuzz, process
 
 NAME_THRESHOLD = 92.0
 NAME_SCORER = "token_sort_ratio"
+# Below this a name is not "close" at all: the reason is "no follower of that name".
+CLOSE_SCORE = 75.0
+# At most this many candidates offered for one attendee (the demo has five of one name).
+MAX_CANDIDATES = 20
+
+UnmatchedReason = Literal["no_name", "no_follower", "several", "below_threshold"]
+# Plain English, kept together for the i18n catalogs; {threshold} and {score} are filled in.
+UNMATCHED_REASONS: dict[str, str] = {
+    "no_name": "No name to compare, and no handle that matches a follower.",
+    "no_follower": "No follower of that name.",
+    "several": "Several followers have this name: choose the right one.",
+    "below_threshold": "The closest follower's name scores {score:.0f}, below the threshold of {threshold:.0f}.",
+}
 
 # Hosts whose first path segment is the handle.
 _FIRST_SEGMENT_HOSTS = {
@@ -58,6 +75,20 @@ class Match:
     member_key: str
     method: str  # 'handle' or 'fuzzy'
     confidence: float  # 1.0 for a handle, the name score / 100 for a name
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Why an attendee has no match, and the followers who could be them."""
+
+    reason: UnmatchedReason
+    candidates: tuple[tuple[str, float], ...]  # (member_key, name score), best first
+    threshold: float = NAME_THRESHOLD
+
+    @property
+    def text(self) -> str:
+        score = self.candidates[0][1] if self.candidates else 0.0
+        return UNMATCHED_REASONS[self.reason].format(score=score, threshold=self.threshold)
 
 
 def fold_name(name: str | None) -> str:
@@ -202,6 +233,28 @@ class Matcher:
             return None
         _, score, index = best[0]
         return self._name_keys[index], float(score)
+
+    def explain(self, name: str | None, handles: Sequence[str] = (), profile_url: str | None = None) -> Unmatched | None:
+        """Why `match` finds nobody for this attendee (None when it does find someone): several
+        followers share the best name score (all of them offered), the closest is below the
+        threshold (offered with its score), or no follower has a name anywhere near."""
+        if self.match(name, handles, profile_url) is not None:
+            return None
+        folded = fold_name(name)
+        if not folded:
+            return Unmatched("no_name", ())
+        if not self._names:
+            return Unmatched("no_follower", ())
+        found = process.extract(
+            folded, self._names, scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_SCORE, limit=MAX_CANDIDATES
+        )
+        if not found:
+            return Unmatched("no_follower", ())
+        best = found[0][1]
+        if best >= self.threshold:
+            tied = tuple((self._name_keys[index], float(score)) for _, score, index in found if score >= best)
+            return Unmatched("several", tied)
+        return Unmatched("below_threshold", ((self._name_keys[found[0][2]], float(best)),))
 
     def match(self, name: str | None, handles: Sequence[str], profile_url: str | None = None) -> Match | None:
         member = self.by_handle(handles, profile_url)

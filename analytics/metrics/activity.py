@@ -24,6 +24,7 @@ import pandas as pd
 
 from analytics.i18n import _
 from analytics.metrics.followers import follower_series
+from analytics.metrics.headline import daily_posts
 
 POSTS_PER_DAY_SQL = """
 SELECT CAST(posted_at AS DATE) AS day, count(*) AS posts
@@ -80,11 +81,32 @@ LAG_METHOD = (
     "the one with the strongest correlation, either sign. Picking the best of {lags} lags flatters "
     "it, and shared trends (an account that grows and posts more over the same months) inflate it."
 )
-EXPORT_FOLLOWS_METHOD = "New follows per post, as the X content export reports them."
+EXPORT_FOLLOWS_METHOD = "New follows per post, as {sources} reports them."
+# Which export gave the per-post follows, by import format (a bundle's format joins its parts with "+").
+FOLLOWS_SOURCES = {
+    "x_content": "the X content export ('New follows')",
+    "twitter_legacy_tweets": "the legacy tweet activity export ('follows', the follows Twitter attributed to the tweet)",
+}
+FOLLOWS_SOURCES_SQL = """
+SELECT DISTINCT i.format
+FROM posts_raw p JOIN imports i ON i.import_id = p.import_id
+WHERE p.account_id = $account_id AND p.new_follows IS NOT NULL
+ORDER BY 1
+"""
 WINDOW_FOLLOWS_METHOD = (
     "Followers gained on the day of the post and the day after (the daily data has no hours, so "
     "this stands for the {hours} hours after it). A post sharing those days with other posts shares "
     "their gains: `shared_with` counts them."
+)
+# What "best time to post" needs, and which exports carry it (FORMATS.md 2-4): said on the page.
+BEST_TIME_NEEDS_BOTH = (
+    "The best time to post needs each post's time and its impressions and engagements: the legacy "
+    "Twitter analytics per-tweet export (tweet_activity_metrics_*.csv) has all three; the X archive "
+    "(tweets.js) has the times, and adds them to the X content export's figures for the same posts."
+)
+BEST_TIME_NEEDS = (
+    "No post with a known time in this period. The X content exports give dates only, so they cannot "
+    "place posts by hour. " + BEST_TIME_NEEDS_BOTH
 )
 HEATMAP_METHOD = (
     "Engagement rate = engagements / impressions, summed over the posts of each weekday and hour "
@@ -106,20 +128,31 @@ def posts_per_day(
     """One row per calendar day from the first to the last post: day, posts (0 on days without),
     source ('posts' from stored posts, or 'daily' from an account export's post counts).
 
-    `kinds` keeps only those post kinds ('post', 'reply', 'repost'; a post of unknown kind
-    counts as 'post'). Daily counts cannot be split by kind, so they are used only when no post
-    is stored at all. `start` / `end` cut the result to a period.
+    Without `kinds`, the posts of `analytics.metrics.headline.daily_posts` (per-post exports on the
+    days they cover, daily counts elsewhere). `kinds` keeps only those post kinds ('post', 'reply',
+    'repost'; a post of unknown kind counts as 'post'): daily counts cannot be split by kind, so
+    then only listed posts count. `start` / `end` cut the result to a period.
     """
-    params = {"account_id": account_id, "kinds": list(kinds) if kinds is not None else None}
+    if kinds is None:
+        # Every post: the same count as the headline's (per-post exports where they cover the day,
+        # the account exports' daily counts elsewhere), from the one function that defines it.
+        combined = daily_posts(cursor, account_id)
+        if combined.empty:
+            return _empty_posts()
+        index = pd.date_range(combined["day"].min(), combined["day"].max(), freq="D", unit="us")
+        by_day = combined.set_index("day")
+        frame = pd.DataFrame({
+            "day": index,
+            "posts": by_day["posts"].reindex(index, fill_value=0).to_numpy(dtype="int64"),
+            "source": by_day["source"].reindex(index).fillna("posts" if (combined["source"] == "posts").any() else "daily")
+            .to_numpy(),
+        }).astype({"source": "string"})
+        return clip_days(frame, start, end)
+    params = {"account_id": account_id, "kinds": list(kinds)}
     counts = cursor.execute(POSTS_PER_DAY_SQL, params).df()
     source = "posts"
     if counts.empty:
-        daily = cursor.execute(DAILY_POST_COUNTS_SQL, {"account_id": account_id}).df()
-        if daily.empty:
-            return _empty_posts()
-        metric = "posts_created" if (daily["metric"] == "posts_created").any() else "posts_published"
-        counts = daily[daily["metric"] == metric].rename(columns={"value": "posts"})[["day", "posts"]]
-        source = "daily"
+        return _empty_posts()
     counts["day"] = pd.to_datetime(counts["day"])
     index = pd.date_range(counts["day"].min(), counts["day"].max(), freq="D", unit="us")
     posts = counts.set_index("day")["posts"].astype("int64").reindex(index, fill_value=0)
@@ -512,6 +545,12 @@ class PostFollows:
     def ok(self) -> bool:
         return self.reason is None
 
+    @property
+    def brought_followers(self) -> pd.DataFrame:
+        """Only the posts that brought at least one follower: what "Posts that brought followers"
+        lists (a post with 0 or an unknown count brought none that anyone can show)."""
+        return self.posts[self.posts["followers"].fillna(0) > 0].reset_index(drop=True)
+
 
 def posts_with_follows(
     cursor: duckdb.DuckDBPyConnection,
@@ -535,7 +574,7 @@ def posts_with_follows(
         ranked = posts[columns].copy()
         ranked["followers"] = posts["new_follows"].astype("Float64")
         ranked["shared_with"] = pd.array([pd.NA] * len(ranked), dtype="Int64")
-        return PostFollows(_ranked(ranked), "export", EXPORT_FOLLOWS_METHOD)
+        return PostFollows(_ranked(ranked), "export", EXPORT_FOLLOWS_METHOD.format(sources=_follows_sources(cursor, account_id)))
     method_text = WINDOW_FOLLOWS_METHOD.format(hours=window_hours)
     flows = daily_follower_change(cursor, account_id, series)
     exact = flows[flows["exact"] & flows["gained"].notna()] if not flows.empty else flows
@@ -561,6 +600,13 @@ def posts_with_follows(
     ranked["followers"] = pd.array(followers, dtype="Float64")
     ranked["shared_with"] = pd.array(shared, dtype="Int64")
     return PostFollows(_ranked(ranked), "window", method_text)
+
+
+def _follows_sources(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
+    formats = {part for (key,) in cursor.execute(FOLLOWS_SOURCES_SQL, {"account_id": account_id}).fetchall()
+               for part in key.split("+")}
+    named = [FOLLOWS_SOURCES[f] for f in sorted(formats) if f in FOLLOWS_SOURCES]
+    return " and ".join(named) if named else "the per-post export"
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
@@ -616,10 +662,7 @@ def engagement_heatmap(
     posts["posted_at"] = pd.to_datetime(posts["posted_at"])
     posts = clip_days(posts, start, end, column="posted_at")
     if posts.empty:
-        reason = (
-            "No post with a known time in this period: exports that give dates only cannot place "
-            "posts by hour (an X archive or the X content export gives times)."
-        )
+        reason = BEST_TIME_NEEDS
         return EngagementHeatmap(empty, 0, method, reason)
     usable = posts[posts["impressions"].notna() & (posts["impressions"] > 0) & posts["engagements"].notna()].copy()
     notes = []
@@ -627,7 +670,7 @@ def engagement_heatmap(
     if skipped:
         notes.append(f"{skipped} timed post{'s' if skipped != 1 else ''} without impressions or engagements left out.")
     if usable.empty:
-        reason = "Not enough data: no post with a known time has impressions and engagements."
+        reason = "Not enough data: no post with a known time has impressions and engagements. " + BEST_TIME_NEEDS_BOTH
         return EngagementHeatmap(empty, 0, method, reason, notes)
     moments = pd.to_datetime(usable["posted_at"])
     if tz:

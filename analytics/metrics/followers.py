@@ -61,7 +61,9 @@ LEFT JOIN ends en ON en.day = s.previous_date
 ORDER BY s.snapshot_date
 """
 
-CURVE_COLUMNS = ("day", "followers", "change", "gained", "lost", "net", "anchor", "listed", "flow_source", "impressions")
+CURVE_COLUMNS = (
+    "day", "followers", "change", "gained", "lost", "net", "anchor", "listed", "flow_source", "impressions", "day_change",
+)
 
 
 def _empty_curve() -> pd.DataFrame:
@@ -116,8 +118,23 @@ def follower_series(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.Da
     out["followers"] = _propagate(anchor_values.to_numpy(), out["net"].to_numpy())
     out["change"] = out["net"].fillna(0).cumsum()
     out["impressions"] = flows["impressions"].astype("float64").reindex(index)
+    out["day_change"] = day_change(out["followers"], out["net"])
     out.index.name = "day"
     return out.reset_index()
+
+
+def day_change(followers: pd.Series, net: pd.Series) -> pd.Series:
+    """Each day's change in followers, the one definition every sum over days is built from.
+
+    Where the follower curve is known (or joins two known days) on the day and the day before, the
+    difference of the curve: a sum over any days is then exactly the total at the end of the last
+    day minus the total at the end of the day before the first, even where a stated total corrects
+    the flows. Elsewhere the day's stated net change (gained - lost), or NaN where nothing says.
+    Computed on the whole series, so a period cut out of it keeps its first day's change.
+    """
+    curve = followers.astype("float64").interpolate(method="linear", limit_area="inside")
+    from_curve = curve.diff()
+    return from_curve.where(from_curve.notna(), net.astype("float64"))
 
 
 def _between_snapshots(index: pd.DatetimeIndex, snaps: pd.DataFrame) -> pd.Series:

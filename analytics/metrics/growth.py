@@ -4,10 +4,11 @@ Everything here works on the daily series of `analytics.metrics.followers.follow
 Functions named `*_of` take that frame (already cut to a range with `in_range` if wanted) and are
 pure; the others take a cursor and an account id and read the series first.
 
-Daily net change ("effective net"): the day's net where a source states it (export flows or
-follower lists); where none does but follower totals are known (a count history such as Social
-Blade or a `date,followers` CSV), the change of the follower curve, linearly interpolated across
-days without a total, so a week-long gap spreads its change over the week instead of one spike.
+Daily net change ("effective net", `followers.day_change`): the change of the follower curve
+where it is known (linearly interpolated across days without a total, so a week-long gap spreads
+its change over the week instead of one spike), else the day's net where a source states it
+(export flows or follower lists). Sums over days then always equal the headline net of
+`analytics.metrics.headline`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.i18n import _
-from analytics.metrics.followers import follower_series, in_range
+from analytics.metrics.followers import day_change, follower_series, in_range
+from analytics.metrics.headline import NO_POSTS, headline_of
 
 Granularity = Literal["day", "week", "month"]
 GRANULARITIES: tuple[Granularity, ...] = ("day", "week", "month")
@@ -64,16 +66,14 @@ PERIOD_COLUMNS = (
 
 
 def effective_net(series: pd.DataFrame) -> pd.Series:
-    """The day's net change where stated, else the change of the (interpolated) follower curve."""
+    """Each day's change (`followers.day_change`): the difference of the follower curve where it is
+    known, else the stated net. Taken from the series' `day_change` column when it has one, so a
+    period cut out of the whole series keeps its first day's change."""
     if series.empty:
         return pd.Series(dtype="float64")
-    net = series["net"].astype("float64")
-    followers = series["followers"].astype("float64")
-    if followers.notna().sum() >= 2:
-        curve = followers.interpolate(method="linear", limit_area="inside")
-        from_curve = curve.diff()
-        net = net.where(net.notna(), from_curve)
-    return net.reset_index(drop=True).set_axis(series.index)
+    if "day_change" in series:
+        return series["day_change"].astype("float64")
+    return day_change(series["followers"], series["net"]).set_axis(series.index)
 
 
 def period_start(days: pd.Series, granularity: Granularity) -> pd.Series:
@@ -237,6 +237,7 @@ class PeriodFigures:
     followers_end: float | None
     rate: float | None  # net / followers_start
     net_per_day: float | None
+    followers_date: dt.date | None = None  # the day of `followers_end`: the period's last day with a total
 
 
 @dataclass(frozen=True)
@@ -271,34 +272,28 @@ def _number(value: object) -> float | None:
 
 
 def period_figures_of(series: pd.DataFrame, start: dt.date, end: dt.date) -> PeriodFigures | None:
-    """Figures of [start, end] (inclusive), or None when the data does not cover both ends."""
+    """Figures of [start, end] (inclusive), or None when the data does not cover both ends.
+    `series` is the account's whole series: the followers, net, gained and lost are the period's
+    headline figures (`analytics.metrics.headline.headline_of`), the same as on every page."""
     if series.empty:
         return None
     first, last = series["day"].iloc[0].date(), series["day"].iloc[-1].date()
     if start < first or end > last:
         return None
-    net_all = effective_net(series)
-    mask = (series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))
-    part = series[mask]
-    net_part = net_all[mask]
-    followers_end = _number(part["followers"].iloc[-1])
-    before = series[series["day"] < pd.Timestamp(start)]
-    followers_start = _number(before["followers"].iloc[-1]) if not before.empty else None
-    if followers_start is None:
-        first_total, first_net = _number(part["followers"].iloc[0]), _number(net_part.iloc[0])
-        if first_total is not None:
-            followers_start = first_total - (first_net or 0.0)
-    net = _number(net_part.sum(min_count=1))
+    figures, _part = headline_of(series, NO_POSTS, start, end)
+    net = figures.net_change
+    followers_start = figures.followers_start
     days = (end - start).days + 1
     return PeriodFigures(
         start=start,
         end=end,
         days=days,
-        gained=_number(part["gained"].sum(min_count=1)),
-        lost=_number(part["lost"].sum(min_count=1)),
+        gained=figures.gained,
+        lost=figures.lost,
         net=net,
         followers_start=followers_start,
-        followers_end=followers_end,
+        followers_end=figures.followers,
+        followers_date=figures.followers_date,
         rate=net / followers_start if net is not None and followers_start else None,
         net_per_day=net / days if net is not None else None,
     )
@@ -363,6 +358,18 @@ class Projection:
     reached_earliest: dt.date | None = None
     reached_latest: dt.date | None = None  # None with reached_on set: the band's bottom never gets there
     path: pd.DataFrame | None = None  # day, expected, low, high (from as_of on)
+    since: dt.date | None = None  # without a stated total: the first day the change counts from
+
+    @property
+    def milestone_label(self) -> str | None:
+        """The milestone as what it is: a follower count, or a change since the first day (with no
+        stated total it is never shown as if it were a count)."""
+        if self.milestone is None:
+            return None
+        if self.absolute:
+            return f"{self.milestone:,} followers"
+        since = f" since {self.since:%-d %b %Y}" if self.since else " since the first day"
+        return f"+{self.milestone:,}{since}"
 
 
 def projection_of(
@@ -405,7 +412,8 @@ def projection_of(
     target = milestone if milestone is not None else next_milestone(level if absolute else max(level, 0.0))
     as_of = last_day.date()
     base = dict(absolute=absolute, as_of=as_of, level=level, window_days=len(window),
-                trend_per_day=float(slope), noise_sd=noise, milestone=target)
+                trend_per_day=float(slope), noise_sd=noise, milestone=target,
+                since=None if absolute else series["day"].iloc[0].date())
 
     def band(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         expected = level + slope * h

@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.meetups.matching import Matcher, candidates_from_frame
+
 DEFAULT_WITHIN_DAYS = 30
 
 RELATION_BEFORE = "follower before"
@@ -373,3 +375,56 @@ def search_followers(
     # Names are compared accent-free ("jose" finds "José"); the query is folded the same way.
     params["query"] = cursor.execute("SELECT strip_accents($q)", {"q": text}).fetchone()[0]  # type: ignore[index]
     return cursor.execute(SEARCH_FOLLOWERS_SQL, params).df()
+
+
+UNMATCHED_ATTENDEES_SQL = """
+SELECT a.attendee_id, a.event_id, a.line, a.name, a.handles, a.profile_url
+FROM meetup_attendees a
+WHERE a.account_id = $account_id AND ($event_id IS NULL OR a.event_id = $event_id)
+  AND NOT EXISTS (SELECT 1 FROM meetup_matches m WHERE m.attendee_id = a.attendee_id)
+ORDER BY a.event_id DESC, a.line
+"""
+
+
+def unmatched_attendees(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, event_id: int | None = None
+) -> pd.DataFrame:
+    """Attendees with no match, each with the reason and the followers who could be them.
+
+    Columns: attendee_id, event_id, line, name, reason ('no_name', 'no_follower', 'several',
+    'below_threshold'), reason_text (one plain sentence), candidates (a tuple of dicts:
+    member_key, handle, name, score; best first). Choosing a candidate is a manual match
+    (`analytics.meetups.store.match_by_hand`)."""
+    pending = cursor.execute(UNMATCHED_ATTENDEES_SQL, {"account_id": account_id, "event_id": event_id}).df()
+    columns = ["attendee_id", "event_id", "line", "name", "reason", "reason_text", "candidates"]
+    if pending.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    followers = follower_candidates(cursor, account_id)
+    matcher = Matcher(candidates_from_frame(followers))
+    profiles = followers.set_index("member_key")
+    rows = []
+    for row in pending.itertuples(index=False):
+        handles = [] if row.handles is None else list(row.handles)
+        name = None if pd.isna(row.name) else str(row.name)
+        url = None if pd.isna(row.profile_url) else str(row.profile_url)
+        why = matcher.explain(name, handles, url)
+        if why is None:
+            # Matching again would find someone (new follower lists since): say so, offer nobody.
+            why_reason, why_text, offered = "not_matched_yet", "Matches a follower now: match again.", ()
+        else:
+            why_reason, why_text = why.reason, why.text
+            offered = tuple(
+                {"member_key": key, "handle": _text(profiles, key, "handle"), "name": _text(profiles, key, "name"),
+                 "score": score}
+                for key, score in why.candidates
+            )
+        rows.append({"attendee_id": int(row.attendee_id), "event_id": int(row.event_id), "line": int(row.line),
+                     "name": name, "reason": why_reason, "reason_text": why_text, "candidates": offered})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _text(profiles: pd.DataFrame, key: str, column: str) -> str | None:
+    if key not in profiles.index:
+        return None
+    value = profiles.at[key, column]
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)

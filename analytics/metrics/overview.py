@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analytics.metrics.followers import follower_series, in_range
-
-POSTS_IN_RANGE_SQL = """
-SELECT count(*) AS posts, sum(impressions) AS impressions
-FROM posts
-WHERE account_id = $account_id
-  AND ($start IS NULL OR CAST(posted_at AS DATE) >= $start)
-  AND ($end IS NULL OR CAST(posted_at AS DATE) <= $end)
-"""
+from analytics.metrics import headline as headline_module
+from analytics.metrics.followers import follower_series
 
 DATA_RANGE_SQL = """
 SELECT min(day), max(day) FROM (
@@ -62,16 +55,11 @@ SELECT
 """
 
 
-@dataclass(frozen=True)
-class Headline:
-    followers: float | None  # absolute total at the end of the period, if an anchor allows it
-    followers_date: dt.date | None
-    net_change: float | None  # over the period
-    gained: float | None
-    lost: float | None
-    posts: int
-    impressions: float | None
-    absolute: bool  # whether the curve is anchored to real totals
+# See `headline`: the old Overview page cannot show an unknown post count.
+UNKNOWN_POSTS_AS_ZERO_FOR_THE_OLD_PAGE = True
+
+# The headline figures are defined once, in analytics.metrics.headline; this name stays for callers.
+Headline = headline_module.Headline
 
 
 def data_range(cursor: duckdb.DuckDBPyConnection, account_id: int) -> tuple[dt.date | None, dt.date | None]:
@@ -92,38 +80,18 @@ def headline(
     end: dt.date | None,
     series: pd.DataFrame | None = None,
 ) -> tuple[Headline, pd.DataFrame]:
-    """The headline figures of a period and the daily follower series they come from.
-    `series`: the account's whole `follower_series`, when the caller already holds it."""
-    series = in_range(follower_series(cursor, account_id) if series is None else series, start, end)
-    posts = cursor.execute(POSTS_IN_RANGE_SQL, {"account_id": account_id, "start": start, "end": end}).fetchone()
-    post_count = int(posts[0]) if posts else 0
-    if series.empty:
-        return Headline(None, None, None, None, None, post_count, _number(posts[1]) if posts else None, False), series
-    known = series.dropna(subset=["followers"])
-    absolute = not known.empty
-    followers = _number(known["followers"].iloc[-1]) if absolute else None
-    followers_date = known["day"].iloc[-1].date() if absolute else None
-    flows_known = series["net"].notna().any()
-    net: float | None
-    if absolute and len(known) >= 2 and known["day"].iloc[0] == series["day"].iloc[0]:
-        net = float(known["followers"].iloc[-1] - known["followers"].iloc[0])
-    else:
-        net = float(series["net"].sum()) if flows_known else None
-    daily_impressions = series["impressions"].dropna()
-    impressions = float(daily_impressions.sum()) if not daily_impressions.empty else _number(posts[1] if posts else None)
-    return (
-        Headline(
-            followers=followers,
-            followers_date=followers_date,
-            net_change=net,
-            gained=float(series["gained"].sum()) if flows_known else None,
-            lost=float(series["lost"].sum()) if flows_known else None,
-            posts=post_count,
-            impressions=impressions,
-            absolute=absolute,
-        ),
-        series,
-    )
+    """The headline figures of a period and the daily follower series they come from
+    (`analytics.metrics.headline.period_headline`). `series`: the account's WHOLE
+    `follower_series`, when the caller already holds it (the day before the period is needed).
+
+    Transitional: today's Overview page formats `posts` with `:,` and cannot show None, so unknown
+    posts come back as 0 here until the page (being rewritten in parallel) shows None as "—";
+    then it calls `period_headline` directly and this shim goes. Every other surface (report
+    --json/--html, Activity, the daily table) already says None."""
+    figures, part = headline_module.period_headline(cursor, account_id, start, end, series=series)
+    if figures.posts is None and UNKNOWN_POSTS_AS_ZERO_FOR_THE_OLD_PAGE:
+        figures = replace(figures, posts=0)
+    return figures, part
 
 
 def _iso(value: Any) -> str | None:

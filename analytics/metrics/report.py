@@ -15,7 +15,12 @@ import pandas as pd
 from analytics.metrics.activity import lag_correlation, quiet_vs_active
 from analytics.metrics.audience import audience_report
 from analytics.metrics.followers import follower_series
-from analytics.metrics.growth import effective_net
+from analytics.metrics.headline import (
+    METHODS,
+    Headline,
+    headline_record,
+    period_headline,
+)
 from analytics.metrics.lists import cohort_retention, quick_unfollows
 from analytics.metrics.losses import followers_by_follow_date, loss_breakdown
 from analytics.metrics.plateaus import plateaus_of, purge_days_of
@@ -49,26 +54,22 @@ def _rounded(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def growth_section(series: pd.DataFrame) -> dict[str, Any]:
-    if series.empty:
-        return dict.fromkeys(("date_min", "date_max", "followers_start", "followers_end", "gained", "lost", "net"))
-    flows_known = series["net"].notna().any()
-    start, end = _num(series["followers"].iloc[0]), _num(series["followers"].iloc[-1])
-    net = end - start if start is not None and end is not None else _num(effective_net(series).sum(min_count=1))
-    return {
-        "date_min": _day(series["day"].iloc[0]),
-        "date_max": _day(series["day"].iloc[-1]),
-        "followers_start": _int(start),
-        "followers_end": _int(end),
-        "gained": _int(series["gained"].sum()) if flows_known else None,
-        "lost": _int(series["lost"].sum()) if flows_known else None,
-        "net": _int(net),
-    }
+def growth_section(headline: Headline) -> dict[str, Any]:
+    """The period's headline figures (`analytics.metrics.headline`), as every page shows them."""
+    return headline_record(headline)
 
 
-def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str) -> dict[str, Any]:
-    """Growth, plateaus, quiet periods, posting against follows, purges and churn."""
+def account_report(
+    cursor: duckdb.DuckDBPyConnection,
+    account_id: int,
+    account_name: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, Any]:
+    """Growth (the headline figures of [start, end], all the data by default), plateaus, quiet
+    periods, posting against follows, purges and churn."""
     series = follower_series(cursor, account_id)
+    figures, _part = period_headline(cursor, account_id, start, end, series=series)
     purges = purge_days_of(series)
     found = plateaus_of(series)
     # The series read once for every figure: each read scans every follower spell twice.
@@ -79,7 +80,8 @@ def account_report(cursor: duckdb.DuckDBPyConnection, account_id: int, account_n
     cohorts = cohort_retention(cursor, account_id)
     return {
         "account": account_name,
-        "growth": growth_section(series),
+        "growth": growth_section(figures),
+        "methods": dict(METHODS),
         "plateaus": [{"start": _day(r.start), "end": _day(r.end)} for r in found.table.itertuples()],
         "quiet_periods": [
             {"start": _day(r.start), "end": _day(r.end), "days": int(r.days), "net_per_day": _rounded(_num(r.net_per_day), 2)}

@@ -117,13 +117,22 @@ def parse_connections(source: SourceFile) -> Parsed:
     position_col = table.column("Position")
     members: list[dict[str, object]] = []
     skipped = 0
+    hidden: dict[str, int] = {}
     for i, row in enumerate(table.rows):
         name = f"{row[first_col].strip()} {row[last_col].strip()}".strip()
         url = row[url_col].strip() if url_col is not None else ""
+        connected = row[connected_col].strip()
         if url:
             key = _profile_key(url)
         elif name:
             key = f"name:{name.lower()}"
+        elif connected:
+            # A member who hides their profile from exports: LinkedIn gives only the date. They
+            # are connections all the same (LinkedIn's own count includes them), so they count,
+            # nameless. The key (date and rank among that date's hidden rows) stays the same in
+            # the next export as long as they stay hidden, so they are not seen to leave and return.
+            hidden[connected] = hidden.get(connected, 0) + 1
+            key = f"hidden:{connected.lower()}:{hidden[connected]}"
         else:
             skipped += 1
             continue
@@ -141,8 +150,14 @@ def parse_connections(source: SourceFile) -> Parsed:
             }
         )
     notes = list(table.notes)
+    hidden_count = sum(hidden.values())
+    if hidden_count:
+        notes.append(
+            f"{hidden_count:,} connection{'s' if hidden_count > 1 else ''} hidden by the member (only 'Connected On' "
+            "given) counted without a name"
+        )
     if skipped:
-        notes.append(f"{skipped} connections without a name or profile URL were skipped")
+        notes.append(f"{skipped} rows without a name, profile URL or connection date were skipped")
     return Parsed(
         format="linkedin_connections",
         platform="linkedin",
