@@ -128,11 +128,12 @@ def check(store: Store) -> None:
 
 
 def test_a_zip_of_analytics_csvs_imports_as_one_upload(store: Store) -> None:
-    outcomes = import_bytes(store, {"analytics.zip": zipped(files())}, account="me")
+    archive = zipped(files())
+    outcomes = import_bytes(store, {"analytics.zip": archive}, account="me")
     assert [o.status for o in outcomes] == ["imported"], [o.line() for o in outcomes]
     check(store)
     # Importing the same zip again changes nothing.
-    again = import_bytes(store, {"analytics.zip": zipped(files())}, account="me")
+    again = import_bytes(store, {"analytics.zip": archive}, account="me")
     assert [o.status for o in again] != ["imported"], [o.line() for o in again]
     check(store)
 

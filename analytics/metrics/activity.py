@@ -606,7 +606,8 @@ def _follows_sources(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
     formats = {part for (key,) in cursor.execute(FOLLOWS_SOURCES_SQL, {"account_id": account_id}).fetchall()
                for part in key.split("+")}
     named = [FOLLOWS_SOURCES[f] for f in sorted(formats) if f in FOLLOWS_SOURCES]
-    return " and ".join(named) if named else "the per-post export"
+    # An import of another format (none today): name what each known export calls the column.
+    return " and ".join(named) if named else "the per-post export (the X content export's 'New follows', the legacy tweet activity's 'follows')"
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
