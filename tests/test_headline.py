@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.accounts import require_account
+from analytics.store.accounts import require_account
 from analytics.metrics import growth, headline, overview, plateaus
 from analytics.metrics.activity import posts_per_day
 from analytics.metrics.csvsafe import to_safe_csv

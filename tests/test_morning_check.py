@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.accounts import require_account
+from analytics.store.accounts import require_account
 from analytics.metrics import headline
 from analytics.metrics.followers import follower_series
 from analytics.store import Store, open_store
