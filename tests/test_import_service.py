@@ -447,7 +447,17 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     from analytics.analysis import refresh_features
     from analytics.store.accounts import require_account
 
-    refresh_features(store, require_account(store.cursor(), account).account_id)
+    account_id = require_account(store.cursor(), account).account_id
+    refresh_features(store, account_id)
+    # A loss verdict (migration 8), written with check-losses' own statement, and a rename kept
+    # in the profile's history: both name a member, so both must go with the account.
+    from analytics.collect.losses import INSERT_VERDICT_SQL
+
+    with store.transaction() as tx:
+        member_id = tx.execute("SELECT min(member_id) FROM profiles WHERE account_id = ?", [account_id]).fetchone()[0]
+        tx.execute(INSERT_VERDICT_SQL, {"a": account_id, "m": member_id, "d": DAY, "cause": "deactivated",
+                                        "detail": "AccountDeactivated", "at": dt.datetime(2026, 3, 6)})
+        tx.execute("INSERT INTO handle_changes VALUES (?, ?, ?, ?, ?)", [account_id, member_id, DAY, "old", "new"])
 
 
 def _rows_of(store: Store, account_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -481,6 +491,7 @@ def test_delete_account_removes_every_row_and_keeps_the_other(store: Store) -> N
         "accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles",
         "meetup_events", "meetup_attendees", "meetup_matches", "known_in_person",
         "profile_features", "audience_state", "audience_terms", "audience_topics", "audience_cubes", "audience_people",
+        "loss_verdicts", "handle_changes",
     }
 
     delete_account(store, "gone")
