@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.accounts import require_account
 from analytics.metrics import headline
 from analytics.metrics.followers import follower_series
 from analytics.store import Store, open_store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 from tests.test_headline import x_overview
 
