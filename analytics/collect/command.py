@@ -256,7 +256,7 @@ def check_after_collect(
     except PalierError as exc:
         print(f"{LOSSES_NOT_CHECKED} {exc}", file=stderr or sys.stderr, flush=True)
         return
-    if checked.note is None and sum(checked.verdicts.values()) and not args.quiet:
+    if checked.note is None and sum(checked.verdicts.values()) != 0 and not args.quiet:
         print(checked.line(), file=stderr or sys.stderr, flush=True)
 
 
