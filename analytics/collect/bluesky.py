@@ -100,7 +100,9 @@ def fetch_bluesky(
         subject = page.get("subject")
         if isinstance(subject, dict) and subject.get("did") not in (None, did):
             raise CollectError(
-                _('GET {url}: the page lists the followers of {get}, not of {did} ({actor}).').format(url=url, get=subject.get('did'), did=did, actor=actor), url=url
+                _('GET {url}: the page lists the followers of {get}, not of {did} ({actor}).').format(
+                    url=url, get=subject.get('did'), did=did, actor=actor,
+                ), url=url
             )
         pages += 1
         sources.append(SourceFile(f"bluesky-getFollowers-{safe}-{day.isoformat()}-p{pages:04d}.json", answer.body))
@@ -114,12 +116,18 @@ def fetch_bluesky(
             break
         if next_cursor in cursors or next_cursor == cursor:
             raise CollectError(
-                _('GET {url}: the server returned the cursor {next_cursor} a second time (a pagination loop) after {pages} pages; stopped.').format(url=url, next_cursor=repr(next_cursor), pages=pages),
+                _(
+                    'GET {url}: the server returned the cursor {next_cursor} a second time (a pagination loop) after {pages} pages; '
+                    'stopped.'
+                ).format(url=url, next_cursor=repr(next_cursor), pages=pages),
                 url=url,
             )
         if pages >= max_pages:
             raise CollectError(
-                _('GET {url}: still more pages after {pages} pages ({seen} followers, the profile says {expected}); stopped, the list does not seem to end.').format(url=url, pages=pages, seen=len(seen), expected=expected),
+                _(
+                    'GET {url}: still more pages after {pages} pages ({seen} followers, the profile says {expected}); stopped, the list '
+                    'does not seem to end.'
+                ).format(url=url, pages=pages, seen=len(seen), expected=expected),
                 url=url,
             )
         cursors.add(next_cursor)
