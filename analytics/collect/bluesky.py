@@ -49,7 +49,10 @@ def xrpc_base(api_url: str | None) -> str:
 
 def _object(value: object, url: str, what: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise CollectError(_('GET {url}: expected {what} (a JSON object), found {name}.').format(url=url, what=what, name=type(value).__name__), url=url)
+        raise CollectError(
+            _('GET {url}: expected {what} (a JSON object), found {name}.').format(url=url, what=what, name=type(value).__name__),
+            url=url,
+        )
     return value
 
 
@@ -96,7 +99,10 @@ def fetch_bluesky(
         page = _object(answer.json("a Bluesky getFollowers page"), url, "a getFollowers page")
         followers = page.get("followers")
         if not isinstance(followers, list):
-            raise CollectError(_("GET {url}: expected a 'followers' array, found {dumps}").format(url=url, dumps=json.dumps(page)[:120]), url=url)
+            raise CollectError(
+                _("GET {url}: expected a 'followers' array, found {dumps}").format(url=url, dumps=json.dumps(page)[:120]),
+                url=url,
+            )
         subject = page.get("subject")
         if isinstance(subject, dict) and subject.get("did") not in (None, did):
             raise CollectError(

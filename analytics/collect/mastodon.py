@@ -121,7 +121,10 @@ def fetch_mastodon(
         page_answer = client.get(url)
         page = page_answer.json("a Mastodon followers page (an array of accounts)")
         if not isinstance(page, list):
-            raise CollectError(_('GET {url}: expected an array of accounts, found {name}.').format(url=url, name=type(page).__name__), url=url)
+            raise CollectError(
+                _('GET {url}: expected an array of accounts, found {name}.').format(url=url, name=type(page).__name__),
+                url=url,
+            )
         pages += 1
         if page:
             # An empty array is not kept: it holds nothing and no importer recognises it.
@@ -136,7 +139,10 @@ def fetch_mastodon(
             break
         next_url = urljoin(url, link)
         if not same_origin(next_url, base):
-            raise CollectError(_('GET {url}: the next page is on another server ({next_url}); stopped.').format(url=url, next_url=next_url), url=url)
+            raise CollectError(
+                _('GET {url}: the next page is on another server ({next_url}); stopped.').format(url=url, next_url=next_url),
+                url=url,
+            )
         if next_url in visited:
             raise CollectError(
                 _(

@@ -219,7 +219,11 @@ def parse_daily(source: SourceFile) -> Parsed:
     rows: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
         day = pd.Timestamp(
-            plausible_day(parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)), source.name, table.where(i, date_col))
+            plausible_day(
+                parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)),
+                source.name,
+                table.where(i, date_col),
+            )
         )
         for metric, col in columns.items():
             if col is None:
