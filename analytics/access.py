@@ -98,16 +98,24 @@ def parse_password_hash(encoded: str, setting: str = "password hash") -> Passwor
     parts = encoded.strip().split("$") if isinstance(encoded, str) else []
     if len(parts) != 4 or parts[0] != HASH_SCHEME:
         raise AccessConfigError(
-            _('[palier] {setting} is not a Palier password hash (expected {HASH_SCHEME}$iterations$salt$hash): make one with `python -m analytics hash-password`. A password is never stored in clear text.').format(setting=setting, HASH_SCHEME=HASH_SCHEME)
+            _(
+                '[palier] {setting} is not a Palier password hash (expected {HASH_SCHEME}$iterations$salt$hash): make one with `python '
+                '-m analytics hash-password`. A password is never stored in clear text.'
+            ).format(setting=setting, HASH_SCHEME=HASH_SCHEME)
         )
     try:
         iterations = int(parts[1])
         salt, digest = _unb64(parts[2]), _unb64(parts[3])
     except (ValueError, binascii.Error):
-        raise AccessConfigError(_('[palier] {setting} is damaged: make it again with `python -m analytics hash-password`.').format(setting=setting)) from None
+        raise AccessConfigError(
+            _('[palier] {setting} is damaged: make it again with `python -m analytics hash-password`.').format(setting=setting)
+        ) from None
     if iterations < MIN_ITERATIONS or len(salt) < 8 or len(digest) != 32:
         raise AccessConfigError(
-            _('[palier] {setting} is too weak (fewer than {MIN_ITERATIONS:,} iterations, or a short salt): make it again with `python -m analytics hash-password`.').format(setting=setting, MIN_ITERATIONS=MIN_ITERATIONS)
+            _(
+                '[palier] {setting} is too weak (fewer than {MIN_ITERATIONS:,} iterations, or a short salt): make it again with '
+                '`python -m analytics hash-password`.'
+            ).format(setting=setting, MIN_ITERATIONS=MIN_ITERATIONS)
         )
     return PasswordHash(iterations, salt, digest)
 
@@ -169,11 +177,17 @@ def _emails(value: Any, setting: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]  # one address written without brackets
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise AccessConfigError(_('[palier] {setting} must be a list of e-mail addresses, like ["me@example.com"].').format(setting=setting))
+        raise AccessConfigError(
+            _('[palier] {setting} must be a list of e-mail addresses, like ["me@example.com"].').format(setting=setting)
+        )
     cleaned = {v.strip().lower() for v in value if v.strip()}
     bad = sorted(v for v in cleaned if "@" not in v)
     if bad:
-        raise AccessConfigError(_('[palier] {setting} holds entries that are not e-mail addresses or @domains: {value}.').format(setting=setting, value=', '.join(bad)))
+        raise AccessConfigError(
+            _('[palier] {setting} holds entries that are not e-mail addresses or @domains: {value}.').format(
+                setting=setting, value=', '.join(bad),
+            )
+        )
     return frozenset(cleaned)
 
 
@@ -189,10 +203,16 @@ def parse_config(secrets: Mapping[str, Any] | None) -> AccessConfig:
     unknown = sorted(set(palier) - _PALIER_KEYS)
     if unknown:
         # A misspelt `owner_password_hash` would otherwise leave the app open.
-        raise AccessConfigError(_('[palier] has unknown settings: {value} (known: {value2}).').format(value=', '.join(unknown), value2=', '.join(sorted(_PALIER_KEYS))))
+        raise AccessConfigError(
+            _('[palier] has unknown settings: {value} (known: {value2}).').format(
+                value=', '.join(unknown), value2=', '.join(sorted(_PALIER_KEYS)),
+            )
+        )
     share_mode = palier.get("share_mode", "full")
     if share_mode not in SHARE_MODES:
-        raise AccessConfigError(_('[palier] share_mode must be "full" or "aggregates", not {share_mode}.').format(share_mode=repr(share_mode)))
+        raise AccessConfigError(
+            _('[palier] share_mode must be "full" or "aggregates", not {share_mode}.').format(share_mode=repr(share_mode))
+        )
     db = palier.get("db")
     if db is not None and (not isinstance(db, str) or not db.strip()):
         raise AccessConfigError(_("[palier] db must be the path of the store file."))

@@ -67,7 +67,9 @@ def _followers_on(text: str) -> tuple[dt.date, int]:
     try:
         value = int(count.replace(",", "").replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(_("expected a whole number of followers after '=', found {count}").format(count=repr(count))) from None
+        raise argparse.ArgumentTypeError(
+            _("expected a whole number of followers after '=', found {count}").format(count=repr(count))
+        ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(_("a follower total cannot be negative ({value})").format(value=value))
     return _date(day), value

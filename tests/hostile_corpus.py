@@ -16,6 +16,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEEP = 50_000
@@ -37,8 +38,8 @@ def _json(value: object) -> bytes:
 
 
 def _replace(document: dict[str, object], path: tuple[str, ...], value: object) -> dict[str, object]:
-    copy = json.loads(json.dumps(document))
-    node = copy
+    copy: dict[str, object] = json.loads(json.dumps(document))
+    node: Any = copy  # each level of the document, down the path
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -65,7 +67,7 @@ def test_a_planted_plateau_scores_well_and_the_baseline_does_not() -> None:
     assert bp.ruptures_pelt_c(frame) == found
 
 
-def test_the_section_replaces_its_markers_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_section_replaces_its_markers_only(tmp_path: Path) -> None:
     page = tmp_path / "benchmarks.md"
     page.write_text("# Benchmarks\n\nbefore\n")
     bp.write_section(page, f"{bp.SECTION_START}\nfirst\n{bp.SECTION_END}\n")

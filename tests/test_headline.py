@@ -21,12 +21,12 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.store.accounts import require_account
 from analytics.metrics import growth, headline, overview, plateaus
 from analytics.metrics.activity import posts_per_day
 from analytics.metrics.csvsafe import to_safe_csv
 from analytics.metrics.followers import follower_series, in_range
 from analytics.store import open_store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 
 X_OVERVIEW_HEADER = (

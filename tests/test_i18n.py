@@ -49,8 +49,15 @@ NBSP = "\xa0"
 # --- the catalog against the code ------------------------------------------------------------
 
 
-def _ids(message_id: str | tuple[str, ...]) -> str:
+def _ids(message_id: str | tuple[str, ...] | list[str]) -> str:
     return message_id if isinstance(message_id, str) else message_id[0]
+
+
+def _forms(text: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's id or string as its forms (one, or singular and plurals): Babel types them as a
+    string, a tuple or a list."""
+    assert text is not None
+    return (text,) if isinstance(text, str) else tuple(text)
 
 
 def test_every_msgid_in_the_code_has_a_french_translation_and_none_is_left_over() -> None:
@@ -84,8 +91,8 @@ def test_placeholders_are_kept_in_every_translation() -> None:
     for message in read_catalog("fr"):
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = _forms(message.id)
+        strings = _forms(message.string)
         wanted = set(re.findall(r"\{(\w*)\}", ids[-1]))
         for string in strings:
             assert set(re.findall(r"\{(\w*)\}", string)) <= wanted | set(re.findall(r"\{(\w*)\}", ids[0])), message.id
@@ -93,7 +100,7 @@ def test_placeholders_are_kept_in_every_translation() -> None:
 
 
 def test_the_catalog_uses_the_glossary_terms() -> None:
-    french = " ".join(m.string if isinstance(m.string, str) else " ".join(m.string) for m in read_catalog("fr") if m.id)
+    french = " ".join(" ".join(_forms(m.string)) for m in read_catalog("fr") if m.id)
     assert "abonnés" in french and "désabonnements" in french and "palier" in french.lower()
     # One term per idea: the glossary's, never its synonyms. Quoted names ('New followers', a
     # platform's sheet), placeholders and file or API names (followers_1.json, getFollowers) are not prose.

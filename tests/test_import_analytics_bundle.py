@@ -11,11 +11,11 @@ import io
 import zipfile
 from pathlib import Path
 
-from analytics.store.accounts import require_account
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import FolderSource, ImportOptions, import_sources
 from analytics.metrics.headline import daily_posts
 from analytics.store import Store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 
 OVERVIEW_HEADER = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +57,9 @@ def bluesky_list(server: CollectServer, store: Store, members: list[int], day: d
 def breakdown(store: Store, since: dt.date | None = None, until: dt.date | None = None) -> ml.LossBreakdown:
     cursor = store.cursor()
     try:
-        account_id = int(cursor.execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchone()[0])
+        row = cursor.execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchone()
+        assert row is not None
+        account_id = int(row[0])
         return ml.loss_breakdown(cursor, account_id, since, until)
     finally:
         cursor.close()
@@ -126,7 +130,7 @@ def test_a_follower_back_in_a_later_list_was_a_gap(server: CollectServer, store:
     bluesky_list(server, store, [1, 2], DAY2)
     bluesky_list(server, store, [1, 2, 3], DAY2 + dt.timedelta(days=1))
     gap = breakdown(store, DAY1, DAY2)
-    assert gap.lost == 0 and gap.returned == 1 and sum(gap.counts.values()) == 0
+    assert gap.lost == 0 and gap.returned == 1 and gap.counts is not None and sum(gap.counts.values()) == 0
 
 
 def test_mastodon_losses(server: CollectServer, store: Store) -> None:
@@ -134,7 +138,7 @@ def test_mastodon_losses(server: CollectServer, store: Store) -> None:
     me = masto_account("1", "me", instance, followers=4)
     people = [masto_account(str(100 + n), f"u{n}", instance) for n in range(1, 6)]
 
-    def collect(members: list[dict], day: dt.date) -> None:
+    def collect(members: list[dict[str, Any]], day: dt.date) -> None:
         server.route("/api/v1/accounts/lookup", {"acct": "me"}, Reply(body=me))
         server.route("/api/v1/accounts/1/followers", {"limit": "80"}, Reply(body=members))
         fetched = fetch_mastodon(f"@me@{instance}", client(FakeTime()), day, api_url=server.base)
@@ -162,7 +166,7 @@ def test_other_platforms_are_not_checked_and_stay_unknown(store: Store) -> None:
     assert breakdown(store).counts == {**dict.fromkeys(ml.CAUSES, 0), "unknown": 2}
 
 
-def test_check_losses_command_and_report_json(server: CollectServer, store: Store, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_check_losses_command_and_report_json(server: CollectServer, store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from analytics.store import open_store
 
     db = tmp_path / "cli.duckdb"
@@ -274,4 +278,4 @@ def test_a_failed_check_after_collect_keeps_the_list(server: CollectServer, stor
                        stdout=io.StringIO(), stderr=err) == 0
     assert "could not be checked" in err.getvalue() and "403" in err.getvalue()
     result = breakdown(store)
-    assert result.until == DAY2 and result.counts["unknown"] == 1
+    assert result.until == DAY2 and result.counts is not None and result.counts["unknown"] == 1

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.store.accounts import require_account
 from analytics.metrics import headline
 from analytics.metrics.followers import follower_series
 from analytics.store import Store, open_store
+from analytics.store.accounts import require_account
 from tests.conftest import import_bytes
 from tests.test_headline import x_overview
 
@@ -39,6 +39,7 @@ def test_morning_check_from_daily_flows(store: Store) -> None:
     i = 39  # the last day of the fixture: gained 20 + (i*7)%13, lost 3 + (i*5)%7
     assert check.yesterday is not None
     assert (check.yesterday.gained, check.yesterday.lost) == (20 + (i * 7) % 13, 3 + (i * 5) % 7)
+    assert check.yesterday.gained is not None and check.yesterday.lost is not None
     assert check.yesterday.net_change == check.yesterday.gained - check.yesterday.lost
     assert check.last_7 is not None and check.last_7.previous is not None
     week = [20 + (j * 7) % 13 - 3 - (j * 5) % 7 for j in range(33, 40)]
@@ -124,7 +125,10 @@ def test_accounts_json_is_strict_for_an_unknown_handle(tmp_path: Path, capsys: p
     assert rows == [{"name": "me", "platform": None, "handle": None, "imports": 1}]
     for command in (["stats", "--account", "me", "--json"], ["report", "--account", "me", "--json"]):
         assert cli.main([command[0], "--db", str(path), *command[1:]]) == 0
-        json.loads(capsys.readouterr().out, parse_constant=lambda name, where=command[0]: pytest.fail(f"{name} in {where}"))
+        def no_constant(name: str, where: str = command[0]) -> object:
+            pytest.fail(f"{name} in {where}")
+
+        json.loads(capsys.readouterr().out, parse_constant=no_constant)
 
 
 CONNECTIONS = (

@@ -83,14 +83,18 @@ def store_fetched(store: Store, account: str, fetched: Fetched, day: dt.date) ->
     failed = [item for item in prepared if isinstance(item, Outcome)]
     if failed:
         raise CollectError(
-            _('The {platform} answers for {handle} could not be read: {error}. Nothing was stored.').format(platform=fetched.platform, handle=fetched.handle, error=failed[0].error)
+            _('The {platform} answers for {handle} could not be read: {error}. Nothing was stored.').format(
+                platform=fetched.platform, handle=fetched.handle, error=failed[0].error,
+            )
         )
     items = [item for item in prepared if isinstance(item, Prepared)]
     lists = [item for item in items if item.parsed.lists]
     profiles = [item for item in items if not item.parsed.lists]
     if len(lists) > 1 or len(profiles) != 1:
         raise CollectError(
-            _('The {platform} answers for {handle} did not read as one profile and one follower list ({value}). Nothing was stored.').format(platform=fetched.platform, handle=fetched.handle, value=', '.join(item.name for item in items))
+            _(
+                'The {platform} answers for {handle} did not read as one profile and one follower list ({value}). Nothing was stored.'
+            ).format(platform=fetched.platform, handle=fetched.handle, value=', '.join(item.name for item in items))
         )
     profile = profiles[0].parsed
     if lists:

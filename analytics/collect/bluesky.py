@@ -49,7 +49,10 @@ def xrpc_base(api_url: str | None) -> str:
 
 def _object(value: object, url: str, what: str) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise CollectError(_('GET {url}: expected {what} (a JSON object), found {name}.').format(url=url, what=what, name=type(value).__name__), url=url)
+        raise CollectError(
+            _('GET {url}: expected {what} (a JSON object), found {name}.').format(url=url, what=what, name=type(value).__name__),
+            url=url,
+        )
     return value
 
 
@@ -96,11 +99,16 @@ def fetch_bluesky(
         page = _object(answer.json("a Bluesky getFollowers page"), url, "a getFollowers page")
         followers = page.get("followers")
         if not isinstance(followers, list):
-            raise CollectError(_("GET {url}: expected a 'followers' array, found {dumps}").format(url=url, dumps=json.dumps(page)[:120]), url=url)
+            raise CollectError(
+                _("GET {url}: expected a 'followers' array, found {dumps}").format(url=url, dumps=json.dumps(page)[:120]),
+                url=url,
+            )
         subject = page.get("subject")
         if isinstance(subject, dict) and subject.get("did") not in (None, did):
             raise CollectError(
-                _('GET {url}: the page lists the followers of {get}, not of {did} ({actor}).').format(url=url, get=subject.get('did'), did=did, actor=actor), url=url
+                _('GET {url}: the page lists the followers of {get}, not of {did} ({actor}).').format(
+                    url=url, get=subject.get('did'), did=did, actor=actor,
+                ), url=url
             )
         pages += 1
         sources.append(SourceFile(f"bluesky-getFollowers-{safe}-{day.isoformat()}-p{pages:04d}.json", answer.body))
@@ -114,12 +122,18 @@ def fetch_bluesky(
             break
         if next_cursor in cursors or next_cursor == cursor:
             raise CollectError(
-                _('GET {url}: the server returned the cursor {next_cursor} a second time (a pagination loop) after {pages} pages; stopped.').format(url=url, next_cursor=repr(next_cursor), pages=pages),
+                _(
+                    'GET {url}: the server returned the cursor {next_cursor} a second time (a pagination loop) after {pages} pages; '
+                    'stopped.'
+                ).format(url=url, next_cursor=repr(next_cursor), pages=pages),
                 url=url,
             )
         if pages >= max_pages:
             raise CollectError(
-                _('GET {url}: still more pages after {pages} pages ({seen} followers, the profile says {expected}); stopped, the list does not seem to end.').format(url=url, pages=pages, seen=len(seen), expected=expected),
+                _(
+                    'GET {url}: still more pages after {pages} pages ({seen} followers, the profile says {expected}); stopped, the list '
+                    'does not seem to end.'
+                ).format(url=url, pages=pages, seen=len(seen), expected=expected),
                 url=url,
             )
         cursors.add(next_cursor)

@@ -231,7 +231,10 @@ def collect_once(
         # later (it is today's list): keep it as files to import.
         saved = spool(fetched, day, pending_folder(args))
         raise CollectError(
-            _('{exc} The {followers:,} followers fetched for {day} are saved in {saved}: import them once the store is free with: python -m analytics import {saved2}/*.json --account {account} --snapshot-date {day2}').format(exc=exc, followers=fetched.followers, day=day, saved=saved, saved2=saved, account=args.account, day2=day)
+            _(
+                '{exc} The {followers:,} followers fetched for {day} are saved in {saved}: import them once the store is free with: '
+                'python -m analytics import {saved2}/*.json --account {account} --snapshot-date {day2}'
+            ).format(exc=exc, followers=fetched.followers, day=day, saved=saved, saved2=saved, account=args.account, day2=day)
         ) from None
 
 
@@ -256,7 +259,7 @@ def check_after_collect(
     except PalierError as exc:
         print(f"{LOSSES_NOT_CHECKED} {exc}", file=stderr or sys.stderr, flush=True)
         return
-    if checked.note is None and sum(checked.verdicts.values()) and not args.quiet:
+    if checked.note is None and sum(checked.verdicts.values()) != 0 and not args.quiet:
         print(checked.line(), file=stderr or sys.stderr, flush=True)
 
 

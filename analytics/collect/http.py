@@ -72,7 +72,9 @@ class Response:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             start = self.body[:120].decode("utf-8", errors="replace")
             raise CollectError(
-                _('GET {url}: the answer is not valid JSON ({exc}); expected {what}, found {start}{value}').format(url=self.url, exc=exc, what=what, start=repr(start), value='…' if len(self.body) > 120 else ''),
+                _('GET {url}: the answer is not valid JSON ({exc}); expected {what}, found {start}{value}').format(
+                    url=self.url, exc=exc, what=what, start=repr(start), value='…' if len(self.body) > 120 else '',
+                ),
                 url=self.url,
                 status=self.status,
                 attempts=self.attempts,
@@ -215,7 +217,9 @@ class HttpClient:
             if isinstance(reason, socket.gaierror):
                 # A misspelt server name will not heal in a minute: no retries.
                 raise CollectError(
-                    _('GET {url}: cannot find the server {hostname} ({value}): check the address (and --api-url).').format(url=url, hostname=repr(urlsplit(url).hostname), value=reason.strerror or reason),
+                    _('GET {url}: cannot find the server {hostname} ({value}): check the address (and --api-url).').format(
+                        url=url, hostname=repr(urlsplit(url).hostname), value=reason.strerror or reason,
+                    ),
                     url=url,
                     attempts=1,
                 ) from None
@@ -228,7 +232,9 @@ class HttpClient:
             raise _Transient(f"connection broken ({type(exc).__name__}: {exc})") from None
         if len(body) > self.policy.max_bytes:
             raise CollectError(
-                _('GET {url}: the answer is larger than {value} MB, which no API page is.').format(url=url, value=self.policy.max_bytes // (1024 * 1024)),
+                _('GET {url}: the answer is larger than {value} MB, which no API page is.').format(
+                    url=url, value=self.policy.max_bytes // (1024 * 1024),
+                ),
                 url=url,
                 status=status,
                 attempts=1,
@@ -276,7 +282,10 @@ class HttpClient:
                 if failure.retry_after is not None:
                     if failure.retry_after > policy.max_wait:
                         raise CollectError(
-                            _('GET {url} failed: {reason}; the server asks to wait {retry_after:.0f} s (Retry-After), more than the {max_wait:.0f} s Palier waits. Try again later.').format(url=url, reason=failure.reason, retry_after=failure.retry_after, max_wait=policy.max_wait),
+                            _(
+                                'GET {url} failed: {reason}; the server asks to wait {retry_after:.0f} s (Retry-After), more than the '
+                                '{max_wait:.0f} s Palier waits. Try again later.'
+                            ).format(url=url, reason=failure.reason, retry_after=failure.retry_after, max_wait=policy.max_wait),
                             url=url,
                             status=failure.status,
                             attempts=attempt,

@@ -77,7 +77,10 @@ def fetch_mastodon(
     except CollectError as exc:
         if exc.status == 404:
             raise CollectError(
-                _("{exc} No account {user} on {hostname}: check the address, and if your server's address differs from your handle's domain, pass it with --api-url https://your.server.").format(exc=exc, user=repr(user), hostname=urlsplit(base).hostname),
+                _(
+                    "{exc} No account {user} on {hostname}: check the address, and if your server's address differs from your handle's "
+                    "domain, pass it with --api-url https://your.server."
+                ).format(exc=exc, user=repr(user), hostname=urlsplit(base).hostname),
                 url=exc.url, status=exc.status, attempts=exc.attempts,
             ) from None
         raise
@@ -87,12 +90,18 @@ def fetch_mastodon(
     acct = str(account.get("acct") or "")
     if "@" in acct:
         raise CollectError(
-            _("GET {lookup_url}: {acct} is not local to {hostname}: collect on the account's home server (another server only knows part of its followers).").format(lookup_url=lookup_url, acct=repr(acct), hostname=urlsplit(base).hostname),
+            _(
+                "GET {lookup_url}: {acct} is not local to {hostname}: collect on the account's home server (another server only knows "
+                "part of its followers)."
+            ).format(lookup_url=lookup_url, acct=repr(acct), hostname=urlsplit(base).hostname),
             url=lookup_url,
         )
     if account.get("hide_collections") is True:
         raise CollectError(
-            _("@{handle} hides its followers list (Preferences → Privacy: 'Hide your social graph'): the public API returns no follower, so there is nothing to collect. Nothing was stored.").format(handle=handle)
+            _(
+                "@{handle} hides its followers list (Preferences → Privacy: 'Hide your social graph'): the public API returns no "
+                "follower, so there is nothing to collect. Nothing was stored."
+            ).format(handle=handle)
         )
     count = account.get("followers_count")
     # -1 is Mastodon's way of saying the count is hidden.
@@ -112,7 +121,10 @@ def fetch_mastodon(
         page_answer = client.get(url)
         page = page_answer.json("a Mastodon followers page (an array of accounts)")
         if not isinstance(page, list):
-            raise CollectError(_('GET {url}: expected an array of accounts, found {name}.').format(url=url, name=type(page).__name__), url=url)
+            raise CollectError(
+                _('GET {url}: expected an array of accounts, found {name}.').format(url=url, name=type(page).__name__),
+                url=url,
+            )
         pages += 1
         if page:
             # An empty array is not kept: it holds nothing and no importer recognises it.
@@ -127,20 +139,31 @@ def fetch_mastodon(
             break
         next_url = urljoin(url, link)
         if not same_origin(next_url, base):
-            raise CollectError(_('GET {url}: the next page is on another server ({next_url}); stopped.').format(url=url, next_url=next_url), url=url)
+            raise CollectError(
+                _('GET {url}: the next page is on another server ({next_url}); stopped.').format(url=url, next_url=next_url),
+                url=url,
+            )
         if next_url in visited:
             raise CollectError(
-                _('GET {url}: the next page link points back to a page already read (a pagination loop) after {pages} pages; stopped.').format(url=url, pages=pages),
+                _(
+                    'GET {url}: the next page link points back to a page already read (a pagination loop) after {pages} pages; stopped.'
+                ).format(url=url, pages=pages),
                 url=url,
             )
         if pages >= max_pages:
             raise CollectError(
-                _('GET {url}: still more pages after {pages} pages ({seen} followers, the account says {expected}); stopped, the list does not seem to end.').format(url=url, pages=pages, seen=len(seen), expected=expected),
+                _(
+                    'GET {url}: still more pages after {pages} pages ({seen} followers, the account says {expected}); stopped, the list '
+                    'does not seem to end.'
+                ).format(url=url, pages=pages, seen=len(seen), expected=expected),
                 url=url,
             )
         url = next_url
     if not seen and expected:
         raise CollectError(
-            _('@{handle} has {expected} followers but the public API listed none (the server may restrict its API to signed-in users). Nothing was stored.').format(handle=handle, expected=expected)
+            _(
+                '@{handle} has {expected} followers but the public API listed none (the server may restrict its API to signed-in '
+                'users). Nothing was stored.'
+            ).format(handle=handle, expected=expected)
         )
     return Fetched("mastodon", handle, sources, len(seen), expected, pages, client.requests)

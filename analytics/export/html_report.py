@@ -245,6 +245,8 @@ def _build_report(
         f"<h1>{esc(title)}</h1>"
         f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}{txt(generated_text)}</p>"
         f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}{_periods_section(report)}{people_html}"
-        "<footer>" + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
+        "<footer>" + txt(
+            _("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")
+        ) + "</footer>"
         "</body></html>\n"
     )

@@ -54,7 +54,12 @@ def zip_members(source: SourceFile, wanted: Callable[[str], bool]) -> list[Sourc
         # A path-backed zip (the command line) is read from its file, never loaded whole.
         archive = zipfile.ZipFile(source.path if source.path is not None and not source.loaded else io.BytesIO(source.data))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise BadExportError(source.name, _("the whole file"), _("a readable zip archive"), _('a damaged zip ({exc})').format(exc=exc)) from None
+        raise BadExportError(
+            source.name,
+            _("the whole file"),
+            _("a readable zip archive"),
+            _('a damaged zip ({exc})').format(exc=exc),
+        ) from None
     members: list[SourceFile] = []
     with archive:
         infos = archive.infolist()
@@ -126,9 +131,19 @@ def _stream_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, m
                             )
                         out.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise BadExportError(name, _('member {filename}').format(filename=repr(info.filename)), _("a readable member"), _("a damaged one ({exc})").format(exc=exc)) from None
+                raise BadExportError(
+                    name,
+                    _('member {filename}').format(filename=repr(info.filename)),
+                    _("a readable member"),
+                    _("a damaged one ({exc})").format(exc=exc),
+                ) from None
             except RuntimeError as exc:  # encrypted members
-                raise BadExportError(name, _('member {filename}').format(filename=repr(info.filename)), _("an unencrypted member"), str(exc)) from None
+                raise BadExportError(
+                    name,
+                    _('member {filename}').format(filename=repr(info.filename)),
+                    _("an unencrypted member"),
+                    str(exc),
+                ) from None
         if written != info.file_size:
             # zipfile stops quietly at the end of the compressed data, even when the header promised
             # more: a member whose sizes disagree is forged or damaged, whatever its CRC says.

@@ -138,11 +138,11 @@ def _typed_from_records(records: list[dict[str, object]], dtypes: dict[str, str]
     for column, dtype in dtypes.items():
         values = [record.get(column) for record in records]
         if dtype == "Int64":
-            columns[column] = pd.array([None if v is None or v is pd.NA else int(v) for v in values], dtype="Int64")  # type: ignore[call-overload]
+            columns[column] = pd.array([None if v is None or v is pd.NA else int(v) for v in values], dtype="Int64")
         elif dtype.startswith("datetime64"):
-            columns[column] = pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.tz_localize(None).astype(dtype).array  # type: ignore[call-overload]
+            columns[column] = pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.tz_localize(None).astype(dtype).array
         else:
-            columns[column] = pd.Series(values, dtype=object).astype(dtype).array  # type: ignore[call-overload]
+            columns[column] = pd.Series(values, dtype=object).astype(dtype).array
     return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 

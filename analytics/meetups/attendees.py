@@ -92,7 +92,10 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
     require_rows(table, "at least one attendee row")
     if len(table.rows) > MAX_ATTENDEES:
         raise BadExportError(
-            file, _("the whole file"), _('at most {MAX_ATTENDEES:,} attendees').format(MAX_ATTENDEES=MAX_ATTENDEES), _('{rows:,} rows (a follower list?)').format(rows=len(table.rows))
+            file,
+            _("the whole file"),
+            _('at most {MAX_ATTENDEES:,} attendees').format(MAX_ATTENDEES=MAX_ATTENDEES),
+            _('{rows:,} rows (a follower list?)').format(rows=len(table.rows)),
         )
     full = table.column(*FULL_NAME_COLUMNS)
     first = table.column(*FIRST_NAME_COLUMNS)

@@ -224,13 +224,19 @@ def match_again(store: Store, account_name: str, event_id: int | None = None) ->
 def _own_attendee(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str, attendee_id: int) -> None:
     owner = cursor.execute(ATTENDEE_OWNER_SQL, [attendee_id]).fetchone()
     if owner is None or int(owner[0]) != account_id:
-        raise PalierError(_("Attendee #{attendee_id} is not an attendee of account {account_name}'s events.").format(attendee_id=attendee_id, account_name=repr(account_name)))
+        raise PalierError(
+            _("Attendee #{attendee_id} is not an attendee of account {account_name}'s events.").format(
+                attendee_id=attendee_id, account_name=repr(account_name),
+            )
+        )
 
 
 def _own_event(cursor: duckdb.DuckDBPyConnection, account_id: int, account_name: str, event_id: int) -> str:
     owner = cursor.execute(EVENT_OWNER_SQL, [event_id]).fetchone()
     if owner is None or int(owner[0]) != account_id:
-        raise PalierError(_('Event #{event_id} does not belong to account {account_name}.').format(event_id=event_id, account_name=repr(account_name)))
+        raise PalierError(
+            _('Event #{event_id} does not belong to account {account_name}.').format(event_id=event_id, account_name=repr(account_name))
+        )
     return str(owner[1])
 
 
@@ -242,7 +248,9 @@ def decide_match(store: Store, account_name: str, attendee_id: int, decision: st
         account = require_account(cursor, account_name)
         _own_attendee(cursor, account.account_id, account_name, attendee_id)
         if cursor.execute(MATCH_OF_SQL, [attendee_id]).fetchone() is None:
-            raise PalierError(_('Attendee #{attendee_id} has no match to {decision}.').format(attendee_id=attendee_id, decision=decision[:-2]))
+            raise PalierError(
+                _('Attendee #{attendee_id} has no match to {decision}.').format(attendee_id=attendee_id, decision=decision[:-2])
+            )
         cursor.execute(DECIDE_SQL, [decision, attendee_id])
 
 
@@ -252,7 +260,11 @@ def match_by_hand(store: Store, account_name: str, attendee_id: int, member_key:
         account = require_account(cursor, account_name)
         _own_attendee(cursor, account.account_id, account_name, attendee_id)
         if cursor.execute(IS_FOLLOWER_SQL, [account.account_id, member_key]).fetchone() is None:
-            raise PalierError(_('{member_key} is not in any follower list of account {account_name}.').format(member_key=repr(member_key), account_name=repr(account_name)))
+            raise PalierError(
+                _('{member_key} is not in any follower list of account {account_name}.').format(
+                    member_key=repr(member_key), account_name=repr(account_name),
+                )
+            )
         cursor.execute(DELETE_MATCH_SQL, [attendee_id])
         cursor.execute(
             INSERT_MATCH_SQL,
@@ -265,7 +277,11 @@ def mark_known(store: Store, account_name: str, member_key: str, source: str = "
     with store.transaction() as cursor:
         account = require_account(cursor, account_name)
         if cursor.execute(IS_FOLLOWER_SQL, [account.account_id, member_key]).fetchone() is None:
-            raise PalierError(_('{member_key} is not in any follower list of account {account_name}.').format(member_key=repr(member_key), account_name=repr(account_name)))
+            raise PalierError(
+                _('{member_key} is not in any follower list of account {account_name}.').format(
+                    member_key=repr(member_key), account_name=repr(account_name),
+                )
+            )
         cursor.execute(MARK_SQL, [account.account_id, member_key, source])
 
 

@@ -170,6 +170,7 @@ def headline_of(
     followers_end = _number(part["followers"].iloc[-1])
     followers_start = followers_end - net if followers_end is not None and net is not None else None
     daily_impressions = part["impressions"].dropna()
+    impressions: float | None
     if not daily_impressions.empty:
         impressions = float(daily_impressions.sum())
     else:
@@ -247,8 +248,8 @@ def _covers(series: pd.DataFrame, posts: pd.DataFrame, start: dt.date, end: dt.d
     days = [frame["day"] for frame in (series, posts) if not frame.empty]
     if not days:
         return False
-    first = min(d.min() for d in days).date()
-    last = max(d.max() for d in days).date()
+    first: dt.date = min(d.min() for d in days).date()
+    last: dt.date = max(d.max() for d in days).date()
     return first <= start and end <= last
 
 
@@ -355,22 +356,26 @@ def notable_of(
     facts: list[Notable] = []
     if not series.empty:
         found = plateaus_of(series)
-        for row in found.table.itertuples():
-            if _inside(row.start, start, end):
-                facts.append(Notable("plateau_started", row.start.date()))
-            if not bool(row.ongoing) and _inside(row.end, start, end):
-                facts.append(Notable("plateau_ended", row.end.date()))
+        # Columns zipped rather than itertuples(): pandas-stubs types a named tuple's fields as a
+        # union of every scalar type, while a column's values are the Timestamps and numbers it holds.
+        plateaus = found.table
+        for started, ended, ongoing in zip(plateaus["start"], plateaus["end"], plateaus["ongoing"], strict=True):
+            if _inside(started, start, end):
+                facts.append(Notable("plateau_started", started.date()))
+            if not bool(ongoing) and _inside(ended, start, end):
+                facts.append(Notable("plateau_ended", ended.date()))
         purges = in_range(purge_days_of(series), start, end)
-        for row in purges.itertuples():
-            facts.append(Notable("purge_day", row.day.date(), value=float(row.lost)))
+        for day, lost in zip(purges["day"], purges["lost"], strict=True):
+            facts.append(Notable("purge_day", day.date(), value=float(lost)))
         part = in_range(series, start, end)
         if part["followers"].notna().any():
             # Only round numbers the period crossed: the total on the day before it is the floor, so
             # the period's first total does not "pass" every milestone below it.
             before = series[series["day"] < part["day"].iloc[0]].tail(1)
-            for row in milestones_passed_of(pd.concat([before, part])).itertuples():
-                if _inside(row.day, start, end):
-                    facts.append(Notable("milestone", row.day.date(), value=float(row.milestone)))
+            passed = milestones_passed_of(pd.concat([before, part]))
+            for day, milestone in zip(passed["day"], passed["milestone"], strict=True):
+                if _inside(day, start, end):
+                    facts.append(Notable("milestone", day.date(), value=float(milestone)))
         else:
             # No stated total: a milestone is a change since the first day, never a follower count.
             changes = series[["day", "change"]].dropna()

@@ -43,7 +43,8 @@ found" give deactivated, suspended and deleted; Mastodon's 404 gives deleted, it
 flag suspended, and a "moved" account is deactivated (renamed when its new account follows in \
 the later list). A follower known by a stable id (X account id, Bluesky DID) who changed handle \
 is the same follower: counted as renamed, never as a loss. Where an export has handles only \
-(Instagram, a Mastodon following CSV), a renamed account looks like one who left and one who came. When at least {PURGE_MIN_GONE} of the accounts that left are gone from the platform \
+(Instagram, a Mastodon following CSV), a renamed account looks like one who left and one who came. \
+When at least {PURGE_MIN_GONE} of the accounts that left are gone from the platform \
 (deactivated, suspended or deleted) and they are at least {PURGE_MIN_SHARE:.0%} of the losses, they \
 are counted as a platform purge. Losses not checked (other platforms, or no check yet) are \
 unknown. A follower who is back in a later list had a gap: not counted as a loss.\
@@ -146,8 +147,8 @@ def follower_lists(cursor: duckdb.DuckDBPyConnection, account_id: int) -> list[d
 def lost_members(cursor: duckdb.DuckDBPyConnection, account_id: int, since: dt.date, until: dt.date) -> pd.DataFrame:
     """Members in the list of `since` and not in the list of `until`, with their verdict if any.
 
-    Columns: member_id, last_seen (the member's last list before leaving), member_key, handle, platform_id, keyed_by_id, profile_url, returned (back
-    in a later list), cause, detail, absent_on."""
+    Columns: member_id, last_seen (the member's last list before leaving), member_key, handle, platform_id, keyed_by_id,
+    profile_url, returned (back in a later list), cause, detail, absent_on."""
     return cursor.execute(LOST_MEMBERS_SQL, {"a": account_id, "since": since, "until": until}).df()
 
 

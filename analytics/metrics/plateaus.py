@@ -244,7 +244,11 @@ def plateaus_of(
     values = net[known].to_numpy(dtype="float64")
     needed = min_days + SEGMENT_MIN_DAYS
     if len(values) < needed:
-        return Plateaus(False, _('Not enough data: {values} days with a known change, {needed} needed.').format(values=len(values), needed=needed), empty)
+        return Plateaus(
+            False,
+            _('Not enough data: {values} days with a known change, {needed} needed.').format(values=len(values), needed=needed),
+            empty,
+        )
     if not np.any(values != 0):
         return Plateaus(False, _("Flat: the follower count does not change in this range, so there is no growth "
                         "for a plateau to interrupt."), empty)
@@ -368,8 +372,13 @@ def step_effect_of(series: pd.DataFrame) -> StepEffect:
     today, tomorrow = today[both], tomorrow[both]
     pairs = int(both.sum())
     if pairs < STEP_MIN_PAIRS:
-        return StepEffect(False, _('Not enough data: {pairs} pairs of consecutive days, {STEP_MIN_PAIRS} needed.').format(pairs=pairs, STEP_MIN_PAIRS=STEP_MIN_PAIRS),
-                          pairs=pairs)
+        return StepEffect(
+            False,
+            _('Not enough data: {pairs} pairs of consecutive days, {STEP_MIN_PAIRS} needed.').format(
+                pairs=pairs, STEP_MIN_PAIRS=STEP_MIN_PAIRS,
+            ),
+            pairs=pairs,
+        )
     known = net[~np.isnan(net)]
     diffs = tomorrow - today
     volatility = dict(mean_net=float(known.mean()), sd_net=float(known.std(ddof=1)), sd_change=float(diffs.std(ddof=1)))

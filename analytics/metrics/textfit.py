@@ -397,7 +397,12 @@ def weighted_clusters(cleaned: np.ndarray, counts: np.ndarray, k: int = 6, top: 
     no_labels = np.full(len(texts), NO_TOPIC, dtype="int64")
     with_text = int(counts[np.array([t.strip() != "" for t in texts], dtype=bool)].sum()) if len(texts) else 0
     if with_text < min_texts:
-        return TopicModel(None, None, no_labels, [], _('Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.').format(with_text=with_text, min_texts=min_texts))
+        return TopicModel(
+            None, None, no_labels, [],
+            _('Not enough bios: {with_text} follower(s) have one, at least {min_texts} are needed.').format(
+                with_text=with_text, min_texts=min_texts,
+            ),
+        )
     # Terms in a single bio cannot make a group; with very few bios keep them all.
     try:
         space, matrix = fit_space(texts, counts, (1, 2), min_df=2 if with_text >= 50 else 1, max_features=TOPIC_MAX_TERMS)

@@ -69,7 +69,9 @@ def normalize_platform(platform: str | None) -> str | None:
     key = platform.strip().lower()
     key = PLATFORM_ALIASES.get(key, key)
     if key not in PLATFORMS:
-        raise PalierError(_('Unknown platform {platform}: expected one of {value}.').format(platform=repr(platform), value=', '.join(PLATFORMS)))
+        raise PalierError(
+            _('Unknown platform {platform}: expected one of {value}.').format(platform=repr(platform), value=', '.join(PLATFORMS))
+        )
     return key
 
 
@@ -109,7 +111,9 @@ def get_or_create_account(cursor: duckdb.DuckDBPyConnection, name: str, platform
         return Account(int(row[0]), name, platform, None)
     if platform and account.platform and platform != account.platform:
         raise PalierError(
-            _('Account {name} is a {platform} account, not {other}: choose another account name for this platform.').format(name=repr(name), platform=PLATFORMS[account.platform], other=PLATFORMS[platform])
+            _('Account {name} is a {platform} account, not {other}: choose another account name for this platform.').format(
+                name=repr(name), platform=PLATFORMS[account.platform], other=PLATFORMS[platform],
+            )
         )
     return account
 
@@ -129,7 +133,11 @@ def delete_import(store: Store, account_name: str, import_id: int) -> None:
         account = require_account(cursor, account_name)
         owner = cursor.execute("SELECT account_id FROM imports WHERE import_id = ?", [import_id]).fetchone()
         if owner is None or int(owner[0]) != account.account_id:
-            raise PalierError(_('Import #{import_id} does not belong to account {account_name}.').format(import_id=import_id, account_name=repr(account_name)))
+            raise PalierError(
+                _('Import #{import_id} does not belong to account {account_name}.').format(
+                    import_id=import_id, account_name=repr(account_name),
+                )
+            )
         for kind, day in cursor.execute(IMPORT_SNAPSHOTS_SQL, [import_id]).fetchall():
             remove_snapshot(cursor, account.account_id, kind, day)
         cursor.execute("DELETE FROM daily_values WHERE import_id = ?", [import_id])

@@ -31,7 +31,9 @@ WHERE_TO_GET = (
     "Facebook page → Insights → Export Data → Page data (until about 2020): "
     "'Facebook Insights Data Export - <Page> - <date>.csv' (not the Post Level or Video files)."
 )
-PAGE_LIKES_NOTE = "Lifetime Total Likes (page likes) are stored as the follower total; Daily New Likes and Daily Unlikes as gains and losses."
+PAGE_LIKES_NOTE = (
+    "Lifetime Total Likes (page likes) are stored as the follower total; Daily New Likes and Daily Unlikes as gains and losses."
+)
 EMPTY_DAYS_NOTE = "{count} day(s) without any likes figure were left unknown."
 _REQUIRED = {"date", "lifetime_total_likes"}
 _METRICS: dict[str, str] = {

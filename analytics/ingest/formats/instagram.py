@@ -83,7 +83,12 @@ def _member(entry: object, file: str, where: str) -> dict[str, object]:
         raise BadExportError(file, where, _("'string_list_data' to be an array"), describe(items))
     item = items[0] if items else {}
     if not isinstance(item, dict):
-        raise BadExportError(file, _('{where}, string_list_data[0]').format(where=where), _("an object with 'href' and 'timestamp'"), describe(item))
+        raise BadExportError(
+            file,
+            _('{where}, string_list_data[0]').format(where=where),
+            _("an object with 'href' and 'timestamp'"),
+            describe(item),
+        )
     value = _text(item.get("value"), file, where, "value")
     title = _text(entry.get("title"), file, where, "title")
     username = (value or title or "").strip().lstrip("@")

@@ -38,7 +38,12 @@ def load_json(source: SourceFile, what: str) -> object:
             if truncated
             else f"{exc.msg}: the file is damaged or not {what}"
         )
-        raise BadExportError(source.name, _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno), _('complete JSON ({what})').format(what=what), found) from None
+        raise BadExportError(
+            source.name,
+            _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno),
+            _('complete JSON ({what})').format(what=what),
+            found,
+        ) from None
 
 
 def head_start(source: SourceFile) -> str:

@@ -176,7 +176,11 @@ def parse_company(source: SourceFile) -> Parsed:
         table.require("Total followers")
     rows: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
-        day = plausible_day(parse_date(row[date_col], ("%m/%d/%Y", "%Y-%m-%d"), source.name, table.where(i, date_col)), source.name, table.where(i, date_col))
+        day = plausible_day(
+            parse_date(row[date_col], ("%m/%d/%Y", "%Y-%m-%d"), source.name, table.where(i, date_col)),
+            source.name,
+            table.where(i, date_col),
+        )
         for metric, col in columns.items():
             if col is None:
                 continue

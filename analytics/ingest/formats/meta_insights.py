@@ -148,7 +148,8 @@ def parse(source: SourceFile) -> Parsed:
                 if title is not None and title.strip('"') in _AUDIENCE_BLOCKS:
                     raise BadExportError(
                         file, f"line {number - 1}", f"a daily series ({_SUPPORTED})",
-                        f"the audience block {title.strip(chr(34))!r} (Audience.csv: shares of followers, not counts), which Palier does not import",
+                        f"the audience block {title.strip(chr(34))!r} (Audience.csv: shares of followers, not counts), "
+                        "which Palier does not import",
                     )
                 if title is not None:
                     raise BadExportError(file, f"line {number}", 'the header "Date","Primary" under the title', repr(line[:80]))

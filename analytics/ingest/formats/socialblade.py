@@ -44,7 +44,12 @@ def _data(document: object, file: str) -> dict[str, object]:
     status = document.get("status")
     if isinstance(status, dict) and status.get("success") is False:
         message = status.get("error") or status.get("message") or status.get("status")
-        raise BadExportError(file, _("key 'status'"), _("a successful Social Blade response"), _('the error {message}').format(message=repr(str(message)[:120])))
+        raise BadExportError(
+            file,
+            _("key 'status'"),
+            _("a successful Social Blade response"),
+            _('the error {message}').format(message=repr(str(message)[:120])),
+        )
     data = document.get("data")
     if isinstance(data, dict):
         return data

@@ -100,7 +100,12 @@ def _entries(source: SourceFile) -> Iterator[Entry]:
             try:
                 value, pos = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                raise BadExportError(source.name, _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno), _("valid JSON"), exc.msg) from None
+                raise BadExportError(
+                    source.name,
+                    _('line {lineno}, column {colno}').format(lineno=exc.lineno, colno=exc.colno),
+                    _("valid JSON"),
+                    exc.msg,
+                ) from None
             yield Entry(value, text, start, pos)
             pos = skip(pos)
             if pos < len(text) and text[pos] == ",":
@@ -120,7 +125,12 @@ def _field(entry: Entry, key: str, source: SourceFile) -> dict[str, Any]:
     if not isinstance(inner, dict):
         value = entry.value
         found = f"keys {', '.join(repr(k) for k in value)}" if isinstance(value, dict) else type(value).__name__
-        raise BadExportError(source.name, _('line {line}').format(line=entry.line), _('an entry {{"{key}" : {{...}}}}').format(key=key), found)
+        raise BadExportError(
+            source.name,
+            _('line {line}').format(line=entry.line),
+            _('an entry {{"{key}" : {{...}}}}').format(key=key),
+            found,
+        )
     return inner
 
 
@@ -257,7 +267,12 @@ def parse_manifest(source: SourceFile) -> Parsed:
     try:
         config = json.loads(body)
     except json.JSONDecodeError as exc:
-        raise BadExportError(source.name, _('line {lineno}').format(lineno=exc.lineno), _("valid JSON after 'window.__THAR_CONFIG ='"), exc.msg) from None
+        raise BadExportError(
+            source.name,
+            _('line {lineno}').format(lineno=exc.lineno),
+            _("valid JSON after 'window.__THAR_CONFIG ='"),
+            exc.msg,
+        ) from None
     if not isinstance(config, dict):
         raise BadExportError(source.name, _("line 1"), _("an object after 'window.__THAR_CONFIG ='"), type(config).__name__)
     archive_info = config.get("archiveInfo") if isinstance(config.get("archiveInfo"), dict) else {}

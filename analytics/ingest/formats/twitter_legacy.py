@@ -140,7 +140,10 @@ def _require_english(table: CsvTable, expected: tuple[str, ...], what: str) -> N
         table.file,
         _('header (line {header_line})').format(header_line=table.header_line),
         _('the English column names of the legacy {what} ({value}, ...)').format(what=what, value=', '.join(repr(n) for n in expected)),
-        _('the columns {shown}, ...: this looks like the same export in another language. Palier reads only the English header, because the translated column names have not been verified; please report this header so it can be supported').format(shown=shown),
+        _(
+            'the columns {shown}, ...: this looks like the same export in another language. Palier reads only the English header, '
+            'because the translated column names have not been verified; please report this header so it can be supported'
+        ).format(shown=shown),
     )
 
 
@@ -216,7 +219,11 @@ def parse_daily(source: SourceFile) -> Parsed:
     rows: list[dict[str, object]] = []
     for i, row in enumerate(table.rows):
         day = pd.Timestamp(
-            plausible_day(parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)), source.name, table.where(i, date_col))
+            plausible_day(
+                parse_date(row[date_col], ("%Y-%m-%d", "%m/%d/%Y"), source.name, table.where(i, date_col)),
+                source.name,
+                table.where(i, date_col),
+            )
         )
         for metric, col in columns.items():
             if col is None:
