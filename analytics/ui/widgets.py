@@ -146,16 +146,14 @@ def resolve_period(
     at the first day with data. A custom range is kept within [first, last]; an unknown preset or
     an unreadable range is the default preset."""
     code = preset if preset in PRESETS else DEFAULT_PRESET
-    if code == "custom":
-        begin, finish = _as_date(start), _as_date(end)
-        if begin is None and finish is None:
-            code = DEFAULT_PRESET
-        else:
-            begin = min(max(begin or first, first), last)
-            finish = min(max(finish or last, first), last)
-            if finish < begin:
-                begin, finish = finish, begin
-    if code != "custom":
+    begin, finish = _as_date(start), _as_date(end)
+    if code == "custom" and (begin is not None or finish is not None):
+        begin = min(max(begin or first, first), last)
+        finish = min(max(finish or last, first), last)
+        if finish < begin:
+            begin, finish = finish, begin
+    else:
+        code = DEFAULT_PRESET if code == "custom" else code
         finish = last
         if code == "all":
             begin = first
