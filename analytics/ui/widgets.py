@@ -249,7 +249,7 @@ def pick_period(
     container = where.container()  # type: ignore[attr-defined]
     container.segmented_control(
         _("Period"), list(PRESETS), format_func=lambda option: _(PRESETS[option]), key=preset_key,
-        on_change=_preset_changed, args=(preset_key, range_key), help=help,
+        on_change=_preset_changed, args=(preset_key, range_key), help=help, required=True,
     )
     container.date_input(
         _("Days"), min_value=first, max_value=last, format="YYYY-MM-DD", key=range_key,
