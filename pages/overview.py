@@ -12,7 +12,7 @@ from analytics.ui import gate, overview_view, reads, widgets
 gate.through_app_navigation()
 st.title(_("Overview"))
 
-left, right = st.columns([1, 2])
+left, right = st.columns([1, 3])
 store, version, account = widgets.pick_account(
     "overview",
     _("No account yet. Import an export (X, Instagram, LinkedIn, Bluesky, Mastodon, Social Blade) "

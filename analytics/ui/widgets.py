@@ -246,12 +246,13 @@ def pick_period(
     period = resolve_period(code, first, last, begin, finish)
     st.session_state[preset_key] = period.preset
     st.session_state[range_key] = (period.start, period.end)
-    container = where.container()  # type: ignore[attr-defined]
-    container.segmented_control(
+    # Presets and dates side by side: one row less above the figures (stacked on a phone).
+    presets, dates = where.columns([3, 1.6], vertical_alignment="bottom")  # type: ignore[attr-defined]
+    presets.segmented_control(
         _("Period"), list(PRESETS), format_func=lambda option: _(PRESETS[option]), key=preset_key,
         on_change=_preset_changed, args=(preset_key, range_key), help=help, required=True,
     )
-    container.date_input(
+    dates.date_input(
         _("Days"), min_value=first, max_value=last, format="YYYY-MM-DD", key=range_key,
         on_change=_range_changed, args=(range_key,), label_visibility="collapsed",
     )
