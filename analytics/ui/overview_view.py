@@ -71,7 +71,7 @@ def morning_check_section(account: str, version: int) -> None:
         )
     )
     # Widths by label length: "Gained yesterday" is cut at a sixth of a 1440 px screen.
-    now, net, gained, lost, week, month = st.columns([1, 1, 1.2, 1.1, 1, 1])
+    now, net, gained, lost, week, month = st.columns([1.15, 1.15, 1.2, 1.1, 1, 1])
     now.metric(
         _("Followers now"), _count(check.followers), border=True,
         help=_("The follower total at the end of {date}.").format(date=format_date(check.followers_date))
