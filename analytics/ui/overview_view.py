@@ -7,6 +7,7 @@ computed here but words and formats."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -313,13 +314,16 @@ def daily_table_section(account: str, period: Period, version: int) -> None:
         return
     shown = table.copy()
     shown["date"] = pd.to_datetime(shown["date"]).dt.date
+    formats: dict[str, Any] = {
+        "date": lambda day: day.isoformat(), "change": lambda v: format_change(v),
+        **{name: (lambda v: format_number(v)) for name in ("followers", "gained", "lost", "posts")},
+    }
     styled = (
         shown.style
-        .format({"date": lambda day: day.isoformat(), "change": format_change, "followers": format_number,
-                 "gained": format_number, "lost": format_number, "posts": format_number}, na_rep="—")
+        .format(formats, na_rep="—")
         .map(_sign_style, subset=["change"])
-        .map(lambda value: GAIN_STYLE if pd.notna(value) and value > 0 else "", subset=["gained"])
-        .map(lambda value: LOSS_STYLE if pd.notna(value) and value > 0 else "", subset=["lost"])
+        .map(lambda value: GAIN_STYLE if _positive(value) else "", subset=["gained"])
+        .map(lambda value: LOSS_STYLE if _positive(value) else "", subset=["lost"])
         .relabel_index([_(DAILY_LABELS[c]) for c in shown.columns], axis="columns")
     )
     st.dataframe(styled, hide_index=True, width="stretch", key="overview_daily_table")
@@ -333,10 +337,14 @@ def daily_table_section(account: str, period: Period, version: int) -> None:
     )
 
 
-def _sign_style(value: float) -> str:
-    if pd.isna(value) or value == 0:
+def _positive(value: Any) -> bool:
+    return bool(pd.notna(value) and float(value) > 0)
+
+
+def _sign_style(value: Any) -> str:
+    if pd.isna(value) or float(value) == 0:
         return ""
-    return GAIN_STYLE if value > 0 else LOSS_STYLE
+    return GAIN_STYLE if float(value) > 0 else LOSS_STYLE
 
 
 def _safe(name: str) -> str:
