@@ -21,6 +21,8 @@ from analytics.i18n import _, format_date, plotly_locale
 
 # Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
 WEEKLY_AFTER_DAYS = 120
+# Milestones stand out from the curve (blue) and the stated totals (grey rings).
+MILESTONE_COLOR = "#b8860b"
 # Past this many stated totals (daily follower lists state one every day), the points would
 # bury the line: the curve itself is then made of stated totals, and the caption says so.
 ANCHOR_POINTS_MAX = 60
@@ -132,4 +134,34 @@ def gains_losses(series: pd.DataFrame) -> go.Figure:
     locale = plotly_locale()
     hover_date = locale.week_hover_format if period == "week" else locale.day_hover_format
     fig = gains_losses_bars(flows["day"], flows["gained"], flows["lost"], flows["net"], period, hover_date)
+    return fig
+
+
+def with_milestones(fig: go.Figure, series: pd.DataFrame, marks: list[tuple[pd.Timestamp, str]]) -> go.Figure:
+    """Milestones as markers on the follower curve of `follower_curve(series)`: one point per
+    (day, label), on the curve's own value that day, the label beside it and in the hover.
+    The labels come from the caller, already worded: a follower total ("4,000 followers") only
+    where the data has totals, else a change ("+4,000 since 7 Sep 2024")."""
+    if series.empty or not marks or not fig.data:
+        return fig
+    curve = fig.data[0]
+    by_day = pd.Series(list(curve.y), index=pd.to_datetime(pd.Series(list(curve.x)))).astype("float64")
+    days, values, labels = [], [], []
+    for day, label in marks:
+        when = pd.Timestamp(day)
+        if when in by_day.index and pd.notna(by_day[when]):
+            days.append(when)
+            values.append(float(by_day[when]))
+            labels.append(label)
+    if not days:
+        return fig
+    fig.add_trace(
+        go.Scatter(
+            x=days, y=values, name=_("Milestone"), mode="markers+text", text=labels, textposition="top left",
+            marker={"symbol": "star", "size": 14, "color": MILESTONE_COLOR, "line": {"color": "white", "width": 1}},
+            textfont={"size": 12, "color": MILESTONE_COLOR}, cliponaxis=False,
+            hovertemplate=f"%{{x|{plotly_locale().day_hover_format}}}<br>%{{text}}<extra></extra>",
+        )
+    )
+    fig.update_layout(showlegend=False)
     return fig

@@ -17,6 +17,7 @@ import streamlit as st
 from analytics import analysis as audience_analysis_step
 from analytics.metrics import activity, followers, growth, lists, overview
 from analytics.metrics import audience as audience_metrics
+from analytics.metrics import headline as headline_metrics
 from analytics.metrics import kept as audience_features
 from analytics.metrics import meetups as meetup_metrics
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
@@ -381,3 +382,44 @@ def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView
 def meetup_follower_search(account_name: str, query: str, version: int) -> pd.DataFrame:
     """Followers whose handle or name contains `query` (for marking known in person)."""
     return on_account(account_name, meetup_metrics.search_followers, query)
+
+
+# --- The morning check (Overview) -------------------------------------------------------------------
+# Pure `*_of` functions of analytics.metrics.headline on the cached follower series and daily posts:
+# the same frames, so the same figures, as every other surface.
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def daily_posts(account_name: str, version: int) -> pd.DataFrame:
+    """Posts per day (`analytics.metrics.headline.daily_posts`)."""
+    return on_account(account_name, headline_metrics.daily_posts)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def morning_check(account_name: str, version: int) -> headline_metrics.MorningCheck:
+    """Followers now, since yesterday, the last 7 and 28 days against the 7 and 28 before."""
+    return headline_metrics.morning_check_of(follower_series(account_name, version), daily_posts(account_name, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def against_previous(account_name: str, start: dt.date, end: dt.date, version: int) -> headline_metrics.Comparison:
+    """The period's headline figures against the same number of days just before."""
+    return headline_metrics.against_previous(
+        follower_series(account_name, version), daily_posts(account_name, version), start, end
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def daily_table(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
+    """date, followers, change, gained, lost, posts: one row per day, newest first."""
+    return headline_metrics.daily_table_of(
+        follower_series(account_name, version), daily_posts(account_name, version), start, end
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def notable(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> list[headline_metrics.Notable]:
+    """Plateaus starting or ending, purge days, quiet weeks and milestones in the period, newest first."""
+    return headline_metrics.notable_of(
+        follower_series(account_name, version), daily_posts(account_name, version), start, end
+    )

@@ -1,13 +1,25 @@
 """What every dashboard shares: the account and period pickers, the link to the Import page,
-and the one configuration of st.plotly_chart."""
+and the one configuration of st.plotly_chart.
+
+The account and the period are one choice for the whole dashboard, kept in the URL
+(`?account=demo&period=28d`, or `?account=demo&period=custom&from=2026-10-01&to=2026-10-31`) so a
+reload or a bookmark keeps them, and in the session so a move to another page keeps them too
+(Streamlit drops the query string when the navigation changes page). Each page's widgets are
+"controlled": their value is written from that shared choice before they are drawn, and their
+on_change callbacks write the shared choice back.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from analytics.charts import CHART_CONFIG
+from analytics.i18n import N_, _
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS
 from analytics.ui.downloads import report_download_button
@@ -15,8 +27,9 @@ from analytics.ui.gate import is_owner
 from analytics.ui.reads import accounts, data_range
 from analytics.ui.store import store_or_stop
 
-__all__ = ["CHART_CONFIG", "IMPORT_PAGE", "account_data_range", "account_label", "link_to_import", "pick_account",
-           "pick_period"]
+__all__ = ["CHART_CONFIG", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "Period", "account_data_range",
+           "account_label", "link_to_import", "pick_account", "pick_period", "preferred_account",
+           "resolve_period"]
 
 IMPORT_PAGE = "pages/import.py"
 GO_TO_IMPORT = "Go to the Import page"
@@ -51,28 +64,207 @@ def pick_account(page: str, no_account: str, column: object = None) -> tuple[Sto
         link_to_import()
         st.stop()
     where = column if column is not None else st
+    key = f"{page}_account"
+    st.session_state[key] = preferred_account(names)
     account = where.selectbox(  # type: ignore[attr-defined]
-        "Account", names, index=0, format_func=lambda name: account_label(name, version), key=f"{page}_account"
+        _("Account"), names, format_func=lambda name: account_label(name, version), key=key,
+        on_change=_account_changed, args=(key,),
     )
     assert account is not None
+    st.session_state[ACCOUNT_STATE] = account
+    _set_query_param(ACCOUNT_PARAM, account)
     with st.sidebar:
         report_download_button(account, key=f"{page}_report")
     return store, version, account
 
 
+# --- The shared period -------------------------------------------------------------------------
+
+ACCOUNT_PARAM, PERIOD_PARAM, FROM_PARAM, TO_PARAM = "account", "period", "from", "to"
+# Session keys of the shared choice (not widget keys: a widget's state is dropped when its page is left).
+ACCOUNT_STATE, PERIOD_STATE = "palier_account", "palier_period"
+
+# Preset code (in the URL) -> its label and its length: days, or calendar months.
+PRESETS: dict[str, str] = {
+    "7d": N_("7 days"),
+    "28d": N_("28 days"),
+    "90d": N_("90 days"),
+    "12m": N_("12 months"),
+    "all": N_("All"),
+    "custom": N_("Custom"),
+}
+DEFAULT_PRESET = "28d"
+PRESET_DAYS = {"7d": 7, "28d": 28, "90d": 90}
+
+
+@dataclass(frozen=True)
+class Period:
+    """The chosen days [start, end] (both included), the preset that chose them, and the previous
+    period of the same length just before. Unpacks as `start, end = period`."""
+
+    start: dt.date
+    end: dt.date
+    preset: str
+    previous_start: dt.date
+    previous_end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __iter__(self) -> Iterator[dt.date]:
+        # The pickers of round 1 returned (start, end): pages written for them keep working.
+        return iter((self.start, self.end))
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def resolve_period(
+    preset: str | None, first: dt.date, last: dt.date, start: Any = None, end: Any = None
+) -> Period:
+    """The days a preset (or a custom range) means for data spanning [first, last].
+
+    Presets end on the last day with data, not on the calendar's today (exports lag), and are cut
+    at the first day with data. A custom range is kept within [first, last]; an unknown preset or
+    an unreadable range is the default preset."""
+    code = preset if preset in PRESETS else DEFAULT_PRESET
+    begin, finish = _as_date(start), _as_date(end)
+    if code == "custom" and (begin is not None or finish is not None):
+        begin = min(max(begin or first, first), last)
+        finish = min(max(finish or last, first), last)
+        if finish < begin:
+            begin, finish = finish, begin
+    else:
+        code = DEFAULT_PRESET if code == "custom" else code
+        finish = last
+        if code == "all":
+            begin = first
+        elif code == "12m":
+            begin = _year_before(last) + dt.timedelta(days=1)
+        else:
+            begin = last - dt.timedelta(days=PRESET_DAYS[code] - 1)
+        begin = max(begin, first)
+    length = (finish - begin).days + 1
+    previous_end = begin - dt.timedelta(days=1)
+    return Period(begin, finish, code, previous_end - dt.timedelta(days=length - 1), previous_end)
+
+
+def _query_param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _set_query_param(name: str, value: str | None) -> None:
+    # Only this widget's keys are touched: others (the language, say) stay in the URL.
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def _shared_account() -> str | None:
+    """The session's account, else the URL's (a reload or a bookmark starts a new session)."""
+    chosen = st.session_state.get(ACCOUNT_STATE)
+    return chosen if isinstance(chosen, str) else _query_param(ACCOUNT_PARAM)
+
+
+def preferred_account(names: list[str]) -> str | None:
+    """The shared account if it is among `names`, else the first: for pages that pick accounts
+    with their own widget (Growth's multiselect) to start on the account chosen elsewhere."""
+    wanted = _shared_account()
+    return wanted if wanted in names else (names[0] if names else None)
+
+
+def _account_changed(key: str) -> None:
+    st.session_state[ACCOUNT_STATE] = st.session_state[key]
+
+
+def _shared_period() -> tuple[str, dt.date | None, dt.date | None]:
+    """(preset, from, to) of the session, else of the URL; `?from=..&to=..` alone is a custom range."""
+    chosen = st.session_state.get(PERIOD_STATE)
+    if isinstance(chosen, tuple) and len(chosen) == 3:
+        return chosen
+    preset = _query_param(PERIOD_PARAM)
+    begin, finish = _as_date(_query_param(FROM_PARAM)), _as_date(_query_param(TO_PARAM))
+    if preset is None and (begin is not None or finish is not None):
+        preset = "custom"
+    return preset or DEFAULT_PRESET, begin, finish
+
+
+def _preset_changed(key: str, range_key: str) -> None:
+    code = st.session_state.get(key)
+    if code is None:  # a click on the selected preset unselects it: keep the choice as it was
+        return
+    if code == "custom":
+        # Custom starts from the days on screen, for the date range to edit.
+        shown = st.session_state.get(range_key)
+        begin, finish = (tuple(shown) + (None, None))[:2] if isinstance(shown, (tuple, list)) else (None, None)
+        st.session_state[PERIOD_STATE] = ("custom", _as_date(begin), _as_date(finish))
+    else:
+        st.session_state[PERIOD_STATE] = (code, None, None)
+
+
+def _range_changed(key: str) -> None:
+    picked = st.session_state.get(key)
+    days = [_as_date(day) for day in picked] if isinstance(picked, (tuple, list)) else [_as_date(picked)]
+    days = [day for day in days if day is not None]
+    if not days:
+        return
+    # A half-picked range reads as open-ended: from its day to the last day with data.
+    st.session_state[PERIOD_STATE] = ("custom", days[0], days[1] if len(days) > 1 else None)
+
+
 def pick_period(
     page: str, account: str, first: dt.date, last: dt.date, column: object = None, help: str | None = None
-) -> tuple[dt.date, dt.date]:
-    """A date range within [first, last]; a half-picked range reads as open-ended."""
+) -> Period:
+    """The shared period within [first, last]: presets (7, 28, 90 days, 12 months, all) and a date
+    range showing the days they cover; editing the range makes it a custom period. Kept in the URL
+    and across pages. `account` is unused since the period became shared; kept for callers."""
+    del account
     where = column if column is not None else st
-    # The key holds the account's range, so a new import (a wider range) resets the picker to it.
-    period = where.date_input(  # type: ignore[attr-defined]
-        "Period", value=(first, last), min_value=first, max_value=last, format="YYYY-MM-DD",
-        key=f"{page}_period:{account}:{first}:{last}", help=help,
+    preset_key, range_key = f"{page}_period_preset", f"{page}_period"
+    code, begin, finish = _shared_period()
+    period = resolve_period(code, first, last, begin, finish)
+    st.session_state[preset_key] = period.preset
+    st.session_state[range_key] = (period.start, period.end)
+    # Presets and dates side by side: one row less above the figures (stacked on a phone).
+    presets, dates = where.columns([3, 1.6], vertical_alignment="bottom")  # type: ignore[attr-defined]
+    presets.segmented_control(
+        _("Period"), list(PRESETS), format_func=lambda option: _(PRESETS[option]), key=preset_key,
+        on_change=_preset_changed, args=(preset_key, range_key), help=help, required=True,
     )
-    if isinstance(period, (tuple, list)):
-        return (period[0] if len(period) > 0 else first), (period[1] if len(period) > 1 else last)
-    return (period or first), last
+    dates.date_input(
+        _("Days"), min_value=first, max_value=last, format="YYYY-MM-DD", key=range_key,
+        on_change=_range_changed, args=(range_key,), label_visibility="collapsed",
+    )
+    st.session_state[PERIOD_STATE] = (
+        period.preset, period.start if period.preset == "custom" else None,
+        period.end if period.preset == "custom" else None,
+    )
+    _set_query_param(PERIOD_PARAM, period.preset)
+    custom = period.preset == "custom"
+    _set_query_param(FROM_PARAM, period.start.isoformat() if custom else None)
+    _set_query_param(TO_PARAM, period.end.isoformat() if custom else None)
+    return period
 
 
 def account_data_range(account: str, version: int) -> tuple[dt.date, dt.date]:

@@ -1,0 +1,112 @@
+"""The Overview page's parts under AppTest on real store files (issue 15 items 1-2, issue 14 items
+5-7): the daily table, accounts without followers or with one list, milestones on the curve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from analytics.metrics import headline
+from tests.pages_helpers import APP, infos, metrics, seed
+from tests.test_overview_browser import x_overview
+
+FIXTURES = Path(__file__).parent / "fixtures" / "x"
+LEGACY = "tweet_activity_metrics_palier_demo_20210801_20210901_en.csv"
+TIMEOUT = 60
+
+
+def run(query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def figures(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_daily_table_newest_first_with_its_csv(db: Path) -> None:
+    counts = b"date,followers\n2026-01-01,500\n2026-01-02,510\n2026-01-03,495\n"
+    seed(db, {"counts.csv": counts}, account="me")
+    at = run({"account": "me", "period": "all"})
+    (table,) = at.dataframe
+    shown = table.value
+    assert list(shown.columns) == list(headline.DAILY_TABLE_COLUMNS)
+    assert [str(day) for day in shown["date"]] == ["2026-01-03", "2026-01-02", "2026-01-01"]
+    assert shown["followers"].tolist() == [495, 510, 500]
+    assert shown["change"].tolist()[:2] == [-15, 10]
+    assert shown["gained"].isna().all() and shown["lost"].isna().all()  # totals only: no gains or losses
+    (download,) = [b for b in at.get("download_button") if b.proto.label.startswith("Download the daily table")]
+    assert download.proto.label == "Download the daily table (CSV)"
+    # The morning check: the day-to-day difference of the totals.
+    assert metrics(at)["Since yesterday"] == "−15"
+
+
+def test_posts_only_account_has_no_follower_chart(db: Path) -> None:
+    seed(db, {LEGACY: (FIXTURES / LEGACY).read_bytes()}, account="legacy")
+    at = run({"account": "legacy", "period": "all"})
+    assert not at.get("plotly_chart")
+    assert "no follower information" in infos(at)
+    shown = metrics(at)
+    assert "Followers now" not in shown and "Followers" not in shown
+    assert shown["Posts"] not in ("0", "—")
+
+
+def test_one_follower_list_shows_its_count_and_date(db: Path) -> None:
+    seed(db, {"list.csv": b"handle,name\nalice,Alice\nbob,Bob\ncarol,Carol\n"}, account="one",
+         snapshot_date=dt.date(2025, 3, 1))
+    at = run({"account": "one"})
+    assert not at.get("plotly_chart")
+    assert "3 followers on 01 Mar 2025, from one follower list" in infos(at)
+
+
+def test_milestone_without_a_total_is_a_change(db: Path) -> None:
+    seed(db, {"account_overview_analytics.csv": x_overview()}, account="flows")
+    at = run({"account": "flows", "period": "all"})
+    curve = figures(at)[0]
+    marks = [t for t in curve["data"] if t.get("name") == "Milestone"]
+    assert marks, [t.get("name") for t in curve["data"]]
+    labels = marks[0]["text"]
+    assert labels and all(label.startswith("+") and " since " in label for label in labels), labels
+    assert not any("followers" in label for label in labels)
+
+
+def test_milestone_with_totals_is_a_follower_count(db: Path) -> None:
+    counts = b"date,followers\n2026-01-01,980\n2026-01-05,1010\n"
+    seed(db, {"counts.csv": counts}, account="me")
+    at = run({"account": "me", "period": "all"})
+    curve = figures(at)[0]
+    (marks,) = [t for t in curve["data"] if t.get("name") == "Milestone"]
+    assert marks["text"] == ["1,000 followers"]
+    assert "Passed 1,000 followers on" in "\n".join(m.value for m in at.markdown)
+
+
+def test_period_figures_match_the_headline_function(db: Path) -> None:
+    seed(db, {"account_overview_analytics.csv": x_overview()}, account="flows")
+    at = run({"account": "flows", "period": "7d"})
+    from analytics.store import open_store
+    from analytics.store.accounts import require_account
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        series = headline.follower_series(cursor, require_account(cursor, "flows").account_id)
+        posts = headline.daily_posts(cursor, require_account(cursor, "flows").account_id)
+        cursor.close()
+    finally:
+        store.close()
+    last = series["day"].max().date()
+    comparison = headline.against_previous(series, posts, last - dt.timedelta(days=6), last)
+    shown = metrics(at)
+    assert shown["Gained"] == f"{comparison.current.gained:,.0f}"
+    assert shown["Lost"] == f"{comparison.current.lost:,.0f}"
+    assert shown["Posts"] == f"{comparison.current.posts:,}"
+    deltas = {m.label: m.delta for m in at.metric}
+    change = comparison.change("gained")
+    assert change is not None
+    assert deltas["Gained"] == (f"{change:+,.0f}" if change else "0")
