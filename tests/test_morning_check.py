@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.metrics import headline
+from analytics.metrics import headline, notable
 from analytics.metrics.followers import follower_series
 from analytics.store import Store, open_store
 from analytics.store.accounts import require_account
@@ -89,15 +89,15 @@ def test_notable_finds_a_purge_day_a_quiet_week_and_a_milestone() -> None:
     posted = [d for i, d in enumerate(days) if not 10 <= i < 20]
     posts = pd.DataFrame({"day": pd.Series(posted, dtype="datetime64[us]"), "posts": 1,
                           "impressions": float("nan"), "source": "posts"})
-    facts = headline.notable_of(series, posts, None, None)
+    facts = notable.notable_of(series, posts, None, None)
     kinds = {f.kind: f for f in facts}
     assert kinds["purge_day"].day == dt.date(2026, 2, 10) and kinds["purge_day"].value == 300
     assert kinds["quiet_week"].day == dt.date(2026, 1, 11) and kinds["quiet_week"].end == dt.date(2026, 1, 20)
     # 900 + 10 a day passes 1,000 on day 10 (Jan 10).
     assert any(f.kind == "milestone" and f.value == 1000 and f.day == dt.date(2026, 1, 10) for f in facts)
-    assert headline.notable_sentence(kinds["purge_day"]) == "Purge day on 10 Feb 2026: 300 followers lost at once."
+    assert notable.notable_sentence(kinds["purge_day"]) == "Purge day on 10 Feb 2026: 300 followers lost at once."
     # Within a later period only what happened in it.
-    later = headline.notable_of(series, posts, dt.date(2026, 2, 1), dt.date(2026, 3, 1))
+    later = notable.notable_of(series, posts, dt.date(2026, 2, 1), dt.date(2026, 3, 1))
     assert {f.kind for f in later} == {"purge_day"}
 
 
@@ -107,9 +107,9 @@ def test_a_milestone_without_a_stated_total_is_a_change() -> None:
     series = pd.DataFrame({"day": days, "followers": float("nan"), "change": net.cumsum(), "gained": net,
                            "lost": 0.0, "net": net, "anchor": False, "listed": float("nan"),
                            "flow_source": "export", "impressions": float("nan"), "day_change": net})
-    facts = [f for f in headline.notable_of(series, headline.NO_POSTS, None, None) if f.kind == "milestone"]
+    facts = [f for f in notable.notable_of(series, headline.NO_POSTS, None, None) if f.kind == "milestone"]
     assert facts and all(not f.absolute for f in facts)
-    sentence = headline.notable_sentence(facts[-1], first_day=dt.date(2024, 9, 7))
+    sentence = notable.notable_sentence(facts[-1], first_day=dt.date(2024, 9, 7))
     assert sentence == "Reached +100 since 7 Sep 2024 on 16 Sep 2024."
 
 

@@ -15,7 +15,8 @@ import streamlit as st
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows, with_milestones
 from analytics.i18n import N_, _, format_change, format_date, format_number, ngettext
 from analytics.i18n.formats import MINUS
-from analytics.metrics.headline import Comparison, Headline, Notable
+from analytics.metrics.headline import Comparison, Headline
+from analytics.metrics.notable import Notable
 from analytics.ui import reads, widgets
 from analytics.ui.downloads import csv_download_button
 from analytics.ui.widgets import CHART_CONFIG, Period
@@ -113,7 +114,7 @@ def _window_metric(column: object, label: str, comparison: Comparison | None, da
 
 
 def notable_text(fact: Notable, first_day: dt.date | None) -> str:
-    """One plain sentence for a fact of `analytics.metrics.headline.notable_of`, translated."""
+    """One plain sentence for a fact of `analytics.metrics.notable.notable_of`, translated."""
     when = format_date(fact.day)
     if fact.kind == "plateau_started":
         return _("A plateau started on {date}: growth stalled.").format(date=when)

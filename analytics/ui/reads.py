@@ -20,6 +20,7 @@ from analytics.metrics import audience as audience_metrics
 from analytics.metrics import headline as headline_metrics
 from analytics.metrics import kept as audience_features
 from analytics.metrics import meetups as meetup_metrics
+from analytics.metrics import notable as notable_metrics
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.metrics import quality as quality_metrics
 from analytics.store.accounts import list_accounts, list_imports, require_account
@@ -418,8 +419,8 @@ def daily_table(account_name: str, start: dt.date | None, end: dt.date | None, v
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def notable(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> list[headline_metrics.Notable]:
+def notable(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> list[notable_metrics.Notable]:
     """Plateaus starting or ending, purge days, quiet weeks and milestones in the period, newest first."""
-    return headline_metrics.notable_of(
+    return notable_metrics.notable_of(
         follower_series(account_name, version), daily_posts(account_name, version), start, end
     )
