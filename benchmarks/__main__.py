@@ -32,6 +32,7 @@ ACCOUNT = "bench"
 def run_worker(kind: str, **args: Any) -> dict[str, Any]:
     """Run one measurement in a child process; add its peak memory (`ru_maxrss`, KiB on Linux)."""
     command = [sys.executable, "-m", "benchmarks.worker", kind, json.dumps(args)]
+    started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -43,6 +44,8 @@ def run_worker(kind: str, **args: Any) -> dict[str, Any]:
         raise RuntimeError(f"{kind} failed ({proc.returncode}): {out[-2000:]}")
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     result["peak_mb"] = usage.ru_maxrss / 1024
+    # The whole process: Python's start and the libraries' imports included.
+    result["process_seconds"] = time.perf_counter() - started
     return result
 
 
@@ -65,6 +68,41 @@ def human(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
+# A measure: the worker's kind, the files deleted before each run, the worker's arguments, and a
+# store copied to the first of those files before each run (untimed), or None.
+Measure = tuple[str, list[Path], dict[str, Any], Path | None]
+
+
+def interleaved(runs: int, measures: dict[str, Measure]) -> dict[str, dict[str, Any]]:
+    """Each measure run `runs` times, interleaved: round after round, one run of each in turn, so
+    that a machine busier in one minute than the next weighs on every measure alike. Per measure:
+    the median run (by seconds), its runs' seconds and whole-process seconds, per round."""
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, (kind, fresh, args, template) in measures.items():
+            for path in fresh:
+                path.unlink(missing_ok=True)
+                Path(f"{path}.wal").unlink(missing_ok=True)
+            if template is not None:
+                shutil.copyfile(template, fresh[0])
+            rounds[name].append(run_worker(kind, **args))
+    chosen: dict[str, dict[str, Any]] = {}
+    for name, results in rounds.items():
+        ordered = sorted(results, key=lambda r: r["seconds"])
+        pick = dict(ordered[len(ordered) // 2])
+        pick["all"] = [round(r["seconds"], 2) for r in results]
+        pick["process_all"] = [round(r["process_seconds"], 2) for r in results]
+        pick["process_seconds"] = statistics.median(r["process_seconds"] for r in results)
+        pick["peak_mb_max"] = max(r["peak_mb"] for r in results)
+        chosen[name] = pick
+    return chosen
+
+
+def ratio(numerator: dict[str, Any], denominator: dict[str, Any], key: str = "all") -> float:
+    """The median of the round-by-round ratios (runs of one round ran one after the other)."""
+    return statistics.median(a / b for a, b in zip(numerator[key], denominator[key], strict=True))
+
+
 def bench_imports(work: Path, sizes: list[int], runs: int, big_runs: int) -> list[dict[str, Any]]:
     rows = []
     for n in sizes:
@@ -75,20 +113,29 @@ def bench_imports(work: Path, sizes: list[int], runs: int, big_runs: int) -> lis
         r = runs if n < 10_000_000 else min(runs, big_runs)
         store = work / f"import-{human(n)}.duckdb"
         floor_db = work / f"floor-{human(n)}.duckdb"
-        print(f"[bench] {n:,}: Palier import, DuckDB read_csv, pandas ({r} runs each)", file=sys.stderr, flush=True)
-        fresh = median_of(r, "palier_import", [store], store=str(store), files=[str(current)], account=ACCOUNT, before=[])
-        daily = median_of(
-            r, "palier_import", [store], store=str(store), files=[str(current)], account=ACCOUNT, before=[str(previous)]
-        )
-        floor = median_of(r, "duckdb_read", [floor_db], db=str(floor_db), file=str(current))
-        pandas = median_of(r, "pandas_diff", previous=str(previous), current=str(current))
         changed_db = work / f"changed-{human(n)}.duckdb"
-        changed = median_of(r, "changed_rows", [changed_db], db=str(changed_db), previous=str(previous), current=str(current))
-        for path in (store, floor_db, changed_db):
+        print(f"[bench] {n:,}: Palier import, DuckDB read_csv, pandas, Polars ({r} interleaved rounds)", file=sys.stderr, flush=True)
+        files = [str(current)]
+        # The daily case starts from a store holding the previous day, made once and copied
+        # before each run, so that the whole process's time is the next day's import alone.
+        yesterday = work / f"yesterday-{human(n)}.duckdb"
+        yesterday.unlink(missing_ok=True)
+        run_worker("palier_import", store=str(yesterday), files=[str(previous)], account=ACCOUNT, before=[])
+        measures: dict[str, Measure] = {
+            "fresh": ("palier_import", [store], {"store": str(store), "files": files, "account": ACCOUNT, "before": []}, None),
+            "daily": ("palier_import", [store], {"store": str(store), "files": files, "account": ACCOUNT, "before": []},
+                      yesterday),
+            "floor": ("duckdb_read", [floor_db], {"db": str(floor_db), "file": str(current)}, None),
+            "polars": ("polars_diff", [], {"previous": str(previous), "current": str(current)}, None),
+            "pandas": ("pandas_diff", [], {"previous": str(previous), "current": str(current)}, None),
+            "changed": ("changed_rows", [changed_db], {"db": str(changed_db), "previous": str(previous),
+                                                       "current": str(current)}, None),
+        }
+        row: dict[str, Any] = {"n": n, "file_mb": size_mb, **interleaved(r, measures)}
+        for path in (store, floor_db, changed_db, yesterday):
             path.unlink(missing_ok=True)
             Path(f"{path}.wal").unlink(missing_ok=True)
-        rows.append({"n": n, "file_mb": size_mb, "fresh": fresh, "daily": daily, "floor": floor, "pandas": pandas,
-                     "changed": changed})
+        rows.append(row)
         print(f"[bench] {n:,}: {json.dumps({k: v['seconds'] for k, v in rows[-1].items() if isinstance(v, dict)})}",
               file=sys.stderr, flush=True)
     return rows
