@@ -180,12 +180,10 @@ WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_fram
 """
 INCOMING_FIRST_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_id FROM profiles WHERE account_id = $a"
 # A next day's list: the unchanged members by the id read with them, the others by key.
+INCOMING_CHANGED_SQL = INCOMING_SQL.replace("TABLE incoming AS", "TABLE incoming_changed AS")
 INCOMING_WITH_UNCHANGED_SQL = """
 CREATE OR REPLACE TEMP TABLE incoming AS
-SELECT member_id FROM {unchanged}
-UNION ALL
-SELECT p.member_id FROM profiles p
-WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_frame)
+SELECT member_id FROM {unchanged} UNION ALL SELECT member_id FROM incoming_changed
 """
 
 # A list on disk, read by DuckDB inside the import's transaction (see fastlist.CsvMembers).
@@ -570,11 +568,17 @@ def _load_list(
             inserted = cursor.execute(INSERT_FIRST_PROFILES_SQL.format(table=table), {"a": account_id, **block}).fetchall()[0][0]
         else:
             inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
+        joining = "incoming"
         if unchanged is not None:
-            cursor.execute(INCOMING_WITH_UNCHANGED_SQL.format(unchanged=unchanged), {"a": account_id})
+            # The unchanged rows are members of the latest list: only the others may join.
+            cursor.execute(INCOMING_CHANGED_SQL, {"a": account_id})
+            cursor.execute(INCOMING_WITH_UNCHANGED_SQL.format(unchanged=unchanged))
+            joining = "incoming_changed"
         else:
             cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
-        insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
+        insert_snapshot(cursor, account_id, member_list.kind, day, import_id, joining)
+        if unchanged is not None:
+            cursor.execute("DROP TABLE incoming_changed")
         if detail:
             detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         if inserted < to_write:
