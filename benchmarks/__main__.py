@@ -265,22 +265,36 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
         "(within 2x) compares them. pandas, like Palier's next day, compares a day with the day before:",
         "the pandas target (Palier at least 5x faster) compares those two.",
         "",
-        "| followers | file | Palier fresh | Palier next day | DuckDB floor | pandas | fresh / floor | pandas / fresh | pandas / next day | Palier peak memory | pandas peak memory |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Issue 16 compares the next day with the floor (at most 1.0x) and with **Polars** (the same",
+        "notebook as pandas, in Polars: within 1.5x), and the fresh import with the floor (within 1.5x).",
+        "The machine is shared (2 cores, other work running), so absolute seconds are noisy: the runs",
+        "are **interleaved** (round after round, one run of each measure in turn, each a fresh process)",
+        "and each ratio is the **median of the round-by-round ratios**, the two runs of a round having",
+        "run one after the other. Seconds are timed inside the process (from opening the store to",
+        "closing it; Python's start and the imports of libraries left out); *whole process* ratios",
+        "take them in.",
+        "",
+        "| followers | file | Palier fresh | Palier next day | DuckDB floor | Polars | pandas | next day / floor | next day / Polars | fresh / floor | the same, whole process | Palier peak memory (next day) | Polars peak memory |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in imports:
         f, d, fl, p = r["fresh"], r["daily"], r["floor"], r["pandas"]
+        pl = r.get("polars")
+        polars_peak = f"{pl['peak_mb_max']:,.0f} MB" if pl else "—"
+        whole = (f"{ratio(d, fl, 'process_all'):.2f}x, " + (f"{ratio(d, pl, 'process_all'):.2f}x, " if pl else "—, ")
+                 + f"{ratio(f, fl, 'process_all'):.2f}x") if "process_all" in d else "—"
         out.append(
             f"| {r['n']:,} | {r['file_mb']:.0f} MB | {s(f['seconds'])} | {s(d['seconds'])} | {s(fl['seconds'])} | "
-            f"{s(p['seconds'])} | {f['seconds'] / fl['seconds']:.2f}x | {p['seconds'] / f['seconds']:.1f}x | "
-            f"{p['seconds'] / d['seconds']:.1f}x | {max(f['peak_mb_max'], d['peak_mb_max']):,.0f} MB | "
-            f"{p['peak_mb_max']:,.0f} MB |"
+            f"{s(pl['seconds']) if pl else '—'} | {s(p['seconds'])} | {ratio(d, fl):.2f}x | "
+            f"{f'{ratio(d, pl):.2f}x' if pl else '—'} | {ratio(f, fl):.2f}x | {whole} | {d['peak_mb_max']:,.0f} MB | "
+            f"{polars_peak} |"
         )
-    out += ["", "Each run's seconds:", ""]
+    out += ["", "Each run's seconds, in the order they ran (round by round):", ""]
     for r in imports:
         out.append(
             f"- {r['n']:,}: fresh {r['fresh']['all']}, next day {r['daily']['all']}, floor {r['floor']['all']}, "
-            f"pandas {r['pandas']['all']}" + (f", changed rows {r['changed']['all']}" if "changed" in r else "")
+            + (f"Polars {r['polars']['all']}, " if "polars" in r else "")
+            + f"pandas {r['pandas']['all']}" + (f", changed rows {r['changed']['all']}" if "changed" in r else "")
         )
     changed_rows = [r for r in imports if "changed" in r]
     if changed_rows:
@@ -373,20 +387,31 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
 
 
 def targets(imports: list[dict[str, Any]], year: dict[str, Any] | None, pages: list[dict[str, Any]]) -> list[str]:
-    """Issue 6's targets against this run's figures, met or not."""
+    """Issues 6 and 16: the targets against this run's figures, met or not."""
     rows: list[tuple[str, str, bool | None]] = []
     by_n = {r["n"]: r for r in imports}
     if 1_000_000 in by_n:
         r = by_n[1_000_000]
-        ratio = r["fresh"]["seconds"] / r["floor"]["seconds"]
-        rows.append(("1,000,000 snapshot within 2x DuckDB's `read_csv` (fresh store against the floor)",
-                     f"{ratio:.2f}x ({s(r['fresh']['seconds'])} against {s(r['floor']['seconds'])})", ratio <= 2))
-        speed = r["pandas"]["seconds"] / r["daily"]["seconds"]
-        rows.append(("1,000,000 snapshot at least 5x faster than pandas (next day against the pandas diff)",
-                     f"{speed:.1f}x ({s(r['daily']['seconds'])} against {s(r['pandas']['seconds'])})", speed >= 5))
+        d, fl, f = r["daily"], r["floor"], r["fresh"]
+        daily_floor = ratio(d, fl)
+        rows.append(("1,000,000 next day at most 1.0x DuckDB's `read_csv` into a table (median of interleaved rounds)",
+                     f"{daily_floor:.2f}x ({s(d['seconds'])} against {s(fl['seconds'])}; whole process "
+                     f"{ratio(d, fl, 'process_all'):.2f}x)", daily_floor <= 1.0))
+        if "polars" in r:
+            daily_polars = ratio(d, r["polars"])
+            rows.append(("1,000,000 next day within 1.5x the Polars notebook (both days read and diffed)",
+                         f"{daily_polars:.2f}x ({s(d['seconds'])} against {s(r['polars']['seconds'])}; whole process "
+                         f"{ratio(d, r['polars'], 'process_all'):.2f}x)", daily_polars <= 1.5))
+        rows.append(("1,000,000 next day under 500 MB of memory", f"peak {d['peak_mb_max']:,.0f} MB",
+                     d["peak_mb_max"] < 500))
+        fresh_floor = ratio(f, fl)
+        rows.append(("1,000,000 first import within 1.5x the floor", f"{fresh_floor:.2f}x ({s(f['seconds'])} against "
+                     f"{s(fl['seconds'])})", fresh_floor <= 1.5))
     if 10_000_000 in by_n:
         r = by_n[10_000_000]
         peak = max(r["fresh"]["peak_mb_max"], r["daily"]["peak_mb_max"])
+        rows.append(("10,000,000 next day at most 1.0x the floor", f"{ratio(r['daily'], r['floor']):.2f}x",
+                     ratio(r["daily"], r["floor"]) <= 1.0))
         rows.append(("10,000,000 snapshot under 60 s, peak memory under 4 GB",
                      f"{s(r['fresh']['seconds'])} fresh, {s(r['daily']['seconds'])} next day, peak {peak:,.0f} MB",
                      r["fresh"]["seconds"] < 60 and r["daily"]["seconds"] < 60 and peak < 4096))
