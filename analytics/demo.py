@@ -708,11 +708,25 @@ def write_demo_files(
     months: int = DEMO_MONTHS,
     seed: int = DEMO_SEED,
     scale: float = 1.0,
+    parts: str = "all",
 ) -> list[Path]:
-    """Write the demo account's export files into `folder`; return their paths, sorted."""
+    """Write the demo account's export files into `folder`; return their paths, sorted.
+
+    `parts`: "all", "exports" (the overview, content and follower-count files: what the first
+    charts draw) or "lists" (the daily follower lists, most of the writing); each part's files
+    are the same bytes as in "all"."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     story = simulate(end=end, months=months, seed=seed, scale=scale)
+    written: list[Path] = []
+    if parts in ("all", "exports"):
+        written += _write_exports(folder, story, seed)
+    if parts in ("all", "lists"):
+        written += _write_lists(folder, story)
+    return sorted(written)
+
+
+def _write_exports(folder: Path, story: Story, seed: int) -> list[Path]:
     # A second generator for presentation details, so the story stays the same if they change.
     rng = random.Random(seed * 1_000_003 + 1)
     written: list[Path] = []
@@ -746,6 +760,15 @@ def write_demo_files(
             name = f"account_analytics_content_{window_start.isoformat()}_{window_end.isoformat()}.csv"
             written.append(_write(folder / name, text))
 
+    # Follower totals noted on a few profile checks: they make the curve absolute.
+    checks = [story.start] + [d for d in story.days[1:] if d.day == 1 and d.month % 4 == 1] + [story.end]
+    lines = ["date,followers"] + [f"{d.isoformat()},{story.sizes[d]}" for d in sorted(set(checks))]
+    written.append(_write(folder / "follower_counts.csv", "\n".join(lines) + "\n"))
+    return written
+
+
+def _write_lists(folder: Path, story: Story) -> list[Path]:
+    written: list[Path] = []
     # Daily follower lists, newest follow first. One file per month with a snapshot_date
     # column (the generic format's way to hold several daily snapshots): a file per day would
     # cost one import transaction each, and a day whose list did not change would be a
@@ -762,12 +785,7 @@ def write_demo_files(
             lines.extend(story.people[i].row + suffix for i in story.lists[day])
         dates = group[0].isoformat() if len(group) == 1 else f"{group[0].isoformat()}_{group[-1].isoformat()}"
         written.append(_write(folder / f"followers_{dates}.csv", "\n".join(lines) + "\n"))
-
-    # Follower totals noted on a few profile checks: they make the curve absolute.
-    checks = [story.start] + [d for d in story.days[1:] if d.day == 1 and d.month % 4 == 1] + [story.end]
-    lines = ["date,followers"] + [f"{d.isoformat()},{story.sizes[d]}" for d in sorted(set(checks))]
-    written.append(_write(folder / "follower_counts.csv", "\n".join(lines) + "\n"))
-    return sorted(written)
+    return written
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -874,30 +892,33 @@ class DemoLoading:
 def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> DemoLoading:
     """Import the demo's account exports now and its daily follower lists in a background thread.
 
-    Returns once the overview, content and follower counts are in the store (the first charts
-    can be drawn: a few seconds); the lists (most of the demo's time: hundreds of daily
+    Returns once the overview, content and follower counts are written and in the store (the
+    first charts can be drawn: a few seconds); the lists are written and (most of the demo's time: hundreds of daily
     snapshots) go through the same importers meanwhile, each file its own transaction, so a
     page drawn in between shows what is there. Raises PalierError when the first files fail;
     a list that fails is reported by the returned `DemoLoading`."""
     temp = tempfile.TemporaryDirectory(prefix="palier-demo-")
     try:
-        paths = write_demo_files(Path(temp.name), **kwargs)  # type: ignore[arg-type]
-        _raise_on_failures(_import(store, [p for p in paths if not _is_list_file(p)], account, None))
+        exports = write_demo_files(Path(temp.name), parts="exports", **kwargs)  # type: ignore[arg-type]
+        _raise_on_failures(_import(store, exports, account, None))
     except BaseException:
         temp.cleanup()
         raise
-    lists = [path for path in paths if _is_list_file(path)]
-    loading = DemoLoading(total=len(lists))
+    loading = DemoLoading()
 
     def run() -> None:
         error = None
         try:
+            # Written here too: the lists are most of the demo's writing as well.
+            lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
+            loading._update(0, len(lists), "")
             _raise_on_failures(_import(store, lists, account, loading._update))
         except Exception as exc:  # reported to every tab, not raised in a thread nobody joins
             error = str(exc)
         finally:
             temp.cleanup()
-            loading._update(len(lists), len(lists), "")
+            total = loading.status()[1]
+            loading._update(total, total, "")
             loading._finish(error)
 
     loading._thread = threading.Thread(target=run, name="palier-demo-lists", daemon=True)
