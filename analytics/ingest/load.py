@@ -259,7 +259,7 @@ WHERE p.account_id = $a AND p.keyed_by_id
   AND p.member_id IN (SELECT member_id FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)
 """
 # Each row of the file: its key, the hash of its fields and `same` when it is a canonical row
-# whose hash is a current member's; the raw fields are kept for the other rows only. The IN is
+# whose hash is a current member's; the raw fields are kept (as a list) for the other rows only. The IN is
 # a join whose hash table is built from the current members: DuckDB guesses a file's rows at a
 # few dozen, and a plain join would build it from the file, a million rows with all their text.
 READ_AGAINST_STORED_SQL = """
@@ -490,7 +490,9 @@ def _stage_against_stored(
             )
     stored = ", ".join(f"coalesce({_STORED_AS_TEXT[n]}, '')" for n in names)
     cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind})
-    kept = ", ".join(f"CASE WHEN same THEN NULL ELSE {c} END AS {c}" for c in every)
+    # One list of the raw fields per row that is not the same (NULL for the others): twelve
+    # columns of NULL strings held a million rows' worth of empty string slots in memory.
+    kept = f"CASE WHEN same THEN NULL ELSE [{', '.join(every)}] END AS raw_fields"
     cursor.execute(READ_AGAINST_STORED_SQL.format(
         table=seen, key=query.raw("id"), kept=kept, current=current, raw=", ".join(raw_text(n) for n in names),
         canonical=" AND ".join(canonical), reader=query.reader,
@@ -498,7 +500,8 @@ def _stage_against_stored(
     cursor.execute(UNCHANGED_IDS_SQL.format(table=unchanged, seen=seen, current=current))
     cursor.execute(f"DROP TABLE {current}")
     cursor.execute(READ_LIST_SQL.format(
-        table=table, select=query.convert(f"(SELECT {', '.join(every)} FROM {seen} WHERE NOT same)")
+        table=table,
+        select=query.convert(f"(SELECT {', '.join(f'raw_fields[{i + 1}] AS {c}' for i, c in enumerate(every))} FROM {seen} WHERE NOT same)"),
     ))
     same_rows, matched = cursor.execute(
         f"SELECT (SELECT count(*) FROM {seen} WHERE same), (SELECT count(*) FROM {unchanged})"
