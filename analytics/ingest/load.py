@@ -571,17 +571,17 @@ def _load_list(
             inserted = cursor.execute(INSERT_FIRST_PROFILES_SQL.format(table=table), {"a": account_id, **block}).fetchall()[0][0]
         else:
             inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        joining = "incoming"
         if unchanged is not None:
             # The unchanged rows are members of the latest list: only the others may join.
             cursor.execute(INCOMING_CHANGED_SQL, {"a": account_id})
             cursor.execute(INCOMING_WITH_UNCHANGED_SQL.format(unchanged=unchanged))
-            joining = "incoming_changed"
         else:
             cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
-        insert_snapshot(cursor, account_id, member_list.kind, day, import_id, joining)
         if unchanged is not None:
+            insert_snapshot(cursor, account_id, member_list.kind, day, import_id, "incoming_changed")
             cursor.execute("DROP TABLE incoming_changed")
+        else:
+            insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
         if detail:
             detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
         if inserted < to_write:
