@@ -913,7 +913,7 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -
             lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
             loading._update(0, len(lists), "")
             _raise_on_failures(_import(store, lists, account, loading._update))
-        except Exception as exc:  # reported to every tab, not raised in a thread nobody joins
+        except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
             error = str(exc)
         finally:
             temp.cleanup()
