@@ -30,6 +30,7 @@ import io
 import math
 import random
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -709,11 +710,25 @@ def write_demo_files(
     months: int = DEMO_MONTHS,
     seed: int = DEMO_SEED,
     scale: float = 1.0,
+    parts: str = "all",
 ) -> list[Path]:
-    """Write the demo account's export files into `folder`; return their paths, sorted."""
+    """Write the demo account's export files into `folder`; return their paths, sorted.
+
+    `parts`: "all", "exports" (the overview, content and follower-count files: what the first
+    charts draw) or "lists" (the daily follower lists, most of the writing); each part's files
+    are the same bytes as in "all"."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     story = simulate(end=end, months=months, seed=seed, scale=scale)
+    written: list[Path] = []
+    if parts in ("all", "exports"):
+        written += _write_exports(folder, story, seed)
+    if parts in ("all", "lists"):
+        written += _write_lists(folder, story)
+    return sorted(written)
+
+
+def _write_exports(folder: Path, story: Story, seed: int) -> list[Path]:
     # A second generator for presentation details, so the story stays the same if they change.
     rng = random.Random(seed * 1_000_003 + 1)
     written: list[Path] = []
@@ -747,6 +762,15 @@ def write_demo_files(
             name = f"account_analytics_content_{window_start.isoformat()}_{window_end.isoformat()}.csv"
             written.append(_write(folder / name, text))
 
+    # Follower totals noted on a few profile checks: they make the curve absolute.
+    checks = [story.start] + [d for d in story.days[1:] if d.day == 1 and d.month % 4 == 1] + [story.end]
+    lines = ["date,followers"] + [f"{d.isoformat()},{story.sizes[d]}" for d in sorted(set(checks))]
+    written.append(_write(folder / "follower_counts.csv", "\n".join(lines) + "\n"))
+    return written
+
+
+def _write_lists(folder: Path, story: Story) -> list[Path]:
+    written: list[Path] = []
     # Daily follower lists, newest follow first. One file per month with a snapshot_date
     # column (the generic format's way to hold several daily snapshots): a file per day would
     # cost one import transaction each, and a day whose list did not change would be a
@@ -763,12 +787,7 @@ def write_demo_files(
             lines.extend(story.people[i].row + suffix for i in story.lists[day])
         dates = group[0].isoformat() if len(group) == 1 else f"{group[0].isoformat()}_{group[-1].isoformat()}"
         written.append(_write(folder / f"followers_{dates}.csv", "\n".join(lines) + "\n"))
-
-    # Follower totals noted on a few profile checks: they make the curve absolute.
-    checks = [story.start] + [d for d in story.days[1:] if d.day == 1 and d.month % 4 == 1] + [story.end]
-    lines = ["date,followers"] + [f"{d.isoformat()},{story.sizes[d]}" for d in sorted(set(checks))]
-    written.append(_write(folder / "follower_counts.csv", "\n".join(lines) + "\n"))
-    return sorted(written)
+    return written
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -786,6 +805,26 @@ def store_is_empty(store: Store) -> bool:
     return row is None or int(row[0]) == 0
 
 
+def _is_list_file(path: Path) -> bool:
+    return path.name.startswith("followers_")
+
+
+def _import(store: Store, paths: Sequence[Path], account: str, progress: Callable[[int, int, str], None] | None) -> list[Outcome]:
+    sources = [SourceFile(path.name, path.read_bytes()) for path in paths]
+    return import_sources(store, sources, ImportOptions(account, platform="x"), progress)
+
+
+def _raise_on_failures(outcomes: list[Outcome]) -> None:
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        lines = "; ".join(o.line() for o in failed[:5])
+        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
+        raise PalierError(DEMO_FAILED.format(lines=lines, more=more))
+
+
+DEMO_FAILED = "The demo account could not be imported: {lines}{more}"
+
+
 def load_demo(
     store: Store,
     *,
@@ -797,21 +836,93 @@ def load_demo(
     """Write the demo files (into `folder`, else a temporary folder) and import them like an
     upload. Raises PalierError naming the files that failed. Extra keyword arguments go to
     `write_demo_files` (end, months, seed, scale); `progress` goes to `import_sources`, since
-    the full demo takes a while on a first start."""
+    the full demo takes a while on a first start.
+
+    The account's exports (overview, content, follower counts) are imported before the daily
+    follower lists: they are what the first charts draw, and they take a second where the lists
+    take most of the time (see `start_demo`, which imports the lists in the background)."""
 
     def run(target: Path) -> list[Outcome]:
         paths = write_demo_files(target, **kwargs)  # type: ignore[arg-type]
-        sources = [SourceFile(path.name, path.read_bytes()) for path in paths]
-        return import_sources(store, sources, ImportOptions(account, platform="x"), progress)
+        first = [path for path in paths if not _is_list_file(path)]
+        lists = [path for path in paths if _is_list_file(path)]
+        return _import(store, first, account, progress) + _import(store, lists, account, progress)
 
     if folder is not None:
         outcomes = run(Path(folder))
     else:
         with tempfile.TemporaryDirectory(prefix="palier-demo-") as temp:
             outcomes = run(Path(temp))
-    failed = [o for o in outcomes if o.status == "failed"]
-    if failed:
-        lines = "; ".join(o.line() for o in failed[:5])
-        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        raise PalierError(f"The demo account could not be imported: {lines}{more}")
+    _raise_on_failures(outcomes)
     return outcomes
+
+
+@dataclass
+class DemoLoading:
+    """The demo's daily follower lists being imported in the background (see `start_demo`).
+
+    Read from any thread (every tab of every session shows the same progress): `status()` gives
+    (lists imported, lists in all, the file being imported, done, the error if it failed)."""
+
+    total: int = 0
+    done: int = 0
+    current: str = ""
+    finished: bool = False
+    error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def status(self) -> tuple[int, int, str, bool, str | None]:
+        with self._lock:
+            return self.done, self.total, self.current, self.finished, self.error
+
+    def _update(self, done: int, total: int, name: str) -> None:
+        with self._lock:
+            self.done, self.total, self.current = done, total, name
+
+    def _finish(self, error: str | None) -> None:
+        with self._lock:
+            self.finished, self.error = True, error
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the lists; whether they are done."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.status()[3]
+
+
+def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> DemoLoading:
+    """Import the demo's account exports now and its daily follower lists in a background thread.
+
+    Returns once the overview, content and follower counts are written and in the store (the
+    first charts can be drawn: a few seconds); the lists are written and (most of the demo's time: hundreds of daily
+    snapshots) go through the same importers meanwhile, each file its own transaction, so a
+    page drawn in between shows what is there. Raises PalierError when the first files fail;
+    a list that fails is reported by the returned `DemoLoading`."""
+    temp = tempfile.TemporaryDirectory(prefix="palier-demo-")
+    try:
+        exports = write_demo_files(Path(temp.name), parts="exports", **kwargs)  # type: ignore[arg-type]
+        _raise_on_failures(_import(store, exports, account, None))
+    except BaseException:
+        temp.cleanup()
+        raise
+    loading = DemoLoading()
+
+    def run() -> None:
+        error = None
+        try:
+            # Written here too: the lists are most of the demo's writing as well.
+            lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
+            loading._update(0, len(lists), "")
+            _raise_on_failures(_import(store, lists, account, loading._update))
+        except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
+            error = str(exc)
+        finally:
+            temp.cleanup()
+            total = loading.status()[1]
+            loading._update(total, total, "")
+            loading._finish(error)
+
+    loading._thread = threading.Thread(target=run, name="palier-demo-lists", daemon=True)
+    loading._thread.start()
+    return loading

@@ -65,6 +65,18 @@ def pandas_diff(previous: str, current: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "joined": len(joined), "left": len(left)}
 
 
+def polars_diff(previous: str, current: str) -> dict[str, Any]:
+    """The same notebook with Polars: read both snapshots, find joiners and leavers by id."""
+    import polars as pl
+
+    started = time.perf_counter()
+    before = pl.read_csv(previous, schema_overrides={"id": pl.String})
+    after = pl.read_csv(current, schema_overrides={"id": pl.String})
+    joined = after.join(before.select("id"), on="id", how="anti")
+    left = before.select("id").join(after.select("id"), on="id", how="anti")
+    return {"seconds": time.perf_counter() - started, "joined": joined.height, "left": left.height}
+
+
 def changed_rows(db: str, previous: str, current: str) -> dict[str, Any]:
     """The least an importer that converts only the rows that changed must do: DuckDB reads the
     current file (every column as text, nothing converted or checked), hashes every row, and
@@ -278,6 +290,7 @@ KINDS = {
     "palier_import": palier_import,
     "duckdb_read": duckdb_read,
     "pandas_diff": pandas_diff,
+    "polars_diff": polars_diff,
     "changed_rows": changed_rows,
     "year": year,
     "import_files": import_files,

@@ -17,6 +17,7 @@ from analytics.demo import (
     OVERVIEW_HEADER,
     load_demo,
     simulate,
+    start_demo,
     store_is_empty,
     write_demo_files,
 )
@@ -272,3 +273,74 @@ def test_failed_import_raises(tmp_path: Path, store: Store) -> None:
         cursor.execute("INSERT INTO accounts (name, platform) VALUES ('demo', 'instagram')")
     with pytest.raises(PalierError, match="could not be imported"):
         load_demo(store, **SMALL)  # type: ignore[arg-type]
+
+
+def test_started_in_the_background_the_demo_gives_the_same_store(
+    tmp_path: Path, demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`start_demo` returns with the account's exports in the store (the first charts) and no list
+    yet; the lists follow in a thread whose progress every tab reads; the end is the store
+    `load_demo` gives."""
+    from analytics import demo
+
+    store = open_store(tmp_path / "background.duckdb")
+    try:
+        release = __import__("threading").Event()
+        real_import = demo._import
+
+        def held(store_: Store, paths: list[Path], account: str, progress: object) -> list[object]:
+            if any(demo._is_list_file(p) for p in paths):
+                assert release.wait(60)  # the lists wait until the first state has been checked
+            return real_import(store_, paths, account, progress)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(demo, "_import", held)
+        loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+        done, _, _, finished, error = loading.status()
+        assert (done, finished, error) == (0, False, None)
+        first = _table_counts(store)
+        assert first["daily_values"] > 0 and first["posts_raw"] > 0
+        assert first["snapshots"] == 0 and first["profiles"] == 0
+        release.set()
+        assert loading.wait(120)
+        total = loading.status()[1]
+        assert total >= 4 and loading.status() == (total, total, "", True, None)  # a list file per month
+        assert _table_counts(store) == _table_counts(demo_store)
+    finally:
+        store.close()
+
+
+def test_the_parts_of_the_demo_are_the_files_of_the_whole(tmp_path: Path, demo_folder: Path) -> None:
+    exports = write_demo_files(tmp_path / "parts", parts="exports", **SMALL)  # type: ignore[arg-type]
+    lists = write_demo_files(tmp_path / "parts", parts="lists", **SMALL)  # type: ignore[arg-type]
+    assert lists and all(p.name.startswith("followers_") for p in lists)
+    assert exports and not any(p.name.startswith("followers_") for p in exports)
+    whole = sorted(demo_folder.iterdir())
+    assert [p.name for p in whole] == sorted(p.name for p in exports + lists)
+    assert all((tmp_path / "parts" / p.name).read_bytes() == p.read_bytes() for p in whole)
+
+
+def test_a_list_failing_in_the_background_is_reported(tmp_path: Path) -> None:
+    """A demo list refused in the background is reported by the progress, not raised in a thread."""
+    from analytics import demo
+
+    store = open_store(tmp_path / "failing.duckdb")
+    try:
+        real_import = demo._import
+
+        def failing(store_: Store, paths: list[Path], account: str, progress: object) -> list[object]:
+            if any(demo._is_list_file(p) for p in paths):
+                for path in paths:
+                    path.write_text("handle,followers\nalice,twelve\n")
+            return real_import(store_, paths, account, progress)  # type: ignore[arg-type]
+
+        demo_import = pytest.MonkeyPatch()
+        demo_import.setattr(demo, "_import", failing)
+        try:
+            loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+            assert loading.wait(120)
+        finally:
+            demo_import.undo()
+        _, _, _, finished, error = loading.status()
+        assert finished and error is not None and "could not be imported" in error and "twelve" in error
+    finally:
+        store.close()

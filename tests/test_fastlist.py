@@ -244,3 +244,116 @@ def test_a_first_list_draws_its_member_ids_as_one_block(tmp_path: Path, monkeypa
         assert spells == expected
     finally:
         store.close()
+
+
+# The next day's list, read against the stored profiles: rows that say exactly what the store
+# holds keep only their member id; every other row goes through the fast path's conversion.
+NEXT_HEADER = "id,handle,name,bio,location,followers_count,following_count,posts_count,created_at,last_post_at,default_avatar,verified\n"
+FIRST_DAY = [
+    '2001,anna,Anna,"Data, maps",Paris,10,20,30,2019-05-01T10:00:00Z,2026-03-01,false,true\n',
+    "2002,ben,Ben,,,11,21,31,2019-05-02T10:00:00Z,,false,false\n",
+    "2003,cleo,Cléo,Autrice 📚,Lyon,12,22,32,2019-05-03,2026-02-01,true,\n",
+    "2004,dan,Dan,bye,,13,23,33,,,,\n",
+    "2005,eve,Eve,,,14,24,34,2019-05-05T10:00:00Z,,false,false\n",
+    "2006,finn,Finn,,,15,25,35,2019-05-06T10:00:00Z,,false,false\n",
+]
+NEXT_DAY = [
+    FIRST_DAY[0],  # unchanged
+    "2002,ben,Ben,,,99,21,31,2019-05-02T10:00:00Z,,false,false\n",  # a count moved
+    "2003,cleo,Cléo B,Autrice 📚,Lyon,12,22,32,2019-05-03,2026-02-01,true,\n",  # a name changed
+    # 2004 left; 2005 the same values in other spellings; 2006 blanks where values are stored
+    "2005, eve ,Eve,,,+14,24,34.0,2019-05-05,,FALSE,no\n",
+    "2006,finn,,,,,,,,,,\n",
+    "2007,gus,Gus,new here,Nantes,1,2,3,2020-01-01T00:00:00Z,,false,false\n",  # joined
+]
+
+
+def _days(tmp_path: Path, second: list[str]) -> list[Path]:
+    return [
+        _write(tmp_path / "followers_2026-03-01.csv", FIRST_DAY, NEXT_HEADER),
+        _write(tmp_path / "followers_2026-03-02.csv", second, NEXT_HEADER),
+    ]
+
+
+def _import_days(db: Path, paths: list[Path], fast: bool, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0 if fast else 1 << 62)
+    store = open_store(db)
+    try:
+        lines = [o.line() for path in paths for o in import_sources(store, read_paths([path]), ImportOptions("me"))]
+        return lines + [repr(dump(store))]
+    finally:
+        store.close()
+
+
+def _spy_next_day(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rows each next-day read found unchanged."""
+    from analytics.ingest import load
+
+    found: list[int] = []
+    real = load._stage_against_stored
+
+    def spy(cursor: duckdb.DuckDBPyConnection, *args: object) -> load.StagedList:
+        staged = real(cursor, *args)  # type: ignore[arg-type]
+        assert staged.unchanged is not None
+        found.append(cursor.execute(f"SELECT count(*) FROM {staged.unchanged}").fetchall()[0][0])
+        return staged
+
+    monkeypatch.setattr(load, "_stage_against_stored", spy)
+    return found
+
+
+def test_a_next_day_read_against_the_store_gives_the_careful_readers_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _days(tmp_path, NEXT_DAY)
+    slow = _import_days(tmp_path / "slow.duckdb", paths, False, monkeypatch)
+    found = _spy_next_day(monkeypatch)
+    fast = _import_days(tmp_path / "fast.duckdb", paths, True, monkeypatch)
+    assert fast == slow
+    # Only Anna's row says what the store holds as it holds it; Eve's other spellings, Finn's
+    # blanks, Ben's and Cléo's changes and Gus went through the conversion.
+    assert found == [1]
+    assert "6 followers on 2026-03-02" in fast[1]
+
+
+def test_a_next_day_with_every_row_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    second = [row for row in FIRST_DAY if not row.startswith("2004")]
+    paths = _days(tmp_path, second)
+    slow = _import_days(tmp_path / "slow.duckdb", paths, False, monkeypatch)
+    found = _spy_next_day(monkeypatch)
+    fast = _import_days(tmp_path / "fast.duckdb", paths, True, monkeypatch)
+    assert fast == slow and found == [5]
+    assert "5 followers on 2026-03-02" in fast[1]
+
+
+@pytest.mark.parametrize(
+    ("row", "fragments"),
+    [
+        # The stored day, but no time of day: the careful reader refuses what the hash would not see.
+        ("2001,anna,Anna,\"Data, maps\",Paris,10,20,30,2019-05-01T25:00:00Z,2026-03-01,false,true\n", ["'created_at'", "2019-05-01T25:00:00Z"]),
+        ("2001,anna,Anna,\"Data, maps\",Paris,10,20,30,2019-05-01T10:00:00Z,2026-03-01xx,false,true\n", ["'last_post_at'", "2026-03-01xx"]),
+        ("2001,anna,Anna,\"Data, maps\",Paris,ten,20,30,2019-05-01T10:00:00Z,2026-03-01,false,true\n", ["'followers_count'", "'ten'"]),
+        ("2001,,Anna,\"Data, maps\",Paris,10,20,30,2019-05-01T10:00:00Z,2026-03-01,false,true\n", ["'handle'", "an empty field"]),
+    ],
+)
+def test_bad_input_on_a_next_day_keeps_the_precise_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row: str, fragments: list[str]
+) -> None:
+    paths = _days(tmp_path, [row] + FIRST_DAY[1:])
+    slow = _import_days(tmp_path / "slow.duckdb", paths, False, monkeypatch)
+    fast = _import_days(tmp_path / "fast.duckdb", paths, True, monkeypatch)
+    assert fast == slow
+    assert "FAILED" in fast[1] and "line 2" in fast[1]
+    for fragment in fragments:
+        assert fragment in fast[1], (fragment, fast[1])
+
+
+def test_a_member_twice_on_a_next_day_takes_the_careful_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Twice unchanged, and once unchanged once changed: the careful reader keeps the first row.
+    for number, second in enumerate(([FIRST_DAY[0]] + FIRST_DAY, FIRST_DAY + [FIRST_DAY[0].replace("Anna", "Anna Z")])):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        paths = _days(folder, second)
+        slow = _import_days(folder / "slow.duckdb", paths, False, monkeypatch)
+        fast = _import_days(folder / "fast.duckdb", paths, True, monkeypatch)
+        assert fast == slow and "6 followers on 2026-03-02" in fast[1]

@@ -178,6 +178,10 @@ def applies(source: SourceFile) -> bool:
     return bool(line.strip()) and line.count('"') % 2 == 0 and not source.has_nul
 
 
+# Where a ListQuery's template takes the relation of raw text columns it converts.
+RAW_ROWS = "__palier_raw_rows__"
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """The SQL that reads, checks and types a generic list file: one row per non-blank line, the
@@ -186,6 +190,21 @@ class ListQuery:
     sql: str
     dated: bool  # whether the file has a snapshot_date column (its rows then give their dates)
     notes: tuple[str, ...]
+    # The same conversion from any relation of the raw text columns c0, c1, ... (see `convert`),
+    # the `read_csv` that gives them from the file, and which raw column holds each canonical one.
+    reader: str = ""
+    template: str = ""
+    columns: tuple[tuple[str, int], ...] = ()
+    width: int = 0  # raw columns (the header's)
+
+    def convert(self, raw_rows: str) -> str:
+        """The typed, checked rows of `raw_rows` (SQL for a relation of columns c0, c1, ...), as
+        `sql` gives them from the file."""
+        return self.template.replace(RAW_ROWS, raw_rows)
+
+    def raw(self, canonical: str) -> str | None:
+        """The raw column (`c3`) holding a canonical column, None when the file has none."""
+        return next((f"c{index}" for name, index in self.columns if name == canonical), None)
 
 
 @dataclass
@@ -345,14 +364,15 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
     columns = ", ".join(
         ["coalesce(platform_id, lower(handle)) AS member_key"] + [c for c in MEMBER_DTYPES if c != "member_key"]
     )
-    sql = (
+    template = (
         f"SELECT {columns}, snapshot_date, ({' OR '.join(bad)}) AS bad FROM ("  # noqa: S608 - the interpolated parts are constants or quoted names
         f"SELECT {typed_sql} FROM ("
-        f"SELECT *, {platform_id} AS platform_id, {_strip_sql(handle_raw)} AS s FROM (SELECT {fields} FROM {reader})"
+        f"SELECT *, {platform_id} AS platform_id, {_strip_sql(handle_raw)} AS s FROM (SELECT {fields} FROM {RAW_ROWS})"
         f") WHERE NOT {blank})"
     )
     notes = () if delimiter == "," else (_("read as {delimiter}-separated").format(delimiter=_(_DELIMITER_NAMES[delimiter])),)
-    return ListQuery(sql, snapshot_raw is not None, notes)
+    mapped = tuple((name, index) for name, index in cols.items() if index is not None)
+    return ListQuery(template.replace(RAW_ROWS, reader), snapshot_raw is not None, notes, reader, template, mapped, len(raw))
 
 
 CHECK_SQL = (
@@ -361,14 +381,15 @@ CHECK_SQL = (
 )
 
 
-def problems(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, bool]:
+def problems(con: duckdb.DuckDBPyConnection, table: str, allow_empty: bool = False) -> tuple[int, bool]:
     """(rows, whether the careful reader must read the file instead) for a table of list rows:
-    no rows, a field to reject or a member twice (the careful reader reports or dedupes them in
-    file order), or rows dated by the column mixed with undated rows (which may land on one
-    day: rare, and the careful reader merges them in file order)."""
+    no rows (unless `allow_empty`: the rows of a list that are not all of it), a field to reject
+    or a member twice (the careful reader reports or dedupes them in file order), or rows dated
+    by the column mixed with undated rows (which may land on one day: rare, and the careful
+    reader merges them in file order)."""
     row = con.execute(CHECK_SQL.format(table=table)).fetchall()[0]  # fetchall: DuckDB 2 refuses more work while a result is unfinished
     rows, bad_rows, distinct, dates, undated = (int(v) for v in row)
-    return rows, rows == 0 or bad_rows > 0 or distinct != rows or bool(undated and dates)
+    return rows, (rows == 0 and not allow_empty) or bad_rows > 0 or distinct != rows or bool(undated and dates)
 
 
 def _checked(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[pa.Table, int] | None:

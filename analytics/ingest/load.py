@@ -190,6 +190,12 @@ SELECT p.member_id FROM profiles p
 WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_frame)
 """
 INCOMING_FIRST_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_id FROM profiles WHERE account_id = $a"
+# A next day's list: the unchanged members by the id read with them, the others by key.
+INCOMING_CHANGED_SQL = INCOMING_SQL.replace("TABLE incoming AS", "TABLE incoming_changed AS")
+INCOMING_WITH_UNCHANGED_SQL = """
+CREATE OR REPLACE TEMP TABLE incoming AS
+SELECT member_id FROM {unchanged} UNION ALL SELECT member_id FROM incoming_changed
+"""
 
 # A list on disk, read by DuckDB inside the import's transaction (see fastlist.CsvMembers).
 READ_LIST_SQL = "CREATE OR REPLACE TEMP TABLE {table} AS {select}"
@@ -199,8 +205,97 @@ LIST_MEMBERS_SQL = "CREATE OR REPLACE TEMP VIEW members_frame AS SELECT * EXCLUD
 READ_SHARE = 0.7
 
 Detail = Callable[[float, str], None]
-# Lists already read into the store: id(CsvMembers) -> (temp table, rows).
-Staged = dict[int, tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class StagedList:
+    """A list on disk, read into the store's temp tables at the start of its import.
+
+    `table` holds the typed, checked rows to write (`members_frame`); `rows` counts every member
+    of the list. `unchanged` (a next-day list) names the table whose rows where `same` are the
+    members read as exactly what the store holds: only their member ids are kept, and `table`
+    holds the other rows only."""
+
+    table: str
+    rows: int
+    unchanged: str | None = None
+
+
+# Lists already read into the store: id(CsvMembers) -> what was read.
+Staged = dict[int, StagedList]
+
+# The next day's list, read against what the store holds.
+#
+# Converting and checking every field of a million rows costs more than DuckDB's own read_csv of
+# the file into a table, and on the next day about 98% of the rows say exactly what the store
+# already holds. So a list read into an account whose latest list of that kind has members is
+# first compared, row by row, with those members' stored profiles, as text: a row whose every
+# field is the canonical spelling of the stored value (the key its id, counts as digits, dates
+# as the stored day, flags as true/false; a blank field is always the stored blank) is a member
+# unchanged, whose fields the careful reader would accept and convert to what is stored. Only
+# the member id of such a row is kept. Every other row (a new member, a changed field, any other
+# spelling, a row without an id) goes through the full conversion and checks of the fast path,
+# so bad input is still flagged and sent to the careful reader. Rows are matched by a hash of
+# their fields, computed on both sides in the same statement (nothing is kept in the store), and
+# the key is compared too.
+#
+# The stored profile's columns (migration 6), rendered as a generic list spells them.
+_STORED_AS_TEXT: dict[str, str] = {
+    "id": "p.member_key",
+    "handle": "p.handle",
+    "name": "p.name",
+    "bio": "p.bio",
+    "location": "p.location",
+    "followers_count": "CAST(p.followers_count AS VARCHAR)",
+    "following_count": "CAST(p.following_count AS VARCHAR)",
+    "posts_count": "CAST(p.posts_count AS VARCHAR)",
+    "created_at": "CAST(p.created_at AS VARCHAR)",
+    "last_post_at": "CAST(p.last_post_at AS VARCHAR)",
+    "default_avatar": "CASE p.default_avatar WHEN true THEN 'true' WHEN false THEN 'false' END",
+    "verified": "CASE p.verified WHEN true THEN 'true' WHEN false THEN 'false' END",
+}
+# Stored as days: the list's date and time is the stored day when its first ten characters are.
+_STORED_DAYS = ("created_at", "last_post_at")
+# A time of day as the fast path's canonical `YYYY-MM-DDTHH:MM:SSZ` ends (what its strptime
+# reads and prints back the same); parsing and printing each date was a third of the read.
+_CANONICAL_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
+
+HAS_CURRENT_SQL = "SELECT EXISTS (SELECT 1 FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)"
+# The current members of the list's kind (open spells), with a hash of their stored fields.
+CURRENT_PROFILES_SQL = """
+CREATE OR REPLACE TEMP TABLE {table} AS
+SELECT p.member_key, p.member_id, hash({stored}) AS fields_hash
+FROM profiles p
+WHERE p.account_id = $a AND p.keyed_by_id
+  AND p.member_id IN (SELECT member_id FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)
+"""
+# Each row of the file: its key, the hash of its fields and `same` when it is a canonical row
+# whose hash is a current member's; the raw fields are kept (as a list) for the other rows only. The IN is
+# a join whose hash table is built from the current members: DuckDB guesses a file's rows at a
+# few dozen, and a plain join would build it from the file, a million rows with all their text.
+READ_AGAINST_STORED_SQL = """
+CREATE OR REPLACE TEMP TABLE {table} AS
+SELECT {key} AS member_key, fields_hash, same, {kept}
+FROM (
+    SELECT *, coalesce(canonical AND fields_hash IN (SELECT fields_hash FROM {current}), false) AS same
+    FROM (SELECT *, hash({raw}) AS fields_hash, {canonical} AS canonical FROM {reader})
+)
+"""
+# The member ids of the unchanged rows: hash and key both match.
+UNCHANGED_IDS_SQL = """
+CREATE OR REPLACE TEMP TABLE {table} AS
+SELECT c.member_id FROM {seen} s JOIN {current} c ON c.fields_hash = s.fields_hash AND c.member_key = s.member_key
+WHERE s.same
+"""
+# A member twice in the list (once unchanged, once not; or twice unchanged) goes to the careful
+# reader, which keeps the first row.
+REPEATED_MEMBERS_SQL = """
+SELECT count(*) - count(DISTINCT member_id) FROM (
+    SELECT member_id FROM {unchanged}
+    UNION ALL
+    SELECT p.member_id FROM profiles p WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM {table})
+)
+"""
 
 
 @dataclass
@@ -335,12 +430,16 @@ def _watching(cursor: duckdb.DuckDBPyConnection, detail: Detail | None, low: flo
     detail(high, message)
 
 
-def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detail | None = None) -> Staged:
+def stage_lists(
+    cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detail | None = None, account_id: int | None = None
+) -> Staged:
     """Read every list on disk into a temp table, first thing in the import's transaction (before
     any id is drawn from a sequence, which a rollback would not give back). Whatever the fast
     path cannot vouch for (a row DuckDB will not read, a bad field, a member twice) sends the
     import back to the careful reader, which names the bad line or dedupes in file order:
-    `CarefulReadNeeded` leaves the transaction, which rolls back."""
+    `CarefulReadNeeded` leaves the transaction, which rolls back. `account_id`: the existing
+    account the import goes to (None for a new one), whose current members a next day's list is
+    read against (see READ_AGAINST_STORED_SQL)."""
     staged: Staged = {}
     # Row order means nothing to an import's statements: without it DuckDB reads, inserts and
     # updates in parallel. For this transaction's cursor only (SESSION: a plain SET would be
@@ -353,6 +452,9 @@ def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detai
         table = f"list_rows_{number}"
         try:
             with _watching(cursor, detail, 0.0, READ_SHARE, "reading the list"):
+                if account_id is not None and _next_day_applies(cursor, account_id, member_list.kind, members):
+                    staged[id(members)] = _stage_against_stored(cursor, account_id, member_list.kind, members, number)
+                    continue
                 cursor.execute(READ_LIST_SQL.format(table=table, select=members.query.sql))
             rows, declined = problems(cursor, table)
         except duckdb.Error as exc:
@@ -360,8 +462,69 @@ def stage_lists(cursor: duckdb.DuckDBPyConnection, parsed: Parsed, detail: Detai
             raise CarefulReadNeeded(members) from exc
         if declined:
             raise CarefulReadNeeded(members)
-        staged[id(members)] = (table, rows)
+        staged[id(members)] = StagedList(table, rows)
     return staged
+
+
+def _next_day_applies(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers) -> bool:
+    """Whether the list can be read against the stored profiles: its rows give ids (the key of
+    the members compared) and the account's latest list of its kind has members."""
+    if members.query.raw("id") is None or not members.query.reader:
+        return False
+    return bool(cursor.execute(HAS_CURRENT_SQL, {"a": account_id, "k": kind}).fetchall()[0][0])
+
+
+def _stage_against_stored(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers, number: int
+) -> StagedList:
+    """Read a next day's list (see READ_AGAINST_STORED_SQL): the unchanged members' ids in one
+    table, the other rows converted and checked in another."""
+    query = members.query
+    current, seen = f"current_{number}", f"list_seen_{number}"
+    unchanged, table = f"list_known_{number}", f"list_rows_{number}"
+    names = [name for name, _ in query.columns if name in _STORED_AS_TEXT]
+    every = [f"c{i}" for i in range(query.width)]
+
+    def raw_text(name: str) -> str:
+        text = f"coalesce({query.raw(name)}, '')"
+        return f"left({text}, 10)" if name in _STORED_DAYS else text
+
+    canonical = ["coalesce(" + str(query.raw("handle")) + ", '') <> ''"]
+    for name in _STORED_DAYS:
+        raw = query.raw(name)
+        if raw is not None:
+            text = f"coalesce({raw}, '')"
+            # The date is the stored day's; what follows it must be a time the fast path reads.
+            canonical.append(
+                f"({text} = '' OR length({text}) = 10 OR (length({text}) = 20 AND "
+                f"regexp_full_match(substr({text}, 11), '{_CANONICAL_TIME}')))"
+            )
+    stored = ", ".join(f"coalesce({_STORED_AS_TEXT[n]}, '')" for n in names)
+    cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind})
+    # One list of the raw fields per row that is not the same (NULL for the others): twelve
+    # columns of NULL strings held a million rows' worth of empty string slots in memory.
+    kept = f"CASE WHEN same THEN NULL ELSE [{', '.join(every)}] END AS raw_fields"
+    cursor.execute(READ_AGAINST_STORED_SQL.format(
+        table=seen, key=query.raw("id"), kept=kept, current=current, raw=", ".join(raw_text(n) for n in names),
+        canonical=" AND ".join(canonical), reader=query.reader,
+    ))
+    cursor.execute(UNCHANGED_IDS_SQL.format(table=unchanged, seen=seen, current=current))
+    cursor.execute(f"DROP TABLE {current}")
+    cursor.execute(READ_LIST_SQL.format(
+        table=table,
+        select=query.convert(f"(SELECT {', '.join(f'raw_fields[{i + 1}] AS {c}' for i, c in enumerate(every))} FROM {seen} WHERE NOT same)"),
+    ))
+    same_rows, matched = cursor.execute(
+        f"SELECT (SELECT count(*) FROM {seen} WHERE same), (SELECT count(*) FROM {unchanged})"
+    ).fetchall()[0]
+    cursor.execute(f"DROP TABLE {seen}")
+    changed_rows, declined = problems(cursor, table, allow_empty=True)
+    repeated = cursor.execute(REPEATED_MEMBERS_SQL.format(unchanged=unchanged, table=table), {"a": account_id}).fetchall()[0][0]
+    # A hash shared by another member's row (astronomically rare) leaves a row unmatched: the
+    # careful reader reads the list instead.
+    if declined or repeated or matched != same_rows or changed_rows + same_rows == 0:
+        raise CarefulReadNeeded(members)
+    return StagedList(table, changed_rows + same_rows, unchanged)
 
 
 def _reserve_member_ids(cursor: duckdb.DuckDBPyConnection, table: str, size: int) -> dict[str, int] | None:
@@ -392,13 +555,16 @@ def _load_list(
     """Write one dated list: its spells, its snapshot and its members' profiles."""
     members = member_list.members
     in_store = isinstance(members, CsvMembers)
+    unchanged: str | None = None
     if in_store:
-        table, size = staged[id(members)]
+        table, size, unchanged = staged[id(members)].table, staged[id(members)].rows, staged[id(members)].unchanged
         cursor.execute(LIST_MEMBERS_SQL.format(table=table))
+        # What members_frame holds: every row, or (a next day) the rows that are not unchanged.
+        to_write = size if unchanged is None else cursor.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     else:
         frame = _dedupe_members(members)
         cursor.register("members_frame", frame)
-        size = len(frame)
+        size = to_write = len(frame)
     counts.rows += size
     try:
         if detail:
@@ -411,16 +577,25 @@ def _load_list(
         # Profiles first: spells refer to members by the id their profile draws (migration 6).
         # An account's first list: every profile is new (no anti-join against nothing).
         known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        block = None if known or not in_store else _reserve_member_ids(cursor, table, size)
+        block = None if known or not in_store or unchanged is not None else _reserve_member_ids(cursor, table, size)
         if block is not None:
             inserted = cursor.execute(INSERT_FIRST_PROFILES_SQL.format(table=table), {"a": account_id, **block}).fetchall()[0][0]
         else:
             inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
-        insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
+        if unchanged is not None:
+            # The unchanged rows are members of the latest list: only the others may join.
+            cursor.execute(INCOMING_CHANGED_SQL, {"a": account_id})
+            cursor.execute(INCOMING_WITH_UNCHANGED_SQL.format(unchanged=unchanged))
+        else:
+            cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
+        if unchanged is not None:
+            insert_snapshot(cursor, account_id, member_list.kind, day, import_id, "incoming_changed")
+            cursor.execute("DROP TABLE incoming_changed")
+        else:
+            insert_snapshot(cursor, account_id, member_list.kind, day, import_id)
         if detail:
             detail(READ_SHARE + (1 - READ_SHARE) / 2, "updating profiles")
-        if inserted < size:
+        if inserted < to_write:
             # Members the store knew already: what this snapshot changes in their profiles. (A
             # first list inserts every profile as it is: nothing to compare.)
             newer = cursor.execute(NEWER_SNAPSHOT_SQL, params).fetchall()[0][0]
@@ -434,6 +609,8 @@ def _load_list(
             if in_store:
                 cursor.execute("DROP VIEW members_frame")
                 cursor.execute(f"DROP TABLE {table}")
+                if unchanged is not None:
+                    cursor.execute(f"DROP TABLE {unchanged}")
             else:
                 cursor.unregister("members_frame")
     return size

@@ -467,7 +467,7 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail:
         known = find_account(cursor, options.account.strip())
         if known is not None:
             _raise_if_imported(cursor, known.account_id, identity)
-        staged = stage_lists(cursor, item.parsed, detail)
+        staged = stage_lists(cursor, item.parsed, detail, known.account_id if known is not None else None)
         # Only the user's own --platform goes to get_or_create_account: the file's platform is
         # checked just below, where the error can name the file (and a new account takes it).
         account = get_or_create_account(cursor, options.account, platform)

@@ -61,7 +61,7 @@ WHERE account_id = $a AND kind = $k AND first_seen = $n
 START_NEW_SQL = """
 INSERT INTO spells
 SELECT $a, $k, i.member_id, $d, CASE WHEN $n IS NULL THEN NULL ELSE $d END
-FROM incoming i
+FROM {candidates} i
 WHERE NOT EXISTS (
     SELECT 1 FROM spells s
     WHERE s.account_id = $a AND s.kind = $k AND s.member_id = i.member_id
@@ -135,9 +135,15 @@ def existing_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: 
 
 
 def insert_snapshot(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date, import_id: int
+    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date, import_id: int,
+    joining: str = "incoming",
 ) -> None:
-    """Insert the members in temp table `incoming` as the snapshot of `day` (which must be new)."""
+    """Insert the members in temp table `incoming` as the snapshot of `day` (which must be new).
+
+    `joining`: a temp table of the incoming members that may start a spell when `day` is the
+    newest snapshot, when the caller knows the others to be members of the latest one (who keep
+    their open spell): the daily case then looks for new spells among the few who changed, not
+    among the million who did not."""
     previous, following = _neighbours(cursor, account_id, kind, day)
     base = {"a": account_id, "k": kind}
     if previous is not None:
@@ -154,7 +160,8 @@ def insert_snapshot(
         # anti-join against nothing costs seconds at ten million).
         cursor.execute(START_FIRST_SQL, {**base, "d": day})
     else:
-        cursor.execute(START_NEW_SQL, {**base, "d": day, "n": following})
+        candidates = joining if following is None else "incoming"
+        cursor.execute(START_NEW_SQL.format(candidates=candidates), {**base, "d": day, "n": following})
     cursor.execute(RECORD_SNAPSHOT_SQL, {**base, "d": day, "import_id": import_id})
 
 
