@@ -30,7 +30,9 @@ REPORT_PEOPLE = N_("Include who joined and who left, by name")
 REPORT_PEOPLE_HELP = N_("Off by default: a report you send carries figures and charts, no personal data, unless you decide so.")
 REPORT_LABEL = N_("Download report (HTML)")
 REPORT_HELP = N_("One HTML file: interactive charts, works offline, loads nothing from anywhere.")
-REPORT_PERIOD_HELP = N_("One HTML file of the period shown, {start} to {end}: interactive charts, works offline, loads nothing from anywhere.")
+REPORT_PERIOD_HELP = N_(
+    "One HTML file of the period shown, {start} to {end}: interactive charts, works offline, loads nothing from anywhere."
+)
 
 
 @dataclass
@@ -40,6 +42,7 @@ class _ReportOffer:
     slot: Any  # the sidebar container reserved for the button
     start: dt.date | None = None
     end: dt.date | None = None
+    drawn: bool = False
 
 
 # One offer per script run (each run has its own context): never a previous run's container.
@@ -52,10 +55,18 @@ def offer_report(account_name: str, *, key: str) -> None:
 
 
 def report_period(start: dt.date | None, end: dt.date | None) -> None:
-    """The period the page shows: the report covers it (called by the period picker)."""
+    """The period the page shows: the report covers it (called by the period picker, which
+    draws the button in its reserved place at once)."""
     offer = _offer.get()
-    if offer is not None:
+    if offer is not None and not offer.drawn:
         offer.start, offer.end = start, end
+        _draw(offer)
+
+
+def _draw(offer: _ReportOffer) -> None:
+    offer.drawn = True
+    with offer.slot:
+        report_download_button(offer.account, key=offer.key, start=offer.start, end=offer.end)
 
 
 @contextmanager
@@ -65,9 +76,8 @@ def sidebar_report() -> Iterator[None]:
     try:
         yield
         offer = _offer.get()
-        if offer is not None:
-            with offer.slot:
-                report_download_button(offer.account, key=offer.key, start=offer.start, end=offer.end)
+        if offer is not None and not offer.drawn:
+            _draw(offer)
     finally:
         _offer.reset(token)
 
