@@ -22,6 +22,7 @@ from analytics.errors import PalierError
 from analytics.i18n import N_, _, format_number, ngettext
 from analytics.store.accounts import PLATFORMS
 from analytics.store.accounts import today as utc_today
+from analytics.ui.cache import cached_read
 from analytics.ui.store import get_store
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import literal, show_error
@@ -40,7 +41,7 @@ ACCOUNT, PLATFORM, HANDLE = N_("Account"), N_("Platform"), N_("Handle")
 COLLECTED_AT, SNAPSHOT_OF, FOLLOWERS, PROFILE_SAYS = N_("Collected at"), N_("Snapshot of"), N_("Followers"), N_("Profile says")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def last_collections(version: int) -> pd.DataFrame:
     """Per account, its latest collection (`analytics.collect.last_collections`)."""
     return read_last_collections(get_store())
