@@ -17,7 +17,8 @@ from streamlit import config as _st_config
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import access
-from analytics.i18n import N_, _
+from analytics.i18n import N_, _, set_language
+from analytics.ui.lang import session_language
 from analytics.ui.text import escape_markdown, show_error, stop_with_error
 
 # Pages only an owner may open: import and delete, collect, settings. Matched on the page's url_path.
@@ -175,6 +176,9 @@ def through_app_navigation() -> None:
     Called first by every page: the older navigation is switched off and the run starts again,
     through app.py, on the page asked for. (app.py needs no call: when the older navigation runs it, its st.navigation takes over and switches the older one off itself.)
     """
+    # A page run without app.py (that first visit, AppTest's switch_page) still speaks the
+    # session's language; through app.py this only sets it again.
+    set_language(session_language())
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         # Only a session's first run starts again: a later one may carry a click, which a rerun
