@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.ui import gate
+from analytics.i18n import _
+from analytics.ui import downloads, gate, lang
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
 # favicon from fonts.gstatic.com, a request to another host on every visit.
 st.set_page_config(page_title="Palier", page_icon="assets/palier-icon.png", layout="wide")
+
+# First: the language of this run, so that the sign-in form and the navigation speak it.
+lang.apply_language()
 
 # Before any page: when sharing is configured, nothing shows until the visitor has signed in.
 VISITOR = gate.require_access()
 gate.show_visitor(VISITOR)
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
-    st.Page("pages/growth.py", title="Growth", icon=":material/trending_up:", url_path="growth"),
-    st.Page("pages/churn.py", title="Churn & plateaus", icon=":material/trending_down:", url_path="churn"),
-    st.Page("pages/activity.py", title="Activity", icon=":material/calendar_month:", url_path="activity"),
-    st.Page("pages/audience.py", title="Audience", icon=":material/diversity_3:", url_path="audience"),
-    st.Page("pages/meetups.py", title="Meetups", icon=":material/groups:", url_path="meetups"),
-    st.Page("pages/import.py", title="Import", icon=":material/upload_file:", url_path="import"),
-    st.Page("pages/collect.py", title="Collect", icon=":material/cloud_download:", url_path="collect"),
+    st.Page("pages/overview.py", title=_("Overview"), icon=":material/monitoring:", default=True),
+    st.Page("pages/growth.py", title=_("Growth"), icon=":material/trending_up:", url_path="growth"),
+    st.Page("pages/churn.py", title=_("Churn & plateaus"), icon=":material/trending_down:", url_path="churn"),
+    st.Page("pages/activity.py", title=_("Activity"), icon=":material/calendar_month:", url_path="activity"),
+    st.Page("pages/audience.py", title=_("Audience"), icon=":material/diversity_3:", url_path="audience"),
+    st.Page("pages/meetups.py", title=_("Meetups"), icon=":material/groups:", url_path="meetups"),
+    st.Page("pages/import.py", title=_("Import"), icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/collect.py", title=_("Collect"), icon=":material/cloud_download:", url_path="collect"),
 ]
 
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
-st.navigation(gate.visible_pages(PAGES, VISITOR)).run()
+# The account's report button waits in the sidebar for the page's period (drawn once the page has run).
+with downloads.sidebar_report():
+    st.navigation(gate.visible_pages(PAGES, VISITOR)).run()

@@ -7,6 +7,7 @@ import logging
 
 import streamlit as st
 
+from analytics.i18n import N_, _, format_number
 from analytics.ingest.service import ImportOptions, Outcome
 from analytics.ui import gate, import_view, reads
 from analytics.ui.store import store_or_stop
@@ -18,11 +19,13 @@ log = logging.getLogger("palier.import")
 
 # xls/xlsx: LinkedIn analytics workbooks; opml/xml: RSS reader exports, refused with why.
 UPLOAD_TYPES = ["csv", "json", "js", "zip", "xls", "xlsx", "opml", "xml"]
-UPLOAD_HELP = (
+# Date pickers show ISO days: Streamlit's picker has no French month names.
+DATE_FORMAT = "YYYY-MM-DD"
+UPLOAD_HELP = N_(
     "X archive (zip), X or LinkedIn analytics CSVs, Instagram JSON, Bluesky or Mastodon exports, "
     "Social Blade CSV, or Palier's generic follower-count and follower-list CSVs."
 )
-READ_ONLY = (
+READ_ONLY = N_(
     "The store is open read-only because another Palier window or command is using it: "
     "close that one to import or delete."
 )
@@ -32,15 +35,15 @@ READ_ONLY = (
 gate.through_app_navigation()
 gate.require_owner()
 
-st.title("Import")
-st.caption(
+st.title(_("Import"))
+st.caption(_(
     "Files are read on this computer and stored in its own database file; nothing is sent anywhere. "
     "Importing the same file twice changes nothing."
-)
+))
 
 store = store_or_stop()
 if store.read_only:
-    st.warning(READ_ONLY)
+    st.warning(_(READ_ONLY))
 version = store.version()
 accounts = reads.accounts(version)
 names: list[str] = accounts["name"].tolist()
@@ -50,40 +53,42 @@ notice = st.session_state.pop("import_notice", None)
 if notice:
     st.success(esc(notice), icon=":material/check_circle:")
 
-st.subheader("1. Account")
-account_name, platform, existing = import_view.account_or_new("import", names, version, label="Import into", with_platform=True)
+st.subheader(_("1. Account"))
+account_name, platform, existing = import_view.account_or_new("import", names, version, label=_("Import into"), with_platform=True)
 handle = handles.get(account_name) if existing else None
 if isinstance(handle, str) and handle:
-    st.caption("Handle: " + esc(handle))
+    st.caption(_("Handle: {handle}").format(handle=esc(handle)))
 
-st.subheader("2. Files")
+st.subheader(_("2. Files"))
 round_ = st.session_state.get("import_upload_round", 0)
 files = st.file_uploader(
-    "Exports (CSV, JSON, JS, ZIP, XLS or XLSX; several at once)", type=UPLOAD_TYPES, accept_multiple_files=True,
-    key=f"import_files_{round_}", help=UPLOAD_HELP,
+    _("Exports (CSV, JSON, JS, ZIP, XLS or XLSX; several at once)"), type=UPLOAD_TYPES, accept_multiple_files=True,
+    key=f"import_files_{round_}", help=_(UPLOAD_HELP),
 ) or []
 # The browser refuses a bigger file before sending it (server.maxUploadSize): say so beforehand,
 # with the way to import it anyway.
-st.caption(
-    f"Up to {int(st.get_option('server.maxUploadSize')):,} MB per file. A bigger export, such as a whole "
+st.caption(_(
+    "Up to {size} MB per file. A bigger export, such as a whole "
     "X archive with its videos, is imported from its unzipped folder with `python -m analytics import`."
-)
+).format(size=format_number(int(st.get_option("server.maxUploadSize")))))
 
-with st.expander("Dates and follower totals (optional)", expanded=False):
+with st.expander(_("Dates and follower totals (optional)"), expanded=False):
     snapshot_date = st.date_input(
-        "Snapshot date", value=None, format="YYYY-MM-DD", key="import_snapshot_date",
-        help="The day of follower lists that do not say theirs. Without it: the export's own date, "
-        "a YYYY-MM-DD in the file name, else today.",
+        _("Snapshot date"), value=None, format=DATE_FORMAT, key="import_snapshot_date",
+        help=_(
+            "The day of follower lists that do not say theirs. Without it: the export's own date, "
+            "a YYYY-MM-DD in the file name, else today."
+        ),
     )
-    st.markdown(
+    st.markdown(_(
         "**Follower total on a date**: anchors the follower curve when your exports give only daily "
         "gains and losses (the X account overview). Read the total on your profile."
-    )
+    ))
     day_col, total_col = st.columns(2)
-    total_day = day_col.date_input("On", value=None, format="YYYY-MM-DD", key="import_total_day")
-    total = total_col.number_input("Followers", min_value=0, value=None, step=1, key="import_total")
+    total_day = day_col.date_input(_("On"), value=None, format=DATE_FORMAT, key="import_total_day")
+    total = total_col.number_input(_("Followers"), min_value=0, value=None, step=1, key="import_total")
     if (total_day is None) != (total is None):
-        st.warning("Give both the date and the follower total, or neither: one alone is ignored.")
+        st.warning(_("Give both the date and the follower total, or neither: one alone is ignored."))
 
 followers_on: dict[dt.date, int] = {}
 if isinstance(total_day, dt.date) and total is not None:
@@ -102,18 +107,18 @@ if prepared:
 
 missing = []
 if not account_name:
-    missing.append("an account name")
+    missing.append(_("an account name"))
 if not ready and not followers_on:
-    missing.append("a file Palier can read (or a follower total)")
+    missing.append(_("a file Palier can read (or a follower total)"))
 # A running import is kept in the session, with the account it writes to and the uploader's
 # round: a click elsewhere during a long import reruns the page, and the next run follows the
 # same import instead of losing it or starting another. (A plain tuple: classes defined in this
 # script are new ones on every run.)
 running: tuple[ImportJob, str, int] | None = st.session_state.get("import_job")
 clicked = st.button(
-    "Import", type="primary", icon=":material/download:", key="import_go",
+    _("Import"), type="primary", icon=":material/download:", key="import_go",
     disabled=bool(missing) or store.read_only or running is not None,
-    help=("Needs " + " and ".join(missing) + ".") if missing else None,
+    help=_("Needs {what}.").format(what=_(" and ").join(missing)) if missing else None,
 )
 if clicked and running is None:
     try:
@@ -122,7 +127,7 @@ if clicked and running is None:
         running = (ImportJob(store, files, options, lists).start(), account_name, round_)
     except Exception as exc:  # noqa: BLE001 - a full disk while saving the uploads reads as a sentence
         log.exception("saving the uploads failed")
-        show_error(f"The files could not be saved to a temporary file, so nothing was imported: {exc}")
+        show_error(_("The files could not be saved to a temporary file, so nothing was imported: {error}").format(error=exc))
     else:
         st.session_state["import_job"] = running
 if running is not None:
@@ -142,6 +147,6 @@ if last_outcomes:
     import_view.show_outcomes(last_outcomes)
 
 if existing:
-    st.subheader("3. Imports into this account")
+    st.subheader(_("3. Imports into this account"))
     import_view.import_history(store, account_name, version)
     import_view.delete_account_section(store, account_name, names)

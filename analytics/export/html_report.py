@@ -67,6 +67,38 @@ th { background: #f6f7f9; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #6b7280; font-size: 0.9rem; }
 footer { margin-top: 3rem; color: #6b7280; font-size: 0.85rem; }
+.chart { margin: 0.5rem 0 1.5rem; }
+@media (max-width: 600px) {
+  body { margin: 1rem auto; padding: 0 0.6rem; }
+  h1 { font-size: 1.35rem; }
+  table { font-size: 0.85rem; }
+}
+/* On paper: the page's full width, no toolbar, no chart or row cut in two, methods shown. */
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; color: #000; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  h2, h3 { margin-top: 1.2rem; }
+  tr, .chart { break-inside: avoid; page-break-inside: avoid; }
+  .modebar-container { display: none !important; }
+  details > *:not(summary) { display: block; }
+  th { background: none; }
+  footer { margin-top: 1.5rem; }
+}
+"""
+
+# Charts drawn at the screen's width are redrawn at the paper's when printing (and back after):
+# Plotly sizes its SVG in pixels, which CSS alone cannot fit to a page.
+PRINT_SCRIPT = """
+(function () {
+  function fit() {
+    if (!window.Plotly) { return; }
+    document.querySelectorAll(".js-plotly-plot").forEach(function (g) { window.Plotly.Plots.resize(g); });
+  }
+  window.addEventListener("beforeprint", fit);
+  window.addEventListener("afterprint", fit);
+  if (window.matchMedia) { window.matchMedia("print").addEventListener("change", fit); }
+})();
 """
 
 
@@ -107,11 +139,41 @@ def _table(rows: Iterable[tuple[str, str]], numeric: bool = True) -> str:
     return f"<table>{cells}</table>"
 
 
+def fit_for_document(fig: go.Figure) -> go.Figure:
+    """A page's chart made to read on paper and on a phone: room kept for the tick labels and
+    the axis titles (the app's margins are tight: Streamlit's theme grows them, a bare page does
+    not), dates on the x axis, the title and legend inside the frame."""
+    fig.update_layout(
+        autosize=True, width=None,
+        margin={"l": 16, "r": 16, "t": 96, "b": 48, "autoexpand": True},
+        title={"y": 0.97, "yanchor": "top", "yref": "container"},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+    )
+    fig.update_xaxes(automargin=True, showticklabels=True, ticks="outside", nticks=8, ticklabelstandoff=2)
+    fig.update_yaxes(automargin=True, showticklabels=True, title_standoff=12, nticks=7)
+    return fig
+
+
 def _chart(fig: go.Figure, first: bool) -> str:
     # Only the first chart carries the library: the others reuse the global Plotly object.
     # The language's month and day names travel in the config (no Plotly locale bundle is loaded).
     config = {**REPORT_CHART_CONFIG, **plotly_locale().config}
-    return fig.to_html(full_html=False, include_plotlyjs=bool(first), config=config, include_mathjax=False)
+    body = fit_for_document(fig).to_html(full_html=False, include_plotlyjs=bool(first), config=config, include_mathjax=False)
+    return f"<div class=\"chart\">{body}</div>"
+
+
+def _within(report: dict[str, Any], start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    """The report's plateaus, quiet periods and purge days that touch [start, end] (found on the
+    whole history, as the pages find them: a period's first days need the days before)."""
+    if start is None and end is None:
+        return report
+    low, high = (start or dt.date.min).isoformat(), (end or dt.date.max).isoformat()
+    return {
+        **report,
+        "plateaus": [p for p in report["plateaus"] if p["end"] >= low and p["start"] <= high],
+        "quiet_periods": [q for q in report["quiet_periods"] if q["end"] >= low and q["start"] <= high],
+        "purge_days": [d for d in report["purge_days"] if low <= d <= high],
+    }
 
 
 def _figures_section(report: dict[str, Any]) -> str:
@@ -218,7 +280,7 @@ def _build_report(
 ) -> str:
     account = require_account(cursor, account_name)
     analyse_if_writable(cursor, account.account_id)  # the audience figures read what the analysis kept
-    report = account_report(cursor, account.account_id, account.name, start, end)
+    report = _within(account_report(cursor, account.account_id, account.name, start, end), start, end)
     series = in_range(follower_series(cursor, account.account_id), start, end)
     generated = generated or dt.datetime.now(dt.UTC)
 
@@ -235,6 +297,10 @@ def _build_report(
     )
     title = _("Palier report: {account}").format(account=account.name)
     generated_text = _("generated {moment} UTC").format(moment=format_datetime(generated))
+    growth = report["growth"]
+    shown_start = start.isoformat() if start else growth.get("date_min")
+    shown_end = end.isoformat() if end else growth.get("date_max")
+    period_text = _("Period: {span}").format(span=_span(shown_start, shown_end)) if shown_start and shown_end else ""
     followers_heading = _("Followers")
     return (
         f"<!DOCTYPE html>\n<html lang=\"{current_language()}\"><head><meta charset=\"utf-8\">"
@@ -244,9 +310,9 @@ def _build_report(
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
         f"<p class=\"meta\">{subtitle + ' · ' if subtitle else ''}{txt(generated_text)}</p>"
-        f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}{_periods_section(report)}{people_html}"
-        "<footer>" + txt(
-            _("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")
-        ) + "</footer>"
-        "</body></html>\n"
+        + (f"<p class=\"period\"><strong>{txt(period_text)}</strong></p>" if period_text else "")
+        + f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}"
+        f"{_periods_section(report)}{people_html}"
+        "<footer>" + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
+        f"<script>{PRINT_SCRIPT}</script></body></html>\n"
     )

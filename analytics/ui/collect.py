@@ -19,8 +19,10 @@ from analytics.collect import last_collections as read_last_collections
 from analytics.collect import store_fetched
 from analytics.collect.command import Result, fetch
 from analytics.errors import PalierError
+from analytics.i18n import N_, _, format_number, ngettext
 from analytics.store.accounts import PLATFORMS
 from analytics.store.accounts import today as utc_today
+from analytics.ui.cache import cached_read
 from analytics.ui.store import get_store
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import literal, show_error
@@ -29,13 +31,17 @@ log = logging.getLogger("palier.collect")
 
 COLLECT_PLATFORMS = {"bluesky": "Bluesky", "mastodon": "Mastodon"}
 COLLECT_EXAMPLES = {"bluesky": "me.bsky.social", "mastodon": "@me@mastodon.social"}
-HANDLE_NEEDED = "Give a handle to collect, like {example}."
-NOT_COLLECTABLE = "Collection works for Bluesky and Mastodon, not {platform!r}."
-READ_ONLY = "The store is open read-only (another Palier window or command is using it): nothing was stored."
-FAILED = "The collection failed and nothing was stored: "
+HANDLE_NEEDED = N_("Give a handle to collect, like {example}.")
+NOT_COLLECTABLE = N_("Collection works for Bluesky and Mastodon, not '{platform}'.")
+READ_ONLY = N_("The store is open read-only (another Palier window or command is using it): nothing was stored.")
+FAILED = N_("The collection failed and nothing was stored: {error}")
+COLLECTION_FAILED = N_("Collection failed: nothing was stored")
+# The table of last collections: column names, translated where shown.
+ACCOUNT, PLATFORM, HANDLE = N_("Account"), N_("Platform"), N_("Handle")
+COLLECTED_AT, SNAPSHOT_OF, FOLLOWERS, PROFILE_SAYS = N_("Collected at"), N_("Snapshot of"), N_("Followers"), N_("Profile says")
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def last_collections(version: int) -> pd.DataFrame:
     """Per account, its latest collection (`analytics.collect.last_collections`)."""
     return read_last_collections(get_store())
@@ -50,7 +56,7 @@ def collect_now(
     `PalierError` (a `CollectError` naming the request that failed) having stored nothing:
     everything is fetched before the one write. Owners only; the caller checks."""
     if platform not in COLLECT_PLATFORMS:
-        raise PalierError(NOT_COLLECTABLE.format(platform=platform))
+        raise PalierError(_(NOT_COLLECTABLE).format(platform=platform))
     # The CLI's own defaults (rate under the network's public limits, timeout, retries), so the
     # page is exactly as polite as `python -m analytics collect`.
     args = argparse.Namespace(
@@ -66,40 +72,41 @@ def collect_now(
     fetched = fetch(args, day, sleep=time.sleep, clock=time.monotonic, wall=time.time, progress=progress)
     store = get_store()
     if store.read_only:
-        raise PalierError(READ_ONLY)
+        raise PalierError(_(READ_ONLY))
     return Result(fetched, store_fetched(store, account, fetched, day), day)
 
 
 def show_collect_error(message: str) -> None:
     """A failed collection: a plain sentence, then the collector's message verbatim (which request
     failed and why) as a code span, so its addresses cannot be clicked."""
-    st.error(FAILED + literal(message), icon=":material/error:")
+    st.error(_(FAILED).format(error=literal(message)), icon=":material/error:")
 
 
 def collection_table(collected: pd.DataFrame) -> None:
     """Per account, its last collection: when, which handle, how many followers."""
     # Handles are untrusted text: st.dataframe shows cells as plain text, never markdown or links.
     shown = pd.DataFrame({
-        "Account": collected["account"].astype("string"),
-        "Platform": collected["platform"].map(lambda p: PLATFORMS.get(p, p) if isinstance(p, str) else p).astype("string"),
-        "Handle": collected["handle"].astype("string"),
-        "Collected at": pd.to_datetime(collected["last_collected_at"]),
-        "Snapshot of": pd.to_datetime(collected["snapshot_date"]),
-        "Followers": collected["followers"],
-        "Profile says": collected["profile_followers"],
+        _(ACCOUNT): collected["account"].astype("string"),
+        _(PLATFORM): collected["platform"].map(lambda p: PLATFORMS.get(p, p) if isinstance(p, str) else p).astype("string"),
+        _(HANDLE): collected["handle"].astype("string"),
+        _(COLLECTED_AT): pd.to_datetime(collected["last_collected_at"]),
+        _(SNAPSHOT_OF): pd.to_datetime(collected["snapshot_date"]),
+        _(FOLLOWERS): collected["followers"],
+        _(PROFILE_SAYS): collected["profile_followers"],
     })
+    # Dates as ISO: the browser draws the cells and knows no French month names.
     st.dataframe(
         shown,
         hide_index=True,
         column_config={
-            "Account": st.column_config.TextColumn(),
-            "Platform": st.column_config.TextColumn(),
-            "Handle": st.column_config.TextColumn(width="medium"),
-            "Collected at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-            "Snapshot of": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "Followers": st.column_config.NumberColumn(format="localized", help="Followers listed by the collection."),
-            "Profile says": st.column_config.NumberColumn(
-                format="localized", help="The follower count on the profile; empty when the profile hides it."
+            _(ACCOUNT): st.column_config.TextColumn(),
+            _(PLATFORM): st.column_config.TextColumn(),
+            _(HANDLE): st.column_config.TextColumn(width="medium"),
+            _(COLLECTED_AT): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+            _(SNAPSHOT_OF): st.column_config.DateColumn(format="YYYY-MM-DD"),
+            _(FOLLOWERS): st.column_config.NumberColumn(format="localized", help=_("Followers listed by the collection.")),
+            _(PROFILE_SAYS): st.column_config.NumberColumn(
+                format="localized", help=_("The follower count on the profile; empty when the profile hides it.")
             ),
         },
     )
@@ -117,32 +124,34 @@ def collect_form(account: str, account_platform: str | None, collected: pd.DataF
     with st.form(key=f"collect_form_{account}", border=True):
         platform_col, handle_col = st.columns([1, 2])
         platform = platform_col.radio(
-            "Platform", list(COLLECT_PLATFORMS), index=list(COLLECT_PLATFORMS).index(default_platform),
+            _(PLATFORM), list(COLLECT_PLATFORMS), index=list(COLLECT_PLATFORMS).index(default_platform),
             format_func=COLLECT_PLATFORMS.__getitem__, horizontal=True, key=f"collect_platform_{account}",
         )
         handle = handle_col.text_input(
-            "Handle", value=last_handle, max_chars=300, key=f"collect_handle_{account}",
-            placeholder="me.bsky.social or @me@mastodon.social",
-            help="A Bluesky handle like me.bsky.social, or a Mastodon address like @me@mastodon.social.",
+            _(HANDLE), value=last_handle, max_chars=300, key=f"collect_handle_{account}",
+            placeholder=_("me.bsky.social or @me@mastodon.social"),
+            help=_("A Bluesky handle like me.bsky.social, or a Mastodon address like @me@mastodon.social."),
         )
         if account:
-            st.caption("Stores into the account chosen above: " + esc(account))
+            st.caption(_("Stores into the account chosen above: {account}").format(account=esc(account)))
         else:
-            st.caption("Choose an account above, or New account… and a name, to store into.")
-        with st.expander("API address (advanced)", expanded=False):
+            st.caption(_("Choose an account above, or New account… and a name, to store into."))
+        with st.expander(_("API address (advanced)"), expanded=False):
             api_url = st.text_input(
-                "API address", value="", max_chars=300, key=f"collect_api_url_{account}",
-                placeholder="https://public.api.bsky.app/xrpc/ or https://INSTANCE",
-                help="Only for a self-hosted server, or a Mastodon account whose home server differs "
-                "from its handle's domain. Empty: the public Bluesky API, or your handle's instance.",
+                _("API address"), value="", max_chars=300, key=f"collect_api_url_{account}",
+                placeholder=_("https://public.api.bsky.app/xrpc/ or https://INSTANCE"),
+                help=_(
+                    "Only for a self-hosted server, or a Mastodon account whose home server differs "
+                    "from its handle's domain. Empty: the public Bluesky API, or your handle's instance."
+                ),
             ).strip()
         submitted = st.form_submit_button(
-            "Collect now", type="primary", icon=":material/cloud_download:", disabled=not account,
+            _("Collect now"), type="primary", icon=":material/cloud_download:", disabled=not account,
         )
     if not submitted:
         return
     if not handle.strip():
-        show_error(HANDLE_NEEDED.format(example=COLLECT_EXAMPLES[platform]))
+        show_error(_(HANDLE_NEEDED).format(example=COLLECT_EXAMPLES[platform]))
         return
     _collect_with_progress(account, platform, handle.strip(), api_url or None)
     # A rerun redraws the table above with the new collection (the store's version changed).
@@ -151,27 +160,33 @@ def collect_form(account: str, account_platform: str | None, collected: pd.DataF
 
 def _collect_with_progress(account: str, platform: str, handle: str, api_url: str | None) -> None:
     """Collect, with a progress bar; the outcome is kept for the next run to show."""
-    with st.status("Collecting " + literal(handle), expanded=True) as status:
-        bar = st.progress(0.0, text="Reading the profile…")
+    with st.status(_("Collecting {handle}").format(handle=literal(handle)), expanded=True) as status:
+        bar = st.progress(0.0, text=_("Reading the profile…"))
 
         def _progress(fetched: int, expected: int | None) -> None:
             if expected:
-                bar.progress(min(fetched / expected, 1.0), text=f"{fetched:,} of {expected:,} followers fetched")
+                text = ngettext("{fetched} of {count} follower fetched", "{fetched} of {count} followers fetched", expected)
+                bar.progress(min(fetched / expected, 1.0),
+                             text=text.format(fetched=format_number(fetched), count=format_number(expected)))
             else:
                 # The profile hides its count: no fraction to show, only how far the list got.
-                bar.progress(0.0, text=f"{fetched:,} followers fetched (the profile hides its total)")
+                text = ngettext("{count} follower fetched (the profile hides its total)",
+                                "{count} followers fetched (the profile hides its total)", fetched)
+                bar.progress(0.0, text=text.format(count=format_number(fetched)))
 
         try:
             result = collect_now(account, platform, handle, api_url, _progress)
         except PalierError as exc:
-            status.update(label="Collection failed: nothing was stored", state="error")
+            status.update(label=_(COLLECTION_FAILED), state="error")
             st.session_state["collect_outcome"] = ("failed", "", str(exc))
         except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
             log.exception("collection failed")
-            status.update(label="Collection failed: nothing was stored", state="error")
-            st.session_state["collect_outcome"] = ("failed", "", f"Unexpected error ({type(exc).__name__}): {exc}")
+            status.update(label=_(COLLECTION_FAILED), state="error")
+            st.session_state["collect_outcome"] = (
+                "failed", "", _("Unexpected error ({kind}): {error}").format(kind=type(exc).__name__, error=exc)
+            )
         else:
-            status.update(label="Collected", state="complete")
+            status.update(label=_("Collected"), state="complete")
             st.session_state["collect_outcome"] = (
                 result.outcome.status, result.fetched.handle, result.line(account), *result.outcome.notes
             )

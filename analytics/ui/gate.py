@@ -17,12 +17,14 @@ from streamlit import config as _st_config
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import access
+from analytics.i18n import N_, _, set_language
+from analytics.ui.lang import session_language
 from analytics.ui.text import escape_markdown, show_error, stop_with_error
 
 # Pages only an owner may open: import and delete, collect, settings. Matched on the page's url_path.
 OWNER_ONLY_PAGES = frozenset({"import", "collect", "settings"})
-PEOPLE_HIDDEN = "This Palier is shared as figures only: follower names, handles and bios are not shown."
-OWNER_ONLY = "Only the owner of this Palier can import, delete or change settings."
+PEOPLE_HIDDEN = N_("This Palier is shared as figures only: follower names, handles and bios are not shown.")
+OWNER_ONLY = N_("Only the owner of this Palier can import, delete or change settings.")
 _VISITOR_KEY = "palier_visitor"
 _THROTTLE = access.SignInThrottle()
 
@@ -47,7 +49,7 @@ def _secrets() -> dict[str, Any]:
         paths = [Path(p).expanduser() for p in (_st_config.get_option("secrets.files") or [])]
         if any(p.exists() for p in paths):
             raise access.AccessConfigError(
-                "The secrets file cannot be read (is it valid TOML?): nobody can sign in until it is fixed."
+                _("The secrets file cannot be read (is it valid TOML?): nobody can sign in until it is fixed.")
             ) from None
         return {}
 
@@ -73,9 +75,9 @@ def _password_proof(config: access.AccessConfig, role: access.Role) -> bytes:
 
 def _sign_in_form(config: access.AccessConfig) -> None:
     st.title("Palier")
-    st.markdown("This Palier is shared: sign in to see it.")
+    st.markdown(_("This Palier is shared: sign in to see it."))
     for provider in config.oidc_providers:
-        label = f"Sign in with {provider.title()}" if provider else "Sign in"
+        label = _("Sign in with {provider}").format(provider=provider.title()) if provider else _("Sign in")
         if st.button(label, type="primary", icon=":material/login:", key=f"palier_login_{provider or 'default'}"):
             if provider:
                 st.login(provider)
@@ -84,8 +86,8 @@ def _sign_in_form(config: access.AccessConfig) -> None:
     if not config.passwords:
         return
     with st.form("palier_password_form", clear_on_submit=True):
-        password = st.text_input("Password", type="password", key="palier_password")
-        submitted = st.form_submit_button("Sign in with the password")
+        password = st.text_input(_("Password"), type="password", key="palier_password")
+        submitted = st.form_submit_button(_("Sign in with the password"))
     if not submitted:
         return
     decision = _THROTTLE.sign_in(config, password or "")
@@ -111,7 +113,7 @@ def _signed_in(config: access.AccessConfig) -> Visitor | None:
     if decision.role is None:
         st.title("Palier")
         show_error(decision.reason)
-        if st.button("Sign out", key="palier_refused_logout"):
+        if st.button(_("Sign out"), key="palier_refused_logout"):
             st.logout()
         st.stop()
     return Visitor(decision.role, "oidc", str(identity.get("email")), config)
@@ -124,7 +126,7 @@ def require_access() -> Visitor:
         config = access_config()
     except access.AccessConfigError as exc:
         st.title("Palier")
-        stop_with_error(f"Sharing is misconfigured, so nobody can see this Palier: {exc}")
+        stop_with_error(_("Sharing is misconfigured, so nobody can see this Palier: {error}").format(error=exc))
     if not config.sharing:
         return Visitor(access.OWNER, "local", None, config)
     visitor = _signed_in(config)
@@ -139,17 +141,23 @@ def show_visitor(visitor: Visitor) -> None:
     if visitor.method == "local":
         return
     with st.sidebar:
-        what = "owner" if visitor.role == access.OWNER else "viewer"
-        if visitor.role == access.VIEWER and visitor.config.share_mode == "aggregates":
-            what += ", figures only"
-        who = f"{visitor.name} ({what})" if visitor.method == "oidc" else f"Signed in as {what}"
+        if visitor.role == access.OWNER:
+            what = _("owner")
+        elif visitor.config.share_mode == "aggregates":
+            what = _("viewer, figures only")
+        else:
+            what = _("viewer")
+        if visitor.method == "oidc":
+            who = _("{name} ({role})").format(name=visitor.name, role=what)
+        else:
+            who = _("Signed in as {role}").format(role=what)
         st.caption(escape_markdown(who))
         if visitor.method == "oidc":
-            if st.button("Sign out", icon=":material/logout:", key="palier_logout"):
+            if st.button(_("Sign out"), icon=":material/logout:", key="palier_logout"):
                 st.logout()
         else:
             # A callback runs before the next run draws anything: that run is already signed out.
-            st.button("Sign out", icon=":material/logout:", key="palier_logout", on_click=_forget_visitor)
+            st.button(_("Sign out"), icon=":material/logout:", key="palier_logout", on_click=_forget_visitor)
 
 
 def _forget_visitor() -> None:
@@ -168,6 +176,9 @@ def through_app_navigation() -> None:
     Called first by every page: the older navigation is switched off and the run starts again,
     through app.py, on the page asked for. (app.py needs no call: when the older navigation runs it, its st.navigation takes over and switches the older one off itself.)
     """
+    # A page run without app.py (that first visit, AppTest's switch_page) still speaks the
+    # session's language; through app.py this only sets it again.
+    set_language(session_language())
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         # Only a session's first run starts again: a later one may carry a click, which a rerun
@@ -189,7 +200,7 @@ def require_owner() -> Visitor:
     """For owner-only pages: a viewer who reaches one anyway gets a message, not the page."""
     visitor = require_access()
     if not access.can_import(visitor.role):
-        stop_with_error(OWNER_ONLY)
+        stop_with_error(_(OWNER_ONLY))
     return visitor
 
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from analytics import settings
 from analytics.errors import PalierError
+from analytics.i18n import N_, _, format_datetime, format_number, ngettext
 from analytics.ingest.service import ImportOptions, Outcome
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS, delete_account, delete_import
@@ -30,25 +31,28 @@ log = logging.getLogger("palier.import")
 
 # Not a name anyone can type into a text box, so it cannot shadow a real account.
 NEW_ACCOUNT = "\x00new"
-PREVIEW_COLUMNS = ["File", "Format", "Rows", "Days", "Posts", "Follower lists", "From", "To"]
+# The preview table's columns, translated where shown.
+PREVIEW_COLUMNS = [N_("File"), N_("Format"), N_("Rows"), N_("Days"), N_("Posts"), N_("Follower lists"), N_("From"), N_("To")]
 HISTORY_SHOWN = 10  # newest imports shown; older ones fold into an expander
 # A display guard only: Palier writes a file of daily lists' summary short already (a part for
 # all its lists); a store written before that may hold a part per day.
 SUMMARY_CHARS = 220
 POLL_SECONDS = 0.2  # how often the progress bar of a running import is redrawn
+# Table cells are drawn by the browser, which knows no French month names: ISO days read the same in both.
+DATE_COLUMN_FORMAT = "YYYY-MM-DD"
 
-NEW_ACCOUNT_LABEL = "New account…"
-ACCOUNT_NAME = "Account name"
-ACCOUNT_NAME_HELP = "Your name for this account in Palier, for example 'me-on-x'. One account per platform profile."
-PLATFORM_LABEL = "Platform (optional)"
-DETECT_PLATFORM = "Detect from the files"
-READING_FILES = "Reading the files…"
-UNEXPECTED = "Unexpected error ({kind}): {error}"
-NO_IMPORT_YET = "Nothing imported into this account yet."
-DELETE_IMPORT_HELP = "Forget this import: its values, posts and follower lists."
-DELETED_IMPORT = "Deleted import #{import_id} ({file_name})."
-DELETED_ACCOUNT = "Deleted account {account} and everything imported into it."
-DELETE_ACCOUNT_TEXT = (
+NEW_ACCOUNT_LABEL = N_("New account…")
+ACCOUNT_NAME = N_("Account name")
+ACCOUNT_NAME_HELP = N_("Your name for this account in Palier, for example 'me-on-x'. One account per platform profile.")
+PLATFORM_LABEL = N_("Platform (optional)")
+DETECT_PLATFORM = N_("Detect from the files")
+READING_FILES = N_("Reading the files…")
+UNEXPECTED = N_("Unexpected error ({kind}): {error}")
+NO_IMPORT_YET = N_("Nothing imported into this account yet.")
+DELETE_IMPORT_HELP = N_("Forget this import: its values, posts and follower lists.")
+DELETED_IMPORT = N_("Deleted import #{import_id} ({file_name}).")
+DELETED_ACCOUNT = N_("Deleted account {account} and everything imported into it.")
+DELETE_ACCOUNT_TEXT = N_(
     "This removes the account and everything imported into it from the store file "
     "({file}). It cannot be undone; your export files are not touched."
 )
@@ -68,18 +72,18 @@ def account_or_new(
         st.session_state[f"{page}_account"] = st.session_state.pop(f"{page}_account_next")
     choice = st.selectbox(
         label, [*names, NEW_ACCOUNT], index=0, key=f"{page}_account",
-        format_func=lambda name: NEW_ACCOUNT_LABEL if name == NEW_ACCOUNT else account_label(name, version),
+        format_func=lambda name: _(NEW_ACCOUNT_LABEL) if name == NEW_ACCOUNT else account_label(name, version),
     )
     if choice is not None and choice != NEW_ACCOUNT:
         return choice, None, True
     name_col, platform_col = st.columns(2)
     name = name_col.text_input(
-        ACCOUNT_NAME, placeholder="me-on-x", max_chars=80, key=f"{page}_new_name", help=ACCOUNT_NAME_HELP,
+        _(ACCOUNT_NAME), placeholder="me-on-x", max_chars=80, key=f"{page}_new_name", help=_(ACCOUNT_NAME_HELP),
     ).strip()
     platform = None
     if with_platform:
         platform = platform_col.selectbox(
-            PLATFORM_LABEL, [None, *PLATFORMS], format_func=lambda p: DETECT_PLATFORM if p is None else PLATFORMS[p],
+            _(PLATFORM_LABEL), [None, *PLATFORMS], format_func=lambda p: _(DETECT_PLATFORM) if p is None else PLATFORMS[p],
             key=f"{page}_new_platform",
         )
     return name, platform, False
@@ -89,11 +93,26 @@ def account_or_new(
 
 
 def _list_size(shape: ListShape, day: dt.date | None) -> str:
-    noun = "followers" if shape.kind == "follower" else "following"
-    when = f"on {day.isoformat()}" if day else "on the dates in the file"
+    # Whole sentences per case: each language orders its words its own way.
+    followers = shape.kind == "follower"
     if shape.size is None:
-        return f"a list of {noun} {when} (counted when imported)"
-    return f"{shape.size:,} {noun} {when}"
+        if day is None:
+            text = (_("a list of followers on the dates in the file (counted when imported)") if followers
+                    else _("a list of followed accounts on the dates in the file (counted when imported)"))
+        else:
+            text = (_("a list of followers on {date} (counted when imported)") if followers
+                    else _("a list of followed accounts on {date} (counted when imported)"))
+        return text.format(date=day.isoformat() if day else "")
+    if day is None:
+        text = (ngettext("{count} follower on the dates in the file", "{count} followers on the dates in the file", shape.size)
+                if followers else
+                ngettext("{count} followed account on the dates in the file", "{count} followed accounts on the dates in the file",
+                         shape.size))
+    else:
+        text = (ngettext("{count} follower on {date}", "{count} followers on {date}", shape.size) if followers
+                else ngettext("{count} followed account on {date}", "{count} followed accounts on {date}", shape.size))
+    # ISO days, as the import's own summary writes them (the line shown once imported).
+    return text.format(count=format_number(shape.size), date=day.isoformat() if day else "")
 
 
 def _list_sizes(lists: list[tuple[ListShape, dt.date | None]]) -> str:
@@ -101,7 +120,9 @@ def _list_sizes(lists: list[tuple[ListShape, dt.date | None]]) -> str:
     (the dates are in the From and To columns)."""
     counts = [shape.size for shape, _ in lists if shape.size is not None]
     if len(lists) > 3 and len(counts) == len(lists):
-        return f"{len(lists)} lists of {min(counts):,} to {max(counts):,}"
+        return _("{count} lists of {smallest} to {largest}").format(
+            count=format_number(len(lists)), smallest=format_number(min(counts)), largest=format_number(max(counts))
+        )
     return "; ".join(_list_size(shape, day) for shape, day in lists)
 
 
@@ -116,14 +137,14 @@ def _preview_row(previewed: Previewed, options: ImportOptions) -> dict[str, Any]
     dates += [day for _, day in lists if day is not None]
     sizes = _list_sizes(lists)
     return {
-        "File": item.name,
-        "Format": item.label,
-        "Rows": parsed.rows,
-        "Days": int(days.dt.normalize().nunique()),
-        "Posts": len(parsed.posts),
-        "Follower lists": sizes or "—",
-        "From": min(dates) if dates else None,
-        "To": max(dates) if dates else None,
+        _("File"): item.name,
+        _("Format"): item.label,
+        _("Rows"): parsed.rows,
+        _("Days"): int(days.dt.normalize().nunique()),
+        _("Posts"): len(parsed.posts),
+        _("Follower lists"): sizes or "—",
+        _("From"): min(dates) if dates else None,
+        _("To"): max(dates) if dates else None,
     }
 
 
@@ -135,11 +156,11 @@ def preview_uploads(files: Sequence[Any]) -> list[Previewed | Outcome]:
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
     try:
-        with st.spinner(READING_FILES):
+        with st.spinner(_(READING_FILES)):
             prepared = preview(files)
     except Exception as exc:  # noqa: BLE001 - a parser bug (or a full disk) must read as a message, not a traceback
         log.exception("preview failed")
-        failed = UNEXPECTED.format(kind=type(exc).__name__, error=exc)
+        failed = _(UNEXPECTED).format(kind=type(exc).__name__, error=exc)
         prepared = [Outcome(", ".join(f.name for f in files), "failed", error=failed)]
     st.session_state["import_preview"] = (key, prepared)
     return prepared
@@ -148,21 +169,22 @@ def preview_uploads(files: Sequence[Any]) -> list[Previewed | Outcome]:
 def show_preview(prepared: list[Previewed | Outcome], options: ImportOptions) -> None:
     """The preview table of the files Palier can read, then why each other file cannot be."""
     ready = [item for item in prepared if isinstance(item, Previewed)]
-    st.markdown("**Preview**: nothing is imported until you press Import.")
+    st.markdown(_("**Preview**: nothing is imported until you press Import."))
     if ready:
         st.dataframe(
             # Int64: a list not counted yet shows an empty cell, not "None".
-            pd.DataFrame([_preview_row(item, options) for item in ready], columns=PREVIEW_COLUMNS).astype({"Rows": "Int64"}),
+            pd.DataFrame([_preview_row(item, options) for item in ready], columns=[_(c) for c in PREVIEW_COLUMNS])
+            .astype({_("Rows"): "Int64"}),
             hide_index=True,
             column_config={
-                "File": st.column_config.TextColumn(width="medium"),
-                "Format": st.column_config.TextColumn(width="medium"),
-                "Follower lists": st.column_config.TextColumn(width="medium"),
-                "Rows": st.column_config.NumberColumn(format="localized"),
-                "Days": st.column_config.NumberColumn(format="localized"),
-                "Posts": st.column_config.NumberColumn(format="localized"),
-                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("File"): st.column_config.TextColumn(width="medium"),
+                _("Format"): st.column_config.TextColumn(width="medium"),
+                _("Follower lists"): st.column_config.TextColumn(width="medium"),
+                _("Rows"): st.column_config.NumberColumn(format="localized"),
+                _("Days"): st.column_config.NumberColumn(format="localized"),
+                _("Posts"): st.column_config.NumberColumn(format="localized"),
+                _("From"): st.column_config.DateColumn(format=DATE_COLUMN_FORMAT),
+                _("To"): st.column_config.DateColumn(format=DATE_COLUMN_FORMAT),
             },
         )
     for item in prepared:
@@ -183,14 +205,14 @@ def follow_import(job: ImportJob) -> list[Outcome]:
     while not job.wait(POLL_SECONDS):
         shown = job.snapshot()
         bar.progress(shown.fraction, text=esc(shown.text))
-    bar.progress(1.0, text="Done")
+    bar.progress(1.0, text=_("Done"))
     try:
         return job.result()
     except PalierError as exc:
         return [Outcome("import", "failed", error=str(exc))]
     except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
         log.error("import failed", exc_info=exc)
-        return [Outcome("import", "failed", error=UNEXPECTED.format(kind=type(exc).__name__, error=exc))]
+        return [Outcome("import", "failed", error=_(UNEXPECTED).format(kind=type(exc).__name__, error=exc))]
 
 
 def short_summary(summary: str) -> str:
@@ -200,12 +222,12 @@ def short_summary(summary: str) -> str:
 
 def outcome_line(outcome: Outcome) -> str:
     if outcome.status == "imported":
-        return f"{outcome.name}: {short_summary(outcome.summary)}"
+        return _("{name}: {summary}").format(name=outcome.name, summary=short_summary(outcome.summary))
     if outcome.status != "failed":
         return outcome.line()
-    error = outcome.error or "failed"
+    error = outcome.error or _("failed")
     # Palier's errors about a file already start with its name.
-    return error if error.startswith(outcome.name) else f"{outcome.name}: {error}"
+    return error if error.startswith(outcome.name) else _("{name}: {summary}").format(name=outcome.name, summary=error)
 
 
 def show_outcomes(outcomes: list[tuple[str, str, list[str]]]) -> None:
@@ -230,17 +252,17 @@ def _history_row(store: Store, account_name: str, row: Any) -> None:
         text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
         text_col.markdown(f"**#{import_id}** {esc(row.file_name)}")
         text_col.caption(esc(short_summary(str(row.summary or row.format))))
-        when_col.caption(f"Imported {pd.Timestamp(row.imported_at):%Y-%m-%d %H:%M}")
+        when_col.caption(_("Imported {moment}").format(moment=format_datetime(pd.Timestamp(row.imported_at).to_pydatetime())))
         if button_col.button(
-            "Delete", key=f"import_delete_{import_id}", icon=":material/delete:",
-            disabled=store.read_only, help=DELETE_IMPORT_HELP,
+            _("Delete"), key=f"import_delete_{import_id}", icon=":material/delete:",
+            disabled=store.read_only, help=_(DELETE_IMPORT_HELP),
         ):
             try:
                 delete_import(store, account_name, import_id)
             except PalierError as exc:
                 show_error(str(exc))
             else:
-                st.session_state["import_notice"] = DELETED_IMPORT.format(import_id=import_id, file_name=row.file_name)
+                st.session_state["import_notice"] = _(DELETED_IMPORT).format(import_id=import_id, file_name=row.file_name)
                 st.rerun()
 
 
@@ -248,23 +270,24 @@ def import_history(store: Store, account_name: str, version: int) -> None:
     """The account's imports, newest first, each with a Delete button; the oldest folded away."""
     history = imports(account_name, version)
     if history.empty:
-        st.caption(NO_IMPORT_YET)
+        st.caption(_(NO_IMPORT_YET))
     rows = list(history.itertuples(index=False))
     for row in rows[:HISTORY_SHOWN]:
         _history_row(store, account_name, row)
     if len(rows) > HISTORY_SHOWN:
-        with st.expander(f"{len(rows) - HISTORY_SHOWN} older imports"):
+        older = len(rows) - HISTORY_SHOWN
+        with st.expander(ngettext("{count} older import", "{count} older imports", older).format(count=format_number(older))):
             for row in rows[HISTORY_SHOWN:]:
                 _history_row(store, account_name, row)
 
 
 def delete_account_section(store: Store, account_name: str, names: list[str]) -> None:
     """Deleting the account, once its name is typed again."""
-    with st.expander("Delete this account", icon=":material/warning:"):
-        st.markdown(DELETE_ACCOUNT_TEXT.format(file=esc(settings.db_path().name)))
-        typed = st.text_input("Type the account name to confirm", key=f"import_confirm_{account_name}")
+    with st.expander(_("Delete this account"), icon=":material/warning:"):
+        st.markdown(_(DELETE_ACCOUNT_TEXT).format(file=esc(settings.db_path().name)))
+        typed = st.text_input(_("Type the account name to confirm"), key=f"import_confirm_{account_name}")
         if st.button(
-            "Delete account", type="primary", key="import_delete_account",
+            _("Delete account"), type="primary", key="import_delete_account",
             disabled=typed.strip() != account_name or store.read_only,
         ):
             try:
@@ -274,5 +297,5 @@ def delete_account_section(store: Store, account_name: str, names: list[str]) ->
             else:
                 remaining = [n for n in names if n != account_name]
                 st.session_state["import_account_next"] = remaining[0] if remaining else NEW_ACCOUNT
-                st.session_state["import_notice"] = DELETED_ACCOUNT.format(account=account_name)
+                st.session_state["import_notice"] = _(DELETED_ACCOUNT).format(account=account_name)
                 st.rerun()

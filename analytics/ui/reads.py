@@ -3,7 +3,8 @@
 Each read is a `st.cache_data` whose last argument is the store's data version, so a write (an
 import, a deletion) makes every cached figure stale at once without clearing anything. Results
 are small frames and frozen dataclasses, which st.cache_data pickles as they are. Nothing here
-takes an upload: one user's files must never land in a cache other sessions read.
+takes an upload: one user's files must never land in a cache other sessions read. Every read is
+keyed on the language too (`cached_read`): figures carry sentences (reasons, methods, labels).
 """
 
 from __future__ import annotations
@@ -24,28 +25,29 @@ from analytics.metrics import notable as notable_metrics
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
 from analytics.metrics import quality as quality_metrics
 from analytics.store.accounts import list_accounts, list_imports, require_account
+from analytics.ui.cache import cached_read
 from analytics.ui.store import get_store, on_account
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def accounts(version: int) -> pd.DataFrame:
     """Every account (account_id, name, platform, handle, created_at, imports), by name."""
     return list_accounts(get_store())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def imports(account_name: str, version: int) -> pd.DataFrame:
     """The imports of one account, newest first."""
     return list_imports(get_store(), account_name)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def data_range(account_name: str, version: int) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day the account has any data."""
     return on_account(account_name, overview.data_range)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def headline(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> tuple[overview.Headline, pd.DataFrame]:
@@ -67,7 +69,7 @@ def clear_reads() -> None:
 # per store version and the pure `*_of` functions work on the cached copy.
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def follower_series(account_name: str, version: int) -> pd.DataFrame:
     """The account's whole daily follower series (`analytics.metrics.followers.follower_series`)."""
     return on_account(account_name, followers.follower_series)
@@ -77,7 +79,7 @@ def _series_in(account_name: str, start: dt.date | None, end: dt.date | None, ve
     return followers.in_range(follower_series(account_name, version), start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cached_read(max_entries=128)
 def follower_curves(
     account_names: tuple[str, ...], start: dt.date | None, end: dt.date | None, version: int
 ) -> pd.DataFrame:
@@ -90,7 +92,7 @@ def follower_curves(
     return pd.concat(frames, ignore_index=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def growth_periods(
     account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
 ) -> pd.DataFrame:
@@ -98,7 +100,7 @@ def growth_periods(
     return growth.growth_rates_of(growth.resample_of(_series_in(account_name, start, end, version), granularity))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def best_and_worst(
     account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
 ) -> pd.DataFrame:
@@ -106,36 +108,36 @@ def best_and_worst(
     return growth.best_and_worst_of(growth_periods(account_name, granularity, start, end, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def period_comparison(account_name: str, start: dt.date, end: dt.date, version: int) -> growth.PeriodComparison:
     """The period against the one before and the same dates a year earlier."""
     return growth.compare_periods_of(follower_series(account_name, version), start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cached_read(max_entries=128)
 def projection(account_name: str, version: int) -> growth.Projection:
     """Where the current trend (the last days of data) leads, and the next milestone."""
     return growth.projection_of(follower_series(account_name, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def milestones_passed(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     return growth.milestones_passed_of(_series_in(account_name, start, end, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def plateaus(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> plateau_metrics.Plateaus:
     return plateau_metrics.plateaus_of(_series_in(account_name, start, end, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def purge_days(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     # Flagged on the whole series: the usual losses of a range's first days come from before it.
     flagged = plateau_metrics.purge_days_of(follower_series(account_name, version))
     return followers.in_range(flagged, start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def daily_losses(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     """day, lost (falls in the total where losses are not stated), baseline (the purge test's median)."""
     full = follower_series(account_name, version)
@@ -145,12 +147,12 @@ def daily_losses(account_name: str, start: dt.date | None, end: dt.date | None, 
     return followers.in_range(frame, start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def step_effect(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> plateau_metrics.StepEffect:
     return plateau_metrics.step_effect_of(_series_in(account_name, start, end, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def churn_by_period(
     account_name: str, granularity: growth.Granularity, start: dt.date | None, end: dt.date | None, version: int
 ) -> pd.DataFrame:
@@ -159,7 +161,7 @@ def churn_by_period(
     return plateau_metrics.churn_by_period_of(followers.in_range(full, start, end), granularity, purges)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def churn_summary(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> plateau_metrics.ChurnSummary:
@@ -167,18 +169,18 @@ def churn_summary(
     return plateau_metrics.churn_summary_of(followers.in_range(full, start, end), plateau_metrics.purge_days_of(full))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cached_read(max_entries=128)
 def snapshot_dates(account_name: str, version: int) -> pd.DataFrame:
     """The account's follower-list snapshots, oldest first: snapshot_date, members."""
     return on_account(account_name, lists.snapshot_dates)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cached_read(max_entries=128)
 def changes_by_snapshot(account_name: str, version: int) -> pd.DataFrame:
     return on_account(account_name, lists.changes_by_snapshot)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def list_changes(
     account_name: str, start: dt.date, end: dt.date, version: int, limit: int | None = None
 ) -> lists.ListChanges:
@@ -187,7 +189,7 @@ def list_changes(
     return on_account(account_name, lists.list_changes, start, end, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def quick_unfollows(
     account_name: str, within_days: int, start: dt.date | None, end: dt.date | None, version: int,
     limit: int | None = None,
@@ -195,18 +197,18 @@ def quick_unfollows(
     return on_account(account_name, lists.quick_unfollows, within_days, start, end, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cached_read(max_entries=128)
 def cohort_retention(account_name: str, version: int) -> lists.CohortRetention:
     return on_account(account_name, lists.cohort_retention)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def posts_per_day(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     """Posts per calendar day in the period (`activity.posts_per_day`): day, posts, source."""
     return on_account(account_name, activity.posts_per_day, start=start, end=end)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def quiet_vs_active(
     account_name: str, min_days: int, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.QuietVsActive:
@@ -215,7 +217,7 @@ def quiet_vs_active(
                       series=follower_series(account_name, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def lag_correlation(
     account_name: str, method: activity.Correlation, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.LagCorrelation:
@@ -223,7 +225,7 @@ def lag_correlation(
                       series=follower_series(account_name, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def posts_with_follows(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.PostFollows:
@@ -231,7 +233,7 @@ def posts_with_follows(
                       series=follower_series(account_name, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def engagement_heatmap(
     account_name: str, tz: str | None, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.EngagementHeatmap:
@@ -281,13 +283,13 @@ def flagged_csv(account_name: str) -> bytes:
     return on_account(account_name, quality_metrics.flagged_csv_all)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def audience_coherence(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Coherence:
     """Coherence of the snapshot of `snapshot_date` (None: the latest) with the account's posts."""
     return on_account(account_name, audience_metrics.audience_coherence, snapshot_date)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def audience_groups(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> audience_metrics.GroupCoherence:
@@ -295,13 +297,13 @@ def audience_groups(
     return on_account(account_name, audience_metrics.group_coherence, start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def audience_clusters(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.Clusters:
     """Topic clusters of one snapshot's followers, from their bios."""
     return on_account(account_name, audience_metrics.topic_clusters, snapshot_date)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def audience_cluster_change(
     account_name: str, start: dt.date | None, end: dt.date | None, version: int
 ) -> audience_metrics.ClusterChange:
@@ -309,25 +311,25 @@ def audience_cluster_change(
     return on_account(account_name, audience_metrics.cluster_change, start, end)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def audience_languages(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LanguageMix:
     """Languages of the followers' bios (detected once per bio by the analysis) against the account's posts."""
     return on_account(account_name, audience_metrics.language_mix, snapshot_date)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def audience_locations(account_name: str, snapshot_date: dt.date | None, version: int) -> audience_metrics.LocationMix:
     """Followers per country from their profile location."""
     return on_account(account_name, audience_metrics.location_mix, snapshot_date)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def quality_audit(account_name: str, version: int) -> quality_metrics.QualityAudit:
     """The quality audit (rules `quality_metrics.RULES_VERSION`) of the latest follower list."""
     return on_account(account_name, quality_metrics.quality_audit)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached_read(max_entries=32)
 def quality_trend(account_name: str, version: int) -> quality_metrics.QualityTrend:
     """The quality score on every snapshot date."""
     return on_account(account_name, quality_metrics.quality_trend)
@@ -359,7 +361,7 @@ class MeetupView:
     known_members: pd.DataFrame
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView:
     cursor = get_store().cursor()
     try:
@@ -379,7 +381,7 @@ def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView
         cursor.close()
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def meetup_follower_search(account_name: str, query: str, version: int) -> pd.DataFrame:
     """Followers whose handle or name contains `query` (for marking known in person)."""
     return on_account(account_name, meetup_metrics.search_followers, query)

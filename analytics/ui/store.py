@@ -19,6 +19,7 @@ import streamlit as st
 
 from analytics import access, settings
 from analytics.errors import PalierError
+from analytics.i18n import N_, _
 from analytics.store import Store, open_store
 from analytics.store.accounts import require_account
 from analytics.ui.gate import access_config
@@ -26,8 +27,8 @@ from analytics.ui.text import escape_markdown, show_error
 
 _T = TypeVar("_T")
 
-DEMO_SPINNER = "Loading the demo account (first start only)"
-DEMO_FAILED = "The demo account could not be loaded: {error}"
+DEMO_SPINNER = N_("Loading the demo account (first start only)")
+DEMO_FAILED = N_("The demo account could not be loaded: {error}")
 
 log = logging.getLogger("palier.ui")
 
@@ -70,12 +71,12 @@ def _maybe_load_demo(store: Store) -> None:
     if not store_is_empty(store):
         return
     try:
-        with st.spinner(DEMO_SPINNER):
+        with st.spinner(_(DEMO_SPINNER)):
             load_demo(store, account="demo")
     except PalierError as exc:
         # The demo is a courtesy: the app still works without it, so say why and carry on.
         log.warning("demo not loaded: %s", exc)
-        st.warning(escape_markdown(DEMO_FAILED.format(error=exc)))
+        st.warning(escape_markdown(_(DEMO_FAILED).format(error=exc)))
 
 
 def store_or_stop() -> Store:

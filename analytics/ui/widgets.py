@@ -22,7 +22,7 @@ from analytics.charts import CHART_CONFIG
 from analytics.i18n import N_, _
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS
-from analytics.ui.downloads import report_download_button
+from analytics.ui.downloads import offer_report, report_period
 from analytics.ui.gate import is_owner
 from analytics.ui.reads import accounts, data_range
 from analytics.ui.store import store_or_stop
@@ -32,9 +32,10 @@ __all__ = ["CHART_CONFIG", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "Period",
            "resolve_period"]
 
 IMPORT_PAGE = "pages/import.py"
-GO_TO_IMPORT = "Go to the Import page"
-ASK_THE_OWNER = "Ask the owner of this dashboard to import data."
-NO_DATA_YET = "This account has no data yet: import a file into it on the Import page."
+GO_TO_IMPORT = N_("Go to the Import page")
+ASK_THE_OWNER = N_("Ask the owner of this dashboard to import data.")
+NO_DATA_YET = N_("This account has no data yet: import a file into it on the Import page.")
+ACCOUNT = N_("Account")
 
 
 def account_label(name: str, version: int) -> str:
@@ -44,18 +45,20 @@ def account_label(name: str, version: int) -> str:
     return f"{name} ({PLATFORMS[platform]})" if isinstance(platform, str) and platform in PLATFORMS else name
 
 
-def link_to_import(label: str = GO_TO_IMPORT, icon: str = ":material/upload_file:") -> None:
-    """The one way a page points to the Import page (for owners; viewers are told whom to ask)."""
+def link_to_import(label: str | None = None, icon: str = ":material/upload_file:") -> None:
+    """The one way a page points to the Import page (for owners; viewers are told whom to ask).
+    `label`: already translated; default "Go to the Import page"."""
     # Viewers have no Import page in their navigation: a link to it would be an error.
     if is_owner():
-        st.page_link(IMPORT_PAGE, label=label, icon=icon)
+        st.page_link(IMPORT_PAGE, label=label if label is not None else _(GO_TO_IMPORT), icon=icon)
     else:
-        st.caption(ASK_THE_OWNER)
+        st.caption(_(ASK_THE_OWNER))
 
 
 def pick_account(page: str, no_account: str, column: object = None) -> tuple[Store, int, str]:
     """The store, its version and the chosen account; stops the page with `no_account` when the
-    store has none. The account's report download sits in the sidebar, the same place on every page."""
+    store has none. The account's report download sits in the sidebar, the same place on every page
+    (drawn once the page has run, for the period it shows: `downloads.sidebar_report`)."""
     store = store_or_stop()
     version = store.version()
     names: list[str] = accounts(version)["name"].tolist()
@@ -73,8 +76,7 @@ def pick_account(page: str, no_account: str, column: object = None) -> tuple[Sto
     assert account is not None
     st.session_state[ACCOUNT_STATE] = account
     _set_query_param(ACCOUNT_PARAM, account)
-    with st.sidebar:
-        report_download_button(account, key=f"{page}_report")
+    offer_report(account, key=f"{page}_report")
     return store, version, account
 
 
@@ -264,6 +266,7 @@ def pick_period(
     custom = period.preset == "custom"
     _set_query_param(FROM_PARAM, period.start.isoformat() if custom else None)
     _set_query_param(TO_PARAM, period.end.isoformat() if custom else None)
+    report_period(period.start, period.end)  # the sidebar's report covers the period shown
     return period
 
 
@@ -271,7 +274,7 @@ def account_data_range(account: str, version: int) -> tuple[dt.date, dt.date]:
     """The account's first and last day with data; stops the page when it has none."""
     first, last = data_range(account, version)
     if first is None or last is None:
-        st.info(NO_DATA_YET)
+        st.info(_(NO_DATA_YET))
         link_to_import()
         st.stop()
     return first, last

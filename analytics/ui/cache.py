@@ -1,0 +1,49 @@
+"""`cached_read`: st.cache_data keyed on the language as well as on the read's arguments.
+
+A cached read may return text (a reason, a method, a label) written in the language of the run
+that first computed it; a hosted app shares its caches between visitors, so the language is part
+of every key: a French visitor never gets an English sentence cached by an English one.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar
+
+import streamlit as st
+
+from analytics.i18n import current_language
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class LanguageKeyedRead(Generic[P, R]):
+    """A read cached per language: call it as the read itself; `clear()` forgets every entry."""
+
+    def __init__(self, read: Callable[P, R], max_entries: int) -> None:
+        def keyed(language: str, *args: Any, **kwargs: Any) -> R:
+            return read(*args, **kwargs)
+
+        # st.cache_data tells functions apart by module and qualified name: the read's own.
+        keyed.__module__ = read.__module__
+        keyed.__qualname__ = read.__qualname__
+        keyed.__name__ = read.__name__
+        self._cached = st.cache_data(show_spinner=False, max_entries=max_entries)(keyed)
+        functools.update_wrapper(self, read)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._cached(current_language(), *args, **kwargs)  # type: ignore[no-any-return]
+
+    def clear(self) -> None:
+        self._cached.clear()
+
+
+def cached_read(*, max_entries: int) -> Callable[[Callable[P, R]], LanguageKeyedRead[P, R]]:
+    """Decorator: `@cached_read(max_entries=64)` in place of `@st.cache_data(show_spinner=False, max_entries=64)`."""
+
+    def decorate(read: Callable[P, R]) -> LanguageKeyedRead[P, R]:
+        return LanguageKeyedRead(read, max_entries)
+
+    return decorate
