@@ -18,8 +18,8 @@ from analytics.ui.text import escape_markdown
 from analytics.ui.widgets import CHART_CONFIG
 
 TOP_POSTS = 15
-BAR_LABELS = {"auto": N_("Auto"), "day": N_("Day"), "week": N_("Week")}
-CORRELATION_LABELS = {"pearson": N_("Pearson"), "spearman": N_("Spearman (ranks)")}
+BAR_LABELS: dict[Literal["auto", "day", "week"], str] = {"auto": N_("Auto"), "day": N_("Day"), "week": N_("Week")}
+CORRELATION_LABELS: dict[Correlation, str] = {"pearson": N_("Pearson"), "spearman": N_("Spearman (ranks)")}
 QUIET_DAYS_KEY = "activity_quiet_days"
 CORRELATION_KEY = "activity_correlation"
 NO_POSTS = N_(
