@@ -45,6 +45,17 @@ def _weekly_posts(daily_posts: pd.DataFrame) -> pd.DataFrame:
     return weekly.reset_index().rename(columns={"index": "day"})
 
 
+# Share of the chart's span a quiet-period label needs to itself: about eight labels across.
+QUIET_LABEL_ROOM = 0.12
+
+
+def _span_days(series: pd.DataFrame, daily_posts: pd.DataFrame) -> float:
+    days = pd.concat([pd.to_datetime(series["day"]), pd.to_datetime(daily_posts["day"])]) if not (
+        series.empty and daily_posts.empty) else pd.Series(dtype="datetime64[us]")
+    days = days.dropna()
+    return float((days.max() - days.min()).days + 1) if not days.empty else 1.0
+
+
 def posting_timeline(
     series: pd.DataFrame,
     daily_posts: pd.DataFrame,
@@ -97,19 +108,30 @@ def posting_timeline(
             row=2, col=1,
         )
         figure.update_yaxes(title_text=posts_per, row=2, col=1, tickformat=",d", rangemode="tozero")
-    for period_row in (quiet.itertuples() if quiet is not None else ()):
+    quiet_rows = list(quiet.itertuples()) if quiet is not None else []
+    span_days = _span_days(series, daily_posts)
+    labelled_until: pd.Timestamp | None = None
+    for period_row in quiet_rows:
         start = pd.Timestamp(period_row.start)
         # The shaded band covers the whole last quiet day.
         end = pd.Timestamp(period_row.end) + pd.Timedelta(days=1)
         shade = {"x0": start, "x1": end, "fillcolor": QUIET_FILL, "opacity": 0.18, "line_width": 0, "layer": "below"}
-        figure.add_vrect(
-            **shade, row=1, col=1,
-            annotation_text=ngettext("{count} day quiet", "{count} days quiet", int(period_row.days)).format(
-                count=format_number(period_row.days)
-            ),
-            annotation_position="top left",
-            annotation_font={"size": 11, "color": MUTED_COLOR},
-        )
+        # A label needs room: at a low threshold quiet periods come every few days and their labels
+        # would pile on each other. Only a band far enough from the last labelled one gets one (the
+        # table beside the chart lists them all).
+        room = pd.Timedelta(days=max(1.0, span_days * QUIET_LABEL_ROOM))
+        labelled = labelled_until is None or start >= labelled_until + room
+        label = {}
+        if labelled:
+            labelled_until = start
+            label = {
+                "annotation_text": ngettext("{count} day quiet", "{count} days quiet", int(period_row.days)).format(
+                    count=format_number(period_row.days)
+                ),
+                "annotation_position": "top left",
+                "annotation_font": {"size": 11, "color": MUTED_COLOR},
+            }
+        figure.add_vrect(**shade, row=1, col=1, **label)
         figure.add_vrect(**shade, row=2, col=1)
     figure.update_layout(
         separators=locale.separators,
@@ -201,8 +223,11 @@ def lag_correlation_bars(table: pd.DataFrame, best_lag: int | None) -> go.Figure
     return figure
 
 
-def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
-    """Engagement rate (%) by weekday (rows, Monday on top) and hour of posting (columns)."""
+def engagement_heatmap_figure(cells: pd.DataFrame, hours_down: bool = False) -> go.Figure:
+    """Engagement rate (%) by weekday (rows, Monday on top) and hour of posting (columns).
+
+    `hours_down`: hours as rows and the seven weekdays (abbreviated) as columns, which stays
+    readable on a phone: seven columns fit 390 px with their numbers, twenty-four do not."""
     title = _("Engagement rate by weekday and hour of posting")
     if cells.empty:
         return empty_figure(title, _("No post with a known time, impressions and engagements."))
@@ -229,11 +254,19 @@ def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
         ]
         for d in range(7)
     ]
+    z = np.where(np.isnan(rate), None, rate)
+    if hours_down:
+        short_days = weekday_names("abbreviated")
+        # The hover keeps the full day names; only the axis is short.
+        z, text, hover = z.T, [list(col) for col in zip(*text, strict=True)], [list(col) for col in zip(*hover, strict=True)]
+        x_values, y_values = short_days, hours
+    else:
+        x_values, y_values = hours, days
     figure = go.Figure(
         go.Heatmap(
-            z=np.where(np.isnan(rate), None, rate).tolist(),
-            x=hours,
-            y=days,
+            z=z.tolist(),
+            x=x_values,
+            y=y_values,
             text=text,
             texttemplate="%{text}",
             textfont={"size": 10},
@@ -249,11 +282,12 @@ def engagement_heatmap_figure(cells: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         separators=plotly_locale().separators,
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
-        height=380,
+        height=620 if hours_down else 380,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         font={"family": FONT, "size": 13},
-        xaxis={"title": {"text": _("Hour posted")}, "tickangle": -45},
-        yaxis={"title": {"text": _("Weekday")}, "autorange": "reversed"},
+        xaxis={"title": {"text": _("Weekday") if hours_down else _("Hour posted")}, "tickangle": 0 if hours_down else -45,
+               "side": "top" if hours_down else "bottom"},
+        yaxis={"title": {"text": _("Hour posted") if hours_down else _("Weekday")}, "autorange": "reversed"},
         plot_bgcolor="white",
         paper_bgcolor="white",
     )

@@ -31,6 +31,8 @@ PLATEAU_COLOR = "rgba(233, 196, 106, 0.28)"
 PLATEAU_LEGEND_COLOR = "rgba(233, 196, 106, 0.7)"
 PURGE_COLOR = "#b3001b"
 BAND_COLOR = "rgba(47, 95, 179, 0.15)"
+MILESTONE_COLOR = "#7a4fb8"
+FOLLOW_DATES_COLOR = "#5b7083"
 HEIGHT = 420
 SMALL_HEIGHT = 300
 
@@ -79,11 +81,13 @@ def follower_curve_figure(
     purges: pd.DataFrame | None = None,
     marked_account: str | None = None,
     title: str | None = None,
+    milestones: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """One line per account (`follower_curves` frame); plateaus shaded, purge days marked.
+    """One line per account (`follower_curves` frame); plateaus shaded, purge days marked,
+    milestones passed (`milestones_passed` frame: milestone, day) as markers.
 
-    Plateaus and purges belong to one account, `marked_account` (the first one by default): the
-    purge markers sit on its curve.
+    Plateaus, purges and milestones belong to one account, `marked_account` (the first one by
+    default): their markers sit on its curve.
     """
     title = title or _("Followers")
     if curves.empty:
@@ -123,6 +127,19 @@ def follower_curve_figure(
             customdata=on_curve[["lost", "baseline"]].to_numpy(),
             hovertemplate=_("Purge: %{customdata[0]:,.0f} lost (usual %{customdata[1]:,.0f})") + "<extra></extra>",
         ))
+    if milestones is not None and not milestones.empty:
+        part = curves[curves["account"] == marked].set_index("day")["value"]
+        days = pd.to_datetime(milestones["day"])
+        on_curve = days.isin(part.index)
+        passed = milestones[on_curve.to_numpy()]
+        fig.add_trace(go.Scatter(
+            x=days[on_curve], y=part.reindex(days[on_curve]).to_numpy(), mode="markers+text", name=_("Milestone"),
+            marker={"symbol": "star", "size": 12, "color": MILESTONE_COLOR},
+            # The round number beside its star: one glance says which one was passed when.
+            text=[format_number(m) for m in passed["milestone"]], textposition="top left",
+            textfont={"size": 11, "color": MILESTONE_COLOR},
+            hovertemplate=_("Passed %{text}") + "<extra></extra>",
+        ))
     if all_absolute:
         y_title = _("Followers")
     elif any_absolute:
@@ -130,6 +147,23 @@ def follower_curve_figure(
     else:
         y_title = _("Change in followers since first day")
     return _layout(fig, title, _("Date"), y_title)
+
+
+def follow_dates_figure(by_date: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Current followers by the day they followed (`followers_by_follow_date`: day, followers): a
+    step line, since the count only changes on the days someone followed, labelled a lower bound."""
+    title = title or _("Your current followers by the day they followed")
+    if by_date.empty:
+        return message_figure(title, _("No follower in the exports says when they followed."))
+    locale = plotly_locale()
+    fig = go.Figure(go.Scatter(
+        x=by_date["day"], y=by_date["followers"], mode="lines", line={"shape": "hv", "color": FOLLOW_DATES_COLOR},
+        fill="tozeroy", fillcolor="rgba(91, 112, 131, 0.12)", name=_("At least"),
+        hovertemplate=f"%{{x|{locale.day_hover_format}}}<br>" + _("at least %{y:,.0f} followers") + "<extra></extra>",
+    ))
+    _layout(fig, title, _("Date"), _("Followers (lower bound)"), SMALL_HEIGHT)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    return fig
 
 
 def gains_losses_figure(periods: pd.DataFrame, granularity: str = "day", title: str | None = None) -> go.Figure:

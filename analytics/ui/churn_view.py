@@ -8,13 +8,39 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.charts.churn import churn_rate_figure, step_effect_figure
-from analytics.charts.lists import cohort_heatmap
-from analytics.metrics.growth import GRANULARITIES, Granularity
+from analytics.charts.churn import churn_rate_figure, losses_figure, step_effect_figure
+from analytics.charts.growth import follower_curve_figure
+from analytics.charts.lists import cohort_heatmap, joined_left_bars
+from analytics.i18n import N_, _, format_date, format_number, ngettext
+from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
-from analytics.metrics.plateaus import CHURN_METHOD, STEP_METHOD
+from analytics.metrics.losses import LOSSES_METHOD, LossBreakdown
+from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
 from analytics.ui import gate, reads
 from analytics.ui.widgets import CHART_CONFIG
+
+NO_LISTS = N_(
+    "Who followed and who unfollowed, quick unfollows and cohort retention come from follower lists: "
+    "import at least two follower lists of this account taken on different days (an X archive's "
+    "follower.js, Instagram followers_1.json, LinkedIn Connections.csv, Bluesky or Mastodon follower "
+    "pages, or Palier's follower-list CSV). Daily lists give the sharpest picture."
+)
+# The causes in the order the sentence names them ("renamed" is not a loss: said apart).
+LOSS_CAUSES = ("unfollowed", "deactivated", "suspended", "deleted", "purge", "unknown")
+
+
+def cause_phrase(cause: str, count: int) -> str:
+    """How each cause of a loss reads after its count ("9 unfollowed"): whole phrases, singular
+    and plural, so each language can agree them."""
+    phrases = {
+        "unfollowed": ngettext("{count} unfollowed", "{count} unfollowed", count),
+        "deactivated": ngettext("{count} deactivated", "{count} deactivated", count),
+        "suspended": ngettext("{count} suspended", "{count} suspended", count),
+        "deleted": ngettext("{count} deleted", "{count} deleted", count),
+        "purge": ngettext("{count} in a platform purge", "{count} in a platform purge", count),
+        "unknown": ngettext("{count} without a known cause", "{count} without a known cause", count),
+    }
+    return phrases[cause].format(count=format_number(count))
 
 GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
 QUICK_DAYS = 7
@@ -30,9 +56,8 @@ MAX_PEOPLE = 1_000
 @st.fragment
 def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Churn rate per day, week or month; a fragment, so the choice reruns only this part."""
-    st.markdown("**Churn rate per period**")
     granularity: Granularity = st.segmented_control(
-        "Per", GRANULARITIES, default="month" if (end - start).days > 120 else "week", required=True,
+        _("Per"), GRANULARITIES, default="month" if (end - start).days > 120 else "week", required=True,
         format_func=lambda g: GRANULARITY_LABELS[g], key="churn_granularity",
     ) or "month"
     churn = reads.churn_by_period(account, granularity, start, end, version)
@@ -40,7 +65,7 @@ def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int)
         st.info("No losses are known in this period.")
         return
     st.plotly_chart(churn_rate_figure(churn, granularity), config=CHART_CONFIG, key="churn_rate")
-    with st.expander("How the churn rate is computed"):
+    with st.expander(_("How the churn rate is computed")):
         st.markdown(CHURN_METHOD)
 
 
@@ -62,19 +87,23 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
         cols[2].metric("Volatility", f"{step.sd_net:,.1f} a day" if step.sd_net is not None else "—", border=True,
                        help="Standard deviation of the daily net change.")
         if step.ratio is not None and step.z is not None:
+            # The verdict in words; the z-score stays behind it (in the method), not in front.
             if abs(step.z) < 2:
-                reading = "no more often than chance would give: no clear step effect"
+                reading = _("A day of gains is followed by a day of losses no more often than chance would give: "
+                            "no clear step effect.")
             elif step.ratio > 1:
-                reading = f"{step.ratio:.1f} times as often as chance would give: gains tend to be taken back the next day"
+                reading = _("A day of gains is followed by a day of losses {ratio} times as often as chance would "
+                            "give: gains tend to be taken back the next day.").format(ratio=format_number(step.ratio, 1))
             else:
-                reading = f"less often than chance would give ({step.ratio:.1f} times): gains tend to hold"
-            st.markdown(f"A day of gains is followed by a day of losses {reading} (z = {step.z:+.1f}).")
+                reading = _("A day of gains is followed by a day of losses less often than chance would give: "
+                            "gains tend to hold.")
+            st.markdown(reading)
         figure = step_effect_figure(step)
-        # The chart's volatility note sits just under the axis and runs into the category labels: lower it.
+        # A small picture: the two bars beside what chance would give say it at a glance.
         figure.update_annotations(yshift=-22)
-        figure.update_layout(margin={"b": 80})
+        figure.update_layout(margin={"b": 80}, height=320)
         st.plotly_chart(figure, config=CHART_CONFIG, key="churn_step")
-    with st.expander("How the step effect is measured"):
+    with st.expander(_("How the step effect is measured")):
         st.markdown(STEP_METHOD)
 
 
@@ -125,6 +154,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     cols[1].metric("Unfollowed", f"{changes.left:,}", border=True,
                    help=f"In the list of {changes.start} and not in that of {changes.end}.")
     cols[2].metric("Net", f"{changes.joined - changes.left:+,}", border=True)
+    losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]
     tab_joined, tab_left = st.tabs([f"Followed ({changes.joined:,})", f"Unfollowed ({changes.left:,})"])
@@ -199,3 +229,157 @@ def cohort_section(account: str, start: dt.date, end: dt.date, version: int) -> 
                 st.caption(f"The last {MAX_COHORTS} of the {len(in_weeks)} weeks of this period: narrow the period "
                            "to see earlier weeks.")
         st.caption(cohorts.method)
+
+
+def loss_sentence(breakdown: LossBreakdown) -> str | None:
+    """"15 fewer: 9 unfollowed, 5 deactivated, 1 suspended" for two lists; None without a breakdown."""
+    if breakdown.reason is not None or breakdown.counts is None or breakdown.since is None or breakdown.until is None:
+        return None
+    counts = breakdown.counts
+    parts = [cause_phrase(cause, counts[cause]) for cause in LOSS_CAUSES if counts.get(cause, 0)]
+    if breakdown.change is None:
+        head = ngettext("{count} left", "{count} left", breakdown.lost).format(count=format_number(breakdown.lost))
+    elif breakdown.change < 0:
+        head = ngettext("{count} fewer", "{count} fewer", -breakdown.change).format(count=format_number(-breakdown.change))
+    elif breakdown.change > 0:
+        head = ngettext("{count} more", "{count} more", breakdown.change).format(count=format_number(breakdown.change))
+    else:
+        head = _("As many as before")
+    if not parts:
+        text = _("{head} between the lists of {since} and {until}; nobody left.")
+    elif breakdown.change is None or breakdown.change < 0:
+        text = _("{head} between the lists of {since} and {until}: {causes}.")
+    else:
+        # More followers overall, yet some left: said as who left, so the gain does not hide them.
+        text = _("{head} between the lists of {since} and {until}; of those who left, {causes}.")
+    sentence = text.format(head=head, since=format_date(breakdown.since), until=format_date(breakdown.until),
+                           causes=", ".join(parts))
+    extras = []
+    if counts.get("renamed", 0):
+        extras.append(ngettext("{count} follower changed handle: the same follower, not a loss.",
+                               "{count} followers changed handle: the same followers, not losses.",
+                               counts["renamed"]).format(count=format_number(counts["renamed"])))
+    if breakdown.returned:
+        extras.append(ngettext("{count} missing from the later list came back afterwards: a gap, not a loss.",
+                               "{count} missing from the later list came back afterwards: gaps, not losses.",
+                               breakdown.returned).format(count=format_number(breakdown.returned)))
+    return " ".join([sentence, *extras])
+
+
+def losses_sentence(account: str, since: dt.date, until: dt.date, version: int) -> None:
+    """Why the followers who left between two lists left, in one sentence, and the rename caveat."""
+    if since == until:
+        return
+    breakdown = reads.loss_breakdown(account, since, until, version)
+    sentence = loss_sentence(breakdown)
+    if sentence is None:
+        return
+    st.markdown(f"**{sentence}**")
+    notes = []
+    if breakdown.counts and breakdown.counts.get("unknown", 0):
+        notes.append(_("A cause is known where a platform was asked: for Bluesky and Mastodon, run "
+                       "python -m analytics check-losses --account NAME, or collect again."))
+    if reads.identity(account, version).renames_look_like_losses:
+        notes.append(_("These lists know followers by handle only: a follower who renamed looks like one "
+                       "who left and one who came."))
+    if notes:
+        st.caption(" ".join(notes))
+    with st.expander(_("How the causes are found")):
+        st.markdown(LOSSES_METHOD)
+
+
+def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFrame, version: int) -> None:
+    """Followers lost in the period: the figures, and the losses per day with purge days marked."""
+    summary = reads.churn_summary(account, start, end, version)
+    if not summary.enough_data:
+        st.info(summary.reason or _("No losses are known in this period."))
+        return
+    cols = st.columns(4)
+    cols[0].metric(_("Followers lost"), f"{summary.lost:,.0f}" if summary.lost is not None else "—", border=True,
+                   help=_("Losses in the period, purge days included."))
+    cols[1].metric(_("Purge days"), f"{summary.purge_days:,}", border=True,
+                   help=_("Days flagged as likely purges; {excess} followers lost above the usual on them.").format(
+                       excess=format_number(summary.purge_excess)))
+    # Per day rather than a rate over the whole period: 1,500 lost against 600 at the start of an
+    # 18-month range is a "250% churn rate" nobody can read; the churn rate tab gives rates per period.
+    cols[2].metric(_("Lost per day"), f"{summary.lost_per_day or 0:,.1f}", border=True,
+                   help=_("Followers lost per day of the period, purge days included."))
+    cols[3].metric(_("Excluding purges"), f"{summary.lost_per_day_excl_purges or 0:,.1f}", border=True,
+                   help=_("Losses per day with each purge day counted at its usual losses (ordinary churn)."))
+    if summary.losses_from_totals:
+        st.caption(_("Some losses are only falls in the follower total (no stated unfollows): a lower bound."))
+    losses = reads.daily_losses(account, start, end, version)
+    st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=CHART_CONFIG, key="churn_losses")
+
+
+def purge_table(purges: pd.DataFrame) -> None:
+    """The purge days of the period, or why there are none, and how they are flagged."""
+    if purges.empty:
+        st.info(_("No purge day in this period: no day lost many times its usual number of followers."))
+    else:
+        st.dataframe(
+            pd.DataFrame({
+                "Day": purges["day"], "Lost": purges["lost"], "Usual (median)": purges["baseline"],
+                "Times the usual": purges["ratio"], "Above the usual": purges["excess"],
+            }),
+            hide_index=True, key="churn_purges",
+            column_config={
+                "Day": st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
+                "Lost": st.column_config.NumberColumn(format="%d"),
+                "Usual (median)": st.column_config.NumberColumn(format="%.1f"),
+                "Times the usual": st.column_config.NumberColumn(format="%.0fx"),
+                "Above the usual": st.column_config.NumberColumn(format="%.0f"),
+            },
+        )
+    with st.expander(_("How purge days are flagged")):
+        st.markdown(PURGE_METHOD)
+
+
+def plateaus_section(
+    account: str, start: dt.date, end: dt.date, in_period: pd.DataFrame, purges: pd.DataFrame, version: int
+) -> None:
+    """The follower curve with its plateaus shaded and purge days marked, and the plateaus' table."""
+    found = reads.plateaus(account, start, end, version)
+    if in_period.empty:
+        st.info(_("No follower data in this period: widen it with the period picker."))
+    else:
+        st.plotly_chart(
+            follower_curve_figure(curve_of(in_period, account), found.table, purges,
+                                  title=_("Followers, plateaus shaded")),
+            config=CHART_CONFIG, key="churn_curve",
+        )
+    if not found.enough_data:
+        st.info(found.reason or _("Not enough data to look for plateaus."))
+    elif found.table.empty:
+        st.info(_("No plateau in this period: growth never stalled for long between two stretches of clear growth."))
+    else:
+        table = found.table
+        st.dataframe(
+            pd.DataFrame({
+                "From": table["start"], "To": table["end"], "Days": table["days"],
+                "Net per day": table["mean_net_per_day"], "Net": table["net"],
+                "Per day before": table["before_rate"], "Per day after": table["after_rate"],
+                "Ongoing": table["ongoing"],
+            }),
+            hide_index=True, key="churn_plateaus",
+            column_config={
+                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+                "Net": st.column_config.NumberColumn(format="%+d"),
+                "Per day before": st.column_config.NumberColumn(format="%+.1f"),
+                "Per day after": st.column_config.NumberColumn(format="%+.1f"),
+            },
+        )
+    with st.expander(_("How plateaus are found")):
+        st.markdown(PLATEAU_METHOD)
+
+
+def lists_over_time(account: str, start: dt.date, end: dt.date, version: int) -> None:
+    """Joiners and leavers list by list, quick unfollows and weekly cohorts."""
+    st.plotly_chart(joined_left_bars(reads.changes_by_snapshot(account, version)), config=CHART_CONFIG,
+                    key="churn_joined_left")
+    st.markdown("**" + _("Unfollowed within {days} days").format(days=QUICK_DAYS) + "**")
+    quick_unfollows_section(account, start, end, version)
+    st.markdown("**" + _("Cohort retention") + "**")
+    cohort_section(account, start, end, version)

@@ -20,6 +20,7 @@ from analytics.metrics import activity, followers, growth, lists, overview
 from analytics.metrics import audience as audience_metrics
 from analytics.metrics import headline as headline_metrics
 from analytics.metrics import kept as audience_features
+from analytics.metrics import losses as loss_metrics
 from analytics.metrics import meetups as meetup_metrics
 from analytics.metrics import notable as notable_metrics
 from analytics.metrics import plateaus as plateau_metrics  # the name `plateaus` is a cached read below
@@ -197,6 +198,26 @@ def quick_unfollows(
     return on_account(account_name, lists.quick_unfollows, within_days, start, end, limit=limit)
 
 
+@cached_read(max_entries=256)
+def loss_breakdown(
+    account_name: str, since: dt.date | None, until: dt.date | None, version: int
+) -> loss_metrics.LossBreakdown:
+    """The followers lost between two lists by cause (the latest two when not given)."""
+    return on_account(account_name, loss_metrics.loss_breakdown, since, until)
+
+
+@cached_read(max_entries=128)
+def identity(account_name: str, version: int) -> loss_metrics.Identity:
+    """Whether the account's members are keyed on stable ids or on handles only."""
+    return on_account(account_name, loss_metrics.identity_of)
+
+
+@cached_read(max_entries=128)
+def followers_by_follow_date(account_name: str, version: int) -> pd.DataFrame:
+    """Current followers by the day they followed (day, followers); empty without follow dates."""
+    return on_account(account_name, loss_metrics.followers_by_follow_date)
+
+
 @cached_read(max_entries=128)
 def cohort_retention(account_name: str, version: int) -> lists.CohortRetention:
     return on_account(account_name, lists.cohort_retention)
@@ -246,7 +267,8 @@ def clear_growth_reads() -> None:
         follower_series, follower_curves, growth_periods, best_and_worst, period_comparison, projection, milestones_passed,
         plateaus, purge_days, daily_losses, step_effect, churn_by_period, churn_summary, snapshot_dates,
         changes_by_snapshot, list_changes, quick_unfollows, cohort_retention, posts_per_day,
-        quiet_vs_active, lag_correlation, posts_with_follows, engagement_heatmap,
+        quiet_vs_active, lag_correlation, posts_with_follows, engagement_heatmap, loss_breakdown, identity,
+        followers_by_follow_date,
     ):
         cached.clear()
 
