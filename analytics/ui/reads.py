@@ -414,19 +414,19 @@ def meetup_follower_search(account_name: str, query: str, version: int) -> pd.Da
 # the same frames, so the same figures, as every other surface.
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def daily_posts(account_name: str, version: int) -> pd.DataFrame:
     """Posts per day (`analytics.metrics.headline.daily_posts`)."""
     return on_account(account_name, headline_metrics.daily_posts)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached_read(max_entries=64)
 def morning_check(account_name: str, version: int) -> headline_metrics.MorningCheck:
     """Followers now, since yesterday, the last 7 and 28 days against the 7 and 28 before."""
     return headline_metrics.morning_check_of(follower_series(account_name, version), daily_posts(account_name, version))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def against_previous(account_name: str, start: dt.date, end: dt.date, version: int) -> headline_metrics.Comparison:
     """The period's headline figures against the same number of days just before."""
     return headline_metrics.against_previous(
@@ -434,7 +434,7 @@ def against_previous(account_name: str, start: dt.date, end: dt.date, version: i
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def daily_table(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
     """date, followers, change, gained, lost, posts: one row per day, newest first."""
     return headline_metrics.daily_table_of(
@@ -442,7 +442,7 @@ def daily_table(account_name: str, start: dt.date | None, end: dt.date | None, v
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached_read(max_entries=256)
 def notable(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> list[notable_metrics.Notable]:
     """Plateaus starting or ending, purge days, quiet weeks and milestones in the period, newest first."""
     return notable_metrics.notable_of(
