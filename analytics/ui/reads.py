@@ -388,6 +388,12 @@ def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView
         cursor.close()
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def meetup_unmatched(account_name: str, version: int) -> pd.DataFrame:
+    """Attendees matched to nobody, each with why and the followers who could be them."""
+    return on_account(account_name, meetup_metrics.unmatched_attendees)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def meetup_follower_search(account_name: str, query: str, version: int) -> pd.DataFrame:
     """Followers whose handle or name contains `query` (for marking known in person)."""
