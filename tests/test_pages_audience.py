@@ -22,8 +22,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
-from analytics.demo import CONTENT_HEADER
 from analytics.charts.audience import RULE_WORDS
+from analytics.demo import CONTENT_HEADER
 from analytics.metrics import audience, quality
 from analytics.store import open_store
 from analytics.store.accounts import require_account

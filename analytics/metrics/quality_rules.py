@@ -73,7 +73,7 @@ RULE_PARAMS: dict[str, int] = {
 # The others are v1's clauses under fair names. `flag_rules_v2` is the reference.
 NEW_ACCOUNT_DEFAULT_PLATFORMS_SQL = "('bluesky', 'mastodon')"
 RULE_SQL_V2: dict[str, str] = {
-    "default_profile": f"({RULE_SQL[EGG.name]}) AND (lower(coalesce((SELECT a.platform FROM accounts a "
+    "default_profile": f"({RULE_SQL[EGG.name]}) AND (lower(coalesce((SELECT a.platform FROM accounts a "  # noqa: S608 - constants
                        f"WHERE a.account_id = $account_id), '')) NOT IN {NEW_ACCOUNT_DEFAULT_PLATFORMS_SQL} "
                        "OR coalesce(date_diff('day', CAST(p.created_at AS DATE), $day) > $grace_days, false))",
     "no_posts_many_follows": RULE_SQL[SPAM.name],

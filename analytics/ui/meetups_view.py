@@ -17,8 +17,8 @@ import streamlit as st
 
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
-from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.i18n import _, format_number, ngettext
+from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.meetups.store import (
     decide_match,
     delete_event,
