@@ -120,8 +120,8 @@ def _top_topics(clusters: Clusters) -> None:
     topic, share = _("Top topics"), _("Share of followers")
     st.dataframe(pd.DataFrame({topic: table["label"], share: 100 * table["share"]}), hide_index=True,
                  key="audience_top_topics", width="stretch",
-                 column_config={topic: st.column_config.TextColumn(width="large"),
-                                share: st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0)})
+                 # No fixed width: on a phone both columns must fit, the share beside its topic.
+                 column_config={share: st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0)})
 
 
 def answer_section(account: str, as_of: dt.date, version: int) -> None:
