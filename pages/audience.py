@@ -1,6 +1,7 @@
-"""Audience: who the followers are. Coherence with the account's editorial line, topic clusters
-and how they changed, stayers against leavers and joiners, languages and countries, and the
-follower quality audit (published rules, versioned)."""
+"""Audience: who the followers are. The answer first (a coherence verdict that says what the score
+compares against, the share of followers a quality rule flags, the top topics), then tabs: topic
+clusters, the quality audit (rules v2, by rule), coherence in detail, stayers against leavers and
+joiners, languages and countries, how the topics changed."""
 
 from __future__ import annotations
 
@@ -8,23 +9,17 @@ import datetime as dt
 
 import streamlit as st
 
-from analytics.metrics.quality import RULES_VERSION
+from analytics.i18n import _, format_date, format_number, ngettext
 from analytics.ui import audience_view, gate, reads, widgets
-
-NO_LISTS = (
-    "Audience figures come from follower lists with profiles: import at least one follower list of this "
-    "account (Bluesky or Mastodon follower pages, a collector, LinkedIn Connections.csv, or Palier's "
-    "follower-list CSV with bios). Two lists taken on different days add stayers, leavers and joiners."
-)
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
-st.title("Audience")
+st.title(_("Audience"))
 
 left, right = st.columns([1, 1])
 store, version, account = widgets.pick_account(
     "audience",
-    "No account yet. Import follower lists with bios to see who your followers are.",
+    _("No account yet. Import follower lists with bios to see who your followers are."),
     left,
 )
 
@@ -33,11 +28,14 @@ if not snapshots.empty:
     # The first view after an import analyses the new and changed profiles once (all of them the
     # first time); every figure below then counts that analysis.
     version = reads.audience_analysis(
-        account, f"Analysing the profiles imported since the last visit ({int(snapshots['members'].iloc[-1]):,} followers in "
-        "the latest list): languages, countries, fit to your topics. This runs once per import.")
+        account, _("Analysing the profiles imported since the last visit ({count} followers in the latest list): "
+                   "languages, countries, fit to your topics. This runs once per import.").format(
+                       count=format_number(int(snapshots["members"].iloc[-1]))))
 if snapshots.empty:
-    st.info(NO_LISTS)
-    widgets.link_to_import("Import follower lists")
+    st.info(_("Audience figures come from follower lists with profiles: import at least one follower list of this "
+              "account (Bluesky or Mastodon follower pages, a collector, LinkedIn Connections.csv, or Palier's "
+              "follower-list CSV with bios). Two lists taken on different days add stayers, leavers and joiners."))
+    widgets.link_to_import(_("Import follower lists"))
     st.stop()
 
 dates: list[dt.date] = [d.date() for d in snapshots["snapshot_date"]]
@@ -45,31 +43,37 @@ sizes: dict[dt.date, int] = {d.date(): int(m) for d, m in zip(snapshots["snapsho
 first, last = dates[0], dates[-1]
 
 # The period picks follower lists: the last one in it is "now", the first one "then".
-start, end = widgets.pick_period("audience", account, first, last, right, help="Figures describe the last follower list of the period; stayers, leavers and joiners compare its first and last lists.")
+start, end = widgets.pick_period(
+    "audience", account, first, last, right,
+    help=_("Figures describe the last follower list of the period; stayers, leavers and joiners compare its first "
+           "and last lists."))
 in_period = [d for d in dates if start <= d <= end]
 if not in_period:
-    st.info(f"No follower list between {start:%d %b %Y} and {end:%d %b %Y}: widen the period "
-            f"(lists from {first:%d %b %Y} to {last:%d %b %Y}).")
+    st.info(_("No follower list between {start} and {end}: widen the period (lists from {first} to {last}).").format(
+        start=format_date(start), end=format_date(end), first=format_date(first), last=format_date(last)))
     st.stop()
 since, as_of = in_period[0], in_period[-1]
-followers_now = sizes[as_of]
 people = gate.can_see_people()
-st.caption(f"The list of {as_of:%d %b %Y} ({followers_now:,} followers), the last of the period; "
-           f"{len(in_period):,} follower list{'s' if len(in_period) != 1 else ''} in the period.")
+st.caption(ngettext(
+    "The list of {date} ({followers} followers), the last of the period; {count} follower list in the period.",
+    "The list of {date} ({followers} followers), the last of the period; {count} follower lists in the period.",
+    len(in_period),
+).format(date=format_date(as_of), followers=format_number(sizes[as_of]), count=format_number(len(in_period))))
 
+audience_view.answer_section(account, as_of, version)
 
-st.subheader("Coherence with your editorial line")
-audience_view.coherence_section(account, as_of, version, people)
-
-st.subheader("Topic clusters")
-audience_view.clusters_section(account, as_of, version)
-audience_view.cluster_change_section(account, sizes, since, as_of, version)
-
-st.subheader("Stayers, leavers and joiners")
-audience_view.groups_section(account, since, as_of, version)
-
-st.subheader("Languages and places")
-audience_view.languages_and_places(account, as_of, version)
-
-st.subheader(f"Follower quality audit (rules {RULES_VERSION})")
-audience_view.quality_audit_section(account, as_of, version, people)
+topics, audit, coherence, groups, places, change = st.tabs([_(label) for label in audience_view.TABS])
+with topics:
+    audience_view.clusters_section(account, as_of, version)
+with audit:
+    st.subheader(_("Follower quality audit (rules {version})").format(version=audience_view.RULES_VERSION_V2))
+    audience_view.quality_audit_section(account, as_of, version, people)
+with coherence:
+    st.subheader(_("Coherence with your editorial line"))
+    audience_view.coherence_section(account, as_of, version, people)
+with groups:
+    audience_view.groups_section(account, since, as_of, version)
+with places:
+    audience_view.languages_and_places(account, as_of, version)
+with change:
+    audience_view.cluster_change_section(account, sizes, since, as_of, version)

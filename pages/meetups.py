@@ -56,6 +56,7 @@ meetups_view.turnout(view, within_days)
 
 if owner and people_ok:
     meetups_view.review(store, account, view, locked)
+    meetups_view.unmatched(store, account, view, version, locked)
 
 st.subheader("People")
 if not people_ok:

@@ -22,6 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import access
+from analytics.charts.audience import RULE_WORDS
 from analytics.demo import CONTENT_HEADER
 from analytics.metrics import audience, quality
 from analytics.store import open_store
@@ -200,8 +201,10 @@ def test_an_id_only_list_gets_reasons_not_errors(db: Path) -> None:
     assert "a change needs two" in shown
     # The rules are on the page even when they cannot run.
     rules = table(at, "Rule", "Flags a follower when")
-    assert rules["Flags a follower when"].tolist() == [r.text for r in quality.RULES]
-    assert "Follower quality audit (rules v1)" in texts(at)
+    # Rules v2 (issue 17 item 5): fair words, per platform; v1 still documented in the method.
+    assert rules["Flags a follower when"].tolist() == [r.text for r in quality.RULES_V2]
+    assert "Follower quality audit (rules v2)" in texts(at)
+    assert quality.QUALITY_METHOD in [m.value for m in at.markdown]
     assert not at.error
 
 
@@ -218,7 +221,7 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
             audience.topic_clusters(cursor, account_id, SECOND),
             audience.language_mix(cursor, account_id, SECOND),
             audience.location_mix(cursor, account_id, SECOND),
-            quality.quality_audit(cursor, account_id),
+            quality.quality_audit_v2(cursor, account_id),
             quality.quality_trend(cursor, account_id),
         )
 
@@ -270,17 +273,20 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
     summary = audit.summary
     assert shown["Audience quality score"] == f"{summary.quality_score:.0%}"
     assert shown["Followers audited"] == f"{summary.audited:,}"
-    assert shown["Suspicious"] == f"{summary.suspicious_total:,}"
+    assert shown["Profile patterns"] == f"{summary.suspicious_total:,}"
+    assert summary.rules_version == "v2" and "Suspicious" not in shown
     counts = table(at, "Rule", "Followers", "Share of audited")
-    assert counts["Followers"].tolist() == [summary.counts[r.name] for r in quality.RULES]
+    assert counts["Followers"].tolist() == [summary.counts[r.name] for r in quality.RULES_V2]
     flagged = table(at, "Handle", "Rules")
     assert flagged["Handle"].tolist() == audit.flagged["handle"].tolist()
-    assert flagged["Rules"].tolist() == audit.flagged["rules"].tolist()
-    assert "egg, spam" in flagged.set_index("Handle").loc["egg", "Rules"]
+    words = {name: str(word) for name, word in RULE_WORDS.items()}
+    assert flagged["Rules"].tolist() == [", ".join(words[n] for n in r.split(", ")) for r in audit.flagged["rules"]]
+    assert "Default profile, No posts, many follows" in flagged.set_index("Handle").loc["egg", "Rules"]
+    assert shown["Followers flagged"] == f"{(audit.flagged_total or 0) / summary.audited:.0%}"
     assert "audience_quality_trend" in figures and "audience_quality_rules" in figures
     assert values(figures["audience_quality_trend"]["data"][0]["y"]) == pytest.approx(trend.table["quality_score"].tolist())
     [csv_button] = flagged_buttons(at)
-    assert "rules v1" in csv_button.proto.label
+    assert "rules v2" in csv_button.proto.label
     assert not at.error
 
 
@@ -418,7 +424,7 @@ def test_aggregates_share_hides_people_from_viewers(db: Path) -> None:
     assert not flagged_buttons(viewer)
     assert any("figures only" in c.value for c in viewer.caption)
     # Figures and charts stay.
-    assert {"Coherence score", "Audience quality score", "Suspicious"} <= set(metrics(viewer))
+    assert {"Coherence score", "Audience quality score", "Profile patterns", "Followers flagged"} <= set(metrics(viewer))
     assert "audience_coherence" in chart_ids(viewer) and "audience_quality_rules" in chart_ids(viewer)
 
     owner = run(secrets=secrets, password=OWNER_PW)
@@ -433,7 +439,7 @@ def test_the_small_demo(demo_db: Path) -> None:
         return (
             audience.audience_coherence(cursor, account_id),
             audience.language_mix(cursor, account_id),
-            quality.quality_audit(cursor, account_id),
+            quality.quality_audit_v2(cursor, account_id),
             audience.location_mix(cursor, account_id),
         )
 

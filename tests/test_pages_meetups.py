@@ -160,3 +160,59 @@ def test_shared_as_figures_only(db: Path) -> None:
         assert name not in shown
     assert not [b for b in at.button if b.key and b.key.startswith("meetups_")]  # a viewer writes nothing
     assert any("figures only" in c.value for c in at.caption)
+
+
+# Two current followers share one name (the demo has five of the same name): the attendee is
+# offered as a choice between them, and every attendee matched to nobody says why.
+NAMESAKES = (b"handle,name\nalex_m1,Alex Martin\nalex_m2,Alex Martin\nzoe_c,Zoe Clarke\n")
+NAMESAKE_EVENT = b"Name\nAlex Martin\nQuentin Nobody\nZoe Clarke\n"
+
+
+def _seed_namesakes(path: Path) -> None:
+    store = open_store(path)
+    try:
+        import_bytes(store, {"followers.csv": NAMESAKES}, account="me", snapshot_date=dt.date(2026, 2, 20))
+        import_event(store, "me", NAMESAKE_EVENT, "luma.csv", event_name="Namesakes", event_date=dt.date(2026, 3, 5))
+    finally:
+        store.close()
+
+
+def test_an_attendee_with_namesakes_is_a_choice_and_unmatched_ones_say_why(db: Path) -> None:
+    from analytics.metrics.meetups import unmatched_attendees
+
+    _seed_namesakes(db)
+    store = open_store(db)
+    try:
+        cursor = store.cursor()
+        account_id = int(cursor.execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchone()[0])
+        expected = unmatched_attendees(cursor, account_id)
+    finally:
+        store.close()
+    assert set(expected["name"]) >= {"Alex Martin", "Quentin Nobody"}
+    at = page()
+    assert not at.exception and not at.error
+    assert any(s.value == "Attendees not matched" for s in at.subheader)
+    captions = " ".join(c.value for c in at.caption)
+    for reason in expected["reason_text"]:
+        assert reason.replace(".", "") in captions.replace("\\", "").replace(".", "")
+    # Alex Martin: a choice between the two followers of that name, best first.
+    alex = expected[expected["name"] == "Alex Martin"].iloc[0]
+    assert alex["reason"] == "several" and {c["handle"] for c in alex["candidates"]} == {"alex_m1", "alex_m2"}
+    radio = at.radio(key=f"meetups_pick_{int(alex['attendee_id'])}")
+    assert len(radio.options) == 2 and radio.value is None
+    assert at.button(key=f"meetups_match_{int(alex['attendee_id'])}").disabled
+    # Nobody of Quentin's name: a reason, no choice.
+    quentin = expected[expected["name"] == "Quentin Nobody"].iloc[0]
+    assert len(quentin["candidates"]) == 0
+    assert not [r for r in at.radio if r.key == f"meetups_pick_{int(quentin['attendee_id'])}"]
+
+    # Choosing the second follower matches the attendee by hand.
+    chosen = alex["candidates"][1]
+    radio.set_value(1).run()
+    at.button(key=f"meetups_match_{int(alex['attendee_id'])}").click().run()
+    assert not at.exception and not at.error
+    assert "Matched" in at.success[0].value
+    matched = table(at, "Attendee", "Follower")
+    row = matched[matched["Attendee"] == "Alex Martin"].iloc[0]
+    assert row["Follower"] == "@" + chosen["handle"] and "manual" in row["Match"]
+    assert not [r for r in at.radio if r.key == f"meetups_pick_{int(alex['attendee_id'])}"]

@@ -1,7 +1,8 @@
 """Audience charts: coherence, topic clusters, stayers/leavers/joiners, languages, countries, quality.
 
 Result objects from analytics.metrics.audience and analytics.metrics.quality in, plotly Figures
-out. No map tiles anywhere: countries are bars, so the page works offline.
+out. No map tiles anywhere: countries are bars, so the page works offline (Plotly's built-in
+choropleth fetches its world outline from cdn.plot.ly at draw time: not used).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ SUSPICIOUS_COLOR = LOST_COLOR
 GROUP_COLORS = {"stayed": FOLLOWERS_COLOR, "left": LOST_COLOR, "joined": GAINED_COLOR}
 GROUP_WORDS = {"stayed": N_("Stayers"), "left": N_("Leavers"), "joined": N_("Joiners")}
 RULE_WORDS = {"egg": N_("Egg"), "spam": N_("Spam-like"), "mass_follower": N_("Mass follower"), "inactive": N_("Inactive"),
-              "new_account": N_("New account")}
+              "new_account": N_("New account"),
+              # Rules v2: what a profile shows, in fair words.
+              "default_profile": N_("Default profile"), "no_posts_many_follows": N_("No posts, many follows"),
+              "follows_many": N_("Follows many")}
 
 
 def _percent_axis(fig: go.Figure, axis: str = "y") -> None:
@@ -187,15 +191,19 @@ def quality_rules_figure(audit: QualityAudit, title: str | None = None) -> go.Fi
     title = title or _("Quality audit (rules {version})").format(version=audit.summary.rules_version)
     if not audit.ok:
         return empty_figure(title, audit.reason or _("The audit cannot run."))
-    from analytics.metrics.quality import RULES, SUSPICIOUS_RULES
+    from analytics.metrics.quality import PATTERN_RULES_V2, RULES, RULES_V2, RULES_VERSION_V2, SUSPICIOUS_RULES
 
-    names = [r.name for r in RULES]
+    v2 = audit.summary.rules_version == RULES_VERSION_V2
+    rules = RULES_V2 if v2 else RULES
+    # v2 colours profile patterns as v1 coloured its "suspicious" rules; inactive and new stay muted.
+    marked = PATTERN_RULES_V2 if v2 else SUSPICIOUS_RULES
+    names = [r.name for r in rules]
     counts = [audit.summary.counts[n] for n in names]
-    texts = [r.text for r in RULES]
+    texts = [r.text for r in rules]
     shares = [c / audit.summary.audited for c in counts]
     fig = go.Figure(go.Bar(
         x=[_(RULE_WORDS[n]) if n in RULE_WORDS else n for n in names], y=counts,
-        marker_color=[SUSPICIOUS_COLOR if n in SUSPICIOUS_RULES else MUTED_COLOR for n in names],
+        marker_color=[SUSPICIOUS_COLOR if n in marked else MUTED_COLOR for n in names],
         customdata=np.column_stack([shares, texts]),
         hovertemplate=_("%{x}: %{y:,} followers (%{customdata[0]:.1%})") + "<br>%{customdata[1]}<extra></extra>",
     ))

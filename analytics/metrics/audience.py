@@ -138,14 +138,18 @@ SELECT term, weight FROM audience_terms
 WHERE account_id = $account_id AND space = 'fit' AND weight > 0
 ORDER BY weight DESC, position LIMIT $top
 """
+# Each topic's strongest terms (at most $top), with their weight in it and over every topic: the
+# names are chosen among them (textfit.topic_names), the table shows the first five.
 TOPIC_TERMS_SQL = """
 WITH ranked AS (
-    SELECT t.topic, m.term, row_number() OVER (PARTITION BY t.topic ORDER BY t.weight DESC, t.position) AS rank
+    SELECT t.topic, m.term, t.weight, sum(t.weight) OVER (PARTITION BY t.position) AS total,
+           row_number() OVER (PARTITION BY t.topic ORDER BY t.weight DESC, t.position) AS rank
     FROM audience_topics t
     JOIN audience_terms m ON m.account_id = t.account_id AND m.space = 'topics' AND m.position = t.position
     WHERE t.account_id = $account_id
 )
-SELECT topic, list(term ORDER BY rank) AS terms FROM ranked WHERE rank <= $top GROUP BY topic ORDER BY topic
+SELECT topic, list(term ORDER BY rank) AS terms, list(weight ORDER BY rank) AS weights, list(total ORDER BY rank) AS totals
+FROM ranked WHERE rank <= $top GROUP BY topic ORDER BY topic
 """
 def analysis_state(cursor: duckdb.DuckDBPyConnection, account_id: int) -> kept_figures.State | None:
     """The account's current analysis; None when it has not run since the last import. Only reads:
@@ -416,10 +420,14 @@ class ClusterChange:
 
 
 def _topic_labels(cursor: duckdb.DuckDBPyConnection, account_id: int, top: int = 5) -> pd.DataFrame:
-    """cluster, label, top_terms of the account's topics, then the 'no topic words' row."""
-    frame = cursor.execute(TOPIC_TERMS_SQL, {"account_id": account_id, "top": top}).df()
-    tops = [list(t) for t in frame["terms"]]
-    table = pd.DataFrame({"cluster": frame["topic"].astype("int64"), "label": [" · ".join(t[:3]) for t in tops],
+    """cluster, label (the most telling distinct words, textfit.topic_names), top_terms of the
+    account's topics, then the 'no topic words' row."""
+    frame = cursor.execute(TOPIC_TERMS_SQL, {"account_id": account_id, "top": max(top, textfit.LABEL_CANDIDATES)}).df()
+    candidates = [list(t) for t in frame["terms"]]
+    names = textfit.topic_names(candidates, [np.asarray(w, dtype="float64") for w in frame["weights"]],
+                                [np.asarray(t, dtype="float64") for t in frame["totals"]])
+    tops = [t[:top] for t in candidates]
+    table = pd.DataFrame({"cluster": frame["topic"].astype("int64"), "label": names,
                           "top_terms": pd.Series(tops, dtype="object")})
     extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": ["no topic words"], "top_terms": [[]]})
     return pd.concat([table, extra], ignore_index=True)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics.metrics import textfit
 from analytics.metrics.languages import detect_languages
-from analytics.metrics.quality_rules import AUDITED_SQL, RULE_PARAMS, RULE_SQL, RULES
+from analytics.metrics.quality_rules import AUDITED_SQL, PATTERN_RULE_NAMES_V2, RULE_NAMES_V2, RULE_PARAMS, RULE_SQL, RULE_SQL_V2, RULES
 
 # Bump when a feature's method changes (textfit, lingua settings, geo, the cube's figures):
 # every profile of every account is then analysed again at the next refresh, and until then no
@@ -60,6 +60,7 @@ x AS MATERIALIZED (
            {RULE_SQL["mass_follower"]} AS mass_follower,
            {RULE_SQL["inactive"]} AS inactive,
            {RULE_SQL["new_account"]} AS new_account,
+           {RULE_SQL_V2["default_profile"]} AS default_profile,
            {AUDITED_SQL} AS audited
     FROM m
     LEFT JOIN profile_features f ON f.account_id = $account_id AND f.member_id = m.member_id
@@ -67,6 +68,12 @@ x AS MATERIALIZED (
 )
 """  # noqa: S608 - the interpolated parts are constants or quoted names
 _RULE_NAMES = [rule.name for rule in RULES]
+# Rules v2 under their own names: default_profile is its own column, the others are v1's.
+_V2_COLUMNS = {"default_profile": "default_profile", "no_posts_many_follows": "spam", "follows_many": "mass_follower",
+               "inactive": "inactive", "new_account": "new_account"}
+assert tuple(_V2_COLUMNS) == RULE_NAMES_V2
+_V2_PATTERN = " OR ".join(_V2_COLUMNS[name] for name in PATTERN_RULE_NAMES_V2)
+_V2_ANY = " OR ".join(_V2_COLUMNS.values())
 
 # Every figure of one snapshot, in long form (dimension, value, counts).
 SNAPSHOT_CUBE_SQL = f"""
@@ -96,6 +103,19 @@ SELECT 'audit', unnest(['audited', 'suspicious', 'good', 'flagged']),
                count(*) FILTER (WHERE audited AND (egg OR spam OR mass_follower)),
                count(*) FILTER (WHERE audited AND NOT (egg OR spam OR mass_follower OR inactive)),
                count(*) FILTER (WHERE audited AND (egg OR spam OR mass_follower OR inactive OR new_account))]),
+       NULL, NULL, NULL
+FROM x
+UNION ALL
+SELECT 'rule_v2', unnest({list(RULE_NAMES_V2)!r}),
+       unnest([{", ".join(f"count(*) FILTER (WHERE audited AND {column})" for column in _V2_COLUMNS.values())}]),
+       NULL, NULL, NULL
+FROM x
+UNION ALL
+SELECT 'audit_v2', unnest(['audited', 'pattern', 'good', 'flagged']),
+       unnest([count(*) FILTER (WHERE audited),
+               count(*) FILTER (WHERE audited AND ({_V2_PATTERN})),
+               count(*) FILTER (WHERE audited AND NOT ({_V2_PATTERN} OR inactive)),
+               count(*) FILTER (WHERE audited AND ({_V2_ANY}))]),
        NULL, NULL, NULL
 FROM x
 UNION ALL

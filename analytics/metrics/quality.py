@@ -490,3 +490,86 @@ def quality_score_v2(flags: pd.DataFrame) -> float | None:
         return None
     good = int((flags["audited"] & ~flags["pattern"] & ~flags[INACTIVE_V2.name]).sum())
     return good / audited
+
+
+# --- The audit under rules v2 (what the Audience page and the analysis step count) -----------------
+
+PLATFORM_SQL = "SELECT platform FROM accounts WHERE account_id = $account_id"
+
+
+def account_platform(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str | None:
+    rows = cursor.execute(PLATFORM_SQL, {"account_id": account_id}).fetchall()
+    return None if not rows or rows[0][0] is None else str(rows[0][0])
+
+
+def _flagged_v2(profiles: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """The flagged followers with one bool column per v2 rule and `rules` (their names), only those
+    a v2 rule flags (the v1 list the store keeps is a superset: default_profile is within egg)."""
+    columns = ["member_key", "handle", "name", "bio", "followers_count", "following_count", "posts_count",
+               "created_at", "last_post_at", "default_avatar"]
+    names = [r.name for r in RULES_V2]
+    hit = flags[names].any(axis=1) & flags["audited"] if len(flags) else pd.Series(dtype=bool)
+    kept = profiles[hit.to_numpy(dtype=bool)] if len(profiles) else profiles
+    out = pd.DataFrame({c: kept[c] if c in kept.columns else pd.Series(pd.NA, index=kept.index) for c in columns})
+    rows = flags[hit.to_numpy(dtype=bool)] if len(flags) else flags
+    for name in names:
+        out[name] = rows[name].to_numpy(dtype=bool) if len(rows) else pd.Series(dtype=bool)
+    hits = rows[names].to_numpy(dtype=bool) if len(rows) else []
+    out["rules"] = [", ".join(n for n, on in zip(names, row, strict=True) if on) for row in hits]
+    return out.reset_index(drop=True)
+
+
+def quality_audit_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityAudit:
+    """The audit of the latest follower list under rules v2 (QUALITY_METHOD_V2).
+
+    Counts are the analysis step's kept `rule_v2`/`audit_v2` figures when they are current (else
+    counted now over every follower, by the same SQL); `summary.suspicious_total` holds the
+    followers showing a pattern (v2 has no "suspicious"). `flagged` holds the first flagged followers
+    by key with one column per v2 rule; `flagged_total` counts them all."""
+    platform = account_platform(cursor, account_id)
+    names = [r.name for r in RULES_V2]
+    empty_profiles = pd.DataFrame(columns=list(AUDIT_FIELDS))
+    day = _latest_date(cursor, account_id, kind)
+    if day is None:
+        summary = AuditSummary(RULES_VERSION_V2, None, 0, 0, dict.fromkeys(names, 0), 0, None)
+        return QualityAudit(summary, _flagged_v2(empty_profiles, flag_rules_v2(empty_profiles, dt.date.today(), platform)),
+                            method=QUALITY_METHOD_V2, reason=f"No {kind} list imported yet: the audit needs one.")
+    state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
+    cube = kept_figures.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
+    # A kept cube from before v2 was counted has no audit_v2 rows: count the list now.
+    if cube.empty or not (cube["dimension"] == "audit_v2").any():
+        cube = kept_figures.snapshot_cube(cursor, account_id, day, kind)
+    part = {d: dict(zip(g["value"].astype(str), g["members"].astype("int64"), strict=True)) for d, g in cube.groupby("dimension")}
+    followers = int(cube.loc[cube["dimension"] == "all", "members"].sum())
+    audit = part.get("audit_v2", {})
+    audited = int(audit.get("audited", 0))
+    counts = {name: int(part.get("rule_v2", {}).get(name, 0)) for name in names}
+    if audited == 0:
+        summary = AuditSummary(RULES_VERSION_V2, day, followers, 0, dict.fromkeys(names, 0), 0, None)
+        return QualityAudit(summary, _flagged_v2(empty_profiles, flag_rules_v2(empty_profiles, day, platform)),
+                            method=QUALITY_METHOD_V2, reason=NO_PROFILE_REASON)
+    pattern, good = int(audit.get("pattern", 0)), int(audit.get("good", 0))
+    summary = AuditSummary(RULES_VERSION_V2, day, followers, audited, counts, pattern, good / audited)
+    notes = []
+    if audited < followers:
+        notes.append(f"{followers - audited:,} of {followers:,} followers have no profile field the rules read: not audited.")
+    known = part.get("known_field", {})
+    for rule in RULES_V2:
+        missing = [f for f in rule.fields if int(known.get(f, 0)) == 0]
+        if len(missing) == len(rule.fields) or (rule is DEFAULT_PROFILE and "default_avatar" in missing):
+            notes.append(f"'{rule.name}' could not be checked: the list has no {', '.join(missing)}.")
+    shown = kept_figures.kept_people(cursor, account_id, state, day, "flagged") if state is not None else None
+    if shown is None:
+        shown = kept_figures.people_list(cursor, account_id, day, "flagged", kind, limit=FLAGGED_SHOWN)
+    flagged = _flagged_v2(shown, flag_rules_v2(shown, day, platform))
+    return QualityAudit(summary, flagged, method=QUALITY_METHOD_V2, notes=notes,
+                        flagged_total=int(audit.get("flagged", len(flagged))))
+
+
+def flagged_csv_all_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> bytes:
+    """Every follower of the latest list a v2 rule flags, as CSV bytes (the page's download)."""
+    day = _latest_date(cursor, account_id, kind)
+    profiles = kept_figures.flagged_profiles(cursor, account_id, day, kind) if day is not None else pd.DataFrame(columns=list(AUDIT_FIELDS))
+    frame = _flagged_v2(profiles, flag_rules_v2(profiles, day or dt.date.today(), account_platform(cursor, account_id)))
+    frame.insert(0, "rules_version", RULES_VERSION_V2)
+    return to_safe_csv(frame)

@@ -64,4 +64,22 @@ SUSPICIOUS_SQL = "(" + " OR ".join(f"({RULE_SQL[name]})" for name in SUSPICIOUS_
 RULE_PARAMS: dict[str, int] = {
     "spam_following": SPAM_MIN_FOLLOWING, "spam_posts": SPAM_MIN_POSTS, "mass_following": MASS_MIN_FOLLOWING,
     "mass_ratio": MASS_MIN_RATIO, "inactive_days": INACTIVE_DAYS, "new_days": NEW_ACCOUNT_DAYS,
+    "grace_days": 90,  # quality.DEFAULT_PROFILE_GRACE_DAYS (v2), asserted equal by tests/test_quality_v2_counts.py
 }
+
+# Rules v2 (analytics.metrics.quality's RULES_V2) in SQL over a profile `p` and the account's platform:
+# default_profile is v1's egg, except on the platforms where every new account starts without an
+# avatar or a bio (Bluesky, Mastodon): there only accounts known to be older than $grace_days count.
+# The others are v1's clauses under fair names. `flag_rules_v2` is the reference.
+NEW_ACCOUNT_DEFAULT_PLATFORMS_SQL = "('bluesky', 'mastodon')"
+RULE_SQL_V2: dict[str, str] = {
+    "default_profile": f"({RULE_SQL[EGG.name]}) AND (lower(coalesce((SELECT a.platform FROM accounts a "  # noqa: S608 - constants
+                       f"WHERE a.account_id = $account_id), '')) NOT IN {NEW_ACCOUNT_DEFAULT_PLATFORMS_SQL} "
+                       "OR coalesce(date_diff('day', CAST(p.created_at AS DATE), $day) > $grace_days, false))",
+    "no_posts_many_follows": RULE_SQL[SPAM.name],
+    "follows_many": RULE_SQL[MASS_FOLLOWER.name],
+    "inactive": RULE_SQL[INACTIVE.name],
+    "new_account": RULE_SQL[NEW_ACCOUNT.name],
+}
+RULE_NAMES_V2: tuple[str, ...] = tuple(RULE_SQL_V2)
+PATTERN_RULE_NAMES_V2: tuple[str, ...] = ("default_profile", "no_posts_many_follows", "follows_many")

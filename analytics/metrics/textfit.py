@@ -337,7 +337,10 @@ CLUSTER_METHOD = (
     f"Non-negative matrix factorisation (scikit-learn NMF, NNDSVDa start, random_state={CLUSTER_RANDOM_STATE}) "
     "finds the topics once per account, on the bios of every follower it has had (identical bios counted as "
     "often as they occur); each follower joins the topic with the largest weight, the topics held fixed. "
-    "Followers whose bio has no kept term are 'no topic words'. Labels are each topic's strongest terms."
+    "Followers whose bio has no kept term are 'no topic words'. A topic is named by its three most telling "
+    "distinct words: among its 30 strongest terms, those whose weight is both high in it and mostly its own "
+    "(weight × the topic's share of the term's weight over all topics), a bigram adding only its new words, "
+    "and no two topics opening on the same word. The table lists each topic's five strongest terms."
 )
 
 
@@ -429,6 +432,69 @@ def weighted_clusters(cleaned: np.ndarray, counts: np.ndarray, k: int = 6, top: 
     return TopicModel(space, components, labels, topic_terms(space, components, top))
 
 
+LABEL_WORDS = 3  # words in a topic's name
+LABEL_CANDIDATES = 30  # a topic's strongest terms among which its name's words are chosen
+
+
+def distinctiveness(weights: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """How telling each term is of one topic: its weight there times the share of its weight
+    (over every topic) that this topic holds. A word strong in every topic ("follow" in a
+    follow-back audience) scores low beside one that only this topic uses."""
+    weights = np.asarray(weights, dtype="float64")
+    totals = np.asarray(totals, dtype="float64")
+    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    return weights * share
+
+
+def distinct_label(terms: list[str], scores: np.ndarray | list[float], words: int = LABEL_WORDS) -> str:
+    """A topic's name: its most telling distinct words, best first. Terms are words and bigrams;
+    a bigram adds only its words not already in the name, so "feature · bug · feature bug" becomes
+    "feature · bug" followed by the next new word."""
+    order = np.argsort(-np.asarray(scores, dtype="float64"), kind="stable")
+    chosen: list[str] = []
+    for index in order:
+        for word in str(terms[index]).split():
+            if word not in chosen:
+                chosen.append(word)
+            if len(chosen) == words:
+                return " · ".join(chosen)
+    return " · ".join(chosen)
+
+
+def topic_names(terms: list[list[str]], weights: list[np.ndarray], totals: list[np.ndarray],
+                words: int = LABEL_WORDS) -> list[str]:
+    """Each topic's name from its candidate terms, their weights in it and over all topics (biggest
+    topic first). Two topics do not open on the same word where another telling word is left: a
+    term opening on an earlier topic's first word goes after the others. Names are unique (a chart
+    draws one bar per name)."""
+    names: list[str] = []
+    firsts: set[str] = set()
+    for candidates, topic_weights, topic_totals in zip(terms, weights, totals, strict=True):
+        scores = distinctiveness(topic_weights, topic_totals)
+        taken = np.array([bool(t.split()) and t.split()[0] in firsts for t in candidates], dtype=bool)
+        # Below every term of its own, in the same order among themselves.
+        scores = np.where(taken, scores - (scores.max() if len(scores) else 0.0) - 1.0, scores)
+        name = distinct_label(list(candidates), scores, words)
+        while name in names:
+            name += " ·"
+        names.append(name)
+        if name:
+            firsts.add(name.split(" · ")[0])
+    return names
+
+
+def component_names(space: WeightedSpace, components: np.ndarray, words: int = LABEL_WORDS) -> list[str]:
+    """topic_names over a fitted model's components (topics x terms)."""
+    totals = components.sum(axis=0)
+    terms, weights, sums = [], [], []
+    for row in components:
+        top = np.argsort(-row, kind="stable")[:LABEL_CANDIDATES]
+        terms.append(list(space.terms[top].astype(str)))
+        weights.append(row[top])
+        sums.append(totals[top])
+    return topic_names(terms, weights, sums, words)
+
+
 def topic_terms(space: WeightedSpace, components: np.ndarray, top: int = 5) -> list[list[str]]:
     """Each topic's `top` strongest terms."""
     return [list(space.terms[np.argsort(-row, kind="stable")[:top]].astype(str)) for row in components]
@@ -446,7 +512,8 @@ def cluster_texts(texts: pd.Series, k: int = 6, top: int = 5, min_texts: int = 1
     labels = found.labels[codes]
     k = found.components.shape[0]
     sizes = [int((labels == c).sum()) for c in range(k)]
-    clusters = _cluster_frame(found.tops, sizes, list(range(k)), len(bios))
+    assert found.space is not None
+    clusters = _cluster_frame(found.tops, sizes, list(range(k)), len(bios), component_names(found.space, found.components))
     no_topic = int((labels == NO_TOPIC).sum())
     if no_topic:
         extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": ["no topic words"], "top_terms": [[]],
@@ -455,10 +522,11 @@ def cluster_texts(texts: pd.Series, k: int = 6, top: int = 5, min_texts: int = 1
     return TopicClusters(labels, clusters)
 
 
-def _cluster_frame(tops: list[list[str]], sizes: list[int], numbers: list[int], total: int) -> pd.DataFrame:
+def _cluster_frame(tops: list[list[str]], sizes: list[int], numbers: list[int], total: int,
+                   names: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame({
         "cluster": pd.Series(numbers, dtype="int64"),
-        "label": pd.Series([" · ".join(t[:3]) for t in tops], dtype="object"),
+        "label": pd.Series(names if names is not None else [" · ".join(t[:3]) for t in tops], dtype="object"),
         "top_terms": pd.Series(tops, dtype="object"),
         "size": pd.Series(sizes, dtype="int64"),
         "share": pd.Series([s / total if total else 0.0 for s in sizes], dtype="float64"),

@@ -17,11 +17,20 @@ import streamlit as st
 
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
+from analytics.i18n import _, format_number, ngettext
 from analytics.meetups.matching import NAME_THRESHOLD
-from analytics.meetups.store import decide_match, delete_event, import_event, mark_known, match_again, unmark_known
+from analytics.meetups.store import (
+    decide_match,
+    delete_event,
+    import_event,
+    mark_known,
+    match_again,
+    match_by_hand,
+    unmark_known,
+)
 from analytics.metrics.meetups import RELATION_AFTER, RELATION_BEFORE
 from analytics.store import Store
-from analytics.ui.reads import MeetupView, meetup_follower_search
+from analytics.ui.reads import MeetupView, meetup_follower_search, meetup_unmatched
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
 from analytics.ui.widgets import CHART_CONFIG
@@ -202,6 +211,57 @@ def review(store: Store, account: str, view: MeetupView, locked: bool) -> None:
                     st.rerun()
         if len(suggested) > REVIEW_SHOWN:
             st.caption(f"{len(suggested) - REVIEW_SHOWN:,} more after these.")
+
+
+def _candidate_label(candidate: dict[str, Any]) -> str:
+    """A follower offered for an attendee: handle, name and name score. Radio labels are markdown:
+    the follower's handle and name (untrusted) are escaped."""
+    handle = "@" + str(candidate["handle"]) if candidate.get("handle") else str(candidate["member_key"])
+    name = f" ({candidate['name']})" if candidate.get("name") else ""
+    return _("{follower}, name score {score}").format(follower=esc(handle + name), score=format_number(float(candidate["score"])))
+
+
+def unmatched(store: Store, account: str, view: MeetupView, version: int, locked: bool) -> None:
+    """Attendees matched to nobody: why, and a choice between the followers who could be them
+    (an attendee whose name several followers share is not dropped: the owner picks one)."""
+    left = meetup_unmatched(account, version)
+    st.subheader(_("Attendees not matched"))
+    if left.empty:
+        st.caption(_("Every attendee is matched to a follower or waits for review above."))
+        return
+    with_choice = int(sum(1 for c in left["candidates"] if len(c)))
+    st.caption(ngettext(
+        "{count} attendee is matched to nobody; {choice} of them can be matched by choosing a follower below.",
+        "{count} attendees are matched to nobody; {choice} of them can be matched by choosing a follower below.",
+        len(left),
+    ).format(count=format_number(len(left)), choice=format_number(with_choice)))
+    events = view.attendees.set_index("attendee_id")["event"] if not view.attendees.empty else pd.Series(dtype="object")
+    # Attendees with candidates first: a choice is what the owner can act on.
+    ordered = sorted(left.itertuples(index=False), key=lambda r: (len(r.candidates) == 0, int(r.event_id), int(r.line)))
+    for row in ordered[:REVIEW_SHOWN]:
+        attendee_id = int(row.attendee_id)
+        who = row.name if isinstance(row.name, str) else _("line {line}").format(line=int(row.line))
+        event = events.get(attendee_id, "")
+        with st.container(border=True):
+            st.markdown(_("**{who}** at {event}").format(who=esc(who), event=esc(event)))
+            st.caption(esc(row.reason_text))
+            if len(row.candidates):
+                options = list(range(len(row.candidates)))
+                choice_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+                picked = choice_col.radio(
+                    _("Which follower is {who}?").format(who=esc(who)), options, index=None,
+                    format_func=lambda i, offered=row.candidates: _candidate_label(offered[i]),
+                    key=f"meetups_pick_{attendee_id}", disabled=locked,
+                )
+                if button_col.button(_("Match"), key=f"meetups_match_{attendee_id}", icon=":material/link:",
+                                     disabled=locked or picked is None):
+                    chosen = row.candidates[int(picked)] if picked is not None else None
+                    if chosen is not None and run_write(store, match_by_hand, account, attendee_id, str(chosen["member_key"])) is None \
+                            and "meetups_notice" not in st.session_state:
+                        _notice("success", _("Matched: {who} is {follower}.").format(who=esc(who), follower=_candidate_label(chosen)))
+                    st.rerun()
+    if len(ordered) > REVIEW_SHOWN:
+        st.caption(_("{count} more after these.").format(count=format_number(len(ordered) - REVIEW_SHOWN)))
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:

@@ -357,10 +357,21 @@ def quality_trend(account_name: str, version: int) -> quality_metrics.QualityTre
     return on_account(account_name, quality_metrics.quality_trend)
 
 
+@cached_read(max_entries=32)
+def quality_audit_v2(account_name: str, version: int) -> quality_metrics.QualityAudit:
+    """The quality audit under rules v2 (fair words, rules per platform) of the latest follower list."""
+    return on_account(account_name, quality_metrics.quality_audit_v2)
+
+
+def flagged_csv_v2(account_name: str) -> bytes:
+    """Every follower a v2 rule flags in the latest list, as spreadsheet-safe CSV (built on click only)."""
+    return on_account(account_name, quality_metrics.flagged_csv_all_v2)
+
+
 def clear_audience_reads() -> None:
     """Forget this section's cached reads (tests; the version key makes this unnecessary in the app)."""
     for cached in (audience_coherence, audience_groups, audience_clusters, audience_cluster_change,
-                   audience_languages, audience_locations, quality_audit, quality_trend):
+                   audience_languages, audience_locations, quality_audit, quality_audit_v2, quality_trend):
         cached.clear()
 
 
@@ -401,6 +412,12 @@ def meetup_view(account_name: str, within_days: int, version: int) -> MeetupView
         )
     finally:
         cursor.close()
+
+
+@cached_read(max_entries=64)
+def meetup_unmatched(account_name: str, version: int) -> pd.DataFrame:
+    """Attendees matched to nobody, each with why and the followers who could be them."""
+    return on_account(account_name, meetup_metrics.unmatched_attendees)
 
 
 @cached_read(max_entries=256)
