@@ -28,13 +28,6 @@ def translations(language: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     with path.open("rb") as po_file:
         catalog = read_po(po_file, locale=language, domain=DOMAIN)
-    # Branches that add strings in parallel put their translations in incoming/<branch>.po, which
-    # the lead folds into the catalog after merging; until then they are read too (the catalog wins).
-    for incoming in sorted((LOCALES_DIR / language / "incoming").glob("*.po")):
-        with incoming.open("rb") as po_file:
-            for message in read_po(po_file, locale=language, domain=DOMAIN):
-                if message.id and message.id not in catalog:
-                    catalog[message.id] = message
     compiled = io.BytesIO()
     # Fuzzy entries are guesses `make i18n` made from an older msgid: never shown.
     write_mo(compiled, catalog, use_fuzzy=False)
