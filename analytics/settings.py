@@ -42,7 +42,23 @@ MEMORY_LIMIT = Setting(
     "Memory DuckDB may use for the store (its buffer pool); a bigger import spills to a temporary folder beside the store.",
 )
 
-SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MEMORY_LIMIT)
+STORE_WAIT = Setting(
+    "store_wait",
+    "PALIER_STORE_WAIT",
+    "60",
+    "Seconds a command or page waits for the store while another Palier process holds it; "
+    "an import or collection still waiting then is queued beside the store.",
+)
+STORE_IDLE = Setting(
+    "store_idle",
+    "PALIER_STORE_IDLE",
+    "2",
+    "Seconds without a read or write after which the dashboard lets go of the store file, for commands to use it.",
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MEMORY_LIMIT, STORE_WAIT, STORE_IDLE,
+)
 
 
 def db_path() -> Path:
@@ -51,3 +67,12 @@ def db_path() -> Path:
 
 def demo_on_empty() -> bool:
     return DEMO_ON_EMPTY.value().strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def seconds(setting: Setting) -> float:
+    """A setting in seconds; a value that is not a number of 0 or more reads as its default."""
+    try:
+        value = float(setting.value())
+    except ValueError:
+        return float(setting.default)
+    return value if value >= 0 else float(setting.default)

@@ -1,8 +1,12 @@
-"""The store of this process: opened once, the demo loaded on first start, read one cursor at a time.
+"""The store of this process: shared with other processes, the demo loaded on first start, read
+one cursor at a time.
 
-The store is a `st.cache_resource` keyed on its path (one DuckDB connection per process, as
-`analytics.store` expects). Each read opens its own cursor and closes it: DuckDB cursors are not
-shared between threads, and Streamlit runs each session in its own thread.
+The store is a `st.cache_resource` keyed on its path: one `SharedStore` per process, which holds
+the file only while pages read or write it and lets go of it after `PALIER_STORE_IDLE` seconds,
+so command-line imports, reports and cron collections get in while the dashboard runs; writes
+they queued meanwhile (analytics.pending) are applied by it before it lets go. Each read opens
+its own cursor and closes it: DuckDB cursors are not shared between threads, and Streamlit runs
+each session in its own thread.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import streamlit as st
 from analytics import access, settings
 from analytics.accounts import require_account
 from analytics.errors import PalierError
-from analytics.store import Store, open_store
+from analytics.pending import Queue
+from analytics.store import Store
+from analytics.store.shared import SharedStore
 from analytics.ui.gate import access_config
 from analytics.ui.text import escape_markdown, show_error
 
@@ -43,8 +49,15 @@ class _Opened:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str) -> _Opened:
-    # A second dashboard on the same file still shows charts, read-only.
-    return _Opened(open_store(path, allow_read_only_fallback=True))
+    # Held per use, not for the life of the server: a second dashboard or a command on the same
+    # file waits its turn (at most PALIER_STORE_WAIT seconds) instead of being locked out.
+    store = SharedStore(
+        path,
+        wait=settings.seconds(settings.STORE_WAIT),
+        idle=settings.seconds(settings.STORE_IDLE),
+        backlog=Queue(Path(path)),
+    )
+    return _Opened(store)
 
 
 def get_store() -> Store:
