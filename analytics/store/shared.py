@@ -92,7 +92,6 @@ class SharedStore(Store):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(connect_waiting(path, False, wait), path, read_only=False)
-        migrate_or_close(self)
         self._wait = wait
         self._idle = idle
         self._backlog = backlog
@@ -105,6 +104,12 @@ class SharedStore(Store):
         self._last_used = time.monotonic()
         self._closed = False
         self._reaper: threading.Thread | None = None
+        try:
+            migrate_or_close(self)
+        except BaseException:
+            self._held = False
+            self._closed = True
+            raise
         with self._state:
             self._start_reaper()
 
