@@ -18,17 +18,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, Self, cast
 
 import duckdb
 
-from analytics.errors import StoreError
+from analytics.errors import StoreBusyError, StoreError
 from analytics.store.connection import (
+    FIRST_RETRY,
+    LONGEST_RETRY,
     Store,
     _connect,
-    connect_waiting,
     migrate_or_close,
-    write_transaction,
 )
 
 log = logging.getLogger("palier.store")
@@ -70,7 +70,7 @@ class _LeasedCursor:
         finally:
             self._release()
 
-    def __enter__(self) -> _LeasedCursor:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,7 +91,7 @@ class SharedStore(Store):
     ) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        super().__init__(connect_waiting(path, False, wait), path, read_only=False)
+        self.path = path
         self._wait = wait
         self._idle = idle
         self._backlog = backlog
@@ -99,19 +99,42 @@ class SharedStore(Store):
         # Reentrant: a cursor collected unclosed gives its lease back from __del__, which may run
         # in a thread that already holds the lock.
         self._state = threading.RLock()
-        self._held = True
         self._users = 0
         self._last_used = time.monotonic()
         self._closed = False
         self._reaper: threading.Thread | None = None
-        try:
-            migrate_or_close(self)
-        except BaseException:
-            self._held = False
-            self._closed = True
-            raise
+        connection, read_only = self._open_file()
+        super().__init__(connection, path, read_only)
+        self._held = True
+        if not read_only:
+            try:
+                migrate_or_close(self)
+            except BaseException:
+                self._held = False
+                self._closed = True
+                raise
         with self._state:
             self._start_reaper()
+
+    def _open_file(self) -> tuple[duckdb.DuckDBPyConnection, bool]:
+        """The file opened for writing, waiting up to `wait` seconds for another process to let
+        go of it; read-only at once when the other process only reads (DuckDB allows several
+        readers, and a second dashboard still shows charts). Raises StoreBusyError after the wait."""
+        deadline = time.monotonic() + self._wait
+        pause = FIRST_RETRY
+        while True:
+            try:
+                return _connect(self.path, False), False
+            except StoreBusyError as busy:
+                try:
+                    return _connect(self.path, True), True
+                except StoreError:
+                    pass
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise busy from None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, LONGEST_RETRY)
 
     @property
     def held(self) -> bool:
@@ -126,7 +149,7 @@ class SharedStore(Store):
                 raise StoreError(CLOSED.format(path=self.path))
             if not self._held:
                 # Waits (bounded) for a command that holds the file to finish.
-                self._connection = connect_waiting(self.path, False, self._wait)
+                self._connection, self.read_only = self._open_file()
                 self._held = True
             self._users += 1
             self._last_used = time.monotonic()
@@ -158,7 +181,8 @@ class SharedStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lease() as connection, self._write_lock, write_transaction(connection) as cursor:
+        # Store.transaction refuses a read-only hold with its message, and serialises writes.
+        with self._lease(), super().transaction() as cursor:
             yield cursor
 
     def checkpoint(self) -> None:
@@ -206,10 +230,11 @@ class SharedStore(Store):
                     except StoreError:
                         continue  # another process holds it: it applies the queue when it lets go
                     self._held = True
+                    self.read_only = False
                     self._last_used = time.monotonic() - self._idle
                 if self._users or time.monotonic() - self._last_used < self._idle:
                     continue
-                if not self._queued():
+                if self.read_only or not self._queued():
                     self._connection.close()
                     self._held = False
                     continue  # the next round sees work queued while the file was closing

@@ -47,7 +47,12 @@ class _Opened:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@st.cache_resource(show_spinner=False)
+def _close(opened: _Opened) -> None:
+    opened.store.close()
+
+
+# Dropped from the cache (cleared, or the server stopping): the file is let go of at once.
+@st.cache_resource(show_spinner=False, on_release=_close)
 def _open(path: str) -> _Opened:
     # Held per use, not for the life of the server: a second dashboard or a command on the same
     # file waits its turn (at most PALIER_STORE_WAIT seconds) instead of being locked out.
