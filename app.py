@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.ui import gate
+from analytics.ui.store import run_page
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
 # favicon from fonts.gstatic.com, a request to another host on every visit.
@@ -30,4 +31,4 @@ PAGES = [
 ]
 
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
-st.navigation(gate.visible_pages(PAGES, VISITOR)).run()
+run_page(st.navigation(gate.visible_pages(PAGES, VISITOR)))

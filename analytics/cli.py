@@ -19,8 +19,8 @@ from analytics.errors import PalierError, StoreBusyError
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
-from analytics.pending import APPLIED_LOG, hand_over, queue_import, release
-from analytics.store import Store, open_store
+from analytics.pending import APPLIED_LOG, hand_over, open_waiting, queue_import, release
+from analytics.store import Store
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -129,7 +129,7 @@ def _store_path(args: argparse.Namespace) -> Path:
 
 def _open(args: argparse.Namespace) -> Store:
     """The store, waited for (PALIER_STORE_WAIT seconds) while another Palier process holds it."""
-    return open_store(_store_path(args), wait=settings.seconds(settings.STORE_WAIT))
+    return open_waiting(_store_path(args), settings.seconds(settings.STORE_WAIT))
 
 
 def _queue_import(args: argparse.Namespace) -> int:

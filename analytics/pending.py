@@ -23,6 +23,9 @@ import logging
 import os
 import secrets
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,9 @@ from analytics.store import Store, open_store
 log = logging.getLogger("palier.pending")
 
 JOB_FILE = "job.json"
+KNOCK = ".knock-"
+# A knock older than this is from a command that was killed while waiting: ignored.
+KNOCK_STALE_SECONDS = 3600
 FILES = "files"
 FAILED = "failed"
 APPLIED_LOG = "applied.log"
@@ -79,8 +85,57 @@ class Queue:
     def waiting(self) -> bool:
         return bool(_jobs(self.folder))
 
+    def knocked(self) -> bool:
+        return knocked(self.store_path)
+
     def apply(self, store: Store) -> None:
         apply_queued(store)
+
+
+# --- a command waiting at the door -----------------------------------------------------------
+
+
+@contextmanager
+def knocking(store_path: Path) -> Iterator[None]:
+    """While a command waits for the store, a file in the queue folder says so: the dashboard
+    then lets go of the store as soon as no page is reading, instead of after its idle time."""
+    folder = queue_folder(store_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    knock = folder / f"{KNOCK}{os.getpid()}-{secrets.token_hex(3)}"
+    knock.touch()
+    try:
+        yield
+    finally:
+        knock.unlink(missing_ok=True)
+
+
+def knocked(store_path: Path) -> bool:
+    """Whether a command is waiting for the store now."""
+    try:
+        entries = list(os.scandir(queue_folder(store_path)))
+    except FileNotFoundError:
+        return False
+    now = time.time()
+    for entry in entries:
+        if entry.name.startswith(KNOCK):
+            try:
+                if now - entry.stat().st_mtime < KNOCK_STALE_SECONDS:
+                    return True
+            except FileNotFoundError:
+                continue  # the command got in meanwhile
+    return False
+
+
+def open_waiting(store_path: Path, wait: float) -> Store:
+    """The store for a command: at once if free; else knocking, and waiting up to `wait`
+    seconds (StoreBusyError after that)."""
+    try:
+        return open_store(store_path)
+    except StoreBusyError:
+        if wait <= 0:
+            raise
+    with knocking(store_path):
+        return open_store(store_path, wait=wait)
 
 
 # --- queuing ------------------------------------------------------------------------------------

@@ -52,8 +52,8 @@ STORE_WAIT = Setting(
 STORE_IDLE = Setting(
     "store_idle",
     "PALIER_STORE_IDLE",
-    "2",
-    "Seconds without a read or write after which the dashboard lets go of the store file, for commands to use it.",
+    "5",
+    "Seconds without a read or write after which the dashboard lets go of the store file (at once when a command is waiting for it).",
 )
 
 SETTINGS: tuple[Setting, ...] = (

@@ -78,11 +78,11 @@ def env(db: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def dashboard(db: Path, tmp_path: Path) -> Iterator[Dashboard]:
+def dashboard(db: Path, tmp_path: Path, idle: str = "0.5") -> Iterator[Dashboard]:
     script = tmp_path / "dashboard.py"
     script.write_text(DASHBOARD)
     process = subprocess.Popen(
-        [sys.executable, str(script), str(ROOT)], cwd=tmp_path, env=env(db, PALIER_STORE_IDLE="0.5"),
+        [sys.executable, str(script), str(ROOT)], cwd=tmp_path, env=env(db, PALIER_STORE_IDLE=idle),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -118,7 +118,8 @@ def test_command_line_import_and_stats_run_while_the_dashboard_runs(tmp_path: Pa
     counts.write_text(COUNTS)
     followers = tmp_path / "followers_2026-01-02.csv"
     followers.write_text(LIST)
-    with dashboard(db, tmp_path) as app:
+    # Idle for ten minutes before letting go on its own: the commands get in because they knock.
+    with dashboard(db, tmp_path, idle="600") as app:
         assert app.ask("read") == "imports 0"  # the dashboard has the store open and has read it
         imported = cli(db, "import", counts, followers, "--account", "me")
         assert imported.returncode == 0, imported.stderr

@@ -171,10 +171,11 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise _cannot_open(path, exc) from None
 
 
-# Waiting for a busy store: short first tries (the dashboard lets go within seconds of its last
-# read), then at most one try a second, so a long wait costs nothing.
+# Waiting for a busy store: short first tries, then four a second (a failed try costs a lock
+# attempt, nothing more), so a command gets in soon after the dashboard lets go, before a
+# page's next click takes the file again.
 FIRST_RETRY = 0.05
-LONGEST_RETRY = 1.0
+LONGEST_RETRY = 0.25
 
 
 def connect_waiting(

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from analytics import access, settings
 from analytics.accounts import require_account
-from analytics.errors import PalierError
+from analytics.errors import PalierError, StoreBusyError
 from analytics.pending import Queue
 from analytics.store import Store
 from analytics.store.shared import SharedStore
@@ -99,10 +100,23 @@ def _maybe_load_demo(store: Store) -> None:
 def store_or_stop() -> Store:
     """`get_store()`, or a plain-text error on the page and the end of this run."""
     try:
-        return get_store()
+        store = get_store()
+        # Opens the file now if the store had let go of it, so a store another process holds
+        # for too long is said here, at the top of the page (and `read_only` is current).
+        store.version()
+        return store
     except PalierError as exc:
         show_error(str(exc))
         st.stop()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the page; a store another process held past PALIER_STORE_WAIT in the middle of it
+    ends the page with that sentence, not a traceback."""
+    try:
+        page.run()
+    except StoreBusyError as exc:
+        show_error(str(exc))
 
 
 def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
