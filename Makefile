@@ -31,3 +31,4 @@ bench: $(VENV)/.test-deps
 
 clean-store:
 	rm -f data/palier.duckdb data/palier.duckdb.wal
+	rm -rf data/palier.duckdb.pending
