@@ -41,3 +41,4 @@ i18n: $(VENV)/.run-deps
 
 clean-store:
 	rm -f data/palier.duckdb data/palier.duckdb.wal
+	rm -rf data/palier.duckdb.pending

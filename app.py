@@ -10,6 +10,7 @@ import streamlit as st
 
 from analytics.i18n import _
 from analytics.ui import downloads, gate, lang
+from analytics.ui.store import run_page
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
 # favicon from fonts.gstatic.com, a request to another host on every visit.
@@ -36,4 +37,4 @@ PAGES = [
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
 # The account's report button waits in the sidebar for the page's period (drawn once the page has run).
 with downloads.sidebar_report():
-    st.navigation(gate.visible_pages(PAGES, VISITOR)).run()
+    run_page(st.navigation(gate.visible_pages(PAGES, VISITOR)))

@@ -19,12 +19,13 @@ import pandas as pd
 from analytics import settings
 from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_check_losses_parser, add_collect_parser, run_check_losses, run_collect
-from analytics.errors import PalierError
+from analytics.errors import PalierError, StoreBusyError
 from analytics.i18n import _, format_number, ngettext, set_language
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
-from analytics.store import Store, open_store
+from analytics.pending import APPLIED_LOG, hand_over, open_waiting, queue_import, release
+from analytics.store import Store
 from analytics.store.accounts import delete_account, list_accounts, require_account
 
 EXIT_OK = 0
@@ -144,8 +145,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+QUEUED = (
+    "The store {path} is still in use by another Palier process after {wait:g} s: the import is queued in "
+    "{job}. The process holding the store imports it as soon as it can (the dashboard within seconds of its "
+    "last use, a command when it ends) and notes the outcome in {log}."
+)
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if args.db else settings.db_path()
+
+
 def _open(args: argparse.Namespace) -> Store:
-    return open_store(args.db if args.db else settings.db_path())
+    """The store, waited for (PALIER_STORE_WAIT seconds) while another Palier process holds it."""
+    return open_waiting(_store_path(args), settings.seconds(settings.STORE_WAIT))
+
+
+def _queue_import(args: argparse.Namespace) -> int:
+    """The store stayed busy: queue the import beside it for whichever process holds it."""
+    path = _store_path(args)
+    options = ImportOptions(
+        account=args.account, platform=args.platform, snapshot_date=args.snapshot_date, followers_on=dict(args.followers_on)
+    )
+    job = queue_import(path, list(args.paths), options)
+    wait = settings.seconds(settings.STORE_WAIT)
+    print(QUEUED.format(path=path, wait=wait, job=job, log=job.parent / APPLIED_LOG))
+    # The store may have become free while the files were copied: then import them now.
+    for line in hand_over(path):
+        print(line)
+    return EXIT_OK
+
+
+def _release(store: Store) -> None:
+    """Apply what other processes queued while this one held the store, then close it."""
+    for line in release(store):
+        print(line, file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace, store: Store) -> int:
@@ -343,11 +377,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             # The store is opened only once the followers are fetched, for the write: a fetch
             # can take minutes and must not hold the store's lock meanwhile.
             return run_collect(args, lambda: _open(args))
-        store = _open(args)
+        try:
+            store = _open(args)
+        except StoreBusyError:
+            if args.command != "import":
+                raise  # a read or a deletion cannot wait in a queue: say the store is busy
+            return _queue_import(args)
         try:
             return COMMANDS[args.command](args, store)
         finally:
-            store.close()
+            _release(store)
     except PalierError as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -39,5 +39,9 @@ class StoreError(PalierError):
     """The store cannot be opened or written, with the way forward in the message."""
 
 
+class StoreBusyError(StoreError):
+    """Another process holds the store file (DuckDB lets one process write it at a time)."""
+
+
 class UnknownAccountError(PalierError):
     """An account name that the store does not hold."""

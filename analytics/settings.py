@@ -48,6 +48,20 @@ MEMORY_LIMIT = Setting(
     "Memory DuckDB may use for the store (its buffer pool); a bigger import spills to a temporary folder beside the store.",
 )
 
+STORE_WAIT = Setting(
+    "store_wait",
+    "PALIER_STORE_WAIT",
+    "60",
+    "Seconds a command or page waits for the store while another Palier process holds it; "
+    "an import or collection still waiting then is queued beside the store.",
+)
+STORE_IDLE = Setting(
+    "store_idle",
+    "PALIER_STORE_IDLE",
+    "5",
+    "Seconds without a read or write after which the dashboard lets go of the store file (at once when a command is waiting for it).",
+)
+
 LANGUAGE = Setting(
     "language",
     "PALIER_LANG",
@@ -55,7 +69,9 @@ LANGUAGE = Setting(
     "Language of the command line, and of the dashboard when the browser states none (en or fr; fr_FR.UTF-8 works too).",
 )
 
-SETTINGS: tuple[Setting, ...] = (DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT, LANGUAGE)
+SETTINGS: tuple[Setting, ...] = (
+    DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT, STORE_WAIT, STORE_IDLE, LANGUAGE,
+)
 
 
 def db_path() -> Path:
@@ -64,3 +80,12 @@ def db_path() -> Path:
 
 def demo_on_empty() -> bool:
     return DEMO_ON_EMPTY.value().strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def seconds(setting: Setting) -> float:
+    """A setting in seconds; a value that is not a number of 0 or more reads as its default."""
+    try:
+        value = float(setting.value())
+    except ValueError:
+        return float(setting.default)
+    return value if value >= 0 else float(setting.default)

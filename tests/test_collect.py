@@ -520,24 +520,34 @@ def test_a_lazily_opened_store_is_opened_after_the_fetch_and_closed(
         reopened.close()
 
 
-def test_a_busy_store_keeps_the_fetched_day_as_files_to_import(
-    server: CollectServer, tmp_path: Path, store: Store, fake: FakeTime
+def test_a_busy_store_queues_the_fetched_day_and_the_next_holder_stores_it(
+    server: CollectServer, tmp_path: Path, fake: FakeTime
 ) -> None:
-    from analytics.errors import StoreError
-    from analytics.ingest.service import ImportOptions, import_sources, read_paths
+    """The opener gave up (another process held the store past PALIER_STORE_WAIT): the day is
+    queued beside the store, not lost, and no command is asked of anyone. Here the store is free
+    again at once, so the collector applies its own queued write (the two-process case is in
+    tests/test_writers.py)."""
+    from analytics.errors import StoreBusyError
+    from analytics.pending import APPLIED_LOG, queue_folder
 
     bluesky_three_pages(server)
+    path = tmp_path / "busy.duckdb"
 
     def busy() -> Store:
-        raise StoreError("The store x is in use by another program.")
+        raise StoreBusyError(f"The store {path} is in use by another program (lock).")
 
-    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--db", str(tmp_path / "busy.duckdb"))
-    with pytest.raises(CollectError) as caught:
-        run_collect(args, busy, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY, stderr=io.StringIO())
-    folder = tmp_path / "pending-collections" / f"bluesky-{HANDLE}-2026-08-01"
-    assert f"saved in {folder}" in str(caught.value) and "--snapshot-date 2026-08-01" in str(caught.value)
-    assert len(list(folder.glob("*.json"))) == 4
-    # The command it prints loads the day after all.
-    import_sources(store, read_paths(sorted(folder.glob("*.json"))), ImportOptions("me", snapshot_date=DAY))
-    assert one(store, "SELECT members FROM snapshots") == 250
-    assert one(store, "SELECT value FROM daily_values WHERE metric = 'followers'") == 251
+    args = parse("--account", "me", "--bluesky", HANDLE, "--api-url", server.base, "--db", str(path))
+    out = io.StringIO()
+    assert run_collect(args, busy, sleep=fake.sleep, clock=fake.clock, wall=fake.wall, today=lambda: DAY,
+                       stdout=out, stderr=io.StringIO()) == 0
+    assert "queued, then stored as soon as it was free" in out.getvalue()
+    assert "250 followers on 2026-08-01" in out.getvalue()
+    folder = queue_folder(path)
+    assert [p.name for p in folder.iterdir()] == [APPLIED_LOG]  # the job's folder is gone once applied
+    assert "collection of me.bsky.social for 2026-08-01" in (folder / APPLIED_LOG).read_text("utf-8")
+    stored = open_store(path)
+    try:
+        assert one(stored, "SELECT members FROM snapshots") == 250
+        assert one(stored, "SELECT value FROM daily_values WHERE metric = 'followers'") == 251
+    finally:
+        stored.close()

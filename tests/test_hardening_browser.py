@@ -254,6 +254,8 @@ def test_second_process_writing_gives_a_message_not_a_traceback(tmp_path: Path, 
     db = tmp_path / "palier.duckdb"
     seed_hostile(db)
     monkeypatch.setenv("PALIER_DB", str(db))
+    # Pages and commands wait this long for a busy store before saying so (PALIER_STORE_WAIT).
+    monkeypatch.setenv("PALIER_STORE_WAIT", "1")
     holder = Holder(db, "rw")
     try:
         for page in (None, "pages/import.py"):

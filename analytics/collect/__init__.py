@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -43,7 +42,7 @@ from analytics.ingest.service import (
 )
 from analytics.store import Store
 
-__all__ = ["CollectError", "Fetched", "LAST_COLLECTIONS_COLUMNS", "last_collections", "spool", "store_fetched"]
+__all__ = ["CollectError", "Fetched", "LAST_COLLECTIONS_COLUMNS", "last_collections", "store_fetched"]
 
 COLLECTED_FORMATS = ("bluesky_followers", "mastodon_followers")
 _NAME = re.compile(r"^collected from (bluesky|mastodon): (\S+) on (\d{4}-\d{2}-\d{2})")
@@ -117,19 +116,6 @@ def store_fetched(store: Store, account: str, fetched: Fetched, day: dt.date) ->
     )
     item = Prepared(import_name(fetched, day), _digest(fetched, day), combined)
     return load_prepared(store, item, ImportOptions(account, platform=fetched.platform, snapshot_date=day))
-
-
-def spool(fetched: Fetched, day: dt.date, folder: Path) -> Path:
-    """Save the fetched answers as files, for when the store cannot take them now (another
-    process holds it): the day is not lost, `python -m analytics import DIR/*.json` loads it later."""
-    safe = re.sub(r"[^A-Za-z0-9.@_-]", "_", fetched.handle)
-    target = folder / f"{fetched.platform}-{safe}-{day.isoformat()}"
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("*.json"):
-        old.unlink()  # an earlier attempt of the same day: the newer answers replace it whole
-    for source in fetched.sources:
-        (target / source.name).write_bytes(source.data)
-    return target
 
 
 LAST_COLLECTIONS_SQL = f"""

@@ -17,19 +17,20 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from analytics import settings
-from analytics.collect import Fetched, spool, store_fetched
+from analytics.collect import Fetched, store_fetched
 from analytics.collect.bluesky import fetch_bluesky
 from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, Sleep
 from analytics.collect.losses import check_losses
 from analytics.collect.mastodon import fetch_mastodon
-from analytics.errors import PalierError, StoreError
+from analytics.errors import PalierError, StoreBusyError, StoreError
 from analytics.i18n import _, format_number
 from analytics.ingest.service import Outcome
+from analytics.pending import APPLIED_LOG, hand_over, queue_collection, queue_folder
 from analytics.store import Store, open_store
 from analytics.store.accounts import require_account
 from analytics.store.accounts import today as utc_today
@@ -112,11 +113,21 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+QUEUED = (
+    "; the store could not be opened ({reason}), so they are queued in {job}: the Palier process holding the "
+    "store stores them as soon as it can (the dashboard within seconds of its last use, a command when it "
+    "ends), and notes it in {log}."
+)
+QUEUED_AND_STORED = "; the store was busy, so they were queued, then stored as soon as it was free: {lines}"
+
+
 @dataclass
 class Result:
     fetched: Fetched
     outcome: Outcome
     day: dt.date
+    queued: Path | None = None  # the queue's job, when the store could not take the write
+    applied: list[str] = field(default_factory=list)  # what this process applied after queuing
 
     def line(self, account: str) -> str:
         fetched = self.fetched
@@ -125,6 +136,11 @@ class Result:
         if fetched.expected is not None:
             text += f" (the profile says {fetched.expected:,})"
         text += f", {_plural(fetched.pages, 'page')} in {_plural(fetched.requests, 'request')}"
+        if self.queued is not None:
+            if self.applied:
+                return text + QUEUED_AND_STORED.format(lines=" ".join(self.applied))
+            folder = self.queued.parent
+            return text + QUEUED.format(reason=self.outcome.error, job=self.queued, log=folder / APPLIED_LOG)
         if self.outcome.status == "unchanged":
             return text + f"; identical to import #{self.outcome.import_id} of today: nothing changed."
         text += f"; stored as import #{self.outcome.import_id}"
@@ -219,7 +235,7 @@ def collect_once(
             result = Result(fetched, store_fetched(store, args.account, fetched, day), day)
             check_after_collect(args, store, result, sleep=sleep, clock=clock, wall=wall, stderr=stderr)
             return result
-        opened = store()
+        opened = store()  # the CLI's opener waits PALIER_STORE_WAIT seconds for a busy store
         try:
             result = Result(fetched, store_fetched(opened, args.account, fetched, day), day)
             check_after_collect(args, opened, result, sleep=sleep, clock=clock, wall=wall, stderr=stderr)
@@ -227,15 +243,18 @@ def collect_once(
         finally:
             opened.close()
     except StoreError as exc:
-        # Typically the dashboard holds the store file. What was fetched cannot be fetched back
-        # later (it is today's list): keep it as files to import.
-        saved = spool(fetched, day, pending_folder(args))
-        raise CollectError(
-            _(
-                '{exc} The {followers:,} followers fetched for {day} are saved in {saved}: import them once the store is free with: '
-                'python -m analytics import {saved2}/*.json --account {account} --snapshot-date {day2}'
-            ).format(exc=exc, followers=fetched.followers, day=day, saved=saved, saved2=saved, account=args.account, day2=day)
-        ) from None
+        # Typically another Palier process held the store for longer than we waited. What was
+        # fetched cannot be fetched back later (it is today's list): queue it for the holder.
+        path = store.path if isinstance(store, Store) else store_path(args)
+        job = queue_collection(path, args.account, fetched, day)
+        applied = hand_over(path)
+        reason = str(exc).split(" (", 1)[0] if isinstance(exc, StoreBusyError) else str(exc)
+        outcome = Outcome(job.name, "queued", error=reason)
+        return Result(fetched, outcome, day, queued=job, applied=applied)
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else settings.db_path()
 
 
 def _policy(args: argparse.Namespace, platform: str) -> HttpPolicy:
@@ -313,8 +332,8 @@ def run_check_losses(
 
 
 def pending_folder(args: argparse.Namespace) -> Path:
-    db = Path(args.db) if getattr(args, "db", None) else settings.db_path()
-    return db.parent / "pending-collections"
+    """Where this command's writes wait when the store is busy (analytics.pending)."""
+    return queue_folder(store_path(args))
 
 
 def run_collect(

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from analytics import settings
-from analytics.errors import StoreError
+from analytics.errors import StoreBusyError, StoreError
 from analytics.i18n import _
 from analytics.store.migrations import MIGRATIONS
 
@@ -157,7 +158,7 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" in message.lower():
-            raise StoreError(
+            raise StoreBusyError(
                 _('The store {path} is in use by another program ({splitlines}). Close the other Palier window or command, or point PALIER_DB at another file.').format(path=path, splitlines=message.splitlines()[0])
             ) from None
         # A file of random bytes is an IOException ("not a valid DuckDB database file"), and
@@ -167,17 +168,46 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise _cannot_open(path, exc) from None
 
 
-def open_store(path: Path | str, *, read_only: bool = False, allow_read_only_fallback: bool = False) -> Store:
+# Waiting for a busy store: short first tries, then four a second (a failed try costs a lock
+# attempt, nothing more), so a command gets in soon after the dashboard lets go, before a
+# page's next click takes the file again.
+FIRST_RETRY = 0.05
+LONGEST_RETRY = 0.25
+
+
+def connect_waiting(
+    path: Path, read_only: bool, wait: float, sleep: Callable[[float], None] = time.sleep
+) -> duckdb.DuckDBPyConnection:
+    """`_connect`, tried again with a growing pause while another process holds the file, for
+    up to `wait` seconds; then the StoreBusyError of the last try."""
+    deadline = time.monotonic() + wait
+    pause = FIRST_RETRY
+    while True:
+        try:
+            return _connect(path, read_only)
+        except StoreBusyError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            sleep(min(pause, left))
+            pause = min(pause * 2, LONGEST_RETRY)
+
+
+def open_store(
+    path: Path | str, *, read_only: bool = False, allow_read_only_fallback: bool = False, wait: float = 0.0
+) -> Store:
     """Open (and create or migrate) the store at `path`.
 
-    With `allow_read_only_fallback`, a store locked by another process is opened read-only
-    when DuckDB allows it, so a second dashboard can still show charts.
+    With `wait`, a store another process holds is tried again for up to that many seconds
+    before giving up (StoreBusyError). With `allow_read_only_fallback`, a store locked by
+    another process is opened read-only when DuckDB allows it, so a second dashboard can still
+    show charts.
     """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = _connect(path, read_only)
+        connection = connect_waiting(path, read_only, wait)
     except StoreError:
         if read_only or not allow_read_only_fallback or not path.exists():
             raise
@@ -185,16 +215,22 @@ def open_store(path: Path | str, *, read_only: bool = False, allow_read_only_fal
         read_only = True
     store = Store(connection, path, read_only)
     if not read_only:
-        try:
-            apply_migrations(store)
-        except duckdb.Error as exc:
-            # A damaged block is often found only by the first statement, not by connect().
-            connection.close()
-            raise _cannot_open(path, exc) from None
-        except BaseException:
-            connection.close()  # else this process keeps the file locked
-            raise
+        migrate_or_close(store)
     return store
+
+
+def migrate_or_close(store: Store) -> None:
+    """Apply the missing migrations; on failure close the connection (else this process keeps
+    the file locked) and raise a StoreError."""
+    try:
+        apply_migrations(store)
+    except duckdb.Error as exc:
+        # A damaged block is often found only by the first statement, not by connect().
+        store._connection.close()
+        raise _cannot_open(store.path, exc) from None
+    except BaseException:
+        store._connection.close()
+        raise
 
 
 def apply_migrations(store: Store) -> list[int]:

@@ -1,7 +1,7 @@
 """The Collect page's parts: each account's last collection, the form, "Collect now" and its outcome.
 
-The page collects inside the app process, which already holds the store file open: it writes
-through that connection, so the lock that makes the CLI spool its pages never applies here.
+The page collects inside the app process and writes through its shared store (which opens the
+file for the write if it had let go of it, waiting for a command that holds it).
 Kept apart from `reads`: the collector (urllib, its HTTP client) is loaded only by the Collect page.
 """
 

@@ -1,8 +1,12 @@
-"""The store of this process: opened once, the demo loaded on first start, read one cursor at a time.
+"""The store of this process: shared with other processes, the demo loaded on first start, read
+one cursor at a time.
 
-The store is a `st.cache_resource` keyed on its path (one DuckDB connection per process, as
-`analytics.store` expects). Each read opens its own cursor and closes it: DuckDB cursors are not
-shared between threads, and Streamlit runs each session in its own thread.
+The store is a `st.cache_resource` keyed on its path: one `SharedStore` per process, which holds
+the file only while pages read or write it and lets go of it after `PALIER_STORE_IDLE` seconds,
+so command-line imports, reports and cron collections get in while the dashboard runs; writes
+they queued meanwhile (analytics.pending) are applied by it before it lets go. Each read opens
+its own cursor and closes it: DuckDB cursors are not shared between threads, and Streamlit runs
+each session in its own thread.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from analytics import access, settings
-from analytics.errors import PalierError
+from analytics.errors import PalierError, StoreBusyError
 from analytics.i18n import N_, _
-from analytics.store import Store, open_store
+from analytics.pending import Queue
+from analytics.store import Store
 from analytics.store.accounts import require_account
+from analytics.store.shared import SharedStore
 from analytics.ui.gate import access_config
 from analytics.ui.text import escape_markdown, show_error
 
@@ -42,10 +49,22 @@ class _Opened:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-@st.cache_resource(show_spinner=False)
+def _close(opened: _Opened) -> None:
+    opened.store.close()
+
+
+# Dropped from the cache (cleared, or the server stopping): the file is let go of at once.
+@st.cache_resource(show_spinner=False, on_release=_close)
 def _open(path: str) -> _Opened:
-    # A second dashboard on the same file still shows charts, read-only.
-    return _Opened(open_store(path, allow_read_only_fallback=True))
+    # Held per use, not for the life of the server: a second dashboard or a command on the same
+    # file waits its turn (at most PALIER_STORE_WAIT seconds) instead of being locked out.
+    store = SharedStore(
+        path,
+        wait=settings.seconds(settings.STORE_WAIT),
+        idle=settings.seconds(settings.STORE_IDLE),
+        backlog=Queue(Path(path)),
+    )
+    return _Opened(store)
 
 
 def get_store() -> Store:
@@ -82,10 +101,23 @@ def _maybe_load_demo(store: Store) -> None:
 def store_or_stop() -> Store:
     """`get_store()`, or a plain-text error on the page and the end of this run."""
     try:
-        return get_store()
+        store = get_store()
+        # Opens the file now if the store had let go of it, so a store another process holds
+        # for too long is said here, at the top of the page (and `read_only` is current).
+        store.version()
+        return store
     except PalierError as exc:
         show_error(str(exc))
         st.stop()
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the page; a store another process held past PALIER_STORE_WAIT in the middle of it
+    ends the page with that sentence, not a traceback."""
+    try:
+        page.run()
+    except StoreBusyError as exc:
+        show_error(str(exc))
 
 
 def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
