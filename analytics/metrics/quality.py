@@ -137,7 +137,7 @@ SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post,
 FROM spells s
 LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
 WHERE s.account_id = $account_id AND s.kind = $kind
-"""
+"""  # noqa: S608 - the interpolated parts are constants
 
 SNAPSHOT_DATES_SQL = """
 SELECT snapshot_date, members FROM snapshots
