@@ -514,7 +514,7 @@ def _flagged_v2(profiles: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     rows = flags[hit.to_numpy(dtype=bool)] if len(flags) else flags
     for name in names:
         out[name] = rows[name].to_numpy(dtype=bool) if len(rows) else pd.Series(dtype=bool)
-    hits = rows[names].to_numpy(dtype=bool) if len(rows) else []
+    hits: np.ndarray | list[np.ndarray] = rows[names].to_numpy(dtype=bool) if len(rows) else []
     out["rules"] = [", ".join(n for n, on in zip(names, row, strict=True) if on) for row in hits]
     return out.reset_index(drop=True)
 
