@@ -9,7 +9,9 @@ through `run_write`, which turns a failure into a notice the next run shows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -223,6 +225,11 @@ def _candidate_label(candidate: dict[str, Any]) -> str:
     return _("{follower}, name score {score}").format(follower=esc(handle + name), score=format_number(float(candidate["score"])))
 
 
+def _candidate_at(offered: Sequence[dict[str, Any]], index: int) -> str:
+    """The label of the `index`-th follower offered (the radio's options are the offers' indices)."""
+    return _candidate_label(offered[index])
+
+
 def unmatched(store: Store, account: str, view: MeetupView, version: int, locked: bool) -> None:
     """Attendees matched to nobody: why, and a choice between the followers who could be them
     (an attendee whose name several followers share is not dropped: the owner picks one)."""
@@ -252,7 +259,7 @@ def unmatched(store: Store, account: str, view: MeetupView, version: int, locked
                 choice_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
                 picked = choice_col.radio(
                     _("Which follower is {who}?").format(who=esc(who)), options, index=None,
-                    format_func=lambda i, offered=row.candidates: _candidate_label(offered[i]),
+                    format_func=functools.partial(_candidate_at, row.candidates),
                     key=f"meetups_pick_{attendee_id}", disabled=locked,
                 )
                 if button_col.button(_("Match"), key=f"meetups_match_{attendee_id}", icon=":material/link:",
