@@ -101,7 +101,7 @@ def interleaved(runs: int, measures: dict[str, Measure]) -> dict[str, dict[str, 
 
 def ratio(numerator: dict[str, Any], denominator: dict[str, Any], key: str = "all") -> float:
     """The median of the round-by-round ratios (runs of one round ran one after the other)."""
-    return statistics.median(a / b for a, b in zip(numerator[key], denominator[key], strict=True))
+    return float(statistics.median(a / b for a, b in zip(numerator[key], denominator[key], strict=True)))
 
 
 def bench_imports(work: Path, sizes: list[int], runs: int, big_runs: int) -> list[dict[str, Any]]:

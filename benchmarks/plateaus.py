@@ -203,7 +203,7 @@ def generate_series(index: int, seed: int = SEED) -> Series:
     else:  # steady, purge
         segments = [(n, gain, loss)]
     gained_rate = np.concatenate([np.full(d, g) for d, g, _ in segments])
-    lost_rate = np.concatenate([np.full(d, l) for d, _, l in segments])
+    lost_rate = np.concatenate([np.full(d, rate) for d, _, rate in segments])
     gained = rng.poisson(gained_rate).astype("float64")
     lost = rng.poisson(lost_rate).astype("float64")
     if noise:

@@ -294,7 +294,7 @@ def test_growth_churn_activity_fit_three_screens_until_opened(demo_server: str) 
                     expanders.nth(i).click()
             page.wait_for_timeout(300)
             heights[title] = (closed, _page_height(page))
-    for title, (closed, opened) in heights.items():
+    for closed, opened in heights.values():
         assert closed <= MAX_PAGE_HEIGHT, heights
         assert opened > closed, heights  # something was behind the expanders
     print("page heights at 1440x900 (closed, expanders opened):", heights)

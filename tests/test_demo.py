@@ -24,6 +24,7 @@ from analytics.demo import (
 from analytics.errors import PalierError
 from analytics.ingest.model import SourceFile
 from analytics.ingest.registry import detect
+from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
 
 # Small enough for a few seconds per test: four months, about 30 to 120 followers.
@@ -288,7 +289,7 @@ def test_started_in_the_background_the_demo_gives_the_same_store(
         release = __import__("threading").Event()
         real_import = demo._import
 
-        def held(store_: Store, paths: list[Path], account: str, progress: object) -> list[object]:
+        def held(store_: Store, paths: list[Path], account: str, progress: object) -> list[Outcome]:
             if any(demo._is_list_file(p) for p in paths):
                 assert release.wait(60)  # the lists wait until the first state has been checked
             return real_import(store_, paths, account, progress)  # type: ignore[arg-type]
@@ -327,7 +328,7 @@ def test_a_list_failing_in_the_background_is_reported(tmp_path: Path) -> None:
     try:
         real_import = demo._import
 
-        def failing(store_: Store, paths: list[Path], account: str, progress: object) -> list[object]:
+        def failing(store_: Store, paths: list[Path], account: str, progress: object) -> list[Outcome]:
             if any(demo._is_list_file(p) for p in paths):
                 for path in paths:
                     path.write_text("handle,followers\nalice,twelve\n")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Element
 
 from analytics.access import MIN_ITERATIONS, hash_password
 from analytics.i18n import use_language
@@ -44,7 +45,9 @@ def visible_text(at: AppTest) -> str:
     options and placeholders."""
     parts: list[str] = []
     for kind in ("title", "subheader", "header", "markdown", "caption", "info", "warning", "error", "success"):
-        parts += [str(element.value) for element in at.get(kind)]
+        for element in at.get(kind):
+            assert isinstance(element, Element), element  # these kinds are elements, never blocks
+            parts.append(str(element.value))
     for kind in ("selectbox", "text_input", "date_input", "number_input", "file_uploader", "button", "radio",
                  "checkbox", "download_button", "expander", "button_group"):
         for element in at.get(kind):
@@ -87,7 +90,7 @@ def test_the_collect_page_in_french_shows_no_english(db: Path) -> None:
 
 
 def test_the_sign_in_form_in_french_shows_no_english(db: Path) -> None:
-    secrets = {"palier": {"viewer_password_hash": hash_password("a viewer secret", iterations=MIN_ITERATIONS)}}
+    secrets: dict[str, object] = {"palier": {"viewer_password_hash": hash_password("a viewer secret", iterations=MIN_ITERATIONS)}}
     at = french_app(secrets=secrets)
     text = visible_text(at)
     assert "Se connecter avec le mot de passe" in text and "Mot de passe" in text

@@ -454,7 +454,7 @@ def _fill(store: Store, account: str, handles: list[str]) -> None:
     from analytics.collect.losses import INSERT_VERDICT_SQL
 
     with store.transaction() as tx:
-        member_id = tx.execute("SELECT min(member_id) FROM profiles WHERE account_id = ?", [account_id]).fetchone()[0]
+        member_id = tx.execute("SELECT min(member_id) FROM profiles WHERE account_id = ?", [account_id]).fetchall()[0][0]
         tx.execute(INSERT_VERDICT_SQL, {"a": account_id, "m": member_id, "d": DAY, "cause": "deactivated",
                                         "detail": "AccountDeactivated", "at": dt.datetime(2026, 3, 6)})
         tx.execute("INSERT INTO handle_changes VALUES (?, ?, ?, ?, ?)", [account_id, member_id, DAY, "old", "new"])

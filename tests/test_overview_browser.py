@@ -62,13 +62,13 @@ def overview_server(tmp_path: Path) -> Iterator[str]:
 
 def _first_screen_text(page: object) -> str:
     """The text of the elements whose box lies within the first 900 px of the page."""
-    return page.evaluate(  # type: ignore[attr-defined]
+    return str(page.evaluate(  # type: ignore[attr-defined]
         """() => Array.from(document.querySelectorAll(
               '[data-testid=stMain] [data-testid=stMetric], [data-testid=stMain] [data-testid=stMarkdown],'
               + ' [data-testid=stMain] [data-testid=stCaptionContainer]'))
             .filter(e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom <= 900; })
             .map(e => e.innerText.replace(/\\n+/g, '\\n')).join('\\n')"""
-    )
+    ))
 
 
 def test_overview_answers_in_the_first_screen_and_keeps_the_period(overview_server: str) -> None:

@@ -54,7 +54,8 @@ def _decoded(value: Any) -> Any:
 
 def chart_spec(at: AppTest, key: str) -> dict[str, Any]:
     chart = next(c for c in at.get("plotly_chart") if key in c.proto.id)
-    return _decoded(json.loads(chart.proto.spec))
+    spec: dict[str, Any] = _decoded(json.loads(chart.proto.spec))
+    return spec
 
 
 def order_of(at: AppTest) -> list[str]:

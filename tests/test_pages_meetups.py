@@ -184,7 +184,7 @@ def test_an_attendee_with_namesakes_is_a_choice_and_unmatched_ones_say_why(db: P
     store = open_store(db)
     try:
         cursor = store.cursor()
-        account_id = int(cursor.execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchone()[0])
+        account_id = int(cursor.execute("SELECT account_id FROM accounts WHERE name = 'me'").fetchall()[0][0])
         expected = unmatched_attendees(cursor, account_id)
     finally:
         store.close()

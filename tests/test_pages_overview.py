@@ -10,7 +10,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from analytics.metrics import headline
+from analytics.metrics import followers, headline
 from tests.pages_helpers import APP, infos, metrics, seed
 from tests.test_overview_browser import x_overview
 
@@ -95,7 +95,7 @@ def test_period_figures_match_the_headline_function(db: Path) -> None:
     store = open_store(db)
     try:
         cursor = store.cursor()
-        series = headline.follower_series(cursor, require_account(cursor, "flows").account_id)
+        series = followers.follower_series(cursor, require_account(cursor, "flows").account_id)
         posts = headline.daily_posts(cursor, require_account(cursor, "flows").account_id)
         cursor.close()
     finally:

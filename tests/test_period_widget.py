@@ -6,7 +6,9 @@ a new AppTest given the query string the previous one ended with."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -36,7 +38,10 @@ def run(query: dict[str, str] | None = None) -> AppTest:
 
 
 def period_shown(at: AppTest, page: str = "overview") -> tuple[str, tuple[dt.date, dt.date]]:
-    return at.segmented_control(key=f"{page}_period_preset").value, tuple(at.date_input(key=f"{page}_period").value)
+    # The widgets' values are typed for every mode; these two are a preset code and a date range.
+    preset = cast(str, at.segmented_control(key=f"{page}_period_preset").value)
+    days = cast("Iterable[dt.date]", at.date_input(key=f"{page}_period").value)
+    return preset, cast("tuple[dt.date, dt.date]", tuple(days))
 
 
 # --- What a preset means ---------------------------------------------------------------------------

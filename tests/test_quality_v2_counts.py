@@ -4,6 +4,7 @@ the reference `flag_rules_v2`, per platform."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pandas as pd
 import pytest
@@ -49,7 +50,7 @@ def test_store_counts_match_the_reference_rules(store: Store, platform: str, def
     assert counts["default_profile"] == default_profiles
     assert counts["inactive"] == 1 and counts["follows_many"] == 1 and counts["no_posts_many_follows"] == 0
     # The reference, over the same profiles.
-    profiles = pd.read_csv(pd.io.common.StringIO(HEADER + "\n" + "\n".join(ROWS)), parse_dates=["created_at", "last_post_at"])
+    profiles = pd.read_csv(io.StringIO(HEADER + "\n" + "\n".join(ROWS)), parse_dates=["created_at", "last_post_at"])
     flags = quality.flag_rules_v2(profiles, DAY, platform)
     assert counts == {r.name: int(flags[r.name].sum()) for r in quality.RULES_V2}
     assert audit.summary.quality_score == pytest.approx(quality.quality_score_v2(flags))

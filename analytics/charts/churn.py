@@ -140,7 +140,9 @@ def step_effect_figure(step: StepEffect, title: str | None = None) -> go.Figure:
         labels.append(_("Gain day after a loss day"))
         observed.append(step.p_gain_after_loss * 100)
         expected.append(step.p_gain * 100)
-        counts.append(_("{count} of {total} loss days").format(count=format_number(step.loss_then_gain), total=format_number(step.loss_days)))
+        counts.append(_("{count} of {total} loss days").format(
+            count=format_number(step.loss_then_gain), total=format_number(step.loss_days)
+        ))
     fig = go.Figure()
     fig.add_trace(go.Bar(
         x=labels, y=observed, name=_("Observed"), marker_color=NET_COLOR, customdata=counts,

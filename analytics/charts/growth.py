@@ -130,10 +130,10 @@ def follower_curve_figure(
     if milestones is not None and not milestones.empty:
         part = curves[curves["account"] == marked].set_index("day")["value"]
         days = pd.to_datetime(milestones["day"])
-        on_curve = days.isin(part.index)
-        passed = milestones[on_curve.to_numpy()]
+        drawn = days.isin(part.index)
+        passed = milestones[drawn.to_numpy()]
         fig.add_trace(go.Scatter(
-            x=days[on_curve], y=part.reindex(days[on_curve]).to_numpy(), mode="markers+text", name=_("Milestone"),
+            x=days[drawn], y=part.reindex(days[drawn]).to_numpy(), mode="markers+text", name=_("Milestone"),
             marker={"symbol": "star", "size": 12, "color": MILESTONE_COLOR},
             # The round number beside its star: one glance says which one was passed when.
             text=[format_number(m) for m in passed["milestone"]], textposition="top left",

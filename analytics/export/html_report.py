@@ -313,6 +313,8 @@ def _build_report(
         + (f"<p class=\"period\"><strong>{txt(period_text)}</strong></p>" if period_text else "")
         + f"{_figures_section(report)}<h2>{txt(followers_heading)}</h2>{chart_html}"
         f"{_periods_section(report)}{people_html}"
-        "<footer>" + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere.")) + "</footer>"
+        "<footer>"
+        + txt(_("Made with Palier. This file is self-contained: it works offline and loads nothing from anywhere."))
+        + "</footer>"
         f"<script>{PRINT_SCRIPT}</script></body></html>\n"
     )

@@ -352,7 +352,8 @@ def list_query(path: Path, header: list[str], delimiter: str, cols: dict[str, in
         bad.append(f"(CASE WHEN snapshot_date IS NOT NULL THEN false ELSE {_not_blank(_strip_sql(snapshot_raw), blanks)} END)")
         # A date no network could have written: the careful reader names it (values.plausible_day).
         bad.append(
-            f"coalesce(snapshot_date < DATE '{EARLIEST_DAY.isoformat()}' OR snapshot_date > DATE '{latest_plausible_day().isoformat()}', false)"
+            f"coalesce(snapshot_date < DATE '{EARLIEST_DAY.isoformat()}'"
+            f" OR snapshot_date > DATE '{latest_plausible_day().isoformat()}', false)"
         )
     typed["followed_at"] = "NULL"
     typed["profile_url"] = "NULL"

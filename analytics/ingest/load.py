@@ -512,10 +512,13 @@ def _stage_against_stored(
     cursor.execute(f"DROP TABLE {current}")
     cursor.execute(READ_LIST_SQL.format(
         table=table,
-        select=query.convert(f"(SELECT {', '.join(f'raw_fields[{i + 1}] AS {c}' for i, c in enumerate(every))} FROM {seen} WHERE NOT same)"),
+        select=query.convert(
+            f"(SELECT {', '.join(f'raw_fields[{i + 1}] AS {c}' for i, c in enumerate(every))} "  # noqa: S608 - generated names
+            f"FROM {seen} WHERE NOT same)"
+        ),
     ))
     same_rows, matched = cursor.execute(
-        f"SELECT (SELECT count(*) FROM {seen} WHERE same), (SELECT count(*) FROM {unchanged})"
+        f"SELECT (SELECT count(*) FROM {seen} WHERE same), (SELECT count(*) FROM {unchanged})"  # noqa: S608 - generated names
     ).fetchall()[0]
     cursor.execute(f"DROP TABLE {seen}")
     changed_rows, declined = problems(cursor, table, allow_empty=True)
@@ -560,7 +563,10 @@ def _load_list(
         table, size, unchanged = staged[id(members)].table, staged[id(members)].rows, staged[id(members)].unchanged
         cursor.execute(LIST_MEMBERS_SQL.format(table=table))
         # What members_frame holds: every row, or (a next day) the rows that are not unchanged.
-        to_write = size if unchanged is None else cursor.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        to_write = (
+            size if unchanged is None
+            else cursor.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608 - a generated table name
+        )
     else:
         frame = _dedupe_members(members)
         cursor.register("members_frame", frame)

@@ -469,7 +469,8 @@ def correlate_lags(
     table = pd.DataFrame(rows).astype({"lag": "int64"})
     if days < MIN_PAIRS:
         return fail(
-            _('Not enough data: only {days} days have both posts and a daily follower change (at least {min_days} are needed to say anything).').format(days=days, min_days=min_days),
+            _('Not enough data: only {days} days have both posts and a daily follower change '
+              '(at least {min_days} are needed to say anything).').format(days=days, min_days=min_days),
             days,
         )
     if table["r"].isna().all():
@@ -607,7 +608,9 @@ def _follows_sources(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
                for part in key.split("+")}
     named = [FOLLOWS_SOURCES[f] for f in sorted(formats) if f in FOLLOWS_SOURCES]
     # An import of another format (none today): name what each known export calls the column.
-    return " and ".join(named) if named else "the per-post export (the X content export's 'New follows', the legacy tweet activity's 'follows')"
+    if named:
+        return " and ".join(named)
+    return "the per-post export (the X content export's 'New follows', the legacy tweet activity's 'follows')"
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:

@@ -397,12 +397,15 @@ def projection_of(
     last_day = frame["day"].iloc[-1]
     window = frame[frame["day"] > last_day - pd.Timedelta(days=window_days)]
     if len(window) < MIN_DAYS:
-        return Projection(False, _('Not enough data: {window} days with a known total, {MIN_DAYS} needed.').format(window=len(window), MIN_DAYS=MIN_DAYS),
+        return Projection(False, _('Not enough data: {window} days with a known total, {MIN_DAYS} needed.').format(
+                              window=len(window), MIN_DAYS=MIN_DAYS),
                           absolute=absolute)
     x = ((window["day"] - last_day) / pd.Timedelta(days=1)).to_numpy(dtype="float64")
     y = window["level"].to_numpy(dtype="float64")
     if float(np.ptp(y)) == 0.0:
-        return Projection(False, _('Flat: the total did not change in the last {window} days, so no milestone is reached at the current trend.').format(window=len(window)), absolute=absolute, as_of=last_day.date(),
+        return Projection(False, _('Flat: the total did not change in the last {window} days, so no milestone is reached '
+                                   'at the current trend.').format(window=len(window)),
+                          absolute=absolute, as_of=last_day.date(),
                           level=float(y[-1]), window_days=len(window), trend_per_day=0.0, noise_sd=0.0)
     slope, _intercept = np.polyfit(x, y, 1)
     nets = window["net"].iloc[1:].dropna().to_numpy(dtype="float64")

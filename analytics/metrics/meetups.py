@@ -408,6 +408,7 @@ def unmatched_attendees(
         name = None if pd.isna(row.name) else str(row.name)
         url = None if pd.isna(row.profile_url) else str(row.profile_url)
         why = matcher.explain(name, handles, url)
+        offered: tuple[dict[str, float | str | None], ...]
         if why is None:
             # Matching again would find someone (new follower lists since): say so, offer nobody.
             why_reason, why_text, offered = "not_matched_yet", "Matches a follower now: match again.", ()

@@ -137,7 +137,7 @@ SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post,
 FROM spells s
 LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
 WHERE s.account_id = $account_id AND s.kind = $kind
-"""
+"""  # noqa: S608 - the interpolated parts are constants
 
 SNAPSHOT_DATES_SQL = """
 SELECT snapshot_date, members FROM snapshots
@@ -514,7 +514,7 @@ def _flagged_v2(profiles: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     rows = flags[hit.to_numpy(dtype=bool)] if len(flags) else flags
     for name in names:
         out[name] = rows[name].to_numpy(dtype=bool) if len(rows) else pd.Series(dtype=bool)
-    hits = rows[names].to_numpy(dtype=bool) if len(rows) else []
+    hits: np.ndarray | list[np.ndarray] = rows[names].to_numpy(dtype=bool) if len(rows) else []
     out["rules"] = [", ".join(n for n, on in zip(names, row, strict=True) if on) for row in hits]
     return out.reset_index(drop=True)
 

@@ -443,7 +443,8 @@ def distinctiveness(weights: np.ndarray, totals: np.ndarray) -> np.ndarray:
     weights = np.asarray(weights, dtype="float64")
     totals = np.asarray(totals, dtype="float64")
     share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
-    return weights * share
+    telling: np.ndarray = weights * share
+    return telling
 
 
 def distinct_label(terms: list[str], scores: np.ndarray | list[float], words: int = LABEL_WORDS) -> str:

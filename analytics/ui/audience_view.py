@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from analytics.charts.audience import (
     GROUP_WORDS,
@@ -66,13 +67,13 @@ def _score(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else format_number(value, 2)
 
 
-def _people_config() -> dict[str, object]:
+def _people_config() -> dict[str, ColumnConfig]:
     return {_("Handle"): st.column_config.TextColumn(width="medium"),
             _("Name"): st.column_config.TextColumn(width="medium"),
             _("Bio"): st.column_config.TextColumn(width="large")}
 
 
-def _people_table(frame: pd.DataFrame, key: str, people: bool, **config: object) -> None:
+def _people_table(frame: pd.DataFrame, key: str, people: bool, **config: ColumnConfig) -> None:
     """A list of followers, or why it is not shown (aggregates-only sharing)."""
     if not people:
         st.caption(_(gate.PEOPLE_HIDDEN))

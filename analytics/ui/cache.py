@@ -34,7 +34,7 @@ class LanguageKeyedRead(Generic[P, R]):
         functools.update_wrapper(self, read)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._cached(current_language(), *args, **kwargs)  # type: ignore[no-any-return]
+        return self._cached(current_language(), *args, **kwargs)
 
     def clear(self) -> None:
         self._cached.clear()

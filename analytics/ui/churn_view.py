@@ -173,7 +173,10 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             st.info("Nobody unfollowed between these two lists.")
         else:
             if gate.can_see_people():
-                st.dataframe(_profiles(gone, first_seen="First seen", last_seen="Last in a list"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_left")
+                st.dataframe(
+                    _profiles(gone, first_seen="First seen", last_seen="Last in a list"),
+                    hide_index=True, column_config=PROFILE_CONFIG, key="churn_left",
+                )
                 _cut_note(len(gone), changes.left)
             else:
                 st.caption(gate.PEOPLE_HIDDEN)

@@ -9,7 +9,9 @@ through `run_write`, which turns a failure into a notice the next run shows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -188,8 +190,8 @@ def review(store: Store, account: str, view: MeetupView, locked: bool) -> None:
         )
     else:
         st.caption(
-            f"{len(suggested):,} attendee{'s look' if len(suggested) != 1 else ' looks'} like a follower by name (score {NAME_THRESHOLD:.0f}+ out of "
-            "100, accents and word order ignored). Confirm the ones that are the same person."
+            f"{len(suggested):,} attendee{'s look' if len(suggested) != 1 else ' looks'} like a follower by name "
+            f"(score {NAME_THRESHOLD:.0f}+ out of 100, accents and word order ignored). Confirm the ones that are the same person."
         )
         for row in suggested.head(REVIEW_SHOWN).itertuples(index=False):
             attendee_id = int(row.attendee_id)
@@ -202,11 +204,13 @@ def review(store: Store, account: str, view: MeetupView, locked: bool) -> None:
                 text_col.caption("looks like " + esc(follower + follower_name))
                 score_col.markdown(f"{float(row.confidence):.0%}", help="Name similarity (token sort ratio on folded names).")
                 if yes_col.button("Confirm", key=f"meetups_confirm_{attendee_id}", icon=":material/check:", disabled=locked):
-                    if run_write(store, decide_match, account, attendee_id, "confirmed") is None and "meetups_notice" not in st.session_state:
+                    confirmed = run_write(store, decide_match, account, attendee_id, "confirmed") is None
+                    if confirmed and "meetups_notice" not in st.session_state:
                         _notice("success", f"Confirmed: {who} is {follower}.")
                     st.rerun()
                 if no_col.button("Reject", key=f"meetups_reject_{attendee_id}", icon=":material/close:", disabled=locked):
-                    if run_write(store, decide_match, account, attendee_id, "rejected") is None and "meetups_notice" not in st.session_state:
+                    rejected = run_write(store, decide_match, account, attendee_id, "rejected") is None
+                    if rejected and "meetups_notice" not in st.session_state:
                         _notice("success", f"Rejected: {who} is not {follower}.")
                     st.rerun()
         if len(suggested) > REVIEW_SHOWN:
@@ -219,6 +223,11 @@ def _candidate_label(candidate: dict[str, Any]) -> str:
     handle = "@" + str(candidate["handle"]) if candidate.get("handle") else str(candidate["member_key"])
     name = f" ({candidate['name']})" if candidate.get("name") else ""
     return _("{follower}, name score {score}").format(follower=esc(handle + name), score=format_number(float(candidate["score"])))
+
+
+def _candidate_at(offered: Sequence[dict[str, Any]], index: int) -> str:
+    """The label of the `index`-th follower offered (the radio's options are the offers' indices)."""
+    return _candidate_label(offered[index])
 
 
 def unmatched(store: Store, account: str, view: MeetupView, version: int, locked: bool) -> None:
@@ -250,7 +259,7 @@ def unmatched(store: Store, account: str, view: MeetupView, version: int, locked
                 choice_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
                 picked = choice_col.radio(
                     _("Which follower is {who}?").format(who=esc(who)), options, index=None,
-                    format_func=lambda i, offered=row.candidates: _candidate_label(offered[i]),
+                    format_func=functools.partial(_candidate_at, row.candidates),
                     key=f"meetups_pick_{attendee_id}", disabled=locked,
                 )
                 if button_col.button(_("Match"), key=f"meetups_match_{attendee_id}", icon=":material/link:",
@@ -326,7 +335,10 @@ def people(view: MeetupView, within_days: int) -> None:
                     }
                 ),
                 hide_index=True, key="meetups_repeat",
-                column_config={"Last event": st.column_config.DateColumn(format="YYYY-MM-DD"), "Which": st.column_config.TextColumn(width="large")},
+                column_config={
+                    "Last event": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "Which": st.column_config.TextColumn(width="large"),
+                },
             )
     with all_tab:
         st.dataframe(_people(attendees), hide_index=True, column_config=PEOPLE_COLUMNS, key="meetups_all")
@@ -365,9 +377,15 @@ def known_in_person(store: Store, account: str, view: MeetupView, version: int, 
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Follower": ["@" + h if isinstance(h, str) else str(k) for h, k in zip(known["handle"], known["member_key"], strict=True)],
+                    "Follower": [
+                        "@" + h if isinstance(h, str) else str(k)
+                        for h, k in zip(known["handle"], known["member_key"], strict=True)
+                    ],
                     "Name": known["name"],
-                    "How": ["marked by hand" + (" and met" if e else "") if m else "met at an event" for m, e in zip(known["marked"], known["events"], strict=True)],
+                    "How": [
+                        "marked by hand" + (" and met" if e else "") if m else "met at an event"
+                        for m, e in zip(known["marked"], known["events"], strict=True)
+                    ],
                     "Events": known["events"],
                     "Follows now": known["following_now"],
                 }

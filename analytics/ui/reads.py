@@ -295,7 +295,11 @@ def audience_analysis(account_name: str, spinner: str) -> int:
         return store.version()
     with st.spinner(spinner):
         line = st.empty()
-        audience_analysis_step.refresh_features(store, account.account_id, progress=lambda message: line.caption(message))
+
+        def show_progress(message: str) -> None:
+            line.caption(message)
+
+        audience_analysis_step.refresh_features(store, account.account_id, progress=show_progress)
         line.empty()
     return store.version()
 

@@ -236,7 +236,8 @@ def _range_changed(key: str) -> None:
 
 
 def pick_period(
-    page: str, account: str, first: dt.date, last: dt.date, column: object = None, help: str | None = None
+    page: str, account: str, first: dt.date, last: dt.date, column: object = None,
+    help: str | None = None,  # noqa: A002 - Streamlit's name for a widget's tooltip
 ) -> Period:
     """The shared period within [first, last]: presets (7, 28, 90 days, 12 months, all) and a date
     range showing the days they cover; editing the range makes it a custom period. Kept in the URL
