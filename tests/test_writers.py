@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.pending import APPLIED_LOG, Queue, apply_queued, queue_folder, queue_import
 from analytics.ingest.service import ImportOptions
+from analytics.pending import APPLIED_LOG, Queue, apply_queued, queue_folder, queue_import
 from analytics.store import open_store
 from analytics.store.shared import SharedStore
 from tests.collect_server import running

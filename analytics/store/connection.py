@@ -59,7 +59,10 @@ class Store:
         """One serialised write transaction; rolled back whole on any exception."""
         if self.read_only:
             raise StoreError(
-                _('The store {path} is open read-only (another Palier process is writing to it): close that process to import or delete.').format(path=self.path)
+                _(
+                    "The store {path} is open read-only (another Palier process is writing to it): "
+                    "close that process to import or delete."
+                ).format(path=self.path)
             )
         with self._write_lock, write_transaction(self._connection) as cursor:
             yield cursor
@@ -104,7 +107,9 @@ class Store:
                 cursor.execute("DETACH palier_compact")
             except duckdb.Error as exc:
                 fresh.unlink(missing_ok=True)
-                raise StoreError(_('Compacting {path} failed: {splitlines}').format(path=self.path, splitlines=str(exc).splitlines()[0])) from None
+                raise StoreError(
+                    _("Compacting {path} failed: {splitlines}").format(path=self.path, splitlines=str(exc).splitlines()[0])
+                ) from None
             finally:
                 cursor.close()
             self._connection.close()
@@ -136,7 +141,10 @@ def write_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[duckdb.
 
 def _cannot_open(path: Path, exc: duckdb.Error) -> StoreError:
     return StoreError(
-        _('The store {path} cannot be opened: {splitlines}. If it is damaged, move it aside (Palier will start a new one) or restore a copy.').format(path=path, splitlines=str(exc).splitlines()[0])
+        _(
+            "The store {path} cannot be opened: {splitlines}. If it is damaged, move it aside "
+            "(Palier will start a new one) or restore a copy."
+        ).format(path=path, splitlines=str(exc).splitlines()[0])
     )
 
 
@@ -159,7 +167,10 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         message = str(exc)
         if "lock" in message.lower():
             raise StoreBusyError(
-                _('The store {path} is in use by another program ({splitlines}). Close the other Palier window or command, or point PALIER_DB at another file.').format(path=path, splitlines=message.splitlines()[0])
+                _(
+                    "The store {path} is in use by another program ({splitlines}). "
+                    "Close the other Palier window or command, or point PALIER_DB at another file."
+                ).format(path=path, splitlines=message.splitlines()[0])
             ) from None
         # A file of random bytes is an IOException ("not a valid DuckDB database file"), and
         # needs the same way forward as a damaged one.
@@ -254,7 +265,9 @@ def apply_migrations(store: Store) -> list[int]:
                     cursor.execute("COMMIT")
                 except duckdb.Error as exc:
                     cursor.execute("ROLLBACK")
-                    raise StoreError(_('Migration {number} failed on {path}: {exc}').format(number=migration.number, path=store.path, exc=exc)) from None
+                    raise StoreError(
+                        _("Migration {number} failed on {path}: {exc}").format(number=migration.number, path=store.path, exc=exc)
+                    ) from None
                 applied.append(migration.number)
         finally:
             cursor.close()

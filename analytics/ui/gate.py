@@ -174,7 +174,8 @@ def through_app_navigation() -> None:
     an address that is not a file's name is "not found" (so the Import page's file is import.py,
     after its address /import), and every later visitor of that server gets the same.
     Called first by every page: the older navigation is switched off and the run starts again,
-    through app.py, on the page asked for. (app.py needs no call: when the older navigation runs it, its st.navigation takes over and switches the older one off itself.)
+    through app.py, on the page asked for. (app.py needs no call: when the older navigation runs
+    it, its st.navigation takes over and switches the older one off itself.)
     """
     # A page run without app.py (that first visit, AppTest's switch_page) still speaks the
     # session's language; through app.py this only sets it again.
