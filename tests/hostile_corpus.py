@@ -119,9 +119,11 @@ def corpus() -> Iterator[tuple[str, bytes]]:
                       and "meetups" not in p.parts and p.name != "make_fixtures.py")
     for n, path in enumerate(fixtures):
         data = path.read_bytes()
-        yield f"cut-{path.name}", data[: len(data) // 2]
+        # Two networks' fixtures share a name (instagram/ and threads/ both have following.json).
+        name = f"{path.parent.name}-{path.name}"
+        yield f"cut-{name}", data[: len(data) // 2]
         for seed in range(2):
-            yield f"flip{seed}-{path.name}", _flipped(data, seed * 1000 + n)
+            yield f"flip{seed}-{name}", _flipped(data, seed * 1000 + n)
 
 
 def main(folder: str) -> None:

@@ -509,7 +509,8 @@ def _cached_functions() -> list[ast.FunctionDef]:
         if isinstance(node, ast.FunctionDef):
             for deco in node.decorator_list:
                 target = deco.func if isinstance(deco, ast.Call) else deco
-                if ast.unparse(target) == "st.cache_data":
+                # `cached_read` (analytics/ui/cache.py) is st.cache_data keyed on the language too.
+                if ast.unparse(target) in ("st.cache_data", "cached_read"):
                     found.append(node)
     return found
 

@@ -18,7 +18,7 @@ import pytest
 
 from analytics.ingest.formats import facebook_dyi, meta_insights, threads
 from analytics.ingest.model import SourceFile
-from analytics.ingest.registry import detect, wanted_in_bundle
+from analytics.ingest.registry import detect, named_in_bundle
 from analytics.store import Store
 from tests.conftest import import_bytes
 from tests.test_bad_input import fails, seeded  # noqa: F401 - `seeded` is a fixture used below
@@ -81,14 +81,16 @@ def test_each_fixture_is_detected_from_its_content(fixtures: Path, path: Path, k
 
 
 def test_bundle_patterns_pick_the_meta_members_and_leave_the_others() -> None:
-    assert wanted_in_bundle("export/Follows (1).csv")
-    assert wanted_in_bundle("export/Link clicks.csv")
-    assert not wanted_in_bundle("export/Reach.csv")
-    assert not wanted_in_bundle("export/Audience.csv")
-    assert wanted_in_bundle("connections/followers/who_you've_followed.json")
-    assert wanted_in_bundle("connections/friends/your_friends.json")
-    assert not wanted_in_bundle("connections/friends/people_you_may_know.json")
-    assert wanted_in_bundle("your_instagram_activity/threads/following.json")
+    # The name rule (named_in_bundle); any other CSV of a bundle is read only to see whether it is an
+    # X analytics export, and skipped otherwise (tests/test_import_analytics_bundle.py).
+    assert named_in_bundle("export/Follows (1).csv")
+    assert named_in_bundle("export/Link clicks.csv")
+    assert not named_in_bundle("export/Reach.csv")
+    assert not named_in_bundle("export/Audience.csv")
+    assert named_in_bundle("connections/followers/who_you've_followed.json")
+    assert named_in_bundle("connections/friends/your_friends.json")
+    assert not named_in_bundle("connections/friends/people_you_may_know.json")
+    assert named_in_bundle("your_instagram_activity/threads/following.json")
 
 
 def test_social_blade_counts_named_following_are_not_facebook() -> None:

@@ -22,7 +22,7 @@ import xlwt
 from analytics.errors import BadExportError
 from analytics.ingest.formats import linkedin_workbook
 from analytics.ingest.model import SourceFile
-from analytics.ingest.registry import detect, wanted_in_bundle
+from analytics.ingest.registry import detect, named_in_bundle
 from analytics.ingest.service import ImportOptions, import_sources
 from analytics.metrics.followers import follower_series
 from analytics.store import Store
@@ -159,12 +159,14 @@ def test_workbooks_are_detected_by_content_and_an_xlsx_is_not_read_as_an_archive
 
 
 def test_bundle_patterns_pick_the_new_members() -> None:
-    assert wanted_in_bundle("TikTok_Data_1767225600/user_data_tiktok.json")
-    assert wanted_in_bundle("Followers_handle/FollowerHistory.csv")
-    assert wanted_in_bundle("Content 2024-08-17_2024-08-21 Test Channel/Totals.csv")
-    assert wanted_in_bundle("Content 2024-08-17_2024-08-21 Test Channel/Chart data.csv")
-    assert wanted_in_bundle("72157706876334384_ff8f2206a90f_part1/followers_part001.json")
-    assert not wanted_in_bundle("Followers_handle/FollowerGender.csv")
+    # The name rule (named_in_bundle); any other CSV of a bundle is read only to see whether it is an
+    # X analytics export, and skipped otherwise (tests/test_import_analytics_bundle.py).
+    assert named_in_bundle("TikTok_Data_1767225600/user_data_tiktok.json")
+    assert named_in_bundle("Followers_handle/FollowerHistory.csv")
+    assert named_in_bundle("Content 2024-08-17_2024-08-21 Test Channel/Totals.csv")
+    assert named_in_bundle("Content 2024-08-17_2024-08-21 Test Channel/Chart data.csv")
+    assert named_in_bundle("72157706876334384_ff8f2206a90f_part1/followers_part001.json")
+    assert not named_in_bundle("Followers_handle/FollowerGender.csv")
 
 
 # --- TikTok data download -----------------------------------------------------------------------
