@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import contextvars
 import datetime as dt
 import os
 import re
@@ -121,6 +122,12 @@ def test_language_codes(code: str, expected: str | None) -> None:
 
 
 def test_default_from_palier_lang_and_one_language_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In an empty context, as a fresh session or command starts: an earlier test in the same
+    # worker (a CLI run, a page run) may have set this thread's language.
+    contextvars.Context().run(_default_and_per_thread, monkeypatch)
+
+
+def _default_and_per_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALIER_LANG", "fr_FR.UTF-8")
     assert current_language() == "fr"
     monkeypatch.setenv("PALIER_LANG", "xx")
