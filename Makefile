@@ -25,13 +25,19 @@ check: $(VENV)/.test-deps
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 
+# worksteal: an idle worker takes tests queued on another, so a long browser test at the end of
+# one worker's share does not leave the other core idle.
 test: $(VENV)/.test-deps
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 demo: $(VENV)/.run-deps
 	$(BIN)/python -m analytics demo --if-empty
 
-bench: $(VENV)/.test-deps
+$(VENV)/.bench-deps: requirements.txt requirements-test.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-deps
 	$(BIN)/python -m benchmarks
 
 # Re-extract the user-facing strings (analytics/, pages/, app.py) and update the French catalog:

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, _browser_page, _wait_until_idle, demo_server  # noqa: F401 - a fixture
+from tests.test_browser import ARTIFACTS, _browser_page, _wait_until_idle, demo_server, save_screenshot  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_audience_answers_first_and_fits_three_screens(demo_server: str) -> None
         height = main.evaluate("element => element.scrollHeight")
         assert height <= SCREENS * HEIGHT, f"{height} px tall"
         assert page.locator("[data-testid=stExpander] details[open]").count() == 0
-        page.screenshot(path=str(ARTIFACTS / "audience-first-screen.png"))
+        save_screenshot(page, ARTIFACTS / "audience-first-screen.png")
 
         # One click away: the audit tab with its filter by rule and a count per rule.
         page.get_by_role("tab", name="Quality audit").click()

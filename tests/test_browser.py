@@ -45,6 +45,10 @@ SERVER_START_SECONDS = 60
 NAVIGATION = ["Overview", "Growth", "Churn & plateaus", "Activity", "Audience", "Meetups", "Import", "Collect"]
 UI_TIMEOUT_MS = 30_000
 SHARED_PASSWORD = "a long shared password"
+# Screenshots are for people looking at the pages: PALIER_TEST_SCREENSHOTS=1 saves them into
+# tests/artifacts/ (docs/screenshots/take.py takes the full set). Encoding a page thousands of
+# pixels tall costs seconds that CI, which looks at none of them, need not spend.
+SAVE_SCREENSHOTS = os.environ.get("PALIER_TEST_SCREENSHOTS") == "1"
 
 
 def _chromium() -> str | None:
@@ -157,6 +161,13 @@ def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
     assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
 
 
+def save_screenshot(page: Any, path: Path, *, full_page: bool = False) -> None:
+    """`page.screenshot` into `path` when PALIER_TEST_SCREENSHOTS=1; nothing otherwise."""
+    if SAVE_SCREENSHOTS:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path), full_page=full_page)
+
+
 def _labels(links: list[str]) -> list[str]:
     """A navigation link's text without its icon's name (the line before)."""
     return [text.split("\n")[-1] for text in links]
@@ -210,14 +221,14 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
         expect(page.get_by_role("button", name="Delete", exact=True)).to_be_visible()
         _wait_until_idle(page)
         assert page.locator("[data-testid=stException]").count() == 0
-        page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+        save_screenshot(page, ARTIFACTS / "import.png", full_page=True)
 
         page.get_by_role("link", name="Overview").first.click()
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
         expect(page.locator("[data-testid=stMetricValue]").first).to_have_text(LAST_TOTAL)
         assert page.locator("[data-testid=stException]").count() == 0
         _wait_until_idle(page)
-        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        save_screenshot(page, ARTIFACTS / "overview.png", full_page=True)
 
 
 def _full_height_screenshot(page: Any, path: Path) -> None:
@@ -228,7 +239,7 @@ def _full_height_screenshot(page: Any, path: Path) -> None:
     # Plotly draws a chart once it is in view: wait until every chart has its SVG.
     page.wait_for_function(f"() => document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= {charts}")
     page.wait_for_timeout(600)
-    page.screenshot(path=str(path), full_page=True)
+    save_screenshot(page, path, full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 

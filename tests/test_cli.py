@@ -116,7 +116,7 @@ def test_compact_gives_back_free_blocks_and_keeps_the_data(tmp_path: Path) -> No
     header = "id,handle,name,bio,location,followers_count,following_count,posts_count,created_at,last_post_at,default_avatar,verified\n"
     days = []
     for day in (2, 3):
-        rows = "".join(f"{1000 + i},user{i},User {i},bio {i},,{i * day},{i + day},1,,,,\n" for i in range(60000))
+        rows = "".join(f"{1000 + i},user{i},User {i},bio {i},,{i * day},{i + day},1,,,,\n" for i in range(20000))
         days.append(write(tmp_path / f"followers_2026-01-0{day}.csv", header + rows))
     for path in days:
         assert run("import", path, "--account", "me", db=db).returncode == 0
@@ -125,13 +125,13 @@ def test_compact_gives_back_free_blocks_and_keeps_the_data(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert "Compacted" in done.stdout and db.stat().st_size < before
     stats = json.loads(run("stats", "--account", "me", "--json", db=db).stdout)
-    assert stats["followers"]["listed"] == 60000 and stats["followers"]["snapshots"] == 2
+    assert stats["followers"]["listed"] == 20000 and stats["followers"]["snapshots"] == 2
     # The member id sequence moved with the data: a member met after compacting gets a new id.
     newcomer = write(tmp_path / "followers_2026-01-04.csv", header + "999999,newcomer,,,,,,,,,,\n1000,user0,,,,,,,,,,\n")
     assert run("import", newcomer, "--account", "me", db=db).returncode == 0
     con = duckdb.connect(str(db), read_only=True)
     try:
         ids = con.execute("SELECT count(*), count(DISTINCT member_id) FROM profiles").fetchone()
-        assert ids == (60001, 60001)
+        assert ids == (20001, 20001)
     finally:
         con.close()

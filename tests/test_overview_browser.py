@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, _browser_page, _serve, _wait_until_idle
+from tests.test_browser import ARTIFACTS, _browser_page, _serve, _wait_until_idle, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +82,7 @@ def test_overview_answers_in_the_first_screen_and_keeps_the_period(overview_serv
         _wait_until_idle(page)
         assert page.locator("[data-testid=stException]").count() == 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "overview-first-screen.png"))
+        save_screenshot(page, ARTIFACTS / "overview-first-screen.png")
         text = _first_screen_text(page)
         for expected in (
             "Followers now\n5,000", "Since yesterday\n+48", "Gained yesterday\n57", "Lost yesterday\n9",

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, _serve, _wait_until_idle
+from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS, _serve, _wait_until_idle, save_screenshot
 from tests.test_hardening_browser import _browser_or_skip
 
 pytestmark = pytest.mark.browser  # every test here starts Chromium
@@ -181,7 +181,7 @@ def test_a_big_follower_list_uploads_with_a_progress_bar(tmp_path: Path) -> None
                 with contextlib.suppress(Exception):
                     page.locator("[data-testid=stProgress]").first.wait_for(state="visible", timeout=slow_ms)
                     page.wait_for_timeout(300)
-                    page.screenshot(path=str(ARTIFACTS / "import-progress.png"), full_page=True)
+                    save_screenshot(page, ARTIFACTS / "import-progress.png", full_page=True)
                 # Leaving the page during the import neither stops it nor loses its outcome: back
                 # on the page, the same import is followed to its end.
                 page.get_by_role("link", name="Overview").first.click()
@@ -193,7 +193,7 @@ def test_a_big_follower_list_uploads_with_a_progress_bar(tmp_path: Path) -> None
                 _wait_until_idle(page)
                 assert page.locator("[data-testid=stException]").count() == 0
                 assert page.locator("[data-testid=stAlertContentError]").count() == 0
-                page.screenshot(path=str(ARTIFACTS / "import-big.png"), full_page=True)
+                save_screenshot(page, ARTIFACTS / "import-big.png", full_page=True)
                 seen = page.evaluate("() => window.__progress")
                 assert seen, "no progress bar was drawn during the import"
                 assert any(t.startswith(("Reading the files", "File 1 of 1")) for t in seen), seen
@@ -245,7 +245,7 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_imported(tmp_path: P
             assert page.get_by_text("Preview", exact=False).count() == 0
             assert page.get_by_role("button", name="Import", exact=True).is_disabled()
             assert page.locator("[data-testid=stException]").count() == 0
-            page.screenshot(path=str(ARTIFACTS / "import-over-limit.png"), full_page=True)
+            save_screenshot(page, ARTIFACTS / "import-over-limit.png", full_page=True)
         finally:
             browser.close()
     with duckdb.connect(str(db), read_only=True) as con:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 from analytics.settings import LANGUAGE
 
@@ -25,7 +26,14 @@ def normalize_language(code: str | None) -> str | None:
 
 def default_language() -> str:
     """The language `PALIER_LANG` names (read each time, so a test or a shell can change it), else English."""
-    return normalize_language(LANGUAGE.value()) or DEFAULT_LANGUAGE
+    return _language_or_default(LANGUAGE.value())
+
+
+# Every `_()` outside a session asks for the default: the careful reader names a field per cell
+# of a list, so parsing the same few spellings again showed in profiles of the demo's import.
+@lru_cache(maxsize=16)
+def _language_or_default(code: str) -> str:
+    return normalize_language(code) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:
