@@ -24,19 +24,20 @@ from analytics.charts.audience import (
     quality_trend_figure,
 )
 from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext
-from analytics.metrics.audience import GROUPS_METHOD, LANGUAGE_METHOD, METHOD, UNKNOWN, Clusters, Coherence
+from analytics.metrics.audience import GROUPS_METHOD, SAME_TOPICS_NOTE, UNKNOWN, Clusters, Coherence, coherence_method
 from analytics.metrics.csvsafe import CSV_METHOD
 from analytics.metrics.geo import LOCATION_METHOD
+from analytics.metrics.languages import language_method
 from analytics.metrics.quality import (
     INACTIVE_V2,
     PATTERN_RULES_V2,
-    QUALITY_METHOD,
     RULES_V2,
     RULES_VERSION_V2,
     TREND_METHOD,
     QualityAudit,
+    quality_method,
 )
-from analytics.metrics.textfit import CLUSTER_METHOD, FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD
+from analytics.metrics.textfit import FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD, cluster_method
 from analytics.ui import gate, reads
 from analytics.ui.widgets import CHART_CONFIG
 
@@ -198,7 +199,7 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
     if coherence.ok:
         st.plotly_chart(coherence_histogram(coherence), config=CHART_CONFIG, key="audience_coherence")
     with st.expander(_("How the coherence score is computed")):
-        st.markdown(METHOD)
+        st.markdown(coherence_method())
     if coherence.ok and not coherence.members.empty:
         shown = len(coherence.members)
         if shown < coherence.followers:
@@ -236,7 +237,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
                            top_terms: st.column_config.TextColumn(width="large")},
         )
     with st.expander(_("How topics are found")):
-        st.markdown(CLUSTER_METHOD)
+        st.markdown(cluster_method())
 
 
 @st.fragment
@@ -284,7 +285,7 @@ def cluster_change_section(
                        top_terms: st.column_config.TextColumn(width="large")},
     )
     with st.expander(_("How the change is measured")):
-        st.markdown(change.method)
+        st.markdown(cluster_method() + " " + _(SAME_TOPICS_NOTE))
 
 
 # --- Stayers, leavers and joiners -----------------------------------------------------------------
@@ -318,7 +319,7 @@ def groups_section(account: str, since: dt.date, as_of: dt.date, version: int) -
                                                  "%{customdata[1]:,} judged") + "<extra></extra>")
             st.plotly_chart(figure, config=CHART_CONFIG, key="audience_groups")
     with st.expander(_("How stayers, leavers and joiners are compared")):
-        st.markdown(GROUPS_METHOD)
+        st.markdown(_(GROUPS_METHOD))
 
 
 # --- Languages and places -------------------------------------------------------------------------
@@ -346,7 +347,7 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
             st.caption(_("{bios} bios and {posts} posts; each bio's language is detected once, when its profile is "
                          "first analysed.").format(bios=format_number(languages.followers), posts=format_number(languages.posts)))
         with st.expander(_("How languages are detected")):
-            st.markdown(LANGUAGE_METHOD)
+            st.markdown(language_method())
     with place_col:
         places = reads.audience_locations(account, as_of, version)
         if not places.ok:
@@ -357,7 +358,7 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
                 located=format_number(places.located), followers=format_number(places.followers),
                 share=_share(places.located / places.followers if places.followers else None)))
         with st.expander(_("How places are matched to countries")):
-            st.markdown(LOCATION_METHOD)
+            st.markdown(_(LOCATION_METHOD))
 
 
 # --- Quality audit (rules v2) ---------------------------------------------------------------------
@@ -373,7 +374,7 @@ def _rules_table() -> None:
     st.dataframe(
         pd.DataFrame({
             _("Rule"): [_rule_word(r.name) for r in RULES_V2],
-            _("Flags a follower when"): [r.text for r in RULES_V2],
+            _("Flags a follower when"): [_(r.text) for r in RULES_V2],
             counts_as: [_("profile pattern") if r.name in PATTERN_RULES_V2 else
                         (_("inactive") if r is INACTIVE_V2 else _("shown only")) for r in RULES_V2],
             _("Reads"): [", ".join(_(FIELD_WORDS[f]) if f in FIELD_WORDS else f for f in r.fields) for r in RULES_V2],
@@ -437,7 +438,7 @@ def _flagged_list(account: str, as_of: dt.date, audit: QualityAudit, people: boo
         _("Download the flagged list (CSV, rules {version})").format(version=RULES_VERSION_V2),
         data=lambda: reads.flagged_csv_v2(account),
         file_name=f"palier-flagged-{summary.snapshot_date or as_of}.csv", mime="text/csv", on_click="ignore",
-        icon=":material/download:", key="audience_flagged_csv", help=CSV_METHOD,
+        icon=":material/download:", key="audience_flagged_csv", help=_(CSV_METHOD),
     )
 
 
@@ -461,7 +462,7 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
         cols[2].metric(_("Profile patterns"), format_number(summary.suspicious_total), border=True,
                        help=_("Default profile, no posts with many follows, or follows many (a follower showing "
                               "several counts once). What a profile shows, not a judgement of the person."))
-        cols[3].metric(_("Inactive"), format_number(summary.counts[INACTIVE_V2.name]), border=True, help=INACTIVE_V2.text)
+        cols[3].metric(_("Inactive"), format_number(summary.counts[INACTIVE_V2.name]), border=True, help=_(INACTIVE_V2.text))
         for note in audit.notes:
             st.info(note)
         _flagged_list(account, as_of, audit, people)
@@ -487,5 +488,5 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
         _rules_table()
         st.markdown(audit.method)
         st.markdown(_("Rules v1, still documented:"))
-        st.markdown(QUALITY_METHOD)
-        st.markdown(TREND_METHOD)
+        st.markdown(quality_method())
+        st.markdown(_(TREND_METHOD))

@@ -14,8 +14,8 @@ from analytics.charts.lists import cohort_heatmap, joined_left_bars
 from analytics.i18n import N_, _, format_date, format_number, ngettext
 from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
-from analytics.metrics.losses import LOSSES_METHOD, LossBreakdown
-from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
+from analytics.metrics.losses import LossBreakdown, losses_method
+from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
 from analytics.ui import gate, reads
 from analytics.ui.widgets import CHART_CONFIG
 
@@ -66,7 +66,7 @@ def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int)
         return
     st.plotly_chart(churn_rate_figure(churn, granularity), config=CHART_CONFIG, key="churn_rate")
     with st.expander(_("How the churn rate is computed")):
-        st.markdown(CHURN_METHOD)
+        st.markdown(_(CHURN_METHOD))
 
 
 
@@ -104,7 +104,7 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
         figure.update_layout(margin={"b": 80}, height=320)
         st.plotly_chart(figure, config=CHART_CONFIG, key="churn_step")
     with st.expander(_("How the step effect is measured")):
-        st.markdown(STEP_METHOD)
+        st.markdown(step_method())
 
 
 def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
@@ -219,7 +219,7 @@ def cohort_section(account: str, start: dt.date, end: dt.date, version: int) -> 
             st.info(note)
         if cohorts.cohort_retention_4w is not None:
             st.columns(3)[0].metric("Still following after 4 weeks", f"{cohorts.cohort_retention_4w:.0%}", border=True,
-                                    help=RETENTION_4W_METHOD + " All cohorts, whatever the period.")
+                                    help=_(RETENTION_4W_METHOD) + " " + _("All cohorts, whatever the period."))
         # The weeks of the period (a cohort is labelled by its Monday), the latest ones when there are many.
         table = cohorts.table
         in_weeks = table[(table["cohort"] > pd.Timestamp(start) - pd.Timedelta(days=7)) & (table["cohort"] <= pd.Timestamp(end))]
@@ -231,7 +231,7 @@ def cohort_section(account: str, start: dt.date, end: dt.date, version: int) -> 
             if len(in_weeks) > len(shown_cohorts):
                 st.caption(f"The last {MAX_COHORTS} of the {len(in_weeks)} weeks of this period: narrow the period "
                            "to see earlier weeks.")
-        st.caption(cohorts.method)
+        st.caption(_(cohorts.method))
 
 
 def loss_sentence(breakdown: LossBreakdown) -> str | None:
@@ -288,7 +288,7 @@ def losses_sentence(account: str, since: dt.date, until: dt.date, version: int) 
     if notes:
         st.caption(" ".join(notes))
     with st.expander(_("How the causes are found")):
-        st.markdown(LOSSES_METHOD)
+        st.markdown(losses_method())
 
 
 def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFrame, version: int) -> None:
@@ -335,7 +335,7 @@ def purge_table(purges: pd.DataFrame) -> None:
             },
         )
     with st.expander(_("How purge days are flagged")):
-        st.markdown(PURGE_METHOD)
+        st.markdown(purge_method())
 
 
 def plateaus_section(
@@ -375,7 +375,7 @@ def plateaus_section(
             },
         )
     with st.expander(_("How plateaus are found")):
-        st.markdown(PLATEAU_METHOD)
+        st.markdown(plateau_method())
 
 
 def lists_over_time(account: str, start: dt.date, end: dt.date, version: int) -> None:

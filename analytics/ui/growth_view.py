@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics.charts.growth import gains_losses_figure, growth_rate_figure, projection_figure
 from analytics.i18n import _, format_date, format_number
-from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, PROJECTION_METHOD, RATE_METHOD, Granularity, PeriodFigures
+from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
 from analytics.ui import reads
 from analytics.ui.widgets import CHART_CONFIG, link_to_import
 
@@ -166,7 +166,7 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
     st.plotly_chart(gains_losses_figure(periods, granularity), config=CHART_CONFIG, key="growth_gains_losses")
     st.plotly_chart(growth_rate_figure(periods, granularity), config=CHART_CONFIG, key="growth_rate")
     with st.expander("How the growth rate is computed"):
-        st.markdown(RATE_METHOD)
+        st.markdown(_(RATE_METHOD))
 
     st.markdown(f"**Best and worst {granularity}s** (by net change; only complete {granularity}s compete)")
     best_worst = reads.best_and_worst(account, granularity, start, end, version)
@@ -239,4 +239,4 @@ def milestones_and_projection(account: str, start: dt.date, end: dt.date, versio
         if not projected.absolute:
             st.caption("No follower total is known: the projection is of the change since the first day of data.")
     with st.expander("How the projection is made"):
-        st.markdown(PROJECTION_METHOD)
+        st.markdown(projection_method())
