@@ -280,7 +280,7 @@ def check_after_collect(
 ) -> None:
     """One pass over the followers who left since the previous list: why did they? A failure is
     reported and the collection kept (it is stored; `check-losses` can ask again later)."""
-    platform, _ = _target(args)
+    platform, _handle = _target(args)
     client = HttpClient(_policy(args, platform), sleep=sleep, clock=clock, wall=wall)
     try:
         checked = check_losses(store, args.account, client, api_url=args.api_url)

@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import N_, _, format_change, format_number, ngettext
+from analytics.i18n import N_, _, format_number, ngettext
 from analytics.metrics.followers import follower_series
 from analytics.metrics.headline import daily_posts
 
@@ -389,7 +389,8 @@ def _compare_quiet_active(
 
 
 def _signed(value: float) -> str:
-    return format_change(value, 1 if abs(value) < 10 else 0)
+    # A hyphen-minus, as this sentence always wrote it; the digits in the reader's number format.
+    return ("-" if value < 0 else "+") + format_number(abs(value), 1 if abs(value) < 10 else 0)
 
 
 # ---------------------------------------------------------------------------------------------
