@@ -15,7 +15,7 @@ from analytics.i18n import N_, _, format_number, ngettext
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
 from analytics.ui import reads
 from analytics.ui.text import escape_markdown
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 TOP_POSTS = 15
 BAR_LABELS: dict[Literal["auto", "day", "week"], str] = {"auto": N_("Auto"), "day": N_("Day"), "week": N_("Week")}
@@ -57,7 +57,7 @@ def answer(account: str, start: dt.date, end: dt.date, in_period: pd.DataFrame, 
     ) or "auto"
     quiet = reads.quiet_vs_active(account, quiet_days(), start, end, version)
     st.plotly_chart(
-        posting_timeline(in_period, daily_posts, quiet.periods, bars), config=CHART_CONFIG, key="activity_timeline",
+        posting_timeline(in_period, daily_posts, quiet.periods, bars), config=chart_config(), key="activity_timeline",
     )
 
 
@@ -73,7 +73,7 @@ def quiet_section(account: str, start: dt.date, end: dt.date, version: int) -> N
     else:
         cols = st.columns([1, 1])
         with cols[0]:
-            st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=CHART_CONFIG, key="activity_quiet")
+            st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=chart_config(), key="activity_quiet")
         with cols[1]:
             st.markdown(quiet.reading)
             st.dataframe(
@@ -103,7 +103,7 @@ def lag_section(account: str, start: dt.date, end: dt.date, version: int) -> Non
     if lags.reason is not None:
         st.info(lags.reason)
     else:
-        st.plotly_chart(lag_correlation_bars(lags.table, lags.best_lag), config=CHART_CONFIG, key="activity_lags")
+        st.plotly_chart(lag_correlation_bars(lags.table, lags.best_lag), config=chart_config(), key="activity_lags")
     with st.expander(_("How the relation is measured")):
         st.markdown(lags.method_text)
 
@@ -160,6 +160,6 @@ def best_time_section(account: str, start: dt.date, end: dt.date, version: int) 
     for note in heatmap.notes:
         st.caption(note)
     # Hours down, weekdays across: seven columns stay readable on a phone.
-    st.plotly_chart(engagement_heatmap_figure(heatmap.cells, hours_down=True), config=CHART_CONFIG,
+    st.plotly_chart(engagement_heatmap_figure(heatmap.cells, hours_down=True), config=chart_config(),
                     key="activity_heatmap")
     st.caption(_("{method} {count} posts.").format(method=heatmap.method, count=format_number(heatmap.posts_used)))

@@ -39,7 +39,7 @@ from analytics.metrics.quality import (
 )
 from analytics.metrics.textfit import FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD, cluster_method
 from analytics.ui import gate, reads
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 # lingua's ISO codes as words: "nl" means little to most readers.
 LANGUAGE_NAMES = {"en": N_("English"), "fr": N_("French"), "es": N_("Spanish"), "de": N_("German"), "it": N_("Italian"),
@@ -197,7 +197,7 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
                                        _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS),
                          hide_index=True, key="audience_hashtags")
     if coherence.ok:
-        st.plotly_chart(coherence_histogram(coherence), config=CHART_CONFIG, key="audience_coherence")
+        st.plotly_chart(coherence_histogram(coherence), config=chart_config(), key="audience_coherence")
     with st.expander(_("How the coherence score is computed")):
         st.markdown(coherence_method())
     if coherence.ok and not coherence.members.empty:
@@ -226,7 +226,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
     if not clusters.ok:
         st.info(clusters.reason or _("Not enough bios to find topics."))
     else:
-        st.plotly_chart(clusters_figure(clusters), config=CHART_CONFIG, key="audience_clusters")
+        st.plotly_chart(clusters_figure(clusters), config=chart_config(), key="audience_clusters")
         table = clusters.table
         top_terms, share = _("Top terms"), _("Share")
         st.dataframe(
@@ -272,7 +272,7 @@ def cluster_change_section(
     if not change.ok:
         st.info(change.reason or _("Choose two different follower lists."))
         return
-    st.plotly_chart(cluster_change_figure(change), config=CHART_CONFIG, key="audience_cluster_change")
+    st.plotly_chart(cluster_change_figure(change), config=chart_config(), key="audience_cluster_change")
     table = change.table
     top_terms, change_column = _("Top terms"), _("Change")
     st.dataframe(
@@ -317,7 +317,7 @@ def groups_section(account: str, since: dt.date, as_of: dt.date, version: int) -
             figure.update_yaxes(tickformat=".1f")
             figure.update_traces(hovertemplate=_("%{x}: coherence %{y:.2f}, on-topic %{customdata[0]:.0%} of "
                                                  "%{customdata[1]:,} judged") + "<extra></extra>")
-            st.plotly_chart(figure, config=CHART_CONFIG, key="audience_groups")
+            st.plotly_chart(figure, config=chart_config(), key="audience_groups")
     with st.expander(_("How stayers, leavers and joiners are compared")):
         st.markdown(_(GROUPS_METHOD))
 
@@ -341,7 +341,7 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
             codes = languages.table["language"].tolist()
             figure.update_xaxes(tickmode="array", tickvals=codes,
                                 ticktext=[_(LANGUAGE_NAMES[c]) if c in LANGUAGE_NAMES else c for c in codes])
-            st.plotly_chart(figure, config=CHART_CONFIG, key="audience_languages")
+            st.plotly_chart(figure, config=chart_config(), key="audience_languages")
             if not languages.posts:
                 st.info(_("No post with text imported: only the followers' languages are shown."))
             st.caption(_("{bios} bios and {posts} posts; each bio's language is detected once, when its profile is "
@@ -353,7 +353,7 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
         if not places.ok:
             st.info(places.reason or _("No follower location matched a country."))
         else:
-            st.plotly_chart(countries_figure(places), config=CHART_CONFIG, key="audience_countries")
+            st.plotly_chart(countries_figure(places), config=chart_config(), key="audience_countries")
             st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
                 located=format_number(places.located), followers=format_number(places.followers),
                 share=_share(places.located / places.followers if places.followers else None)))
@@ -476,14 +476,14 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
                 column_config={followers_column: st.column_config.NumberColumn(format="localized"),
                                share_column: st.column_config.NumberColumn(format="%.1f%%")},
             )
-            st.plotly_chart(quality_rules_figure(audit), config=CHART_CONFIG, key="audience_quality_rules")
+            st.plotly_chart(quality_rules_figure(audit), config=chart_config(), key="audience_quality_rules")
             trend = reads.quality_trend(account, version)
             if not trend.ok:
                 st.info(trend.reason or _("Not enough follower lists for a trend."))
             else:
                 # The trend is still counted with rules v1 (its per-list counts are kept by the analysis).
                 st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules v1)")),
-                                config=CHART_CONFIG, key="audience_quality_trend")
+                                config=chart_config(), key="audience_quality_trend")
     with st.expander(_("The rules and how the audit works")):
         _rules_table()
         st.markdown(audit.method)

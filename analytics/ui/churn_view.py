@@ -18,7 +18,7 @@ from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.losses import LossBreakdown, losses_method
 from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
 from analytics.ui import gate, reads
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 NO_LISTS = N_(
     "Who followed and who unfollowed, quick unfollows and cohort retention come from follower lists: "
@@ -65,7 +65,7 @@ def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int)
     if churn.empty or churn["lost"].isna().all():
         st.info(_("No losses are known in this period."))
         return
-    st.plotly_chart(churn_rate_figure(churn, granularity), config=CHART_CONFIG, key="churn_rate")
+    st.plotly_chart(churn_rate_figure(churn, granularity), config=chart_config(), key="churn_rate")
     with st.expander(_("How the churn rate is computed")):
         st.markdown(_(CHURN_METHOD))
 
@@ -104,7 +104,7 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
         # A small picture: the two bars beside what chance would give say it at a glance.
         figure.update_annotations(yshift=-22)
         figure.update_layout(margin={"b": 80}, height=320)
-        st.plotly_chart(figure, config=CHART_CONFIG, key="churn_step")
+        st.plotly_chart(figure, config=chart_config(), key="churn_step")
     with st.expander(_("How the step effect is measured")):
         st.markdown(step_method())
 
@@ -239,7 +239,7 @@ def cohort_section(account: str, start: dt.date, end: dt.date, version: int) -> 
         if shown_cohorts.empty:
             st.info(_("No follower was first seen in this period: widen it to see cohorts."))
         else:
-            st.plotly_chart(cohort_heatmap(shown_cohorts, cohorts.weeks), config=CHART_CONFIG, key="churn_cohorts")
+            st.plotly_chart(cohort_heatmap(shown_cohorts, cohorts.weeks), config=chart_config(), key="churn_cohorts")
             if len(in_weeks) > len(shown_cohorts):
                 st.caption(_("The last {shown} of the {total} weeks of this period: narrow the period "
                              "to see earlier weeks.").format(shown=MAX_COHORTS, total=len(in_weeks)))
@@ -324,7 +324,7 @@ def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFr
     if summary.losses_from_totals:
         st.caption(_("Some losses are only falls in the follower total (no stated unfollows): a lower bound."))
     losses = reads.daily_losses(account, start, end, version)
-    st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=CHART_CONFIG, key="churn_losses")
+    st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=chart_config(), key="churn_losses")
 
 
 def purge_table(purges: pd.DataFrame) -> None:
@@ -361,7 +361,7 @@ def plateaus_section(
         st.plotly_chart(
             follower_curve_figure(curve_of(in_period, account), found.table, purges,
                                   title=_("Followers, plateaus shaded")),
-            config=CHART_CONFIG, key="churn_curve",
+            config=chart_config(), key="churn_curve",
         )
     if not found.enough_data:
         st.info(found.reason or _("Not enough data to look for plateaus."))
@@ -392,7 +392,7 @@ def plateaus_section(
 
 def lists_over_time(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Joiners and leavers list by list, quick unfollows and weekly cohorts."""
-    st.plotly_chart(joined_left_bars(reads.changes_by_snapshot(account, version)), config=CHART_CONFIG,
+    st.plotly_chart(joined_left_bars(reads.changes_by_snapshot(account, version)), config=chart_config(),
                     key="churn_joined_left")
     st.markdown("**" + _("Unfollowed within {days} days").format(days=QUICK_DAYS) + "**")
     quick_unfollows_section(account, start, end, version)

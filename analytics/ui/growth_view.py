@@ -14,7 +14,7 @@ from analytics.i18n import N_, _, format_change, format_date, format_number, for
 from analytics.i18n.formats import MINUS
 from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
 from analytics.ui import reads
-from analytics.ui.widgets import CHART_CONFIG, link_to_import
+from analytics.ui.widgets import chart_config, link_to_import
 
 GRANULARITY_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 # The comparison and best-and-worst tables' columns: English names, shown through _().
@@ -188,8 +188,8 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
     if periods.empty or periods["net"].isna().all():
         st.info(_("No follower change is known in this period."))
         return
-    st.plotly_chart(gains_losses_figure(periods, granularity), config=CHART_CONFIG, key="growth_gains_losses")
-    st.plotly_chart(growth_rate_figure(periods, granularity), config=CHART_CONFIG, key="growth_rate")
+    st.plotly_chart(gains_losses_figure(periods, granularity), config=chart_config(), key="growth_gains_losses")
+    st.plotly_chart(growth_rate_figure(periods, granularity), config=chart_config(), key="growth_rate")
     with st.expander(_("How the growth rate is computed")):
         st.markdown(_(RATE_METHOD))
 
@@ -257,7 +257,7 @@ def milestones_and_projection(account: str, start: dt.date, end: dt.date, versio
         if projected.reason:
             st.info(projected.reason)
         st.plotly_chart(
-            projection_figure(reads.follower_series(account, version), projected), config=CHART_CONFIG,
+            projection_figure(reads.follower_series(account, version), projected), config=chart_config(),
             key="growth_projection",
         )
         if not projected.absolute:

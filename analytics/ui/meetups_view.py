@@ -19,7 +19,7 @@ import streamlit as st
 
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
-from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext, plotly_locale
+from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext
 from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.meetups.store import (
     decide_match,
@@ -35,7 +35,7 @@ from analytics.store import Store
 from analytics.ui.reads import MeetupView, meetup_follower_search, meetup_unmatched
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 log = logging.getLogger("palier.meetups")
 
@@ -187,7 +187,7 @@ def add_event(store: Store, account: str, view: MeetupView, locked: bool) -> Non
 def turnout(view: MeetupView, within_days: int) -> None:
     """Per event: attendees, followers among them, before and after."""
     st.plotly_chart(
-        turnout_figure(view.turnout, within_days), config=plotly_locale().config | CHART_CONFIG, key="meetups_turnout_chart"
+        turnout_figure(view.turnout, within_days), config=chart_config(), key="meetups_turnout_chart"
     )
     share = _("Share of attendees")
     turnout_table = view.turnout.rename(

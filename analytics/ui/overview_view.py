@@ -19,7 +19,7 @@ from analytics.metrics.headline import METHODS, Comparison, Headline
 from analytics.metrics.notable import Notable
 from analytics.ui import reads, widgets
 from analytics.ui.downloads import csv_download_button
-from analytics.ui.widgets import CHART_CONFIG, Period
+from analytics.ui.widgets import Period, chart_config
 
 # Gains and losses in the daily table: the colours of the gains-and-losses chart.
 GAIN_STYLE = "color: #1a7f37"
@@ -257,7 +257,7 @@ def curve_section(account: str, period: Period, version: int, facts: list[Notabl
     first_day = _first_day(account, version)
     marks = [(pd.Timestamp(fact.day), milestone_label(fact, first_day)) for fact in facts if fact.kind == "milestone"]
     st.plotly_chart(
-        with_milestones(follower_curve(series), series, marks), config=CHART_CONFIG, key="follower_curve"
+        with_milestones(follower_curve(series), series, marks), config=chart_config(), key="follower_curve"
     )
     if anchors_marked(series):
         st.caption(_(
@@ -275,7 +275,7 @@ def curve_section(account: str, period: Period, version: int, facts: list[Notabl
     if marks:
         st.caption(_("Stars mark the milestones passed in the period."))
     if has_flows(series):
-        st.plotly_chart(gains_losses(series), config=CHART_CONFIG, key="gains_losses")
+        st.plotly_chart(gains_losses(series), config=chart_config(), key="gains_losses")
     else:
         # An empty chart would only take room: say in words what would fill it.
         st.caption(_(
