@@ -72,6 +72,13 @@ period starts, where totals are known; where only changes are known (no stated t
 change per day instead.\
 """)
 
+
+
+def STARTS_AFTER() -> str:  # noqa: N802 - read as the sentence it returns
+    """Why a comparison period is missing: "The data starts on {first}, after {start}."."""
+    return _("The data starts on {first}, after {start}.")
+
+
 PERIOD_COLUMNS = (
     "period", "period_end", "days", "complete", "gained", "lost", "net",
     "followers_start", "followers", "change", "impressions",
@@ -335,8 +342,8 @@ def compare_periods_of(series: pd.DataFrame, start: dt.date, end: dt.date) -> Pe
         current=current,
         previous=previous,
         last_year=last_year,
-        previous_reason=None if previous else f"The data starts on {first.isoformat()}, after {prev_start.isoformat()}.",
-        last_year_reason=None if last_year else f"The data starts on {first.isoformat()}, after {ly_start.isoformat()}.",
+        previous_reason=None if previous else STARTS_AFTER().format(first=first.isoformat(), start=prev_start.isoformat()),
+        last_year_reason=None if last_year else STARTS_AFTER().format(first=first.isoformat(), start=ly_start.isoformat()),
     )
 
 
@@ -447,8 +454,8 @@ def projection_of(
     earliest = first_reach(high)
     latest = first_reach(low) if reached_on is not None else None
     if reached_on is None:
-        reason = ("Not reached at the current trend (flat or falling)." if slope <= 0
-                  else f"Not reached within {PROJECTION_MAX_DAYS // 365} years at the current trend.")
+        reason = (_("Not reached at the current trend (flat or falling).") if slope <= 0
+                  else _("Not reached within {years} years at the current trend.").format(years=PROJECTION_MAX_DAYS // 365))
     else:
         reason = None
     last_h = horizon_days

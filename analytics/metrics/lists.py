@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import N_, _
+from analytics.i18n import N_, _, ngettext
 
 # The dimension the analysis keeps these lists' counts under, and the fingerprint they must carry.
 from analytics.metrics.kept import LIST_COUNTS, fingerprint
@@ -380,10 +380,11 @@ def _limit(limit: int | None) -> int | None:
 
 
 def _too_few_snapshots(count: int, kind: str) -> str:
-    return (
-        f"Not enough data: {count} {kind} snapshot{'s' if count != 1 else ''} imported; "
-        "at least two are needed to see who joined and who left."
-    )
+    return ngettext(
+        "Not enough data: {count} {kind} snapshot imported; at least two are needed to see who joined and who left.",
+        "Not enough data: {count} {kind} snapshots imported; at least two are needed to see who joined and who left.",
+        count,
+    ).format(count=count, kind=kind)
 
 
 def changes_by_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
@@ -416,10 +417,13 @@ def quick_unfollows(
     )
     if len(snaps) < 3:
         # Two snapshots show joiners but nobody can have both joined and left.
-        reason = (
-            f"Not enough data: {len(snaps)} {kind} snapshot{'s' if len(snaps) != 1 else ''} imported; "
-            "at least three are needed (a follower must appear after the first and then disappear)."
-        )
+        reason = ngettext(
+            "Not enough data: {count} {kind} snapshot imported; at least three are needed (a follower must appear "
+            "after the first and then disappear).",
+            "Not enough data: {count} {kind} snapshots imported; at least three are needed (a follower must appear "
+            "after the first and then disappear).",
+            len(snaps),
+        ).format(count=len(snaps), kind=kind)
         return QuickUnfollows(within_days, 0, 0, None, empty, method, reason)
     # Every follower counted here was first seen on a list: a period holding every list counts them all.
     first, last = snaps["snapshot_date"].iloc[0].date(), snaps["snapshot_date"].iloc[-1].date()
@@ -508,7 +512,7 @@ def cohort_retention(
     table = table.reset_index(drop=True)
     notes = []
     if latest - snaps[0] < np.timedelta64(7 * min(weeks), "D"):
-        notes.append("Your snapshots span less than a week: no cohort is old enough yet.")
+        notes.append(_("Your snapshots span less than a week: no cohort is old enough yet."))
     return CohortRetention(table, weeks, retention_4w(table), notes=notes)
 
 

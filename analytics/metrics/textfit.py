@@ -279,7 +279,7 @@ def weighted_topic_space(clean_posts: np.ndarray, follower_texts: np.ndarray, co
         space, matrix = fit_space(np.concatenate([posts, followers]), weights, (1, 1), max_features=FIT_MAX_TERMS)
     except ValueError:  # an empty vocabulary: nothing but stop words, digits or nothing at all
         return FitSpace(None, None, "posts" if len(posts) else "followers", empty_terms, nan_fits,
-                        "Not enough text: neither the posts nor the followers' bios hold a topic word.")
+                        _("Not enough text: neither the posts nor the followers' bios hold a topic word."))
     post_rows, follower_rows = matrix[: len(posts)], matrix[len(posts):]
     has_words = np.asarray(follower_rows.getnnz(axis=1) > 0)
     basis = "posts"
@@ -294,7 +294,7 @@ def weighted_topic_space(clean_posts: np.ndarray, follower_texts: np.ndarray, co
         centroid = np.asarray(weights_with_words @ follower_rows[has_words], dtype="float64").ravel() / weights_with_words.sum()
     else:
         return FitSpace(None, None, "followers", empty_terms, nan_fits,
-                        "Not enough text: no follower has a bio or name with a topic word.")
+                        _("Not enough text: no follower has a bio or name with a topic word."))
     centroid = (centroid / float(np.linalg.norm(centroid))).astype(np.float32)
     fits = np.asarray(follower_rows @ centroid, dtype="float64").ravel()
     fits[~has_words] = np.nan
