@@ -77,7 +77,10 @@ def format_date(day: dt.date | dt.datetime | Any, length: DateLength = "medium")
         day = day.date()
     language = current_language()
     pattern = _DATE_PATTERNS.get(language, {}).get(length, length)
-    return babel_dates.format_date(day, pattern, locale=babel_locale(language))
+    text = babel_dates.format_date(day, pattern, locale=babel_locale(language))
+    # CLDR's en_GB abbreviates September "Sept", every other month in three letters; Palier's
+    # English (and Plotly's axes beside it) write "Sep".
+    return text.replace("Sept ", "Sep ") if language == "en" else text
 
 
 def format_datetime(moment: dt.datetime, length: DateLength = "medium") -> str:

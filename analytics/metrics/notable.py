@@ -14,7 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
-from analytics.i18n import _, current_language, format_change, format_date, format_number
+from analytics.i18n import _, format_change, format_date, format_number
 from analytics.metrics.followers import in_range
 from analytics.metrics.growth import milestones_passed_of, next_milestone
 from analytics.metrics.plateaus import plateaus_of, purge_days_of
@@ -24,11 +24,9 @@ DAY_PATTERN = "d MMM y"
 
 
 def _day(day: dt.date) -> str:
-    """The day as these sentences write it: English keeps strftime's "7 Sep 2024" (CLDR's en_GB
-    would write "Sept"), other languages their CLDR form."""
-    if current_language() == "en":
-        return f"{day:%-d %b %Y}"
+    """The day as these sentences write it: "7 Sep 2024", "7 sept. 2024"."""
     return format_date(day, DAY_PATTERN)  # type: ignore[arg-type]  # a CLDR pattern, passed through
+
 
 # --- Notable facts ----------------------------------------------------------------------------
 

@@ -182,12 +182,18 @@ def wait_until_drawn(page: Any) -> None:
     page.wait_for_timeout(800)  # fonts and Plotly's transitions settle
 
 
+# The page's height: Streamlit scrolls inside one of its blocks (which one changes between versions),
+# so the tallest scrollable content of any element.
+FULL_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
+    ...[...document.querySelectorAll('[data-testid]')].map(element => element.scrollHeight))"""
+
+
 def shoot(page: Any, path: Path, width: int, height: int, first_screen: bool) -> None:
     page.set_viewport_size({"width": width, "height": height})
     wait_until_drawn(page)
     if not first_screen:
         # Streamlit scrolls inside its main block: grow the window to the block's height.
-        full = int(page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight"))
+        full = int(page.evaluate(FULL_HEIGHT_JS))
         if full > height:
             page.set_viewport_size({"width": width, "height": full})
             # Charts newly in view draw now.
