@@ -165,21 +165,36 @@ def serve(db: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
             process.wait(timeout=20)
 
 
+# What is still coming: Streamlit's running indicator, elements of the previous run (stale),
+# skeletons of elements not drawn yet, spinners, and charts without their SVG.
+PENDING_JS = """() => {
+    const pending = document.querySelectorAll(
+        '[data-testid=stStatusWidget], [data-stale=true], [data-testid=stSkeleton], [data-testid=stSpinner]').length;
+    const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+        .filter(chart => !chart.querySelector('.main-svg')).length;
+    const main = document.querySelector('[data-testid=stMain]');
+    return [pending + charts, main ? main.innerText.length : -1];
+}"""
+QUIET_POLLS = 3  # the page unchanged and nothing pending for this many polls in a row
+POLL_MS = 700
+
+
 def wait_until_drawn(page: Any) -> None:
-    """Until the script run is over and every chart on the page has its SVG."""
-    page.wait_for_selector("[data-testid=stMain]")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " && !document.querySelector('[data-stale=true]')"
-        " && document.querySelector('[data-testid=stMainBlockContainer] h1')",
-        timeout=RUN_TIMEOUT_MS,
-    )
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
-        ".every(chart => chart.querySelector('.main-svg'))",
-        timeout=RUN_TIMEOUT_MS,
-    )
-    page.wait_for_timeout(800)  # fonts and Plotly's transitions settle
+    """Until the script run is over: nothing pending and the page's text unchanged for a while
+    (the running indicator appears only after a delay, so its absence alone proves nothing)."""
+    page.wait_for_selector("[data-testid=stMainBlockContainer] h1", timeout=RUN_TIMEOUT_MS)
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    last: list[int] | None = None
+    quiet = 0
+    while time.monotonic() < deadline:
+        state = page.evaluate(PENDING_JS)
+        quiet = quiet + 1 if state == last and state[0] == 0 else 0
+        if quiet >= QUIET_POLLS:
+            page.wait_for_timeout(500)  # fonts and Plotly's transitions settle
+            return
+        last = state
+        page.wait_for_timeout(POLL_MS)
+    print("  (the page was still changing when the time ran out)", flush=True)
 
 
 # The page's height: Streamlit scrolls inside one of its blocks (which one changes between versions),
