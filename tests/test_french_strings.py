@@ -153,3 +153,33 @@ def test_methods_read_in_french_with_french_numbers(method: str, french: str, nu
     for number in numbers:
         assert number in text, (number, text)
     assert english == getattr(module, function_name.upper().replace("_METHOD", "") + "_METHOD", english)
+
+
+def _is_title(node: ast.expr | None) -> bool:
+    """A literal written as a column title (capitalised words); data columns are lower_case."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value[:1].isupper() \
+        and bool(WORDS.search(node.value))
+
+
+def _column_titles(path: Path) -> Iterator[tuple[int, str]]:
+    """Literal column titles: the keys of a dict handed to pd.DataFrame or as column_config, and
+    the new names of a `rename(columns=...)`."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        dicts: list[ast.expr] = []
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name == "DataFrame" and node.args:
+            dicts.append(node.args[0])
+        dicts += [k.value for k in node.keywords if k.arg == "column_config"]
+        for table in dicts:
+            if isinstance(table, ast.Dict):
+                yield from ((key.lineno, key.value) for key in table.keys if _is_title(key))  # type: ignore[union-attr]
+        for keyword in node.keywords:
+            if name == "rename" and keyword.arg == "columns" and isinstance(keyword.value, ast.Dict):
+                yield from ((value.lineno, value.value) for value in keyword.value.values if _is_title(value))  # type: ignore[attr-defined]
+
+
+def test_table_columns_are_titled_in_the_readers_language() -> None:
+    bare = [f"{path.relative_to(ROOT)}:{line}: {title!r}" for path in UI_FILES for line, title in _column_titles(path)]
+    assert bare == [], "a table column titled in English whatever the language"

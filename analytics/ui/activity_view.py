@@ -78,15 +78,15 @@ def quiet_section(account: str, start: dt.date, end: dt.date, version: int) -> N
             st.markdown(quiet.reading)
             st.dataframe(
                 pd.DataFrame({
-                    "From": quiet.periods["start"], "To": quiet.periods["end"], "Days": quiet.periods["days"],
-                    "Net": quiet.periods["net"], "Net per day": quiet.periods["net_per_day"],
+                    _("From"): quiet.periods["start"], _("To"): quiet.periods["end"], _("Days"): quiet.periods["days"],
+                    _("Net"): quiet.periods["net"], _("Net per day"): quiet.periods["net_per_day"],
                 }),
                 hide_index=True, key="activity_quiet_periods",
                 column_config={
-                    "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    "Net": st.column_config.NumberColumn(format="%+.0f"),
-                    "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+                    _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("Net"): st.column_config.NumberColumn(format="%+.0f"),
+                    _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
                 },
             )
     st.caption(quiet.method)
@@ -122,19 +122,19 @@ def posts_section(account: str, start: dt.date, end: dt.date, version: int) -> N
     top = some.head(TOP_POSTS)
     # Post text is untrusted: a dataframe cell shows it as text, never as markdown or HTML.
     shown = pd.DataFrame({
-        "Rank": top["rank"], "Posted": top["posted_at"], "Followers": top["followers"], "Post": top["text"],
-        "Impressions": top["impressions"],
+        _("Rank"): top["rank"], _("Posted"): top["posted_at"], _("Followers"): top["followers"], _("Post"): top["text"],
+        _("Impressions"): top["impressions"],
     })
     if brought.method == "window":
-        shown["Posts sharing the window"] = top["shared_with"]
+        shown[_("Posts sharing the window")] = top["shared_with"]
     st.dataframe(
         # Tall enough for every row: the ranking is the point, not a scroll box.
         shown, hide_index=True, key="activity_top_posts", height=35 * (len(shown) + 1) + 3,
         column_config={
-            "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
-            "Followers": st.column_config.NumberColumn(format="%d"),
-            "Post": st.column_config.TextColumn(width="large"),
-            "Impressions": st.column_config.NumberColumn(format="localized"),
+            _("Posted"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
+            _("Followers"): st.column_config.NumberColumn(format="%d"),
+            _("Post"): st.column_config.TextColumn(width="large"),
+            _("Impressions"): st.column_config.NumberColumn(format="localized"),
         },
     )
     st.caption(ngettext(

@@ -334,16 +334,16 @@ def purge_table(purges: pd.DataFrame) -> None:
     else:
         st.dataframe(
             pd.DataFrame({
-                "Day": purges["day"], "Lost": purges["lost"], "Usual (median)": purges["baseline"],
-                "Times the usual": purges["ratio"], "Above the usual": purges["excess"],
+                _("Day"): purges["day"], _("Lost"): purges["lost"], _("Usual (median)"): purges["baseline"],
+                _("Times the usual"): purges["ratio"], _("Above the usual"): purges["excess"],
             }),
             hide_index=True, key="churn_purges",
             column_config={
-                "Day": st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
-                "Lost": st.column_config.NumberColumn(format="%d"),
-                "Usual (median)": st.column_config.NumberColumn(format="%.1f"),
-                "Times the usual": st.column_config.NumberColumn(format="%.0fx"),
-                "Above the usual": st.column_config.NumberColumn(format="%.0f"),
+                _("Day"): st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
+                _("Lost"): st.column_config.NumberColumn(format="%d"),
+                _("Usual (median)"): st.column_config.NumberColumn(format="%.1f"),
+                _("Times the usual"): st.column_config.NumberColumn(format="%.0fx"),
+                _("Above the usual"): st.column_config.NumberColumn(format="%.0f"),
             },
         )
     with st.expander(_("How purge days are flagged")):
@@ -371,19 +371,19 @@ def plateaus_section(
         table = found.table
         st.dataframe(
             pd.DataFrame({
-                "From": table["start"], "To": table["end"], "Days": table["days"],
-                "Net per day": table["mean_net_per_day"], "Net": table["net"],
-                "Per day before": table["before_rate"], "Per day after": table["after_rate"],
-                "Ongoing": table["ongoing"],
+                _("From"): table["start"], _("To"): table["end"], _("Days"): table["days"],
+                _("Net per day"): table["mean_net_per_day"], _("Net"): table["net"],
+                _("Per day before"): table["before_rate"], _("Per day after"): table["after_rate"],
+                _("Ongoing"): table["ongoing"],
             }),
             hide_index=True, key="churn_plateaus",
             column_config={
-                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "Net per day": st.column_config.NumberColumn(format="%+.1f"),
-                "Net": st.column_config.NumberColumn(format="%+d"),
-                "Per day before": st.column_config.NumberColumn(format="%+.1f"),
-                "Per day after": st.column_config.NumberColumn(format="%+.1f"),
+                _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
+                _("Net"): st.column_config.NumberColumn(format="%+d"),
+                _("Per day before"): st.column_config.NumberColumn(format="%+.1f"),
+                _("Per day after"): st.column_config.NumberColumn(format="%+.1f"),
             },
         )
     with st.expander(_("How plateaus are found")):

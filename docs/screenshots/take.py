@@ -165,7 +165,8 @@ def serve(db: Path, port: int, env: dict[str, str], log: Path) -> Iterator[str]:
             process.wait(timeout=20)
 
 
-# What is still coming: Streamlit's running indicator, elements of the previous run (stale),
+# What is still coming: the script run (stApp's data-test-script-state), Streamlit's running
+# indicator, elements of the previous run (stale),
 # skeletons of elements not drawn yet, spinners, and charts without their SVG.
 PENDING_JS = """() => {
     const pending = document.querySelectorAll(
@@ -173,15 +174,18 @@ PENDING_JS = """() => {
     const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
         .filter(chart => !chart.querySelector('.main-svg')).length;
     const main = document.querySelector('[data-testid=stMain]');
-    return [pending + charts, main ? main.innerText.length : -1];
+    // The app's own word for its script run: "running" until the run is over.
+    const app = document.querySelector('[data-testid=stApp]');
+    const running = !app || app.getAttribute('data-test-script-state') !== 'notRunning' ? 1 : 0;
+    return [pending + charts + running, main ? main.innerText.length : -1];
 }"""
 QUIET_POLLS = 3  # the page unchanged and nothing pending for this many polls in a row
 POLL_MS = 700
 
 
 def wait_until_drawn(page: Any) -> None:
-    """Until the script run is over: nothing pending and the page's text unchanged for a while
-    (the running indicator appears only after a delay, so its absence alone proves nothing)."""
+    """Until the script run is over and nothing is pending, the page's text unchanged for a while
+    (a fragment or a chart may still draw after the run)."""
     page.wait_for_selector("[data-testid=stMainBlockContainer] h1", timeout=RUN_TIMEOUT_MS)
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
     last: list[int] | None = None
