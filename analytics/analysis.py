@@ -490,10 +490,10 @@ def refresh_features(
             fitted = len(profiles)
         else:
             model = _load_model(reader, account_id, row)  # type: ignore[arg-type]
-            distinct, inverse, _ = _distinct(fit_texts_all)
+            distinct, inverse, _counts = _distinct(fit_texts_all)
             has_words, fits = model.fits(distinct)
             has_words, fits = has_words[inverse], fits[inverse]
-            topic_distinct, topic_inverse, _ = _distinct(topic_texts_all)
+            topic_distinct, topic_inverse, _topic_counts = _distinct(topic_texts_all)
             topics = model.topics(topic_distinct)[topic_inverse]
             rows = todo
             changed += int(todo.sum())
