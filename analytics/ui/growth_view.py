@@ -44,6 +44,16 @@ NO_COMPLETE = {
 }
 
 
+def _period_label(granularity: Granularity, day: Any) -> str:
+    """A day, a week or a month as the best-and-worst table names it: "dim. 25 oct. 2026",
+    "Week of 19 Oct 2026", "octobre 2026"."""
+    if granularity == "day":
+        return format_date(day, "EEE d MMM y")  # type: ignore[arg-type]  # a CLDR pattern, passed through
+    if granularity == "week":
+        return _("Week of {date}").format(date=format_date(day, "d MMM y"))  # type: ignore[arg-type]
+    return format_date(day, "LLLL y")  # type: ignore[arg-type]
+
+
 def _signed_percent(ratio: float) -> str:
     return ("+" if ratio >= 0 else MINUS) + format_percent(abs(ratio), 2, fixed=True)
 
@@ -201,7 +211,8 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
     # Numbers as floats (an unknown rate is blank, never "None"); the rank column has a name.
     shown = pd.DataFrame({
         _("Rank"): best_worst["which"].astype("object").map({"best": _("Best"), "worst": _("Worst")}),
-        _(GRANULARITY_LABELS[granularity]): best_worst["period"],
+        # Written by Babel, in the reader's language: the table's date formats speak English only.
+        _(GRANULARITY_LABELS[granularity]): [_period_label(granularity, d) for d in best_worst["period"]],
         _(GAINED): pd.to_numeric(best_worst["gained"], errors="coerce").astype("float64"),
         _(LOST): pd.to_numeric(best_worst["lost"], errors="coerce").astype("float64"),
         _(NET): pd.to_numeric(best_worst["net"], errors="coerce").astype("float64"),
@@ -211,9 +222,6 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
     st.dataframe(
         shown, hide_index=True, key="growth_best_worst",
         column_config={
-            _(GRANULARITY_LABELS[granularity]): st.column_config.DateColumn(
-                format={"day": "ddd D MMM YYYY", "week": _("[Week of] D MMM YYYY"), "month": "MMMM YYYY"}[granularity]
-            ),
             **_number_columns(),
         },
     )
