@@ -440,7 +440,7 @@ def _topic_labels(cursor: duckdb.DuckDBPyConnection, account_id: int, top: int =
     tops = [t[:top] for t in candidates]
     table = pd.DataFrame({"cluster": frame["topic"].astype("int64"), "label": names,
                           "top_terms": pd.Series(tops, dtype="object")})
-    extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": ["no topic words"], "top_terms": [[]]})
+    extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": [_(textfit.NO_TOPIC_LABEL)], "top_terms": [[]]})
     return pd.concat([table, extra], ignore_index=True)
 
 

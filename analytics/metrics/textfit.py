@@ -346,6 +346,7 @@ def on_topic_share(fits: np.ndarray) -> float | None:
 CLUSTER_RANDOM_STATE = 0
 TOPIC_MAX_TERMS = 50_000  # the most frequent words and bigrams of the bios
 NO_TOPIC = -1  # cluster of followers whose bio holds no topic word
+NO_TOPIC_LABEL = N_("no topic words")  # that cluster's name, shown through _()
 CLUSTER_METHOD_TEXT = N_(
     "Bios (names left out: they would cluster first names) in a TF-IDF space of words and bigrams, "
     "English and French stop words removed, terms in at least 2 bios (the {max_terms} most frequent). "
@@ -541,7 +542,7 @@ def cluster_texts(texts: pd.Series, k: int = 6, top: int = 5, min_texts: int = 1
     clusters = _cluster_frame(found.tops, sizes, list(range(k)), len(bios), component_names(found.space, found.components))
     no_topic = int((labels == NO_TOPIC).sum())
     if no_topic:
-        extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": ["no topic words"], "top_terms": [[]],
+        extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": [_(NO_TOPIC_LABEL)], "top_terms": [[]],
                               "size": [no_topic], "share": [no_topic / len(bios)]})
         clusters = pd.concat([clusters, extra], ignore_index=True)
     return TopicClusters(labels, clusters)
