@@ -389,10 +389,12 @@ class Refresh:
 
     def line(self) -> str:
         if self.skipped:
-            return f"audience analysis of account {self.account_id}: up to date ({self.profiles:,} profiles)"
-        model = "topic model fitted again, " if self.refitted else ""
-        return (f"audience analysis of account {self.account_id}: {self.analysed:,} of {self.profiles:,} profiles "
-                f"analysed, {model}{self.seconds:.1f} s")
+            return _("audience analysis of account {account}: up to date ({profiles} profiles)").format(
+                account=self.account_id, profiles=format_number(self.profiles))
+        model = _("topic model fitted again, ") if self.refitted else ""
+        return _("audience analysis of account {account}: {analysed} of {profiles} profiles analysed, {model}{seconds} s").format(
+            account=self.account_id, analysed=format_number(self.analysed), profiles=format_number(self.profiles),
+            model=model, seconds=format_number(self.seconds, 1))
 
 
 @contextmanager
