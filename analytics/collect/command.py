@@ -285,7 +285,7 @@ def check_after_collect(
     try:
         checked = check_losses(store, args.account, client, api_url=args.api_url)
     except PalierError as exc:
-        print(f"{_(LOSSES_NOT_CHECKED)} {exc}", file=stderr or sys.stderr, flush=True)
+        print(_(LOSSES_NOT_CHECKED) + " " + str(exc), file=stderr or sys.stderr, flush=True)
         return
     if checked.note is None and sum(checked.verdicts.values()) != 0 and not args.quiet:
         print(checked.line(), file=stderr or sys.stderr, flush=True)

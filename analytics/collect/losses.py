@@ -85,7 +85,7 @@ class CheckResult:
         if self.note:
             return self.note
         checked = sum(self.verdicts.values())
-        found = ", ".join(f"{n} {_(CAUSE_WORDS.get(cause, cause))}" for cause, n in self.verdicts.items() if n)
+        found = ", ".join(str(n) + " " + _(CAUSE_WORDS.get(cause, cause)) for cause, n in self.verdicts.items() if n)
         text = _("{account}: {checked} follower(s) who left between {since} and {until} checked ({requests} requests)").format(
             account=self.account, checked=checked, since=self.since, until=self.until, requests=self.requests)
         return text + (f": {found}." if found else ".")

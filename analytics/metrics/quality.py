@@ -104,7 +104,7 @@ from analytics.metrics.quality_rules import (
 def _rules_text(version: str, rules: tuple[Rule, ...]) -> str:
     return " ".join(
         [_("Rules {version}, applied to each follower's latest known profile.").format(version=version)]
-        + [f"{r.name}: {_(r.text)}" for r in rules]
+        + [r.name + ": " + _(r.text) for r in rules]
     )
 
 
