@@ -33,7 +33,7 @@ def _help(language: str, *command: str) -> str:
         if command:
             # The subcommand's own parser, as `python -m analytics import --help` prints it.
             sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-            return sub.choices[command[0]].format_help()
+            return str(sub.choices[command[0]].format_help())
         return parser.format_help()
 
 
