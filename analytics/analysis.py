@@ -44,6 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import _, format_number
 from analytics.metrics import lists, textfit
 from analytics.metrics.geo import countries_of
 from analytics.metrics.kept import (
@@ -388,10 +389,12 @@ class Refresh:
 
     def line(self) -> str:
         if self.skipped:
-            return f"audience analysis of account {self.account_id}: up to date ({self.profiles:,} profiles)"
-        model = "topic model fitted again, " if self.refitted else ""
-        return (f"audience analysis of account {self.account_id}: {self.analysed:,} of {self.profiles:,} profiles "
-                f"analysed, {model}{self.seconds:.1f} s")
+            return _("audience analysis of account {account}: up to date ({profiles} profiles)").format(
+                account=self.account_id, profiles=format_number(self.profiles))
+        model = _("topic model fitted again, ") if self.refitted else ""
+        return _("audience analysis of account {account}: {analysed} of {profiles} profiles analysed, {model}{seconds} s").format(
+            account=self.account_id, analysed=format_number(self.analysed), profiles=format_number(self.profiles),
+            model=model, seconds=format_number(self.seconds, 1))
 
 
 @contextmanager
@@ -441,13 +444,13 @@ def refresh_features(
         changed = 0 if row is None else int(row["changed_since_fit"])
         stale_only = same_method and not force and int(row["posts_hash"]) == posts_hash  # type: ignore[index]
         if stale_only:
-            say("Finding the profiles changed since the last analysis…")
+            say(_("Finding the profiles changed since the last analysis…"))
             profiles = reader.execute(STALE_PROFILES_SQL, {"account_id": account_id}).df()
             refit = changed + len(profiles) > REFIT_SHARE * max(int(row["profiles_fitted"]), 1)  # type: ignore[index]
         else:
             refit = True
         if refit:
-            say(f"Reading {profiles_total:,} profiles…")
+            say(_("Reading {count} profiles…").format(count=format_number(profiles_total)))
             profiles = reader.execute(ALL_PROFILES_SQL, {"account_id": account_id}).df()
             if not same_method:
                 profiles["current"] = False
@@ -463,16 +466,16 @@ def refresh_features(
         languages = languages.copy()
         countries = countries.copy()
         if todo.any():
-            say(f"Detecting the languages of {int(todo.sum()):,} bios (lingua)…")
+            say(_("Detecting the languages of {count} bios (lingua)…").format(count=format_number(int(todo.sum()))))
             languages[todo] = languages_of(profiles.loc[todo, "bio"])
             mark = step("languages", mark)
-            say(f"Matching {int(todo.sum()):,} locations to countries…")
+            say(_("Matching {count} locations to countries…").format(count=format_number(int(todo.sum()))))
             found = countries_of(profiles.loc[todo, "location"].reset_index(drop=True))
             countries[todo] = found.astype(object).where(found.notna(), None).to_numpy(dtype=object)
             mark = step("countries", mark)
 
         # Model features (fit, topic): every profile on a refit, else the changed ones.
-        say(f"Fitting {len(profiles) if refit else int(todo.sum()):,} bios to the topics (TF-IDF, NMF)…")
+        say(_("Fitting {count} bios to the topics (TF-IDF, NMF)…").format(count=format_number(len(profiles) if refit else int(todo.sum()))))
         fit_texts_all = _clean(_join_texts(profiles["bio"], profiles["name"]))
         topic_texts_all = _clean(profiles["bio"])
         mark = step("clean", mark)
@@ -489,10 +492,10 @@ def refresh_features(
             fitted = len(profiles)
         else:
             model = _load_model(reader, account_id, row)  # type: ignore[arg-type]
-            distinct, inverse, _ = _distinct(fit_texts_all)
+            distinct, inverse, _counts = _distinct(fit_texts_all)
             has_words, fits = model.fits(distinct)
             has_words, fits = has_words[inverse], fits[inverse]
-            topic_distinct, topic_inverse, _ = _distinct(topic_texts_all)
+            topic_distinct, topic_inverse, _topic_counts = _distinct(topic_texts_all)
             topics = model.topics(topic_distinct)[topic_inverse]
             rows = todo
             changed += int(todo.sum())
@@ -512,7 +515,7 @@ def refresh_features(
     finally:
         reader.close()
 
-    say("Counting the audience figures…")
+    say(_("Counting the audience figures…"))
     with _writing(target) as cursor:
         if fingerprint(cursor, account_id) != print_:
             # An import landed meanwhile: what was computed may miss its profiles. The next

@@ -20,7 +20,8 @@ from analytics import settings
 from analytics.analysis import analyse_if_writable, refresh_features
 from analytics.collect.command import add_check_losses_parser, add_collect_parser, run_check_losses, run_collect
 from analytics.errors import PalierError, StoreBusyError
-from analytics.i18n import _, format_number, ngettext, set_language
+from analytics.i18n import N_, _, format_number, ngettext, set_language
+from analytics.i18n.argparse_words import translate_argparse
 from analytics.ingest.service import ImportOptions, import_sources, read_paths
 from analytics.metrics.overview import account_stats
 from analytics.metrics.report import account_report
@@ -80,24 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=_("Palier: local-first follower analytics."))
     db_help = _("the store file (default: ${env} or {default})").format(env=settings.DB_PATH.env, default=settings.DB_PATH.default)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=None, help=db_help)
-    sub = parser.add_subparsers(dest="command", required=True)
+    common.add_argument("--db", type=Path, default=None, metavar=_("FILE"), help=db_help)
+    sub = parser.add_subparsers(dest="command", required=True, title=_("commands"), metavar=_("COMMAND"))
 
     imp = sub.add_parser("import", parents=[common], help=_("import export files, zips or folders"))
-    imp.add_argument("paths", nargs="+", type=Path)
-    imp.add_argument("--account", required=True, help=_("the account to import into (created if new)"))
-    imp.add_argument("--platform", help=_("x, instagram, linkedin, bluesky or mastodon (detected when omitted)"))
-    imp.add_argument("--snapshot-date", type=_date, help=_("date of follower lists that do not say theirs"))
+    imp.add_argument("paths", nargs="+", type=Path, metavar=_("PATH"), help=_("export files, zips or folders"))
+    imp.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account to import into (created if new)"))
+    imp.add_argument("--platform", metavar=_("PLATFORM"), help=_("x, instagram, linkedin, bluesky or mastodon (detected when omitted)"))
+    imp.add_argument("--snapshot-date", type=_date, metavar=_("YYYY-MM-DD"), help=_("date of follower lists that do not say theirs"))
     imp.add_argument(
-        "--followers-on", type=_followers_on, action="append", default=[], metavar="YYYY-MM-DD=N",
+        "--followers-on", type=_followers_on, action="append", default=[], metavar=_("YYYY-MM-DD=N"),
         help=_("a follower total on a day (repeatable): anchors the follower curve"),
     )
 
     acc = sub.add_parser("accounts", parents=[common], help=_("list accounts"))
-    acc.add_argument("--json", action="store_true")
+    acc.add_argument("--json", action="store_true", help=_("as JSON"))
 
     delete = sub.add_parser("delete", parents=[common], help=_("delete an account and everything derived from it"))
-    delete.add_argument("--account", required=True)
+    delete.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account to delete"))
 
     sub.add_parser(
         "compact", parents=[common],
@@ -108,22 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--if-empty", action="store_true", help=_("only when the store has no account"))
 
     stats = sub.add_parser("stats", parents=[common], help=_("an account's figures"))
-    stats.add_argument("--account", required=True)
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account"))
+    stats.add_argument("--json", action="store_true", help=_("as JSON"))
 
     analyse = sub.add_parser("analyse", parents=[common], help=_("bring the audience analysis up to date (after imports)"))
-    analyse.add_argument("--account", help=_("one account (default: every account)"))
+    analyse.add_argument("--account", metavar=_("ACCOUNT"), help=_("one account (default: every account)"))
     analyse.add_argument("--force", action="store_true", help=_("analyse every profile again and refit the topics"))
 
     report = sub.add_parser("report", parents=[common], help=_("an account's growth, churn and activity report"))
-    report.add_argument("--account", required=True)
-    report.add_argument("--json", action="store_true")
+    report.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account"))
+    report.add_argument("--json", action="store_true", help=_("as one line of JSON (default: indented)"))
     report.add_argument(
-        "--html", type=Path, metavar="FILE",
+        "--html", type=Path, metavar=_("FILE"),
         help=_("write a self-contained HTML report (interactive charts, works offline) to FILE"),
     )
-    report.add_argument("--from", dest="start", type=_date, default=None, help="the period's first day (YYYY-MM-DD)")
-    report.add_argument("--to", dest="end", type=_date, default=None, help="the period's last day (YYYY-MM-DD)")
+    report.add_argument("--from", dest="start", type=_date, default=None, metavar=_("YYYY-MM-DD"), help=_("the period's first day"))
+    report.add_argument("--to", dest="end", type=_date, default=None, metavar=_("YYYY-MM-DD"), help=_("the period's last day"))
     report.add_argument(
         "--with-people", action="store_true",
         help=_("with --html: also list who joined and who left by name (personal data: off by default)"),
@@ -138,14 +139,14 @@ def build_parser() -> argparse.ArgumentParser:
         "export-parquet", parents=[common],
         help=_("write the whole store as Parquet (Hive-style folders by account and month) for DuckDB, Trino, Spark"),
     )
-    parquet.add_argument("directory", type=Path, help=_("the folder to write (each table's folder is replaced)"))
+    parquet.add_argument("directory", type=Path, metavar=_("FOLDER"), help=_("the folder to write (each table's folder is replaced)"))
 
     add_collect_parser(sub, common)
     add_check_losses_parser(sub, common)
     return parser
 
 
-QUEUED = (
+QUEUED = N_(
     "The store {path} is still in use by another Palier process after {wait:g} s: the import is queued in "
     "{job}. The process holding the store imports it as soon as it can (the dashboard within seconds of its "
     "last use, a command when it ends) and notes the outcome in {log}."
@@ -169,7 +170,7 @@ def _queue_import(args: argparse.Namespace) -> int:
     )
     job = queue_import(path, list(args.paths), options)
     wait = settings.seconds(settings.STORE_WAIT)
-    print(QUEUED.format(path=path, wait=wait, job=job, log=job.parent / APPLIED_LOG))
+    print(_(QUEUED).format(path=path, wait=wait, job=job, log=job.parent / APPLIED_LOG))
     # The store may have become free while the files were copied: then import them now.
     for line in hand_over(path):
         print(line)
@@ -369,6 +370,7 @@ COMMANDS = {"import": cmd_import, "accounts": cmd_accounts, "delete": cmd_delete
 def main(argv: Sequence[str] | None = None) -> int:
     # The command line speaks PALIER_LANG's language (en or fr, also fr_FR.UTF-8), English by default.
     set_language(None)
+    translate_argparse()  # argparse's own words (usage, options, its errors) in that language too
     args = build_parser().parse_args(argv)
     try:
         if args.command == "hash-password":

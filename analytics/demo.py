@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import PalierError
+from analytics.i18n import N_, _
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, import_sources
 from analytics.store import Store
@@ -527,7 +528,7 @@ def simulate(*, end: dt.date = DEMO_END, months: int = DEMO_MONTHS, seed: int = 
         position[person_index] = len(members)
         members.append(person_index)
 
-    for _ in range(start_size):
+    for _person in range(start_size):
         story.people.append(people.make(_kind(rng, _OLD_KINDS), start - dt.timedelta(days=rng.randrange(1, 2000))))
         add(len(story.people) - 1)
 
@@ -818,11 +819,11 @@ def _raise_on_failures(outcomes: list[Outcome]) -> None:
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:
         lines = "; ".join(o.line() for o in failed[:5])
-        more = f" (and {len(failed) - 5} more)" if len(failed) > 5 else ""
-        raise PalierError(DEMO_FAILED.format(lines=lines, more=more))
+        more = _(" (and {count} more)").format(count=len(failed) - 5) if len(failed) > 5 else ""
+        raise PalierError(_(DEMO_FAILED).format(lines=lines, more=more))
 
 
-DEMO_FAILED = "The demo account could not be imported: {lines}{more}"
+DEMO_FAILED = N_("The demo account could not be imported: {lines}{more}")
 
 
 def load_demo(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from analytics.i18n import _, format_percent
 from analytics.ingest import service
 from analytics.ingest.fastlist import CsvMembers
 from analytics.ingest.model import MemberList, SourceFile
@@ -220,19 +221,21 @@ class ImportJob:
         with self._lock:
             file, files, name, detail, message = self._file, self._files, self._name, self._detail, self._message
             part, last, count = self._part, self._last_detail, self._lists.get(name, 1)
+        # Worded here, in the thread of the page that asks (the worker's thread has no language).
         if self.done:
-            return Progress(1.0, "Done")
-        step = f" ({message}, {detail:.0%})" if message else ""
+            return Progress(1.0, _("Done"))
+        step = " ({message}, {share})".format(message=message, share=format_percent(detail, 0)) if message else ""
         if message and (part > 1 or count > 1):
-            of = f" of {count}" if count >= part else ""
-            step = f" (list {part}{of}: {message}, {last:.0%})"
+            list_of = (_("list {part} of {count}") if count >= part else _("list {part}")).format(part=part, count=count)
+            step = " ({list_of}: {message}, {share})".format(list_of=list_of, message=message, share=format_percent(last, 0))
         if files == 0:
             # Before its first file count the service is reading (parsing) the uploads: the bar
             # follows the file being read, when the service says how far it is.
-            return Progress(detail, "Reading the files" + (step or "…"))
+            return Progress(detail, _("Reading the files") + (step or "…"))
         if name == "done":
-            return Progress(1.0, "Done")
-        return Progress(min((file + detail) / files, 1.0), f"File {min(file + 1, files)} of {files}: {name}{step}")
+            return Progress(1.0, _("Done"))
+        return Progress(min((file + detail) / files, 1.0), _("File {number} of {files}: {name}").format(
+            number=min(file + 1, files), files=files, name=name) + step)
 
     def result(self) -> list[Outcome]:
         """The outcomes; raises what the worker raised. Call once `done`."""

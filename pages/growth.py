@@ -10,7 +10,7 @@ from analytics.i18n import _, format_date, format_number, ngettext
 from analytics.ui import downloads, gate, growth_view, reads, widgets
 from analytics.ui.store import store_or_stop
 from analytics.ui.text import escape_markdown
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -91,7 +91,7 @@ if curve_accounts:
         marked = focus if focus in curve_accounts else curve_accounts[0]
         passed = reads.milestones_passed(marked, start, end, version)
         st.plotly_chart(
-            follower_curve_figure(curves, marked_account=marked, milestones=passed), config=CHART_CONFIG,
+            follower_curve_figure(curves, marked_account=marked, milestones=passed), config=chart_config(),
             key="growth_curves",
         )
         relative = sorted({str(a) for a in curves.loc[~curves["absolute"], "account"]})
@@ -114,7 +114,7 @@ if others:
 
 by_date = reads.followers_by_follow_date(focus, version)
 if not by_date.empty:
-    st.plotly_chart(follow_dates_figure(by_date), config=CHART_CONFIG, key="growth_follow_dates")
+    st.plotly_chart(follow_dates_figure(by_date), config=chart_config(), key="growth_follow_dates")
     st.caption(_(
         "A lower bound of the past: those who followed and later left are not in the file, so on each "
         "day there were at least this many followers. From {count} current followers whose export says "

@@ -22,6 +22,7 @@ from analytics.charts import (
     MUTED_COLOR,
     base_layout,
     empty_figure,
+    localize_date_axes,
 )
 from analytics.i18n import (
     _,
@@ -148,7 +149,7 @@ def posting_timeline(
     figure.update_xaxes(showgrid=False, ticks="outside", showline=True, linecolor="#c9ccd3")
     figure.update_yaxes(gridcolor="#eceef2", zerolinecolor="#c9ccd3")
     figure.update_xaxes(title_text=_("Date"), row=2, col=1)
-    return figure
+    return localize_date_axes(figure)  # made without base_layout: its date ticks in the reader's order
 
 
 def quiet_active_bars(table: pd.DataFrame, min_days: int = 7) -> go.Figure:

@@ -65,7 +65,11 @@ def turnout_figure(turnout: pd.DataFrame, within_days: int = 30) -> go.Figure:
             hovertemplate="%{x}<br>" + html.escape(name) + ": %{y}<extra></extra>",
         )
     base_layout(fig, title, _("People"))
-    fig.update_layout(barmode="group", bargap=0.25)
+    # Four series: on a phone their legend wraps to four lines, which above the plot would run over
+    # the title; below the plot it only pushes the margin down.
+    fig.update_layout(barmode="group", bargap=0.25,
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2 if len(labels) <= 4 else -0.4,
+                              "yanchor": "top"})
     fig.update_xaxes(type="category", tickangle=0 if len(labels) <= 4 else -30)
     top = max(int(table["attendees"].max()), 1)
     fig.update_yaxes(range=[0, top * 1.18])

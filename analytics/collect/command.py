@@ -28,7 +28,7 @@ from analytics.collect.http import Clock, CollectError, HttpClient, HttpPolicy, 
 from analytics.collect.losses import check_losses
 from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreBusyError, StoreError
-from analytics.i18n import _, format_number
+from analytics.i18n import N_, _, format_number, ngettext
 from analytics.ingest.service import Outcome
 from analytics.pending import APPLIED_LOG, hand_over, queue_collection, queue_folder
 from analytics.store import Store, open_store
@@ -79,12 +79,12 @@ def add_collect_parser(
         "collect",
         parents=[common_parent],
         help=_("collect today's follower list from Bluesky or Mastodon (once, or --every 24h)"),
-        description="Fetch an account's follower list from the public Bluesky or Mastodon API and store it "
-        "as today's snapshot. History cannot be fetched back in time: run it daily (cron) or with --every.",
+        description=_("Fetch an account's follower list from the public Bluesky or Mastodon API and store it "
+                      "as today's snapshot. History cannot be fetched back in time: run it daily (cron) or with --every."),
     )
-    parser.add_argument("--account", required=True, help=_("the account to store into (created if new)"))
+    parser.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account to store into (created if new)"))
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--bluesky", metavar="HANDLE", help=_("a Bluesky handle, e.g. me.bsky.social"))
+    target.add_argument("--bluesky", metavar=_("HANDLE"), help=_("a Bluesky handle, e.g. me.bsky.social"))
     target.add_argument("--mastodon", metavar="@USER@INSTANCE", help=_("a Mastodon address, e.g. @me@mastodon.social"))
     parser.add_argument(
         "--api-url", metavar="URL",
@@ -94,7 +94,7 @@ def add_collect_parser(
         ),
     )
     parser.add_argument(
-        "--every", type=parse_interval, metavar="INTERVAL",
+        "--every", type=parse_interval, metavar=_("INTERVAL"),
         help=_("keep running and collect once per interval (30m, 6h, 24h, 1d) until Ctrl-C"),
     )
     parser.add_argument(
@@ -103,22 +103,18 @@ def add_collect_parser(
             bluesky=format_number(DEFAULT_RATE["bluesky"], 1), mastodon=format_number(DEFAULT_RATE["mastodon"], 1)
         ),
     )
-    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help=_("per request (default 20)"))
+    parser.add_argument("--timeout", type=_positive, default=20.0, metavar=_("SECONDS"), help=_("per request (default 20)"))
     parser.add_argument("--retries", type=_retries, default=5, metavar="N", help=_("on 429, 5xx and timeouts (default 5)"))
     parser.add_argument("--quiet", action="store_true", help=_("no progress, only the summary and errors"))
     return parser
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
-QUEUED = (
+QUEUED = N_(
     "; the store could not be opened ({reason}), so they are queued in {job}: the Palier process holding the "
     "store stores them as soon as it can (the dashboard within seconds of its last use, a command when it "
     "ends), and notes it in {log}."
 )
-QUEUED_AND_STORED = "; the store was busy, so they were queued, then stored as soon as it was free: {lines}"
+QUEUED_AND_STORED = N_("; the store was busy, so they were queued, then stored as soon as it was free: {lines}")
 
 
 @dataclass
@@ -132,18 +128,27 @@ class Result:
     def line(self, account: str) -> str:
         fetched = self.fetched
         platform = "Bluesky" if fetched.platform == "bluesky" else "Mastodon"
-        text = f"{account}: {fetched.followers:,} followers of {fetched.handle} collected from {platform} for {self.day}"
+        text = ngettext(
+            "{account}: {count} follower of {handle} collected from {platform} for {day}",
+            "{account}: {count} followers of {handle} collected from {platform} for {day}",
+            fetched.followers,
+        ).format(account=account, count=format_number(fetched.followers), handle=fetched.handle, platform=platform,
+                 day=self.day)
         if fetched.expected is not None:
-            text += f" (the profile says {fetched.expected:,})"
-        text += f", {_plural(fetched.pages, 'page')} in {_plural(fetched.requests, 'request')}"
+            text += _(" (the profile says {count})").format(count=format_number(fetched.expected))
+        pages = ngettext("{count} page", "{count} pages", fetched.pages).format(count=format_number(fetched.pages))
+        requests = ngettext("{count} request", "{count} requests", fetched.requests).format(
+            count=format_number(fetched.requests))
+        text += _(", {pages} in {requests}").format(pages=pages, requests=requests)
         if self.queued is not None:
             if self.applied:
-                return text + QUEUED_AND_STORED.format(lines=" ".join(self.applied))
+                return text + _(QUEUED_AND_STORED).format(lines=" ".join(self.applied))
             folder = self.queued.parent
-            return text + QUEUED.format(reason=self.outcome.error, job=self.queued, log=folder / APPLIED_LOG)
+            return text + _(QUEUED).format(reason=self.outcome.error, job=self.queued, log=folder / APPLIED_LOG)
         if self.outcome.status == "unchanged":
-            return text + f"; identical to import #{self.outcome.import_id} of today: nothing changed."
-        text += f"; stored as import #{self.outcome.import_id}"
+            return text + _("; identical to import #{import_id} of today: nothing changed.").format(
+                import_id=self.outcome.import_id)
+        text += _("; stored as import #{import_id}").format(import_id=self.outcome.import_id)
         replaced = [s for s in self.outcome.summary.split(", ") if s.startswith("replaced ")]
         return text + (f" ({replaced[0]})" if replaced else "") + "."
 
@@ -165,30 +170,34 @@ class ProgressPrinter:
         self._last = (fetched, expected)
         if not self.interactive and (expected if expected is not None else fetched) < 2000:
             return
-        total = f" / {expected:,}" if expected is not None else ""
         if self.interactive:
-            self.stream.write(f"\r{self.label}: {fetched:,}{total} followers")
+            self.stream.write("\r" + self._line(fetched, expected))
             self._shown = True
         else:
             step = fetched * 10 // expected if expected else fetched // 10_000
             if step <= self._last_step:
                 return
             self._last_step = step
-            self.stream.write(f"{self.label}: {fetched:,}{total} followers\n")
+            self.stream.write(self._line(fetched, expected) + "\n")
         self._last_printed = (fetched, expected)
         self.stream.flush()
+
+    def _line(self, fetched: int, expected: int | None) -> str:
+        if expected is None:
+            return _("{label}: {count} followers").format(label=self.label, count=format_number(fetched))
+        return _("{label}: {count} / {expected} followers").format(
+            label=self.label, count=format_number(fetched), expected=format_number(expected))
 
     def done(self, storing: bool) -> None:
         """End the progress display; a long list also says it is now being stored (which takes a while)."""
         if not self.interactive and self._last_printed is not None and self._last_printed != self._last:
-            fetched, expected = self._last
-            total = f" / {expected:,}" if expected is not None else ""
-            self.stream.write(f"{self.label}: {fetched:,}{total} followers\n")
+            self.stream.write(self._line(*self._last) + "\n")
         if self._shown:
             self.stream.write("\n")
             self._shown = False
         if storing and self._last_printed is not None:
-            self.stream.write(f"{self.label}: storing {self._last[0]:,} followers…\n")
+            self.stream.write(_("{label}: storing {count} followers…").format(
+                label=self.label, count=format_number(self._last[0])) + "\n")
         self.stream.flush()
 
 
@@ -271,18 +280,18 @@ def check_after_collect(
 ) -> None:
     """One pass over the followers who left since the previous list: why did they? A failure is
     reported and the collection kept (it is stored; `check-losses` can ask again later)."""
-    platform, _ = _target(args)
+    platform, _handle = _target(args)
     client = HttpClient(_policy(args, platform), sleep=sleep, clock=clock, wall=wall)
     try:
         checked = check_losses(store, args.account, client, api_url=args.api_url)
     except PalierError as exc:
-        print(f"{LOSSES_NOT_CHECKED} {exc}", file=stderr or sys.stderr, flush=True)
+        print(_(LOSSES_NOT_CHECKED) + " " + str(exc), file=stderr or sys.stderr, flush=True)
         return
     if checked.note is None and sum(checked.verdicts.values()) != 0 and not args.quiet:
         print(checked.line(), file=stderr or sys.stderr, flush=True)
 
 
-LOSSES_NOT_CHECKED = "The list is stored, but the followers who left could not be checked (run check-losses later):"
+LOSSES_NOT_CHECKED = N_("The list is stored, but the followers who left could not be checked (run check-losses later):")
 
 
 def add_check_losses_parser(
@@ -291,17 +300,17 @@ def add_check_losses_parser(
     parser = subparsers.add_parser(
         "check-losses",
         parents=[common_parent],
-        help="ask Bluesky or Mastodon why the followers who left between two lists did",
-        description="For a Bluesky or Mastodon account, ask the public API about each follower who left between "
-        "two follower lists (the latest two by default): unfollowed, deactivated, suspended or deleted.",
+        help=_("ask Bluesky or Mastodon why the followers who left between two lists did"),
+        description=_("For a Bluesky or Mastodon account, ask the public API about each follower who left between "
+                      "two follower lists (the latest two by default): unfollowed, deactivated, suspended or deleted."),
     )
-    parser.add_argument("--account", required=True)
-    parser.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="the earlier list (with --until)")
-    parser.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="the later list (with --since)")
-    parser.add_argument("--api-url", metavar="URL", help="the API's base address (as for collect)")
-    parser.add_argument("--rate", type=_positive, metavar="N", help="at most N requests per second")
-    parser.add_argument("--timeout", type=_positive, default=20.0, metavar="SECONDS", help="per request (default 20)")
-    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help="on 429, 5xx and timeouts (default 5)")
+    parser.add_argument("--account", required=True, metavar=_("ACCOUNT"), help=_("the account whose losses to check"))
+    parser.add_argument("--since", type=_day, metavar=_("YYYY-MM-DD"), help=_("the earlier list (with --until)"))
+    parser.add_argument("--until", type=_day, metavar=_("YYYY-MM-DD"), help=_("the later list (with --since)"))
+    parser.add_argument("--api-url", metavar="URL", help=_("the API's base address (as for collect)"))
+    parser.add_argument("--rate", type=_positive, metavar="N", help=_("at most N requests per second"))
+    parser.add_argument("--timeout", type=_positive, default=20.0, metavar=_("SECONDS"), help=_("per request (default 20)"))
+    parser.add_argument("--retries", type=_retries, default=5, metavar="N", help=_("on 429, 5xx and timeouts (default 5)"))
     return parser
 
 
@@ -309,7 +318,7 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from None
+        raise argparse.ArgumentTypeError(_("{text} is not a date like 2025-01-31").format(text=repr(text))) from None
 
 
 def run_check_losses(
@@ -318,7 +327,7 @@ def run_check_losses(
 ) -> int:
     """The `check-losses` command."""
     if (args.since is None) != (args.until is None):
-        raise CollectError("Give both --since and --until (two follower lists), or neither for the latest two.")
+        raise CollectError(_("Give both --since and --until (two follower lists), or neither for the latest two."))
     cursor = store.cursor()
     try:
         platform = require_account(cursor, args.account).platform or ""

@@ -29,6 +29,7 @@ import pandas as pd
 from analytics.collect import bluesky as bsky
 from analytics.collect import mastodon as masto
 from analytics.collect.http import CollectError, HttpClient
+from analytics.i18n import N_, _
 from analytics.metrics.losses import CAUSES, follower_lists, lost_members
 from analytics.store import Store
 from analytics.store.accounts import require_account
@@ -37,7 +38,7 @@ PROFILES_BATCH = 25  # getProfiles' limit of actors per request
 CHECKED_PLATFORMS = ("bluesky", "mastodon")
 
 # Where the account's platform has no public API to ask (or is not known).
-NOT_CHECKABLE = (
+NOT_CHECKABLE = N_(
     "Account {name!r} is on {platform}: only Bluesky and Mastodon accounts can be checked against a public API. "
     "Its losses stay 'unknown' (a follower back in a later list still counts as a gap)."
 )
@@ -45,7 +46,12 @@ NO_MASTODON_SERVER = (
     "Account {name!r} has no Mastodon address on record, so Palier does not know which server to ask: "
     "pass it with --api-url https://your.server."
 )
-NOT_ENOUGH_LISTS = "Account {name!r} has {count} follower list(s): two are needed to see who left."
+NOT_ENOUGH_LISTS = N_("Account {name!r} has {count} follower list(s): two are needed to see who left.")
+# The causes as the command's summary names them (stored and counted in English).
+CAUSE_WORDS = {
+    "unfollowed": N_("unfollowed"), "deactivated": N_("deactivated"), "suspended": N_("suspended"),
+    "deleted": N_("deleted"), "purge": N_("purge"), "renamed": N_("renamed"), "unknown": N_("unknown"),
+}
 
 DELETE_VERDICTS_SQL = "DELETE FROM loss_verdicts WHERE account_id = $a AND member_id = $m AND absent_on = $d"
 INSERT_VERDICT_SQL = """
@@ -79,9 +85,10 @@ class CheckResult:
         if self.note:
             return self.note
         checked = sum(self.verdicts.values())
-        found = ", ".join(f"{n} {cause}" for cause, n in self.verdicts.items() if n)
-        return (f"{self.account}: {checked} follower(s) who left between {self.since} and {self.until} checked"
-                f" ({self.requests} requests)" + (f": {found}." if found else "."))
+        found = ", ".join(str(n) + " " + _(CAUSE_WORDS.get(cause, cause)) for cause, n in self.verdicts.items() if n)
+        text = _("{account}: {checked} follower(s) who left between {since} and {until} checked ({requests} requests)").format(
+            account=self.account, checked=checked, since=self.since, until=self.until, requests=self.requests)
+        return text + (f": {found}." if found else ".")
 
 
 def _error_of(body: bytes) -> tuple[str, str]:
@@ -191,11 +198,11 @@ def check_losses(
         if since is None or until is None:
             if len(lists) < 2:
                 return CheckResult(account.name, None, None,
-                                   note=NOT_ENOUGH_LISTS.format(name=account.name, count=len(lists)))
+                                   note=_(NOT_ENOUGH_LISTS).format(name=account.name, count=len(lists)))
             since, until = lists[-2], lists[-1]
         if account.platform not in CHECKED_PLATFORMS:
             return CheckResult(account.name, since, until,
-                               note=NOT_CHECKABLE.format(name=account.name, platform=account.platform or "an unknown platform"))
+                               note=_(NOT_CHECKABLE).format(name=account.name, platform=account.platform or _("an unknown platform")))
         lost = lost_members(cursor, account.account_id, since, until)
     finally:
         cursor.close()
@@ -209,7 +216,7 @@ def check_losses(
     else:
         if not account.handle and not api_url:
             raise CollectError(NO_MASTODON_SERVER.format(name=account.name))
-        _, instance = masto.parse_address(account.handle or "@me", api_url)
+        _user, instance = masto.parse_address(account.handle or "@me", api_url)
         base = masto.api_base(instance, api_url)
         home = instance or ""
         later = until

@@ -198,7 +198,9 @@ def _figures_section(report: dict[str, Any]) -> str:
     methods = report.get("methods", {})
     labels = (("followers", _("Followers")), ("net", _("Net change")), ("gained", _("Gained")), ("lost", _("Lost")),
               ("posts", _("Posts")), ("impressions", _("Impressions")))
-    notes = "".join(f"<li><strong>{esc(label)}</strong>: {esc(methods[key])}</li>" for key, label in labels if key in methods)
+    # The report's JSON keeps the methods in English (headline.METHODS); the page reads them translated.
+    notes = "".join("<li><strong>" + esc(label) + "</strong>: " + esc(_(methods[key])) + "</li>"
+                    for key, label in labels if key in methods)
     method_html = (
         "<details><summary>" + txt(_("How these figures are counted")) + f"</summary><ul class=\"note\">{notes}</ul></details>"
     )

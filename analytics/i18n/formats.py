@@ -43,12 +43,14 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text.replace("-", MINUS)
 
 
-def format_percent(ratio: float | None, decimals: int = 1) -> str:
-    """A ratio as a percent with at most `decimals` digits: 0.125 gives "12,5 %" (fr) / "12.5%" (en)."""
+def format_percent(ratio: float | None, decimals: int = 1, *, fixed: bool = False) -> str:
+    """A ratio as a percent with at most `decimals` digits: 0.125 gives "12,5 %" (fr) / "12.5%" (en);
+    `fixed` keeps exactly `decimals` digits (0.5 gives "50.0%"), for figures read side by side."""
     if ratio is None or math.isnan(ratio):
         return MISSING
     locale = babel_locale()
-    pattern = str(locale.percent_formats[None].pattern).replace("#,##0", "#,##0" + ("." + "#" * decimals if decimals else ""))
+    digit = "0" if fixed else "#"
+    pattern = str(locale.percent_formats[None].pattern).replace("#,##0", "#,##0" + ("." + digit * decimals if decimals else ""))
     text = babel_numbers.format_percent(ratio, format=pattern, locale=locale)
     return text.replace("-", MINUS)
 
@@ -75,7 +77,10 @@ def format_date(day: dt.date | dt.datetime | Any, length: DateLength = "medium")
         day = day.date()
     language = current_language()
     pattern = _DATE_PATTERNS.get(language, {}).get(length, length)
-    return babel_dates.format_date(day, pattern, locale=babel_locale(language))
+    text = babel_dates.format_date(day, pattern, locale=babel_locale(language))
+    # CLDR's en_GB abbreviates September "Sept", every other month in three letters; Palier's
+    # English (and Plotly's axes beside it) write "Sep".
+    return text.replace("Sept ", "Sep ") if language == "en" else text
 
 
 def format_datetime(moment: dt.datetime, length: DateLength = "medium") -> str:

@@ -217,7 +217,7 @@ def _parse_bundle(name: str, members: list[SourceFile], platform: str | None = N
 # the account's platform (Instagram unless the account or the user says Threads) and says what
 # it left for the other.
 _SHARED_DOWNLOAD = {"instagram", "threads"}
-LEFT_OUT_NOTE = "This archive also holds {other} lists; they were left out: import it into a {other} account to read them."
+LEFT_OUT_NOTE = N_("This archive also holds {other} lists; they were left out: import it into a {other} account to read them.")
 
 
 def _one_platform_of_a_meta_download(parts: list[Parsed], platform: str | None) -> list[Parsed]:
@@ -227,7 +227,7 @@ def _one_platform_of_a_meta_download(parts: list[Parsed], platform: str | None) 
     keep = platform if platform in _SHARED_DOWNLOAD else "instagram"
     other = next(iter(_SHARED_DOWNLOAD - {keep}))
     kept = [p for p in parts if p.platform != other]
-    kept[0].notes.append(LEFT_OUT_NOTE.format(other=PLATFORMS[other]))
+    kept[0].notes.append(_(LEFT_OUT_NOTE).format(other=PLATFORMS[other]))
     return kept
 
 

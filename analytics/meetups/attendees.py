@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from analytics.errors import BadExportError
-from analytics.i18n import _
+from analytics.i18n import _, ngettext
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows
 from analytics.ingest.textio import decode
 from analytics.meetups.matching import fold_name, normalize_handle
@@ -123,7 +123,7 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
         response = row[status].strip() if status is not None else None
         came = checked_in is not None and bool(row[checked_in].strip())
         if status is not None and not came and not _status_kept(row[status]):
-            result.skipped[f"{table.header[status]} {response or '(blank)'!r}"] += 1
+            result.skipped[table.header[status] + " " + (repr(response) if response else _("(blank)"))] += 1
             continue
         if full is not None and row[full].strip():
             name = row[full].strip()
@@ -145,12 +145,12 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
                 if handle and handle not in handles:
                     handles.append(handle)
         if not name and not handles:
-            result.skipped["no name and no handle"] += 1
+            result.skipped[_("no name and no handle")] += 1
             continue
         key = (fold_name(name), tuple(handles))
         if key in seen:
             # Eventbrite writes one row per ticket: a person with two tickets is one attendee.
-            result.skipped["listed twice"] += 1
+            result.skipped[_("listed twice")] += 1
             continue
         seen.add(key)
         result.attendees.append(
@@ -165,8 +165,10 @@ def parse_attendees(data: bytes, file: str) -> AttendeeList:
             _('{rows} rows, none kept: {reasons}').format(rows=result.rows, reasons=reasons),
         )
     if result.skipped:
-        result.notes.append(
-            "skipped " + ", ".join(f"{n} row{'s' if n != 1 else ''}: {reason}" for reason, n in result.skipped.most_common())
+        skipped = ", ".join(
+            ngettext("{count} row: {reason}", "{count} rows: {reason}", n).format(count=n, reason=reason)
+            for reason, n in result.skipped.most_common()
         )
+        result.notes.append(_("skipped {rows}").format(rows=skipped))
     result.notes.extend(table.notes)
     return result

@@ -32,6 +32,8 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from analytics.i18n import N_, _
+
 NAME_THRESHOLD = 92.0
 NAME_SCORER = "token_sort_ratio"
 # Below this a name is not "close" at all: the reason is "no follower of that name".
@@ -40,12 +42,12 @@ CLOSE_SCORE = 75.0
 MAX_CANDIDATES = 20
 
 UnmatchedReason = Literal["no_name", "no_follower", "several", "below_threshold"]
-# Plain English, kept together for the i18n catalogs; {threshold} and {score} are filled in.
+# Marked for the catalogs, translated when an attendee's reason is read; {threshold} and {score} are filled in.
 UNMATCHED_REASONS: dict[str, str] = {
-    "no_name": "No name to compare, and no handle that matches a follower.",
-    "no_follower": "No follower of that name.",
-    "several": "Several followers have this name: choose the right one.",
-    "below_threshold": "The closest follower's name scores {score:.0f}, below the threshold of {threshold:.0f}.",
+    "no_name": N_("No name to compare, and no handle that matches a follower."),
+    "no_follower": N_("No follower of that name."),
+    "several": N_("Several followers have this name: choose the right one."),
+    "below_threshold": N_("The closest follower's name scores {score:.0f}, below the threshold of {threshold:.0f}."),
 }
 
 # Hosts whose first path segment is the handle.
@@ -88,7 +90,7 @@ class Unmatched:
     @property
     def text(self) -> str:
         score = self.candidates[0][1] if self.candidates else 0.0
-        return UNMATCHED_REASONS[self.reason].format(score=score, threshold=self.threshold)
+        return _(UNMATCHED_REASONS[self.reason]).format(score=score, threshold=self.threshold)
 
 
 def fold_name(name: str | None) -> str:

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import PalierError
-from analytics.i18n import N_, _
+from analytics.i18n import N_, _, ngettext
 from analytics.meetups.attendees import AttendeeList, parse_attendees
 from analytics.meetups.matching import Matcher, candidates_from_frame
 from analytics.metrics.meetups import follower_candidates
@@ -88,14 +88,19 @@ class EventImport:
 
     def line(self) -> str:
         if self.status == "unchanged":
-            return (
-                f"{self.file}: already imported as event #{self.event_id} "
-                f"({self.event_name}, {self.event_date.isoformat()}); nothing changed."
+            return _("{file}: already imported as event #{event_id} ({event}, {date}); nothing changed.").format(
+                file=self.file, event_id=self.event_id, event=self.event_name, date=self.event_date.isoformat()
             )
-        return (
-            f"{self.file}: {self.event_name} on {self.event_date.isoformat()}, {self.attendees} attendees; "
-            f"{self.by_handle} followers recognised by handle, {self.suggested} name matches to review."
-        )
+        return " ".join((
+            ngettext("{file}: {event} on {date}, {count} attendee;", "{file}: {event} on {date}, {count} attendees;",
+                     self.attendees).format(file=self.file, event=self.event_name, date=self.event_date.isoformat(),
+                                            count=self.attendees),
+            ngettext("{count} follower recognised by handle,", "{count} followers recognised by handle,",
+                     self.by_handle).format(count=self.by_handle),
+            ngettext("{count} name match to review.", "{count} name matches to review.", self.suggested).format(
+                count=self.suggested
+            ),
+        ))
 
 
 class _AlreadyImported(Exception):

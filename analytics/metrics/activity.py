@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _
+from analytics.i18n import N_, _, format_number, ngettext
 from analytics.metrics.followers import follower_series
 from analytics.metrics.headline import daily_posts
 
@@ -68,24 +68,24 @@ MIN_PAIRS = 10
 # |r| below this reads as "no clear relation".
 CLEAR_R = 0.1
 
-QUIET_METHOD = (
+QUIET_METHOD = N_(
     "A quiet period is a run of at least {days} days without a post, between your first and your "
     "last post on record (before and after, Palier cannot tell silence from missing data). Net "
     "follows per day are averaged over quiet days and over the other (active) days of the same range. "
     "Where follower lists are further apart than a day, their change is spread evenly over the days between them."
 )
-LAG_METHOD = (
+LAG_METHOD = N_(
     "{name} correlation between posts per day and net follows (gained minus lost) per day, with "
     "the follows taken 0 to {max_lag} days after the posting day. Only days whose follower change is "
     "known for that day alone count (daily exports, or follower lists a day apart). The best lag is "
     "the one with the strongest correlation, either sign. Picking the best of {lags} lags flatters "
     "it, and shared trends (an account that grows and posts more over the same months) inflate it."
 )
-EXPORT_FOLLOWS_METHOD = "New follows per post, as {sources} reports them."
+EXPORT_FOLLOWS_METHOD = N_("New follows per post, as {sources} reports them.")
 # Which export gave the per-post follows, by import format (a bundle's format joins its parts with "+").
 FOLLOWS_SOURCES = {
-    "x_content": "the X content export ('New follows')",
-    "twitter_legacy_tweets": "the legacy tweet activity export ('follows', the follows Twitter attributed to the tweet)",
+    "x_content": N_("the X content export ('New follows')"),
+    "twitter_legacy_tweets": N_("the legacy tweet activity export ('follows', the follows Twitter attributed to the tweet)"),
 }
 FOLLOWS_SOURCES_SQL = """
 SELECT DISTINCT i.format
@@ -93,22 +93,22 @@ FROM posts_raw p JOIN imports i ON i.import_id = p.import_id
 WHERE p.account_id = $account_id AND p.new_follows IS NOT NULL
 ORDER BY 1
 """
-WINDOW_FOLLOWS_METHOD = (
+WINDOW_FOLLOWS_METHOD = N_(
     "Followers gained on the day of the post and the day after (the daily data has no hours, so "
     "this stands for the {hours} hours after it). A post sharing those days with other posts shares "
     "their gains: `shared_with` counts them."
 )
 # What "best time to post" needs, and which exports carry it (FORMATS.md 2-4): said on the page.
-BEST_TIME_NEEDS_BOTH = (
+BEST_TIME_NEEDS_BOTH = N_(
     "The best time to post needs each post's time and its impressions and engagements: the legacy "
     "Twitter analytics per-tweet export (tweet_activity_metrics_*.csv) has all three; the X archive "
     "(tweets.js) has the times, and adds them to the X content export's figures for the same posts."
 )
-BEST_TIME_NEEDS = (
+BEST_TIME_NEEDS = N_(
     "No post with a known time in this period. The X content exports give dates only, so they cannot "
-    "place posts by hour. " + BEST_TIME_NEEDS_BOTH
+    "place posts by hour."
 )
-HEATMAP_METHOD = (
+HEATMAP_METHOD = N_(
     "Engagement rate = engagements / impressions, summed over the posts of each weekday and hour "
     "({zone}). Only posts whose time is known and which have impressions and engagements count."
 )
@@ -312,7 +312,7 @@ def quiet_vs_active(
 ) -> QuietVsActive:
     """Quiet periods with the follower change during each, and quiet against active per day.
     `series`: the account's `follower_series`, when already read."""
-    method = QUIET_METHOD.format(days=min_days)
+    method = _(QUIET_METHOD).format(days=min_days)
     all_posts = posts_per_day(cursor, account_id, kinds)
     periods = clip_periods(find_quiet_periods(all_posts, min_days), start, end)
     daily_posts = clip_days(all_posts, start, end)
@@ -367,26 +367,30 @@ def _compare_quiet_active(
     table = pd.DataFrame(rows).astype({"state": "string", "days": "int64"})
     quiet_days, active_days = int(table["days"].iloc[0]), int(table["days"].iloc[1])
     if quiet_days == 0 or active_days == 0:
-        missing = "quiet" if quiet_days == 0 else "active"
-        return QuietVsActive(
-            min_days, periods, table, None, None,
-            f"Not enough data: the follower change is unknown on every {missing} day.", method,
-            f"Not enough data: no {missing} day has a known follower change.",
+        unknown_all, unknown_any = (
+            (_("Not enough data: the follower change is unknown on every quiet day."),
+             _("Not enough data: no quiet day has a known follower change."))
+            if quiet_days == 0 else
+            (_("Not enough data: the follower change is unknown on every active day."),
+             _("Not enough data: no active day has a known follower change."))
         )
+        return QuietVsActive(min_days, periods, table, None, None, unknown_all, method, unknown_any)
     quiet_rate = float(table["net_per_day"].iloc[0])
     active_rate = float(table["net_per_day"].iloc[1])
-    reading = (
-        f"During quiet periods ({min_days}+ days without a post) your followers changed by "
-        f"{_signed(quiet_rate)} a day on average, against {_signed(active_rate)} a day when you were posting "
-        f"({quiet_days} quiet days, {active_days} active days with follower data)."
-    )
+    reading = _(
+        "During quiet periods ({min_days}+ days without a post) your followers changed by "
+        "{quiet_rate} a day on average, against {active_rate} a day when you were posting "
+        "({quiet_days} quiet days, {active_days} active days with follower data)."
+    ).format(min_days=min_days, quiet_rate=_signed(quiet_rate), active_rate=_signed(active_rate),
+             quiet_days=format_number(quiet_days), active_days=format_number(active_days))
     if min(quiet_days, active_days) < min_days:
-        reading += " Few days on one side: a rough comparison."
+        reading += " " + _("Few days on one side: a rough comparison.")
     return QuietVsActive(min_days, periods, table, quiet_rate, active_rate, reading, method)
 
 
 def _signed(value: float) -> str:
-    return f"{value:+.1f}" if abs(value) < 10 else f"{value:+,.0f}"
+    # A hyphen-minus, as this sentence always wrote it; the digits in the reader's number format.
+    return ("-" if value < 0 else "+") + format_number(abs(value), 1 if abs(value) < 10 else 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -440,8 +444,8 @@ def correlate_lags(
     min_days: int = MIN_LAG_DAYS,
 ) -> LagCorrelation:
     """The pure part of `lag_correlation`, on a `posts_per_day` and a `daily_follower_change` frame."""
-    name = "Spearman (rank)" if method == "spearman" else "Pearson"
-    method_text = LAG_METHOD.format(name=name, max_lag=max_lag, lags=max_lag + 1)
+    name = _("Spearman (rank)") if method == "spearman" else "Pearson"
+    method_text = _(LAG_METHOD).format(name=name, max_lag=max_lag, lags=max_lag + 1)
     empty = pd.DataFrame({"lag": pd.Series(dtype="int64"), **{c: pd.Series(dtype="float64") for c in ("r", "n", "ci_low", "ci_high")}})
 
     def fail(reason: str, days: int = 0) -> LagCorrelation:
@@ -475,16 +479,16 @@ def correlate_lags(
         )
     if table["r"].isna().all():
         overlap = posts[posts.index.isin(net.index)]
-        what = "posts per day" if overlap.nunique() <= 1 else "daily net follows"
+        what = _("posts per day") if overlap.nunique() <= 1 else _("daily net follows")
         return fail(_('No variation: your {what} are the same every day, so nothing can correlate.').format(what=what), days)
     best = int(table["r"].abs().idxmax())
     best_lag, best_r = int(table["lag"].iloc[best]), float(table["r"].iloc[best])
     caution = None
     if days < min_days:
-        caution = (
-            f"Only {days} days have both posts and a daily follower change; at least {min_days} "
+        caution = _(
+            "Only {days} days have both posts and a daily follower change; at least {min_days} "
             "are needed before this relation means much."
-        )
+        ).format(days=days, min_days=min_days)
     reading = _lag_reading(best_lag, best_r, caution, max_lag)
     return LagCorrelation(method, table, best_lag, best_r, days, reading, method_text, caution)
 
@@ -509,20 +513,20 @@ def _fisher_interval(r: float, n: int) -> tuple[float, float]:
 
 
 def _lag_reading(lag: int, r: float, caution: str | None, max_lag: int = MAX_LAG) -> str:
-    when = {0: "On days you post more", 1: "On days after you post more"}.get(lag, f"{lag} days after you post more")
-    at = "on the same day" if lag == 0 else f"at a lag of {lag} day{'s' if lag != 1 else ''}"
+    when = {0: _("On days you post more"), 1: _("On days after you post more")}.get(
+        lag, _("{count} days after you post more").format(count=lag))
+    at = _("on the same day") if lag == 0 else ngettext("at a lag of {count} day", "at a lag of {count} days", lag).format(count=lag)
+    r_text = format_number(r, 2)
     if abs(r) < CLEAR_R:
-        text = (
-            f"No clear relation between how much you post and your net follows over the next {max_lag} days "
-            f"(strongest: r = {r:.2f} {at})."
-        )
+        text = _(
+            "No clear relation between how much you post and your net follows over the next {max_lag} days "
+            "(strongest: r = {r} {at})."
+        ).format(max_lag=max_lag, r=r_text, at=at)
     else:
-        direction = "gain more followers" if r > 0 else "gain fewer followers (or lose more)"
-        strength = "weak" if abs(r) < 0.3 else ("moderate" if abs(r) < 0.5 else "strong")
-        text = (
-            f"{when}, you tend to {direction} (r = {r:.2f} {at}, a {strength} relation); "
-            "correlation is not causation."
-        )
+        direction = _("gain more followers") if r > 0 else _("gain fewer followers (or lose more)")
+        strength = _("weak") if abs(r) < 0.3 else (_("moderate") if abs(r) < 0.5 else _("strong"))
+        text = _("{when}, you tend to {direction} (r = {r} {at}, a {strength} relation); correlation is not causation.").format(
+            when=when, direction=direction, r=r_text, at=at, strength=strength)
     if caution:
         text = f"{caution} {text}"
     return text
@@ -575,12 +579,12 @@ def posts_with_follows(
         ranked = posts[columns].copy()
         ranked["followers"] = posts["new_follows"].astype("Float64")
         ranked["shared_with"] = pd.array([pd.NA] * len(ranked), dtype="Int64")
-        return PostFollows(_ranked(ranked), "export", EXPORT_FOLLOWS_METHOD.format(sources=_follows_sources(cursor, account_id)))
-    method_text = WINDOW_FOLLOWS_METHOD.format(hours=window_hours)
+        return PostFollows(_ranked(ranked), "export", _(EXPORT_FOLLOWS_METHOD).format(sources=_follows_sources(cursor, account_id)))
+    method_text = _(WINDOW_FOLLOWS_METHOD).format(hours=window_hours)
     flows = daily_follower_change(cursor, account_id, series)
     exact = flows[flows["exact"] & flows["gained"].notna()] if not flows.empty else flows
     if exact.empty:
-        reason = (
+        reason = _(
             "No per-post new follows and no daily follower gains to attribute: import the X content "
             "export (it has new follows per post), or daily new follows."
         )
@@ -606,11 +610,11 @@ def posts_with_follows(
 def _follows_sources(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
     formats = {part for (key,) in cursor.execute(FOLLOWS_SOURCES_SQL, {"account_id": account_id}).fetchall()
                for part in key.split("+")}
-    named = [FOLLOWS_SOURCES[f] for f in sorted(formats) if f in FOLLOWS_SOURCES]
+    named = [_(FOLLOWS_SOURCES[f]) for f in sorted(formats) if f in FOLLOWS_SOURCES]
     # An import of another format (none today): name what each known export calls the column.
     if named:
-        return " and ".join(named)
-    return "the per-post export (the X content export's 'New follows', the legacy tweet activity's 'follows')"
+        return _(" and ").join(named)
+    return _("the per-post export (the X content export's 'New follows', the legacy tweet activity's 'follows')")
 
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
@@ -658,7 +662,7 @@ def engagement_heatmap(
 ) -> EngagementHeatmap:
     """Engagement rate per weekday and hour; times are UTC unless `tz` names a time zone."""
     zone = tz or "UTC"
-    method = HEATMAP_METHOD.format(zone=f"times in {zone}")
+    method = _(HEATMAP_METHOD).format(zone=_("times in {zone}").format(zone=zone))
     columns = {"weekday": "int64", "weekday_name": "string", "hour": "int64", "posts": "int64",
                "impressions": "float64", "engagements": "float64", "rate": "float64"}
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
@@ -666,15 +670,16 @@ def engagement_heatmap(
     posts["posted_at"] = pd.to_datetime(posts["posted_at"])
     posts = clip_days(posts, start, end, column="posted_at")
     if posts.empty:
-        reason = BEST_TIME_NEEDS
+        reason = _(BEST_TIME_NEEDS) + " " + _(BEST_TIME_NEEDS_BOTH)
         return EngagementHeatmap(empty, 0, method, reason)
     usable = posts[posts["impressions"].notna() & (posts["impressions"] > 0) & posts["engagements"].notna()].copy()
     notes = []
     skipped = len(posts) - len(usable)
     if skipped:
-        notes.append(f"{skipped} timed post{'s' if skipped != 1 else ''} without impressions or engagements left out.")
+        notes.append(ngettext("{count} timed post without impressions or engagements left out.",
+                              "{count} timed posts without impressions or engagements left out.", skipped).format(count=skipped))
     if usable.empty:
-        reason = "Not enough data: no post with a known time has impressions and engagements. " + BEST_TIME_NEEDS_BOTH
+        reason = _("Not enough data: no post with a known time has impressions and engagements.") + " " + _(BEST_TIME_NEEDS_BOTH)
         return EngagementHeatmap(empty, 0, method, reason, notes)
     moments = pd.to_datetime(usable["posted_at"])
     if tz:

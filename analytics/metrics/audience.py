@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import N_, _, use_language
 from analytics.metrics import kept as kept_figures
 from analytics.metrics import meetups as meetup_metrics
 from analytics.metrics import textfit
@@ -40,12 +41,21 @@ from analytics.metrics.languages import detect_languages as detect_languages  # 
 from analytics.metrics.lists import snapshot_dates
 from analytics.metrics.quality import RULES, RULES_VERSION, quality_audit
 
-METHOD = (
-    "Coherence with the editorial line. " + textfit.FIT_METHOD + " " + textfit.COHERENCE_METHOD
-    + " When the account has no post with text, the followers' own mean vector (the dominant topics of "
-    "every follower the account has had) stands in for the account's, and the result says so."
-)
-GROUPS_METHOD = (
+
+def coherence_method() -> str:
+    """Coherence with the editorial line, the whole method, in the current language."""
+    return " ".join((
+        _("Coherence with the editorial line."), textfit.fit_method(), textfit.coherence_method(),
+        _("When the account has no post with text, the followers' own mean vector (the dominant topics of "
+          "every follower the account has had) stands in for the account's, and the result says so."),
+    ))
+
+
+with use_language("en"):
+    METHOD = coherence_method()
+# Said after the topic method where two lists' topics are compared.
+SAME_TOPICS_NOTE = N_("The topics are the account's, so both lists are counted in the same topics.")
+GROUPS_METHOD = N_(
     "Between two snapshots: stayers are in both, leavers only in the first, joiners only in the second "
     "(net changes, as on the Lists page). Each group's coherence is the same formula over its members, "
     "all fitted in the account's one TF-IDF space with its posts."
@@ -127,7 +137,7 @@ def profile_texts(frame: pd.DataFrame) -> pd.Series:
 
 # --- The analysis' results --------------------------------------------------------------------
 
-NOT_ANALYSED = (
+NOT_ANALYSED = N_(
     "The audience analysis has not run since the last import, and this store is open read-only (another "
     "Palier process holds it): close that process, or run `python -m analytics analyse --account NAME`."
 )
@@ -245,8 +255,8 @@ def _with_scores(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _basis_note(basis: str | None) -> list[str]:
     if basis == "followers":
-        return ["The account has no post with text: coherence is measured against the followers' own dominant "
-                "topics (how concentrated the audience is), not against the account's editorial line."]
+        return [_("The account has no post with text: coherence is measured against the followers' own dominant "
+                  "topics (how concentrated the audience is), not against the account's editorial line.")]
     return []
 
 
@@ -285,7 +295,7 @@ def audience_coherence(
     state = analysis_state(cursor, account_id)
     hashtags = _hashtags(_posts_figures(cursor, account_id, state))
     if state is None:
-        return Coherence(day, None, None, None, 0, 0, empty_terms, hashtags, empty_members, reason=NOT_ANALYSED)
+        return Coherence(day, None, None, None, 0, 0, empty_terms, hashtags, empty_members, reason=_(NOT_ANALYSED))
     cube = snapshot_figures(cursor, account_id, state, day, kind)
     followers, with_text = _count(cube, "all"), _count(cube, "all", "with_text")
     terms = _terms(cursor, account_id) if state.fit_reason is None else empty_terms
@@ -344,15 +354,16 @@ def _empty_groups() -> pd.DataFrame:
 def _two_dates(dates: list[dt.date], start: dt.date | None, end: dt.date | None, kind: str,
                what: str) -> tuple[dt.date | None, dt.date | None, str | None]:
     if len(dates) < 2:
-        return None, None, f"Not enough data: {len(dates)} {kind} snapshot(s); {what} two."
+        return None, None, _("Not enough data: {count} {kind} snapshot(s); {what} two.").format(
+            count=len(dates), kind=kind, what=what)
     start = dates[0] if start is None else _as_date(start)
     end = dates[-1] if end is None else _as_date(end)
     if start > end:
         start, end = end, start
     missing = [d.isoformat() for d in (start, end) if d not in dates]
     if missing or start == end:
-        same = "The two snapshots are the same: choose two dates."
-        return start, end, (f"No {kind} snapshot on {', '.join(missing)}." if missing else same)
+        same = _("The two snapshots are the same: choose two dates.")
+        return start, end, (_("No {kind} snapshot on {days}.").format(kind=kind, days=", ".join(missing)) if missing else same)
     return start, end, None
 
 
@@ -365,12 +376,12 @@ def group_coherence(
 ) -> GroupCoherence:
     """Mean coherence of stayers, leavers and joiners between two snapshot dates (default: the
     first and the latest snapshot, the whole history)."""
-    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, "stayers and leavers need")
+    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, _("stayers and leavers need"))
     if reason is not None or start is None or end is None:
         return GroupCoherence(start, end, _empty_groups(), reason=reason)
     state = analysis_state(cursor, account_id)
     if state is None:
-        return GroupCoherence(start, end, _empty_groups(), reason=NOT_ANALYSED)
+        return GroupCoherence(start, end, _empty_groups(), reason=_(NOT_ANALYSED))
     cube: pd.DataFrame | None = pd.DataFrame()
     if kind == kept_figures.KIND:
         cube = kept_figures.kept_cube(cursor, account_id, state, end, start)
@@ -411,7 +422,7 @@ class ClusterChange:
     start: dt.date | None
     end: dt.date | None
     table: pd.DataFrame  # cluster, label, top_terms, size_start, size_end, change
-    method: str = textfit.CLUSTER_METHOD + " The topics are the account's, so both lists are counted in the same topics."
+    method: str = textfit.CLUSTER_METHOD + " " + SAME_TOPICS_NOTE
     reason: str | None = None
 
     @property
@@ -429,7 +440,7 @@ def _topic_labels(cursor: duckdb.DuckDBPyConnection, account_id: int, top: int =
     tops = [t[:top] for t in candidates]
     table = pd.DataFrame({"cluster": frame["topic"].astype("int64"), "label": names,
                           "top_terms": pd.Series(tops, dtype="object")})
-    extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": ["no topic words"], "top_terms": [[]]})
+    extra = pd.DataFrame({"cluster": [textfit.NO_TOPIC], "label": [_(textfit.NO_TOPIC_LABEL)], "top_terms": [[]]})
     return pd.concat([table, extra], ignore_index=True)
 
 
@@ -440,7 +451,8 @@ def _topic_sizes(cube: pd.DataFrame) -> pd.Series:
 
 def _bios_reason(cube: pd.DataFrame, min_texts: int = 10) -> str | None:
     bios = _count(cube, "bios")
-    return None if bios >= min_texts else f"Not enough bios: {bios} follower(s) have one, at least {min_texts} are needed."
+    return None if bios >= min_texts else _("Not enough bios: {bios} follower(s) have one, at least {min_texts} are needed.").format(
+        bios=bios, min_texts=min_texts)
 
 
 def topic_clusters(
@@ -452,7 +464,7 @@ def topic_clusters(
         return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=reason)
     state = analysis_state(cursor, account_id)
     if state is None:
-        return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=NOT_ANALYSED)
+        return Clusters(day, textfit._cluster_frame([], [], [], 0), reason=_(NOT_ANALYSED))
     cube = snapshot_figures(cursor, account_id, state, day, kind)
     reason = _bios_reason(cube) or state.topics_reason
     if reason is not None:
@@ -478,12 +490,12 @@ def cluster_change(
     """Cluster sizes at two snapshot dates (default: first and latest), in the account's topics."""
     columns = ["cluster", "label", "top_terms", "size_start", "size_end", "change"]
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, "a change needs")
+    start, end, reason = _two_dates(_dates(cursor, account_id, kind), start, end, kind, _("a change needs"))
     if reason is not None or start is None or end is None:
         return ClusterChange(start, end, empty, reason=reason)
     state = analysis_state(cursor, account_id)
     if state is None:
-        return ClusterChange(start, end, empty, reason=NOT_ANALYSED)
+        return ClusterChange(start, end, empty, reason=_(NOT_ANALYSED))
     # The model needs enough bios among the account's profiles (a superset of both lists).
     if state.topics_reason is not None:
         return ClusterChange(start, end, empty, reason=state.topics_reason)
@@ -537,7 +549,7 @@ def language_mix(
     began = time.perf_counter()
     state = analysis_state(cursor, account_id)
     if state is None:
-        return LanguageMix(day, empty, 0, 0, 0.0, reason=NOT_ANALYSED)
+        return LanguageMix(day, empty, 0, 0, 0.0, reason=_(NOT_ANALYSED))
     cube = snapshot_figures(cursor, account_id, state, day, kind)
     posts_cube = _posts_figures(cursor, account_id, state)
     followers, posts = _count(cube, "all"), _count(posts_cube, "posts")
@@ -582,7 +594,7 @@ def location_mix(
         return LocationMix(day, empty, 0, 0, reason=reason)
     state = analysis_state(cursor, account_id)
     if state is None:
-        return LocationMix(day, empty, 0, 0, reason=NOT_ANALYSED)
+        return LocationMix(day, empty, 0, 0, reason=_(NOT_ANALYSED))
     cube = snapshot_figures(cursor, account_id, state, day, kind)
     followers = _count(cube, "all")
     rows = _rows(cube, "country")
@@ -595,7 +607,7 @@ def location_mix(
     table["share"] = table["followers"] / followers if followers else np.nan
     table = table[["country", "country_name", "followers", "share"]]
     located = int(known.sum())
-    reason = None if located else "No follower location matched a country (empty locations or places the gazetteer does not hold)."
+    reason = None if located else _("No follower location matched a country (empty locations or places the gazetteer does not hold).")
     return LocationMix(day, table, followers, located, reason=reason)
 
 

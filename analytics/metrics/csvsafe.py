@@ -20,7 +20,7 @@ import pandas as pd
 from analytics.i18n import N_, _
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-CSV_METHOD = (
+CSV_METHOD = N_(
     "Text cells starting with =, +, -, @, a tab or a carriage return are prefixed with an apostrophe "
     "so that spreadsheets show them as text instead of running them as formulas (OWASP CSV injection)."
 )

@@ -32,9 +32,11 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from analytics.i18n import N_
+
 GAZETTEER_PATH = Path(__file__).with_name("gazetteer.csv")
 
-LOCATION_METHOD = (
+LOCATION_METHOD = N_(
     "Countries come from the free-text profile location, matched offline against Palier's gazetteer "
     "(country names in English, French, Spanish and German, ISO codes, a few hundred major cities and "
     "regions). Case and accents are ignored; in 'City, Region, Country' the broadest part that matches "

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _
+from analytics.i18n import N_, _, format_number, use_language
 from analytics.metrics.followers import day_change, follower_series, in_range
 from analytics.metrics.headline import NO_POSTS, headline_of
 
@@ -38,26 +38,46 @@ PROJECTION_WINDOW_DAYS = 90
 PROJECTION_MAX_DAYS = 3 * 365
 BAND_Z = 1.96
 
-PROJECTION_METHOD = f"""\
+PROJECTION_METHOD_TEXT = N_("""\
 Projection: a straight line fitted by least squares to the follower curve of the last \
-{PROJECTION_WINDOW_DAYS} days (fewer if the history is shorter, at least {MIN_DAYS}); its slope is \
+{window} days (fewer if the history is shorter, at least {min_days}); its slope is \
 the trend in followers per day. The band is a 95% range for the total h days ahead, built from \
 the spread of the daily net changes in the same window (standard deviation s over n days): \
-trend x h +/- {BAND_Z} x s x sqrt(h + h^2/n). The first term is the day-to-day noise adding up, \
+trend x h +/- {band_z} x s x sqrt(h + h^2/n). The first term is the day-to-day noise adding up, \
 the second the uncertainty of the trend itself. The milestone is the next round number above \
 today's total (a multiple of half the current power of ten: 100, 150, ..., 1,000, 1,500, \
 2,000, ..., 10,000, 15,000, ...). Its date is where the line reaches it; the date range is where \
 the top and the bottom of the band reach it. When the trend is flat or negative the milestone is \
 "not reached at the current trend"; when the band's bottom never reaches it, the range is open \
-ended. Nothing is projected beyond {PROJECTION_MAX_DAYS // 365} years. Without any stated \
+ended. Nothing is projected beyond {max_years} years. Without any stated \
 total, the same is done on the change since the first day.\
-"""
+""")
 
-RATE_METHOD = """\
+
+def projection_method() -> str:
+    """The projection method in the current language, its figures in its number format."""
+    return _(PROJECTION_METHOD_TEXT).format(
+        window=PROJECTION_WINDOW_DAYS, min_days=MIN_DAYS, band_z=format_number(BAND_Z, 2),
+        max_years=PROJECTION_MAX_DAYS // 365,
+    )
+
+
+# In English, as the docs and the report quote it; the page shows projection_method().
+with use_language("en"):
+    PROJECTION_METHOD = projection_method()
+
+RATE_METHOD = N_("""\
 Growth rate of a period: its net change divided by the follower total on the day before the \
 period starts, where totals are known; where only changes are known (no stated total), the net \
 change per day instead.\
-"""
+""")
+
+
+
+def STARTS_AFTER() -> str:  # noqa: N802 - read as the sentence it returns
+    """Why a comparison period is missing: "The data starts on {first}, after {start}."."""
+    return _("The data starts on {first}, after {start}.")
+
 
 PERIOD_COLUMNS = (
     "period", "period_end", "days", "complete", "gained", "lost", "net",
@@ -322,8 +342,8 @@ def compare_periods_of(series: pd.DataFrame, start: dt.date, end: dt.date) -> Pe
         current=current,
         previous=previous,
         last_year=last_year,
-        previous_reason=None if previous else f"The data starts on {first.isoformat()}, after {prev_start.isoformat()}.",
-        last_year_reason=None if last_year else f"The data starts on {first.isoformat()}, after {ly_start.isoformat()}.",
+        previous_reason=None if previous else STARTS_AFTER().format(first=first.isoformat(), start=prev_start.isoformat()),
+        last_year_reason=None if last_year else STARTS_AFTER().format(first=first.isoformat(), start=ly_start.isoformat()),
     )
 
 
@@ -434,8 +454,8 @@ def projection_of(
     earliest = first_reach(high)
     latest = first_reach(low) if reached_on is not None else None
     if reached_on is None:
-        reason = ("Not reached at the current trend (flat or falling)." if slope <= 0
-                  else f"Not reached within {PROJECTION_MAX_DAYS // 365} years at the current trend.")
+        reason = (_("Not reached at the current trend (flat or falling).") if slope <= 0
+                  else _("Not reached within {years} years at the current trend.").format(years=PROJECTION_MAX_DAYS // 365))
     else:
         reason = None
     last_h = horizon_days

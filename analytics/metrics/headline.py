@@ -26,29 +26,30 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from analytics.i18n import N_
 from analytics.metrics.followers import follower_series, in_range
 
-# --- Method texts, shown beside each figure (plain English literals kept together for i18n) ----
+# --- Method texts, shown beside each figure: marked for the catalog, shown through _() ----------
 
 METHODS: dict[str, str] = {
-    "followers": (
+    "followers": N_(
         "The follower total at the end of the period's last day: the latest stated total (an export's "
         "count, a follower list's size, a total you entered) plus the gains and losses since."
     ),
-    "net": (
+    "net": N_(
         "Followers at the end of the period's last day minus followers at the end of the day before its "
         "first day. Where no total is known, gained minus lost. Where the day before the data starts has "
         "no total and no gains or losses say what changed on the first day, from the first day's total."
     ),
-    "gained": "New followers in the period, from the daily new follows of an export or the joiners between follower lists.",
-    "lost": "Followers lost in the period, from the daily unfollows of an export or the leavers between follower lists.",
-    "posts": (
+    "gained": N_("New followers in the period, from the daily new follows of an export or the joiners between follower lists."),
+    "lost": N_("Followers lost in the period, from the daily unfollows of an export or the leavers between follower lists."),
+    "posts": N_(
         "Posts in the period: those listed by per-post exports (X content, legacy per-tweet, archive), and on "
         "days none lists a post, the daily counts of the X overview (Create Post) or the legacy daily "
         "export (Tweets published). — where no export says."
     ),
-    "impressions": "Impressions in the period, from daily analytics or, without them, summed over the posts.",
-    "change_vs_previous": "The same figure over the same number of days just before, and the difference.",
+    "impressions": N_("Impressions in the period, from daily analytics or, without them, summed over the posts."),
+    "change_vs_previous": N_("The same figure over the same number of days just before, and the difference."),
 }
 
 NO_FIGURE = "—"

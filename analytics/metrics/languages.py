@@ -14,19 +14,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import N_, _, format_number, use_language
+
 # The languages a bio may be detected as. Restricting lingua to a plausible set is what makes
 # short texts usable: unrestricted, "Dad. Runner." comes out Norwegian and "Fan of Bern" German.
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de", "it", "pt", "nl")
 UNKNOWN = "unknown"
 MIN_CONFIDENCE = 0.5  # lingua's confidence of the best language, among LANGUAGES
 MIN_LETTERS = 10  # letters left once links, mentions and digits are gone
-LANGUAGE_METHOD = (
+LANGUAGE_METHOD_TEXT = N_(
     "Languages are detected with lingua (offline n-gram models, high-accuracy mode) restricted to "
-    f"{', '.join(LANGUAGES)}, on bios (followers) and post texts (the account) without links, @mentions "
-    f"and digits. A text is 'unknown' when it has fewer than {MIN_LETTERS} letters or the best language's "
-    f"confidence is below {MIN_CONFIDENCE:.2f} (short or ambiguous texts: 'Data nerd' could be Italian). "
+    "{languages}, on bios (followers) and post texts (the account) without links, @mentions "
+    "and digits. A text is 'unknown' when it has fewer than {min_letters} letters or the best language's "
+    "confidence is below {min_confidence} (short or ambiguous texts: 'Data nerd' could be Italian). "
     "Every follower is analysed; identical texts are detected once."
 )
+
+
+def language_method() -> str:
+    """The language-detection method in the current language."""
+    return _(LANGUAGE_METHOD_TEXT).format(
+        languages=", ".join(LANGUAGES), min_letters=MIN_LETTERS, min_confidence=format_number(MIN_CONFIDENCE, 2)
+    )
+
+
+with use_language("en"):
+    LANGUAGE_METHOD = language_method()
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\w)@\w+|\d+")
 

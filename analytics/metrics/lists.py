@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _
+from analytics.i18n import N_, _, ngettext
 
 # The dimension the analysis keeps these lists' counts under, and the fingerprint they must carry.
 from analytics.metrics.kept import LIST_COUNTS, fingerprint
@@ -198,18 +198,18 @@ WHERE account_id = $account_id AND fingerprint = $fingerprint AND list = $list
 ORDER BY rank
 """  # noqa: S608 - the interpolated part is a constant column list
 
-QUICK_UNFOLLOW_METHOD = (
+QUICK_UNFOLLOW_METHOD = N_(
     "A quick unfollow is a follower first seen in one snapshot and gone from a snapshot at most "
     "{days} days later (days counted from the first snapshot that showed them to the first that no "
     "longer did). Followers already in your first snapshot are left out: when they followed is unknown."
 )
-COHORT_METHOD = (
+COHORT_METHOD = N_(
     "Followers are grouped by the week (Monday to Sunday) of the first snapshot that showed them. "
     "A follower counts as still following after k weeks if they are in the first snapshot taken at "
     "least k weeks after they were first seen. A cell is empty when, for some follower of the week, "
     "no snapshot that late exists yet. Followers already in your first snapshot are left out."
 )
-RETENTION_4W_METHOD = (
+RETENTION_4W_METHOD = N_(
     "Share of all followers gained (in weekly cohorts at least 4 weeks old) who still follow 4 weeks "
     "after they were first seen."
 )
@@ -318,7 +318,8 @@ def list_changes(
     missing = [d for d in (start, end) if d not in dates]
     if missing:
         shown = ", ".join(d.isoformat() for d in dates[-6:]) or "none"
-        reason = f"No {kind} snapshot on {', '.join(d.isoformat() for d in missing)} (latest snapshots: {shown})."
+        reason = _("No {kind} snapshot on {days} (latest snapshots: {shown}).").format(
+            kind=kind, days=", ".join(d.isoformat() for d in missing), shown=shown)
         return ListChanges(start, end, _empty_changes(), 0, 0, reason)
     if start == end:
         return ListChanges(start, end, _empty_changes(), 0, 0, _("The two snapshots are the same: choose two dates."))
@@ -379,10 +380,11 @@ def _limit(limit: int | None) -> int | None:
 
 
 def _too_few_snapshots(count: int, kind: str) -> str:
-    return (
-        f"Not enough data: {count} {kind} snapshot{'s' if count != 1 else ''} imported; "
-        "at least two are needed to see who joined and who left."
-    )
+    return ngettext(
+        "Not enough data: {count} {kind} snapshot imported; at least two are needed to see who joined and who left.",
+        "Not enough data: {count} {kind} snapshots imported; at least two are needed to see who joined and who left.",
+        count,
+    ).format(count=count, kind=kind)
 
 
 def changes_by_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
@@ -408,17 +410,20 @@ def quick_unfollows(
     """Followers gone within `within_days` of being first seen (optionally first seen in [start, end]).
 
     `count` counts them all; `members` lists the `limit` latest (None: all of them)."""
-    method = QUICK_UNFOLLOW_METHOD.format(days=within_days)
+    method = _(QUICK_UNFOLLOW_METHOD).format(days=within_days)
     snaps = snapshot_dates(cursor, account_id, kind)
     empty = pd.DataFrame(
         {c: pd.Series(dtype="object") for c in ["member_key", "first_seen", "last_seen", "absent_on", "days_followed", *PROFILE_COLUMNS]}
     )
     if len(snaps) < 3:
         # Two snapshots show joiners but nobody can have both joined and left.
-        reason = (
-            f"Not enough data: {len(snaps)} {kind} snapshot{'s' if len(snaps) != 1 else ''} imported; "
-            "at least three are needed (a follower must appear after the first and then disappear)."
-        )
+        reason = ngettext(
+            "Not enough data: {count} {kind} snapshot imported; at least three are needed (a follower must appear "
+            "after the first and then disappear).",
+            "Not enough data: {count} {kind} snapshots imported; at least three are needed (a follower must appear "
+            "after the first and then disappear).",
+            len(snaps),
+        ).format(count=len(snaps), kind=kind)
         return QuickUnfollows(within_days, 0, 0, None, empty, method, reason)
     # Every follower counted here was first seen on a list: a period holding every list counts them all.
     first, last = snaps["snapshot_date"].iloc[0].date(), snaps["snapshot_date"].iloc[-1].date()
@@ -441,7 +446,7 @@ def count_quick_unfollows(
     row = cursor.execute(GAINED_AFTER_FIRST_SQL, {k: params[k] for k in ("account_id", "kind", "start", "end")}).fetchone()
     gained = int(row[0]) if row else 0
     share = count / gained if gained else None
-    return QuickUnfollows(within_days, count, gained, share, members, QUICK_UNFOLLOW_METHOD.format(days=within_days))
+    return QuickUnfollows(within_days, count, gained, share, members, _(QUICK_UNFOLLOW_METHOD).format(days=within_days))
 
 
 def kept_quick_list(within_days: int) -> str:
@@ -464,7 +469,7 @@ def _kept_quick(cursor: duckdb.DuckDBPyConnection, account_id: int, within_days:
         return None
     count, gained = counts[name], counts["gained"]
     return QuickUnfollows(within_days, count, gained, count / gained if gained else None, members,
-                          QUICK_UNFOLLOW_METHOD.format(days=within_days))
+                          _(QUICK_UNFOLLOW_METHOD).format(days=within_days))
 
 
 def cohort_retention(
@@ -480,7 +485,7 @@ def cohort_retention(
         return CohortRetention(empty, weeks, None, reason=_too_few_snapshots(len(snaps), kind))
     spells = cursor.execute(COHORT_SPELLS_SQL, {"account_id": account_id, "kind": kind}).df()
     if spells.empty:
-        reason = "Not enough data: no follower was gained after the first snapshot."
+        reason = _("Not enough data: no follower was gained after the first snapshot.")
         return CohortRetention(empty, weeks, None, reason=reason)
     first_seen = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[D]")
     last_seen = pd.to_datetime(spells["last_seen"]).to_numpy(dtype="datetime64[D]")
@@ -507,7 +512,7 @@ def cohort_retention(
     table = table.reset_index(drop=True)
     notes = []
     if latest - snaps[0] < np.timedelta64(7 * min(weeks), "D"):
-        notes.append("Your snapshots span less than a week: no cohort is old enough yet.")
+        notes.append(_("Your snapshots span less than a week: no cohort is old enough yet."))
     return CohortRetention(table, weeks, retention_4w(table), notes=notes)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analytics.i18n import N_, _, format_percent, use_language
 from analytics.metrics.plateaus import PURGE_MIN_LOSSES
 
 # The causes, in the order they are shown. "renamed" is not a loss: the same account under a
@@ -35,7 +36,7 @@ GONE = ("deactivated", "suspended", "deleted")
 PURGE_MIN_GONE = PURGE_MIN_LOSSES
 PURGE_MIN_SHARE = 0.5
 
-LOSSES_METHOD = f"""\
+LOSSES_METHOD_TEXT = N_("""\
 Why followers left: for Bluesky and Mastodon accounts, Palier asks the platform's public API \
 about each follower who is in one list and not in the next. An account the API still shows \
 has unfollowed; Bluesky's AccountDeactivated and AccountTakedown answers and "Profile not \
@@ -44,11 +45,20 @@ flag suspended, and a "moved" account is deactivated (renamed when its new accou
 the later list). A follower known by a stable id (X account id, Bluesky DID) who changed handle \
 is the same follower: counted as renamed, never as a loss. Where an export has handles only \
 (Instagram, a Mastodon following CSV), a renamed account looks like one who left and one who came. \
-When at least {PURGE_MIN_GONE} of the accounts that left are gone from the platform \
-(deactivated, suspended or deleted) and they are at least {PURGE_MIN_SHARE:.0%} of the losses, they \
+When at least {min_gone} of the accounts that left are gone from the platform \
+(deactivated, suspended or deleted) and they are at least {min_share} of the losses, they \
 are counted as a platform purge. Losses not checked (other platforms, or no check yet) are \
 unknown. A follower who is back in a later list had a gap: not counted as a loss.\
-"""
+""")
+
+
+def losses_method() -> str:
+    """Why followers left, the method, in the current language."""
+    return _(LOSSES_METHOD_TEXT).format(min_gone=PURGE_MIN_GONE, min_share=format_percent(PURGE_MIN_SHARE, 0))
+
+
+with use_language("en"):
+    LOSSES_METHOD = losses_method()
 
 # The follower lists of an account, oldest first.
 LISTS_SQL = """
@@ -174,7 +184,8 @@ def loss_breakdown(
     if since is None or until is None:
         if len(lists) < 2:
             return LossBreakdown(None, None, counts=dict.fromkeys(CAUSES, 0),
-                                 reason=f"Two follower lists are needed to see who left; this account has {len(lists)}.")
+                                 reason=_("Two follower lists are needed to see who left; this account has {count}.").format(
+                                     count=len(lists)))
         since, until = lists[-2], lists[-1]
     if since >= until:
         since, until = until, since
@@ -220,11 +231,11 @@ def identity_of(cursor: duckdb.DuckDBPyConnection, account_id: int) -> Identity:
     return Identity(kind, int(members), int(by_id))
 
 
-FOLLOW_DATES_METHOD = """\
+FOLLOW_DATES_METHOD = N_("""\
 Your current followers by the day they followed, where the export says when each follower \
 followed (Instagram, LinkedIn's "Connected On"). A lower bound of the past: those who followed \
 and later left are not in the file, so the real count on each past day was at least this.\
-"""
+""")
 
 
 def followers_by_follow_date(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.DataFrame:

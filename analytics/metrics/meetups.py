@@ -24,15 +24,17 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.i18n import N_, _
 from analytics.meetups.matching import Matcher, candidates_from_frame
 
 DEFAULT_WITHIN_DAYS = 30
 
-RELATION_BEFORE = "follower before"
-RELATION_AFTER = "followed after"
-RELATION_LATER = "followed later"
-RELATION_LEFT = "had unfollowed"
-RELATION_UNKNOWN = "unknown (no follower list before the event)"
+# What the follower lists say of an attendee: stored as these English words, shown through _().
+RELATION_BEFORE = N_("follower before")
+RELATION_AFTER = N_("followed after")
+RELATION_LATER = N_("followed later")
+RELATION_LEFT = N_("had unfollowed")
+RELATION_UNKNOWN = N_("unknown (no follower list before the event)")
 
 FOLLOWER_CANDIDATES_SQL = """
 WITH members AS (
@@ -411,7 +413,7 @@ def unmatched_attendees(
         offered: tuple[dict[str, float | str | None], ...]
         if why is None:
             # Matching again would find someone (new follower lists since): say so, offer nobody.
-            why_reason, why_text, offered = "not_matched_yet", "Matches a follower now: match again.", ()
+            why_reason, why_text, offered = "not_matched_yet", _("Matches a follower now: match again."), ()
         else:
             why_reason, why_text = why.reason, why.text
             offered = tuple(

@@ -14,9 +14,19 @@ from typing import Literal
 
 import pandas as pd
 
+from analytics.i18n import _, format_change, format_date, format_number
 from analytics.metrics.followers import in_range
 from analytics.metrics.growth import milestones_passed_of, next_milestone
 from analytics.metrics.plateaus import plateaus_of, purge_days_of
+
+# A day without a leading zero: "7 sept. 2024" (a CLDR pattern, read by Babel).
+DAY_PATTERN = "d MMM y"
+
+
+def _day(day: dt.date) -> str:
+    """The day as these sentences write it: "7 Sep 2024", "7 sept. 2024"."""
+    return format_date(day, DAY_PATTERN)  # type: ignore[arg-type]  # a CLDR pattern, passed through
+
 
 # --- Notable facts ----------------------------------------------------------------------------
 
@@ -95,18 +105,20 @@ def first_date(series: pd.DataFrame) -> dt.date | None:
 
 
 def notable_sentence(fact: Notable, first_day: dt.date | None = None) -> str:
-    """One plain sentence for a fact (English literals kept here for the i18n catalogs)."""
-    when = f"{fact.day:%-d %b %Y}"
+    """One plain sentence for a fact, in the reader's language."""
+    when = _day(fact.day)
     if fact.kind == "plateau_started":
-        return f"A plateau started on {when}: growth stalled."
+        return _("A plateau started on {when}: growth stalled.").format(when=when)
     if fact.kind == "plateau_ended":
-        return f"A plateau ended on {when}: growth picked up again."
+        return _("A plateau ended on {when}: growth picked up again.").format(when=when)
     if fact.kind == "purge_day":
-        return f"Purge day on {when}: {fact.value:,.0f} followers lost at once."
+        return _("Purge day on {when}: {count} followers lost at once.").format(when=when, count=format_number(fact.value))
     if fact.kind == "quiet_week":
         assert fact.end is not None
-        return f"No post from {when} to {fact.end:%-d %b %Y}."
+        return _("No post from {when} to {end}.").format(when=when, end=_day(fact.end))
     if fact.absolute:
-        return f"Passed {fact.value:,.0f} followers on {when}."
-    since = f" since {first_day:%-d %b %Y}" if first_day else " since the first day"
-    return f"Reached {fact.value:+,.0f}{since} on {when}."
+        return _("Passed {count} followers on {when}.").format(count=format_number(fact.value), when=when)
+    if first_day:
+        return _("Reached {change} since {first} on {when}.").format(
+            change=format_change(fact.value), first=_day(first_day), when=when)
+    return _("Reached {change} since the first day on {when}.").format(change=format_change(fact.value), when=when)

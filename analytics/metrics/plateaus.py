@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _
+from analytics.i18n import N_, _, format_number, format_percent, use_language
 from analytics.metrics.followers import follower_series, in_range
 from analytics.metrics.growth import (
     Granularity,
@@ -33,15 +33,23 @@ PURGE_WINDOW_DAYS = 28
 # A median of fewer days than this is not "the usual".
 PURGE_MIN_HISTORY = 7
 
-PURGE_METHOD = f"""\
-Purge days: a day whose losses are more than {PURGE_MULTIPLE:g} times the median of the losses of \
-the previous {PURGE_WINDOW_DAYS} days (at least {PURGE_MIN_HISTORY} of them known) and at least \
-{PURGE_MIN_LOSSES}. Such days are most likely platform purges (spam or bot sweeps) or mass \
+PURGE_METHOD_TEXT = N_("""\
+Purge days: a day whose losses are more than {multiple} times the median of the losses of \
+the previous {window} days (at least {history} of them known) and at least \
+{min_losses}. Such days are most likely platform purges (spam or bot sweeps) or mass \
 deactivations rather than people choosing to unfollow, so they are kept apart from ordinary \
 churn: the churn rate "excluding purges" counts a purge day with its usual losses (the median) \
 only. Where daily losses are not known but the total is, a fall in the total counts as losses \
 (a lower bound).\
-"""
+""")
+
+
+def purge_method() -> str:
+    """The purge-day method in the current language, its thresholds in its number format."""
+    return _(PURGE_METHOD_TEXT).format(
+        multiple=format_number(PURGE_MULTIPLE), window=PURGE_WINDOW_DAYS, history=PURGE_MIN_HISTORY,
+        min_losses=PURGE_MIN_LOSSES,
+    )
 
 # --- Plateaus -----------------------------------------------------------------------------------
 
@@ -53,24 +61,33 @@ SEGMENT_MIN_DAYS = 7
 SEGMENT_PENALTY_FACTOR = 3.0
 GROWTH_MIN_T = 3.0
 
-PLATEAU_METHOD = f"""\
+PLATEAU_METHOD_TEXT = N_("""\
 Plateaus: the daily net change is cut into segments of steady mean by PELT (Killick, Fearnhead \
 and Eckley, 2012, as implemented by the ruptures library: the exact segmentation minimising the squared error plus a penalty of \
-{SEGMENT_PENALTY_FACTOR:g} x sigma^2 x ln(n) per cut, where sigma is the day-to-day noise estimated \
+{penalty} x sigma^2 x ln(n) per cut, where sigma is the day-to-day noise estimated \
 robustly from the median absolute difference between consecutive days and n the number of days; \
-segments of at least {SEGMENT_MIN_DAYS} days). Purge days count with their usual losses only, so a \
+segments of at least {segment_days} days). Purge days count with their usual losses only, so a \
 one-day purge is not read as a stall. A segment grows clearly when its mean daily net is above \
-zero by at least {GROWTH_MIN_T:g} standard errors (sigma / sqrt(days)). A segment whose mean daily \
-net is, in absolute value, below {PLATEAU_MAX_RATIO:.0%} of a clearly growing neighbour's is low, \
+zero by at least {growth_t} standard errors (sigma / sqrt(days)). A segment whose mean daily \
+net is, in absolute value, below {max_ratio} of a clearly growing neighbour's is low, \
 and consecutive low segments are joined (so a wobble inside a plateau does not cut it in two). \
-Such a run is a plateau when: it lasts at least {PLATEAU_MIN_DAYS} days; the segments on both \
+Such a run is a plateau when: it lasts at least {min_days} days; the segments on both \
 sides of it grow clearly; its mean daily net, in absolute value, is below \
-{PLATEAU_MAX_RATIO:.0%} of the mean daily net of those surrounding segments and below \
-max({PLATEAU_ABS_FLOOR:g}, {PLATEAU_ABS_SHARE:.1%} of the follower total) per day (the second test \
+{max_ratio} of the mean daily net of those surrounding segments and below \
+max({abs_floor}, {abs_share} of the follower total) per day (the second test \
 is skipped when no total is known). A plateau at either end of the data needs growth on its one \
 side only; one that runs to the last day is marked ongoing. Steady growth, however noisy day to \
 day, has no such segment and so no plateau.\
-"""
+""")
+
+
+def plateau_method() -> str:
+    """The plateau method in the current language, its thresholds in its number format."""
+    return _(PLATEAU_METHOD_TEXT).format(
+        penalty=format_number(SEGMENT_PENALTY_FACTOR), segment_days=SEGMENT_MIN_DAYS, growth_t=format_number(GROWTH_MIN_T),
+        max_ratio=format_percent(PLATEAU_MAX_RATIO, 0), min_days=PLATEAU_MIN_DAYS, abs_floor=format_number(PLATEAU_ABS_FLOOR),
+        abs_share=format_percent(PLATEAU_ABS_SHARE, 1),
+    )
 
 PLATEAU_COLUMNS = ("start", "end", "days", "mean_net_per_day", "net", "before_rate", "after_rate", "ongoing")
 
@@ -78,20 +95,31 @@ PLATEAU_COLUMNS = ("start", "end", "days", "mean_net_per_day", "net", "before_ra
 
 STEP_MIN_PAIRS = 14
 
-STEP_METHOD = f"""\
+STEP_METHOD_TEXT = N_("""\
 Step effect: among pairs of consecutive days whose net changes are both known, how often a day \
 of gains (net above zero) is followed by a day of losses (net below zero), against the share of \
 loss days among all the following days, which is what independent days would give. A ratio \
 above 1 means gains tend to be taken back the next day. z is the difference in binomial standard \
 errors (|z| above 2: unlikely to be chance). Volatility: the standard deviation of the daily net \
-change and of its day-to-day difference. At least {STEP_MIN_PAIRS} pairs are needed.\
-"""
+change and of its day-to-day difference. At least {min_pairs} pairs are needed.\
+""")
 
-CHURN_METHOD = """\
+
+def step_method() -> str:
+    """The step-effect method in the current language."""
+    return _(STEP_METHOD_TEXT).format(min_pairs=STEP_MIN_PAIRS)
+
+CHURN_METHOD = N_("""\
 Churn rate of a period: the followers lost during it divided by the follower total on the day \
 before it starts, where totals are known; else followers lost per day. Given twice: with purge \
 days as they are, and with each purge day counted at its usual losses (see purge days).\
-"""
+""")
+
+# The methods in English, as the report's JSON and the docs quote them; pages show *_method().
+with use_language("en"):
+    PURGE_METHOD = purge_method()
+    PLATEAU_METHOD = plateau_method()
+    STEP_METHOD = step_method()
 
 
 def _empty(columns: dict[str, str]) -> pd.DataFrame:

@@ -33,6 +33,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.i18n import N_, _, use_language
 from analytics.metrics import kept as kept_figures
 from analytics.metrics.csvsafe import to_safe_csv
 
@@ -99,14 +100,26 @@ from analytics.metrics.quality_rules import (
     Rule as Rule,
 )
 
-QUALITY_METHOD = (
-    f"Rules {RULES_VERSION}, applied to each follower's latest known profile. "
-    + " ".join(f"{r.name}: {r.text}" for r in RULES)
-    + " Suspicious = egg, spam or mass_follower. Quality score = share of audited followers neither "
-    "suspicious nor inactive. A rule never flags a follower on missing fields; followers with no rule "
-    "field known are not audited."
-)
-TREND_METHOD = (
+
+def _rules_text(version: str, rules: tuple[Rule, ...]) -> str:
+    return " ".join(
+        [_("Rules {version}, applied to each follower's latest known profile.").format(version=version)]
+        + [r.name + ": " + _(r.text) for r in rules]
+    )
+
+
+def quality_method() -> str:
+    """The v1 audit's method in the current language."""
+    return _rules_text(RULES_VERSION, RULES) + " " + _(
+        "Suspicious = egg, spam or mass_follower. Quality score = share of audited followers neither "
+        "suspicious nor inactive. A rule never flags a follower on missing fields; followers with no rule "
+        "field known are not audited."
+    )
+
+
+with use_language("en"):
+    QUALITY_METHOD = quality_method()
+TREND_METHOD = N_(
     "Quality score on each snapshot date, over the followers in that snapshot, using each member's "
     "latest known profile (the store keeps only the latest): the snapshot date is the reference for "
     "'inactive', so only last posts are re-dated, not bios or counts."
@@ -145,7 +158,7 @@ WHERE account_id = $account_id AND kind = $kind
 ORDER BY snapshot_date
 """
 
-NO_PROFILE_REASON = (
+NO_PROFILE_REASON = N_(
     "The audit cannot run: the follower list has no profile fields (avatar, bio, counts, dates), "
     "only account ids or handles. An X data archive lists followers by id only; import a list with "
     "profiles (a collector, Bluesky or Mastodon, or a CSV with those columns) to audit them."
@@ -240,7 +253,7 @@ def audit_frame(profiles: pd.DataFrame, snapshot_date: dt.date) -> QualityAudit:
     counts = {rule.name: int((flags[rule.name] & flags["audited"]).sum()) for rule in RULES}
     if audited == 0:
         summary = AuditSummary(RULES_VERSION, snapshot_date, len(profiles), 0, dict.fromkeys(counts, 0), 0, None)
-        return QualityAudit(summary, _flagged(profiles.iloc[0:0], flags.iloc[0:0]), reason=NO_PROFILE_REASON)
+        return QualityAudit(summary, _flagged(profiles.iloc[0:0], flags.iloc[0:0]), reason=_(NO_PROFILE_REASON))
     suspicious = int((flags["suspicious"] & flags["audited"]).sum())
     good = int((flags["audited"] & ~flags["suspicious"] & ~flags[INACTIVE.name]).sum())
     summary = AuditSummary(RULES_VERSION, snapshot_date, len(profiles), audited, counts, suspicious, good / audited)
@@ -277,7 +290,7 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
         summary = AuditSummary(RULES_VERSION, None, 0, 0, {r.name: 0 for r in RULES}, 0, None)
         empty = pd.DataFrame(columns=list(AUDIT_FIELDS))
         return QualityAudit(summary, _flagged(empty, flag_rules(empty, dt.date.today())),
-                            reason=f"No {kind} list imported yet: the audit needs one.")
+                            reason=_("No {kind} list imported yet: the audit needs one.").format(kind=kind))
     state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
     cube = kept_figures.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
     if cube.empty:
@@ -290,7 +303,7 @@ def quality_audit(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
     if audited == 0:
         summary = AuditSummary(RULES_VERSION, day, followers, 0, dict.fromkeys(counts, 0), 0, None)
         empty = pd.DataFrame(columns=list(AUDIT_FIELDS))
-        return QualityAudit(summary, _flagged(empty, flag_rules(empty, day)), reason=NO_PROFILE_REASON)
+        return QualityAudit(summary, _flagged(empty, flag_rules(empty, day)), reason=_(NO_PROFILE_REASON))
     suspicious, good = int(audit.get("suspicious", 0)), int(audit.get("good", 0))
     summary = AuditSummary(RULES_VERSION, day, followers, audited, counts, suspicious, good / audited)
     notes = []
@@ -388,9 +401,9 @@ def quality_trend(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str 
         table = quality_trend_of(cursor, account_id, kind)
     table = table.drop(columns=["good"])
     if table.empty:
-        return QualityTrend(table, reason=f"No {kind} list imported yet.")
+        return QualityTrend(table, reason=_("No {kind} list imported yet.").format(kind=kind))
     if int(table["audited"].sum()) == 0:
-        return QualityTrend(table, reason=NO_PROFILE_REASON)
+        return QualityTrend(table, reason=_(NO_PROFILE_REASON))
     return QualityTrend(table)
 
 
@@ -431,13 +444,13 @@ NEW_ACCOUNT_DEFAULT_PLATFORMS = ("bluesky", "mastodon")
 
 DEFAULT_PROFILE = Rule(
     "default_profile",
-    "Default avatar and empty bio (on Bluesky and Mastodon, only on accounts more than "
-    f"{DEFAULT_PROFILE_GRACE_DAYS} days old: a new account there starts that way).",
+    N_("Default avatar and empty bio (on Bluesky and Mastodon, only on accounts more than "
+       "90 days old: a new account there starts that way)."),
     ("default_avatar", "bio", "created_at"),
 )
 NO_POSTS_MANY_FOLLOWS = Rule(
     "no_posts_many_follows",
-    f"No posts and following {SPAM_MIN_FOLLOWING} or more; or no followers and {SPAM_MIN_POSTS} posts or more.",
+    SPAM.text,
     SPAM.fields,
 )
 FOLLOWS_MANY = Rule("follows_many", MASS_FOLLOWER.text, MASS_FOLLOWER.fields)
@@ -448,16 +461,22 @@ PATTERN_RULES_V2: tuple[str, ...] = (DEFAULT_PROFILE.name, NO_POSTS_MANY_FOLLOWS
 # Words a rule's text, the method and the labels of v2 never use about a person.
 UNFAIR_WORDS = ("fake", "bot", "suspicious")
 
-QUALITY_METHOD_V2 = (
-    f"Rules {RULES_VERSION_V2}, applied to each follower's latest known profile. "
-    + " ".join(f"{r.name}: {r.text}" for r in RULES_V2)
-    + " Patterns = default_profile, no_posts_many_follows or follows_many: what a profile shows, not a "
-    "judgement of the person behind it. Inactive: no post for a long time. Unreachable: the platform says "
-    "the account is deactivated, suspended or deleted (checked for followers who left). Quality score = share "
-    "of audited followers with no pattern and not inactive. A rule never flags a follower on missing fields. "
-    f"Rules {RULES_VERSION} (egg, spam, mass_follower, inactive, new_account; 'suspicious' for the first three) "
-    "remain documented; scores of the two versions are not compared."
-)
+
+
+def quality_method_v2() -> str:
+    """The v2 audit's method in the current language."""
+    return _rules_text(RULES_VERSION_V2, RULES_V2) + " " + _(
+        "Patterns = default_profile, no_posts_many_follows or follows_many: what a profile shows, not a "
+        "judgement of the person behind it. Inactive: no post for a long time. Unreachable: the platform says "
+        "the account is deactivated, suspended or deleted (checked for followers who left). Quality score = share "
+        "of audited followers with no pattern and not inactive. A rule never flags a follower on missing fields. "
+        "Rules {v1} (egg, spam, mass_follower, inactive, new_account; 'suspicious' for the first three) "
+        "remain documented; scores of the two versions are not compared."
+    ).format(v1=RULES_VERSION)
+
+
+with use_language("en"):
+    QUALITY_METHOD_V2 = quality_method_v2()
 
 
 def flag_rules_v2(
@@ -533,7 +552,7 @@ def quality_audit_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: s
     if day is None:
         summary = AuditSummary(RULES_VERSION_V2, None, 0, 0, dict.fromkeys(names, 0), 0, None)
         return QualityAudit(summary, _flagged_v2(empty_profiles, flag_rules_v2(empty_profiles, dt.date.today(), platform)),
-                            method=QUALITY_METHOD_V2, reason=f"No {kind} list imported yet: the audit needs one.")
+                            method=quality_method_v2(), reason=_("No {kind} list imported yet: the audit needs one.").format(kind=kind))
     state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
     cube = kept_figures.kept_cube(cursor, account_id, state, day) if state is not None else pd.DataFrame()
     # A kept cube from before v2 was counted has no audit_v2 rows: count the list now.
@@ -547,7 +566,7 @@ def quality_audit_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: s
     if audited == 0:
         summary = AuditSummary(RULES_VERSION_V2, day, followers, 0, dict.fromkeys(names, 0), 0, None)
         return QualityAudit(summary, _flagged_v2(empty_profiles, flag_rules_v2(empty_profiles, day, platform)),
-                            method=QUALITY_METHOD_V2, reason=NO_PROFILE_REASON)
+                            method=quality_method_v2(), reason=_(NO_PROFILE_REASON))
     pattern, good = int(audit.get("pattern", 0)), int(audit.get("good", 0))
     summary = AuditSummary(RULES_VERSION_V2, day, followers, audited, counts, pattern, good / audited)
     notes = []
@@ -562,7 +581,7 @@ def quality_audit_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: s
     if shown is None:
         shown = kept_figures.people_list(cursor, account_id, day, "flagged", kind, limit=FLAGGED_SHOWN)
     flagged = _flagged_v2(shown, flag_rules_v2(shown, day, platform))
-    return QualityAudit(summary, flagged, method=QUALITY_METHOD_V2, notes=notes,
+    return QualityAudit(summary, flagged, method=quality_method_v2(), notes=notes,
                         flagged_total=int(audit.get("flagged", len(flagged))))
 
 

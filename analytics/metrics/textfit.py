@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _
+from analytics.i18n import N_, _, format_number, use_language
 
 # scikit-learn and SciPy take about a second to import (scikit-learn loads SciPy's statistics):
 # they are imported where a text is first vectorised, so that a server's first page, which fits
@@ -93,21 +93,36 @@ ON_TOPIC_THRESHOLD = 0.02
 # it a bio is fully on-topic, so a few long, very on-topic bios cannot carry unrelated ones.
 FULL_FIT = 0.08
 
-FIT_METHOD = (
+FIT_METHOD_TEXT = N_(
     "Each follower's fit is the cosine similarity between their bio and name and the account's topic "
     "vector, in one TF-IDF space (words of 2+ letters, English and French stop words removed, "
     "accents folded, links and @mentions dropped, hashtags read as words, sublinear term frequency, "
     "IDF over the posts and the bios of every follower the account has had). The topic vector is the mean "
     "of the account's post vectors. The space is fitted once per account and kept: new and changed profiles "
     "are projected into it, and it is fitted again when the posts change or a fifth of the profiles are new. "
-    f"A follower is on-topic when the fit is {ON_TOPIC_THRESHOLD:.2f} or more."
+    "A follower is on-topic when the fit is {on_topic} or more."
 )
-COHERENCE_METHOD = (
-    f"Coherence = mean over followers with any word in bio or name of min(fit / {FULL_FIT:.2f}, 1): "
-    f"1 when every follower's fit reaches {FULL_FIT:.2f}, 0 when no follower shares a term with the "
+COHERENCE_METHOD_TEXT = N_(
+    "Coherence = mean over followers with any word in bio or name of min(fit / {full_fit}, 1): "
+    "1 when every follower's fit reaches {full_fit}, 0 when no follower shares a term with the "
     "account's topics. Followers with no bio and no name are left out (they say nothing to judge); "
     "a name alone counts and usually fits 0, so eggs lower coherence."
 )
+
+
+def fit_method() -> str:
+    """How a follower's fit is measured, in the current language."""
+    return _(FIT_METHOD_TEXT).format(on_topic=format_number(ON_TOPIC_THRESHOLD, 2))
+
+
+def coherence_method() -> str:
+    """How coherence is computed from the fits, in the current language."""
+    return _(COHERENCE_METHOD_TEXT).format(full_fit=format_number(FULL_FIT, 2))
+
+
+with use_language("en"):
+    FIT_METHOD = fit_method()
+    COHERENCE_METHOD = coherence_method()
 
 
 def clean_text(text: str) -> str:
@@ -264,7 +279,7 @@ def weighted_topic_space(clean_posts: np.ndarray, follower_texts: np.ndarray, co
         space, matrix = fit_space(np.concatenate([posts, followers]), weights, (1, 1), max_features=FIT_MAX_TERMS)
     except ValueError:  # an empty vocabulary: nothing but stop words, digits or nothing at all
         return FitSpace(None, None, "posts" if len(posts) else "followers", empty_terms, nan_fits,
-                        "Not enough text: neither the posts nor the followers' bios hold a topic word.")
+                        _("Not enough text: neither the posts nor the followers' bios hold a topic word."))
     post_rows, follower_rows = matrix[: len(posts)], matrix[len(posts):]
     has_words = np.asarray(follower_rows.getnnz(axis=1) > 0)
     basis = "posts"
@@ -279,7 +294,7 @@ def weighted_topic_space(clean_posts: np.ndarray, follower_texts: np.ndarray, co
         centroid = np.asarray(weights_with_words @ follower_rows[has_words], dtype="float64").ravel() / weights_with_words.sum()
     else:
         return FitSpace(None, None, "followers", empty_terms, nan_fits,
-                        "Not enough text: no follower has a bio or name with a topic word.")
+                        _("Not enough text: no follower has a bio or name with a topic word."))
     centroid = (centroid / float(np.linalg.norm(centroid))).astype(np.float32)
     fits = np.asarray(follower_rows @ centroid, dtype="float64").ravel()
     fits[~has_words] = np.nan
@@ -331,10 +346,11 @@ def on_topic_share(fits: np.ndarray) -> float | None:
 CLUSTER_RANDOM_STATE = 0
 TOPIC_MAX_TERMS = 50_000  # the most frequent words and bigrams of the bios
 NO_TOPIC = -1  # cluster of followers whose bio holds no topic word
-CLUSTER_METHOD = (
+NO_TOPIC_LABEL = N_("no topic words")  # that cluster's name, shown through _()
+CLUSTER_METHOD_TEXT = N_(
     "Bios (names left out: they would cluster first names) in a TF-IDF space of words and bigrams, "
-    f"English and French stop words removed, terms in at least 2 bios (the {TOPIC_MAX_TERMS:,} most frequent). "
-    f"Non-negative matrix factorisation (scikit-learn NMF, NNDSVDa start, random_state={CLUSTER_RANDOM_STATE}) "
+    "English and French stop words removed, terms in at least 2 bios (the {max_terms} most frequent). "
+    "Non-negative matrix factorisation (scikit-learn NMF, NNDSVDa start, random_state={random_state}) "
     "finds the topics once per account, on the bios of every follower it has had (identical bios counted as "
     "often as they occur); each follower joins the topic with the largest weight, the topics held fixed. "
     "Followers whose bio has no kept term are 'no topic words'. A topic is named by its three most telling "
@@ -342,6 +358,15 @@ CLUSTER_METHOD = (
     "(weight × the topic's share of the term's weight over all topics), a bigram adding only its new words, "
     "and no two topics opening on the same word. The table lists each topic's five strongest terms."
 )
+
+
+def cluster_method() -> str:
+    """How the topics are found and named, in the current language."""
+    return _(CLUSTER_METHOD_TEXT).format(max_terms=format_number(TOPIC_MAX_TERMS), random_state=CLUSTER_RANDOM_STATE)
+
+
+with use_language("en"):
+    CLUSTER_METHOD = cluster_method()
 
 
 @dataclass(frozen=True)
@@ -517,7 +542,7 @@ def cluster_texts(texts: pd.Series, k: int = 6, top: int = 5, min_texts: int = 1
     clusters = _cluster_frame(found.tops, sizes, list(range(k)), len(bios), component_names(found.space, found.components))
     no_topic = int((labels == NO_TOPIC).sum())
     if no_topic:
-        extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": ["no topic words"], "top_terms": [[]],
+        extra = pd.DataFrame({"cluster": [NO_TOPIC], "label": [_(NO_TOPIC_LABEL)], "top_terms": [[]],
                               "size": [no_topic], "share": [no_topic / len(bios)]})
         clusters = pd.concat([clusters, extra], ignore_index=True)
     return TopicClusters(labels, clusters)

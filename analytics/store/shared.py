@@ -23,6 +23,7 @@ from typing import Any, Protocol, Self, cast
 import duckdb
 
 from analytics.errors import StoreBusyError, StoreError
+from analytics.i18n import N_, _
 from analytics.store.connection import (
     FIRST_RETRY,
     LONGEST_RETRY,
@@ -36,7 +37,7 @@ log = logging.getLogger("palier.store")
 # How often the idle check runs: a command waiting for the store gets it within about TICK of
 # the last read ending (it knocks), a queued write within about idle + TICK.
 TICK = 0.2
-CLOSED = "The store {path} was closed."
+CLOSED = N_("The store {path} was closed.")
 
 
 class Backlog(Protocol):
@@ -154,7 +155,7 @@ class SharedStore(Store):
     def _acquire(self) -> duckdb.DuckDBPyConnection:
         with self._state:
             if self._closed:
-                raise StoreError(CLOSED.format(path=self.path))
+                raise StoreError(_(CLOSED).format(path=self.path))
             if not self._held:
                 # Waits (bounded) for a command that holds the file to finish.
                 self._connection, self.read_only = self._open_file()

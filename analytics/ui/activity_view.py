@@ -15,7 +15,7 @@ from analytics.i18n import N_, _, format_number, ngettext
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
 from analytics.ui import reads
 from analytics.ui.text import escape_markdown
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 TOP_POSTS = 15
 BAR_LABELS: dict[Literal["auto", "day", "week"], str] = {"auto": N_("Auto"), "day": N_("Day"), "week": N_("Week")}
@@ -57,7 +57,7 @@ def answer(account: str, start: dt.date, end: dt.date, in_period: pd.DataFrame, 
     ) or "auto"
     quiet = reads.quiet_vs_active(account, quiet_days(), start, end, version)
     st.plotly_chart(
-        posting_timeline(in_period, daily_posts, quiet.periods, bars), config=CHART_CONFIG, key="activity_timeline",
+        posting_timeline(in_period, daily_posts, quiet.periods, bars), config=chart_config(), key="activity_timeline",
     )
 
 
@@ -73,20 +73,20 @@ def quiet_section(account: str, start: dt.date, end: dt.date, version: int) -> N
     else:
         cols = st.columns([1, 1])
         with cols[0]:
-            st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=CHART_CONFIG, key="activity_quiet")
+            st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=chart_config(), key="activity_quiet")
         with cols[1]:
             st.markdown(quiet.reading)
             st.dataframe(
                 pd.DataFrame({
-                    "From": quiet.periods["start"], "To": quiet.periods["end"], "Days": quiet.periods["days"],
-                    "Net": quiet.periods["net"], "Net per day": quiet.periods["net_per_day"],
+                    _("From"): quiet.periods["start"], _("To"): quiet.periods["end"], _("Days"): quiet.periods["days"],
+                    _("Net"): quiet.periods["net"], _("Net per day"): quiet.periods["net_per_day"],
                 }),
                 hide_index=True, key="activity_quiet_periods",
                 column_config={
-                    "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    "Net": st.column_config.NumberColumn(format="%+.0f"),
-                    "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+                    _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("Net"): st.column_config.NumberColumn(format="%+.0f"),
+                    _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
                 },
             )
     st.caption(quiet.method)
@@ -103,7 +103,7 @@ def lag_section(account: str, start: dt.date, end: dt.date, version: int) -> Non
     if lags.reason is not None:
         st.info(lags.reason)
     else:
-        st.plotly_chart(lag_correlation_bars(lags.table, lags.best_lag), config=CHART_CONFIG, key="activity_lags")
+        st.plotly_chart(lag_correlation_bars(lags.table, lags.best_lag), config=chart_config(), key="activity_lags")
     with st.expander(_("How the relation is measured")):
         st.markdown(lags.method_text)
 
@@ -122,19 +122,19 @@ def posts_section(account: str, start: dt.date, end: dt.date, version: int) -> N
     top = some.head(TOP_POSTS)
     # Post text is untrusted: a dataframe cell shows it as text, never as markdown or HTML.
     shown = pd.DataFrame({
-        "Rank": top["rank"], "Posted": top["posted_at"], "Followers": top["followers"], "Post": top["text"],
-        "Impressions": top["impressions"],
+        _("Rank"): top["rank"], _("Posted"): top["posted_at"], _("Followers"): top["followers"], _("Post"): top["text"],
+        _("Impressions"): top["impressions"],
     })
     if brought.method == "window":
-        shown["Posts sharing the window"] = top["shared_with"]
+        shown[_("Posts sharing the window")] = top["shared_with"]
     st.dataframe(
         # Tall enough for every row: the ranking is the point, not a scroll box.
         shown, hide_index=True, key="activity_top_posts", height=35 * (len(shown) + 1) + 3,
         column_config={
-            "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
-            "Followers": st.column_config.NumberColumn(format="%d"),
-            "Post": st.column_config.TextColumn(width="large"),
-            "Impressions": st.column_config.NumberColumn(format="localized"),
+            _("Posted"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
+            _("Followers"): st.column_config.NumberColumn(format="%d"),
+            _("Post"): st.column_config.TextColumn(width="large"),
+            _("Impressions"): st.column_config.NumberColumn(format="localized"),
         },
     )
     st.caption(ngettext(
@@ -160,6 +160,6 @@ def best_time_section(account: str, start: dt.date, end: dt.date, version: int) 
     for note in heatmap.notes:
         st.caption(note)
     # Hours down, weekdays across: seven columns stay readable on a phone.
-    st.plotly_chart(engagement_heatmap_figure(heatmap.cells, hours_down=True), config=CHART_CONFIG,
+    st.plotly_chart(engagement_heatmap_figure(heatmap.cells, hours_down=True), config=chart_config(),
                     key="activity_heatmap")
     st.caption(_("{method} {count} posts.").format(method=heatmap.method, count=format_number(heatmap.posts_used)))

@@ -24,21 +24,22 @@ from analytics.charts.audience import (
     quality_trend_figure,
 )
 from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext
-from analytics.metrics.audience import GROUPS_METHOD, LANGUAGE_METHOD, METHOD, UNKNOWN, Clusters, Coherence
+from analytics.metrics.audience import GROUPS_METHOD, SAME_TOPICS_NOTE, UNKNOWN, Clusters, Coherence, coherence_method
 from analytics.metrics.csvsafe import CSV_METHOD
 from analytics.metrics.geo import LOCATION_METHOD
+from analytics.metrics.languages import language_method
 from analytics.metrics.quality import (
     INACTIVE_V2,
     PATTERN_RULES_V2,
-    QUALITY_METHOD,
     RULES_V2,
     RULES_VERSION_V2,
     TREND_METHOD,
     QualityAudit,
+    quality_method,
 )
-from analytics.metrics.textfit import CLUSTER_METHOD, FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD
+from analytics.metrics.textfit import FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD, cluster_method
 from analytics.ui import gate, reads
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 # lingua's ISO codes as words: "nl" means little to most readers.
 LANGUAGE_NAMES = {"en": N_("English"), "fr": N_("French"), "es": N_("Spanish"), "de": N_("German"), "it": N_("Italian"),
@@ -196,9 +197,9 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
                                        _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS),
                          hide_index=True, key="audience_hashtags")
     if coherence.ok:
-        st.plotly_chart(coherence_histogram(coherence), config=CHART_CONFIG, key="audience_coherence")
+        st.plotly_chart(coherence_histogram(coherence), config=chart_config(), key="audience_coherence")
     with st.expander(_("How the coherence score is computed")):
-        st.markdown(METHOD)
+        st.markdown(coherence_method())
     if coherence.ok and not coherence.members.empty:
         shown = len(coherence.members)
         if shown < coherence.followers:
@@ -225,7 +226,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
     if not clusters.ok:
         st.info(clusters.reason or _("Not enough bios to find topics."))
     else:
-        st.plotly_chart(clusters_figure(clusters), config=CHART_CONFIG, key="audience_clusters")
+        st.plotly_chart(clusters_figure(clusters), config=chart_config(), key="audience_clusters")
         table = clusters.table
         top_terms, share = _("Top terms"), _("Share")
         st.dataframe(
@@ -236,7 +237,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
                            top_terms: st.column_config.TextColumn(width="large")},
         )
     with st.expander(_("How topics are found")):
-        st.markdown(CLUSTER_METHOD)
+        st.markdown(cluster_method())
 
 
 @st.fragment
@@ -271,7 +272,7 @@ def cluster_change_section(
     if not change.ok:
         st.info(change.reason or _("Choose two different follower lists."))
         return
-    st.plotly_chart(cluster_change_figure(change), config=CHART_CONFIG, key="audience_cluster_change")
+    st.plotly_chart(cluster_change_figure(change), config=chart_config(), key="audience_cluster_change")
     table = change.table
     top_terms, change_column = _("Top terms"), _("Change")
     st.dataframe(
@@ -284,7 +285,7 @@ def cluster_change_section(
                        top_terms: st.column_config.TextColumn(width="large")},
     )
     with st.expander(_("How the change is measured")):
-        st.markdown(change.method)
+        st.markdown(cluster_method() + " " + _(SAME_TOPICS_NOTE))
 
 
 # --- Stayers, leavers and joiners -----------------------------------------------------------------
@@ -316,9 +317,9 @@ def groups_section(account: str, since: dt.date, as_of: dt.date, version: int) -
             figure.update_yaxes(tickformat=".1f")
             figure.update_traces(hovertemplate=_("%{x}: coherence %{y:.2f}, on-topic %{customdata[0]:.0%} of "
                                                  "%{customdata[1]:,} judged") + "<extra></extra>")
-            st.plotly_chart(figure, config=CHART_CONFIG, key="audience_groups")
+            st.plotly_chart(figure, config=chart_config(), key="audience_groups")
     with st.expander(_("How stayers, leavers and joiners are compared")):
-        st.markdown(GROUPS_METHOD)
+        st.markdown(_(GROUPS_METHOD))
 
 
 # --- Languages and places -------------------------------------------------------------------------
@@ -340,24 +341,24 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
             codes = languages.table["language"].tolist()
             figure.update_xaxes(tickmode="array", tickvals=codes,
                                 ticktext=[_(LANGUAGE_NAMES[c]) if c in LANGUAGE_NAMES else c for c in codes])
-            st.plotly_chart(figure, config=CHART_CONFIG, key="audience_languages")
+            st.plotly_chart(figure, config=chart_config(), key="audience_languages")
             if not languages.posts:
                 st.info(_("No post with text imported: only the followers' languages are shown."))
             st.caption(_("{bios} bios and {posts} posts; each bio's language is detected once, when its profile is "
                          "first analysed.").format(bios=format_number(languages.followers), posts=format_number(languages.posts)))
         with st.expander(_("How languages are detected")):
-            st.markdown(LANGUAGE_METHOD)
+            st.markdown(language_method())
     with place_col:
         places = reads.audience_locations(account, as_of, version)
         if not places.ok:
             st.info(places.reason or _("No follower location matched a country."))
         else:
-            st.plotly_chart(countries_figure(places), config=CHART_CONFIG, key="audience_countries")
+            st.plotly_chart(countries_figure(places), config=chart_config(), key="audience_countries")
             st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
                 located=format_number(places.located), followers=format_number(places.followers),
                 share=_share(places.located / places.followers if places.followers else None)))
         with st.expander(_("How places are matched to countries")):
-            st.markdown(LOCATION_METHOD)
+            st.markdown(_(LOCATION_METHOD))
 
 
 # --- Quality audit (rules v2) ---------------------------------------------------------------------
@@ -373,7 +374,7 @@ def _rules_table() -> None:
     st.dataframe(
         pd.DataFrame({
             _("Rule"): [_rule_word(r.name) for r in RULES_V2],
-            _("Flags a follower when"): [r.text for r in RULES_V2],
+            _("Flags a follower when"): [_(r.text) for r in RULES_V2],
             counts_as: [_("profile pattern") if r.name in PATTERN_RULES_V2 else
                         (_("inactive") if r is INACTIVE_V2 else _("shown only")) for r in RULES_V2],
             _("Reads"): [", ".join(_(FIELD_WORDS[f]) if f in FIELD_WORDS else f for f in r.fields) for r in RULES_V2],
@@ -437,7 +438,7 @@ def _flagged_list(account: str, as_of: dt.date, audit: QualityAudit, people: boo
         _("Download the flagged list (CSV, rules {version})").format(version=RULES_VERSION_V2),
         data=lambda: reads.flagged_csv_v2(account),
         file_name=f"palier-flagged-{summary.snapshot_date or as_of}.csv", mime="text/csv", on_click="ignore",
-        icon=":material/download:", key="audience_flagged_csv", help=CSV_METHOD,
+        icon=":material/download:", key="audience_flagged_csv", help=_(CSV_METHOD),
     )
 
 
@@ -461,7 +462,7 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
         cols[2].metric(_("Profile patterns"), format_number(summary.suspicious_total), border=True,
                        help=_("Default profile, no posts with many follows, or follows many (a follower showing "
                               "several counts once). What a profile shows, not a judgement of the person."))
-        cols[3].metric(_("Inactive"), format_number(summary.counts[INACTIVE_V2.name]), border=True, help=INACTIVE_V2.text)
+        cols[3].metric(_("Inactive"), format_number(summary.counts[INACTIVE_V2.name]), border=True, help=_(INACTIVE_V2.text))
         for note in audit.notes:
             st.info(note)
         _flagged_list(account, as_of, audit, people)
@@ -475,17 +476,17 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
                 column_config={followers_column: st.column_config.NumberColumn(format="localized"),
                                share_column: st.column_config.NumberColumn(format="%.1f%%")},
             )
-            st.plotly_chart(quality_rules_figure(audit), config=CHART_CONFIG, key="audience_quality_rules")
+            st.plotly_chart(quality_rules_figure(audit), config=chart_config(), key="audience_quality_rules")
             trend = reads.quality_trend(account, version)
             if not trend.ok:
                 st.info(trend.reason or _("Not enough follower lists for a trend."))
             else:
                 # The trend is still counted with rules v1 (its per-list counts are kept by the analysis).
                 st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules v1)")),
-                                config=CHART_CONFIG, key="audience_quality_trend")
+                                config=chart_config(), key="audience_quality_trend")
     with st.expander(_("The rules and how the audit works")):
         _rules_table()
         st.markdown(audit.method)
         st.markdown(_("Rules v1, still documented:"))
-        st.markdown(QUALITY_METHOD)
-        st.markdown(TREND_METHOD)
+        st.markdown(quality_method())
+        st.markdown(_(TREND_METHOD))

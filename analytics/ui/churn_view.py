@@ -4,6 +4,7 @@ lists tell: who followed and who left, quick unfollows, cohort retention."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,13 +12,13 @@ import streamlit as st
 from analytics.charts.churn import churn_rate_figure, losses_figure, step_effect_figure
 from analytics.charts.growth import follower_curve_figure
 from analytics.charts.lists import cohort_heatmap, joined_left_bars
-from analytics.i18n import N_, _, format_date, format_number, ngettext
+from analytics.i18n import N_, _, format_change, format_date, format_number, format_percent, ngettext
 from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
-from analytics.metrics.losses import LOSSES_METHOD, LossBreakdown
-from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
+from analytics.metrics.losses import LossBreakdown, losses_method
+from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
 from analytics.ui import gate, reads
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 NO_LISTS = N_(
     "Who followed and who unfollowed, quick unfollows and cohort retention come from follower lists: "
@@ -42,10 +43,10 @@ def cause_phrase(cause: str, count: int) -> str:
     }
     return phrases[cause].format(count=format_number(count))
 
-GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
+GRANULARITY_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 QUICK_DAYS = 7
 # Profiles are untrusted text: shown only through st.dataframe, never as markdown or HTML.
-PROFILE_COLUMNS = {"handle": "Handle", "name": "Name", "bio": "Bio", "followers_count": "Followers"}
+PROFILE_COLUMNS = {"handle": N_("Handle"), "name": N_("Name"), "bio": N_("Bio"), "followers_count": N_("Followers")}
 # Half a year of weekly cohorts keeps the heatmap's rows tall enough to read.
 MAX_COHORTS = 26
 # People listed per table: two lists months apart differ by tens of thousands on a large
@@ -58,15 +59,15 @@ def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int)
     """Churn rate per day, week or month; a fragment, so the choice reruns only this part."""
     granularity: Granularity = st.segmented_control(
         _("Per"), GRANULARITIES, default="month" if (end - start).days > 120 else "week", required=True,
-        format_func=lambda g: GRANULARITY_LABELS[g], key="churn_granularity",
+        format_func=lambda g: _(GRANULARITY_LABELS[g]), key="churn_granularity",
     ) or "month"
     churn = reads.churn_by_period(account, granularity, start, end, version)
     if churn.empty or churn["lost"].isna().all():
-        st.info("No losses are known in this period.")
+        st.info(_("No losses are known in this period."))
         return
-    st.plotly_chart(churn_rate_figure(churn, granularity), config=CHART_CONFIG, key="churn_rate")
+    st.plotly_chart(churn_rate_figure(churn, granularity), config=chart_config(), key="churn_rate")
     with st.expander(_("How the churn rate is computed")):
-        st.markdown(CHURN_METHOD)
+        st.markdown(_(CHURN_METHOD))
 
 
 
@@ -74,18 +75,19 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
     """Whether a day of gains is followed by a day of losses more often than chance, and the volatility."""
     step = reads.step_effect(account, start, end, version)
     if not step.enough_data:
-        st.info(step.reason or "Not enough data for the step effect.")
+        st.info(step.reason or _("Not enough data for the step effect."))
     else:
         cols = st.columns(3)
         cols[0].metric(
-            "Loss day after a gain day",
-            f"{step.p_loss_after_gain:.0%}" if step.p_loss_after_gain is not None else "—", border=True,
-            help=f"{step.gain_then_loss} of {step.gain_days} gain days were followed by a loss day.",
+            _("Loss day after a gain day"), format_percent(step.p_loss_after_gain, 0), border=True,
+            help=_("{count} of {days} gain days were followed by a loss day.").format(
+                count=format_number(step.gain_then_loss), days=format_number(step.gain_days)),
         )
-        cols[1].metric("If days were independent", f"{step.p_loss:.0%}" if step.p_loss is not None else "—",
-                       border=True, help="Share of loss days among all the following days.")
-        cols[2].metric("Volatility", f"{step.sd_net:,.1f} a day" if step.sd_net is not None else "—", border=True,
-                       help="Standard deviation of the daily net change.")
+        cols[1].metric(_("If days were independent"), format_percent(step.p_loss, 0),
+                       border=True, help=_("Share of loss days among all the following days."))
+        cols[2].metric(_("Volatility"), _("{value} a day").format(value=format_number(step.sd_net, 1))
+                       if step.sd_net is not None else "—", border=True,
+                       help=_("Standard deviation of the daily net change."))
         if step.ratio is not None and step.z is not None:
             # The verdict in words; the z-score stays behind it (in the method), not in front.
             if abs(step.z) < 2:
@@ -102,30 +104,34 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
         # A small picture: the two bars beside what chance would give say it at a glance.
         figure.update_annotations(yshift=-22)
         figure.update_layout(margin={"b": 80}, height=320)
-        st.plotly_chart(figure, config=CHART_CONFIG, key="churn_step")
+        st.plotly_chart(figure, config=chart_config(), key="churn_step")
     with st.expander(_("How the step effect is measured")):
-        st.markdown(STEP_METHOD)
+        st.markdown(step_method())
 
 
 def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
     """Profile columns, then the given date columns under their labels (`first_seen="First seen"`)."""
-    return frame[[*PROFILE_COLUMNS, *dates]].rename(columns={**PROFILE_COLUMNS, **dates})
+    labels = {column: _(label) for column, label in {**PROFILE_COLUMNS, **dates}.items()}
+    return frame[[*PROFILE_COLUMNS, *dates]].rename(columns=labels)
 
 
 def _cut_note(shown: int, total: int) -> None:
     if shown < total:
-        st.caption(f"The {shown:,} with the most followers of {total:,}: choose closer lists to see everyone.")
+        st.caption(_("The {shown} with the most followers of {total}: choose closer lists to see everyone.").format(
+            shown=format_number(shown), total=format_number(total)))
 
 
-PROFILE_CONFIG = {
-    "Handle": st.column_config.TextColumn(width="medium"),
-    "Name": st.column_config.TextColumn(width="medium"),
-    "Bio": st.column_config.TextColumn(width="large"),
-    "Followers": st.column_config.NumberColumn(format="localized"),
-    "First seen": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "Last in a list": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "Gone on": st.column_config.DateColumn(format="YYYY-MM-DD"),
-}
+def _profile_config() -> dict[str, Any]:
+    """The people tables' columns, under their names in the reader's language."""
+    return {
+        _("Handle"): st.column_config.TextColumn(width="medium"),
+        _("Name"): st.column_config.TextColumn(width="medium"),
+        _("Bio"): st.column_config.TextColumn(width="large"),
+        _("Followers"): st.column_config.NumberColumn(format="localized"),
+        _("First seen"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _("Last in a list"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _("Gone on"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+    }
 
 
 
@@ -135,51 +141,55 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     newest_first = sorted(dates, reverse=True)
 
     def label(day: dt.date) -> str:
-        return f"{day.isoformat()} ({members[day]:,} followers)"
+        return ngettext("{day} ({count} follower)", "{day} ({count} followers)", members[day]).format(
+            day=format_date(day), count=format_number(members[day]))
 
     left, right = st.columns(2)
     # Keys hold the newest snapshot, so a new import moves the default to the latest pair.
-    since = left.selectbox("From the list of", newest_first, index=1, format_func=label,
+    since = left.selectbox(_("From the list of"), newest_first, index=1, format_func=label,
                            key=f"churn_from:{account}:{newest_first[0]}")
-    until = right.selectbox("To the list of", newest_first, index=0, format_func=label,
+    until = right.selectbox(_("To the list of"), newest_first, index=0, format_func=label,
                             key=f"churn_to:{account}:{newest_first[0]}")
     assert since is not None and until is not None
     changes = reads.list_changes(account, since, until, version, MAX_PEOPLE)
     if not changes.ok:
-        st.info(changes.reason or "Choose two snapshot dates.")
+        st.info(changes.reason or _("Choose two snapshot dates."))
         return
     cols = st.columns(3)
-    cols[0].metric("Followed", f"{changes.joined:,}", border=True,
-                   help=f"In the list of {changes.end} and not in that of {changes.start}.")
-    cols[1].metric("Unfollowed", f"{changes.left:,}", border=True,
-                   help=f"In the list of {changes.start} and not in that of {changes.end}.")
-    cols[2].metric("Net", f"{changes.joined - changes.left:+,}", border=True)
+    in_not = _("In the list of {day} and not in that of {other}.")
+    cols[0].metric(_("Followed"), format_number(changes.joined), border=True,
+                   help=in_not.format(day=format_date(changes.end), other=format_date(changes.start)))
+    cols[1].metric(_("Unfollowed"), format_number(changes.left), border=True,
+                   help=in_not.format(day=format_date(changes.start), other=format_date(changes.end)))
+    cols[2].metric(_("Net"), format_change(changes.joined - changes.left), border=True)
     losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]
-    tab_joined, tab_left = st.tabs([f"Followed ({changes.joined:,})", f"Unfollowed ({changes.left:,})"])
+    tab_joined, tab_left = st.tabs([_("Followed ({count})").format(count=format_number(changes.joined)),
+                                    _("Unfollowed ({count})").format(count=format_number(changes.left))])
     with tab_joined:
         if joined.empty:
-            st.info("Nobody followed between these two lists.")
+            st.info(_("Nobody followed between these two lists."))
         else:
             # Aggregates-only sharing: the counts above stay, the names do not.
             if gate.can_see_people():
-                st.dataframe(_profiles(joined, first_seen="First seen"), hide_index=True, column_config=PROFILE_CONFIG, key="churn_joined")
+                st.dataframe(_profiles(joined, first_seen=N_("First seen")), hide_index=True,
+                             column_config=_profile_config(), key="churn_joined")
                 _cut_note(len(joined), changes.joined)
             else:
-                st.caption(gate.PEOPLE_HIDDEN)
+                st.caption(_(gate.PEOPLE_HIDDEN))
     with tab_left:
         if gone.empty:
-            st.info("Nobody unfollowed between these two lists.")
+            st.info(_("Nobody unfollowed between these two lists."))
         else:
             if gate.can_see_people():
                 st.dataframe(
-                    _profiles(gone, first_seen="First seen", last_seen="Last in a list"),
-                    hide_index=True, column_config=PROFILE_CONFIG, key="churn_left",
+                    _profiles(gone, first_seen=N_("First seen"), last_seen=N_("Last in a list")),
+                    hide_index=True, column_config=_profile_config(), key="churn_left",
                 )
                 _cut_note(len(gone), changes.left)
             else:
-                st.caption(gate.PEOPLE_HIDDEN)
+                st.caption(_(gate.PEOPLE_HIDDEN))
 
 
 
@@ -188,24 +198,26 @@ def quick_unfollows_section(account: str, start: dt.date, end: dt.date, version:
     # Followers first seen in the period; the unfollow itself may fall just after it.
     quick = reads.quick_unfollows(account, QUICK_DAYS, start, end, version, MAX_PEOPLE)
     if not quick.ok:
-        st.info(quick.reason or "Not enough follower lists.")
+        st.info(quick.reason or _("Not enough follower lists."))
     else:
         cols = st.columns(2)
-        cols[0].metric("Quick unfollows", f"{quick.count:,}", border=True,
-                       help=f"Followers first seen in this period and gone within {QUICK_DAYS} days.")
-        cols[1].metric("Share of followers gained", f"{quick.share:.1%}" if quick.share is not None else "—",
-                       border=True, help=f"Of the {quick.gained:,} followers first seen after the first list.")
+        cols[0].metric(_("Quick unfollows"), format_number(quick.count), border=True,
+                       help=_("Followers first seen in this period and gone within {days} days.").format(days=QUICK_DAYS))
+        cols[1].metric(_("Share of followers gained"), format_percent(quick.share, 1, fixed=True),
+                       border=True, help=_("Of the {count} followers first seen after the first list.").format(
+                           count=format_number(quick.gained)))
         if quick.members.empty:
-            st.info(f"Nobody unfollowed within {QUICK_DAYS} days of following.")
+            st.info(_("Nobody unfollowed within {days} days of following.").format(days=QUICK_DAYS))
         elif not gate.can_see_people():
-            st.caption(gate.PEOPLE_HIDDEN)
+            st.caption(_(gate.PEOPLE_HIDDEN))
         else:
             st.dataframe(
-                _profiles(quick.members, first_seen="First seen", absent_on="Gone on", days_followed="Days followed"),
-                hide_index=True, key="churn_quick", column_config=PROFILE_CONFIG,
+                _profiles(quick.members, first_seen=N_("First seen"), absent_on=N_("Gone on"), days_followed=N_("Days followed")),
+                hide_index=True, key="churn_quick", column_config=_profile_config(),
             )
             if len(quick.members) < quick.count:
-                st.caption(f"The {len(quick.members):,} latest of {quick.count:,}: narrow the period to see earlier ones.")
+                st.caption(_("The {shown} latest of {total}: narrow the period to see earlier ones.").format(
+                    shown=format_number(len(quick.members)), total=format_number(quick.count)))
         st.caption(quick.method)
 
 
@@ -213,25 +225,25 @@ def cohort_section(account: str, start: dt.date, end: dt.date, version: int) -> 
     """Weekly cohorts of new followers and the share still following week after week."""
     cohorts = reads.cohort_retention(account, version)
     if not cohorts.ok:
-        st.info(cohorts.reason or "Not enough follower lists.")
+        st.info(cohorts.reason or _("Not enough follower lists."))
     else:
         for note in cohorts.notes:
             st.info(note)
         if cohorts.cohort_retention_4w is not None:
-            st.columns(3)[0].metric("Still following after 4 weeks", f"{cohorts.cohort_retention_4w:.0%}", border=True,
-                                    help=RETENTION_4W_METHOD + " All cohorts, whatever the period.")
+            st.columns(3)[0].metric(_("Still following after 4 weeks"), format_percent(cohorts.cohort_retention_4w, 0), border=True,
+                                    help=_(RETENTION_4W_METHOD) + " " + _("All cohorts, whatever the period."))
         # The weeks of the period (a cohort is labelled by its Monday), the latest ones when there are many.
         table = cohorts.table
         in_weeks = table[(table["cohort"] > pd.Timestamp(start) - pd.Timedelta(days=7)) & (table["cohort"] <= pd.Timestamp(end))]
         shown_cohorts = in_weeks.tail(MAX_COHORTS)
         if shown_cohorts.empty:
-            st.info("No follower was first seen in this period: widen it to see cohorts.")
+            st.info(_("No follower was first seen in this period: widen it to see cohorts."))
         else:
-            st.plotly_chart(cohort_heatmap(shown_cohorts, cohorts.weeks), config=CHART_CONFIG, key="churn_cohorts")
+            st.plotly_chart(cohort_heatmap(shown_cohorts, cohorts.weeks), config=chart_config(), key="churn_cohorts")
             if len(in_weeks) > len(shown_cohorts):
-                st.caption(f"The last {MAX_COHORTS} of the {len(in_weeks)} weeks of this period: narrow the period "
-                           "to see earlier weeks.")
-        st.caption(cohorts.method)
+                st.caption(_("The last {shown} of the {total} weeks of this period: narrow the period "
+                             "to see earlier weeks.").format(shown=MAX_COHORTS, total=len(in_weeks)))
+        st.caption(_(cohorts.method))
 
 
 def loss_sentence(breakdown: LossBreakdown) -> str | None:
@@ -288,7 +300,7 @@ def losses_sentence(account: str, since: dt.date, until: dt.date, version: int) 
     if notes:
         st.caption(" ".join(notes))
     with st.expander(_("How the causes are found")):
-        st.markdown(LOSSES_METHOD)
+        st.markdown(losses_method())
 
 
 def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFrame, version: int) -> None:
@@ -312,7 +324,7 @@ def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFr
     if summary.losses_from_totals:
         st.caption(_("Some losses are only falls in the follower total (no stated unfollows): a lower bound."))
     losses = reads.daily_losses(account, start, end, version)
-    st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=CHART_CONFIG, key="churn_losses")
+    st.plotly_chart(losses_figure(losses, purges, losses["baseline"]), config=chart_config(), key="churn_losses")
 
 
 def purge_table(purges: pd.DataFrame) -> None:
@@ -322,20 +334,20 @@ def purge_table(purges: pd.DataFrame) -> None:
     else:
         st.dataframe(
             pd.DataFrame({
-                "Day": purges["day"], "Lost": purges["lost"], "Usual (median)": purges["baseline"],
-                "Times the usual": purges["ratio"], "Above the usual": purges["excess"],
+                _("Day"): purges["day"], _("Lost"): purges["lost"], _("Usual (median)"): purges["baseline"],
+                _("Times the usual"): purges["ratio"], _("Above the usual"): purges["excess"],
             }),
             hide_index=True, key="churn_purges",
             column_config={
-                "Day": st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
-                "Lost": st.column_config.NumberColumn(format="%d"),
-                "Usual (median)": st.column_config.NumberColumn(format="%.1f"),
-                "Times the usual": st.column_config.NumberColumn(format="%.0fx"),
-                "Above the usual": st.column_config.NumberColumn(format="%.0f"),
+                _("Day"): st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
+                _("Lost"): st.column_config.NumberColumn(format="%d"),
+                _("Usual (median)"): st.column_config.NumberColumn(format="%.1f"),
+                _("Times the usual"): st.column_config.NumberColumn(format="%.0fx"),
+                _("Above the usual"): st.column_config.NumberColumn(format="%.0f"),
             },
         )
     with st.expander(_("How purge days are flagged")):
-        st.markdown(PURGE_METHOD)
+        st.markdown(purge_method())
 
 
 def plateaus_section(
@@ -349,7 +361,7 @@ def plateaus_section(
         st.plotly_chart(
             follower_curve_figure(curve_of(in_period, account), found.table, purges,
                                   title=_("Followers, plateaus shaded")),
-            config=CHART_CONFIG, key="churn_curve",
+            config=chart_config(), key="churn_curve",
         )
     if not found.enough_data:
         st.info(found.reason or _("Not enough data to look for plateaus."))
@@ -359,28 +371,28 @@ def plateaus_section(
         table = found.table
         st.dataframe(
             pd.DataFrame({
-                "From": table["start"], "To": table["end"], "Days": table["days"],
-                "Net per day": table["mean_net_per_day"], "Net": table["net"],
-                "Per day before": table["before_rate"], "Per day after": table["after_rate"],
-                "Ongoing": table["ongoing"],
+                _("From"): table["start"], _("To"): table["end"], _("Days"): table["days"],
+                _("Net per day"): table["mean_net_per_day"], _("Net"): table["net"],
+                _("Per day before"): table["before_rate"], _("Per day after"): table["after_rate"],
+                _("Ongoing"): table["ongoing"],
             }),
             hide_index=True, key="churn_plateaus",
             column_config={
-                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "Net per day": st.column_config.NumberColumn(format="%+.1f"),
-                "Net": st.column_config.NumberColumn(format="%+d"),
-                "Per day before": st.column_config.NumberColumn(format="%+.1f"),
-                "Per day after": st.column_config.NumberColumn(format="%+.1f"),
+                _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
+                _("Net"): st.column_config.NumberColumn(format="%+d"),
+                _("Per day before"): st.column_config.NumberColumn(format="%+.1f"),
+                _("Per day after"): st.column_config.NumberColumn(format="%+.1f"),
             },
         )
     with st.expander(_("How plateaus are found")):
-        st.markdown(PLATEAU_METHOD)
+        st.markdown(plateau_method())
 
 
 def lists_over_time(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Joiners and leavers list by list, quick unfollows and weekly cohorts."""
-    st.plotly_chart(joined_left_bars(reads.changes_by_snapshot(account, version)), config=CHART_CONFIG,
+    st.plotly_chart(joined_left_bars(reads.changes_by_snapshot(account, version)), config=chart_config(),
                     key="churn_joined_left")
     st.markdown("**" + _("Unfollowed within {days} days").format(days=QUICK_DAYS) + "**")
     quick_unfollows_section(account, start, end, version)

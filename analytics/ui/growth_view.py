@@ -4,24 +4,63 @@ the projection with the milestones passed."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
 from analytics.charts.growth import gains_losses_figure, growth_rate_figure, projection_figure
-from analytics.i18n import _, format_date, format_number
-from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, PROJECTION_METHOD, RATE_METHOD, Granularity, PeriodFigures
+from analytics.i18n import N_, _, format_change, format_date, format_number, format_percent
+from analytics.i18n.formats import MINUS
+from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
 from analytics.ui import reads
-from analytics.ui.widgets import CHART_CONFIG, link_to_import
+from analytics.ui.widgets import chart_config, link_to_import
 
-GRANULARITY_LABELS = {"day": "Day", "week": "Week", "month": "Month"}
+GRANULARITY_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
+# The comparison and best-and-worst tables' columns: English names, shown through _().
+GAINED, LOST, NET, RATE, NET_PER_DAY = N_("Gained"), N_("Lost"), N_("Net"), N_("Growth rate"), N_("Net per day")
+
+
+def _number_columns() -> dict[str, Any]:
+    return {
+        _(GAINED): st.column_config.NumberColumn(format="%d"),
+        _(LOST): st.column_config.NumberColumn(format="%d"),
+        _(NET): st.column_config.NumberColumn(format="%+d"),
+        _(RATE): st.column_config.NumberColumn(format="percent"),
+        _(NET_PER_DAY): st.column_config.NumberColumn(format="%+.1f"),
+    }
+
+
+# Whole sentences per unit: "best and worst weeks" is not "best and worst week" + "s" in French.
+BEST_AND_WORST = {
+    "day": lambda: _("**Best and worst days** (by net change; only complete days compete)"),
+    "week": lambda: _("**Best and worst weeks** (by net change; only complete weeks compete)"),
+    "month": lambda: _("**Best and worst months** (by net change; only complete months compete)"),
+}
+NO_COMPLETE = {
+    "day": lambda: _("Not enough data: no complete day with a known change in this period."),
+    "week": lambda: _("Not enough data: no complete week with a known change in this period."),
+    "month": lambda: _("Not enough data: no complete month with a known change in this period."),
+}
+
+
+def _period_label(granularity: Granularity, day: Any) -> str:
+    """A day, a week or a month as the best-and-worst table names it: "dim. 25 oct. 2026",
+    "Week of 19 Oct 2026", "octobre 2026"."""
+    if granularity == "day":
+        return format_date(day, "EEE d MMM y")  # type: ignore[arg-type]  # a CLDR pattern, passed through
+    if granularity == "week":
+        return _("Week of {date}").format(date=format_date(day, "d MMM y"))  # type: ignore[arg-type]
+    return format_date(day, "LLLL y")  # type: ignore[arg-type]
+
+
+def _signed_percent(ratio: float) -> str:
+    return ("+" if ratio >= 0 else MINUS) + format_percent(abs(ratio), 2, fixed=True)
 
 
 def _row(label: str, figures: PeriodFigures) -> dict[str, object]:
-    return {"Period": label, "From": figures.start, "To": figures.end, "Gained": figures.gained,
-            "Lost": figures.lost, "Net": figures.net, "Growth rate": figures.rate,
-            "Net per day": figures.net_per_day}
+    return {_("Period"): label, _("From"): figures.start, _("To"): figures.end, _(GAINED): figures.gained,
+            _(LOST): figures.lost, _(NET): figures.net, _(RATE): figures.rate, _(NET_PER_DAY): figures.net_per_day}
 
 
 FollowerShape = Literal["curve", "one", "none"]
@@ -78,23 +117,23 @@ def headline_figures(account: str, start: dt.date, end: dt.date, version: int) -
         return
     cols = st.columns(4)
     cols[0].metric(
-        _("Followers"), f"{current.followers_end:,.0f}" if current.followers_end is not None else "—", border=True,
+        _("Followers"), format_number(current.followers_end), border=True,
         help=_("The total on {date}.").format(date=format_date(current.end)) if current.followers_end is not None
         else _("No follower total is known: only the change is."),
     )
     cols[1].metric(
-        _("Net change"), f"{current.net:+,.0f}" if current.net is not None else "—",
-        delta=_("{change} vs previous period").format(change=f"{comparison.net_vs_previous:+,.0f}")
+        _("Net change"), format_change(current.net),
+        delta=_("{change} vs previous period").format(change=format_change(comparison.net_vs_previous))
         if comparison.net_vs_previous is not None else None,
         border=True, help=_("Followers gained minus lost over the period, against the same number of days before it."),
     )
     cols[2].metric(
-        _("Growth rate"), f"{current.rate:+.2%}" if current.rate is not None else "—", border=True,
+        _("Growth rate"), _signed_percent(current.rate) if current.rate is not None else "—", border=True,
         help=_("Net change divided by the total on the day before the period starts.")
         if current.rate is not None else _("Needs a follower total at the start of the period."),
     )
     cols[3].metric(
-        _("Per day"), f"{current.net_per_day:+,.1f}" if current.net_per_day is not None else "—", border=True,
+        _("Per day"), format_change(current.net_per_day, 1), border=True,
         help=_("Net change per day of the period."),
     )
 
@@ -115,13 +154,9 @@ def comparison(account: str, start: dt.date, end: dt.date, version: int) -> None
         st.dataframe(
             pd.DataFrame(rows), hide_index=True, key="growth_comparison",
             column_config={
-                "From": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "To": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                "Gained": st.column_config.NumberColumn(format="%d"),
-                "Lost": st.column_config.NumberColumn(format="%d"),
-                "Net": st.column_config.NumberColumn(format="%+d"),
-                "Growth rate": st.column_config.NumberColumn(format="percent"),
-                "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+                _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                **_number_columns(),
             },
         )
     # The data not reaching back is a fact about the imports, not an error: said calmly, once.
@@ -156,44 +191,38 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
     default = _default_granularity((end - start).days + 1)
     # The key holds the default: a much longer or shorter period starts again from a readable one.
     granularity: Granularity = st.segmented_control(
-        "Per", GRANULARITIES, default=default, required=True,
-        format_func=lambda g: GRANULARITY_LABELS[g], key=f"growth_granularity:{default}",
+        _("Per"), GRANULARITIES, default=default, required=True,
+        format_func=lambda g: _(GRANULARITY_LABELS[g]), key=f"growth_granularity:{default}",
     ) or default
     periods = reads.growth_periods(account, granularity, start, end, version)
     if periods.empty or periods["net"].isna().all():
-        st.info("No follower change is known in this period.")
+        st.info(_("No follower change is known in this period."))
         return
-    st.plotly_chart(gains_losses_figure(periods, granularity), config=CHART_CONFIG, key="growth_gains_losses")
-    st.plotly_chart(growth_rate_figure(periods, granularity), config=CHART_CONFIG, key="growth_rate")
-    with st.expander("How the growth rate is computed"):
-        st.markdown(RATE_METHOD)
+    st.plotly_chart(gains_losses_figure(periods, granularity), config=chart_config(), key="growth_gains_losses")
+    st.plotly_chart(growth_rate_figure(periods, granularity), config=chart_config(), key="growth_rate")
+    with st.expander(_("How the growth rate is computed")):
+        st.markdown(_(RATE_METHOD))
 
-    st.markdown(f"**Best and worst {granularity}s** (by net change; only complete {granularity}s compete)")
+    st.markdown(BEST_AND_WORST[granularity]())
     best_worst = reads.best_and_worst(account, granularity, start, end, version)
     if best_worst.empty:
-        st.info(f"Not enough data: no complete {granularity} with a known change in this period.")
+        st.info(NO_COMPLETE[granularity]())
         return
     # Numbers as floats (an unknown rate is blank, never "None"); the rank column has a name.
     shown = pd.DataFrame({
         _("Rank"): best_worst["which"].astype("object").map({"best": _("Best"), "worst": _("Worst")}),
-        GRANULARITY_LABELS[granularity]: best_worst["period"],
-        "Gained": pd.to_numeric(best_worst["gained"], errors="coerce").astype("float64"),
-        "Lost": pd.to_numeric(best_worst["lost"], errors="coerce").astype("float64"),
-        "Net": pd.to_numeric(best_worst["net"], errors="coerce").astype("float64"),
-        "Growth rate": pd.to_numeric(best_worst["rate"], errors="coerce").astype("float64"),
-        "Net per day": pd.to_numeric(best_worst["net_per_day"], errors="coerce").astype("float64"),
+        # Written by Babel, in the reader's language: the table's date formats speak English only.
+        _(GRANULARITY_LABELS[granularity]): [_period_label(granularity, d) for d in best_worst["period"]],
+        _(GAINED): pd.to_numeric(best_worst["gained"], errors="coerce").astype("float64"),
+        _(LOST): pd.to_numeric(best_worst["lost"], errors="coerce").astype("float64"),
+        _(NET): pd.to_numeric(best_worst["net"], errors="coerce").astype("float64"),
+        _(RATE): pd.to_numeric(best_worst["rate"], errors="coerce").astype("float64"),
+        _(NET_PER_DAY): pd.to_numeric(best_worst["net_per_day"], errors="coerce").astype("float64"),
     })
     st.dataframe(
         shown, hide_index=True, key="growth_best_worst",
         column_config={
-            GRANULARITY_LABELS[granularity]: st.column_config.DateColumn(
-                format={"day": "ddd D MMM YYYY", "week": "[Week of] D MMM YYYY", "month": "MMMM YYYY"}[granularity]
-            ),
-            "Gained": st.column_config.NumberColumn(format="%d"),
-            "Lost": st.column_config.NumberColumn(format="%d"),
-            "Net": st.column_config.NumberColumn(format="%+d"),
-            "Growth rate": st.column_config.NumberColumn(format="percent"),
-            "Net per day": st.column_config.NumberColumn(format="%+.1f"),
+            **_number_columns(),
         },
     )
 
@@ -204,39 +233,42 @@ def milestones_and_projection(account: str, start: dt.date, end: dt.date, versio
     """The next milestone and when the current trend reaches it; the milestones passed in the period."""
     projected = reads.projection(account, version)
     if not projected.enough_data:
-        st.info(projected.reason or f"Not enough data: at least {MIN_DAYS} days are needed to project.")
+        st.info(projected.reason or _("Not enough data: at least {days} days are needed to project.").format(days=MIN_DAYS))
     else:
-        unit = "followers" if projected.absolute else "followers gained since the first day"
         cols = st.columns(4)
         cols[0].metric(
             _("Next milestone"),
             # Without a stated total the milestone is a change since the first day, never a count.
-            (f"{projected.milestone:,}" if projected.absolute else projected.milestone_label or "—")
+            (format_number(projected.milestone) if projected.absolute else projected.milestone_label or "—")
             if projected.milestone is not None else "—", border=True,
-            help=f"The next round number above {projected.level:,.0f} {unit} on {projected.as_of:%d %b %Y}.",
+            help=(_("The next round number above {level} followers on {date}.") if projected.absolute
+                  else _("The next round number above {level} followers gained since the first day, on {date}.")).format(
+                level=format_number(projected.level), date=format_date(projected.as_of)),
         )
         cols[1].metric(
-            "Expected around", f"{projected.reached_on:%d %b %Y}" if projected.reached_on else "Not at this trend",
+            _("Expected around"), format_date(projected.reached_on) if projected.reached_on else _("Not at this trend"),
             border=True,
-            help=f"Trend: {projected.trend_per_day:+,.1f} a day over the last {projected.window_days} days.",
+            help=_("Trend: {trend} a day over the last {days} days.").format(
+                trend=format_change(projected.trend_per_day, 1), days=projected.window_days),
         )
         reached = projected.reached_on is not None
         cols[2].metric(
-            "Earliest (95%)", f"{projected.reached_earliest:%d %b %Y}" if reached and projected.reached_earliest else "—",
-            border=True, help="When the top of the 95% band reaches the milestone.",
+            _("Earliest (95%)"), format_date(projected.reached_earliest) if reached and projected.reached_earliest else "—",
+            border=True, help=_("When the top of the 95% band reaches the milestone."),
         )
         cols[3].metric(
-            "Latest (95%)",
-            f"{projected.reached_latest:%d %b %Y}" if reached and projected.reached_latest else ("Maybe never" if reached else "—"),
-            border=True, help="When the bottom of the 95% band reaches it; maybe never when the bottom does not rise.",
+            _("Latest (95%)"),
+            format_date(projected.reached_latest) if reached and projected.reached_latest
+            else (_("Maybe never") if reached else "—"),
+            border=True, help=_("When the bottom of the 95% band reaches it; maybe never when the bottom does not rise."),
         )
         if projected.reason:
             st.info(projected.reason)
         st.plotly_chart(
-            projection_figure(reads.follower_series(account, version), projected), config=CHART_CONFIG,
+            projection_figure(reads.follower_series(account, version), projected), config=chart_config(),
             key="growth_projection",
         )
         if not projected.absolute:
-            st.caption("No follower total is known: the projection is of the change since the first day of data.")
-    with st.expander("How the projection is made"):
-        st.markdown(PROJECTION_METHOD)
+            st.caption(_("No follower total is known: the projection is of the change since the first day of data."))
+    with st.expander(_("How the projection is made")):
+        st.markdown(projection_method())

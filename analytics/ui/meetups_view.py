@@ -19,7 +19,7 @@ import streamlit as st
 
 from analytics.charts.meetups import turnout_figure
 from analytics.errors import PalierError
-from analytics.i18n import _, format_number, ngettext
+from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext
 from analytics.meetups.matching import NAME_THRESHOLD
 from analytics.meetups.store import (
     decide_match,
@@ -35,16 +35,22 @@ from analytics.store import Store
 from analytics.ui.reads import MeetupView, meetup_follower_search, meetup_unmatched
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
-from analytics.ui.widgets import CHART_CONFIG
+from analytics.ui.widgets import chart_config
 
 log = logging.getLogger("palier.meetups")
 
 REVIEW_SHOWN = 15  # suggestions shown at once; the rest come as these are decided
 SEARCH_SHOWN = 20
-READ_ONLY = (
+PEOPLE_HEIGHT = 280  # about seven rows: the answer stays in the first screen; the table scrolls
+READ_ONLY = N_(
     "The store is open read-only because another Palier window or command is using it: "
     "close that one to add events or confirm matches."
 )
+# How an attendee was matched and where the match stands (stored in English, shown through _()).
+MATCH_WORDS = {
+    "handle": N_("handle"), "fuzzy": N_("name"), "manual": N_("manual"),
+    "confirmed": N_("confirmed"), "suggested": N_("suggested"), "rejected": N_("rejected"),
+}
 
 
 def _handles(value: Any) -> str:
@@ -65,7 +71,7 @@ def run_write(store: Store, action: Any, *args: Any, **kwargs: Any) -> Any:
         _notice("error", str(exc))
     except Exception as exc:  # noqa: BLE001 - shown as a sentence; the traceback goes to the log
         log.exception("meetups write failed")
-        _notice("error", f"Unexpected error ({type(exc).__name__}): {exc}")
+        _notice("error", _("Unexpected error ({kind}): {error}").format(kind=type(exc).__name__, error=exc))
     return None
 
 
@@ -82,61 +88,89 @@ def show_notice() -> None:
             st.success(esc(text), icon=":material/check_circle:")
 
 
-def headline(view: MeetupView) -> None:
-    """Known in person, events, followers met, repeat attendees."""
-    known_col, events_col, matched_col, repeat_col = st.columns(4)
+def _confirmed(view: MeetupView) -> pd.DataFrame:
+    attendees = view.attendees
+    return attendees[attendees["match_status"] == "confirmed"] if not attendees.empty else attendees
+
+
+def headline(view: MeetupView, within_days: int) -> None:
+    """The answer: known in person, events, followers met, new followers met, repeat attendees."""
+    known_col, events_col, matched_col, new_col, repeat_col = st.columns(5)
     if view.share is not None:
         known_col.metric(
-            "Known in person", f"{view.share:.1%}", border=True,
-            help=f"{view.known:,} of the {view.listed:,} followers in the latest follower list "
-            f"({view.list_date:%d %b %Y}) are known in person: marked by hand or a confirmed match."
+            _("Known in person"), format_percent(view.share, 1, fixed=True), border=True,
+            help=_("{known} of the {listed} followers in the latest follower list ({date}) are known in person: "
+                   "marked by hand or a confirmed match.").format(
+                known=format_number(view.known), listed=format_number(view.listed), date=format_date(view.list_date))
             if view.list_date else None,
         )
     else:
-        known_col.metric("Known in person", "—", border=True, help="No follower list imported for this account yet.")
-    events_col.metric("Events", f"{len(view.turnout):,}", border=True)
-    confirmed = view.attendees[view.attendees["match_status"] == "confirmed"] if not view.attendees.empty else view.attendees
+        known_col.metric(_("Known in person"), "—", border=True, help=_("No follower list imported for this account yet."))
+    events_col.metric(_("Events"), format_number(len(view.turnout)), border=True)
+    confirmed = _confirmed(view)
     matched_col.metric(
-        "Followers met", f"{confirmed['member_key'].nunique() if not confirmed.empty else 0:,}", border=True,
-        help="Different people matched to a follower (confirmed matches), over all events.",
+        _("Followers met"), format_number(confirmed["member_key"].nunique() if not confirmed.empty else 0), border=True,
+        help=_("Different people matched to a follower (confirmed matches), over all events."),
+    )
+    after = confirmed[confirmed["relation"] == RELATION_AFTER] if not confirmed.empty else confirmed
+    new_col.metric(
+        _("New followers met"), format_number(after["member_key"].nunique() if not after.empty else 0), border=True,
+        help=_("Attendees who started following you within {days} days after their event.").format(days=within_days),
     )
     repeat_col.metric(
-        "Repeat attendees", f"{len(view.repeat):,}", border=True, help="People who came to two events or more.",
+        _("Repeat attendees"), format_number(len(view.repeat)), border=True, help=_("People who came to two events or more."),
     )
     if view.share is None:
         st.caption(
-            "No follower list for this account: import one on the Import page to match attendees. "
-            "Events can be added now and matched later with **Match again**."
+            _("No follower list for this account: import one on the Import page to match attendees. "
+              "Events can be added now and matched later with **Match again**.")
         )
+    elif not view.turnout.empty:
+        st.markdown(latest_event_sentence(view.turnout, within_days))
+
+
+def latest_event_sentence(turnout: pd.DataFrame, within_days: int) -> str:
+    """One sentence on the latest event: who came, how many followed already, how many since."""
+    latest = turnout.sort_values(["event_date", "event_id"]).iloc[-1]
+    came = ngettext("{count} attendee", "{count} attendees", int(latest["attendees"])).format(
+        count=format_number(int(latest["attendees"]))
+    )
+    return _("Latest event, **{event}** ({date}): {came}, {followers} of them your followers, "
+             "{new} new followers within {days} days.").format(
+        event=esc(latest["name"]), date=format_date(pd.Timestamp(latest["event_date"])), came=came,
+        followers=format_number(int(latest["matched"])), new=format_number(int(latest["followed_after"])), days=within_days,
+    )
 
 
 def add_event(store: Store, account: str, view: MeetupView, locked: bool) -> None:
     """The attendee file, the event's name, date and place, and the Add event button (owners)."""
-    with st.expander("Add an event", icon=":material/group_add:", expanded=view.turnout.empty):
+    with st.expander(_("Add an event"), icon=":material/group_add:", expanded=view.turnout.empty):
         round_ = st.session_state.get("meetups_upload_round", 0)
         upload = st.file_uploader(
-            "Attendee list (CSV)", type=["csv"], key=f"meetups_file_{round_}",
-            help="Meetup, Eventbrite or Luma export, or any CSV with a name column (Name, or First Name and "
-            "Last Name) and optional handle columns (Twitter, X handle, Bluesky, Mastodon, LinkedIn, Profile URL). "
-            "Only people who said yes, are attending or checked in are kept.",
+            _("Attendee list (CSV)"), type=["csv"], key=f"meetups_file_{round_}",
+            help=_("Meetup, Eventbrite or Luma export, or any CSV with a name column (Name, or First Name and "
+                   "Last Name) and optional handle columns (Twitter, X handle, Bluesky, Mastodon, LinkedIn, Profile URL). "
+                   "Only people who said yes, are attending or checked in are kept."),
         )
         name_col, date_col, place_col = st.columns([2, 1, 2])
-        event_name = name_col.text_input("Event name", max_chars=200, key="meetups_event_name", placeholder="Data meetup #12")
-        event_date = date_col.date_input("Date", value=None, format="YYYY-MM-DD", key="meetups_event_date")
-        place = place_col.text_input("Place (optional)", max_chars=200, key="meetups_event_place", placeholder="Lyon")
+        event_name = name_col.text_input(
+            _("Event name"), max_chars=200, key="meetups_event_name", placeholder=_("Data meetup #12")
+        )
+        event_date = date_col.date_input(_("Date"), value=None, format="YYYY-MM-DD", key="meetups_event_date")
+        place = place_col.text_input(_("Place (optional)"), max_chars=200, key="meetups_event_place", placeholder="Lyon")
         missing = [
             what for what, ok in (
-                ("an attendee file", upload is not None),
-                ("an event name", bool(event_name.strip())),
-                ("a date", isinstance(event_date, dt.date)),
+                (_("an attendee file"), upload is not None),
+                (_("an event name"), bool(event_name.strip())),
+                (_("a date"), isinstance(event_date, dt.date)),
             ) if not ok
         ]
         if st.button(
-            "Add event", type="primary", icon=":material/download:", key="meetups_import",
-            disabled=bool(missing) or locked, help=("Needs " + ", ".join(missing) + ".") if missing else None,
+            _("Add event"), type="primary", icon=":material/download:", key="meetups_import",
+            disabled=bool(missing) or locked, help=_("Needs {what}.").format(what=", ".join(missing)) if missing else None,
         ):
             assert upload is not None and isinstance(event_date, dt.date)
-            outcome = run_write(store, 
+            outcome = run_write(store,
                 import_event, account, upload.getvalue(), upload.name,
                 event_name=event_name, event_date=event_date, place=place,
             )
@@ -152,29 +186,33 @@ def add_event(store: Store, account: str, view: MeetupView, locked: bool) -> Non
 
 def turnout(view: MeetupView, within_days: int) -> None:
     """Per event: attendees, followers among them, before and after."""
-    st.plotly_chart(turnout_figure(view.turnout, within_days), config=CHART_CONFIG, key="meetups_turnout_chart")
+    st.plotly_chart(
+        turnout_figure(view.turnout, within_days), config=chart_config(), key="meetups_turnout_chart"
+    )
+    share = _("Share of attendees")
     turnout_table = view.turnout.rename(
         columns={
-            "name": "Event", "event_date": "Date", "place": "Place", "attendees": "Attendees",
-            "matched": "Followers among them", "to_review": "To review", "followers_before": "Followers the day before",
-            "followed_after": f"Followed within {within_days} days", "share": "Share of attendees",
+            "name": _("Event"), "event_date": _("Date"), "place": _("Place"), "attendees": _("Attendees"),
+            "matched": _("Followers among them"), "to_review": _("To review"),
+            "followers_before": _("Followers the day before"),
+            "followed_after": _("Followed within {count} days").format(count=within_days), "share": share,
         }
     ).drop(columns=["event_id"])
-    turnout_table["Share of attendees"] = turnout_table["Share of attendees"] * 100
+    turnout_table[share] = turnout_table[share] * 100
     st.dataframe(
         turnout_table, hide_index=True, key="meetups_turnout_table",
         column_config={
-            "Event": st.column_config.TextColumn(width="medium"),
-            "Place": st.column_config.TextColumn(width="medium"),
-            "Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "Share of attendees": st.column_config.NumberColumn(format="%.0f%%"),
+            _("Event"): st.column_config.TextColumn(width="medium"),
+            _("Place"): st.column_config.TextColumn(width="medium"),
+            _("Date"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+            share: st.column_config.NumberColumn(format="%.0f%%"),
         },
     )
     st.caption(
-        "Followers among them: attendees matched to a follower (confirmed). The day before: their "
-        "follower list showed them the day before the event. Followed within N days: first seen in a "
-        "follower list from the event day to N days later. Lists are snapshots, so dates are as precise "
-        "as their spacing."
+        _("Followers among them: attendees matched to a follower (confirmed). The day before: their "
+          "follower list showed them the day before the event. Followed within N days: first seen in a "
+          "follower list from the event day to N days later. Lists are snapshots, so dates are as precise "
+          "as their spacing.")
     )
 
 
@@ -182,17 +220,21 @@ def review(store: Store, account: str, view: MeetupView, locked: bool) -> None:
     """Name matches waiting for the owner's Confirm or Reject."""
     attendees = view.attendees
     suggested = attendees[attendees["match_status"] == "suggested"] if not attendees.empty else attendees
-    st.subheader("Matches to review")
+    st.subheader(_("Matches to review"))
     if suggested.empty:
         st.caption(
-            f"Nothing to review. Name matches score {NAME_THRESHOLD:.0f} or more out of 100 (accents, case "
-            "and word order ignored); a handle the attendee gave is matched without review."
+            _("Nothing to review. Name matches score {threshold} or more out of 100 (accents, case "
+              "and word order ignored); a handle the attendee gave is matched without review.").format(
+                threshold=format_number(NAME_THRESHOLD))
         )
     else:
-        st.caption(
-            f"{len(suggested):,} attendee{'s look' if len(suggested) != 1 else ' looks'} like a follower by name "
-            f"(score {NAME_THRESHOLD:.0f}+ out of 100, accents and word order ignored). Confirm the ones that are the same person."
-        )
+        st.caption(ngettext(
+            "{count} attendee looks like a follower by name (score {threshold}+ out of 100, accents and word order "
+            "ignored). Confirm the ones that are the same person.",
+            "{count} attendees look like a follower by name (score {threshold}+ out of 100, accents and word order "
+            "ignored). Confirm the ones that are the same person.",
+            len(suggested),
+        ).format(count=format_number(len(suggested)), threshold=format_number(NAME_THRESHOLD)))
         for row in suggested.head(REVIEW_SHOWN).itertuples(index=False):
             attendee_id = int(row.attendee_id)
             with st.container(border=True):
@@ -200,21 +242,23 @@ def review(store: Store, account: str, view: MeetupView, locked: bool) -> None:
                 follower = f"@{row.follower_handle}" if isinstance(row.follower_handle, str) else str(row.member_key)
                 follower_name = f" ({row.follower_name})" if isinstance(row.follower_name, str) else ""
                 who = row.name if isinstance(row.name, str) else _handles(row.handles)
-                text_col.markdown(f"**{esc(who)}** at {esc(row.event)} ({pd.Timestamp(row.event_date):%Y-%m-%d})")
-                text_col.caption("looks like " + esc(follower + follower_name))
-                score_col.markdown(f"{float(row.confidence):.0%}", help="Name similarity (token sort ratio on folded names).")
-                if yes_col.button("Confirm", key=f"meetups_confirm_{attendee_id}", icon=":material/check:", disabled=locked):
+                text_col.markdown(_("**{who}** at {event} ({date})").format(
+                    who=esc(who), event=esc(row.event), date=format_date(pd.Timestamp(row.event_date))))
+                text_col.caption(_("looks like {follower}").format(follower=esc(follower + follower_name)))
+                score_col.markdown(format_percent(float(row.confidence), 0),
+                                   help=_("Name similarity (token sort ratio on folded names)."))
+                if yes_col.button(_("Confirm"), key=f"meetups_confirm_{attendee_id}", icon=":material/check:", disabled=locked):
                     confirmed = run_write(store, decide_match, account, attendee_id, "confirmed") is None
                     if confirmed and "meetups_notice" not in st.session_state:
-                        _notice("success", f"Confirmed: {who} is {follower}.")
+                        _notice("success", _("Confirmed: {who} is {follower}.").format(who=who, follower=follower))
                     st.rerun()
-                if no_col.button("Reject", key=f"meetups_reject_{attendee_id}", icon=":material/close:", disabled=locked):
+                if no_col.button(_("Reject"), key=f"meetups_reject_{attendee_id}", icon=":material/close:", disabled=locked):
                     rejected = run_write(store, decide_match, account, attendee_id, "rejected") is None
                     if rejected and "meetups_notice" not in st.session_state:
-                        _notice("success", f"Rejected: {who} is not {follower}.")
+                        _notice("success", _("Rejected: {who} is not {follower}.").format(who=who, follower=follower))
                     st.rerun()
         if len(suggested) > REVIEW_SHOWN:
-            st.caption(f"{len(suggested) - REVIEW_SHOWN:,} more after these.")
+            st.caption(_("{count} more after these.").format(count=format_number(len(suggested) - REVIEW_SHOWN)))
 
 
 def _candidate_label(candidate: dict[str, Any]) -> str:
@@ -273,156 +317,169 @@ def unmatched(store: Store, account: str, view: MeetupView, version: int, locked
         st.caption(_("{count} more after these.").format(count=format_number(len(ordered) - REVIEW_SHOWN)))
 
 
+def _match_words(method: Any, status: Any) -> str:
+    if not isinstance(status, str):
+        return ""
+    return "{method} ({status})".format(method=_(MATCH_WORDS.get(str(method), str(method))), status=_(MATCH_WORDS.get(status, status)))
+
+
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Attendee": frame["name"],
-            "Handles": [_handles(h) for h in frame["handles"]],
-            "Event": frame["event"],
-            "Date": pd.to_datetime(frame["event_date"]),
-            "Follower": ["@" + h if isinstance(h, str) else "" for h in frame["follower_handle"]],
-            "Match": [
-                "" if not isinstance(s, str) else f"{m} ({s})" for m, s in zip(frame["method"], frame["match_status"], strict=True)
-            ],
-            "Followers list says": frame["relation"].fillna(""),
-            "First seen after": pd.to_datetime(frame["first_seen_after"]),
+            _("Attendee"): frame["name"],
+            _("Handles"): [_handles(h) for h in frame["handles"]],
+            _("Event"): frame["event"],
+            _("Date"): pd.to_datetime(frame["event_date"]),
+            _("Follower"): ["@" + h if isinstance(h, str) else "" for h in frame["follower_handle"]],
+            _("Match"): [_match_words(m, s) for m, s in zip(frame["method"], frame["match_status"], strict=True)],
+            _("Followers list says"): [_(r) if isinstance(r, str) else "" for r in frame["relation"]],
+            _("First seen after"): pd.to_datetime(frame["first_seen_after"]),
         }
     )
 
 
-PEOPLE_COLUMNS = {
-    "Attendee": st.column_config.TextColumn(width="medium"),
-    "Event": st.column_config.TextColumn(width="medium"),
-    "Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "First seen after": st.column_config.DateColumn(format="YYYY-MM-DD"),
-}
+def _people_columns() -> dict[str, Any]:
+    return {
+        _("Attendee"): st.column_config.TextColumn(width="medium"),
+        _("Event"): st.column_config.TextColumn(width="medium"),
+        _("Date"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _("First seen after"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+    }
 
 
 def people(view: MeetupView, within_days: int) -> None:
-    """Attendees who followed before, who followed after, who came again, and everyone."""
+    """The answer's people: followers who came, new followers met, who came again, everyone."""
     attendees = view.attendees
-    before_tab, after_tab, repeat_tab, all_tab = st.tabs(
-        ["Followers before the event", f"Followed within {within_days} days", "Repeat attendees", "All attendees"]
-    )
+    before = attendees[attendees["relation"] == RELATION_BEFORE]
+    after = attendees[attendees["relation"] == RELATION_AFTER]
+    before_tab, after_tab, repeat_tab, all_tab = st.tabs([
+        _("Followers who came ({count})").format(count=format_number(len(before))),
+        _("New followers met ({count})").format(count=format_number(len(after))),
+        _("Repeat attendees ({count})").format(count=format_number(len(view.repeat))),
+        _("All attendees ({count})").format(count=format_number(len(attendees))),
+    ])
     with before_tab:
-        before = attendees[attendees["relation"] == RELATION_BEFORE]
         if before.empty:
-            st.caption("No confirmed attendee was a follower the day before their event.")
+            st.caption(_("No confirmed attendee was a follower the day before their event."))
         else:
-            st.dataframe(_people(before), hide_index=True, column_config=PEOPLE_COLUMNS, key="meetups_before")
+            st.dataframe(_people(before), hide_index=True, column_config=_people_columns(), key="meetups_before", height=PEOPLE_HEIGHT)
     with after_tab:
-        after = attendees[attendees["relation"] == RELATION_AFTER]
         if after.empty:
             st.caption(
-                f"No confirmed attendee started following within {within_days} days of their event. Import follower "
-                "lists from after the event, then **Match again** below."
+                _("No confirmed attendee started following within {days} days of their event. Import follower "
+                  "lists from after the event, then **Match again** below.").format(days=within_days)
             )
         else:
-            st.dataframe(_people(after), hide_index=True, column_config=PEOPLE_COLUMNS, key="meetups_after")
+            st.dataframe(_people(after), hide_index=True, column_config=_people_columns(), key="meetups_after", height=PEOPLE_HEIGHT)
     with repeat_tab:
         if view.repeat.empty:
-            st.caption("Nobody came to two events or more yet.")
+            st.caption(_("Nobody came to two events or more yet."))
         else:
             st.dataframe(
                 pd.DataFrame(
                     {
-                        "Name": view.repeat["name"],
-                        "Handle": ["@" + h if isinstance(h, str) else "" for h in view.repeat["handle"]],
-                        "Follower": ["@" + h if isinstance(h, str) else "" for h in view.repeat["follower_handle"]],
-                        "Events": view.repeat["events"],
-                        "Last event": pd.to_datetime(view.repeat["last_event"]),
-                        "Which": view.repeat["event_names"],
+                        _("Name"): view.repeat["name"],
+                        _("Handle"): ["@" + h if isinstance(h, str) else "" for h in view.repeat["handle"]],
+                        _("Follower"): ["@" + h if isinstance(h, str) else "" for h in view.repeat["follower_handle"]],
+                        _("Events"): view.repeat["events"],
+                        _("Last event"): pd.to_datetime(view.repeat["last_event"]),
+                        _("Which"): view.repeat["event_names"],
                     }
                 ),
-                hide_index=True, key="meetups_repeat",
+                hide_index=True, key="meetups_repeat", height=PEOPLE_HEIGHT,
                 column_config={
-                    "Last event": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    "Which": st.column_config.TextColumn(width="large"),
+                    _("Last event"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("Which"): st.column_config.TextColumn(width="large"),
                 },
             )
     with all_tab:
-        st.dataframe(_people(attendees), hide_index=True, column_config=PEOPLE_COLUMNS, key="meetups_all")
+        st.dataframe(_people(attendees), hide_index=True, column_config=_people_columns(), key="meetups_all", height=PEOPLE_HEIGHT)
 
 
 def known_in_person(store: Store, account: str, view: MeetupView, version: int, locked: bool, owner: bool) -> None:
     """Followers known in person: find and mark one (owners), the list, taking a mark back."""
     if owner:
         search_col, results_col = st.columns([1, 2])
-        query = search_col.text_input("Find a follower", placeholder="handle or name", max_chars=80, key="meetups_search")
+        query = search_col.text_input(
+            _("Find a follower"), placeholder=_("handle or name"), max_chars=80, key="meetups_search"
+        )
         if query.strip():
             found = meetup_follower_search(account, query.strip(), version)
             if found.empty:
-                results_col.caption("No follower with that handle or name.")
+                results_col.caption(_("No follower with that handle or name."))
             else:
                 keys: list[str] = found["member_key"].astype(str).tolist()[:SEARCH_SHOWN]
                 labels = {
                     str(r.member_key): (f"@{r.handle}" if isinstance(r.handle, str) else str(r.member_key))
                     + (f" ({r.name})" if isinstance(r.name, str) and r.name else "")
-                    + ("" if bool(r.following_now) else ", no longer follows")
-                    + (", known" if bool(r.known) else "")
+                    + ("" if bool(r.following_now) else _(", no longer follows"))
+                    + (_(", known") if bool(r.known) else "")
                     for r in found.itertuples(index=False)
                 }
-                picked = results_col.selectbox("Follower", keys, format_func=lambda k: labels.get(k, k), key="meetups_pick")
-                if results_col.button("Mark as known in person", key="meetups_mark", icon=":material/handshake:", disabled=locked):
+                picked = results_col.selectbox(_("Follower"), keys, format_func=lambda k: labels.get(k, k), key="meetups_pick")
+                if results_col.button(_("Mark as known in person"), key="meetups_mark", icon=":material/handshake:", disabled=locked):
                     if picked is not None:
                         run_write(store, mark_known, account, picked)
                         if "meetups_notice" not in st.session_state:
-                            _notice("success", f"Marked {labels.get(picked, picked)} as known in person.")
+                            _notice("success", _("Marked {follower} as known in person.").format(follower=labels.get(picked, picked)))
                     st.rerun()
 
     known = view.known_members
     if known.empty:
-        st.caption("Nobody yet: confirm matches above or mark followers by hand.")
+        st.caption(_("Nobody yet: confirm matches above or mark followers by hand."))
     else:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Follower": [
+                    _("Follower"): [
                         "@" + h if isinstance(h, str) else str(k)
                         for h, k in zip(known["handle"], known["member_key"], strict=True)
                     ],
-                    "Name": known["name"],
-                    "How": [
-                        "marked by hand" + (" and met" if e else "") if m else "met at an event"
+                    _("Name"): known["name"],
+                    _("How"): [
+                        (_("marked by hand and met") if e else _("marked by hand")) if m else _("met at an event")
                         for m, e in zip(known["marked"], known["events"], strict=True)
                     ],
-                    "Events": known["events"],
-                    "Follows now": known["following_now"],
+                    _("Events"): known["events"],
+                    _("Follows now"): known["following_now"],
                 }
             ),
             hide_index=True, key="meetups_known",
         )
         marked = known[known["marked"]]
         if not marked.empty:
-            with st.expander("Take back a mark made by hand"):
+            with st.expander(_("Take back a mark made by hand")):
                 mark_labels = {
                     str(k): ("@" + h if isinstance(h, str) else str(k)) for k, h in zip(marked["member_key"], marked["handle"], strict=True)
                 }
-                unmark = st.selectbox("Follower", list(mark_labels), format_func=lambda k: mark_labels[k], key="meetups_unmark_pick")
-                if st.button("Remove the mark", key="meetups_unmark", disabled=locked) and unmark is not None:
+                unmark = st.selectbox(_("Follower"), list(mark_labels), format_func=lambda k: mark_labels[k], key="meetups_unmark_pick")
+                if st.button(_("Remove the mark"), key="meetups_unmark", disabled=locked) and unmark is not None:
                     run_write(store, unmark_known, account, unmark)
                     st.rerun()
 
 
 def upkeep(store: Store, account: str, view: MeetupView, locked: bool) -> None:
     """Match again after newer follower lists; delete an event (owners)."""
-    with st.expander("Match again, delete an event", icon=":material/settings:"):
+    with st.expander(_("Match again, delete an event"), icon=":material/settings:"):
         st.caption(
-            "After importing newer follower lists, match again: open suggestions are recomputed, attendees "
-            "without a match are tried again; confirmed and rejected matches are kept."
+            _("After importing newer follower lists, match again: open suggestions are recomputed, attendees "
+              "without a match are tried again; confirmed and rejected matches are kept.")
         )
-        if st.button("Match again", key="meetups_rematch", icon=":material/refresh:", disabled=locked):
+        if st.button(_("Match again"), key="meetups_rematch", icon=":material/refresh:", disabled=locked):
             result = run_write(store, match_again, account)
             if result is not None:
-                _notice("success", f"{result[0]} new matches by handle, {result[1]} name matches to review.")
+                _notice("success", " ".join((
+                    ngettext("{count} new match by handle,", "{count} new matches by handle,", result[0]).format(count=result[0]),
+                    ngettext("{count} name match to review.", "{count} name matches to review.", result[1]).format(count=result[1]),
+                )))
             st.rerun()
         event_labels = {
-            int(r.event_id): f"#{int(r.event_id)} {r.name} ({pd.Timestamp(r.event_date):%Y-%m-%d})"
+            int(r.event_id): f"#{int(r.event_id)} {r.name} ({format_date(pd.Timestamp(r.event_date))})"
             for r in view.turnout.itertuples(index=False)
         }
-        to_delete = st.selectbox("Event", list(event_labels), format_func=lambda e: event_labels[e], key="meetups_delete_pick")
-        if st.button("Delete event", key="meetups_delete", icon=":material/delete:", disabled=locked) and to_delete is not None:
+        to_delete = st.selectbox(_("Event"), list(event_labels), format_func=lambda e: event_labels[e], key="meetups_delete_pick")
+        if st.button(_("Delete event"), key="meetups_delete", icon=":material/delete:", disabled=locked) and to_delete is not None:
             deleted = run_write(store, delete_event, account, int(to_delete))
             if deleted is not None:
-                _notice("success", f"Deleted event {deleted} with its attendees and matches.")
+                _notice("success", _("Deleted event {event} with its attendees and matches.").format(event=deleted))
             st.rerun()

@@ -15,11 +15,11 @@ import streamlit as st
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows, with_milestones
 from analytics.i18n import N_, _, format_change, format_date, format_number, ngettext
 from analytics.i18n.formats import MINUS
-from analytics.metrics.headline import Comparison, Headline
+from analytics.metrics.headline import METHODS, Comparison, Headline
 from analytics.metrics.notable import Notable
 from analytics.ui import reads, widgets
 from analytics.ui.downloads import csv_download_button
-from analytics.ui.widgets import CHART_CONFIG, Period
+from analytics.ui.widgets import Period, chart_config
 
 # Gains and losses in the daily table: the colours of the gains-and-losses chart.
 GAIN_STYLE = "color: #1a7f37"
@@ -212,24 +212,8 @@ def period_section(account: str, period: Period, version: int, followers_known: 
     return comparison
 
 
-# Beside each figure, its one definition (the same words as analytics.metrics.headline.METHODS).
-METHOD_HELP = {
-    "followers": N_(
-        "The follower total at the end of the period's last day: the latest stated total (an export's "
-        "count, a follower list's size, a total you entered) plus the gains and losses since."
-    ),
-    "net": N_(
-        "Followers at the end of the period's last day minus followers at the end of the day before its "
-        "first day. Where no total is known, gained minus lost."
-    ),
-    "gained": N_("New followers in the period, from the daily new follows of an export or the joiners between follower lists."),
-    "lost": N_("Followers lost in the period, from the daily unfollows of an export or the leavers between follower lists."),
-    "posts": N_(
-        "Posts in the period: those listed by per-post exports, and on days none lists a post, the daily "
-        "counts of the X overview or the legacy daily export. — where no export says."
-    ),
-    "impressions": N_("Impressions in the period, from daily analytics or, without them, summed over the posts."),
-}
+# Beside each figure, its one definition: analytics.metrics.headline.METHODS, the same words everywhere.
+METHOD_HELP = METHODS
 
 
 # --- What the account lacks --------------------------------------------------------------------------
@@ -273,7 +257,7 @@ def curve_section(account: str, period: Period, version: int, facts: list[Notabl
     first_day = _first_day(account, version)
     marks = [(pd.Timestamp(fact.day), milestone_label(fact, first_day)) for fact in facts if fact.kind == "milestone"]
     st.plotly_chart(
-        with_milestones(follower_curve(series), series, marks), config=CHART_CONFIG, key="follower_curve"
+        with_milestones(follower_curve(series), series, marks), config=chart_config(), key="follower_curve"
     )
     if anchors_marked(series):
         st.caption(_(
@@ -291,7 +275,7 @@ def curve_section(account: str, period: Period, version: int, facts: list[Notabl
     if marks:
         st.caption(_("Stars mark the milestones passed in the period."))
     if has_flows(series):
-        st.plotly_chart(gains_losses(series), config=CHART_CONFIG, key="gains_losses")
+        st.plotly_chart(gains_losses(series), config=chart_config(), key="gains_losses")
     else:
         # An empty chart would only take room: say in words what would fill it.
         st.caption(_(

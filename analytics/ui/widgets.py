@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.charts import CHART_CONFIG
-from analytics.i18n import N_, _
+from analytics.i18n import N_, _, plotly_locale
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS
 from analytics.ui.downloads import offer_report, report_period
@@ -27,11 +27,18 @@ from analytics.ui.gate import is_owner
 from analytics.ui.reads import accounts, data_range
 from analytics.ui.store import store_or_stop
 
-__all__ = ["CHART_CONFIG", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "Period", "account_data_range",
+__all__ = ["CHART_CONFIG", "chart_config", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "Period", "account_data_range",
            "account_label", "link_to_import", "pick_account", "pick_period", "preferred_account",
            "resolve_period"]
 
 IMPORT_PAGE = "pages/import.py"
+
+
+def chart_config() -> dict[str, Any]:
+    """Every st.plotly_chart's config: the toolbar's (CHART_CONFIG) and the reader's language, which
+    Plotly.js only knows from the config (month and day names in ticks and hovers, as the report has)."""
+    return {**CHART_CONFIG, **plotly_locale().config}
+
 GO_TO_IMPORT = N_("Go to the Import page")
 ASK_THE_OWNER = N_("Ask the owner of this dashboard to import data.")
 NO_DATA_YET = N_("This account has no data yet: import a file into it on the Import page.")
