@@ -18,6 +18,8 @@ from analytics.charts.audience import (
     clusters_figure,
     coherence_histogram,
     countries_figure,
+    countries_map_figure,
+    countries_off_the_map,
     groups_figure,
     languages_figure,
     quality_rules_figure,
@@ -325,11 +327,23 @@ def groups_section(account: str, since: dt.date, as_of: dt.date, version: int) -
 
 
 def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
-    """The followers' bio languages against the posts', and their countries.
+    """The followers' countries on a world map (the bars beside it as its table), then their bio
+    languages against the posts'.
 
-    Countries stay bars, not a map: Plotly's built-in geography (px.choropleth) fetches its world
-    outline from cdn.plot.ly when drawn (checked in Chromium with the network off: the request
-    goes out and no country is drawn), and Palier makes no request to another host."""
+    The map is drawn from outlines kept in the repository (analytics.charts.worldmap): Plotly's
+    geo subplot would fetch its world outline from cdn.plot.ly, and Palier makes no request to
+    another host."""
+    places = reads.audience_locations(account, as_of, version)
+    if not places.ok:
+        st.info(places.reason or _("No follower location matched a country."))
+    else:
+        st.plotly_chart(countries_map_figure(places), config=CHART_CONFIG, key="audience_countries_map")
+        st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
+            located=format_number(places.located), followers=format_number(places.followers),
+            share=_share(places.located / places.followers if places.followers else None)))
+        missing = countries_off_the_map(places)
+        if missing:
+            st.caption(_("Too small to show at this scale: {countries}.").format(countries=", ".join(missing)))
     lang_col, place_col = st.columns(2)
     with lang_col:
         languages = reads.audience_languages(account, as_of, version)
@@ -348,14 +362,9 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
         with st.expander(_("How languages are detected")):
             st.markdown(LANGUAGE_METHOD)
     with place_col:
-        places = reads.audience_locations(account, as_of, version)
-        if not places.ok:
-            st.info(places.reason or _("No follower location matched a country."))
-        else:
-            st.plotly_chart(countries_figure(places), config=CHART_CONFIG, key="audience_countries")
-            st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
-                located=format_number(places.located), followers=format_number(places.followers),
-                share=_share(places.located / places.followers if places.followers else None)))
+        if places.ok:
+            st.plotly_chart(countries_figure(places, title=_("Followers per country")), config=CHART_CONFIG,
+                            key="audience_countries")
         with st.expander(_("How places are matched to countries")):
             st.markdown(LOCATION_METHOD)
 
