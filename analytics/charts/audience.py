@@ -336,12 +336,15 @@ def quality_trend_figure(trend: QualityTrend, title: str | None = None) -> go.Fi
     if not trend.ok or trend.table.empty:
         return empty_figure(title, trend.reason or _("Not enough data."))
     table = trend.table.dropna(subset=["quality_score"])
+    # Rules v2 count profile patterns, v1 "suspicious" followers.
+    v2 = "pattern" in table.columns
+    counts = _("%{customdata[0]:,} audited, %{customdata[1]:,} with a profile pattern, %{customdata[2]:,} inactive") if v2 \
+        else _("%{customdata[0]:,} audited, %{customdata[1]:,} suspicious, %{customdata[2]:,} inactive")
     fig = go.Figure(go.Scatter(
         x=table["snapshot_date"], y=table["quality_score"], mode="lines+markers" if len(table) < 60 else "lines",
-        line={"color": FOLLOWERS_COLOR, "width": 2}, customdata=table[["audited", "suspicious", "inactive"]].to_numpy(),
-        hovertemplate=(f"%{{x|{plotly_locale().date_format}}}: %{{y:.1%}}<br>"
-                       + _("%{customdata[0]:,} audited, %{customdata[1]:,} suspicious, %{customdata[2]:,} inactive")
-                       + "<extra></extra>"),
+        line={"color": FOLLOWERS_COLOR, "width": 2},
+        customdata=table[["audited", "pattern" if v2 else "suspicious", "inactive"]].to_numpy(),
+        hovertemplate=f"%{{x|{plotly_locale().date_format}}}: %{{y:.1%}}<br>" + counts + "<extra></extra>",
     ))
     base_layout(fig, title, _("Quality score"), HEIGHT)
     _percent_axis(fig)

@@ -36,6 +36,7 @@ from analytics.metrics.quality import (
     RULES_V2,
     RULES_VERSION_V2,
     TREND_METHOD,
+    TREND_METHOD_V2,
     QualityAudit,
 )
 from analytics.metrics.textfit import CLUSTER_METHOD, FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD
@@ -485,16 +486,18 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
                                share_column: st.column_config.NumberColumn(format="%.1f%%")},
             )
             st.plotly_chart(quality_rules_figure(audit), config=CHART_CONFIG, key="audience_quality_rules")
-            trend = reads.quality_trend(account, version)
+            # The same rules as the score above (v2): its last point is that score.
+            trend = reads.quality_trend_v2(account, version)
             if not trend.ok:
                 st.info(trend.reason or _("Not enough follower lists for a trend."))
             else:
-                # The trend is still counted with rules v1 (its per-list counts are kept by the analysis).
-                st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules v1)")),
+                st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules {version})").format(
+                                    version=RULES_VERSION_V2)),
                                 config=CHART_CONFIG, key="audience_quality_trend")
     with st.expander(_("The rules and how the audit works")):
         _rules_table()
         st.markdown(audit.method)
+        st.markdown(TREND_METHOD_V2)
         st.markdown(_("Rules v1, still documented:"))
         st.markdown(QUALITY_METHOD)
         st.markdown(TREND_METHOD)
