@@ -148,12 +148,13 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     if not changes.ok:
         st.info(changes.reason or "Choose two snapshot dates.")
         return
-    cols = st.columns(3)
-    cols[0].metric("Followed", f"{changes.joined:,}", border=True,
-                   help=f"In the list of {changes.end} and not in that of {changes.start}.")
-    cols[1].metric("Unfollowed", f"{changes.left:,}", border=True,
-                   help=f"In the list of {changes.start} and not in that of {changes.end}.")
-    cols[2].metric("Net", f"{changes.joined - changes.left:+,}", border=True)
+    # A wrapping row, not st.columns: the three stay on one line of a phone instead of three rows.
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    row.metric("Followed", f"{changes.joined:,}", border=True, width="stretch",
+               help=f"In the list of {changes.end} and not in that of {changes.start}.")
+    row.metric("Unfollowed", f"{changes.left:,}", border=True, width="stretch",
+               help=f"In the list of {changes.start} and not in that of {changes.end}.")
+    row.metric("Net", f"{changes.joined - changes.left:+,}", border=True, width="stretch")
     losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]
