@@ -95,21 +95,27 @@ PRESETS: dict[str, str] = {
     "all": N_("All"),
     "custom": N_("Custom"),
 }
-# What the preset buttons say: short, as X Analytics' "7D 28D 3M 1Y", so the six fit one line of a
-# 390 px phone (a segmented control does not wrap: longer labels are cut off) and half a 1440 px page.
+# What the preset buttons say: short, as X Analytics' "7D 28D 3M 1Y", and a calendar for a custom
+# range, so the six fit one line of a 390 px phone in English and French (a segmented control does
+# not wrap: longer labels were cut off) and a part of a 1440 px page.
 PRESET_BUTTONS: dict[str, str] = {
     "7d": N_("7D"),
     "28d": N_("28D"),
     "90d": N_("90D"),
     "12m": N_("12M"),
     "all": N_("All"),
-    "custom": N_("Custom"),
 }
+CUSTOM_BUTTON = ":material/date_range:"  # an icon: no word to translate, as narrow in every language
 PRESETS_HELP = N_(
     "7D, 28D, 90D: the last 7, 28 or 90 days up to the latest day with data. 12M: the last 12 months. "
-    "All: every day with data. Custom: the days picked in the date range. Each figure is compared with "
-    "the same number of days just before."
+    "All: every day with data. The calendar: the days picked in the date range. Each figure is compared "
+    "with the same number of days just before."
 )
+
+
+def preset_button(code: str) -> str:
+    """What the preset's button shows, translated."""
+    return _(PRESET_BUTTONS[code]) if code in PRESET_BUTTONS else CUSTOM_BUTTON
 DATE_RANGE_WIDTH = 215  # px: "2026-10-04 – 2026-10-31" and the calendar icon
 DEFAULT_PRESET = "28d"
 PRESET_DAYS = {"7d": 7, "28d": 28, "90d": 90}
@@ -269,7 +275,7 @@ def pick_period(
     # do not (half a page, a phone); st.columns would squeeze the presets until they are cut off.
     row = where.container(horizontal=True, wrap=True, gap="small", vertical_alignment="bottom")  # type: ignore[attr-defined]
     row.segmented_control(
-        _("Period"), list(PRESETS), format_func=lambda option: _(PRESET_BUTTONS[option]), key=preset_key,
+        _("Period"), list(PRESETS), format_func=preset_button, key=preset_key,
         on_change=_preset_changed, args=(preset_key, range_key), required=True, width="content",
         help=_(PRESETS_HELP) + ("\n\n" + help if help else ""),
     )
