@@ -46,7 +46,7 @@ def _import_lists(store: Store, platform: str) -> int:
     return int(row[0])
 
 
-def _reference(day: dt.date, platform: str) -> dict[str, float]:
+def _reference(day: dt.date, platform: str) -> dict[str, float | None]:
     """What flag_rules_v2 says of the list of `day`."""
     members = LISTS[day]
     csv = HEADER + "\n" + "\n".join(f"{m},{PROFILES[m]}" for m in members)
@@ -66,11 +66,10 @@ def test_the_trend_counts_each_list_as_the_reference_rules_do(store: Store, plat
     assert trend.ok and trend.method == quality.TREND_METHOD_V2
     table = trend.table
     assert [d.date() for d in table["snapshot_date"]] == list(LISTS)
-    for row in table.itertuples(index=False):
-        expected = _reference(row.snapshot_date.date(), platform)
-        got = {"members": row.members, "audited": row.audited, "pattern": row.pattern, "inactive": row.inactive,
-               "quality_score": row.quality_score}
-        assert got == pytest.approx(expected), (row.snapshot_date, platform)
+    for row in table.to_dict("records"):
+        day = pd.Timestamp(row["snapshot_date"]).date()
+        got = {name: row[name] for name in ("members", "audited", "pattern", "inactive", "quality_score")}
+        assert got == pytest.approx(_reference(day, platform)), (day, platform)
 
 
 def test_the_default_profile_counts_from_the_day_it_is_old_enough_on_bluesky(store: Store) -> None:
@@ -83,7 +82,8 @@ def test_the_default_profile_counts_from_the_day_it_is_old_enough_on_bluesky(sto
     # v1 knows no platform: young_egg is "suspicious" on every date, the score differs.
     v1 = quality.quality_trend(store.cursor(), account_id).table.set_index("snapshot_date")
     assert v1.loc[pd.Timestamp("2026-05-30"), "suspicious"] == 4  # the three eggs and many
-    assert v1.loc[pd.Timestamp("2026-05-30"), "quality_score"] != table.loc[pd.Timestamp("2026-05-30"), "quality_score"]
+    on_30_may = pd.Timestamp("2026-05-30")
+    assert v1["quality_score"].to_dict()[on_30_may] != table["quality_score"].to_dict()[on_30_may]
 
 
 @pytest.mark.parametrize("platform", ["bluesky", "mastodon", "x"])
