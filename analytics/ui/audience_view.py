@@ -138,7 +138,8 @@ def answer_section(account: str, as_of: dt.date, version: int) -> None:
         {"coherent": st.success, "partly": st.info, "scattered": st.warning}[level](sentence)
     else:
         st.info(coherence.reason or _("Not enough data to measure coherence."))
-    cols = st.columns(3)
+    # One wrapping row, not st.columns: on a phone the three stay two lines, not three screens' thirds.
+    cols = [st.container(horizontal=True, wrap=True, gap="small")] * 3
     cols[0].metric(_("On-topic followers"), _share(coherence.on_topic_share) if coherence.ok else "—", border=True,
                    help=_("Followers whose bio and name fit your topics at {threshold} or more (cosine similarity), "
                           "among those with a bio or a name.").format(threshold=format_number(ON_TOPIC_THRESHOLD, 2)))

@@ -67,11 +67,6 @@ def morning_check_section(account: str, version: int) -> None:
     check = reads.morning_check(account, version)
     if check.as_of is None:
         return
-    st.caption(
-        _("Latest day with data: {date}. Arrows compare with the same number of days just before.").format(
-            date=format_date(check.as_of, "long")
-        )
-    )
     # One wrapping row, not st.columns: columns stack one card per row under 640 px, which pushes
     # the 28 days off a phone's first screen; a wrapping row keeps two or three cards per line there
     # and all six on one line at 1440 px. Each card stretches from its own content's width.
@@ -98,6 +93,12 @@ def morning_check_section(account: str, version: int) -> None:
     )
     _window_metric(row, _("Last 7 days"), check.last_7, 7)
     _window_metric(row, _("Last 28 days"), check.last_28, 28)
+    # Under the figures, as their footnote: above them it pushed the last row off a phone's first screen.
+    st.caption(
+        _("Latest day with data: {date}. Arrows compare with the same number of days just before.").format(
+            date=format_date(check.as_of, "long")
+        )
+    )
 
 
 def _window_metric(row: object, label: str, comparison: Comparison | None, days: int) -> None:
