@@ -128,10 +128,13 @@ def test_alpha3_codes_key_gazetteer_countries_to_the_map() -> None:
 
 
 def test_map_classes_are_round_numbers_at_most_five() -> None:
-    assert map_classes(1) == [1]
-    assert map_classes(7) == [1, 2, 5]
-    assert map_classes(300) == [1, 5, 20, 50, 200]
-    assert map_classes(2500) == [1, 5, 50, 500, 2000]
+    assert map_classes(1, 1) == [1]
+    assert map_classes(1, 7) == [1, 2, 5]
+    assert map_classes(2, 300) == [2, 10, 20, 50, 200]
+    assert map_classes(1, 2500) == [1, 5, 50, 500, 2000]
+    # The classes start near the smallest count: ten countries of 110 to 550 followers get three shades, not two.
+    assert map_classes(110, 550) == [100, 200, 500]
+    assert map_classes(0, 0) == [1]
 
 
 def _mix() -> LocationMix:
@@ -151,10 +154,10 @@ def test_the_countries_map_shades_each_country_by_its_class() -> None:
     assert all(isinstance(trace, go.Scatter) for trace in traces)  # plain axes: no geo subplot to fetch for
     assert "geo" not in figure.to_plotly_json()["layout"]
     classes = {trace.name: trace for trace in traces if trace.name}
-    assert list(classes) == ["1 to 4", "50 to 199", "200 or more"]  # classes without a country are not drawn
+    assert list(classes) == ["2 to 9", "50 to 199", "200 or more"]  # classes without a country are not drawn
     # Germany (2) is in the lightest class, the United States (300) in the darkest.
     germany = next(shape for shape in world_shapes() if shape.iso3 == "DEU")
-    assert classes["1 to 4"].x == tuple(germany.x)
+    assert classes["2 to 9"].x == tuple(germany.x)
     assert classes["200 or more"].fillcolor == "#08519c"
     hover = traces[-1]
     assert list(hover.text) == ["United States: 300 followers (30%)", "France: 120 followers (12%)",

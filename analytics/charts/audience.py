@@ -170,23 +170,23 @@ LAND_COLOR = "#e5e7eb"
 BORDER_COLOR = "#ffffff"
 # Light to dark: more followers, darker (a sequential blue ending near FOLLOWERS_COLOR).
 MAP_CLASS_COLORS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-MAP_HEIGHT = 460
+MAP_HEIGHT = 430
 
 
-def map_classes(largest: int, most: int = len(MAP_CLASS_COLORS)) -> list[int]:
-    """The lower bounds of the map's colour classes for counts from 1 to `largest`: round numbers
-    of the 1-2-5 series (1, 2, 5, 10, 20, 50, ...), at most `most` of them spread evenly over the
-    series (follower counts per country are skewed: a few countries hold most followers)."""
-    bounds: list[int] = []
+def map_classes(smallest: int, largest: int, most: int = len(MAP_CLASS_COLORS)) -> list[int]:
+    """The lower bounds of the map's colour classes for follower counts from `smallest` to
+    `largest`: round numbers of the 1-2-5 series (1, 2, 5, 10, 20, 50, ...), from the largest one
+    not above `smallest` up to `largest`, at most `most` of them spread evenly over the series
+    (counts per country are skewed: a few countries hold most followers)."""
+    series: list[int] = []
     step = 1
     while step <= max(largest, 1):
-        for factor in (1, 2, 5):
-            if factor * step <= largest or not bounds:
-                bounds.append(factor * step)
+        series += [factor * step for factor in (1, 2, 5)]
         step *= 10
-    bounds = sorted(set(bounds))
+    low = max([value for value in series if value <= max(smallest, 1)], default=1)
+    bounds = [value for value in series if low <= value <= max(largest, 1)]
     if len(bounds) > most:
-        # Evenly spread over the series, the first (1) and the last kept.
+        # Evenly spread over the series, the first and the last kept.
         bounds = [bounds[round(i * (len(bounds) - 1) / (most - 1))] for i in range(most)]
     return bounds
 
@@ -212,7 +212,7 @@ def countries_map_figure(result: LocationMix, title: str | None = None) -> go.Fi
               for c, name, n, share in zip(known["country"], known["country_name"], known["followers"], known["share"],
                                            strict=True)}
     shapes = world_shapes()
-    bounds = map_classes(max(n for n, _share, _name in counts.values()))
+    bounds = map_classes(min(n for n, _share, _name in counts.values()), max(n for n, _share, _name in counts.values()))
     fig = go.Figure()
     land_x: list[float | None] = []
     land_y: list[float | None] = []
