@@ -66,7 +66,7 @@ from analytics.metrics.kept import (
     snapshot_cube,
 )
 from analytics.metrics.languages import detect_languages
-from analytics.metrics.quality import quality_trend_of
+from analytics.metrics.quality import TREND_V2, TREND_V2_COLUMNS, quality_trend_of, quality_trend_of_v2
 from analytics.store.connection import Store, write_transaction
 
 # Refit the topic model when the profiles analysed since the fit exceed this share of those it
@@ -616,6 +616,13 @@ def _write_cubes(cursor: duckdb.DuckDBPyConnection, account_id: int, print_: int
         for column in ("members", "audited", "suspicious", "inactive", "good"):
             frames.append(pd.DataFrame({"dimension": "trend", "value": column, "members": trend[column].to_numpy(),
                                         "snapshot_date": pd.to_datetime(trend["snapshot_date"]).dt.date, "since_date": None}))
+    # The page's score over time counts rules v2, as its audit does (one figure, one function).
+    trend_v2 = quality_trend_of_v2(cursor, account_id)
+    if not trend_v2.empty:
+        for column in TREND_V2_COLUMNS:
+            frames.append(pd.DataFrame({"dimension": TREND_V2, "value": column, "members": trend_v2[column].to_numpy(),
+                                        "snapshot_date": pd.to_datetime(trend_v2["snapshot_date"]).dt.date,
+                                        "since_date": None}))
     cube = pd.concat(frames, ignore_index=True)
     for column in ("with_text", "on_topic"):
         cube[column] = (pd.to_numeric(cube.get(column), errors="coerce").astype("Int64") if column in cube

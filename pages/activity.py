@@ -14,7 +14,7 @@ from analytics.ui import activity_view, gate, reads, widgets
 gate.through_app_navigation()
 st.title(_("Activity"))
 
-left, right = st.columns([1, 1])
+left, right = st.columns([1, 1.6])
 store, version, account = widgets.pick_account(
     "activity",
     _("No account yet. Import a content export or an archive to see what your posting does to your followers."),

@@ -16,7 +16,7 @@ from analytics.ui import audience_view, gate, reads, widgets
 gate.through_app_navigation()
 st.title(_("Audience"))
 
-left, right = st.columns([1, 1])
+left, right = st.columns([1, 1.6])
 store, version, account = widgets.pick_account(
     "audience",
     _("No account yet. Import follower lists with bios to see who your followers are."),

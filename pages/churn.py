@@ -14,7 +14,7 @@ from analytics.ui import churn_view, gate, reads, widgets
 gate.through_app_navigation()
 st.title(_("Churn & plateaus"))
 
-left, right = st.columns([1, 1])
+left, right = st.columns([1, 1.6])
 store, version, account = widgets.pick_account(
     "churn",
     _("No account yet. Import an export or follower lists to see who leaves and when growth stalls."),

@@ -32,7 +32,7 @@ def _account_label(name: str) -> str:
     return widgets.account_label(name, version)
 
 
-left, right = st.columns([1, 1])
+left, right = st.columns([1, 1.4])
 chosen: list[str] = left.multiselect(
     _("Accounts"), names, default=names[:1], format_func=_account_label, key="growth_accounts",
     help=_("Several accounts are drawn side by side on the follower chart."),

@@ -273,50 +273,7 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
         _full_height_screenshot(page, ARTIFACTS / "meetups.png")
 
 
-# About three screens of 900 px: a page taller than this before anything is opened buries its answer.
-MAX_PAGE_HEIGHT = 2_700
-
-
-def _page_height(page: Any) -> int:
-    """The page's height: Streamlit scrolls inside its main block, so the taller of it and the body."""
-    return int(page.evaluate(
-        "() => Math.max(document.body.scrollHeight, document.querySelector('[data-testid=stMain]').scrollHeight)"
-    ))
-
-
-def test_growth_churn_activity_fit_three_screens_until_opened(demo_server: str) -> None:
-    """At 1440x900 each page answers within about three screens; its tabs and expanders hold the rest."""
-    heights: dict[str, tuple[int, int]] = {}
-    tabs: dict[str, int] = {}
-    with _browser_page() as (page, expect):
-        page.set_viewport_size({"width": 1440, "height": 900})
-        page.goto(demo_server)
-        expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
-        for title in ("Growth", "Churn & plateaus", "Activity"):
-            page.get_by_role("link", name=title).first.click()
-            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-            expect(page.locator(".js-plotly-plot").first).to_be_visible()
-            _wait_until_idle(page)
-            assert page.locator("[data-testid=stException]").count() == 0, title
-            closed = _page_height(page)
-            # Open every expander of the page: the methods are there, one click away, not removed.
-            expanders = page.locator("[data-testid=stExpander] summary")
-            opened_any = False
-            for i in range(expanders.count()):
-                if expanders.nth(i).is_visible():
-                    expanders.nth(i).click()
-                    opened_any = True
-            page.wait_for_timeout(300)
-            heights[title] = (closed, _page_height(page))
-            tabs[title] = page.get_by_role("tab").count()
-            if opened_any:
-                # Something was behind the expanders: the methods are one click away.
-                assert heights[title][1] > closed, (title, heights)
-    for title, (closed, _opened) in heights.items():
-        assert closed <= MAX_PAGE_HEIGHT, heights
-        # The rest of the page waits behind tabs: each page has some.
-        assert tabs[title] >= 2, (title, tabs)
-    print("page heights at 1440x900 (closed, expanders opened):", heights)
+# The pages' heights are measured on the full demo, every page (tests/test_pages_full_demo_browser.py).
 
 
 def test_a_bookmark_on_a_shared_palier_signs_in_then_opens_its_page(shared_server: str) -> None:

@@ -100,7 +100,7 @@ def test_overview_answers_in_the_first_screen_and_keeps_the_period(overview_serv
         assert "(28 days)" in text
 
         # A preset click, then a reload: the period and the account stay.
-        page.locator("[data-testid=stButtonGroup] button").filter(has_text="7 days").first.click()
+        page.locator("[data-testid=stButtonGroup] button").filter(has_text="7D").first.click()
         expect(page.get_by_text("(7 days)", exact=False)).to_be_visible()
         _wait_until_idle(page)
         assert "period=7d" in page.url

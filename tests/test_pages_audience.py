@@ -222,7 +222,7 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
             audience.language_mix(cursor, account_id, SECOND),
             audience.location_mix(cursor, account_id, SECOND),
             quality.quality_audit_v2(cursor, account_id),
-            quality.quality_trend(cursor, account_id),
+            quality.quality_trend_v2(cursor, account_id),
         )
 
     coherence, groups, clusters, languages, places, audit, trend = with_cursor(db, read)
@@ -267,7 +267,7 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
     figures = charts(at)
     assert values(figures["audience_languages"]["data"][0]["y"]) == pytest.approx(languages.table["follower_share"].tolist())
     assert f"{places.located:,} of {places.followers:,} followers" in texts(at)
-    assert "audience_countries" in figures
+    assert "audience_countries" in figures and "audience_countries_map" in figures
 
     # The quality audit: score, counts per rule, flagged followers with their rules, the trend.
     summary = audit.summary
@@ -284,7 +284,10 @@ def test_figures_match_the_metrics_and_bios_stay_plain_text(db: Path) -> None:
     assert "Default profile, No posts, many follows" in flagged.set_index("Handle").loc["egg", "Rules"]
     assert shown["Followers flagged"] == f"{(audit.flagged_total or 0) / summary.audited:.0%}"
     assert "audience_quality_trend" in figures and "audience_quality_rules" in figures
+    # The trend counts the audit's rules (v2): one figure, one function, its last point the score above.
     assert values(figures["audience_quality_trend"]["data"][0]["y"]) == pytest.approx(trend.table["quality_score"].tolist())
+    assert trend.table["quality_score"].iloc[-1] == pytest.approx(summary.quality_score)
+    assert "rules v2" in figures["audience_quality_trend"]["layout"]["title"]["text"]
     [csv_button] = flagged_buttons(at)
     assert "rules v2" in csv_button.proto.label
     assert not at.error
@@ -452,7 +455,8 @@ def test_the_small_demo(demo_db: Path) -> None:
     assert f"{places.located:,} of {places.followers:,} followers" in texts(at)
     ids = chart_ids(at)
     for key in ("audience_coherence", "audience_clusters", "audience_cluster_change", "audience_groups",
-                "audience_languages", "audience_countries", "audience_quality_rules", "audience_quality_trend"):
+                "audience_languages", "audience_countries", "audience_countries_map", "audience_quality_rules",
+                "audience_quality_trend"):
         assert key in ids, key
     assert len(table(at, "Handle", "Rules")) == len(audit.flagged)
 

@@ -224,6 +224,15 @@ def lag_correlation_bars(table: pd.DataFrame, best_lag: int | None) -> go.Figure
     return figure
 
 
+def _two_lines(text: str) -> str:
+    """`text` broken at the space nearest its middle (Plotly does not wrap titles)."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return text
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "<br>" + text[cut + 1:]
+
+
 def engagement_heatmap_figure(cells: pd.DataFrame, hours_down: bool = False) -> go.Figure:
     """Engagement rate (%) by weekday (rows, Monday on top) and hour of posting (columns).
 
@@ -274,7 +283,10 @@ def engagement_heatmap_figure(cells: pd.DataFrame, hours_down: bool = False) -> 
             customdata=hover,
             hovertemplate="%{customdata}<extra></extra>",
             colorscale="Viridis",
-            colorbar={"title": {"text": _("Engagement<br>rate")}, "ticksuffix": "%"},
+            # Hours down (the phone's layout): the colour bar under the grid, so the seven columns get the width.
+            colorbar={"title": {"text": _("Engagement<br>rate"), "side": "top"}, "ticksuffix": "%", "orientation": "h",
+                      "y": -0.02, "yanchor": "top", "thickness": 12} if hours_down
+            else {"title": {"text": _("Engagement<br>rate")}, "ticksuffix": "%"},
             xgap=1,
             ygap=1,
             hoverongaps=False,
@@ -282,11 +294,13 @@ def engagement_heatmap_figure(cells: pd.DataFrame, hours_down: bool = False) -> 
     )
     figure.update_layout(
         separators=plotly_locale().separators,
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
-        height=620 if hours_down else 380,
-        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        # Hours down: the title on two lines and no "Weekday" over the day names (they say it), so
+        # that at 390 px neither runs past the edge nor over the other.
+        title={"text": _two_lines(title) if hours_down else title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        height=700 if hours_down else 380,
+        margin={"l": 10, "r": 10, "t": 90, "b": 10} if hours_down else {"l": 10, "r": 10, "t": 70, "b": 10},
         font={"family": FONT, "size": 13},
-        xaxis={"title": {"text": _("Weekday") if hours_down else _("Hour posted")}, "tickangle": 0 if hours_down else -45,
+        xaxis={"title": {"text": None if hours_down else _("Hour posted")}, "tickangle": 0 if hours_down else -45,
                "side": "top" if hours_down else "bottom"},
         yaxis={"title": {"text": _("Hour posted") if hours_down else _("Weekday")}, "autorange": "reversed"},
         plot_bgcolor="white",

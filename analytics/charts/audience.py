@@ -1,8 +1,9 @@
 """Audience charts: coherence, topic clusters, stayers/leavers/joiners, languages, countries, quality.
 
 Result objects from analytics.metrics.audience and analytics.metrics.quality in, plotly Figures
-out. No map tiles anywhere: countries are bars, so the page works offline (Plotly's built-in
-choropleth fetches its world outline from cdn.plot.ly at draw time: not used).
+out. No map tiles anywhere: the countries map draws outlines kept in the repository on plain axes
+(analytics.charts.worldmap; Plotly's geo subplot would fetch its outline from cdn.plot.ly), so the
+page works offline and asks no other host.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from analytics.charts import (
     base_layout,
     empty_figure,
 )
-from analytics.i18n import N_, _, format_date, format_number, ngettext, plotly_locale
+from analytics.charts.worldmap import world_shapes
+from analytics.i18n import N_, _, babel_locale, format_date, format_number, format_percent, ngettext, plotly_locale
+from analytics.metrics.geo import alpha3_codes
 
 if TYPE_CHECKING:
     from analytics.metrics.audience import (
@@ -157,6 +160,119 @@ def languages_figure(result: LanguageMix, title: str | None = None) -> go.Figure
     return fig
 
 
+def country_label(iso2: str, english: str) -> str:
+    """A country's name in the reader's language (Babel's territory names), else the gazetteer's."""
+    name = babel_locale().territories.get(iso2)
+    return name if isinstance(name, str) and name else english
+
+
+LAND_COLOR = "#e5e7eb"
+BORDER_COLOR = "#ffffff"
+# Light to dark: more followers, darker (a sequential blue ending near FOLLOWERS_COLOR).
+MAP_CLASS_COLORS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
+MAP_HEIGHT = 430
+
+
+def map_classes(smallest: int, largest: int, most: int = len(MAP_CLASS_COLORS)) -> list[int]:
+    """The lower bounds of the map's colour classes for follower counts from `smallest` to
+    `largest`: round numbers of the 1-2-5 series (1, 2, 5, 10, 20, 50, ...), from the largest one
+    not above `smallest` up to `largest`, at most `most` of them spread evenly over the series
+    (counts per country are skewed: a few countries hold most followers)."""
+    series: list[int] = []
+    step = 1
+    while step <= max(largest, 1):
+        series += [factor * step for factor in (1, 2, 5)]
+        step *= 10
+    low = max([value for value in series if value <= max(smallest, 1)], default=1)
+    bounds = [value for value in series if low <= value <= max(largest, 1)]
+    if len(bounds) > most:
+        # Evenly spread over the series, the first and the last kept.
+        bounds = [bounds[round(i * (len(bounds) - 1) / (most - 1))] for i in range(most)]
+    return bounds
+
+
+def _class_label(bounds: list[int], index: int) -> str:
+    low = bounds[index]
+    if index == len(bounds) - 1:
+        return _("{low} or more").format(low=format_number(low))
+    high = bounds[index + 1] - 1
+    return format_number(low) if high == low else _("{low} to {high}").format(low=format_number(low), high=format_number(high))
+
+
+def countries_map_figure(result: LocationMix, title: str | None = None) -> go.Figure:
+    """Followers per country on a world map: each country shaded by its class of follower count,
+    its count and share on hover. Drawn from the outlines of analytics.charts.worldmap on plain
+    axes: the figure carries every coordinate and makes no request when drawn."""
+    title = title or _("Where followers say they are")
+    known = result.table[result.table["country"] != "unknown"] if not result.table.empty else result.table
+    if known.empty or not result.located:
+        return empty_figure(title, result.reason or _("No location matched a country."))
+    alpha3 = alpha3_codes()
+    counts = {alpha3.get(c, c): (int(n), float(share), country_label(c, name))
+              for c, name, n, share in zip(known["country"], known["country_name"], known["followers"], known["share"],
+                                           strict=True)}
+    shapes = world_shapes()
+    bounds = map_classes(min(n for n, _share, _name in counts.values()), max(n for n, _share, _name in counts.values()))
+    fig = go.Figure()
+    land_x: list[float | None] = []
+    land_y: list[float | None] = []
+    classed: list[tuple[list[float | None], list[float | None]]] = [([], []) for _bound in bounds]
+    hover_x, hover_y, hover_text = [], [], []
+    for shape in shapes:
+        if shape.iso3 in counts:
+            followers, share, name = counts[shape.iso3]
+            index = max(i for i, low in enumerate(bounds) if followers >= low)
+            xs, ys = classed[index]
+            hover_x.append(shape.label_x)
+            hover_y.append(shape.label_y)
+            hover_text.append(_("{country}: {count} followers ({share})").format(
+                country=name, count=format_number(followers), share=format_percent(share)))
+        else:
+            xs, ys = land_x, land_y
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs.extend(shape.x)
+        ys.extend(shape.y)
+    outline = {"color": BORDER_COLOR, "width": 0.6}
+    fig.add_trace(go.Scatter(x=land_x, y=land_y, fill="toself", fillcolor=LAND_COLOR, line=outline, mode="lines",
+                             hoverinfo="skip", showlegend=False))
+    colors = MAP_CLASS_COLORS[len(MAP_CLASS_COLORS) - len(bounds):]
+    for index, (xs, ys) in enumerate(classed):
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colors[index], line=outline, mode="lines",
+                                     hoverinfo="skip", name=_class_label(bounds, index), legendrank=index))
+    # The hover: one invisible point per country with followers, where its label would sit.
+    fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers", marker={"size": 14, "opacity": 0}, text=hover_text,
+                             hovertemplate="%{text}<extra></extra>", showlegend=False))
+    base_layout(fig, title, "", MAP_HEIGHT)
+    every_x = [v for shape in shapes for v in shape.x if v is not None]
+    every_y = [v for shape in shapes for v in shape.y if v is not None]
+    fig.update_xaxes(visible=False, fixedrange=True, showline=False, ticks="", constrain="domain",
+                     range=[min(every_x), max(every_x)])
+    # One unit across is one unit up: the projection's shapes, not stretched to the frame.
+    fig.update_yaxes(visible=False, fixedrange=True, scaleanchor="x", scaleratio=1, zeroline=False, constrain="domain",
+                     range=[min(every_y), max(every_y)])
+    # The legend under the map: above it, it would wrap over the title on a phone.
+    fig.update_layout(legend={"title": {"text": _("Followers"), "side": "top left"}, "traceorder": "normal", "y": 0,
+                              "yanchor": "top"},
+                      dragmode=False, margin={"l": 0, "r": 0, "t": 50, "b": 10})
+    return fig
+
+
+def countries_off_the_map(result: LocationMix) -> list[str]:
+    """The countries with followers that the world map has no shape for (city states and small
+    islands at 1:110 million: Singapore, Malta...), named with their follower count, largest first."""
+    if result.table.empty:
+        return []
+    drawn = {shape.iso3 for shape in world_shapes()}
+    alpha3 = alpha3_codes()
+    known = result.table[result.table["country"] != "unknown"]
+    return [_("{country} ({count})").format(country=country_label(c, name), count=format_number(int(n)))
+            for c, name, n in zip(known["country"], known["country_name"], known["followers"], strict=True)
+            if alpha3.get(c, c) not in drawn]
+
+
 def countries_figure(result: LocationMix, top: int = 15, title: str | None = None) -> go.Figure:
     """Followers per country (the `top` largest, the rest and unknown grouped), horizontal bars."""
     title = title or _("Where followers say they are")
@@ -165,6 +281,8 @@ def countries_figure(result: LocationMix, top: int = 15, title: str | None = Non
     table = result.table
     known = table[table["country"] != "unknown"]
     shown = known.head(top)
+    # The reader's language, as on the map (one name per country everywhere).
+    shown = shown.assign(country_name=[country_label(c, n) for c, n in zip(shown["country"], shown["country_name"], strict=True)])
     rest = known.iloc[top:]
     rows = [shown]
     if not rest.empty:
@@ -218,12 +336,15 @@ def quality_trend_figure(trend: QualityTrend, title: str | None = None) -> go.Fi
     if not trend.ok or trend.table.empty:
         return empty_figure(title, trend.reason or _("Not enough data."))
     table = trend.table.dropna(subset=["quality_score"])
+    # Rules v2 count profile patterns, v1 "suspicious" followers.
+    v2 = "pattern" in table.columns
+    counts = _("%{customdata[0]:,} audited, %{customdata[1]:,} with a profile pattern, %{customdata[2]:,} inactive") if v2 \
+        else _("%{customdata[0]:,} audited, %{customdata[1]:,} suspicious, %{customdata[2]:,} inactive")
     fig = go.Figure(go.Scatter(
         x=table["snapshot_date"], y=table["quality_score"], mode="lines+markers" if len(table) < 60 else "lines",
-        line={"color": FOLLOWERS_COLOR, "width": 2}, customdata=table[["audited", "suspicious", "inactive"]].to_numpy(),
-        hovertemplate=(f"%{{x|{plotly_locale().date_format}}}: %{{y:.1%}}<br>"
-                       + _("%{customdata[0]:,} audited, %{customdata[1]:,} suspicious, %{customdata[2]:,} inactive")
-                       + "<extra></extra>"),
+        line={"color": FOLLOWERS_COLOR, "width": 2},
+        customdata=table[["audited", "pattern" if v2 else "suspicious", "inactive"]].to_numpy(),
+        hovertemplate=f"%{{x|{plotly_locale().date_format}}}: %{{y:.1%}}<br>" + counts + "<extra></extra>",
     ))
     base_layout(fig, title, _("Quality score"), HEIGHT)
     _percent_axis(fig)

@@ -107,7 +107,7 @@ def _dates(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str) -> lis
 
 def _pick_date(dates: list[dt.date], day: dt.date | None, kind: str) -> tuple[dt.date | None, str | None]:
     if not dates:
-        return None, f"No {kind} list imported yet: audience figures need at least one."
+        return None, _("No {kind} list imported yet: audience figures need at least one.").format(kind=kind)
     if day is None:
         return dates[-1], None
     day = _as_date(day)

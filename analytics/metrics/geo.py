@@ -120,6 +120,14 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(names, frozenset(country_names), frozenset(scan), codes, frozen_alternates, labels, max_words)
 
 
+@functools.lru_cache(maxsize=1)
+def alpha3_codes() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 -> alpha-3 of every gazetteer country (the world map keys its shapes by
+    alpha-3)."""
+    with GAZETTEER_PATH.open(encoding="utf-8", newline="") as handle:
+        return {row["country"]: row["name"] for row in csv.DictReader(handle) if row["kind"] == "iso3"}
+
+
 def country_name(iso2: str) -> str:
     """The English name of a country code from the gazetteer (the code itself if unknown)."""
     return gazetteer().labels.get(iso2, iso2)

@@ -230,7 +230,7 @@ FROM grid g, back b
 # Dimensions kept beside the snapshots' cubes (every list's trend and figures, the counts of the
 # Churn page's kept lists, the fit pool's size, the returners' count): read by their own functions, never part of one
 # snapshot's cube (their rows are dated, but a date's cube must hold only its own figures).
-APART_DIMENSIONS = ("trend", LIST_COUNTS, FIT_POOL, RETURNERS)
+APART_DIMENSIONS = ("trend", "trend_v2", LIST_COUNTS, FIT_POOL, RETURNERS)
 CUBE_READ_SQL = f"""
 SELECT dimension, value, members, with_text, score_sum, on_topic FROM audience_cubes
 WHERE account_id = $account_id AND fingerprint = $fingerprint

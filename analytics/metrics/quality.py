@@ -592,3 +592,109 @@ def flagged_csv_all_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind:
     frame = _flagged_v2(profiles, flag_rules_v2(profiles, day or dt.date.today(), account_platform(cursor, account_id)))
     frame.insert(0, "rules_version", RULES_VERSION_V2)
     return to_safe_csv(frame)
+
+
+# --- The score over time under rules v2 (the Audience page's trend) ---------------------------------
+
+# {version}: RULES_VERSION_V2, filled where it is shown (trend_method_v2).
+TREND_METHOD_V2 = N_(
+    "Quality score (rules {version}) on each follower list's date, over the followers in that list, "
+    "with each member's latest known profile (the store keeps only the latest): the list's date is the reference "
+    "for 'inactive', and on Bluesky and Mastodon for the age a default profile needs before it counts. The last "
+    "point is the audit's score of the latest list."
+)
+
+# Every spell with what the v2 rules need of its member's latest profile. The patterns that do not
+# depend on the date are applied here; the default profile's age (Bluesky, Mastodon) is applied per
+# date in quality_trend_of_v2, from `created`.
+SPELLS_FLAGS_V2_SQL = f"""
+SELECT s.first_seen, s.last_seen, CAST(p.last_post_at AS DATE) AS last_post, CAST(p.created_at AS DATE) AS created,
+       coalesce({AUDITED_SQL}, false) AS audited,
+       coalesce(({RULE_SQL[SPAM.name]}) OR ({RULE_SQL[MASS_FOLLOWER.name]}), false) AS steady_pattern,
+       coalesce({RULE_SQL[EGG.name]}, false) AS default_look
+FROM spells s
+LEFT JOIN profiles p ON p.account_id = s.account_id AND p.member_id = s.member_id
+WHERE s.account_id = $account_id AND s.kind = $kind
+"""  # noqa: S608 - the interpolated parts are constants
+TREND_V2 = "trend_v2"  # the analysis step's kept dimension
+TREND_V2_COLUMNS = ("members", "audited", "pattern", "inactive", "good")
+
+
+def _covering(dates: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How many of the windows [starts, ends] (both included) hold each date: those started by d
+    less those ended before d, two binary searches per date. Empty windows (end before start) count
+    nowhere."""
+    keep = ends >= starts
+    starts, ends = np.sort(starts[keep]), np.sort(ends[keep])
+    return np.searchsorted(starts, dates, side="right") - np.searchsorted(ends, dates, side="left")
+
+
+def quality_trend_of_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> pd.DataFrame:
+    """Per list date under rules v2: members, audited, pattern, inactive, good, quality_score, as
+    quality_audit_v2 counts the latest list (flag_rules_v2 is the reference), for every list at once.
+
+    Each spell's member is a pattern from the day a pattern holds (always, for no_posts_many_follows,
+    follows_many and a default profile off Bluesky and Mastodon; there, from the day the account is
+    more than DEFAULT_PROFILE_GRACE_DAYS old; never when its creation date is unknown) and inactive
+    from the day after its last post plus INACTIVE_DAYS; good while neither, within the spell."""
+    params = {"account_id": account_id, "kind": kind}
+    snaps = cursor.execute(SNAPSHOT_DATES_SQL, params).df()
+    columns = ["snapshot_date", *TREND_V2_COLUMNS, "quality_score"]
+    if snaps.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    rule_params = {k: RULE_PARAMS[k] for k in ("spam_following", "spam_posts", "mass_following", "mass_ratio")}
+    spells = cursor.execute(SPELLS_FLAGS_V2_SQL, {**params, **rule_params}).df()
+    grace = (account_platform(cursor, account_id) or "").lower() in NEW_ACCOUNT_DEFAULT_PLATFORMS
+    dates = pd.to_datetime(snaps["snapshot_date"]).to_numpy(dtype="datetime64[D]")
+    first = pd.to_datetime(spells["first_seen"]).to_numpy(dtype="datetime64[D]")
+    last = pd.to_datetime(spells["last_seen"]).to_numpy(dtype="datetime64[D]")
+    far_past, far = np.datetime64("0001-01-01"), np.datetime64("9999-12-31")
+    last = np.where(np.isnat(last), far, last)
+    audited = spells["audited"].to_numpy(dtype=bool)
+    last_post = pd.to_datetime(spells["last_post"]).to_numpy(dtype="datetime64[D]")
+    created = pd.to_datetime(spells["created"]).to_numpy(dtype="datetime64[D]")
+    # Active on d while d - last_post <= INACTIVE_DAYS (unknown: always active).
+    active_until = np.where(np.isnat(last_post), far, last_post + np.timedelta64(INACTIVE_DAYS, "D"))
+    # A pattern on d from `pattern_from` on (far: never).
+    default_look = spells["default_look"].to_numpy(dtype=bool)
+    if grace:
+        aged = created + np.timedelta64(DEFAULT_PROFILE_GRACE_DAYS + 1, "D")
+        default_from = np.where(default_look & ~np.isnat(created), aged, far)
+    else:
+        default_from = np.where(default_look, far_past, far)
+    pattern_from = np.where(spells["steady_pattern"].to_numpy(dtype=bool), far_past, default_from)
+    one_day = np.timedelta64(1, "D")
+
+    def count(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        return _covering(dates, starts[mask], ends[mask])
+
+    members = _covering(dates, first, last)
+    audited_n = count(audited, first, last)
+    pattern_n = count(audited, np.maximum(first, pattern_from), last)
+    inactive_n = count(audited, np.maximum(first, active_until + one_day), last)
+    good = count(audited, first, np.minimum(np.minimum(last, active_until), pattern_from - one_day))
+    return _trend_table_v2(pd.to_datetime(dates), members, audited_n, pattern_n, inactive_n, good)
+
+
+def _trend_table_v2(dates: Any, members: Any, audited: Any, pattern: Any, inactive: Any, good: Any) -> pd.DataFrame:
+    table = _trend_table(dates, members, audited, pattern, inactive, good)
+    return table.rename(columns={"suspicious": "pattern"})
+
+
+def quality_trend_v2(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str = "follower") -> QualityTrend:
+    """The quality score under rules v2 on every list date (TREND_METHOD_V2): kept by the analysis
+    step when it is current, else counted now (`quality_trend_of_v2`). Its table holds `pattern`
+    where the v1 trend holds `suspicious`."""
+    state = kept_figures.current_state(cursor, account_id) if kind == kept_figures.KIND else None
+    kept = kept_figures.kept_dimension(cursor, account_id, state, TREND_V2) if state is not None else pd.DataFrame()
+    if not kept.empty:
+        wide = kept.pivot(index="snapshot_date", columns="value", values="members").reset_index()
+        table = _trend_table_v2(wide["snapshot_date"], *(wide[c] for c in TREND_V2_COLUMNS))
+    else:
+        table = quality_trend_of_v2(cursor, account_id, kind)
+    table = table.drop(columns=["good"])
+    if table.empty:
+        return QualityTrend(table, method=TREND_METHOD_V2, reason=_("No {kind} list imported yet.").format(kind=kind))
+    if int(table["audited"].sum()) == 0:
+        return QualityTrend(table, method=TREND_METHOD_V2, reason=NO_PROFILE_REASON)
+    return QualityTrend(table, method=TREND_METHOD_V2)

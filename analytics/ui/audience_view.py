@@ -18,6 +18,8 @@ from analytics.charts.audience import (
     clusters_figure,
     coherence_histogram,
     countries_figure,
+    countries_map_figure,
+    countries_off_the_map,
     groups_figure,
     languages_figure,
     quality_rules_figure,
@@ -34,6 +36,7 @@ from analytics.metrics.quality import (
     RULES_V2,
     RULES_VERSION_V2,
     TREND_METHOD,
+    TREND_METHOD_V2,
     QualityAudit,
     quality_method,
 )
@@ -136,7 +139,8 @@ def answer_section(account: str, as_of: dt.date, version: int) -> None:
         {"coherent": st.success, "partly": st.info, "scattered": st.warning}[level](sentence)
     else:
         st.info(coherence.reason or _("Not enough data to measure coherence."))
-    cols = st.columns(3)
+    # One wrapping row, not st.columns: on a phone the three stay two lines, not three screens' thirds.
+    cols = [st.container(horizontal=True, wrap=True, gap="small")] * 3
     cols[0].metric(_("On-topic followers"), _share(coherence.on_topic_share) if coherence.ok else "—", border=True,
                    help=_("Followers whose bio and name fit your topics at {threshold} or more (cosine similarity), "
                           "among those with a bio or a name.").format(threshold=format_number(ON_TOPIC_THRESHOLD, 2)))
@@ -326,11 +330,23 @@ def groups_section(account: str, since: dt.date, as_of: dt.date, version: int) -
 
 
 def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
-    """The followers' bio languages against the posts', and their countries.
+    """The followers' countries on a world map (the bars beside it as its table), then their bio
+    languages against the posts'.
 
-    Countries stay bars, not a map: Plotly's built-in geography (px.choropleth) fetches its world
-    outline from cdn.plot.ly when drawn (checked in Chromium with the network off: the request
-    goes out and no country is drawn), and Palier makes no request to another host."""
+    The map is drawn from outlines kept in the repository (analytics.charts.worldmap): Plotly's
+    geo subplot would fetch its world outline from cdn.plot.ly, and Palier makes no request to
+    another host."""
+    places = reads.audience_locations(account, as_of, version)
+    if not places.ok:
+        st.info(places.reason or _("No follower location matched a country."))
+    else:
+        st.plotly_chart(countries_map_figure(places), config=chart_config(), key="audience_countries_map")
+        st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
+            located=format_number(places.located), followers=format_number(places.followers),
+            share=_share(places.located / places.followers if places.followers else None)))
+        missing = countries_off_the_map(places)
+        if missing:
+            st.caption(_("Too small to show at this scale: {countries}.").format(countries=", ".join(missing)))
     lang_col, place_col = st.columns(2)
     with lang_col:
         languages = reads.audience_languages(account, as_of, version)
@@ -349,14 +365,9 @@ def languages_and_places(account: str, as_of: dt.date, version: int) -> None:
         with st.expander(_("How languages are detected")):
             st.markdown(language_method())
     with place_col:
-        places = reads.audience_locations(account, as_of, version)
-        if not places.ok:
-            st.info(places.reason or _("No follower location matched a country."))
-        else:
-            st.plotly_chart(countries_figure(places), config=chart_config(), key="audience_countries")
-            st.caption(_("{located} of {followers} followers ({share}) have a location that names a country.").format(
-                located=format_number(places.located), followers=format_number(places.followers),
-                share=_share(places.located / places.followers if places.followers else None)))
+        if places.ok:
+            st.plotly_chart(countries_figure(places, title=_("Followers per country")), config=chart_config(),
+                            key="audience_countries")
         with st.expander(_("How places are matched to countries")):
             st.markdown(_(LOCATION_METHOD))
 
@@ -477,16 +488,18 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
                                share_column: st.column_config.NumberColumn(format="%.1f%%")},
             )
             st.plotly_chart(quality_rules_figure(audit), config=chart_config(), key="audience_quality_rules")
-            trend = reads.quality_trend(account, version)
+            # The same rules as the score above (v2): its last point is that score.
+            trend = reads.quality_trend_v2(account, version)
             if not trend.ok:
                 st.info(trend.reason or _("Not enough follower lists for a trend."))
             else:
-                # The trend is still counted with rules v1 (its per-list counts are kept by the analysis).
-                st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules v1)")),
+                st.plotly_chart(quality_trend_figure(trend, _("Audience quality score over time (rules {version})").format(
+                                    version=RULES_VERSION_V2)),
                                 config=chart_config(), key="audience_quality_trend")
     with st.expander(_("The rules and how the audit works")):
         _rules_table()
         st.markdown(audit.method)
+        st.markdown(_(TREND_METHOD_V2).format(version=RULES_VERSION_V2))
         st.markdown(_("Rules v1, still documented:"))
         st.markdown(quality_method())
         st.markdown(_(TREND_METHOD))

@@ -155,13 +155,14 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     if not changes.ok:
         st.info(changes.reason or _("Choose two snapshot dates."))
         return
-    cols = st.columns(3)
+    # A wrapping row, not st.columns: the three stay on one line of a phone instead of three rows.
+    row = st.container(horizontal=True, wrap=True, gap="small")
     in_not = _("In the list of {day} and not in that of {other}.")
-    cols[0].metric(_("Followed"), format_number(changes.joined), border=True,
-                   help=in_not.format(day=format_date(changes.end), other=format_date(changes.start)))
-    cols[1].metric(_("Unfollowed"), format_number(changes.left), border=True,
-                   help=in_not.format(day=format_date(changes.start), other=format_date(changes.end)))
-    cols[2].metric(_("Net"), format_change(changes.joined - changes.left), border=True)
+    row.metric(_("Followed"), format_number(changes.joined), border=True, width="stretch",
+               help=in_not.format(day=format_date(changes.end), other=format_date(changes.start)))
+    row.metric(_("Unfollowed"), format_number(changes.left), border=True, width="stretch",
+               help=in_not.format(day=format_date(changes.start), other=format_date(changes.end)))
+    row.metric(_("Net"), format_change(changes.joined - changes.left), border=True, width="stretch")
     losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]

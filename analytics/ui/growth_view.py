@@ -115,7 +115,8 @@ def headline_figures(account: str, start: dt.date, end: dt.date, version: int) -
     if current is None:
         st.info(comparison.reason or _("No figures for this period."))
         return
-    cols = st.columns(4)
+    # One wrapping row, not st.columns: two cards a line on a phone instead of one (metrics stretch).
+    cols = [st.container(horizontal=True, wrap=True, gap="small")] * 4
     cols[0].metric(
         _("Followers"), format_number(current.followers_end), border=True,
         help=_("The total on {date}.").format(date=format_date(current.end)) if current.followers_end is not None

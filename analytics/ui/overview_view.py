@@ -67,42 +67,45 @@ def morning_check_section(account: str, version: int) -> None:
     check = reads.morning_check(account, version)
     if check.as_of is None:
         return
+    # One wrapping row, not st.columns: columns stack one card per row under 640 px, which pushes
+    # the 28 days off a phone's first screen; a wrapping row keeps two or three cards per line there
+    # and all six on one line at 1440 px. Each card stretches from its own content's width.
+    row = st.container(horizontal=True, wrap=True, gap="small", key="morning_check")
+    row.metric(
+        _("Followers now"), _count(check.followers), border=True, width="stretch",
+        help=_("The follower total at the end of {date}.").format(date=format_date(check.followers_date))
+        if check.followers_date else _("No export states a follower total."),
+    )
+    yesterday = check.yesterday
+    row.metric(
+        _("Since yesterday"), format_change(_net(yesterday)), border=True, width="stretch",
+        help=_("Followers at the end of {date} minus at the end of the day before.").format(
+            date=format_date(check.as_of)
+        ),
+    )
+    row.metric(
+        _("Gained yesterday"), _count(yesterday.gained if yesterday else None), border=True, width="stretch",
+        help=_("New followers on {date}; — where only totals are known.").format(date=format_date(check.as_of)),
+    )
+    row.metric(
+        _("Lost yesterday"), _count(yesterday.lost if yesterday else None), border=True, width="stretch",
+        help=_("Followers lost on {date}; — where only totals are known.").format(date=format_date(check.as_of)),
+    )
+    _window_metric(row, _("Last 7 days"), check.last_7, 7)
+    _window_metric(row, _("Last 28 days"), check.last_28, 28)
+    # Under the figures, as their footnote: above them it pushed the last row off a phone's first screen.
     st.caption(
         _("Latest day with data: {date}. Arrows compare with the same number of days just before.").format(
             date=format_date(check.as_of, "long")
         )
     )
-    # Widths by label length: "Gained yesterday" is cut at a sixth of a 1440 px screen.
-    now, net, gained, lost, week, month = st.columns([1.15, 1.15, 1.2, 1.1, 1, 1])
-    now.metric(
-        _("Followers now"), _count(check.followers), border=True,
-        help=_("The follower total at the end of {date}.").format(date=format_date(check.followers_date))
-        if check.followers_date else _("No export states a follower total."),
-    )
-    yesterday = check.yesterday
-    net.metric(
-        _("Since yesterday"), format_change(_net(yesterday)), border=True,
-        help=_("Followers at the end of {date} minus at the end of the day before.").format(
-            date=format_date(check.as_of)
-        ),
-    )
-    gained.metric(
-        _("Gained yesterday"), _count(yesterday.gained if yesterday else None), border=True,
-        help=_("New followers on {date}; — where only totals are known.").format(date=format_date(check.as_of)),
-    )
-    lost.metric(
-        _("Lost yesterday"), _count(yesterday.lost if yesterday else None), border=True,
-        help=_("Followers lost on {date}; — where only totals are known.").format(date=format_date(check.as_of)),
-    )
-    _window_metric(week, _("Last 7 days"), check.last_7, 7)
-    _window_metric(month, _("Last 28 days"), check.last_28, 28)
 
 
-def _window_metric(column: object, label: str, comparison: Comparison | None, days: int) -> None:
+def _window_metric(row: object, label: str, comparison: Comparison | None, days: int) -> None:
     current = comparison.current if comparison else None
-    column.metric(  # type: ignore[attr-defined]
+    row.metric(  # type: ignore[attr-defined]
         label, format_change(_net(current)), delta=_delta(comparison.change("net") if comparison else None),
-        border=True,
+        border=True, width="stretch",
         help=ngettext(
             "Net change over the last {n} day, and against the {n} day before.",
             "Net change over the last {n} days, and against the {n} days before.", days,
@@ -195,8 +198,9 @@ def period_section(account: str, period: Period, version: int, followers_known: 
     ]
     if not followers_known:
         figures = figures[4:]
-    columns = st.columns(len(figures) if followers_known else 6)
-    for column, (name, label) in zip(columns, figures, strict=False):
+    # A wrapping row, as the morning check's: two or three cards per line on a phone, not one.
+    row = st.container(horizontal=True, wrap=True, gap="small", key="period_figures")
+    for name, label in figures:
         if name == "followers":
             value = _count(current.followers)
             # Followers at the end against the end of the previous period: the net change.
@@ -205,8 +209,8 @@ def period_section(account: str, period: Period, version: int, followers_known: 
             value, delta = format_change(current.net_change), comparison.change("net")
         else:
             value, delta = _count(getattr(current, name)), comparison.change(name)  # type: ignore[arg-type]
-        column.metric(
-            label, value, delta=_delta(delta), border=True, help=_(METHOD_HELP[name]),
+        row.metric(
+            label, value, delta=_delta(delta), border=True, help=_(METHOD_HELP[name]), width="stretch",
             delta_color="inverse" if name == "lost" else "normal",
         )
     return comparison

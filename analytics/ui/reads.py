@@ -367,6 +367,12 @@ def quality_audit_v2(account_name: str, version: int) -> quality_metrics.Quality
     return on_account(account_name, quality_metrics.quality_audit_v2)
 
 
+@cached_read(max_entries=32)
+def quality_trend_v2(account_name: str, version: int) -> quality_metrics.QualityTrend:
+    """The quality score under rules v2 on every follower list's date (the audit's rules)."""
+    return on_account(account_name, quality_metrics.quality_trend_v2)
+
+
 def flagged_csv_v2(account_name: str) -> bytes:
     """Every follower a v2 rule flags in the latest list, as spreadsheet-safe CSV (built on click only)."""
     return on_account(account_name, quality_metrics.flagged_csv_all_v2)
@@ -375,7 +381,8 @@ def flagged_csv_v2(account_name: str) -> bytes:
 def clear_audience_reads() -> None:
     """Forget this section's cached reads (tests; the version key makes this unnecessary in the app)."""
     for cached in (audience_coherence, audience_groups, audience_clusters, audience_cluster_change,
-                   audience_languages, audience_locations, quality_audit, quality_audit_v2, quality_trend):
+                   audience_languages, audience_locations, quality_audit, quality_audit_v2, quality_trend,
+                   quality_trend_v2):
         cached.clear()
 
 

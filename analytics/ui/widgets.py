@@ -27,7 +27,7 @@ from analytics.ui.gate import is_owner
 from analytics.ui.reads import accounts, data_range
 from analytics.ui.store import store_or_stop
 
-__all__ = ["CHART_CONFIG", "chart_config", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "Period", "account_data_range",
+__all__ = ["CHART_CONFIG", "chart_config", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "PRESET_BUTTONS", "Period", "account_data_range",
            "account_label", "link_to_import", "pick_account", "pick_period", "preferred_account",
            "resolve_period"]
 
@@ -102,6 +102,28 @@ PRESETS: dict[str, str] = {
     "all": N_("All"),
     "custom": N_("Custom"),
 }
+# What the preset buttons say: short, as X Analytics' "7D 28D 3M 1Y", and a calendar for a custom
+# range, so the six fit one line of a 390 px phone in English and French (a segmented control does
+# not wrap: longer labels were cut off) and a part of a 1440 px page.
+PRESET_BUTTONS: dict[str, str] = {
+    "7d": N_("7D"),
+    "28d": N_("28D"),
+    "90d": N_("90D"),
+    "12m": N_("12M"),
+    "all": N_("All"),
+}
+CUSTOM_BUTTON = ":material/date_range:"  # an icon: no word to translate, as narrow in every language
+PRESETS_HELP = N_(
+    "7D, 28D, 90D: the last 7, 28 or 90 days up to the latest day with data. 12M: the last 12 months. "
+    "All: every day with data. The calendar: the days picked in the date range. Each figure is compared "
+    "with the same number of days just before."
+)
+
+
+def preset_button(code: str) -> str:
+    """What the preset's button shows, translated."""
+    return _(PRESET_BUTTONS[code]) if code in PRESET_BUTTONS else CUSTOM_BUTTON
+DATE_RANGE_WIDTH = 215  # px: "2026-10-04 – 2026-10-31" and the calendar icon
 DEFAULT_PRESET = "28d"
 PRESET_DAYS = {"7d": 7, "28d": 28, "90d": 90}
 
@@ -256,15 +278,17 @@ def pick_period(
     period = resolve_period(code, first, last, begin, finish)
     st.session_state[preset_key] = period.preset
     st.session_state[range_key] = (period.start, period.end)
-    # Presets and dates side by side: one row less above the figures (stacked on a phone).
-    presets, dates = where.columns([3, 1.6], vertical_alignment="bottom")  # type: ignore[attr-defined]
-    presets.segmented_control(
-        _("Period"), list(PRESETS), format_func=lambda option: _(PRESETS[option]), key=preset_key,
-        on_change=_preset_changed, args=(preset_key, range_key), help=help, required=True,
+    # Presets and dates on one line where they fit, the dates wrapping under the presets where they
+    # do not (half a page, a phone); st.columns would squeeze the presets until they are cut off.
+    row = where.container(horizontal=True, wrap=True, gap="small", vertical_alignment="bottom")  # type: ignore[attr-defined]
+    row.segmented_control(
+        _("Period"), list(PRESETS), format_func=preset_button, key=preset_key,
+        on_change=_preset_changed, args=(preset_key, range_key), required=True, width="content",
+        help=_(PRESETS_HELP) + ("\n\n" + help if help else ""),
     )
-    dates.date_input(
+    row.date_input(
         _("Days"), min_value=first, max_value=last, format="YYYY-MM-DD", key=range_key,
-        on_change=_range_changed, args=(range_key,), label_visibility="collapsed",
+        on_change=_range_changed, args=(range_key,), label_visibility="collapsed", width=DATE_RANGE_WIDTH,
     )
     st.session_state[PERIOD_STATE] = (
         period.preset, period.start if period.preset == "custom" else None,
