@@ -25,6 +25,7 @@ from analytics.i18n import N_, _, current_language, format_date
 from analytics.metrics.csvsafe import to_safe_csv  # the shared neutraliser (=, +, -, @, tab, CR)
 from analytics.ui.gate import is_owner
 from analytics.ui.store import get_store
+from analytics.ui.timing import timed
 
 REPORT_PEOPLE = N_("Include who joined and who left, by name")
 REPORT_PEOPLE_HELP = N_("Off by default: a report you send carries figures and charts, no personal data, unless you decide so.")
@@ -99,11 +100,12 @@ def report_download_button(
     language = current_language()
 
     def _build() -> str:
-        cursor = store.cursor()
-        try:
-            return build_report(cursor, account_name, people=people, language=language, start=start, end=end)
-        finally:
-            cursor.close()
+        with timed("report", account_name):
+            cursor = store.cursor()
+            try:
+                return build_report(cursor, account_name, people=people, language=language, start=start, end=end)
+            finally:
+                cursor.close()
 
     if start is not None and end is not None:
         help_text = _(REPORT_PERIOD_HELP).format(start=format_date(start), end=format_date(end))
