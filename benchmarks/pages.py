@@ -12,7 +12,8 @@ drawn**:
 
 - the script run is over: `stApp`'s `data-test-script-state` is `notRunning` (Streamlit's running
   indicator gone; `initial`, before the first run starts, does not count), with at least one
-  element drawn in the main area and no element left stale;
+  element drawn in the main area, no element left stale and no skeleton (an element whose code is
+  still loading) on the first screen;
 - every Plotly chart the first screen shows is drawn: each `stPlotlyChart` that is displayed
   (not in a closed tab or expander) and whose top is within the 900 pixels of the window holds
   Plotly's `.main-svg` and its traces (`.plot` or pie/bar layers).
@@ -79,6 +80,10 @@ FIRST_SCREEN_JS = """
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || main.querySelectorAll('[data-testid="stElementContainer"]').length === 0) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
+  // An element whose code is still loading (Plotly's chunk, say) shows Streamlit's skeleton.
+  for (const skeleton of main.querySelectorAll('[data-testid="stSkeleton"]')) {
+    if (skeleton.offsetParent !== null && skeleton.getBoundingClientRect().top < window.innerHeight) return false;
+  }
   const charts = Array.from(main.querySelectorAll('[data-testid="stPlotlyChart"]'));
   let onScreen = 0;
   for (const chart of charts) {
