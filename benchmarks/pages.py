@@ -27,7 +27,7 @@ rounds are new visitors on a warm server. The ratio is the median of the round-b
 
 Widget changes and the report: one browser session changes the period preset (Overview), the
 account (Overview, when the store has two or more), the quiet-period threshold (Activity, in its
-tab) and clicks Download report. Each is timed twice: in the browser (from the click to the
+tab, open on arrival) and clicks Download report. Each is timed twice: in the browser (from the click to the
 script run over and the charts drawn, or to the file received) and on the server, by Palier's
 own timer (`analytics/ui/timing.py`: the script run, or the report's build, as the server timed
 it in the log named by `PALIER_RUN_LOG`).
@@ -108,10 +108,13 @@ FIRST_SCREEN_JS = """
 }
 """
 
-# A rerun after a widget change: it has started (or is queued) and is over, charts drawn.
-RUNNING_JS = """() => {
+# Before a widget change: note when the script starts running (a rerun may be over before a poll).
+ARM_JS = """() => {
+  window.__palierSawRun = false;
   const app = document.querySelector('[data-testid="stApp"]');
-  return app && app.getAttribute('data-test-script-state') !== 'notRunning';
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__palierSawRun = true;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
 
 
@@ -198,18 +201,21 @@ def first_screen(browser: Any, url: str, timeout_ms: int = 300_000) -> dict[str,
 
 
 def wait_rerun(page: Any, timeout_ms: int = 300_000) -> None:
-    """After a widget change: the rerun started (or at least was asked for), then its first screen drawn."""
-    try:
-        page.wait_for_function(RUNNING_JS, polling="raf", timeout=5_000)
-    except Exception:  # noqa: BLE001 - a rerun quicker than a frame: it is over already
-        pass
+    """After a widget change: the rerun started (seen by ARM_JS's observer), then its first screen drawn."""
+    page.wait_for_function("() => window.__palierSawRun === true", polling="raf", timeout=timeout_ms)
     page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=timeout_ms)
 
 
 def timed_change(page: Any, runs: RunLog, action: Any, kind: str = "run") -> dict[str, Any]:
+    if kind == "run":
+        page.evaluate(ARM_JS)
     started_at = time.time()
     started = time.perf_counter()
-    action()
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - one failed change is reported, the others still run
+        log(f"change failed: {exc!s:.300}")
+        return {"seconds": None, "server": None, "server_runs": 0, "error": str(exc)[:200]}
     seconds = time.perf_counter() - started
     time.sleep(0.3)  # the timer's line is written as the run ends, a moment after the browser saw it
     server = runs.since(started_at, kind)
@@ -223,63 +229,68 @@ def widget_changes(browser: Any, app: str, runs: RunLog, rounds: int, download_d
     for round_ in range(rounds):
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         try:
-            page = context.new_page()
-            page.goto(f"{app}/?period=28d", wait_until="commit")
-            page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
-            presets = page.locator('[data-testid="stButtonGroup"]').first
-            target = "90 days" if round_ % 2 == 0 else "12 months"
-
-            def change_preset(label: str = target) -> None:
-                presets.get_by_text(label, exact=True).click()
-                wait_rerun(page)
-
-            results["period preset (Overview)"].append(timed_change(page, runs, change_preset))
-
-            selectbox = page.locator('[data-testid="stSelectbox"]').first
-            selectbox.click()
-            options = page.locator('[role="option"]')
-            count = options.count()
-            if count >= 2:
-                selected = page.locator('[role="option"][aria-selected="true"]')
-                current = selected.first.inner_text() if selected.count() else ""
-                other = next(i for i in range(count) if options.nth(i).inner_text() != current)
-
-                def switch(index: int = other) -> None:
-                    options.nth(index).click()
-                    wait_rerun(page)
-
-                results["account (Overview)"].append(timed_change(page, runs, switch))
-            else:
-                page.keyboard.press("Escape")
-
-            def download() -> None:
-                with page.expect_download(timeout=300_000) as info:
-                    page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button').first.click()
-                path = download_dir / f"report-{round_}.html"
-                info.value.save_as(path)
-
-            result = timed_change(page, runs, download, kind="report")
-            result["bytes"] = (download_dir / f"report-{round_}.html").stat().st_size
-            results["Download report"].append(result)
-
-            page.goto(f"{app}/activity?period=all", wait_until="commit")
-            page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
-            tab = page.get_by_role("tab", name="Quiet periods")
-            if tab.count():
-                tab.first.click()
-                page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
-                box = page.locator('[data-testid="stNumberInput"] input').first
-                value = int(box.input_value() or "0")
-
-                def threshold(new: int = value + 1 + round_ % 2) -> None:
-                    box.fill(str(new))
-                    box.press("Enter")
-                    wait_rerun(page)
-
-                results["quiet-period threshold (Activity)"].append(timed_change(page, runs, threshold))
+            one_session(context.new_page(), app, runs, round_, download_dir, results)
         finally:
             context.close()
     return {name: values for name, values in results.items() if values}
+
+
+def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Path,
+                results: dict[str, list[dict[str, Any]]]) -> None:
+    """One visitor: Overview, a preset, another account, the report; then Activity's threshold."""
+    page.goto(f"{app}/?period=28d", wait_until="commit")
+    page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
+    presets = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').first
+    target = "90 days" if round_ % 2 == 0 else "12 months"
+
+    def change_preset() -> None:
+        presets.get_by_text(target, exact=True).click()
+        wait_rerun(page)
+
+    results["period preset (Overview)"].append(timed_change(page, runs, change_preset))
+
+    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
+    options = page.locator('[role="option"]')
+    count = options.count()
+    if count >= 2:
+        selected = page.locator('[role="option"][aria-selected="true"]')
+        current = selected.first.inner_text() if selected.count() else ""
+        other = next(i for i in range(count) if options.nth(i).inner_text() != current)
+
+        def switch() -> None:
+            options.nth(other).click()
+            wait_rerun(page)
+
+        results["account (Overview)"].append(timed_change(page, runs, switch))
+    else:
+        page.keyboard.press("Escape")
+
+    saved = download_dir / f"report-{round_}.html"
+    saved.unlink(missing_ok=True)
+
+    def download() -> None:
+        with page.expect_download(timeout=300_000) as info:
+            page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button').first.click()
+        info.value.save_as(saved)
+
+    result = timed_change(page, runs, download, kind="report")
+    if saved.exists():
+        result["bytes"] = saved.stat().st_size
+    results["Download report"].append(result)
+
+    page.goto(f"{app}/activity?period=all", wait_until="commit")
+    page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
+    # The threshold sits in the first tab ("Quiet against active"), open on arrival.
+    box = page.locator('[data-testid="stMain"] [data-testid="stNumberInput"] input').first
+    if box.count():
+        new_value = int(box.input_value() or "0") + 1 + round_ % 2
+
+        def threshold() -> None:
+            box.fill(str(new_value))
+            box.press("Enter")
+            wait_rerun(page)
+
+        results["quiet-period threshold (Activity)"].append(timed_change(page, runs, threshold))
 
 
 def load_average() -> str:
@@ -320,7 +331,7 @@ def measure(store: Path, rounds: int, port: int, work: Path, pages: list[tuple[s
                 if widget_rounds:
                     timings.widgets = widget_changes(browser, f"http://127.0.0.1:{port}", run_log, widget_rounds, work)
                     for name, values in timings.widgets.items():
-                        log(f"{name}: " + ", ".join(f"{v['seconds']:.2f} s (server {v['server']})" for v in values))
+                        log(f"{name}: " + ", ".join(f"{v['seconds']} s (server {v['server']})" for v in values))
                     loads.append(load_average())
             finally:
                 browser.close()
@@ -386,8 +397,9 @@ def render(results: list[tuple[str, dict[str, Any]]], command: str) -> str:
                 limit = 1.0 if name == "Download report" else 0.5
                 server = [v["server"] for v in values if v["server"] is not None]
                 median = statistics.median(server) if server else None
-                size = f" ({values[0]['bytes'] / 1e6:.1f} MB)" if "bytes" in values[0] else ""
-                browser_runs = ", ".join(f"{v['seconds']:.2f} s" for v in values)
+                sizes = [v["bytes"] for v in values if "bytes" in v]
+                size = f" ({sizes[0] / 1e6:.1f} MB)" if sizes else ""
+                browser_runs = ", ".join("failed" if v["seconds"] is None else f"{v['seconds']:.2f} s" for v in values)
                 server_runs = ", ".join("—" if v["server"] is None else f"{v['server']:.2f} s" for v in values)
                 out.append(
                     f"| {name}{size} | {browser_runs} | {server_runs} | "
@@ -421,7 +433,37 @@ def demo_store(work: Path) -> Path:
         log(f"building the demo store in {store}")
         subprocess.run([sys.executable, "-m", "analytics", "demo", "--db", str(store)], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
+        second_account(store)
+        # The audience analysis runs once after an import (the Audience page would run it on its
+        # first visit, with its own progress message): done here, as after a user's import.
+        for account in ("demo", SECOND_ACCOUNT):
+            subprocess.run([sys.executable, "-m", "analytics", "analyse", "--account", account, "--db", str(store)],
+                           cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    else:
+        second_account(store)
     return store
+
+
+SECOND_ACCOUNT = "second"
+
+
+def second_account(store: Path) -> None:
+    """A second, smaller account (the demo's simulation over four months at a twentieth of the
+    scale) beside the demo, so that switching account can be timed."""
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        names = {row[0] for row in con.execute("SELECT name FROM accounts").fetchall()}
+    finally:
+        con.close()
+    if SECOND_ACCOUNT in names:
+        return
+    log(f"adding the account {SECOND_ACCOUNT!r} to {store}")
+    code = ("import sys; from analytics.demo import load_demo; from analytics.store import open_store; "
+            "s = open_store(sys.argv[1]); load_demo(s, account=sys.argv[2], months=4, scale=0.05); s.close()")
+    subprocess.run([sys.executable, "-c", code, str(store), SECOND_ACCOUNT], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 def main(argv: list[str] | None = None) -> int:
