@@ -419,11 +419,18 @@ def write_section(doc: Path, section: str) -> None:
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     if MARK_START in text and MARK_END in text:
         before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
+        after = rest.split(MARK_END, 1)[1]
+        text = before + section.rstrip("\n") + after
     else:
         text = text.rstrip("\n") + "\n\n" + section
     doc.write_text(text)
+
+
+def section_of(text: str) -> str | None:
+    """This benchmark's section of a docs page, markers included, or None."""
+    if MARK_START not in text or MARK_END not in text:
+        return None
+    return MARK_START + text.split(MARK_START, 1)[1].split(MARK_END, 1)[0] + MARK_END + "\n"
 
 
 def demo_store(work: Path) -> Path:
