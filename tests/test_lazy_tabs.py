@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages_helpers import APP
-from tests.test_pages_growth import CHURN, GROWTH, chart_keys
+from tests.test_pages_growth import ACTIVITY, CHURN, GROWTH, chart_keys
 
 TIMEOUT = 120
 
@@ -56,3 +56,21 @@ def test_eager_tabs_draw_every_tab(demo_db: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PALIER_EAGER_TABS", "1")
     keys = chart_keys(_run(CHURN))
     assert any("churn_curve" in key for key in keys) and any("churn_rate" in key for key in keys), keys
+
+
+def _drawn(at: AppTest, label: str) -> int:
+    """How many elements the tab of that label holds."""
+    tab = next(tab for tab in at.tabs if tab.label == label)
+    return len(tab.children)
+
+
+def test_activity_keeps_the_threshold_tabs_and_waits_for_the_others(demo_db: Path, lazy: None) -> None:
+    at = _run(ACTIVITY)
+    keys = chart_keys(at)
+    # The quiet periods and the lags are drawn (the answer above reads their widgets); the best
+    # time to post waits for its tab.
+    assert any("activity_quiet" in key for key in keys) and any("activity_lags" in key for key in keys), keys
+    assert _drawn(at, "Best time to post") == 0
+    opened = _run(ACTIVITY, "activity_tab", "Best time to post")
+    assert _drawn(opened, "Best time to post") > 0
+    assert any("activity_quiet" in key for key in chart_keys(opened))

@@ -16,7 +16,7 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.losses import LOSSES_METHOD, LossBreakdown
 from analytics.metrics.plateaus import CHURN_METHOD, PLATEAU_METHOD, PURGE_METHOD, STEP_METHOD
-from analytics.ui import gate, reads
+from analytics.ui import gate, reads, tabs
 from analytics.ui.widgets import CHART_CONFIG
 
 NO_LISTS = N_(
@@ -157,9 +157,13 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]
-    tab_joined, tab_left = st.tabs([f"Followed ({changes.joined:,})", f"Unfollowed ({changes.left:,})"])
+    # Only the open list is drawn (analytics.ui.tabs): the other table waits for its click.
+    tab_joined, tab_left = tabs.lazy_tabs([f"Followed ({changes.joined:,})", f"Unfollowed ({changes.left:,})"],
+                                          key=f"churn_lists:{account}")
     with tab_joined:
-        if joined.empty:
+        if not tabs.is_open(tab_joined):
+            pass
+        elif joined.empty:
             st.info("Nobody followed between these two lists.")
         else:
             # Aggregates-only sharing: the counts above stay, the names do not.
@@ -169,7 +173,9 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             else:
                 st.caption(gate.PEOPLE_HIDDEN)
     with tab_left:
-        if gone.empty:
+        if not tabs.is_open(tab_left):
+            pass
+        elif gone.empty:
             st.info("Nobody unfollowed between these two lists.")
         else:
             if gate.can_see_people():
