@@ -27,7 +27,8 @@ rounds are new visitors on a warm server. The ratio is the median of the round-b
 
 Widget changes and the report: one browser session changes the period preset (Overview), the
 account (Overview, when the store has two or more), the quiet-period threshold (Activity, in its
-tab, open on arrival) and clicks Download report. Each is timed twice: in the browser (from the click to the
+tab, open on arrival) and clicks Download report twice (the second click gets the report built
+by the first, from the cache). Each is timed twice: in the browser (from the click to the
 script run over and the charts drawn, or to the file received) and on the server, by Palier's
 own timer (`analytics/ui/timing.py`: the script run, or the report's build, as the server timed
 it in the log named by `PALIER_RUN_LOG`).
@@ -225,7 +226,8 @@ def timed_change(page: Any, runs: RunLog, action: Any, kind: str = "run") -> dic
 def widget_changes(browser: Any, app: str, runs: RunLog, rounds: int, download_dir: Path) -> dict[str, list[dict[str, Any]]]:
     """Period preset, account, quiet-period threshold and Download report, `rounds` times each."""
     results: dict[str, list[dict[str, Any]]] = {"period preset (Overview)": [], "account (Overview)": [],
-                                               "quiet-period threshold (Activity)": [], "Download report": []}
+                                               "quiet-period threshold (Activity)": [], "Download report": [],
+                                               "Download report, again": []}
     for round_ in range(rounds):
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         try:
@@ -237,7 +239,8 @@ def widget_changes(browser: Any, app: str, runs: RunLog, rounds: int, download_d
 
 def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Path,
                 results: dict[str, list[dict[str, Any]]]) -> None:
-    """One visitor: Overview, a preset, another account, the report; then Activity's threshold."""
+    """One visitor: Overview, a preset, the report (twice: built, then from the cache), another
+    account; then Activity's threshold."""
     page.goto(f"{app}/?period=28d", wait_until="commit")
     page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
     presets = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').first
@@ -248,6 +251,20 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
         wait_rerun(page)
 
     results["period preset (Overview)"].append(timed_change(page, runs, change_preset))
+
+    for attempt, name in enumerate(("Download report", "Download report, again")):
+        saved = download_dir / f"report-{round_}-{attempt}.html"
+        saved.unlink(missing_ok=True)
+
+        def download(path: Path = saved) -> None:
+            with page.expect_download(timeout=300_000) as info:
+                page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button').first.click()
+            info.value.save_as(path)
+
+        result = timed_change(page, runs, download, kind="report")
+        if saved.exists():
+            result["bytes"] = saved.stat().st_size
+        results[name].append(result)
 
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()
     options = page.locator('[role="option"]')
@@ -264,19 +281,6 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
         results["account (Overview)"].append(timed_change(page, runs, switch))
     else:
         page.keyboard.press("Escape")
-
-    saved = download_dir / f"report-{round_}.html"
-    saved.unlink(missing_ok=True)
-
-    def download() -> None:
-        with page.expect_download(timeout=300_000) as info:
-            page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button').first.click()
-        info.value.save_as(saved)
-
-    result = timed_change(page, runs, download, kind="report")
-    if saved.exists():
-        result["bytes"] = saved.stat().st_size
-    results["Download report"].append(result)
 
     page.goto(f"{app}/activity?period=all", wait_until="commit")
     page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
@@ -394,7 +398,7 @@ def render(results: list[tuple[str, dict[str, Any]]], command: str) -> str:
             out += ["", "| change | browser, each run | server, each run | server, median | target | met |",
                     "|---|---|---|---:|---|---|"]
             for name, values in result["widgets"].items():
-                limit = 1.0 if name == "Download report" else 0.5
+                limit = 1.0 if name.startswith("Download report") else 0.5
                 server = [v["server"] for v in values if v["server"] is not None]
                 median = statistics.median(server) if server else None
                 sizes = [v["bytes"] for v in values if "bytes" in v]
