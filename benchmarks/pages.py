@@ -492,7 +492,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default="", help="comma list of URL paths (overview for the first page)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw timings here")
+    parser.add_argument("--from-json", type=Path, action="append", default=[],
+                        help="write the section from the raw timings of earlier runs (--json), measuring nothing")
+    parser.add_argument("--command", default="", help="with --from-json: the commands that measured them")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = [tuple(pair) for path in args.from_json for pair in json.loads(path.read_text())]
+        section = render(saved, args.command or "python -m benchmarks.pages")  # type: ignore[arg-type]
+        write_section(args.out, section)
+        print(section)
+        return 0
     args.work.mkdir(parents=True, exist_ok=True)
     wanted = {p.strip() for p in args.pages.split(",") if p.strip()}
     pages = [(t, p) for t, p in PAGES if not wanted or (p or "overview") in wanted]
