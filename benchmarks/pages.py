@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.from_json:
         saved = [tuple(pair) for path in args.from_json for pair in json.loads(path.read_text())]
-        section = render(saved, args.command or "python -m benchmarks.pages")  # type: ignore[arg-type]
+        section = render(saved, args.command or "python -m benchmarks.pages")
         write_section(args.out, section)
         print(section)
         return 0
