@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _
-from analytics.ui import downloads, gate, lang
+from analytics.ui import downloads, gate, lang, timing
 from analytics.ui.store import run_page
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
@@ -36,5 +36,6 @@ PAGES = [
 
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
 # The account's report button waits in the sidebar for the page's period (drawn once the page has run).
-with downloads.sidebar_report():
+# The page's server time, when the browser benchmark asks for it (PALIER_RUN_LOG; otherwise nothing).
+with timing.timed("run"), downloads.sidebar_report():
     run_page(st.navigation(gate.visible_pages(PAGES, VISITOR)))

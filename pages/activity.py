@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.i18n import _
-from analytics.ui import activity_view, gate, reads, widgets
+from analytics.ui import activity_view, gate, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -35,14 +35,19 @@ if daily_posts.empty:
 
 activity_view.answer(account, start, end, in_period, daily_posts, version)
 
-tab_quiet, tab_lags, tab_posts, tab_time = st.tabs(
-    [_("Quiet against active"), _("By lag"), _("Posts that brought followers"), _("Best time to post")]
+# The first two tabs hold the threshold and the method the answer above reads: always drawn, so
+# their widgets keep their values whichever tab is open. The last two wait for their click.
+tab_quiet, tab_lags, tab_posts, tab_time = tabs.lazy_tabs(
+    [_("Quiet against active"), _("By lag"), _("Posts that brought followers"), _("Best time to post")],
+    key="activity_tab",
 )
 with tab_quiet:
     activity_view.quiet_section(account, start, end, version)
 with tab_lags:
     activity_view.lag_section(account, start, end, version)
 with tab_posts:
-    activity_view.posts_section(account, start, end, version)
+    if tabs.is_open(tab_posts):
+        activity_view.posts_section(account, start, end, version)
 with tab_time:
-    activity_view.best_time_section(account, start, end, version)
+    if tabs.is_open(tab_time):
+        activity_view.best_time_section(account, start, end, version)

@@ -10,7 +10,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics.i18n import _, format_date, format_number, ngettext
-from analytics.ui import audience_view, gate, reads, widgets
+from analytics.ui import audience_view, gate, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -62,18 +62,26 @@ st.caption(ngettext(
 
 audience_view.answer_section(account, as_of, version)
 
-topics, audit, coherence, groups, places, change = st.tabs([_(label) for label in audience_view.TABS])
+# Only the open tab is drawn (analytics.ui.tabs): the others wait for their click.
+topics, audit, coherence, groups, places, change = tabs.lazy_tabs(
+    [_(label) for label in audience_view.TABS], key="audience_tab")
 with topics:
-    audience_view.clusters_section(account, as_of, version)
+    if tabs.is_open(topics):
+        audience_view.clusters_section(account, as_of, version)
 with audit:
-    st.subheader(_("Follower quality audit (rules {version})").format(version=audience_view.RULES_VERSION_V2))
-    audience_view.quality_audit_section(account, as_of, version, people)
+    if tabs.is_open(audit):
+        st.subheader(_("Follower quality audit (rules {version})").format(version=audience_view.RULES_VERSION_V2))
+        audience_view.quality_audit_section(account, as_of, version, people)
 with coherence:
-    st.subheader(_("Coherence with your editorial line"))
-    audience_view.coherence_section(account, as_of, version, people)
+    if tabs.is_open(coherence):
+        st.subheader(_("Coherence with your editorial line"))
+        audience_view.coherence_section(account, as_of, version, people)
 with groups:
-    audience_view.groups_section(account, since, as_of, version)
+    if tabs.is_open(groups):
+        audience_view.groups_section(account, since, as_of, version)
 with places:
-    audience_view.languages_and_places(account, as_of, version)
+    if tabs.is_open(places):
+        audience_view.languages_and_places(account, as_of, version)
 with change:
-    audience_view.cluster_change_section(account, sizes, since, as_of, version)
+    if tabs.is_open(change):
+        audience_view.cluster_change_section(account, sizes, since, as_of, version)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.i18n import _, ngettext
-from analytics.ui import churn_view, gate, reads, widgets
+from analytics.ui import churn_view, gate, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -55,17 +55,23 @@ else:
 tab_names = [_("Plateaus"), _("Purge days"), _("Churn rate"), _("Step effect")]
 if has_lists:
     tab_names.append(_("Lists over time"))
-tabs = st.tabs(tab_names)
-with tabs[0]:
-    churn_view.plateaus_section(account, start, end, in_period, purges, version)
-with tabs[1]:
-    if has_lists:
-        churn_view.losses_section(account, start, end, purges, version)
-    churn_view.purge_table(purges)
-with tabs[2]:
-    churn_view.churn_rate_section(account, start, end, version)
-with tabs[3]:
-    churn_view.step_effect_section(account, start, end, version)
+# Only the open tab is drawn (analytics.ui.tabs): the others wait for their click.
+second = tabs.lazy_tabs(tab_names, key="churn_tab")
+with second[0]:
+    if tabs.is_open(second[0]):
+        churn_view.plateaus_section(account, start, end, in_period, purges, version)
+with second[1]:
+    if tabs.is_open(second[1]):
+        if has_lists:
+            churn_view.losses_section(account, start, end, purges, version)
+        churn_view.purge_table(purges)
+with second[2]:
+    if tabs.is_open(second[2]):
+        churn_view.churn_rate_section(account, start, end, version)
+with second[3]:
+    if tabs.is_open(second[3]):
+        churn_view.step_effect_section(account, start, end, version)
 if has_lists:
-    with tabs[4]:
-        churn_view.lists_over_time(account, start, end, version)
+    with second[4]:
+        if tabs.is_open(second[4]):
+            churn_view.lists_over_time(account, start, end, version)

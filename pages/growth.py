@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics.charts.growth import follow_dates_figure, follower_curve_figure
 from analytics.i18n import _, format_date, format_number, ngettext
-from analytics.ui import downloads, gate, growth_view, reads, widgets
+from analytics.ui import downloads, gate, growth_view, reads, tabs, widgets
 from analytics.ui.store import store_or_stop
 from analytics.ui.text import escape_markdown
 from analytics.ui.widgets import chart_config
@@ -127,12 +127,16 @@ if shapes[focus] == "curve" and focus_start <= focus_end:
     if (focus_start, focus_end) != (start, end):
         st.caption(_("Figures for {account} from {start} to {end}, the part of the period where it has data.").format(
             account=escape_markdown(focus), start=format_date(focus_start), end=format_date(focus_end)))
-    tab_periods, tab_compare, tab_projection = st.tabs(
-        [_("Gains and losses"), _("Against earlier periods"), _("Milestones and projection")]
+    # Only the open tab is drawn (analytics.ui.tabs): the others wait for their click.
+    tab_periods, tab_compare, tab_projection = tabs.lazy_tabs(
+        [_("Gains and losses"), _("Against earlier periods"), _("Milestones and projection")], key="growth_tab"
     )
     with tab_periods:
-        growth_view.periods_section(focus, focus_start, focus_end, version)
+        if tabs.is_open(tab_periods):
+            growth_view.periods_section(focus, focus_start, focus_end, version)
     with tab_compare:
-        growth_view.comparison(focus, focus_start, focus_end, version)
+        if tabs.is_open(tab_compare):
+            growth_view.comparison(focus, focus_start, focus_end, version)
     with tab_projection:
-        growth_view.milestones_and_projection(focus, focus_start, focus_end, version)
+        if tabs.is_open(tab_projection):
+            growth_view.milestones_and_projection(focus, focus_start, focus_end, version)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _
-from analytics.ui import gate, overview_view, reads, widgets
+from analytics.ui import gate, overview_view, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -35,8 +35,11 @@ if not followers_known:
 elif overview_view.single_list(series):
     overview_view.single_list_section(series)
 else:
-    curve_tab, table_tab = st.tabs([_("Follower curve"), _("Daily table")])
+    # Only the open tab is drawn (analytics.ui.tabs): the table waits for its click.
+    curve_tab, table_tab = tabs.lazy_tabs([_("Follower curve"), _("Daily table")], key="overview_tab")
     with curve_tab:
-        overview_view.curve_section(account, period, version, facts)
+        if tabs.is_open(curve_tab):
+            overview_view.curve_section(account, period, version, facts)
     with table_tab:
-        overview_view.daily_table_section(account, period, version)
+        if tabs.is_open(table_tab):
+            overview_view.daily_table_section(account, period, version)

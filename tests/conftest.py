@@ -4,6 +4,7 @@ file the app opens (`db`) and a copy of the small demo (`demo_db`)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from analytics.ingest.service import ImportOptions, Outcome, import_sources
 from analytics.store import Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The page tests read every tab's figures in one run (AppTest has no browser to click a tab): the
+# app draws only the open tab (analytics.ui.tabs), tests every tab, as before. test_lazy_tabs.py
+# checks the app's way.
+os.environ.setdefault("PALIER_EAGER_TABS", "1")
 SMALL_DEMO = {"months": 4, "scale": 0.05}
 
 

@@ -17,7 +17,7 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.losses import LossBreakdown, losses_method
 from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
-from analytics.ui import gate, reads
+from analytics.ui import gate, reads, tabs
 from analytics.ui.widgets import chart_config
 
 NO_LISTS = N_(
@@ -166,10 +166,14 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
     losses_sentence(account, since, until, version)
     joined = changes.changes[changes.changes["change"] == "joined"]
     gone = changes.changes[changes.changes["change"] == "left"]
-    tab_joined, tab_left = st.tabs([_("Followed ({count})").format(count=format_number(changes.joined)),
-                                    _("Unfollowed ({count})").format(count=format_number(changes.left))])
+    # Only the open list is drawn (analytics.ui.tabs): the other table waits for its click.
+    tab_joined, tab_left = tabs.lazy_tabs([_("Followed ({count})").format(count=format_number(changes.joined)),
+                                           _("Unfollowed ({count})").format(count=format_number(changes.left))],
+                                          key=f"churn_lists:{account}")
     with tab_joined:
-        if joined.empty:
+        if not tabs.is_open(tab_joined):
+            pass
+        elif joined.empty:
             st.info(_("Nobody followed between these two lists."))
         else:
             # Aggregates-only sharing: the counts above stay, the names do not.
@@ -180,7 +184,9 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             else:
                 st.caption(_(gate.PEOPLE_HIDDEN))
     with tab_left:
-        if gone.empty:
+        if not tabs.is_open(tab_left):
+            pass
+        elif gone.empty:
             st.info(_("Nobody unfollowed between these two lists."))
         else:
             if gate.can_see_people():

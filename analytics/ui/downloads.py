@@ -25,6 +25,7 @@ from analytics.i18n import N_, _, current_language, format_date
 from analytics.metrics.csvsafe import to_safe_csv  # the shared neutraliser (=, +, -, @, tab, CR)
 from analytics.ui.gate import is_owner
 from analytics.ui.store import get_store
+from analytics.ui.timing import timed
 
 REPORT_PEOPLE = N_("Include who joined and who left, by name")
 REPORT_PEOPLE_HELP = N_("Off by default: a report you send carries figures and charts, no personal data, unless you decide so.")
@@ -88,7 +89,7 @@ def report_download_button(
     """A button that downloads the account's self-contained HTML report of [start, end] (None:
     the whole history). Built only when clicked (about 5 MB, mostly Plotly); with names only for
     an owner who asks for them."""
-    store = get_store()
+    version = get_store().version()
     people = False
     if is_owner():
         people = st.checkbox(
@@ -99,11 +100,8 @@ def report_download_button(
     language = current_language()
 
     def _build() -> str:
-        cursor = store.cursor()
-        try:
-            return build_report(cursor, account_name, people=people, language=language, start=start, end=end)
-        finally:
-            cursor.close()
+        with timed("report", account_name):
+            return _report(account_name, people, language, start, end, version)
 
     if start is not None and end is not None:
         help_text = _(REPORT_PERIOD_HELP).format(start=format_date(start), end=format_date(end))
@@ -113,6 +111,20 @@ def report_download_button(
         _(REPORT_LABEL), data=_build, file_name=_report_file_name(account_name, start, end), mime="text/html",
         icon=":material/download:", on_click="ignore", key=key, help=help_text,
     )
+
+
+# A report is built once per store version, account, period, language and choice of names: a second
+# click, another visitor or another page asking for the same period gets the file at once (about
+# 5 MB each: a few kept). Its "generated" time is that of its first build, of the same data.
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report(
+    account_name: str, people: bool, language: str, start: dt.date | None, end: dt.date | None, version: int
+) -> str:
+    cursor = get_store().cursor()
+    try:
+        return build_report(cursor, account_name, people=people, language=language, start=start, end=end)
+    finally:
+        cursor.close()
 
 
 def _report_file_name(account_name: str, start: dt.date | None = None, end: dt.date | None = None) -> str:

@@ -1,0 +1,38 @@
+"""Tabs whose hidden panels cost nothing: only the open tab's content runs and is sent.
+
+By default `st.tabs` runs every tab's content and sends it all to the browser, which draws every
+chart and table of the closed tabs too: on Churn or Audience, four to six charts nobody looks at
+before a click, and most of the browser's time before the first screen (issue 16, measured by
+`python -m benchmarks.pages`). Tabs made here track which one is open (`on_change="rerun"`): a
+click on another tab reruns the page, which then draws that tab alone.
+
+`PALIER_EAGER_TABS=1` runs every tab's content again, as before: for the page tests (AppTest has
+no browser to click a tab, and they read every tab's figures in one run).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import streamlit as st
+from streamlit.elements.lib.mutable_tab_container import TabContainer
+
+EAGER_ENV = "PALIER_EAGER_TABS"
+
+
+def eager() -> bool:
+    return os.environ.get(EAGER_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def lazy_tabs(labels: Sequence[str], *, key: str) -> Sequence[TabContainer]:
+    """`st.tabs(labels)`, of which only the open tab's content is to be drawn (see `is_open`).
+    `key`: stable across languages (the labels are translated), unique on the page."""
+    if eager():
+        return st.tabs(list(labels))
+    return st.tabs(list(labels), key=key, on_change="rerun")
+
+
+def is_open(tab: TabContainer) -> bool:
+    """Whether to draw this tab's content: it is the open one, or tabs are not tracked (eager)."""
+    return tab.open is not False

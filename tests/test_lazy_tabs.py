@@ -1,0 +1,76 @@
+"""Only the open tab is drawn (analytics.ui.tabs, issue 16): the closed tabs' charts are neither
+computed nor sent, and opening a tab draws it. The other page tests run every tab at once
+(`PALIER_EAGER_TABS=1`, set in conftest.py); these run the app's way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.pages_helpers import APP
+from tests.test_pages_growth import ACTIVITY, CHURN, GROWTH, chart_keys
+
+TIMEOUT = 120
+
+
+def _run(page: str, tab_key: str | None = None, tab: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["period"] = "all"
+    at.run()
+    assert not at.exception
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    if tab_key is not None:
+        at.session_state[tab_key] = tab  # what a click on the tab sets
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def lazy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PALIER_EAGER_TABS", "0")
+
+
+def test_churn_draws_only_the_open_tab(demo_db: Path, lazy: None) -> None:
+    first = chart_keys(_run(CHURN))
+    # The first tab (plateaus) is drawn; the churn rate and step effect tabs are not.
+    assert any("churn_curve" in key for key in first), first
+    assert not any("churn_rate" in key or "churn_step" in key for key in first), first
+    opened = chart_keys(_run(CHURN, "churn_tab", "Churn rate"))
+    assert any("churn_rate" in key for key in opened), opened
+    assert not any("churn_curve" in key or "churn_step" in key for key in opened), opened
+
+
+def test_growth_draws_only_the_open_tab(demo_db: Path, lazy: None) -> None:
+    first = chart_keys(_run(GROWTH))
+    assert any("growth_gains_losses" in key for key in first), first
+    assert not any("growth_projection" in key for key in first), first
+    opened = chart_keys(_run(GROWTH, "growth_tab", "Milestones and projection"))
+    assert not any("growth_gains_losses" in key for key in opened), opened
+
+
+def test_eager_tabs_draw_every_tab(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PALIER_EAGER_TABS", "1")
+    keys = chart_keys(_run(CHURN))
+    assert any("churn_curve" in key for key in keys) and any("churn_rate" in key for key in keys), keys
+
+
+def _drawn(at: AppTest, label: str) -> int:
+    """How many elements the tab of that label holds."""
+    tab = next(tab for tab in at.tabs if tab.label == label)
+    return len(tab.children)
+
+
+def test_activity_keeps_the_threshold_tabs_and_waits_for_the_others(demo_db: Path, lazy: None) -> None:
+    at = _run(ACTIVITY)
+    keys = chart_keys(at)
+    # The quiet periods and the lags are drawn (the answer above reads their widgets); the best
+    # time to post waits for its tab.
+    assert any("activity_quiet" in key for key in keys) and any("activity_lags" in key for key in keys), keys
+    assert _drawn(at, "Best time to post") == 0
+    opened = _run(ACTIVITY, "activity_tab", "Best time to post")
+    assert _drawn(opened, "Best time to post") > 0
+    assert any("activity_quiet" in key for key in chart_keys(opened))
