@@ -809,6 +809,13 @@ def _is_list_file(path: Path) -> bool:
     return path.name.startswith("followers_")
 
 
+def list_file_days(path: Path) -> int:
+    """How many daily lists a demo list file holds, from its name (`followers_<day>.csv` or
+    `followers_<first>_<last>.csv`, every day in between: `_write_lists` names them so)."""
+    days = [dt.date.fromisoformat(part) for part in path.stem.removeprefix("followers_").split("_")]
+    return (days[-1] - days[0]).days + 1
+
+
 def _import(store: Store, paths: Sequence[Path], account: str, progress: Callable[[int, int, str], None] | None) -> list[Outcome]:
     sources = [SourceFile(path.name, path.read_bytes()) for path in paths]
     return import_sources(store, sources, ImportOptions(account, platform="x"), progress)
@@ -862,7 +869,9 @@ class DemoLoading:
     """The demo's daily follower lists being imported in the background (see `start_demo`).
 
     Read from any thread (every tab of every session shows the same progress): `status()` gives
-    (lists imported, lists in all, the file being imported, done, the error if it failed)."""
+    (daily lists imported, daily lists in all, the file being imported, done, the error if it
+    failed). The lists are counted by day, not by file: a file holds a month of daily lists and is
+    one import (one transaction), so the count moves a month at a time, as the data lands."""
 
     total: int = 0
     done: int = 0
@@ -913,8 +922,16 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -
         try:
             # Written here too: the lists are most of the demo's writing as well.
             lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
-            loading._update(0, len(lists), "")
-            _raise_on_failures(_import(store, lists, account, loading._update))
+            days = [list_file_days(path) for path in lists]
+            loading._update(0, sum(days), "")
+            outcomes: list[Outcome] = []
+            # One import per file, oldest first, each its own transaction as an upload's files are:
+            # a month lands (and the count moves) every few seconds, instead of every file being
+            # parsed before the first is written.
+            for number, path in enumerate(lists):
+                loading._update(sum(days[:number]), sum(days), path.name)
+                outcomes += _import(store, [path], account, None)
+            _raise_on_failures(outcomes)
         except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
             error = str(exc)
         finally:

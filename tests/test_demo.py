@@ -15,6 +15,7 @@ from analytics.demo import (
     CONTENT_HEADER,
     DEMO_HANDLE,
     OVERVIEW_HEADER,
+    list_file_days,
     load_demo,
     simulate,
     start_demo,
@@ -343,5 +344,23 @@ def test_a_list_failing_in_the_background_is_reported(tmp_path: Path) -> None:
             demo_import.undo()
         _, _, _, finished, error = loading.status()
         assert finished and error is not None and "could not be imported" in error and "twelve" in error
+    finally:
+        store.close()
+
+
+def test_the_background_progress_counts_daily_lists(tmp_path: Path) -> None:
+    """The progress counts the daily lists (a file holds a month of them), as the page says."""
+    lists = write_demo_files(tmp_path / "lists", parts="lists", **SMALL)  # type: ignore[arg-type]
+    story = simulate(**SMALL)  # type: ignore[arg-type]
+    assert len(lists) < len(story.lists)  # several days to a file: counting files would be wrong
+    assert sum(list_file_days(path) for path in lists) == len(story.lists)
+    for path in lists:
+        in_file = {line.rsplit(",", 1)[1] for line in path.read_text().splitlines()[1:]}
+        assert list_file_days(path) == len(in_file)
+    store = open_store(tmp_path / "counted.duckdb")
+    try:
+        loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+        assert loading.wait(120)
+        assert loading.status() == (len(story.lists), len(story.lists), "", True, None)
     finally:
         store.close()
