@@ -876,6 +876,7 @@ class DemoLoading:
     total: int = 0
     done: int = 0
     current: str = ""
+    account: str = DEMO_ACCOUNT  # the account the lists go to
     finished: bool = False
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -915,7 +916,7 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -
     except BaseException:
         temp.cleanup()
         raise
-    loading = DemoLoading()
+    loading = DemoLoading(account=account)
 
     def run() -> None:
         error = None

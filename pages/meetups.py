@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.ui import gate, meetups_view, reads, widgets
+from analytics.ui import demo_progress, gate, meetups_view, reads, widgets
 
 NO_ACCOUNT = "No account yet. Import a follower list first: attendees are matched against it."
 WITHIN_HELP = (
@@ -38,6 +38,11 @@ within_days = int(
         help=WITHIN_HELP,
     )
 )
+
+if demo_progress.lists_loading(account):
+    # Attendees are matched against the follower lists: not against half of the demo's.
+    demo_progress.still_loading_notice()
+    st.stop()
 
 meetups_view.show_notice()
 if store.read_only and owner:

@@ -1,6 +1,11 @@
 """The store of this process: shared with other processes, the demo loaded on first start, read
 one cursor at a time.
 
+On first start the demo's account exports are imported before the first page draws (a few
+seconds) and its daily follower lists in a background thread (`analytics.demo.start_demo`); the
+`DemoLoading` that reports their progress lives with the store, so every tab of every session sees
+the same progress (`demo_loading`, shown by `analytics.ui.demo_progress`).
+
 The store is a `st.cache_resource` keyed on its path: one `SharedStore` per process, which holds
 the file only while pages read or write it and lets go of it after `PALIER_STORE_IDLE` seconds,
 so command-line imports, reports and cron collections get in while the dashboard runs; writes
@@ -17,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -31,6 +36,9 @@ from analytics.store.accounts import require_account
 from analytics.store.shared import SharedStore
 from analytics.ui.gate import access_config
 from analytics.ui.text import escape_markdown, show_error
+
+if TYPE_CHECKING:
+    from analytics.demo import DemoLoading
 
 _T = TypeVar("_T")
 
@@ -47,6 +55,8 @@ class _Opened:
     # everything, and the demo must not come back under their feet.
     demo_checked: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The demo's daily lists being imported in the background (None when no demo was started).
+    demo: DemoLoading | None = None
 
 
 def _close(opened: _Opened) -> None:
@@ -74,28 +84,36 @@ def get_store() -> Store:
     if not opened.demo_checked:
         with opened.lock:
             if not opened.demo_checked:
-                _maybe_load_demo(opened.store)
+                opened.demo = _maybe_start_demo(opened.store)
                 opened.demo_checked = True
     return opened.store
 
 
-def _maybe_load_demo(store: Store) -> None:
+def demo_loading() -> DemoLoading | None:
+    """The demo's background import of this process's store, once `get_store()` started it
+    (None when the store was not empty, or the demo is off)."""
+    return _open(str(store_path())).demo
+
+
+def _maybe_start_demo(store: Store) -> DemoLoading | None:
     if store.read_only or not settings.demo_on_empty():
-        return
+        return None
     try:
         # Imported here: the demo module is optional for the pages, and heavy (it builds files).
-        from analytics.demo import load_demo, store_is_empty
+        from analytics.demo import DEMO_ACCOUNT, start_demo, store_is_empty
     except ImportError:
-        return
+        return None
     if not store_is_empty(store):
-        return
+        return None
     try:
+        # The account's exports now (what the first charts draw), the daily lists meanwhile.
         with st.spinner(_(DEMO_SPINNER)):
-            load_demo(store, account="demo")
+            return start_demo(store, account=DEMO_ACCOUNT, **settings.demo_size())
     except PalierError as exc:
         # The demo is a courtesy: the app still works without it, so say why and carry on.
         log.warning("demo not loaded: %s", exc)
         st.warning(escape_markdown(_(DEMO_FAILED).format(error=exc)))
+        return None
 
 
 def store_or_stop() -> Store:
