@@ -881,6 +881,11 @@ class DemoLoading:
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _released: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def release(self) -> None:
+        """Let lists held by `start_demo(held=True)` start loading (the first page has drawn)."""
+        self._released.set()
 
     def status(self) -> tuple[int, int, str, bool, str | None]:
         with self._lock:
@@ -901,28 +906,43 @@ class DemoLoading:
         return self.status()[3]
 
 
-def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> DemoLoading:
+# The longest the lists of `start_demo(held=True)` wait for the first page to draw.
+HOLD_SECONDS = 20.0
+
+
+def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False, **kwargs: object) -> DemoLoading:
     """Import the demo's account exports now and its daily follower lists in a background thread.
 
     Returns once the overview, content and follower counts are written and in the store (the
     first charts can be drawn: a few seconds); the lists are written and (most of the demo's time: hundreds of daily
     snapshots) go through the same importers meanwhile, each file its own transaction, so a
     page drawn in between shows what is there. Raises PalierError when the first files fail;
-    a list that fails is reported by the returned `DemoLoading`."""
+    a list that fails is reported by the returned `DemoLoading`. Extra keyword arguments go to
+    `simulate` (end, months, seed, scale); the files are those of `write_demo_files`.
+
+    `held`: the lists wait for `DemoLoading.release()` (at most HOLD_SECONDS) before they start:
+    the dashboard releases them once its first page has drawn, since writing and parsing them
+    holds Python's interpreter lock for seconds that the first page would otherwise share."""
     temp = tempfile.TemporaryDirectory(prefix="palier-demo-")
     try:
-        exports = write_demo_files(Path(temp.name), parts="exports", **kwargs)  # type: ignore[arg-type]
+        # Simulated once for both parts: the simulation is seconds of Python at full scale.
+        story = simulate(**kwargs)  # type: ignore[arg-type]
+        seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
+        exports = sorted(_write_exports(Path(temp.name), story, seed))
         _raise_on_failures(_import(store, exports, account, None))
     except BaseException:
         temp.cleanup()
         raise
     loading = DemoLoading(account=account)
+    if not held:
+        loading.release()
 
     def run() -> None:
         error = None
         try:
-            # Written here too: the lists are most of the demo's writing as well.
-            lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
+            loading._released.wait(HOLD_SECONDS)
+            # Written here: the lists are most of the demo's writing as well.
+            lists = sorted(_write_lists(Path(temp.name), story))
             days = [list_file_days(path) for path in lists]
             loading._update(0, sum(days), "")
             outcomes: list[Outcome] = []

@@ -35,7 +35,7 @@ DEMO_SCALE = Setting(
     "Size of the demo account's audience, as a share of the full demo (about 600 to 2,500 followers at 1).",
 )
 DEMO_MONTHS = Setting(
-    "demo_months", "PALIER_DEMO_MONTHS", "18", "Months of history in the demo account (one daily follower list per day)."
+    "demo_months", "PALIER_DEMO_MONTHS", "18", "Months of history in the demo account (4 or more; one daily follower list per day)."
 )
 MAX_ZIP_MEMBER_MB = Setting(
     "max_zip_member_mb", "PALIER_MAX_ZIP_MEMBER_MB", "2048", "Largest uncompressed member read from a zip, in MB."
@@ -105,7 +105,7 @@ def demo_size() -> dict[str, float | int]:
         months = int(DEMO_MONTHS.default)
     return {
         "scale": scale if 0 < scale <= 10 else float(DEMO_SCALE.default),
-        "months": months if 0 < months <= 120 else int(DEMO_MONTHS.default),
+        "months": months if 4 <= months <= 120 else int(DEMO_MONTHS.default),
     }
 
 

@@ -364,3 +364,21 @@ def test_the_background_progress_counts_daily_lists(tmp_path: Path) -> None:
         assert loading.status() == (len(story.lists), len(story.lists), "", True, None)
     finally:
         store.close()
+
+
+def test_held_lists_wait_for_the_first_page(tmp_path: Path) -> None:
+    """`held=True` (the dashboard): the lists are not even written until `release()`, so the
+    first page does not share the interpreter with them; then they load as usual."""
+    store = open_store(tmp_path / "held.duckdb")
+    try:
+        loading = start_demo(store, held=True, **SMALL)  # type: ignore[arg-type]
+        # Unheld, the small demo's lists are written within milliseconds (total > 0).
+        assert not loading.wait(2)
+        assert loading.status() == (0, 0, "", False, None)
+        assert _table_counts(store)["snapshots"] == 0
+        loading.release()
+        assert loading.wait(120)
+        done, total, _, finished, error = loading.status()
+        assert (finished, error) == (True, None) and done == total > 100
+    finally:
+        store.close()

@@ -108,7 +108,8 @@ def _maybe_start_demo(store: Store) -> DemoLoading | None:
     try:
         # The account's exports now (what the first charts draw), the daily lists meanwhile.
         with st.spinner(_(DEMO_SPINNER)):
-            return start_demo(store, account=DEMO_ACCOUNT, **settings.demo_size())
+            # Held until the first page has drawn (run_page releases them): see start_demo.
+            return start_demo(store, account=DEMO_ACCOUNT, held=True, **settings.demo_size())
     except PalierError as exc:
         # The demo is a courtesy: the app still works without it, so say why and carry on.
         log.warning("demo not loaded: %s", exc)
@@ -131,11 +132,23 @@ def store_or_stop() -> Store:
 
 def run_page(page: StreamlitPage) -> None:
     """Run the page; a store another process held past PALIER_STORE_WAIT in the middle of it
-    ends the page with that sentence, not a traceback."""
+    ends the page with that sentence, not a traceback. Once a page has run (or stopped), the
+    demo's daily lists, held so as not to slow the first page, may load."""
     try:
         page.run()
     except StoreBusyError as exc:
         show_error(str(exc))
+    finally:
+        _release_demo_lists()
+
+
+def _release_demo_lists() -> None:
+    try:
+        loading = demo_loading()
+    except PalierError:
+        return  # no store, so no demo: the page said why
+    if loading is not None:
+        loading.release()
 
 
 def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
