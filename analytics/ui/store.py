@@ -16,6 +16,7 @@ each session in its own thread.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -47,6 +48,24 @@ DEMO_FAILED = N_("The demo account could not be loaded: {error}")
 
 log = logging.getLogger("palier.ui")
 
+# Imported lazily by the first page (Overview's plateaus use ruptures, which loads SciPy: seconds on
+# a loaded machine): loaded in the background from the moment the store opens, while it migrates
+# and the demo's exports import (much of that in DuckDB, off the interpreter lock), so the first
+# page finds them loaded. Nothing else changes: a page needing one before it is in waits for the
+# import already under way, as it would have imported it itself.
+WARM_IMPORTS = ("ruptures",)
+
+
+def _warm_imports() -> None:
+    def run() -> None:
+        for name in WARM_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                log.warning("could not import %s ahead of the first page", name)
+
+    threading.Thread(target=run, name="palier-warm-imports", daemon=True).start()
+
 
 @dataclass
 class _Opened:
@@ -66,6 +85,7 @@ def _close(opened: _Opened) -> None:
 # Dropped from the cache (cleared, or the server stopping): the file is let go of at once.
 @st.cache_resource(show_spinner=False, on_release=_close)
 def _open(path: str) -> _Opened:
+    _warm_imports()
     # Held per use, not for the life of the server: a second dashboard or a command on the same
     # file waits its turn (at most PALIER_STORE_WAIT seconds) instead of being locked out.
     store = SharedStore(
