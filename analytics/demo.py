@@ -38,6 +38,7 @@ from pathlib import Path
 from analytics.errors import PalierError
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, import_sources
+from analytics.settings import PROJECT_ROOT
 from analytics.store import Store
 
 DEMO_ACCOUNT = "demo"
@@ -908,6 +909,28 @@ class DemoLoading:
 
 # The longest the lists of `start_demo(held=True)` wait for the first page to draw.
 HOLD_SECONDS = 20.0
+# The full demo's account exports, as `write_demo_files(parts="exports")` writes them, kept in the
+# checkout: the first start imports them without simulating the account first (seconds of Python
+# before the first chart). tests/test_demo.py checks they are the generator's bytes;
+# `keep_demo_exports()` writes them again after a change to the generator.
+KEPT_EXPORTS = PROJECT_ROOT / "assets" / "demo-exports"
+
+
+def keep_demo_exports(folder: Path = KEPT_EXPORTS) -> list[Path]:
+    """Write the full demo's account exports into `folder` (the kept copy), replacing its files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        old.unlink()
+    return write_demo_files(folder, parts="exports")
+
+
+def _kept_exports(options: dict[str, object]) -> list[Path] | None:
+    """The kept exports when `options` ask for the full demo (the defaults) and they are there."""
+    defaults = {"end": DEMO_END, "months": DEMO_MONTHS, "seed": DEMO_SEED, "scale": 1.0}
+    if any(options.get(key, value) != value for key, value in defaults.items()) or set(options) - set(defaults):
+        return None
+    kept = sorted(KEPT_EXPORTS.glob("*.csv"))
+    return kept or None
 
 
 def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False, **kwargs: object) -> DemoLoading:
@@ -924,11 +947,14 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
     the dashboard releases them once its first page has drawn, since writing and parsing them
     holds Python's interpreter lock for seconds that the first page would otherwise share."""
     temp = tempfile.TemporaryDirectory(prefix="palier-demo-")
+    story: Story | None = None
     try:
-        # Simulated once for both parts: the simulation is seconds of Python at full scale.
-        story = simulate(**kwargs)  # type: ignore[arg-type]
-        seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
-        exports = sorted(_write_exports(Path(temp.name), story, seed))
+        exports = _kept_exports(kwargs)
+        if exports is None:
+            # Simulated once for both parts: the simulation is seconds of Python at full scale.
+            story = simulate(**kwargs)  # type: ignore[arg-type]
+            seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
+            exports = sorted(_write_exports(Path(temp.name), story, seed))
         _raise_on_failures(_import(store, exports, account, None))
     except BaseException:
         temp.cleanup()
@@ -942,7 +968,7 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
         try:
             loading._released.wait(HOLD_SECONDS)
             # Written here: the lists are most of the demo's writing as well.
-            lists = sorted(_write_lists(Path(temp.name), story))
+            lists = sorted(_write_lists(Path(temp.name), story or simulate(**kwargs)))  # type: ignore[arg-type]
             days = [list_file_days(path) for path in lists]
             loading._update(0, sum(days), "")
             outcomes: list[Outcome] = []

@@ -382,3 +382,16 @@ def test_held_lists_wait_for_the_first_page(tmp_path: Path) -> None:
         assert (finished, error) == (True, None) and done == total > 100
     finally:
         store.close()
+
+
+def test_the_kept_exports_are_the_generators(tmp_path: Path) -> None:
+    """The first start imports the kept copy of the full demo's exports instead of simulating the
+    account first: it must be the generator's output, byte for byte (after a change to the
+    generator: `python -c "from analytics.demo import keep_demo_exports; keep_demo_exports()"`)."""
+    from analytics.demo import KEPT_EXPORTS
+
+    generated = write_demo_files(tmp_path / "exports", parts="exports")
+    kept = sorted(KEPT_EXPORTS.glob("*.csv"))
+    assert [p.name for p in kept] == [p.name for p in generated]
+    for ours, theirs in zip(kept, generated, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), f"{ours.name} differs from the generator's: write it again"
