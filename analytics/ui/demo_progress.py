@@ -14,7 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import PalierError
-from analytics.i18n import N_, _, format_number, ngettext
+from analytics.i18n import N_, _, format_number, ngettext, set_language
+from analytics.ui.lang import session_language
 from analytics.ui.store import demo_loading, get_store
 from analytics.ui.text import show_error
 
@@ -24,9 +25,10 @@ REFRESH_SECONDS = 2.0
 PROGRESS_KEY = "demo_lists_progress"
 
 WRITING = N_("Preparing the demo's daily follower lists…")
+# No count here: the page does not rerun while the lists load (the progress line above does).
 STILL_LOADING = N_(
-    "The demo's daily follower lists are still being loaded ({done} of {total}). This part needs them: "
-    "it appears here by itself when they are in."
+    "The demo's daily follower lists are still being loaded (see the progress line above). This part needs "
+    "them: it appears here by itself when they are in."
 )
 LOAD_FAILED = N_("The demo's daily follower lists could not all be loaded: {error}")
 
@@ -53,6 +55,8 @@ def show_progress() -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def _progress_line() -> None:
+    # A fragment's own reruns do not go through app.py, which sets the run's language: set it here.
+    set_language(session_language())
     loading = demo_loading()
     if loading is None:
         return
@@ -86,6 +90,4 @@ def lists_loading(account: str) -> bool:
 
 def still_loading_notice() -> None:
     """Said where a part of a page needs the demo's lists: they are coming, no import needed."""
-    loading = demo_loading()
-    done, total = (loading.status()[:2]) if loading is not None else (0, 0)
-    st.info(_(STILL_LOADING).format(done=format_number(done), total=format_number(total)))
+    st.info(_(STILL_LOADING))
