@@ -806,6 +806,31 @@ def store_is_empty(store: Store) -> bool:
     return row is None or int(row[0]) == 0
 
 
+# The demo account's first export file (imported first) and the days of its daily lists.
+UNFINISHED_SQL = """
+SELECT
+    (SELECT count(*) FROM imports i JOIN accounts a USING (account_id)
+     WHERE a.name = $name AND i.file_name = 'account_overview_analytics.csv'),
+    (SELECT count(DISTINCT s.snapshot_date) FROM snapshots s JOIN accounts a USING (account_id) WHERE a.name = $name)
+"""
+
+
+def demo_unfinished(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> bool:
+    """True when `account` holds the demo's exports but fewer daily lists than the demo has: a
+    first start stopped while its lists were loading. Starting the demo again finishes it (the
+    files already in come back unchanged). `kwargs`: the demo's end and months, as for `simulate`."""
+    end = kwargs.get("end", DEMO_END)
+    months = kwargs.get("months", DEMO_MONTHS)
+    assert isinstance(end, dt.date) and isinstance(months, int)
+    days = (end - _add_months(end, -months)).days  # the story's days, one list each
+    cursor = store.cursor()
+    try:
+        row = cursor.execute(UNFINISHED_SQL, {"name": account}).fetchone()
+    finally:
+        cursor.close()
+    return row is not None and int(row[0]) > 0 and int(row[1]) < days
+
+
 def _is_list_file(path: Path) -> bool:
     return path.name.startswith("followers_")
 

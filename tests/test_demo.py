@@ -15,6 +15,7 @@ from analytics.demo import (
     CONTENT_HEADER,
     DEMO_HANDLE,
     OVERVIEW_HEADER,
+    demo_unfinished,
     list_file_days,
     load_demo,
     simulate,
@@ -305,7 +306,7 @@ def test_started_in_the_background_the_demo_gives_the_same_store(
         release.set()
         assert loading.wait(120)
         total = loading.status()[1]
-        assert total >= 4 and loading.status() == (total, total, "", True, None)  # a list file per month
+        assert total >= 4 and loading.status() == (total, total, "", True, None)  # daily lists, a file a month
         assert _table_counts(store) == _table_counts(demo_store)
     finally:
         store.close()
@@ -395,3 +396,27 @@ def test_the_kept_exports_are_the_generators(tmp_path: Path) -> None:
     assert [p.name for p in kept] == [p.name for p in generated]
     for ours, theirs in zip(kept, generated, strict=True):
         assert ours.read_bytes() == theirs.read_bytes(), f"{ours.name} differs from the generator's: write it again"
+
+
+def test_a_first_start_stopped_while_the_lists_loaded_is_finished(tmp_path: Path, demo_store: Store) -> None:
+    """Stopped after the exports and one month of lists (the server closed meanwhile): the next
+    start sees the demo unfinished and finishes it into the whole demo; a whole demo is not."""
+    from analytics import demo
+
+    files = write_demo_files(tmp_path / "files", **SMALL)  # type: ignore[arg-type]
+    exports = [p for p in files if not demo._is_list_file(p)]
+    lists = [p for p in files if demo._is_list_file(p)]
+    store = open_store(tmp_path / "stopped.duckdb")
+    try:
+        assert not demo_unfinished(store, **SMALL)  # type: ignore[arg-type]  # empty: a first start
+        demo._import(store, exports, "demo", None)
+        demo._import(store, lists[:1], "demo", None)
+        assert demo_unfinished(store, **SMALL)  # type: ignore[arg-type]
+        assert not demo_unfinished(store, account="someone else", **SMALL)
+        loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+        assert loading.wait(120) and loading.status()[4] is None
+        assert _table_counts(store) == _table_counts(demo_store)
+        assert not demo_unfinished(store, **SMALL)  # type: ignore[arg-type]
+        assert not demo_unfinished(demo_store, **SMALL)  # type: ignore[arg-type]
+    finally:
+        store.close()

@@ -120,16 +120,18 @@ def _maybe_start_demo(store: Store) -> DemoLoading | None:
         return None
     try:
         # Imported here: the demo module is optional for the pages, and heavy (it builds files).
-        from analytics.demo import DEMO_ACCOUNT, start_demo, store_is_empty
+        from analytics.demo import DEMO_ACCOUNT, demo_unfinished, start_demo, store_is_empty
     except ImportError:
         return None
-    if not store_is_empty(store):
+    size = settings.demo_size()
+    # Empty: a first start. Or a first start stopped while the demo's lists loaded: finish it.
+    if not (store_is_empty(store) or demo_unfinished(store, account=DEMO_ACCOUNT, **size)):
         return None
     try:
         # The account's exports now (what the first charts draw), the daily lists meanwhile.
         with st.spinner(_(DEMO_SPINNER)):
             # Held until the first page has drawn (run_page releases them): see start_demo.
-            return start_demo(store, account=DEMO_ACCOUNT, held=True, **settings.demo_size())
+            return start_demo(store, account=DEMO_ACCOUNT, held=True, **size)
     except PalierError as exc:
         # The demo is a courtesy: the app still works without it, so say why and carry on.
         log.warning("demo not loaded: %s", exc)
