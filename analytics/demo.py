@@ -31,7 +31,9 @@ import math
 import random
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -890,6 +892,11 @@ def load_demo(
     return outcomes
 
 
+# The longest a list file waits for the pages being drawn (pages drawn one after the other without
+# a pause must not stop the lists for good).
+YIELD_SECONDS = 10.0
+
+
 @dataclass
 class DemoLoading:
     """The demo's daily follower lists being imported in the background (see `start_demo`).
@@ -908,10 +915,31 @@ class DemoLoading:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _released: threading.Event = field(default_factory=threading.Event, repr=False)
+    _pages: int = field(default=0, repr=False)
 
     def release(self) -> None:
         """Let lists held by `start_demo(held=True)` start loading (the first page has drawn)."""
         self._released.set()
+
+    @contextmanager
+    def page_drawing(self) -> Iterator[None]:
+        """Around a page being drawn (the dashboard's run_page): the next list file waits for it
+        (YIELD_SECONDS at most), so a page shares the machine with one file's import at most."""
+        with self._lock:
+            self._pages += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pages -= 1
+
+    def _yield_to_pages(self) -> None:
+        deadline = time.monotonic() + YIELD_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._pages <= 0:
+                    return
+            time.sleep(0.05)
 
     def status(self) -> tuple[int, int, str, bool, str | None]:
         with self._lock:
@@ -932,8 +960,9 @@ class DemoLoading:
         return self.status()[3]
 
 
-# The longest the lists of `start_demo(held=True)` wait for the first page to draw.
-HOLD_SECONDS = 20.0
+# The longest the lists of `start_demo(held=True)` wait for the first page to draw (a safety net:
+# the dashboard releases them when its first page has run, however long that takes).
+HOLD_SECONDS = 180.0
 # The full demo's account exports, as `write_demo_files(parts="exports")` writes them, kept in the
 # checkout: the first start imports them without simulating the account first (seconds of Python
 # before the first chart). tests/test_demo.py checks they are the generator's bytes;
@@ -1001,6 +1030,7 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
             # a month lands (and the count moves) every few seconds, instead of every file being
             # parsed before the first is written.
             for number, path in enumerate(lists):
+                loading._yield_to_pages()
                 loading._update(sum(days[:number]), sum(days), path.name)
                 outcomes += _import(store, [path], account, None)
             _raise_on_failures(outcomes)

@@ -420,3 +420,29 @@ def test_a_first_start_stopped_while_the_lists_loaded_is_finished(tmp_path: Path
         assert not demo_unfinished(demo_store, **SMALL)  # type: ignore[arg-type]
     finally:
         store.close()
+
+
+def test_the_lists_wait_for_a_page_being_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page being drawn (the dashboard's run_page) holds the next list file back, so the page
+    shares the machine with one file's import at most; the lists go on once it is drawn."""
+    from analytics import demo
+
+    monkeypatch.setattr(demo, "YIELD_SECONDS", 120.0)
+    store = open_store(tmp_path / "yield.duckdb")
+    try:
+        loading = start_demo(store, held=True, **SMALL)  # type: ignore[arg-type]
+        with loading.page_drawing():
+            loading.release()
+            for _ in range(600):  # the lists written (their count known), at most a minute
+                if loading.status()[1] > 0:
+                    break
+                loading.wait(0.1)
+            assert loading.status()[1] > 0
+            loading.wait(1.0)
+            # Unheld, the first file's import would have begun at once (its name shown).
+            assert loading.status()[:3] == (0, loading.status()[1], "")
+            assert _table_counts(store)["snapshots"] == 0
+        assert loading.wait(120) and loading.status()[4] is None
+        assert loading.status()[0] == loading.status()[1] > 100
+    finally:
+        store.close()

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -154,23 +155,25 @@ def store_or_stop() -> Store:
 
 def run_page(page: StreamlitPage) -> None:
     """Run the page; a store another process held past PALIER_STORE_WAIT in the middle of it
-    ends the page with that sentence, not a traceback. Once a page has run (or stopped), the
-    demo's daily lists, held so as not to slow the first page, may load."""
+    ends the page with that sentence, not a traceback. While the demo's daily lists load in the
+    background, the next list file waits for the page (DemoLoading.page_drawing); once a page has
+    run (or stopped), the lists, held so as not to slow the first page, may load."""
+    loading = _demo_loading_or_none()
     try:
-        page.run()
+        with loading.page_drawing() if loading is not None else nullcontext():
+            page.run()
     except StoreBusyError as exc:
         show_error(str(exc))
     finally:
-        _release_demo_lists()
+        if loading is not None:
+            loading.release()
 
 
-def _release_demo_lists() -> None:
+def _demo_loading_or_none() -> DemoLoading | None:
     try:
-        loading = demo_loading()
+        return demo_loading()
     except PalierError:
-        return  # no store, so no demo: the page said why
-    if loading is not None:
-        loading.release()
+        return None  # no store, so no demo: the page says why
 
 
 def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
