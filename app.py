@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _
-from analytics.ui import downloads, gate, lang, timing
+from analytics.ui import demo_progress, downloads, gate, lang, timing
 from analytics.ui.store import run_page
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
@@ -33,6 +33,9 @@ PAGES = [
     st.Page("pages/import.py", title=_("Import"), icon=":material/upload_file:", url_path="import"),
     st.Page("pages/collect.py", title=_("Collect"), icon=":material/cloud_download:", url_path="collect"),
 ]
+
+# On first start the demo's daily lists load in the background: every page says how far, above it.
+demo_progress.show_progress()
 
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
 # The account's report button waits in the sidebar for the page's period (drawn once the page has run).

@@ -31,7 +31,9 @@ import math
 import random
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,7 @@ from analytics.errors import PalierError
 from analytics.i18n import N_, _
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, import_sources
+from analytics.settings import PROJECT_ROOT
 from analytics.store import Store
 
 DEMO_ACCOUNT = "demo"
@@ -806,8 +809,40 @@ def store_is_empty(store: Store) -> bool:
     return row is None or int(row[0]) == 0
 
 
+# The demo account's first export file (imported first) and the days of its daily lists.
+UNFINISHED_SQL = """
+SELECT
+    (SELECT count(*) FROM imports i JOIN accounts a USING (account_id)
+     WHERE a.name = $name AND i.file_name = 'account_overview_analytics.csv'),
+    (SELECT count(DISTINCT s.snapshot_date) FROM snapshots s JOIN accounts a USING (account_id) WHERE a.name = $name)
+"""
+
+
+def demo_unfinished(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> bool:
+    """True when `account` holds the demo's exports but fewer daily lists than the demo has: a
+    first start stopped while its lists were loading. Starting the demo again finishes it (the
+    files already in come back unchanged). `kwargs`: the demo's end and months, as for `simulate`."""
+    end = kwargs.get("end", DEMO_END)
+    months = kwargs.get("months", DEMO_MONTHS)
+    assert isinstance(end, dt.date) and isinstance(months, int)
+    days = (end - _add_months(end, -months)).days  # the story's days, one list each
+    cursor = store.cursor()
+    try:
+        row = cursor.execute(UNFINISHED_SQL, {"name": account}).fetchone()
+    finally:
+        cursor.close()
+    return row is not None and int(row[0]) > 0 and int(row[1]) < days
+
+
 def _is_list_file(path: Path) -> bool:
     return path.name.startswith("followers_")
+
+
+def list_file_days(path: Path) -> int:
+    """How many daily lists a demo list file holds, from its name (`followers_<day>.csv` or
+    `followers_<first>_<last>.csv`, every day in between: `_write_lists` names them so)."""
+    days = [dt.date.fromisoformat(part) for part in path.stem.removeprefix("followers_").split("_")]
+    return (days[-1] - days[0]).days + 1
 
 
 def _import(store: Store, paths: Sequence[Path], account: str, progress: Callable[[int, int, str], None] | None) -> list[Outcome]:
@@ -858,20 +893,54 @@ def load_demo(
     return outcomes
 
 
+# The longest a list file waits for the pages being drawn (pages drawn one after the other without
+# a pause must not stop the lists for good).
+YIELD_SECONDS = 10.0
+
+
 @dataclass
 class DemoLoading:
     """The demo's daily follower lists being imported in the background (see `start_demo`).
 
     Read from any thread (every tab of every session shows the same progress): `status()` gives
-    (lists imported, lists in all, the file being imported, done, the error if it failed)."""
+    (daily lists imported, daily lists in all, the file being imported, done, the error if it
+    failed). The lists are counted by day, not by file: a file holds a month of daily lists and is
+    one import (one transaction), so the count moves a month at a time, as the data lands."""
 
     total: int = 0
     done: int = 0
     current: str = ""
+    account: str = DEMO_ACCOUNT  # the account the lists go to
     finished: bool = False
     error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
+    _released: threading.Event = field(default_factory=threading.Event, repr=False)
+    _pages: int = field(default=0, repr=False)
+
+    def release(self) -> None:
+        """Let lists held by `start_demo(held=True)` start loading (the first page has drawn)."""
+        self._released.set()
+
+    @contextmanager
+    def page_drawing(self) -> Iterator[None]:
+        """Around a page being drawn (the dashboard's run_page): the next list file waits for it
+        (YIELD_SECONDS at most), so a page shares the machine with one file's import at most."""
+        with self._lock:
+            self._pages += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pages -= 1
+
+    def _yield_to_pages(self) -> None:
+        deadline = time.monotonic() + YIELD_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._pages <= 0:
+                    return
+            time.sleep(0.05)
 
     def status(self) -> tuple[int, int, str, bool, str | None]:
         with self._lock:
@@ -892,30 +961,80 @@ class DemoLoading:
         return self.status()[3]
 
 
-def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, **kwargs: object) -> DemoLoading:
+# The longest the lists of `start_demo(held=True)` wait for the first page to draw (a safety net:
+# the dashboard releases them when its first page has run, however long that takes).
+HOLD_SECONDS = 180.0
+# The full demo's account exports, as `write_demo_files(parts="exports")` writes them, kept in the
+# checkout: the first start imports them without simulating the account first (seconds of Python
+# before the first chart). tests/test_demo.py checks they are the generator's bytes;
+# `keep_demo_exports()` writes them again after a change to the generator.
+KEPT_EXPORTS = PROJECT_ROOT / "assets" / "demo-exports"
+
+
+def keep_demo_exports(folder: Path = KEPT_EXPORTS) -> list[Path]:
+    """Write the full demo's account exports into `folder` (the kept copy), replacing its files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        old.unlink()
+    return write_demo_files(folder, parts="exports")
+
+
+def _kept_exports(options: dict[str, object]) -> list[Path] | None:
+    """The kept exports when `options` ask for the full demo (the defaults) and they are there."""
+    defaults = {"end": DEMO_END, "months": DEMO_MONTHS, "seed": DEMO_SEED, "scale": 1.0}
+    if any(options.get(key, value) != value for key, value in defaults.items()) or set(options) - set(defaults):
+        return None
+    kept = sorted(KEPT_EXPORTS.glob("*.csv"))
+    return kept or None
+
+
+def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False, **kwargs: object) -> DemoLoading:
     """Import the demo's account exports now and its daily follower lists in a background thread.
 
     Returns once the overview, content and follower counts are written and in the store (the
     first charts can be drawn: a few seconds); the lists are written and (most of the demo's time: hundreds of daily
     snapshots) go through the same importers meanwhile, each file its own transaction, so a
     page drawn in between shows what is there. Raises PalierError when the first files fail;
-    a list that fails is reported by the returned `DemoLoading`."""
+    a list that fails is reported by the returned `DemoLoading`. Extra keyword arguments go to
+    `simulate` (end, months, seed, scale); the files are those of `write_demo_files`.
+
+    `held`: the lists wait for `DemoLoading.release()` (at most HOLD_SECONDS) before they start:
+    the dashboard releases them once its first page has drawn, since writing and parsing them
+    holds Python's interpreter lock for seconds that the first page would otherwise share."""
     temp = tempfile.TemporaryDirectory(prefix="palier-demo-")
+    story: Story | None = None
     try:
-        exports = write_demo_files(Path(temp.name), parts="exports", **kwargs)  # type: ignore[arg-type]
+        exports = _kept_exports(kwargs)
+        if exports is None:
+            # Simulated once for both parts: the simulation is seconds of Python at full scale.
+            story = simulate(**kwargs)  # type: ignore[arg-type]
+            seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
+            exports = sorted(_write_exports(Path(temp.name), story, seed))
         _raise_on_failures(_import(store, exports, account, None))
     except BaseException:
         temp.cleanup()
         raise
-    loading = DemoLoading()
+    loading = DemoLoading(account=account)
+    if not held:
+        loading.release()
 
     def run() -> None:
         error = None
         try:
-            # Written here too: the lists are most of the demo's writing as well.
-            lists = write_demo_files(Path(temp.name), parts="lists", **kwargs)  # type: ignore[arg-type]
-            loading._update(0, len(lists), "")
-            _raise_on_failures(_import(store, lists, account, loading._update))
+            loading._released.wait(HOLD_SECONDS)
+            # Written here: the lists are most of the demo's writing as well.
+            lists = sorted(_write_lists(Path(temp.name), story or simulate(**kwargs)))  # type: ignore[arg-type]
+            days = [list_file_days(path) for path in lists]
+            loading._update(0, sum(days), "")
+            outcomes: list[Outcome] = []
+            # One import per file, oldest first, each its own transaction as an upload's files are:
+            # a month lands (and the count moves) every few seconds, instead of every file being
+            # parsed before the first is written.
+            for number, path in enumerate(lists):
+                loading._yield_to_pages()
+                loading._update(sum(days[:number]), sum(days), path.name)
+                outcomes += _import(store, [path], account, None)
+            _raise_on_failures(outcomes)
         except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
             error = str(exc)
         finally:

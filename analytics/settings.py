@@ -28,6 +28,15 @@ DB_PATH = Setting("db", "PALIER_DB", str(PROJECT_ROOT / "data" / "palier.duckdb"
 DEMO_ON_EMPTY = Setting(
     "demo_on_empty", "PALIER_DEMO", "1", "Load the bundled demo account when the store is empty (0 to start empty)."
 )
+DEMO_SCALE = Setting(
+    "demo_scale",
+    "PALIER_DEMO_SCALE",
+    "1",
+    "Size of the demo account's audience, as a share of the full demo (about 600 to 2,500 followers at 1).",
+)
+DEMO_MONTHS = Setting(
+    "demo_months", "PALIER_DEMO_MONTHS", "18", "Months of history in the demo account (4 or more; one daily follower list per day)."
+)
 MAX_ZIP_MEMBER_MB = Setting(
     "max_zip_member_mb", "PALIER_MAX_ZIP_MEMBER_MB", "2048", "Largest uncompressed member read from a zip, in MB."
 )
@@ -70,7 +79,8 @@ LANGUAGE = Setting(
 )
 
 SETTINGS: tuple[Setting, ...] = (
-    DB_PATH, DEMO_ON_EMPTY, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT, STORE_WAIT, STORE_IDLE, LANGUAGE,
+    DB_PATH, DEMO_ON_EMPTY, DEMO_SCALE, DEMO_MONTHS, MAX_ZIP_MEMBER_MB, MAX_ZIP_RATIO, MAX_UPLOAD_MB, MEMORY_LIMIT,
+    STORE_WAIT, STORE_IDLE, LANGUAGE,
 )
 
 
@@ -80,6 +90,23 @@ def db_path() -> Path:
 
 def demo_on_empty() -> bool:
     return DEMO_ON_EMPTY.value().strip().lower() not in ("0", "false", "no", "off", "")
+
+
+def demo_size() -> dict[str, float | int]:
+    """The demo's `scale` and `months` (analytics.demo.write_demo_files); a value that is not a
+    positive number reads as its default. A smaller demo starts sooner (tests use one)."""
+    try:
+        scale = float(DEMO_SCALE.value())
+    except ValueError:
+        scale = float(DEMO_SCALE.default)
+    try:
+        months = int(DEMO_MONTHS.value())
+    except ValueError:
+        months = int(DEMO_MONTHS.default)
+    return {
+        "scale": scale if 0 < scale <= 10 else float(DEMO_SCALE.default),
+        "months": months if 4 <= months <= 120 else int(DEMO_MONTHS.default),
+    }
 
 
 def seconds(setting: Setting) -> float:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import firststart as firststart_bench
 from benchmarks import pages as browser_bench
 from benchmarks import plateaus as plateau_bench
 from benchmarks.generate import CHURN, follower_lists, x_exports
@@ -453,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md")))
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
-                        help="comma list of: imports,year,pages,plateaus,browser")
+                        help="comma list of: imports,year,pages,plateaus,browser,firststart")
     parser.add_argument("--year-from", type=Path, default=os.environ.get("BENCH_YEAR_FROM") or None,
                         help="the JSON output of a `year` worker run on its own, its store beside it")
     args = parser.parse_args(argv)
@@ -482,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     old = plateau_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # The pages in a real browser (`python -m benchmarks.pages`), on the demo and on the year's store.
     old_browser = browser_bench.section_of(args.out.read_text()) if args.out.exists() else None
+    # Likewise the first start's (`python -m benchmarks.firststart`, issue 16 target 1).
+    old_firststart = firststart_bench.section_of(args.out.read_text()) if args.out.exists() else None
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     if "plateaus" not in skip:
@@ -494,6 +497,10 @@ def main(argv: list[str] | None = None) -> int:
                             *stores])
     elif old_browser:
         browser_bench.write_section(args.out, old_browser)
+    if "firststart" not in skip:
+        firststart_bench.main(["--out", str(args.out), "--runs", str(args.runs)])
+    elif old_firststart:
+        firststart_bench.write_section(args.out, old_firststart)
     print(text)
     if year and not os.environ.get("BENCH_KEEP_STORE"):
         shutil.rmtree(args.work / "year-days", ignore_errors=True)

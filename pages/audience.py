@@ -10,7 +10,7 @@ import datetime as dt
 import streamlit as st
 
 from analytics.i18n import _, format_date, format_number, ngettext
-from analytics.ui import audience_view, gate, reads, tabs, widgets
+from analytics.ui import audience_view, demo_progress, gate, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -22,6 +22,11 @@ store, version, account = widgets.pick_account(
     _("No account yet. Import follower lists with bios to see who your followers are."),
     left,
 )
+
+if demo_progress.lists_loading(account):
+    # On first start: no analysis of half the demo's lists; the page reruns when they are in.
+    demo_progress.still_loading_notice()
+    st.stop()
 
 snapshots = reads.snapshot_dates(account, version)
 if not snapshots.empty:

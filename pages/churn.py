@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.i18n import _, ngettext
-from analytics.ui import churn_view, gate, reads, tabs, widgets
+from analytics.ui import churn_view, demo_progress, gate, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -29,7 +29,9 @@ series = reads.follower_series(account, version)
 in_period = series[(series["day"] >= pd.Timestamp(start)) & (series["day"] <= pd.Timestamp(end))]
 purges = reads.purge_days(account, start, end, version)
 snapshots = reads.snapshot_dates(account, version)
-has_lists = len(snapshots) >= 2
+# While the demo's daily lists load on first start, their parts wait for all of them.
+lists_loading = demo_progress.lists_loading(account)
+has_lists = len(snapshots) >= 2 and not lists_loading
 
 # --- The answer: who followed and who left, and why; without lists, the losses per day -------------
 
@@ -44,11 +46,14 @@ if has_lists:
 else:
     # Without two lists the losses come from the follower counts: the chart is the answer.
     churn_view.losses_section(account, start, end, purges, version)
-    have = ngettext(
-        "This account has {count} follower list. ", "This account has {count} follower lists. ", len(snapshots)
-    ).format(count=len(snapshots))
-    st.info(have + _(churn_view.NO_LISTS))
-    widgets.link_to_import(_("Import follower lists"))
+    if lists_loading:
+        demo_progress.still_loading_notice()
+    else:
+        have = ngettext(
+            "This account has {count} follower list. ", "This account has {count} follower lists. ", len(snapshots)
+        ).format(count=len(snapshots))
+        st.info(have + _(churn_view.NO_LISTS))
+        widgets.link_to_import(_("Import follower lists"))
 
 # --- Second-order figures, one click away -------------------------------------------------------------
 

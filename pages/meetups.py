@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _, format_number
-from analytics.ui import gate, meetups_view, reads, widgets
+from analytics.ui import demo_progress, gate, meetups_view, reads, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -37,6 +37,11 @@ within_days = int(
                "dated up to this many days after it counts as a follower gained after the event."),
     )
 )
+
+if demo_progress.lists_loading(account):
+    # Attendees are matched against the follower lists: not against half of the demo's.
+    demo_progress.still_loading_notice()
+    st.stop()
 
 meetups_view.show_notice()
 if store.read_only and owner:

@@ -128,10 +128,11 @@ def shared_server(tmp_path: Path) -> Iterator[str]:
     yield from _serve(tmp_path / "palier.duckdb", tmp_path, "--secrets.files", str(secrets))
 
 
-def _serve(db: Path, tmp_path: Path, *extra: str) -> Iterator[str]:
-    """`streamlit run app.py` on `db` (with `extra` flags) until the test ends; its log must hold no traceback."""
+def _serve(db: Path, tmp_path: Path, *extra: str, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on `db` (with `extra` flags, and `settings` over the environment:
+    the demo is off unless they turn it on) until the test ends; its log must hold no traceback."""
     port = _free_port()
-    env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0")
+    env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0") | (settings or {})
     log = tmp_path / f"streamlit-{port}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -15,6 +15,8 @@ from analytics.demo import (
     CONTENT_HEADER,
     DEMO_HANDLE,
     OVERVIEW_HEADER,
+    demo_unfinished,
+    list_file_days,
     load_demo,
     simulate,
     start_demo,
@@ -304,7 +306,7 @@ def test_started_in_the_background_the_demo_gives_the_same_store(
         release.set()
         assert loading.wait(120)
         total = loading.status()[1]
-        assert total >= 4 and loading.status() == (total, total, "", True, None)  # a list file per month
+        assert total >= 4 and loading.status() == (total, total, "", True, None)  # daily lists, a file a month
         assert _table_counts(store) == _table_counts(demo_store)
     finally:
         store.close()
@@ -343,5 +345,104 @@ def test_a_list_failing_in_the_background_is_reported(tmp_path: Path) -> None:
             demo_import.undo()
         _, _, _, finished, error = loading.status()
         assert finished and error is not None and "could not be imported" in error and "twelve" in error
+    finally:
+        store.close()
+
+
+def test_the_background_progress_counts_daily_lists(tmp_path: Path) -> None:
+    """The progress counts the daily lists (a file holds a month of them), as the page says."""
+    lists = write_demo_files(tmp_path / "lists", parts="lists", **SMALL)  # type: ignore[arg-type]
+    story = simulate(**SMALL)  # type: ignore[arg-type]
+    assert len(lists) < len(story.lists)  # several days to a file: counting files would be wrong
+    assert sum(list_file_days(path) for path in lists) == len(story.lists)
+    for path in lists:
+        in_file = {line.rsplit(",", 1)[1] for line in path.read_text().splitlines()[1:]}
+        assert list_file_days(path) == len(in_file)
+    store = open_store(tmp_path / "counted.duckdb")
+    try:
+        loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+        assert loading.wait(120)
+        assert loading.status() == (len(story.lists), len(story.lists), "", True, None)
+    finally:
+        store.close()
+
+
+def test_held_lists_wait_for_the_first_page(tmp_path: Path) -> None:
+    """`held=True` (the dashboard): the lists are not even written until `release()`, so the
+    first page does not share the interpreter with them; then they load as usual."""
+    store = open_store(tmp_path / "held.duckdb")
+    try:
+        loading = start_demo(store, held=True, **SMALL)  # type: ignore[arg-type]
+        # Unheld, the small demo's lists are written within milliseconds (total > 0).
+        assert not loading.wait(2)
+        assert loading.status() == (0, 0, "", False, None)
+        assert _table_counts(store)["snapshots"] == 0
+        loading.release()
+        assert loading.wait(120)
+        done, total, _, finished, error = loading.status()
+        assert (finished, error) == (True, None) and done == total > 100
+    finally:
+        store.close()
+
+
+def test_the_kept_exports_are_the_generators(tmp_path: Path) -> None:
+    """The first start imports the kept copy of the full demo's exports instead of simulating the
+    account first: it must be the generator's output, byte for byte (after a change to the
+    generator: `python -c "from analytics.demo import keep_demo_exports; keep_demo_exports()"`)."""
+    from analytics.demo import KEPT_EXPORTS
+
+    generated = write_demo_files(tmp_path / "exports", parts="exports")
+    kept = sorted(KEPT_EXPORTS.glob("*.csv"))
+    assert [p.name for p in kept] == [p.name for p in generated]
+    for ours, theirs in zip(kept, generated, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), f"{ours.name} differs from the generator's: write it again"
+
+
+def test_a_first_start_stopped_while_the_lists_loaded_is_finished(tmp_path: Path, demo_store: Store) -> None:
+    """Stopped after the exports and one month of lists (the server closed meanwhile): the next
+    start sees the demo unfinished and finishes it into the whole demo; a whole demo is not."""
+    from analytics import demo
+
+    files = write_demo_files(tmp_path / "files", **SMALL)  # type: ignore[arg-type]
+    exports = [p for p in files if not demo._is_list_file(p)]
+    lists = [p for p in files if demo._is_list_file(p)]
+    store = open_store(tmp_path / "stopped.duckdb")
+    try:
+        assert not demo_unfinished(store, **SMALL)  # type: ignore[arg-type]  # empty: a first start
+        demo._import(store, exports, "demo", None)
+        demo._import(store, lists[:1], "demo", None)
+        assert demo_unfinished(store, **SMALL)  # type: ignore[arg-type]
+        assert not demo_unfinished(store, account="someone else", **SMALL)
+        loading = start_demo(store, **SMALL)  # type: ignore[arg-type]
+        assert loading.wait(120) and loading.status()[4] is None
+        assert _table_counts(store) == _table_counts(demo_store)
+        assert not demo_unfinished(store, **SMALL)  # type: ignore[arg-type]
+        assert not demo_unfinished(demo_store, **SMALL)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def test_the_lists_wait_for_a_page_being_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page being drawn (the dashboard's run_page) holds the next list file back, so the page
+    shares the machine with one file's import at most; the lists go on once it is drawn."""
+    from analytics import demo
+
+    monkeypatch.setattr(demo, "YIELD_SECONDS", 120.0)
+    store = open_store(tmp_path / "yield.duckdb")
+    try:
+        loading = start_demo(store, held=True, **SMALL)  # type: ignore[arg-type]
+        with loading.page_drawing():
+            loading.release()
+            for _ in range(600):  # the lists written (their count known), at most a minute
+                if loading.status()[1] > 0:
+                    break
+                loading.wait(0.1)
+            assert loading.status()[1] > 0
+            loading.wait(1.0)
+            # Unheld, the first file's import would have begun at once (its name shown).
+            assert loading.status()[:3] == (0, loading.status()[1], "")
+            assert _table_counts(store)["snapshots"] == 0
+        assert loading.wait(120) and loading.status()[4] is None
+        assert loading.status()[0] == loading.status()[1] > 100
     finally:
         store.close()

@@ -1,6 +1,11 @@
 """The store of this process: shared with other processes, the demo loaded on first start, read
 one cursor at a time.
 
+On first start the demo's account exports are imported before the first page draws (a few
+seconds) and its daily follower lists in a background thread (`analytics.demo.start_demo`); the
+`DemoLoading` that reports their progress lives with the store, so every tab of every session sees
+the same progress (`demo_loading`, shown by `analytics.ui.demo_progress`).
+
 The store is a `st.cache_resource` keyed on its path: one `SharedStore` per process, which holds
 the file only while pages read or write it and lets go of it after `PALIER_STORE_IDLE` seconds,
 so command-line imports, reports and cron collections get in while the dashboard runs; writes
@@ -11,13 +16,15 @@ each session in its own thread.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -32,12 +39,33 @@ from analytics.store.shared import SharedStore
 from analytics.ui.gate import access_config
 from analytics.ui.text import escape_markdown, show_error
 
+if TYPE_CHECKING:
+    from analytics.demo import DemoLoading
+
 _T = TypeVar("_T")
 
 DEMO_SPINNER = N_("Loading the demo account (first start only)")
 DEMO_FAILED = N_("The demo account could not be loaded: {error}")
 
 log = logging.getLogger("palier.ui")
+
+# Imported lazily by the first page (Overview's plateaus use ruptures, which loads SciPy: seconds on
+# a loaded machine): loaded in the background from the moment the store opens, while it migrates
+# and the demo's exports import (much of that in DuckDB, off the interpreter lock), so the first
+# page finds them loaded. Nothing else changes: a page needing one before it is in waits for the
+# import already under way, as it would have imported it itself.
+WARM_IMPORTS = ("ruptures",)
+
+
+def _warm_imports() -> None:
+    def run() -> None:
+        for name in WARM_IMPORTS:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                log.warning("could not import %s ahead of the first page", name)
+
+    threading.Thread(target=run, name="palier-warm-imports", daemon=True).start()
 
 
 @dataclass
@@ -47,6 +75,8 @@ class _Opened:
     # everything, and the demo must not come back under their feet.
     demo_checked: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The demo's daily lists being imported in the background (None when no demo was started).
+    demo: DemoLoading | None = None
 
 
 def _close(opened: _Opened) -> None:
@@ -56,6 +86,7 @@ def _close(opened: _Opened) -> None:
 # Dropped from the cache (cleared, or the server stopping): the file is let go of at once.
 @st.cache_resource(show_spinner=False, on_release=_close)
 def _open(path: str) -> _Opened:
+    _warm_imports()
     # Held per use, not for the life of the server: a second dashboard or a command on the same
     # file waits its turn (at most PALIER_STORE_WAIT seconds) instead of being locked out.
     store = SharedStore(
@@ -74,28 +105,39 @@ def get_store() -> Store:
     if not opened.demo_checked:
         with opened.lock:
             if not opened.demo_checked:
-                _maybe_load_demo(opened.store)
+                opened.demo = _maybe_start_demo(opened.store)
                 opened.demo_checked = True
     return opened.store
 
 
-def _maybe_load_demo(store: Store) -> None:
+def demo_loading() -> DemoLoading | None:
+    """The demo's background import of this process's store, once `get_store()` started it
+    (None when the store was not empty, or the demo is off)."""
+    return _open(str(store_path())).demo
+
+
+def _maybe_start_demo(store: Store) -> DemoLoading | None:
     if store.read_only or not settings.demo_on_empty():
-        return
+        return None
     try:
         # Imported here: the demo module is optional for the pages, and heavy (it builds files).
-        from analytics.demo import load_demo, store_is_empty
+        from analytics.demo import DEMO_ACCOUNT, demo_unfinished, start_demo, store_is_empty
     except ImportError:
-        return
-    if not store_is_empty(store):
-        return
+        return None
+    size = settings.demo_size()
+    # Empty: a first start. Or a first start stopped while the demo's lists loaded: finish it.
+    if not (store_is_empty(store) or demo_unfinished(store, account=DEMO_ACCOUNT, **size)):
+        return None
     try:
+        # The account's exports now (what the first charts draw), the daily lists meanwhile.
         with st.spinner(_(DEMO_SPINNER)):
-            load_demo(store, account="demo")
+            # Held until the first page has drawn (run_page releases them): see start_demo.
+            return start_demo(store, account=DEMO_ACCOUNT, held=True, **size)
     except PalierError as exc:
         # The demo is a courtesy: the app still works without it, so say why and carry on.
         log.warning("demo not loaded: %s", exc)
         st.warning(escape_markdown(_(DEMO_FAILED).format(error=exc)))
+        return None
 
 
 def store_or_stop() -> Store:
@@ -113,11 +155,25 @@ def store_or_stop() -> Store:
 
 def run_page(page: StreamlitPage) -> None:
     """Run the page; a store another process held past PALIER_STORE_WAIT in the middle of it
-    ends the page with that sentence, not a traceback."""
+    ends the page with that sentence, not a traceback. While the demo's daily lists load in the
+    background, the next list file waits for the page (DemoLoading.page_drawing); once a page has
+    run (or stopped), the lists, held so as not to slow the first page, may load."""
+    loading = _demo_loading_or_none()
     try:
-        page.run()
+        with loading.page_drawing() if loading is not None else nullcontext():
+            page.run()
     except StoreBusyError as exc:
         show_error(str(exc))
+    finally:
+        if loading is not None:
+            loading.release()
+
+
+def _demo_loading_or_none() -> DemoLoading | None:
+    try:
+        return demo_loading()
+    except PalierError:
+        return None  # no store, so no demo: the page says why
 
 
 def on_account(account_name: str, read: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
