@@ -4,7 +4,9 @@ file the app opens (`db`) and a copy of the small demo (`demo_db`)."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +85,40 @@ def demo_db(db: Path, demo_file: Path) -> Path:
     """`db` holding a copy of the small demo."""
     db.write_bytes(demo_file.read_bytes())
     return db
+
+
+@pytest.fixture(scope="session")
+def full_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The FULL demo, as a first start loads it (18 months, a list a day), built once per test run.
+
+    It takes most of a minute, and three modules need it: under xdist the first worker to ask builds
+    it in the run's folder shared by the workers (under a lock), the others wait for it and read
+    it. Tests get a copy (`full_demo_copy`). Without xdist the run's own folder is used, never a
+    folder an earlier run could have left."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "full-demo"
+    path = folder / "palier.duckdb"
+    with (shared / "full-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (folder / "complete").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+                folder.mkdir()
+                store = open_store(path)
+                try:
+                    load_demo(store)  # the defaults: what a first start loads
+                finally:
+                    store.close()
+                (folder / "complete").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
+@pytest.fixture
+def full_demo_copy(tmp_path: Path, full_demo_file: Path) -> Path:
+    """A copy of the full demo's store for this test alone (it may write to it)."""
+    target = tmp_path / "full-demo.duckdb"
+    shutil.copyfile(full_demo_file, target)
+    return target

@@ -234,13 +234,10 @@ def test_unknown_posts_are_none_not_zero(tmp_path: Path) -> None:
         store.close()
 
 
-def test_demo_net_is_the_same_on_overview_and_growth(tmp_path: Path) -> None:
+def test_demo_net_is_the_same_on_overview_and_growth(full_demo_copy: Path) -> None:
     """The found case on the demo: 2026-10-04 to 2026-10-31 gave +179 on Overview, +180 on Growth."""
-    from analytics.demo import load_demo
-
-    store = open_store(tmp_path / "palier.duckdb")
+    store = open_store(full_demo_copy)
     try:
-        load_demo(store)
         cursor = store.cursor()
         account_id = require_account(cursor, "demo").account_id
         series = follower_series(cursor, account_id)

@@ -427,13 +427,11 @@ def test_several_followers_of_one_name_are_offered_and_each_unmatched_attendee_h
         cursor.close()
 
 
-def test_the_demo_homonyms_and_a_seven_name_list(tmp_path: Path) -> None:
-    from analytics.demo import load_demo
+def test_the_demo_homonyms_and_a_seven_name_list(full_demo_copy: Path) -> None:
     from analytics.store import open_store
 
-    store = open_store(tmp_path / "demo.duckdb")
+    store = open_store(full_demo_copy)
     try:
-        load_demo(store)
         cursor = store.cursor()
         try:
             account_id = require_account(cursor, "demo").account_id

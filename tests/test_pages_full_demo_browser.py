@@ -9,7 +9,9 @@ on a first start."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -37,17 +39,10 @@ FIRST_VISIT_MS = 600_000
 
 
 @pytest.fixture(scope="module")
-def full_demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from analytics.demo import load_demo
-    from analytics.store import open_store
-
-    folder = tmp_path_factory.mktemp("full-demo")
+def full_demo_server(tmp_path_factory: pytest.TempPathFactory, full_demo_file: Path) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("full-demo-server")
     db = folder / "palier.duckdb"
-    store = open_store(db)
-    try:
-        load_demo(store)  # the defaults: what a first start loads
-    finally:
-        store.close()
+    shutil.copyfile(full_demo_file, db)  # the full demo (tests/conftest.py), as a first start loads it
     yield from _serve(db, folder)
 
 
