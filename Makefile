@@ -20,7 +20,7 @@ $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
 run: $(VENV)/.run-deps
 	$(BIN)/python -m streamlit run app.py
 
-# Lint and type check (configured in pyproject.toml); CI runs it before the tests.
+# Lint and type check (configured in pyproject.toml); CI runs it beside the tests (.ci/run).
 check: $(VENV)/.test-deps
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
