@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics.i18n import N_, _, format_number
 from analytics.ingest.service import ImportOptions, Outcome
-from analytics.ui import gate, import_view, reads
+from analytics.ui import gate, import_view, reads, widgets
 from analytics.ui.store import store_or_stop
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
@@ -20,7 +20,6 @@ log = logging.getLogger("palier.import")
 # xls/xlsx: LinkedIn analytics workbooks; opml/xml: RSS reader exports, refused with why.
 UPLOAD_TYPES = ["csv", "json", "js", "zip", "xls", "xlsx", "opml", "xml"]
 # Date pickers show ISO days: Streamlit's picker has no French month names.
-DATE_FORMAT = "YYYY-MM-DD"
 UPLOAD_HELP = N_(
     "X archive (zip), X or LinkedIn analytics CSVs, Instagram JSON, Bluesky or Mastodon exports, "
     "Social Blade CSV, or Palier's generic follower-count and follower-list CSVs."
@@ -74,7 +73,7 @@ st.caption(_(
 
 with st.expander(_("Dates and follower totals (optional)"), expanded=False):
     snapshot_date = st.date_input(
-        _("Snapshot date"), value=None, format=DATE_FORMAT, key="import_snapshot_date",
+        _("Snapshot date"), value=None, format=widgets.date_input_format(), key="import_snapshot_date",
         help=_(
             "The day of follower lists that do not say theirs. Without it: the export's own date, "
             "a YYYY-MM-DD in the file name, else today."
@@ -85,7 +84,7 @@ with st.expander(_("Dates and follower totals (optional)"), expanded=False):
         "gains and losses (the X account overview). Read the total on your profile."
     ))
     day_col, total_col = st.columns(2)
-    total_day = day_col.date_input(_("On"), value=None, format=DATE_FORMAT, key="import_total_day")
+    total_day = day_col.date_input(_("On"), value=None, format=widgets.date_input_format(), key="import_total_day")
     total = total_col.number_input(_("Followers"), min_value=0, value=None, step=1, key="import_total")
     if (total_day is None) != (total is None):
         st.warning(_("Give both the date and the follower total, or neither: one alone is ignored."))

@@ -82,6 +82,16 @@ def test_the_import_page_in_french_shows_no_english(db: Path) -> None:
     assert english_in(text) == []
 
 
+def test_date_pickers_write_the_day_first_in_french(db: Path) -> None:
+    """A French reader writes 04/10/2026: the Import page's date pickers say it so, English ones stay ISO."""
+    french = french_app(IMPORT_PAGE)
+    assert {d.proto.format for d in french.date_input} == {"DD/MM/YYYY"}, [d.proto.format for d in french.date_input]
+    english = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    english.run()
+    english.switch_page(IMPORT_PAGE).run()
+    assert english.date_input and {d.proto.format for d in english.date_input} == {"YYYY-MM-DD"}
+
+
 def test_the_collect_page_in_french_shows_no_english(db: Path) -> None:
     at = french_app(COLLECT_PAGE)
     text = visible_text(at)

@@ -35,7 +35,7 @@ from analytics.store import Store
 from analytics.ui.reads import MeetupView, meetup_follower_search, meetup_unmatched
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
-from analytics.ui.widgets import chart_config
+from analytics.ui.widgets import chart_config, date_input_format
 
 log = logging.getLogger("palier.meetups")
 
@@ -156,7 +156,7 @@ def add_event(store: Store, account: str, view: MeetupView, locked: bool) -> Non
         event_name = name_col.text_input(
             _("Event name"), max_chars=200, key="meetups_event_name", placeholder=_("Data meetup #12")
         )
-        event_date = date_col.date_input(_("Date"), value=None, format="YYYY-MM-DD", key="meetups_event_date")
+        event_date = date_col.date_input(_("Date"), value=None, format=date_input_format(), key="meetups_event_date")
         place = place_col.text_input(_("Place (optional)"), max_chars=200, key="meetups_event_place", placeholder="Lyon")
         missing = [
             what for what, ok in (

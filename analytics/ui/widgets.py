@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from analytics.charts import CHART_CONFIG
-from analytics.i18n import N_, _, plotly_locale
+from analytics.i18n import N_, _, current_language, plotly_locale
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS
 from analytics.ui.downloads import offer_report, report_period
@@ -28,10 +28,21 @@ from analytics.ui.reads import accounts, data_range
 from analytics.ui.store import store_or_stop
 
 __all__ = ["CHART_CONFIG", "chart_config", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "PRESET_BUTTONS", "Period", "account_data_range",
+           "date_input_format",
            "account_label", "link_to_import", "pick_account", "pick_period", "preferred_account",
            "resolve_period"]
 
 IMPORT_PAGE = "pages/import.py"
+
+
+# How a date picker spells its days, by language: French readers write the day first (04/10/2026).
+DATE_INPUT_FORMATS = {"fr": "DD/MM/YYYY"}
+DEFAULT_DATE_INPUT_FORMAT = "YYYY-MM-DD"
+
+
+def date_input_format() -> str:
+    """`st.date_input`'s `format` in the reader's language."""
+    return DATE_INPUT_FORMATS.get(current_language(), DEFAULT_DATE_INPUT_FORMAT)
 
 
 def chart_config() -> dict[str, Any]:
@@ -287,7 +298,7 @@ def pick_period(
         help=_(PRESETS_HELP) + ("\n\n" + help if help else ""),
     )
     row.date_input(
-        _("Days"), min_value=first, max_value=last, format="YYYY-MM-DD", key=range_key,
+        _("Days"), min_value=first, max_value=last, format=date_input_format(), key=range_key,
         on_change=_range_changed, args=(range_key,), label_visibility="collapsed", width=DATE_RANGE_WIDTH,
     )
     st.session_state[PERIOD_STATE] = (
