@@ -244,7 +244,8 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
     page.goto(f"{app}/?period=28d", wait_until="commit")
     page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
     presets = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').first
-    target = "90 days" if round_ % 2 == 0 else "12 months"
+    # The presets' English labels (analytics.ui.widgets.PRESET_BUTTONS).
+    target = "90D" if round_ % 2 == 0 else "12M"
 
     def change_preset() -> None:
         presets.get_by_text(target, exact=True).click()
