@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import sections
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_START, SECTION_END = "<!-- firststart -->", "<!-- /firststart -->"
 CHART = ".js-plotly-plot, [data-testid='stPlotlyChart']"
@@ -254,21 +256,12 @@ def render(result: dict[str, Any], command: str, date: str) -> str:
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` between the markers of `path` (added at the end when absent)."""
-    text = path.read_text() if path.exists() else ""
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        _, tail = rest.split(SECTION_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text)
+    sections.write_section(path, SECTION_START, SECTION_END, section, empty="")
 
 
 def section_of(text: str) -> str | None:
     """This benchmark's section of a docs page, markers included, or None."""
-    if SECTION_START not in text or SECTION_END not in text:
-        return None
-    return SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+    return sections.section_of(text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import sections
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -421,21 +423,12 @@ def render(results: list[tuple[str, dict[str, Any]]], command: str) -> str:
 
 def write_section(doc: Path, section: str) -> None:
     """Replace the marked section of `doc` (or append it), leaving the rest of the page as it is."""
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1]
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    doc.write_text(text)
+    sections.write_section(doc, MARK_START, MARK_END, section, empty="# Benchmarks\n")
 
 
 def section_of(text: str) -> str | None:
     """This benchmark's section of a docs page, markers included, or None."""
-    if MARK_START not in text or MARK_END not in text:
-        return None
-    return MARK_START + text.split(MARK_START, 1)[1].split(MARK_END, 1)[0] + MARK_END + "\n"
+    return sections.section_of(text, MARK_START, MARK_END)
 
 
 def demo_store(work: Path) -> Path:

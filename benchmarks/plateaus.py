@@ -58,6 +58,7 @@ import pandas as pd
 
 from analytics.metrics import plateaus as pl
 from analytics.metrics.growth import effective_net
+from benchmarks import sections
 
 ROOT = Path(__file__).resolve().parent.parent
 MARGIN = 5
@@ -380,22 +381,12 @@ def render(generated: list[Series], scores: list[Score], command: str, seed: int
 
 def write_section(path: Path, section: str) -> None:
     """Put `section` between the markers of `path` (added at the end when absent)."""
-    text = path.read_text() if path.exists() else ""
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        _, tail = rest.split(SECTION_END, 1)
-        text = head + section.rstrip("\n") + tail
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    path.write_text(text)
+    sections.write_section(path, SECTION_START, SECTION_END, section, empty="")
 
 
 def section_of(text: str) -> str | None:
     """The plateau section of a docs page, markers included, or None."""
-    if SECTION_START not in text or SECTION_END not in text:
-        return None
-    body = text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0]
-    return SECTION_START + body + SECTION_END + "\n"
+    return sections.section_of(text, SECTION_START, SECTION_END)
 
 
 def main(argv: list[str] | None = None) -> int:
