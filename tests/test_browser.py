@@ -232,8 +232,10 @@ def test_import_then_overview_in_a_browser(server: str, tmp_path: Path) -> None:
         save_screenshot(page, ARTIFACTS / "overview.png", full_page=True)
 
 
-def _full_height_screenshot(page: Any, path: Path) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the window to fit it."""
+def _every_chart_drawn_at_full_height(page: Any, path: Path) -> None:
+    """Every chart of the page drawn (a check), then its screenshot into `path` when asked
+    (save_screenshot). Streamlit scrolls inside its main block and Plotly draws a chart once it is
+    in view, so the window is grown to the page's height first."""
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 1400, "height": int(height) + 40})
     charts = page.locator("[data-testid=stPlotlyChart]").count()
@@ -264,14 +266,14 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
             expect(page.locator(".js-plotly-plot").first).to_be_visible()
             _wait_until_idle(page)
             assert page.locator("[data-testid=stException]").count() == 0, name
-            _full_height_screenshot(page, ARTIFACTS / f"{name}.png")
+            _every_chart_drawn_at_full_height(page, ARTIFACTS / f"{name}.png")
         # Meetups has no chart until an event is imported: its form is what shows.
         page.get_by_role("link", name="Meetups").first.click()
         expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
         expect(page.get_by_text("Repeat attendees").first).to_be_visible()
         _wait_until_idle(page)
         assert page.locator("[data-testid=stException]").count() == 0, "meetups"
-        _full_height_screenshot(page, ARTIFACTS / "meetups.png")
+        _every_chart_drawn_at_full_height(page, ARTIFACTS / "meetups.png")
 
 
 # The pages' heights are measured on the full demo, every page (tests/test_pages_full_demo_browser.py).
