@@ -240,7 +240,7 @@ def _apply_import(store: Store, job: Path, manifest: dict[str, Any]) -> list[str
 
 def _apply_collection(store: Store, job: Path, manifest: dict[str, Any]) -> list[str]:
     # Imported here: the collector's HTTP client is loaded only where a collection is stored.
-    from analytics.collect import Fetched, store_fetched
+    from analytics.collect.fetched import Fetched, store_fetched
     from analytics.ingest.model import SourceFile
 
     sources = [SourceFile(Path(name).name, (job / FILES / name).read_bytes()) for name in manifest["files"]]

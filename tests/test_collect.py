@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from analytics import __version__
-from analytics.collect import CollectError, last_collections, store_fetched
+from analytics.collect.arguments import add_collect_parser, parse_interval
 from analytics.collect.bluesky import fetch_bluesky, normalize_handle, xrpc_base
-from analytics.collect.command import add_collect_parser, parse_interval, run_collect
+from analytics.collect.command import run_collect
+from analytics.collect.fetched import CollectError, last_collections, store_fetched
 from analytics.collect.http import HttpClient, HttpPolicy, parse_link_header, parse_retry_after
 from analytics.collect.mastodon import fetch_mastodon, parse_address
 from analytics.store import Store, open_store

@@ -391,6 +391,7 @@ def test_linkedin_company_sheet_translated_is_found_by_content() -> None:
         [("13/03/2026", 1, 2, 0, 3), ("14/03/2026", 0, 4, 1, 5)],
     )
     parsed = linkedin_workbook.parse(SourceFile("acme.xls", data))
+    assert parsed.daily is not None
     new = parsed.daily[parsed.daily["metric"] == "new_follows"]
     assert dict(zip([d.date() for d in new["day"]], new["value"], strict=True)) == {D(2026, 3, 13): 3, D(2026, 3, 14): 5}
     assert any("'Nouveaux abonnés'" in note for note in parsed.notes)
@@ -427,6 +428,7 @@ def test_linkedin_creator_xlsx_in_portuguese_is_found_by_content() -> None:
         days=[("13/03/2026", "4"), ("14/03/2026", "0"), ("15/03/2026", "7")],
     )
     parsed = linkedin_workbook.parse(SourceFile("AggregateAnalytics_Jane_2025-03-16_2026-03-15.xlsx", data))
+    assert parsed.daily is not None
     values = {(str(m), pd.Timestamp(d).date()): int(v) for m, d, v in zip(parsed.daily['metric'], parsed.daily['day'], parsed.daily['value'], strict=True)}
     assert values[("followers", D(2026, 3, 15))] == 1520 and values[("new_follows", D(2026, 3, 13))] == 4
 
@@ -434,6 +436,7 @@ def test_linkedin_creator_xlsx_in_portuguese_is_found_by_content() -> None:
 def test_linkedin_creator_xlsx_with_real_date_cells() -> None:
     data = creator_xlsx(total=1520, days=[(dt.datetime(2026, 3, 14), 2), (dt.datetime(2026, 3, 15), 3)])
     parsed = linkedin_workbook.parse(SourceFile("c.xlsx", data))
+    assert parsed.daily is not None
     values = {(str(m), pd.Timestamp(d).date()): int(v) for m, d, v in zip(parsed.daily['metric'], parsed.daily['day'], parsed.daily['value'], strict=True)}
     assert values == {("followers", D(2026, 3, 15)): 1520, ("new_follows", D(2026, 3, 14)): 2, ("new_follows", D(2026, 3, 15)): 3}
 

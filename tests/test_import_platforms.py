@@ -454,6 +454,7 @@ def test_socialblade_wrappers_are_optional(fixtures: Path, wrapper: str) -> None
     assert detect(source).key == "socialblade_statistics"
     parsed = socialblade.parse(source)
     assert parsed.account_handle == "jdoe"
+    assert parsed.daily is not None
     assert len(parsed.daily) == 12
 
 

@@ -123,6 +123,7 @@ def test_archive_files_palier_does_not_read_are_not_detected() -> None:
 def test_overview_parses_unpadded_dates_newest_first_and_no_follower_total() -> None:
     key, parsed = parse(OVERVIEW_A)
     assert key == "x_overview" and parsed.platform == "x" and parsed.rows == 9
+    assert parsed.daily is not None
     frame = parsed.daily
     assert set(frame["metric"]) == {
         "impressions", "likes", "engagements", "bookmarks", "shares", "new_follows", "unfollows",
@@ -220,6 +221,7 @@ def test_content_current_variant() -> None:
     assert key == "x_content" and parsed.account_handle == "palier_demo"
     assert parsed.rows == 5  # the ghost status/undefined row is skipped
     assert any("status/undefined" in note for note in parsed.notes)
+    assert parsed.posts is not None
     posts = parsed.posts
     # The file order, unsorted, is kept: nothing relies on it.
     assert list(posts["post_id"]) == [
@@ -277,6 +279,7 @@ def test_content_end_to_end_keeps_ids_exact(store: Store) -> None:
 def test_content_ids_rounded_by_a_spreadsheet_come_back_from_the_link() -> None:
     data = CONTENT.read_bytes().replace(b"2081234567890123457,", b"2.08123E+18,", 1)
     _, parsed = parse(CONTENT, data=data)
+    assert parsed.posts is not None
     assert "2081234567890123457" in set(parsed.posts["post_id"])
     assert any("rounded" in note for note in parsed.notes)
     broken = data.replace(b"https://x.com/palier_demo/status/2081234567890123457", b"")
@@ -321,6 +324,7 @@ def test_legacy_tweets_older_favorites_header() -> None:
 def test_legacy_daily_follows_are_post_follows(store: Store) -> None:
     key, parsed = parse(LEGACY_DAILY)
     assert key == "twitter_legacy_daily" and parsed.rows == 5
+    assert parsed.daily is not None
     metrics = set(parsed.daily["metric"])
     assert "new_follows" not in metrics and "followers" not in metrics
     assert {"post_follows", "posts_published", "profile_visits", "reposts", "media_engagements"} <= metrics

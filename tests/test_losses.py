@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from analytics.cli import main as cli_main
-from analytics.collect import store_fetched
 from analytics.collect.bluesky import fetch_bluesky
+from analytics.collect.fetched import store_fetched
 from analytics.collect.losses import check_losses
 from analytics.collect.mastodon import fetch_mastodon
 from analytics.metrics import losses as ml

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from analytics.collect import Fetched
+from analytics.collect.fetched import Fetched
 from analytics.collect.http import CollectError, HttpClient, check_base_url
 from analytics.i18n import _
 from analytics.ingest.model import SourceFile

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from analytics.collect import Fetched
+from analytics.collect.fetched import Fetched
 from analytics.collect.http import (
     CollectError,
     HttpClient,

@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from analytics.i18n import _
 from analytics.ingest.csvread import (
@@ -49,6 +47,9 @@ from analytics.ingest.model import MEMBER_DTYPES, SourceFile
 from analytics.ingest.values import EARLIEST_DAY, latest_plausible_day
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from analytics.ingest.model import Parsed
 
 log = logging.getLogger("palier.ingest")
@@ -277,6 +278,8 @@ def parse(
         query = list_query(source.path, header, delimiter, cols)
         deferred = CsvMembers(source.name, source.path, query, careful)  # type: ignore[arg-type]
         return build([(None, deferred)], None, list(query.notes))
+    import pyarrow as pa  # here, not above: a list left on disk (a daily import) never loads Arrow
+
     try:
         with _readable_path(source) as path:
             return _read(list_query(path, header, delimiter, cols), build)

@@ -8,10 +8,9 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers, problems
 from analytics.ingest.model import (
@@ -24,6 +23,10 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.store.spells import existing_snapshot, insert_snapshot, remove_snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 INSERT_IMPORT_SQL = """
 INSERT INTO imports (account_id, file_name, sha256, format, rows, date_min, date_max, summary)
@@ -310,6 +313,7 @@ class LoadCounts:
 
 
 def _dedupe_members(members: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+    import pyarrow as pa
     if isinstance(members, pa.Table):
         return members  # one fast-path list: typed, keys present, no duplicates
     frame = typed_frame(members, MEMBER_DTYPES)
@@ -351,8 +355,8 @@ def load_parsed(
     counts = LoadCounts()
     dates: list[dt.date] = []
 
-    daily = parsed.daily.dropna(subset=["day", "metric", "value"])
-    if not daily.empty:
+    daily = parsed.daily.dropna(subset=["day", "metric", "value"]) if parsed.daily is not None else None
+    if daily is not None and not daily.empty:
         # One value per day and metric within a file: the last row written wins.
         daily = daily.drop_duplicates(["day", "metric"], keep="last")
         export_end = daily["day"].max().date()
@@ -365,8 +369,8 @@ def load_parsed(
         counts.days = int(days.nunique())
         dates += [days.min(), days.max()]
 
-    posts = parsed.posts[parsed.posts["post_id"].notna()].drop_duplicates("post_id", keep="first")
-    if not posts.empty:
+    posts = parsed.posts[parsed.posts["post_id"].notna()].drop_duplicates("post_id", keep="first") if parsed.posts is not None else None
+    if posts is not None and not posts.empty:
         cursor.register("posts_frame", posts)
         try:
             cursor.execute(INSERT_POSTS_SQL, {"a": account_id, "import_id": import_id})

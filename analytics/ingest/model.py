@@ -18,12 +18,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union
 
-import pandas as pd
-import pyarrow as pa
-
 from analytics.ingest.textio import Decoded, bomless_utf16_codec, decode
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
     from analytics.ingest.fastlist import CsvMembers
 
 ListKind = Literal["follower", "following"]
@@ -112,6 +112,7 @@ MEMBER_DTYPES: dict[str, str] = {
 
 def typed_frame(rows: Iterable[dict[str, object]] | pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     """A frame with exactly the given columns and dtypes; absent columns are all missing."""
+    import pandas as pd
     if not isinstance(rows, pd.DataFrame):
         return _typed_from_records(list(rows), dtypes)
     frame = rows
@@ -134,6 +135,7 @@ def _typed_from_records(records: list[dict[str, object]], dtypes: dict[str, str]
     """Column by column from the records: `pd.DataFrame(records)` would turn a column of whole
     numbers with a gap into float64, rounding any count above 2**53 (2**63 - 1 came back as
     2**63 and failed)."""
+    import pandas as pd
     columns: dict[str, object] = {}
     for column, dtype in dtypes.items():
         values = [record.get(column) for record in records]
@@ -146,6 +148,11 @@ def _typed_from_records(records: list[dict[str, object]], dtypes: dict[str, str]
     return pd.DataFrame(columns, index=pd.RangeIndex(len(records)))
 
 
+def has_rows(frame: pd.DataFrame | None) -> bool:
+    """Whether a Parsed's daily values or posts hold any row (None: the file gave none)."""
+    return frame is not None and not frame.empty
+
+
 def empty_daily() -> pd.DataFrame:
     return typed_frame([], DAILY_DTYPES)
 
@@ -156,11 +163,13 @@ def empty_posts() -> pd.DataFrame:
 
 # What a member list holds: a frame (MEMBER_DTYPES), an Arrow table (the fast path, read into
 # memory) or a list still on disk that the loader reads straight into the store.
-Members = Union[pd.DataFrame, pa.Table, "CsvMembers"]
+Members = Union["pd.DataFrame", "pa.Table", "CsvMembers"]
 
 
 def members_frame(members: Members) -> pd.DataFrame:
     """Members as a pandas frame of MEMBER_DTYPES (the fast path gives an Arrow table)."""
+    import pandas as pd
+    import pyarrow as pa
     if not isinstance(members, (pd.DataFrame, pa.Table)):
         members = members.materialize()
     if isinstance(members, pa.Table):
@@ -174,6 +183,8 @@ def concat_members(parts: list[Members]) -> Members:
     the loader dedupes."""
     if len(parts) == 1:
         return parts[0]
+    import pandas as pd
+
     return pd.concat([members_frame(p) for p in parts], ignore_index=True)
 
 
@@ -195,8 +206,10 @@ class Parsed:
 
     format: str  # ExportFormat.key
     platform: str | None  # 'x', 'instagram', 'linkedin', 'bluesky', 'mastodon', or None (any)
-    daily: pd.DataFrame = field(default_factory=empty_daily)
-    posts: pd.DataFrame = field(default_factory=empty_posts)
+    # DAILY_DTYPES and POSTS_DTYPES frames; None when the file gives none. No empty frame is made
+    # for them: a follower list alone (the daily import) then never loads pandas (#16).
+    daily: pd.DataFrame | None = None
+    posts: pd.DataFrame | None = None
     lists: list[MemberList] = field(default_factory=list)
     account_handle: str | None = None  # the exporting account's handle, when the file says
     export_date: dt.date | None = None  # when the export was made, when the file says

@@ -12,10 +12,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from analytics.errors import BadExportError, PalierError
 from analytics.i18n import N_, _, ngettext
@@ -37,7 +36,7 @@ from analytics.ingest.model import (
     Parsed,
     SourceFile,
     concat_members,
-    empty_daily,
+    has_rows,
     typed_frame,
 )
 from analytics.ingest.registry import (
@@ -56,6 +55,10 @@ from analytics.store.accounts import (
     normalize_platform,
     today,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
 # Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
@@ -137,6 +140,7 @@ def read_paths(paths: Sequence[Path]) -> list[Source]:
 
 def _merge(parts: list[Parsed], name: str) -> Parsed:
     """One Parsed from the members of a bundle or the pages of a snapshot."""
+    import pandas as pd
     platforms = {p.platform for p in parts if p.platform}
     if len(platforms) > 1:
         raise BadExportError(
@@ -154,16 +158,16 @@ def _merge(parts: list[Parsed], name: str) -> Parsed:
     # Several months of the same analytics export overlap: X revises its latest days, so on a day
     # two files give, the file reaching furthest (the newer export) wins; a post listed twice is
     # the same post, kept once with the newer file's figures.
-    dailies = sorted((p.daily for p in parts if not p.daily.empty), key=lambda frame: frame["day"].max())
-    postss = sorted((p.posts for p in parts if not p.posts.empty),
+    dailies = sorted((p.daily for p in parts if p.daily is not None and not p.daily.empty), key=lambda frame: frame["day"].max())
+    postss = sorted((p.posts for p in parts if p.posts is not None and not p.posts.empty),
                     key=lambda frame: frame["posted_at"].max() if frame["posted_at"].notna().any() else pd.Timestamp.min)
     daily = (
         pd.concat(dailies, ignore_index=True).drop_duplicates(["day", "metric"], keep="last").reset_index(drop=True)
-        if dailies else empty_daily()
+        if dailies else None
     )
     posts = (
         pd.concat(postss, ignore_index=True).drop_duplicates(["post_id"], keep="last").reset_index(drop=True)
-        if postss else parts[0].posts.iloc[0:0]
+        if postss else None
     )
     return Parsed(
         format=formats[0] if len(formats) == 1 else "+".join(formats),
@@ -290,20 +294,26 @@ def check_plausible_dates(item: Prepared, options: ImportOptions) -> None:
     snapshot date chosen for the upload) and any format that does not check its own."""
     parsed = item.parsed
     moments: list[tuple[str, object]] = []
-    if not parsed.daily.empty:
-        moments += [("the daily values' dates", parsed.daily["day"].min()), ("the daily values' dates", parsed.daily["day"].max())]
-    if not parsed.posts.empty and parsed.posts["posted_at"].notna().any():
-        moments += [("the posts' dates", parsed.posts["posted_at"].min()), ("the posts' dates", parsed.posts["posted_at"].max())]
+    if parsed.daily is not None:
+        moments += _first_and_last("the daily values' dates", parsed.daily["day"])
+    if parsed.posts is not None:
+        moments += _first_and_last("the posts' dates", parsed.posts["posted_at"])
     if parsed.export_date is not None:
         moments.append(("the export's date", parsed.export_date))
     if parsed.profile_counts:
         moments.append(("the date of the profile's counts", undated_day(item, options)))
     moments += [("the list's date", day) for _, day in snapshot_dates(item, options)]
     for where, moment in moments:
-        if moment is None or moment is pd.NaT:
+        if moment is None:
             continue
-        day = moment.date() if isinstance(moment, pd.Timestamp | dt.datetime) else moment
+        day = moment.date() if isinstance(moment, dt.datetime) else moment  # a pd.Timestamp is a datetime
         plausible_day(day, item.name, where)  # type: ignore[arg-type]
+
+
+def _first_and_last(where: str, moments: pd.Series) -> list[tuple[str, object]]:
+    """The first and last of a column of dates, missing ones left out (NaT is no date to check)."""
+    known = moments.dropna()
+    return [] if known.empty else [(where, known.min()), (where, known.max())]
 
 
 def _starts_with_vowel(word: str) -> bool:
@@ -339,12 +349,14 @@ def _with_profile_counts(item: Prepared, options: ImportOptions) -> Parsed:
     parsed = item.parsed
     if not parsed.profile_counts:
         return parsed
+    import pandas as pd  # here: a list without profile counts (the daily import) never loads pandas
+
     day = pd.Timestamp(undated_day(item, options))
     extra = typed_frame(
         [{"day": day, "metric": metric, "value": value} for metric, value in parsed.profile_counts.items()],
         DAILY_DTYPES,
     )
-    daily = pd.concat([parsed.daily, extra], ignore_index=True) if not parsed.daily.empty else extra
+    daily = pd.concat([parsed.daily, extra], ignore_index=True) if has_rows(parsed.daily) else extra
     return replace(parsed, daily=daily, profile_counts={})
 
 
@@ -391,7 +403,7 @@ def _summary(item: Prepared, counts: LoadCounts) -> str:
         parts.append(text.format(day=day.isoformat(), import_id=import_id))
     if counts.date_min and counts.date_max and not counts.lists:
         parts.append(_("{start} to {end}").format(start=counts.date_min.isoformat(), end=counts.date_max.isoformat()))
-    metrics = set(item.parsed.daily["metric"].dropna())
+    metrics = set(item.parsed.daily["metric"].dropna()) if item.parsed.daily is not None else set()
     if "new_follows" in metrics and not metrics & {"unfollows", "followers"}:
         parts.append(_(GAINS_ONLY_SUMMARY))
     return ", ".join(parts)
@@ -500,6 +512,8 @@ def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | No
     """Store follower totals the user typed (`--followers-on D=N`) as their own import."""
     if not options.followers_on:
         return None
+    import pandas as pd
+
     items = sorted(options.followers_on.items())
     name = "followers entered by hand: " + ", ".join(f"{d.isoformat()}={n}" for d, n in items)
     daily = typed_frame(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from analytics.errors import PalierError, UnknownAccountError
 from analytics.i18n import _
 from analytics.store.connection import Store
 from analytics.store.spells import remove_snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PLATFORMS: dict[str, str] = {
     "x": "X (Twitter)",

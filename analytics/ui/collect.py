@@ -15,9 +15,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analytics.collect import last_collections as read_last_collections
-from analytics.collect import store_fetched
 from analytics.collect.command import Result, fetch
+from analytics.collect.fetched import last_collections as read_last_collections
+from analytics.collect.fetched import store_fetched
 from analytics.errors import PalierError
 from analytics.i18n import N_, _, format_number, ngettext
 from analytics.store.accounts import PLATFORMS

@@ -18,6 +18,7 @@ import streamlit as st
 from analytics import settings
 from analytics.errors import PalierError
 from analytics.i18n import N_, _, format_datetime, format_number, ngettext
+from analytics.ingest.model import empty_daily, empty_posts
 from analytics.ingest.service import ImportOptions, Outcome
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS, delete_account, delete_import
@@ -130,8 +131,10 @@ def _preview_row(previewed: Previewed, options: ImportOptions) -> dict[str, Any]
     """What one prepared import holds, in the words of the preview table."""
     item = previewed.item
     parsed = item.parsed
-    days = pd.to_datetime(parsed.daily["day"]).dropna()
-    posted = pd.to_datetime(parsed.posts["posted_at"]).dropna()
+    daily = parsed.daily if parsed.daily is not None else empty_daily()
+    posts = parsed.posts if parsed.posts is not None else empty_posts()
+    days = pd.to_datetime(daily["day"]).dropna()
+    posted = pd.to_datetime(posts["posted_at"]).dropna()
     lists = previewed.list_dates(options)
     dates: list[dt.date] = [d.date() for d in (*days.agg(["min", "max"]), *posted.agg(["min", "max"])) if pd.notna(d)]
     dates += [day for _, day in lists if day is not None]
@@ -141,7 +144,7 @@ def _preview_row(previewed: Previewed, options: ImportOptions) -> dict[str, Any]
         _("Format"): item.label,
         _("Rows"): parsed.rows,
         _("Days"): int(days.dt.normalize().nunique()),
-        _("Posts"): len(parsed.posts),
+        _("Posts"): len(posts),
         _("Follower lists"): sizes or "—",
         _("From"): min(dates) if dates else None,
         _("To"): max(dates) if dates else None,

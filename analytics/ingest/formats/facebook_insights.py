@@ -14,7 +14,7 @@ it seems). The decoder and the CSV reader take both; dates are read in either fo
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name, read_csv, split_header
@@ -26,6 +26,9 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.values import parse_date, parse_int
+
+if TYPE_CHECKING:
+    pass
 
 WHERE_TO_GET = (
     "Facebook page → Insights → Export Data → Page data (until about 2020): "
@@ -49,6 +52,7 @@ def _sniff(source: SourceFile) -> bool:
 
 
 def parse(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     date_col = table.require("Date")
     columns = {metric: table.require(name) if metric == "followers" else table.column(name) for name, metric in _METRICS.items()}

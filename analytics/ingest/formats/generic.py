@@ -10,8 +10,7 @@ the columns.
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.i18n import N_, _
@@ -44,6 +43,9 @@ from analytics.ingest.values import (
     parse_numeric_date,
     plausible_day,
 )
+
+if TYPE_CHECKING:
+    pass
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ")
 
@@ -119,6 +121,7 @@ def _column_order(table: CsvTable, col: int | None) -> DateOrder | None:
 
 
 def parse_counts(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     require_rows(table)
     date_col = table.require(*DATE_NAMES)

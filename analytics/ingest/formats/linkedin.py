@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
-
-import pandas as pd
 
 from analytics.errors import BadExportError
 from analytics.i18n import N_, _
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, MEMBER_DTYPES, ExportFormat, MemberList, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_date, parse_int, plausible_day
+
+if TYPE_CHECKING:
+    pass
 
 CONNECTIONS_WHERE = (
     "LinkedIn → Me → Settings & Privacy → Data privacy → Get a copy of your data → Connections; "
@@ -168,6 +170,7 @@ def parse_connections(source: SourceFile) -> Parsed:
 
 
 def parse_company(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     require_rows(table, "at least one day")
     date_col = table.require("Date")

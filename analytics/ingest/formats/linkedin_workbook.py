@@ -21,8 +21,8 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
 from analytics.errors import BadExportError
@@ -36,6 +36,9 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.values import parse_int
+
+if TYPE_CHECKING:
+    pass
 
 COMPANY_WHERE = (
     "LinkedIn company page → Analytics → Followers → Export: upload the <page>_followers_<number>.xls as downloaded."
@@ -228,6 +231,7 @@ def parse(source: SourceFile) -> Parsed:
 
 
 def _parse_company(source: SourceFile, sheet: Sheet, header: int) -> Parsed:
+    import pandas as pd
     indexes = _data_rows(sheet, header + 1, 5)
     following = next((i for i in range(header + 1 + len(indexes), len(sheet.rows)) if any(_text(c) for c in sheet.rows[i])), None)
     if following is not None:
@@ -255,6 +259,7 @@ def _parse_company(source: SourceFile, sheet: Sheet, header: int) -> Parsed:
 
 
 def _parse_creator(source: SourceFile, sheet: Sheet, start: int) -> Parsed:
+    import pandas as pd
     indexes = _data_rows(sheet, start, 2)
     stated = _DATE_IN_TEXT.search(_text(sheet.rows[0][0]))
     assert stated is not None

@@ -24,8 +24,7 @@ import csv
 import datetime as dt
 import re
 import unicodedata
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import normalize_name
@@ -37,6 +36,9 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.values import parse_int
+
+if TYPE_CHECKING:
+    pass
 
 WHERE_TO_GET = (
     "Meta Business Suite → Insights → Export (Facebook or Instagram): upload Follows.csv (new follows "
@@ -121,6 +123,7 @@ def _day(value: str, file: str, where: str) -> dt.date:
 
 
 def parse(source: SourceFile) -> Parsed:
+    import pandas as pd
     file = source.name
     lines = _lines(source.text)
     delimiter: str | None = None

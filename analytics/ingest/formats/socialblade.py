@@ -11,14 +11,16 @@ reliably say which network it is about, so the format is platform-neutral.
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.i18n import N_, _
 from analytics.ingest.formats.jsonread import describe, head_has_key, head_start, load_json
 from analytics.ingest.model import DAILY_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import check_count, json_count, parse_int, parse_iso_datetime, plausible_day
+
+if TYPE_CHECKING:
+    pass
 
 WHERE_TO_GET = (
     "Social Blade Matrix API: save the response of "
@@ -81,6 +83,7 @@ def _value(value: object, file: str, where: str) -> int | None:
 
 
 def parse(source: SourceFile) -> Parsed:
+    import pandas as pd
     data = _data(load_json(source, "a Social Blade statistics response"), source.name)
     daily = data.get("daily")
     if not isinstance(daily, list):

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import (
@@ -48,6 +47,9 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.values import date_in_name, parse_date, parse_int
+
+if TYPE_CHECKING:
+    pass
 
 DOWNLOAD_WHERE = (
     "TikTok → Settings and privacy → Account → Download your data, format JSON: "
@@ -285,6 +287,7 @@ def _years(
 
 
 def parse_history(source: SourceFile) -> Parsed:
+    import pandas as pd
     table: CsvTable = read_csv(source.text, source.name)
     require_rows(table, "at least one day")
     date_col = table.require("Date")
@@ -354,6 +357,7 @@ def _sniff_table(source: SourceFile) -> bool:
 
 
 def parse_table(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     require_rows(table, "at least one day")
     date_col = table.require("Date")

@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.i18n import N_, _
@@ -30,6 +29,9 @@ from analytics.ingest.csvread import (
 from analytics.ingest.formats.x_premium import count, handle_from_links, post_id_of
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_date, plausible_day
+
+if TYPE_CHECKING:
+    pass
 
 PLATFORM = "x"
 
@@ -210,6 +212,7 @@ def parse_tweets(source: SourceFile) -> Parsed:
 
 
 def parse_daily(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     _require_english(table, DAILY_HEADER_START, "daily tweet activity export (daily_tweet_activity_metrics_*.csv)")
     require_rows(table, "at least one day")

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.i18n import N_, _
 from analytics.ingest.csvread import CsvTable, normalize_name, read_csv, require_rows, split_header
 from analytics.ingest.model import DAILY_DTYPES, POST_DTYPES, ExportFormat, Parsed, SourceFile, typed_frame
 from analytics.ingest.values import parse_int, plausible_day
+
+if TYPE_CHECKING:
+    pass
 
 PLATFORM = "x"
 
@@ -140,6 +142,7 @@ def post_id_of(raw: str, link: str, file: str, where: str, notes: list[str]) -> 
 
 
 def parse_overview(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     require_rows(table, "at least one day")
     date_col = table.require("Date")
@@ -174,6 +177,7 @@ def _is_ghost(row: list[str], id_col: int, date_col: int, link: str) -> bool:
 
 
 def parse_content(source: SourceFile) -> Parsed:
+    import pandas as pd
     table = read_csv(source.text, source.name)
     require_rows(table, "at least one post")
     id_col = table.require("Post id")

@@ -19,7 +19,7 @@ Excel re-saves write `13-06-2025` or `1/1/2022`: the order is settled by the fil
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics.errors import BadExportError
 from analytics.ingest.csvread import (
@@ -38,6 +38,9 @@ from analytics.ingest.model import (
     typed_frame,
 )
 from analytics.ingest.values import parse_int
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WHERE_TO_GET = (
     "YouTube Studio → Analytics → Advanced mode → Export current view → Comma-separated values (.csv); "
@@ -107,6 +110,7 @@ def _sniff_by_date(source: SourceFile) -> bool:
 
 
 def _days(table: CsvTable, date_col: int, file: str, indexes: list[int] | None = None) -> tuple[list[pd.Timestamp], list[str]]:
+    import pandas as pd
     indexes = list(range(len(table.rows))) if indexes is None else indexes
     values = [table.rows[i][date_col] for i in indexes]
     wheres = [table.where(i, date_col) for i in indexes]
