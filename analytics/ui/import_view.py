@@ -20,6 +20,7 @@ from analytics.errors import PalierError
 from analytics.i18n import N_, _, format_datetime, format_number, format_summary_date, ngettext
 from analytics.ingest.model import empty_daily, empty_posts
 from analytics.ingest.service import ImportOptions, Outcome
+from analytics.ingest.summary import shown_summary
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS, delete_account, delete_import
 from analytics.ui import tables
@@ -254,7 +255,7 @@ def _history_row(store: Store, account_name: str, row: Any) -> None:
     with st.container(border=True):
         text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
         text_col.markdown(f"**#{import_id}** {esc(row.file_name)}")
-        text_col.caption(esc(short_summary(str(row.summary or row.format))))
+        text_col.caption(esc(short_summary(shown_summary(row.summary, row.facts, str(row.format)))))
         when_col.caption(_("Imported {moment}").format(moment=format_datetime(pd.Timestamp(row.imported_at).to_pydatetime())))
         if button_col.button(
             _("Delete"), key=f"import_delete_{import_id}", icon=":material/delete:",
