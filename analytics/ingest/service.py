@@ -122,7 +122,7 @@ class Outcome:
     def line(self) -> str:
         if self.status == "failed":
             return _("{name}: FAILED: {error}").format(name=self.name, error=self.error)
-        return f"{self.name}: {self.summary}"
+        return _("{name}: {summary}").format(name=self.name, summary=self.summary)
 
 
 def read_paths(paths: Sequence[Path]) -> list[Source]:
