@@ -150,3 +150,9 @@ def test_no_table_column_has_a_fixed_english_format() -> None:
     literal = {str(path.relative_to(ROOT)): formats for path in sorted((ROOT / "analytics" / "ui").glob("*.py"))
                if (formats := [f for f in _column_formats(path) if f[1].strip()])}
     assert literal == {}, literal
+
+
+def test_an_empty_column_typed_as_numbers_reads_as_dashes() -> None:
+    # A text column with no value at all (all NaN) is typed float64 by pandas: dashes, not a refusal.
+    frame = pd.DataFrame({"Post": [float("nan"), float("nan")], "Followers": [3, 1234]})
+    assert tables.localized(frame, {"Followers": tables.number()}).to_string().count("—") == 2

@@ -85,10 +85,13 @@ def localized(frame: pd.DataFrame, formats: Mapping[str, Formatter], *, counts: 
     known: dict[Any, Callable[[object], str] | str | None] = {
         column: formatter for column, formatter in formats.items() if column in frame.columns
     }
-    unformatted = [
+    numeric = [
         column for column in frame.columns
         if column not in known and pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
     ]
+    # A text column with no value at all can come typed as numbers (all NaN): dashes, like any missing value.
+    known.update({column: number() for column in numeric if frame[column].isna().all()})
+    unformatted = [column for column in numeric if column not in known]
     if counts:
         known.update({column: number() for column in unformatted})
     elif unformatted:
