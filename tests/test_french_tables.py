@@ -4,8 +4,9 @@ the metric cards beside them do; the numbers underneath stay numbers, so a click
 sorts them as numbers.
 
 Streamlit draws a table's numbers from the Styler's display values (analytics.ui.tables), which
-AppTest sees in the element's proto; a day column's pattern is in its column config. The browser
-test of the same page (tests/test_french_tables_browser.py) reads the cells as drawn.
+AppTest sees in the element's proto; a day column's pattern is in its column config. (In a real
+browser the grid draws on a canvas; its accessible table holds the raw values, not the drawn
+text, so a browser test could not read "7 611" there: the screenshots of docs/screenshots show it.)
 """
 
 from __future__ import annotations
