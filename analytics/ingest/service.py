@@ -118,6 +118,7 @@ class Outcome:
     summary: str = ""
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    facts: SummaryFacts | None = None  # an import's figures, for a line of its own (the collect command's)
 
     def line(self) -> str:
         if self.status == "failed":
@@ -469,7 +470,8 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail:
         if item.parsed.rows is None:
             record_rows(cursor, import_id, counts.rows)
     rows = item.parsed.rows if item.parsed.rows is not None else counts.rows
-    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, rows, summary, notes=item.parsed.notes)
+    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, rows, summary, notes=item.parsed.notes,
+                   facts=facts)
 
 
 def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | None:

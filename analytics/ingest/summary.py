@@ -78,6 +78,18 @@ def summary_line(facts: SummaryFacts) -> str:
     if facts.posts:
         parts.append(ngettext("{count} post", "{count} posts", facts.posts).format(count=format_number(facts.posts)))
     parts += _lists_part(facts.lists)
+    parts += replaced_parts(facts)
+    if facts.start and facts.end and not facts.lists:
+        parts.append(_("{start} to {end}").format(start=format_summary_date(facts.start), end=format_summary_date(facts.end)))
+    if facts.gains_only:
+        parts.append(_(GAINS_ONLY_SUMMARY))
+    return ", ".join(parts)
+
+
+def replaced_parts(facts: SummaryFacts) -> list[str]:
+    """A part per list the import replaced (a second list of the same day): "replaced the follower
+    list of 2026-03-02 from import #1"."""
+    parts = []
     for kind, day, import_id in facts.replaced:
         text = (
             _("replaced the follower list of {day} from import #{import_id}")
@@ -85,11 +97,7 @@ def summary_line(facts: SummaryFacts) -> str:
             else _("replaced the following list of {day} from import #{import_id}")
         )
         parts.append(text.format(day=format_summary_date(day), import_id=import_id))
-    if facts.start and facts.end and not facts.lists:
-        parts.append(_("{start} to {end}").format(start=format_summary_date(facts.start), end=format_summary_date(facts.end)))
-    if facts.gains_only:
-        parts.append(_(GAINS_ONLY_SUMMARY))
-    return ", ".join(parts)
+    return parts
 
 
 def _lists_part(lists: tuple[ListFact, ...]) -> list[str]:
