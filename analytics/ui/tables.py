@@ -28,7 +28,8 @@ from analytics.i18n.formats import MISSING
 
 Formatter = Callable[[Any], str]
 
-# A DateColumn's (and a date picker's) pattern per language: dayjs tokens, digits only.
+# A DateColumn's pattern per language: dayjs tokens, digits only, the days as the date pickers write
+# them (analytics.ui.widgets.date_input_format).
 DATE_COLUMN_FORMATS = {"en": "YYYY-MM-DD", "fr": "DD/MM/YYYY"}
 DATETIME_COLUMN_FORMATS = {"en": "YYYY-MM-DD HH:mm", "fr": "DD/MM/YYYY HH:mm"}
 
