@@ -61,7 +61,7 @@ def test_the_next_days_import_loads_neither_pandas_nor_arrow(tmp_path: Path) -> 
     next_day = _cli(db, second)
 
     assert next_day["code"] == 0
-    assert next_day["printed"] == ["followers_2026-03-02.csv: Follower list snapshot CSV (Palier generic), 5950 followers on 2026-03-02"]
+    assert next_day["printed"] == ["followers_2026-03-02.csv: Follower list snapshot CSV (Palier generic), 5,950 followers on 2026-03-02"]
     assert next_day["loaded"] == []
     # ...and the store says what the list says: 5,950 current followers, the renamed ones renamed.
     with duckdb.connect(str(db), read_only=True) as con:

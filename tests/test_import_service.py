@@ -334,7 +334,7 @@ def _assert_whole_or_nothing(store: Store, before: dict[str, list[tuple[Any, ...
     imports = cursor.execute("SELECT import_id, summary FROM imports ORDER BY import_id").fetchall()
     assert len(imports) == len(before["imports"]) + 1
     new_id, summary = imports[-1]
-    assert summary and f"{size} followers on 2026-03-02" in summary
+    assert summary and f"{size:,} followers on 2026-03-02" in summary  # grouped as English writes it
     assert cursor.execute("SELECT members FROM snapshots WHERE import_id = ?", [new_id]).fetchone() == (size,)
     present = cursor.execute(
         "SELECT count(*) FROM spells WHERE first_seen <= DATE '2026-03-02' AND (last_seen IS NULL OR last_seen >= DATE '2026-03-02')"

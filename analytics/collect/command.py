@@ -30,6 +30,7 @@ from analytics.collect.mastodon import fetch_mastodon
 from analytics.errors import PalierError, StoreBusyError, StoreError
 from analytics.i18n import N_, _, format_number, ngettext
 from analytics.ingest.service import Outcome
+from analytics.ingest.summary import replaced_parts
 from analytics.pending import APPLIED_LOG, hand_over, queue_collection, queue_folder
 from analytics.store import Store, open_store
 from analytics.store.accounts import require_account
@@ -78,7 +79,8 @@ class Result:
             return text + _("; identical to import #{import_id} of today: nothing changed.").format(
                 import_id=self.outcome.import_id)
         text += _("; stored as import #{import_id}").format(import_id=self.outcome.import_id)
-        replaced = [s for s in self.outcome.summary.split(", ") if s.startswith("replaced ")]
+        # From the import's figures, in the line's language (its summary's words differ by language).
+        replaced = replaced_parts(self.outcome.facts) if self.outcome.facts is not None else []
         return text + (f" ({replaced[0]})" if replaced else "") + "."
 
 

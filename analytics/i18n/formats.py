@@ -83,6 +83,33 @@ def format_date(day: dt.date | dt.datetime | Any, length: DateLength = "medium")
     return text.replace("Sept ", "Sep ") if language == "en" else text
 
 
+# A day in a table: English tables always wrote ISO days (2026-03-02) and keep them; French writes
+# the day first (02/03/2026), as its date pickers do. Fixed width, so a column of days lines up.
+_TABLE_DATE_PATTERNS: dict[str, str] = {"en": "yyyy-MM-dd", "fr": "dd/MM/yyyy"}
+# The same with the weekday first ("Mon 2026-03-02", "lun. 02/03/2026").
+_TABLE_WEEKDAY_PATTERNS: dict[str, str] = {"en": "EEE yyyy-MM-dd", "fr": "EEE dd/MM/yyyy"}
+
+
+def format_table_date(day: dt.date | dt.datetime | Any, *, weekday: bool = False) -> str:
+    """A day as a table cell writes it: 2026-03-02 (en) / 02/03/2026 (fr); `weekday` puts its
+    abbreviated name first."""
+    if day is None:
+        return MISSING
+    if hasattr(day, "to_pydatetime"):  # a pandas Timestamp
+        day = day.to_pydatetime()
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    language = current_language()
+    pattern = (_TABLE_WEEKDAY_PATTERNS if weekday else _TABLE_DATE_PATTERNS)[language]
+    return str(babel_dates.format_date(day, pattern, locale=babel_locale(language)))
+
+
+def format_summary_date(day: dt.date) -> str:
+    """A day in an import's summary: ISO in English, as its summaries always read ("on
+    2026-03-02"); the medium date in French ("le 2 mars 2026"), as French sentences write it."""
+    return day.isoformat() if current_language() == "en" else format_date(day)
+
+
 def format_datetime(moment: dt.datetime, length: DateLength = "medium") -> str:
     """A date and time in the current language, e.g. "27 févr. 2027 à 09:30"."""
     date_text = format_date(moment, length)

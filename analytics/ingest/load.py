@@ -32,7 +32,7 @@ INSERT_IMPORT_SQL = """
 INSERT INTO imports (account_id, file_name, sha256, format, rows, date_min, date_max, summary)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING import_id
 """
-UPDATE_IMPORT_SUMMARY_SQL = "UPDATE imports SET summary = ?, date_min = ?, date_max = ? WHERE import_id = ?"
+UPDATE_IMPORT_SUMMARY_SQL = "UPDATE imports SET summary = ?, facts = ?, date_min = ?, date_max = ? WHERE import_id = ?"
 UPDATE_IMPORT_ROWS_SQL = "UPDATE imports SET rows = ? WHERE import_id = ?"
 
 log = logging.getLogger("palier.ingest")
@@ -391,8 +391,11 @@ def load_parsed(
     return counts
 
 
-def finish_import(cursor: duckdb.DuckDBPyConnection, import_id: int, summary: str, counts: LoadCounts) -> None:
-    cursor.execute(UPDATE_IMPORT_SUMMARY_SQL, [summary, counts.date_min, counts.date_max, import_id])
+def finish_import(
+    cursor: duckdb.DuckDBPyConnection, import_id: int, summary: str, counts: LoadCounts, facts: str | None = None
+) -> None:
+    """The import's summary as written now, and its facts (JSON) to write it again in any language."""
+    cursor.execute(UPDATE_IMPORT_SUMMARY_SQL, [summary, facts, counts.date_min, counts.date_max, import_id])
 
 
 def record_rows(cursor: duckdb.DuckDBPyConnection, import_id: int, rows: int) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from analytics.errors import BadExportError, PalierError
-from analytics.i18n import N_, _, ngettext
+from analytics.i18n import N_, _, format_number
 from analytics.ingest.bundle import folder_members, is_zip, zip_members
 from analytics.ingest.fastlist import CarefulReadNeeded, CsvMembers
 from analytics.ingest.formats.linkedin_workbook import is_xlsx
@@ -46,6 +46,7 @@ from analytics.ingest.registry import (
     named_in_bundle,
     wanted_in_bundle,
 )
+from analytics.ingest.summary import SummaryFacts, summary_line
 from analytics.ingest.values import date_in_name, plausible_day
 from analytics.store import Store
 from analytics.store.accounts import (
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
 MANUAL_ANCHOR_FORMAT = "manual_followers"
 # Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
 # LinkedIn's company page): what it shows is gains only.
-GAINS_ONLY_SUMMARY = N_("new follows only: gains, no losses")
 IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
 MANUAL_EXPORT_END = dt.date(9999, 12, 31)
@@ -118,11 +118,12 @@ class Outcome:
     summary: str = ""
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    facts: SummaryFacts | None = None  # an import's figures, for a line of its own (the collect command's)
 
     def line(self) -> str:
         if self.status == "failed":
             return _("{name}: FAILED: {error}").format(name=self.name, error=self.error)
-        return f"{self.name}: {self.summary}"
+        return _("{name}: {summary}").format(name=self.name, summary=self.summary)
 
 
 def read_paths(paths: Sequence[Path]) -> list[Source]:
@@ -360,53 +361,14 @@ def _with_profile_counts(item: Prepared, options: ImportOptions) -> Parsed:
     return replace(parsed, daily=daily, profile_counts={})
 
 
-# Past this many lists (a file of daily lists holds dozens), a summary names them in one part.
-SUMMARY_LISTS = 3
-
-
-def _lists_part(lists: list[tuple[str, dt.date, int]]) -> list[str]:
-    """A part per list, or one part for many: their count, sizes and dates. Written short here,
-    where the figures are, so the Import page and the history show the summary as it is."""
-    if len(lists) <= SUMMARY_LISTS:
-        parts = []
-        for kind, day, size in lists:
-            if kind == "follower":
-                text = ngettext("{count} follower on {day}", "{count} followers on {day}", size)
-            else:
-                text = _("{count} following on {day}")
-            parts.append(text.format(count=size, day=day.isoformat()))
-        return parts
-    sizes = [size for _kind, _day, size in lists]
-    days = sorted(day for _kind, day, _size in lists)
-    if {kind for kind, _day, _size in lists} == {"follower"}:
-        text = _("{count} follower lists of {low} to {high}, {start} to {end}")
-    else:
-        text = _("{count} lists of {low} to {high}, {start} to {end}")
-    return [text.format(count=len(lists), low=f"{min(sizes):,}", high=f"{max(sizes):,}",
-                        start=days[0].isoformat(), end=days[-1].isoformat())]
-
-
-def _summary(item: Prepared, counts: LoadCounts) -> str:
-    # Stored with the import: counts and ISO dates stay as digits, readable in either language.
-    parts = [_(item.label)]
-    if counts.days:
-        parts.append(ngettext("{count} day", "{count} days", counts.days).format(count=counts.days))
-    if counts.posts:
-        parts.append(ngettext("{count} post", "{count} posts", counts.posts).format(count=counts.posts))
-    parts += _lists_part(counts.lists)
-    for kind, day, import_id in counts.replaced:
-        text = (
-            _("replaced the follower list of {day} from import #{import_id}")
-            if kind == "follower"
-            else _("replaced the following list of {day} from import #{import_id}")
-        )
-        parts.append(text.format(day=day.isoformat(), import_id=import_id))
-    if counts.date_min and counts.date_max and not counts.lists:
-        parts.append(_("{start} to {end}").format(start=counts.date_min.isoformat(), end=counts.date_max.isoformat()))
+def _summary_facts(item: Prepared, counts: LoadCounts) -> SummaryFacts:
+    """What the import did, kept with it: its summary is written from these in the reader's language."""
     metrics = set(item.parsed.daily["metric"].dropna()) if item.parsed.daily is not None else set()
-    if "new_follows" in metrics and not metrics & {"unfollows", "followers"}:
-        parts.append(_(GAINS_ONLY_SUMMARY))
-    return ", ".join(parts)
+    return SummaryFacts(
+        format=item.parsed.format, days=counts.days, posts=counts.posts,
+        lists=tuple(counts.lists), replaced=tuple(counts.replaced), start=counts.date_min, end=counts.date_max,
+        gains_only="new_follows" in metrics and not metrics & {"unfollows", "followers"},
+    )
 
 
 class _AlreadyImported(Exception):
@@ -500,12 +462,16 @@ def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail:
         import_id = record_import(cursor, account.account_id, item.name, identity, item.parsed.format, item.parsed.rows or 0)
         parsed = _with_profile_counts(item, options)
         counts = load_parsed(cursor, account.account_id, import_id, parsed, snapshot_dates(item, options), detail, staged)
-        summary = _summary(item, counts)
-        finish_import(cursor, import_id, summary, counts)
+        facts = _summary_facts(item, counts)
+        # The line as written now stays beside the facts: what an older Palier (or a reader of
+        # the store file) shows.
+        summary = summary_line(facts)
+        finish_import(cursor, import_id, summary, counts, facts.to_json())
         if item.parsed.rows is None:
             record_rows(cursor, import_id, counts.rows)
     rows = item.parsed.rows if item.parsed.rows is not None else counts.rows
-    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, rows, summary, notes=item.parsed.notes)
+    return Outcome(item.name, "imported", item.parsed.format, item.label, import_id, rows, summary, notes=item.parsed.notes,
+                   facts=facts)
 
 
 def record_follower_counts(store: Store, options: ImportOptions) -> Outcome | None:
@@ -546,9 +512,10 @@ def _record_follower_counts(
         finally:
             cursor.unregister("daily_frame")
         counts = LoadCounts(days=len(items), date_min=items[0][0], date_max=items[-1][0])
-        finish_import(cursor, import_id, f"follower totals entered by hand ({len(items)})", counts)
+        facts = SummaryFacts(format=MANUAL_ANCHOR_FORMAT, totals=len(items))
+        finish_import(cursor, import_id, summary_line(facts), counts, facts.to_json())
     return Outcome(name, "imported", MANUAL_ANCHOR_FORMAT, "follower totals", import_id, len(items),
-                   f"{len(items)} follower totals recorded")
+                   _("{count} follower totals recorded").format(count=format_number(len(items))))
 
 
 def _account_platform(store: Store, options: ImportOptions) -> str | None:

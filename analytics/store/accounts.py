@@ -41,7 +41,7 @@ CREATE_ACCOUNT_SQL = "INSERT INTO accounts (name, platform, handle) VALUES (?, ?
 SET_PLATFORM_SQL = "UPDATE accounts SET platform = ? WHERE account_id = ?"
 SET_HANDLE_SQL = "UPDATE accounts SET handle = ? WHERE account_id = ? AND handle IS NULL"
 LIST_IMPORTS_SQL = """
-SELECT import_id, file_name, format, rows, imported_at, date_min, date_max, summary, sha256
+SELECT import_id, file_name, format, rows, imported_at, date_min, date_max, summary, facts, sha256
 FROM imports WHERE account_id = ? ORDER BY import_id DESC
 """
 IMPORT_SNAPSHOTS_SQL = "SELECT kind, snapshot_date FROM snapshots WHERE import_id = ? ORDER BY snapshot_date DESC"

@@ -561,6 +561,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    # An import's summary in the reader's language (issue 20): the facts it is written from (format,
+    # days, posts, the lists loaded and replaced, dates) as JSON, read by analytics.ingest.summary
+    # when the history is shown. `summary` keeps the line written at import time; imports made
+    # before this migration have only that, and show it.
+    Migration(
+        9,
+        "import summaries as facts, written in the reader's language",
+        """
+        ALTER TABLE imports ADD COLUMN facts JSON;
+        """,
+    ),
 )
 
 

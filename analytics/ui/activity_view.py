@@ -13,7 +13,8 @@ import streamlit as st
 from analytics.charts.activity import engagement_heatmap_figure, lag_correlation_bars, posting_timeline, quiet_active_bars
 from analytics.i18n import N_, _, format_number, ngettext
 from analytics.metrics.activity import DEFAULT_QUIET_DAYS, Correlation
-from analytics.ui import reads
+from analytics.ui import reads, tables
+from analytics.ui.tables import localized
 from analytics.ui.text import escape_markdown
 from analytics.ui.widgets import chart_config
 
@@ -77,16 +78,14 @@ def quiet_section(account: str, start: dt.date, end: dt.date, version: int) -> N
         with cols[1]:
             st.markdown(quiet.reading)
             st.dataframe(
-                pd.DataFrame({
+                localized(pd.DataFrame({
                     _("From"): quiet.periods["start"], _("To"): quiet.periods["end"], _("Days"): quiet.periods["days"],
                     _("Net"): quiet.periods["net"], _("Net per day"): quiet.periods["net_per_day"],
-                }),
+                }), {_("Days"): tables.number(), _("Net"): tables.change(), _("Net per day"): tables.change(1)}),
                 hide_index=True, key="activity_quiet_periods",
                 column_config={
-                    _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-                    _("Net"): st.column_config.NumberColumn(format="%+.0f"),
-                    _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
+                    _("From"): st.column_config.DateColumn(format=tables.date_column_format()),
+                    _("To"): st.column_config.DateColumn(format=tables.date_column_format()),
                 },
             )
     st.caption(quiet.method)
@@ -129,12 +128,13 @@ def posts_section(account: str, start: dt.date, end: dt.date, version: int) -> N
         shown[_("Posts sharing the window")] = top["shared_with"]
     st.dataframe(
         # Tall enough for every row: the ranking is the point, not a scroll box.
-        shown, hide_index=True, key="activity_top_posts", height=35 * (len(shown) + 1) + 3,
+        localized(shown, {_("Rank"): tables.number(), _("Followers"): tables.number(), _("Impressions"): tables.number(),
+                          _("Posts sharing the window"): tables.number()}),
+        hide_index=True, key="activity_top_posts", height=35 * (len(shown) + 1) + 3,
         column_config={
-            _("Posted"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm" if top["has_time"].any() else "YYYY-MM-DD"),
-            _("Followers"): st.column_config.NumberColumn(format="%d"),
+            _("Posted"): st.column_config.DatetimeColumn(
+                format=tables.datetime_column_format() if top["has_time"].any() else tables.date_column_format()),
             _("Post"): st.column_config.TextColumn(width="large"),
-            _("Impressions"): st.column_config.NumberColumn(format="localized"),
         },
     )
     st.caption(ngettext(

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from analytics.charts.audience import (
@@ -25,7 +26,7 @@ from analytics.charts.audience import (
     quality_rules_figure,
     quality_trend_figure,
 )
-from analytics.i18n import N_, _, format_date, format_number, format_percent, ngettext
+from analytics.i18n import N_, _, format_date, format_number, format_percent, format_table_date, ngettext
 from analytics.metrics.audience import GROUPS_METHOD, SAME_TOPICS_NOTE, UNKNOWN, Clusters, Coherence, coherence_method
 from analytics.metrics.csvsafe import CSV_METHOD
 from analytics.metrics.geo import LOCATION_METHOD
@@ -41,7 +42,8 @@ from analytics.metrics.quality import (
     quality_method,
 )
 from analytics.metrics.textfit import FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD, cluster_method
-from analytics.ui import gate, reads
+from analytics.ui import gate, reads, tables
+from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config
 
 # lingua's ISO codes as words: "nl" means little to most readers.
@@ -77,7 +79,7 @@ def _people_config() -> dict[str, ColumnConfig]:
             _("Bio"): st.column_config.TextColumn(width="large")}
 
 
-def _people_table(frame: pd.DataFrame, key: str, people: bool, **config: ColumnConfig) -> None:
+def _people_table(frame: pd.DataFrame | Styler, key: str, people: bool, **config: ColumnConfig) -> None:
     """A list of followers, or why it is not shown (aggregates-only sharing)."""
     if not people:
         st.caption(_(gate.PEOPLE_HIDDEN))
@@ -126,7 +128,8 @@ def _top_topics(clusters: Clusters) -> None:
     st.dataframe(pd.DataFrame({topic: table["label"], share: 100 * table["share"]}), hide_index=True,
                  key="audience_top_topics", width="stretch",
                  # No fixed width: on a phone both columns must fit, the share beside its topic.
-                 column_config={share: st.column_config.ProgressColumn(format="%.0f%%", min_value=0.0, max_value=100.0)})
+                 column_config={share: st.column_config.ProgressColumn(
+                     format=tables.progress_percent_format(), min_value=0.0, max_value=100.0)})
 
 
 def answer_section(account: str, as_of: dt.date, version: int) -> None:
@@ -186,19 +189,21 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
                       "are left out)."))
         else:
             term, weight = _("Term"), _("Weight")
+            # The weight as a bar only: a progress bar takes no text from a Styler, and a printf
+            # pattern cannot put the French decimal comma in "0,125".
             st.dataframe(
                 pd.DataFrame({term: coherence.terms["term"], weight: coherence.terms["weight"]}).head(TOP_TERMS),
                 hide_index=True, key="audience_terms",
                 column_config={weight: st.column_config.ProgressColumn(
-                    format="%.3f", min_value=0.0, max_value=float(coherence.terms["weight"].max() or 1.0))},
+                    format=" ", min_value=0.0, max_value=float(coherence.terms["weight"].max() or 1.0))},
             )
     with tags_col:
         st.markdown(_("**Your hashtags**"))
         if coherence.hashtags.empty:
             st.info(_("No hashtag in your posts (or no post imported)."))
         else:
-            st.dataframe(pd.DataFrame({_("Hashtag"): coherence.hashtags["hashtag"],
-                                       _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS),
+            st.dataframe(localized(pd.DataFrame({_("Hashtag"): coherence.hashtags["hashtag"],
+                                                 _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS), {}, counts=True),
                          hide_index=True, key="audience_hashtags")
     if coherence.ok:
         st.plotly_chart(coherence_histogram(coherence), config=chart_config(), key="audience_coherence")
@@ -215,9 +220,10 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
         members = coherence.members.sort_values("fit", ascending=False, na_position="last", kind="stable")
         fit = _("Fit")
         _people_table(
-            pd.DataFrame({_("Handle"): members["handle"], _("Name"): members["name"], _("Bio"): members["bio"],
-                          fit: members["fit"].astype("float64"), _("On-topic"): members["on_topic"]}),
-            "audience_fit", people, **{fit: st.column_config.NumberColumn(format="%.3f")},
+            localized(pd.DataFrame({_("Handle"): members["handle"], _("Name"): members["name"], _("Bio"): members["bio"],
+                                    fit: members["fit"].astype("float64"), _("On-topic"): members["on_topic"]}),
+                      {fit: tables.number(3)}),
+            "audience_fit", people, **{fit: st.column_config.NumberColumn()},
         )
 
 
@@ -234,10 +240,11 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
         table = clusters.table
         top_terms, share = _("Top terms"), _("Share")
         st.dataframe(
-            pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
-                          _("Followers"): table["size"], share: 100 * table["share"]}),
+            localized(pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
+                                    _("Followers"): table["size"], share: 100 * table["share"]}),
+                      {_("Followers"): tables.number(), share: tables.percent(1, of_hundred=True)}),
             hide_index=True, key="audience_cluster_table",
-            column_config={share: st.column_config.NumberColumn(format="%.1f%%"),
+            column_config={share: st.column_config.NumberColumn(),
                            top_terms: st.column_config.TextColumn(width="large")},
         )
     with st.expander(_("How topics are found")):
@@ -259,7 +266,7 @@ def cluster_change_section(
 
     def label(day: dt.date) -> str:
         return ngettext("{date} ({count} follower)", "{date} ({count} followers)", sizes[day]).format(
-            date=day.isoformat(), count=format_number(sizes[day]))
+            date=format_table_date(day), count=format_number(sizes[day]))
 
     # The period's first and last lists by default (the latest two when the period holds one);
     # the keys hold them, so another period starts again from its own pair.
@@ -280,12 +287,13 @@ def cluster_change_section(
     table = change.table
     top_terms, change_column = _("Top terms"), _("Change")
     st.dataframe(
-        pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
-                      _("On {date}").format(date=change.start): table["size_start"],
-                      _("On {date}").format(date=change.end): table["size_end"],
-                      change_column: table["change"]}),
+        localized(pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
+                                _("On {date}").format(date=format_table_date(change.start)): table["size_start"],
+                                _("On {date}").format(date=format_table_date(change.end)): table["size_end"],
+                                change_column: table["change"]}),
+                  {change_column: tables.change()}, counts=True),
         hide_index=True, key="audience_cluster_change_table",
-        column_config={change_column: st.column_config.NumberColumn(format="%+d"),
+        column_config={change_column: st.column_config.NumberColumn(),
                        top_terms: st.column_config.TextColumn(width="large")},
     )
     with st.expander(_("How the change is measured")):
@@ -434,16 +442,17 @@ def _flagged_list(account: str, as_of: dt.date, audit: QualityAudit, people: boo
     followers, following, posts = _("Followers"), _("Following"), _("Posts")
     last_post, created, rules_column = _("Last post"), _("Created"), _("Rules")
     _people_table(
-        pd.DataFrame({_("Handle"): shown["handle"], rules_column: rules, _("Name"): shown["name"], _("Bio"): shown["bio"],
-                      followers: shown["followers_count"], following: shown["following_count"],
-                      posts: shown["posts_count"], last_post: shown["last_post_at"], created: shown["created_at"]}),
+        localized(pd.DataFrame({_("Handle"): shown["handle"], rules_column: rules, _("Name"): shown["name"], _("Bio"): shown["bio"],
+                                followers: shown["followers_count"], following: shown["following_count"],
+                                posts: shown["posts_count"], last_post: shown["last_post_at"], created: shown["created_at"]}),
+                  {}, counts=True),
         "audience_flagged", people,
         **{rules_column: st.column_config.TextColumn(width="medium"),
-           followers: st.column_config.NumberColumn(format="localized"),
-           following: st.column_config.NumberColumn(format="localized"),
-           posts: st.column_config.NumberColumn(format="localized"),
-           last_post: st.column_config.DatetimeColumn(format="YYYY-MM-DD"),
-           created: st.column_config.DatetimeColumn(format="YYYY-MM-DD")},
+           followers: st.column_config.NumberColumn(),
+           following: st.column_config.NumberColumn(),
+           posts: st.column_config.NumberColumn(),
+           last_post: st.column_config.DatetimeColumn(format=tables.date_column_format()),
+           created: st.column_config.DatetimeColumn(format=tables.date_column_format())},
     )
     st.download_button(
         _("Download the flagged list (CSV, rules {version})").format(version=RULES_VERSION_V2),
@@ -480,12 +489,13 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
         with st.expander(_("Counts per rule and the score over time")):
             followers_column, share_column = _("Followers"), _("Share of audited")
             st.dataframe(
-                pd.DataFrame({_("Rule"): [_rule_word(r.name) for r in RULES_V2],
-                              followers_column: [summary.counts[r.name] for r in RULES_V2],
-                              share_column: [100 * summary.counts[r.name] / summary.audited for r in RULES_V2]}),
+                localized(pd.DataFrame({_("Rule"): [_rule_word(r.name) for r in RULES_V2],
+                                        followers_column: [summary.counts[r.name] for r in RULES_V2],
+                                        share_column: [100 * summary.counts[r.name] / summary.audited for r in RULES_V2]}),
+                          {followers_column: tables.number(), share_column: tables.percent(1, of_hundred=True)}),
                 hide_index=True, key="audience_rule_counts",
-                column_config={followers_column: st.column_config.NumberColumn(format="localized"),
-                               share_column: st.column_config.NumberColumn(format="%.1f%%")},
+                column_config={followers_column: st.column_config.NumberColumn(),
+                               share_column: st.column_config.NumberColumn()},
             )
             st.plotly_chart(quality_rules_figure(audit), config=chart_config(), key="audience_quality_rules")
             # The same rules as the score above (v2): its last point is that score.

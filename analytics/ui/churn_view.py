@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from analytics.charts.churn import churn_rate_figure, losses_figure, step_effect_figure
 from analytics.charts.growth import follower_curve_figure
@@ -17,7 +18,8 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.losses import LossBreakdown, losses_method
 from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
-from analytics.ui import gate, reads, tabs
+from analytics.ui import gate, reads, tables, tabs
+from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config
 
 NO_LISTS = N_(
@@ -109,10 +111,12 @@ def step_effect_section(account: str, start: dt.date, end: dt.date, version: int
         st.markdown(step_method())
 
 
-def _profiles(frame: pd.DataFrame, **dates: str) -> pd.DataFrame:
-    """Profile columns, then the given date columns under their labels (`first_seen="First seen"`)."""
+def _profiles(frame: pd.DataFrame, **dates: str) -> Styler:
+    """Profile columns, then the given date columns under their labels (`first_seen="First seen"`),
+    the numbers in the reader's language (days followed among them)."""
     labels = {column: _(label) for column, label in {**PROFILE_COLUMNS, **dates}.items()}
-    return frame[[*PROFILE_COLUMNS, *dates]].rename(columns=labels)
+    shown = frame[[*PROFILE_COLUMNS, *dates]].rename(columns=labels)
+    return localized(shown, {_("Followers"): tables.number(), _("Days followed"): tables.number()})
 
 
 def _cut_note(shown: int, total: int) -> None:
@@ -127,10 +131,10 @@ def _profile_config() -> dict[str, Any]:
         _("Handle"): st.column_config.TextColumn(width="medium"),
         _("Name"): st.column_config.TextColumn(width="medium"),
         _("Bio"): st.column_config.TextColumn(width="large"),
-        _("Followers"): st.column_config.NumberColumn(format="localized"),
-        _("First seen"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-        _("Last in a list"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-        _("Gone on"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _("Followers"): st.column_config.NumberColumn(),
+        _("First seen"): st.column_config.DateColumn(format=tables.date_column_format()),
+        _("Last in a list"): st.column_config.DateColumn(format=tables.date_column_format()),
+        _("Gone on"): st.column_config.DateColumn(format=tables.date_column_format()),
     }
 
 
@@ -317,16 +321,16 @@ def losses_section(account: str, start: dt.date, end: dt.date, purges: pd.DataFr
         st.info(summary.reason or _("No losses are known in this period."))
         return
     cols = st.columns(4)
-    cols[0].metric(_("Followers lost"), f"{summary.lost:,.0f}" if summary.lost is not None else "—", border=True,
+    cols[0].metric(_("Followers lost"), format_number(summary.lost), border=True,
                    help=_("Losses in the period, purge days included."))
-    cols[1].metric(_("Purge days"), f"{summary.purge_days:,}", border=True,
+    cols[1].metric(_("Purge days"), format_number(summary.purge_days), border=True,
                    help=_("Days flagged as likely purges; {excess} followers lost above the usual on them.").format(
                        excess=format_number(summary.purge_excess)))
     # Per day rather than a rate over the whole period: 1,500 lost against 600 at the start of an
     # 18-month range is a "250% churn rate" nobody can read; the churn rate tab gives rates per period.
-    cols[2].metric(_("Lost per day"), f"{summary.lost_per_day or 0:,.1f}", border=True,
+    cols[2].metric(_("Lost per day"), format_number(summary.lost_per_day or 0, 1), border=True,
                    help=_("Followers lost per day of the period, purge days included."))
-    cols[3].metric(_("Excluding purges"), f"{summary.lost_per_day_excl_purges or 0:,.1f}", border=True,
+    cols[3].metric(_("Excluding purges"), format_number(summary.lost_per_day_excl_purges or 0, 1), border=True,
                    help=_("Losses per day with each purge day counted at its usual losses (ordinary churn)."))
     if summary.losses_from_totals:
         st.caption(_("Some losses are only falls in the follower total (no stated unfollows): a lower bound."))
@@ -340,17 +344,22 @@ def purge_table(purges: pd.DataFrame) -> None:
         st.info(_("No purge day in this period: no day lost many times its usual number of followers."))
     else:
         st.dataframe(
-            pd.DataFrame({
+            localized(pd.DataFrame({
                 _("Day"): purges["day"], _("Lost"): purges["lost"], _("Usual (median)"): purges["baseline"],
                 _("Times the usual"): purges["ratio"], _("Above the usual"): purges["excess"],
+            }), {
+                # The weekday's name from Babel: the table's own date patterns know English names only.
+                _("Day"): tables.table_date(weekday=True), _("Lost"): tables.number(),
+                _("Usual (median)"): tables.number(1),
+                _("Times the usual"): lambda ratio: _("{times}x").format(times=format_number(float(ratio))),
+                _("Above the usual"): tables.number(),
             }),
             hide_index=True, key="churn_purges",
+            # No formats: each column reads as the Styler writes it, the values stay sortable.
             column_config={
-                _("Day"): st.column_config.DateColumn(format="ddd YYYY-MM-DD"),
-                _("Lost"): st.column_config.NumberColumn(format="%d"),
-                _("Usual (median)"): st.column_config.NumberColumn(format="%.1f"),
-                _("Times the usual"): st.column_config.NumberColumn(format="%.0fx"),
-                _("Above the usual"): st.column_config.NumberColumn(format="%.0f"),
+                _("Day"): st.column_config.DateColumn(),
+                **{_(column): st.column_config.NumberColumn() for column in (
+                    N_("Lost"), N_("Usual (median)"), N_("Times the usual"), N_("Above the usual"))},
             },
         )
     with st.expander(_("How purge days are flagged")):
@@ -377,20 +386,21 @@ def plateaus_section(
     else:
         table = found.table
         st.dataframe(
-            pd.DataFrame({
+            localized(pd.DataFrame({
                 _("From"): table["start"], _("To"): table["end"], _("Days"): table["days"],
                 _("Net per day"): table["mean_net_per_day"], _("Net"): table["net"],
                 _("Per day before"): table["before_rate"], _("Per day after"): table["after_rate"],
                 _("Ongoing"): table["ongoing"],
+            }), {
+                _("Days"): tables.number(), _("Net per day"): tables.change(1), _("Net"): tables.change(),
+                _("Per day before"): tables.change(1), _("Per day after"): tables.change(1),
             }),
             hide_index=True, key="churn_plateaus",
             column_config={
-                _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-                _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-                _("Net per day"): st.column_config.NumberColumn(format="%+.1f"),
-                _("Net"): st.column_config.NumberColumn(format="%+d"),
-                _("Per day before"): st.column_config.NumberColumn(format="%+.1f"),
-                _("Per day after"): st.column_config.NumberColumn(format="%+.1f"),
+                _("From"): st.column_config.DateColumn(format=tables.date_column_format()),
+                _("To"): st.column_config.DateColumn(format=tables.date_column_format()),
+                **{_(column): st.column_config.NumberColumn() for column in (
+                    N_("Days"), N_("Net per day"), N_("Net"), N_("Per day before"), N_("Per day after"))},
             },
         )
     with st.expander(_("How plateaus are found")):

@@ -22,8 +22,10 @@ from analytics.errors import PalierError
 from analytics.i18n import N_, _, format_number, ngettext
 from analytics.store.accounts import PLATFORMS
 from analytics.store.accounts import today as utc_today
+from analytics.ui import tables
 from analytics.ui.cache import cached_read
 from analytics.ui.store import get_store
+from analytics.ui.tables import localized
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import literal, show_error
 
@@ -94,19 +96,19 @@ def collection_table(collected: pd.DataFrame) -> None:
         _(FOLLOWERS): collected["followers"],
         _(PROFILE_SAYS): collected["profile_followers"],
     })
-    # Dates as ISO: the browser draws the cells and knows no French month names.
+    # Days in digits, in the language's order: the browser draws the cells and knows no French month names.
     st.dataframe(
-        shown,
+        localized(shown, {_(FOLLOWERS): tables.number(), _(PROFILE_SAYS): tables.number()}),
         hide_index=True,
         column_config={
             _(ACCOUNT): st.column_config.TextColumn(),
             _(PLATFORM): st.column_config.TextColumn(),
             _(HANDLE): st.column_config.TextColumn(width="medium"),
-            _(COLLECTED_AT): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-            _(SNAPSHOT_OF): st.column_config.DateColumn(format="YYYY-MM-DD"),
-            _(FOLLOWERS): st.column_config.NumberColumn(format="localized", help=_("Followers listed by the collection.")),
+            _(COLLECTED_AT): st.column_config.DatetimeColumn(format=tables.datetime_column_format()),
+            _(SNAPSHOT_OF): st.column_config.DateColumn(format=tables.date_column_format()),
+            _(FOLLOWERS): st.column_config.NumberColumn(help=_("Followers listed by the collection.")),
             _(PROFILE_SAYS): st.column_config.NumberColumn(
-                format="localized", help=_("The follower count on the profile; empty when the profile hides it.")
+                help=_("The follower count on the profile; empty when the profile hides it.")
             ),
         },
     )

@@ -8,12 +8,14 @@ from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from analytics.charts.growth import gains_losses_figure, growth_rate_figure, projection_figure
 from analytics.i18n import N_, _, format_change, format_date, format_number, format_percent
 from analytics.i18n.formats import MINUS
 from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
-from analytics.ui import reads
+from analytics.ui import reads, tables
+from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config, link_to_import
 
 GRANULARITY_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
@@ -22,13 +24,14 @@ GAINED, LOST, NET, RATE, NET_PER_DAY = N_("Gained"), N_("Lost"), N_("Net"), N_("
 
 
 def _number_columns() -> dict[str, Any]:
-    return {
-        _(GAINED): st.column_config.NumberColumn(format="%d"),
-        _(LOST): st.column_config.NumberColumn(format="%d"),
-        _(NET): st.column_config.NumberColumn(format="%+d"),
-        _(RATE): st.column_config.NumberColumn(format="percent"),
-        _(NET_PER_DAY): st.column_config.NumberColumn(format="%+.1f"),
-    }
+    # No format: the numbers read as the Styler of `_numbers` writes them, in the reader's language.
+    return {_(column): st.column_config.NumberColumn() for column in (GAINED, LOST, NET, RATE, NET_PER_DAY)}
+
+
+def _numbers(frame: pd.DataFrame) -> Styler:
+    """The comparison and best-and-worst tables' numbers in the reader's language."""
+    return localized(frame, {_(GAINED): tables.number(), _(LOST): tables.number(), _(NET): tables.change(),
+                             _(RATE): tables.percent(2), _(NET_PER_DAY): tables.change(1)})
 
 
 # Whole sentences per unit: "best and worst weeks" is not "best and worst week" + "s" in French.
@@ -153,10 +156,10 @@ def comparison(account: str, start: dt.date, end: dt.date, version: int) -> None
         rows.append(_row(_("Same dates a year earlier"), comparison.last_year))
     if len(rows) > 1:
         st.dataframe(
-            pd.DataFrame(rows), hide_index=True, key="growth_comparison",
+            _numbers(pd.DataFrame(rows)), hide_index=True, key="growth_comparison",
             column_config={
-                _("From"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-                _("To"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                _("From"): st.column_config.DateColumn(format=tables.date_column_format()),
+                _("To"): st.column_config.DateColumn(format=tables.date_column_format()),
                 **_number_columns(),
             },
         )
@@ -221,7 +224,7 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
         _(NET_PER_DAY): pd.to_numeric(best_worst["net_per_day"], errors="coerce").astype("float64"),
     })
     st.dataframe(
-        shown, hide_index=True, key="growth_best_worst",
+        _numbers(shown), hide_index=True, key="growth_best_worst",
         column_config={
             **_number_columns(),
         },

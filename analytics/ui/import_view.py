@@ -17,12 +17,15 @@ import streamlit as st
 
 from analytics import settings
 from analytics.errors import PalierError
-from analytics.i18n import N_, _, format_datetime, format_number, ngettext
+from analytics.i18n import N_, _, format_datetime, format_number, format_summary_date, ngettext
 from analytics.ingest.model import empty_daily, empty_posts
 from analytics.ingest.service import ImportOptions, Outcome
+from analytics.ingest.summary import shown_summary
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS, delete_account, delete_import
+from analytics.ui import tables
 from analytics.ui.reads import imports
+from analytics.ui.tables import localized
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
 from analytics.ui.widgets import account_label
@@ -39,8 +42,6 @@ HISTORY_SHOWN = 10  # newest imports shown; older ones fold into an expander
 # all its lists); a store written before that may hold a part per day.
 SUMMARY_CHARS = 220
 POLL_SECONDS = 0.2  # how often the progress bar of a running import is redrawn
-# Table cells are drawn by the browser, which knows no French month names: ISO days read the same in both.
-DATE_COLUMN_FORMAT = "YYYY-MM-DD"
 
 NEW_ACCOUNT_LABEL = N_("New account…")
 ACCOUNT_NAME = N_("Account name")
@@ -103,7 +104,7 @@ def _list_size(shape: ListShape, day: dt.date | None) -> str:
         else:
             text = (_("a list of followers on {date} (counted when imported)") if followers
                     else _("a list of followed accounts on {date} (counted when imported)"))
-        return text.format(date=day.isoformat() if day else "")
+        return text.format(date=format_summary_date(day) if day else "")
     if day is None:
         text = (ngettext("{count} follower on the dates in the file", "{count} followers on the dates in the file", shape.size)
                 if followers else
@@ -112,8 +113,8 @@ def _list_size(shape: ListShape, day: dt.date | None) -> str:
     else:
         text = (ngettext("{count} follower on {date}", "{count} followers on {date}", shape.size) if followers
                 else ngettext("{count} followed account on {date}", "{count} followed accounts on {date}", shape.size))
-    # ISO days, as the import's own summary writes them (the line shown once imported).
-    return text.format(count=format_number(shape.size), date=day.isoformat() if day else "")
+    # Days as the import's own summary writes them (the line shown once imported).
+    return text.format(count=format_number(shape.size), date=format_summary_date(day) if day else "")
 
 
 def _list_sizes(lists: list[tuple[ListShape, dt.date | None]]) -> str:
@@ -175,19 +176,19 @@ def show_preview(prepared: list[Previewed | Outcome], options: ImportOptions) ->
     st.markdown(_("**Preview**: nothing is imported until you press Import."))
     if ready:
         st.dataframe(
-            # Int64: a list not counted yet shows an empty cell, not "None".
-            pd.DataFrame([_preview_row(item, options) for item in ready], columns=[_(c) for c in PREVIEW_COLUMNS])
-            .astype({_("Rows"): "Int64"}),
+            # Int64: a list not counted yet shows a dash, not "None".
+            localized(pd.DataFrame([_preview_row(item, options) for item in ready], columns=[_(c) for c in PREVIEW_COLUMNS])
+                      .astype({_("Rows"): "Int64"}), {}, counts=True),
             hide_index=True,
             column_config={
                 _("File"): st.column_config.TextColumn(width="medium"),
                 _("Format"): st.column_config.TextColumn(width="medium"),
                 _("Follower lists"): st.column_config.TextColumn(width="medium"),
-                _("Rows"): st.column_config.NumberColumn(format="localized"),
-                _("Days"): st.column_config.NumberColumn(format="localized"),
-                _("Posts"): st.column_config.NumberColumn(format="localized"),
-                _("From"): st.column_config.DateColumn(format=DATE_COLUMN_FORMAT),
-                _("To"): st.column_config.DateColumn(format=DATE_COLUMN_FORMAT),
+                _("Rows"): st.column_config.NumberColumn(),
+                _("Days"): st.column_config.NumberColumn(),
+                _("Posts"): st.column_config.NumberColumn(),
+                _("From"): st.column_config.DateColumn(format=tables.date_column_format()),
+                _("To"): st.column_config.DateColumn(format=tables.date_column_format()),
             },
         )
     for item in prepared:
@@ -254,7 +255,7 @@ def _history_row(store: Store, account_name: str, row: Any) -> None:
     with st.container(border=True):
         text_col, when_col, button_col = st.columns([6, 2, 1], vertical_alignment="center")
         text_col.markdown(f"**#{import_id}** {esc(row.file_name)}")
-        text_col.caption(esc(short_summary(str(row.summary or row.format))))
+        text_col.caption(esc(short_summary(shown_summary(row.summary, row.facts, str(row.format)))))
         when_col.caption(_("Imported {moment}").format(moment=format_datetime(pd.Timestamp(row.imported_at).to_pydatetime())))
         if button_col.button(
             _("Delete"), key=f"import_delete_{import_id}", icon=":material/delete:",

@@ -32,7 +32,9 @@ from analytics.meetups.store import (
 )
 from analytics.metrics.meetups import RELATION_AFTER, RELATION_BEFORE
 from analytics.store import Store
+from analytics.ui import tables
 from analytics.ui.reads import MeetupView, meetup_follower_search, meetup_unmatched
+from analytics.ui.tables import localized
 from analytics.ui.text import escape_markdown as esc
 from analytics.ui.text import show_error
 from analytics.ui.widgets import chart_config, date_input_format
@@ -200,12 +202,12 @@ def turnout(view: MeetupView, within_days: int) -> None:
     ).drop(columns=["event_id"])
     turnout_table[share] = turnout_table[share] * 100
     st.dataframe(
-        turnout_table, hide_index=True, key="meetups_turnout_table",
+        localized(turnout_table, {share: tables.percent(0, of_hundred=True)}, counts=True),
+        hide_index=True, key="meetups_turnout_table",
         column_config={
             _("Event"): st.column_config.TextColumn(width="medium"),
             _("Place"): st.column_config.TextColumn(width="medium"),
-            _("Date"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-            share: st.column_config.NumberColumn(format="%.0f%%"),
+            _("Date"): st.column_config.DateColumn(format=tables.date_column_format()),
         },
     )
     st.caption(
@@ -342,8 +344,8 @@ def _people_columns() -> dict[str, Any]:
     return {
         _("Attendee"): st.column_config.TextColumn(width="medium"),
         _("Event"): st.column_config.TextColumn(width="medium"),
-        _("Date"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-        _("First seen after"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+        _("Date"): st.column_config.DateColumn(format=tables.date_column_format()),
+        _("First seen after"): st.column_config.DateColumn(format=tables.date_column_format()),
     }
 
 
@@ -376,7 +378,7 @@ def people(view: MeetupView, within_days: int) -> None:
             st.caption(_("Nobody came to two events or more yet."))
         else:
             st.dataframe(
-                pd.DataFrame(
+                localized(pd.DataFrame(
                     {
                         _("Name"): view.repeat["name"],
                         _("Handle"): ["@" + h if isinstance(h, str) else "" for h in view.repeat["handle"]],
@@ -385,10 +387,10 @@ def people(view: MeetupView, within_days: int) -> None:
                         _("Last event"): pd.to_datetime(view.repeat["last_event"]),
                         _("Which"): view.repeat["event_names"],
                     }
-                ),
+                ), {}, counts=True),
                 hide_index=True, key="meetups_repeat", height=PEOPLE_HEIGHT,
                 column_config={
-                    _("Last event"): st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    _("Last event"): st.column_config.DateColumn(format=tables.date_column_format()),
                     _("Which"): st.column_config.TextColumn(width="large"),
                 },
             )
@@ -443,7 +445,7 @@ def known_in_person(store: Store, account: str, view: MeetupView, version: int, 
                     _("Events"): known["events"],
                     _("Follows now"): known["following_now"],
                 }
-            ),
+            ).pipe(localized, {}, counts=True),
             hide_index=True, key="meetups_known",
         )
         marked = known[known["marked"]]

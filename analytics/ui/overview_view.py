@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows, with_milestones
-from analytics.i18n import N_, _, format_change, format_date, format_number, ngettext
+from analytics.i18n import N_, _, format_change, format_date, format_number, format_table_date, ngettext
 from analytics.i18n.formats import MINUS
 from analytics.metrics.headline import METHODS, Comparison, Headline
 from analytics.metrics.notable import Notable
@@ -304,7 +304,7 @@ def daily_table_section(account: str, period: Period, version: int) -> None:
     shown = table.copy()
     shown["date"] = pd.to_datetime(shown["date"]).dt.date
     formats: dict[str, Any] = {
-        "date": lambda day: day.isoformat(), "change": lambda v: format_change(v),
+        "date": lambda day: format_table_date(day), "change": lambda v: format_change(v),
         **{name: (lambda v: format_number(v)) for name in ("followers", "gained", "lost", "posts")},
     }
     styled = (
