@@ -38,7 +38,7 @@ def skip_shell_check() -> None:
 @contextmanager
 def charts_preloaded() -> Iterator[None]:
     """Around the store's opening and the page: on the session's first run, a hidden empty chart
-    in the sidebar meanwhile (the browser loads Plotly.js), removed after the page.
+    in the sidebar meanwhile (the browser loads Plotly.js), removed once the page has run.
 
     The slot is drawn on every run, filled or not, so the sidebar's elements keep their places
     from one run to the next (a moved element is drawn anew by the browser)."""
@@ -50,8 +50,8 @@ def charts_preloaded() -> Iterator[None]:
     with slot.container(key=PRELOAD_KEY):
         st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
         st.plotly_chart(go.Figure(), config={"displayModeBar": False, "staticPlot": True})
-    try:
-        yield
-    finally:
-        # Also when the page stopped early (st.stop, a rerun): the hidden chart must not linger.
-        slot.empty()
+    yield
+    # Not in a `finally`: once a page has called st.stop(), Streamlit draws nothing more in that
+    # run. A page that stops early (no account yet, say) leaves the chart hidden in its slot until
+    # the session's next run empties it.
+    slot.empty()
