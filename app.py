@@ -37,14 +37,14 @@ PAGES = [
     st.Page("pages/collect.py", title=_("Collect"), icon=":material/cloud_download:", url_path="collect"),
 ]
 
-# A new tab's browser loads the chart library while the server works (on first start, while the
+# A new tab's browser loads the chart library while the store opens (on first start, while the
 # demo's exports are imported) instead of once the page's first chart arrives (analytics.ui.warmup).
 with warmup.charts_preloaded():
     # On first start the demo's daily lists load in the background: every page says how far, above it.
     demo_progress.show_progress()
 
-    # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
-    # The account's report button waits in the sidebar for the page's period (drawn once the page has run).
-    # The page's server time, when the browser benchmark asks for it (PALIER_RUN_LOG; otherwise nothing).
-    with timing.timed("run"), downloads.sidebar_report():
-        run_page(st.navigation(gate.visible_pages(PAGES, VISITOR)))
+# Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
+# The account's report button waits in the sidebar for the page's period (drawn once the page has run).
+# The page's server time, when the browser benchmark asks for it (PALIER_RUN_LOG; otherwise nothing).
+with timing.timed("run"), downloads.sidebar_report():
+    run_page(st.navigation(gate.visible_pages(PAGES, VISITOR)))

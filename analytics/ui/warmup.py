@@ -4,8 +4,8 @@
   and run: a second or two of the browser's time) only when the first chart arrives, that is once
   the page has computed it; until then the browser sits idle. `charts_preloaded` draws an empty,
   hidden chart at the start of a session's first run, so the browser loads Plotly.js while the
-  server computes the page (on first start, while the demo's exports are imported), and removes it
-  once the page has run. Later runs of the session find Plotly.js loaded and draw nothing.
+  server works (on first start, while the demo's exports are imported), and removes it before the
+  page runs. Later runs of the session find Plotly.js loaded and draw nothing.
 - Streamlit's once-per-process check, on the first element a script draws, that it is not
   running in a Python shell: `inspect.stack()`, which maps every loaded module to its file (about
   0.4 s with pandas, DuckDB and Plotly loaded). `skip_shell_check` answers it: the dashboard is
@@ -37,11 +37,14 @@ def skip_shell_check() -> None:
 
 @contextmanager
 def charts_preloaded() -> Iterator[None]:
-    """Around the store's opening and the page: on the session's first run, a hidden empty chart
-    in the sidebar meanwhile (the browser loads Plotly.js), removed once the page has run.
+    """Around the store's opening (on first start, the demo's exports' import): on the session's
+    first run, a hidden empty chart in the sidebar meanwhile, so the browser loads Plotly.js, and
+    removed after (the browser goes on loading it).
 
-    The slot is drawn on every run, filled or not, so the sidebar's elements keep their places
-    from one run to the next (a moved element is drawn anew by the browser)."""
+    Removed before the page runs, not after: once a page has called st.stop() (no account yet,
+    say), Streamlit draws nothing more in that run, and the hidden chart would stay. The slot is
+    drawn on every run, filled or not, so the sidebar's elements keep their places from one run
+    to the next (a moved element is drawn anew by the browser)."""
     slot = st.sidebar.empty()
     if st.session_state.get(_PRELOADED_KEY):
         yield
@@ -51,7 +54,4 @@ def charts_preloaded() -> Iterator[None]:
         st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
         st.plotly_chart(go.Figure(), config={"displayModeBar": False, "staticPlot": True})
     yield
-    # Not in a `finally`: once a page has called st.stop(), Streamlit draws nothing more in that
-    # run. A page that stops early (no account yet, say) leaves the chart hidden in its slot until
-    # the session's next run empties it.
     slot.empty()
