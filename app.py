@@ -9,12 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _
-from analytics.ui import demo_progress, downloads, gate, lang, timing
+from analytics.ui import demo_progress, downloads, gate, lang, timing, warmup
 from analytics.ui.store import run_page
 
 # The icon is a file served by Palier itself: a ":material/...:" icon makes the browser fetch the
 # favicon from fonts.gstatic.com, a request to another host on every visit.
 st.set_page_config(page_title="Palier", page_icon="assets/palier-icon.png", layout="wide")
+
+# Before the first element: Streamlit's shell check would cost the first start 0.4 s (analytics.ui.warmup).
+warmup.skip_shell_check()
 
 # First: the language of this run, so that the sign-in form and the navigation speak it.
 lang.apply_language()
@@ -34,8 +37,11 @@ PAGES = [
     st.Page("pages/collect.py", title=_("Collect"), icon=":material/cloud_download:", url_path="collect"),
 ]
 
-# On first start the demo's daily lists load in the background: every page says how far, above it.
-demo_progress.show_progress()
+# A new tab's browser loads the chart library while the store opens (on first start, while the
+# demo's exports are imported) instead of once the page's first chart arrives (analytics.ui.warmup).
+with warmup.charts_preloaded():
+    # On first start the demo's daily lists load in the background: every page says how far, above it.
+    demo_progress.show_progress()
 
 # Viewers get no Import, Collect (nor Settings) page: left out of the navigation, its URL is unknown too.
 # The account's report button waits in the sidebar for the page's period (drawn once the page has run).
