@@ -5,6 +5,7 @@ precise message (file, line, field, expected, found)."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import duckdb
@@ -175,6 +176,10 @@ def test_duplicates_and_latin1_take_the_careful_reader(tmp_path: Path, monkeypat
     latin1.write_bytes("handle,name\nzoe,Zoé\n".encode("cp1252"))
     assert fastlist.parse(SourceFile("latin1.csv", path=latin1), generic.LIST_COLUMNS, lambda *a: a) is None
     _same_store(tmp_path, [ROWS[0], ROWS[0].replace("Alice Smith", "Alice B")], monkeypatch)
+
+
+def test_the_whitespace_written_out_is_pythons() -> None:
+    assert fastlist.WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
 
 def test_strip_matches_python() -> None:
