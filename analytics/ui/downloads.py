@@ -24,7 +24,7 @@ from analytics.export.html_report import build_report
 from analytics.i18n import N_, _, current_language, format_date
 from analytics.metrics.csvsafe import to_safe_csv  # the shared neutraliser (=, +, -, @, tab, CR)
 from analytics.ui.gate import is_owner
-from analytics.ui.store import get_store
+from analytics.ui.store import get_store, store_path
 from analytics.ui.timing import timed
 
 REPORT_PEOPLE = N_("Include who joined and who left, by name")
@@ -101,7 +101,7 @@ def report_download_button(
 
     def _build() -> str:
         with timed("report", account_name):
-            return _report(account_name, people, language, start, end, version)
+            return _report(account_name, people, language, start, end, version, str(store_path()))
 
     if start is not None and end is not None:
         help_text = _(REPORT_PERIOD_HELP).format(start=format_date(start), end=format_date(end))
@@ -118,7 +118,8 @@ def report_download_button(
 # 5 MB each: a few kept). Its "generated" time is that of its first build, of the same data.
 @st.cache_data(show_spinner=False, max_entries=8)
 def _report(
-    account_name: str, people: bool, language: str, start: dt.date | None, end: dt.date | None, version: int
+    account_name: str, people: bool, language: str, start: dt.date | None, end: dt.date | None, version: int,
+    store_file: str,  # the version counts one file's writes: another file may be at the same count
 ) -> str:
     cursor = get_store().cursor()
     try:
