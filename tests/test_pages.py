@@ -307,3 +307,12 @@ def test_long_periods_are_charted_per_week() -> None:
     fig = gains_losses(_series([None] * 200, [1.0] * 200))
     assert fig.layout.yaxis.title.text == "Followers per week"
     assert sum(fig.data[0].y) == 200
+
+
+def test_a_rate_axis_puts_its_unit_under_its_name() -> None:
+    """The rate charts are short: "Croissance par jour (% des abonnés au début)" on one line ran
+    past both ends of the plot (screenshot of Growth in French, 1440 wide)."""
+    from analytics.charts import unit_below
+
+    assert unit_below("Growth per day (% of followers at its start)") == "Growth per day<br>(% of followers at its start)"
+    assert unit_below("Followers lost per day") == "Followers lost per day"

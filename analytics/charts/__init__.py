@@ -32,6 +32,14 @@ FONT = "Source Sans, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
 go.Figure(layout={"title": {"text": ""}, "xaxis": {"showgrid": False}, "yaxis": {"tickformat": ",d"}})
 
 
+def unit_below(axis_title: str) -> str:
+    """"Growth per day (% of followers at its start)" as two lines, its unit under its name: the
+    rate charts are about 200 pixels tall, and their axis titles (45 characters, more in French)
+    ran past both ends of the plot."""
+    name, bracket, unit = axis_title.partition(" (")
+    return f"{name}<br>({unit}" if bracket else axis_title
+
+
 def base_layout(fig: go.Figure, title: str, y_title: str, height: int = 380) -> go.Figure:
     """The layout every Palier chart shares: a title, labelled axes, a legend that stays out
     of the data, dates on hover, and the current language's decimal mark and thousands

@@ -18,6 +18,7 @@ from analytics.charts import (
     bar_widths,
     base_layout,
     empty_figure,
+    unit_below,
 )
 from analytics.charts.growth import (
     PURGE_COLOR,
@@ -97,7 +98,7 @@ def churn_rate_figure(churn: pd.DataFrame, granularity: str = "month", title: st
     relative = bool(churn["churn_rate"].notna().any())
     if relative:
         with_purges, without = churn["churn_rate"] * 100, churn["churn_rate_excl_purges"] * 100
-        y_title = _(CHURN_AXES.get(granularity, CHURN_AXES["day"]))
+        y_title = unit_below(_(CHURN_AXES.get(granularity, CHURN_AXES["day"])))
         fmt = _("%{y:.2f}%")
     else:
         with_purges, without = churn["lost_per_day"], churn["lost_per_day_excl_purges"]

@@ -19,6 +19,7 @@ from analytics.charts import (
     empty_figure,
     gains_losses_bars,
     gains_losses_title,
+    unit_below,
 )
 from analytics.i18n import N_, _, format_date, format_number, plotly_locale
 
@@ -189,7 +190,7 @@ def growth_rate_figure(periods: pd.DataFrame, granularity: str = "month", title:
     hover_date = period_hover(granularity)
     if relative:
         hover = f"%{{x|{hover_date}}}: " + _("%{y:+.2f}%% (net %{customdata:+,.0f})") + "<extra></extra>"
-        y_title = _phrase(GROWTH_AXES, granularity)
+        y_title = unit_below(_phrase(GROWTH_AXES, granularity))
     else:
         hover = f"%{{x|{hover_date}}}: " + _("%{y:+,.1f} a day (net %{customdata:+,.0f})") + "<extra></extra>"
         y_title = _("Net change per day (followers)")
