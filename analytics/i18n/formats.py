@@ -67,14 +67,18 @@ def format_change(value: float | None, decimals: int = 0) -> str:
     return magnitude
 
 
+def _day_of(day: dt.date | dt.datetime | Any) -> dt.date:
+    """The calendar day of a date, a datetime or a pandas Timestamp."""
+    if hasattr(day, "to_pydatetime"):  # a pandas Timestamp
+        day = day.to_pydatetime()
+    return day.date() if isinstance(day, dt.datetime) else day
+
+
 def format_date(day: dt.date | dt.datetime | Any, length: DateLength = "medium") -> str:
     """27 févr. 2027 / 27 Feb 2027 (medium); 27 février 2027 / 27 February 2027 (long)."""
     if day is None:
         return MISSING
-    if hasattr(day, "to_pydatetime"):  # a pandas Timestamp
-        day = day.to_pydatetime()
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    day = _day_of(day)
     language = current_language()
     pattern = _DATE_PATTERNS.get(language, {}).get(length, length)
     text = babel_dates.format_date(day, pattern, locale=babel_locale(language))
@@ -95,10 +99,7 @@ def format_table_date(day: dt.date | dt.datetime | Any, *, weekday: bool = False
     abbreviated name first."""
     if day is None:
         return MISSING
-    if hasattr(day, "to_pydatetime"):  # a pandas Timestamp
-        day = day.to_pydatetime()
-    if isinstance(day, dt.datetime):
-        day = day.date()
+    day = _day_of(day)
     language = current_language()
     pattern = (_TABLE_WEEKDAY_PATTERNS if weekday else _TABLE_DATE_PATTERNS)[language]
     return str(babel_dates.format_date(day, pattern, locale=babel_locale(language)))
