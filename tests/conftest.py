@@ -26,9 +26,53 @@ os.environ.setdefault("PALIER_EAGER_TABS", "1")
 SMALL_DEMO = {"months": 4, "scale": 0.05}
 
 
+@pytest.fixture(scope="session")
+def empty_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file created and migrated once per test process. Creating one runs every migration
+    (a tenth of a second); the hundreds of tests that start from an empty store each get a copy of
+    this file, which `open_store` opens as it would any store already at the latest version."""
+    path = tmp_path_factory.mktemp("empty-store") / "palier.duckdb"
+    open_store(path).close()
+    return path
+
+
+def store_copy(template: Path, target: Path) -> Store:
+    """Open a copy of the closed store file `template` at `target` (a test's own store)."""
+    shutil.copyfile(template, target)
+    return open_store(target)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(tmp_path / "palier.duckdb")
+def store(tmp_path: Path, empty_store_file: Path) -> Iterator[Store]:
+    opened = store_copy(empty_store_file, tmp_path / "palier.duckdb")
+    yield opened
+    opened.close()
+
+
+# What `seeded` holds (tests/test_bad_input.py checks "writes nothing" against these rows).
+SEED_DAY = dt.date(2026, 3, 2)
+SEED_COUNTS = b"date,followers,following\n2026-03-01,100,50\n2026-03-02,104,51\n"
+SEED_LIST = "handle,name,followers\nalice,Alice,10\nbob,Bob,20\n"
+
+
+@pytest.fixture(scope="session")
+def seeded_store_file(tmp_path_factory: pytest.TempPathFactory, empty_store_file: Path) -> Path:
+    """A store holding a count history and a follower list, imported once per test process."""
+    path = tmp_path_factory.mktemp("seeded-store") / "palier.duckdb"
+    opened = store_copy(empty_store_file, path)
+    try:
+        outcomes = import_bytes(opened, {"counts.csv": SEED_COUNTS})
+        outcomes += import_bytes(opened, {"list.csv": SEED_LIST.encode()}, snapshot_date=SEED_DAY)
+        assert [o.status for o in outcomes] == ["imported", "imported"]
+    finally:
+        opened.close()
+    return path
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, seeded_store_file: Path) -> Iterator[Store]:
+    """A store already holding data, so that 'writes nothing' is checked against real rows."""
+    opened = store_copy(seeded_store_file, tmp_path / "palier.duckdb")
     yield opened
     opened.close()
 

@@ -10,7 +10,6 @@ import datetime as dt
 import io
 import struct
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,11 @@ from analytics.ingest.bundle import zip_members
 from analytics.ingest.model import SourceFile
 from analytics.ingest.service import Outcome
 from analytics.store import Store
-from tests.conftest import import_bytes
+from tests.conftest import SEED_COUNTS, SEED_DAY, SEED_LIST, import_bytes
 from tests.storedump import dump
 
-DAY = dt.date(2026, 3, 2)
-COUNTS = b"date,followers,following\n2026-03-01,100,50\n2026-03-02,104,51\n"
-LIST = "handle,name,followers\nalice,Alice,10\nbob,Bob,20\n"
-
-
-@pytest.fixture
-def seeded(store: Store) -> Iterator[Store]:
-    """A store already holding data, so that 'writes nothing' is checked against real rows."""
-    outcomes = import_bytes(store, {"counts.csv": COUNTS})
-    outcomes += import_bytes(store, {"list.csv": LIST.encode()}, snapshot_date=DAY)
-    assert [o.status for o in outcomes] == ["imported", "imported"]
-    yield store
+# The rows of the `seeded` fixture (tests/conftest.py).
+DAY, COUNTS, LIST = SEED_DAY, SEED_COUNTS, SEED_LIST
 
 
 def fails(store: Store, files: dict[str, bytes], *fragments: str, **options: object) -> Outcome:

@@ -17,7 +17,7 @@ from analytics.ingest.model import SourceFile
 from analytics.store import Store, open_store
 from analytics.store.accounts import delete_import
 from tests.conftest import import_bytes
-from tests.test_bad_input import fails, imported, profiles, seeded  # noqa: F401 - seeded is a fixture
+from tests.test_bad_input import fails, imported, profiles
 
 MAX = 2**63 - 1
 
@@ -64,7 +64,7 @@ def _list_of(n: int, rows: int) -> bytes:
     return ("handle,name\n" + "".join(f"user{n}_{i:07d},Name {i}\n" for i in range(rows))).encode()
 
 
-def test_a_zip_whose_members_add_up_past_the_bound_is_refused(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_a_zip_whose_members_add_up_past_the_bound_is_refused(seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PALIER_MAX_UPLOAD_MB", "1")
     # Three Instagram pages of ~0.5 MB each: each under the per-member limit, together over 1 MB.
     page = b"[" + b",".join(
@@ -95,7 +95,7 @@ def test_zip_members_are_streamed_to_files_not_held(monkeypatch: pytest.MonkeyPa
 # --- 8. the same input rules everywhere -----------------------------------------------------------
 
 
-def test_utf16_big_endian_without_bom_is_read_like_little_endian(seeded: Store) -> None:  # noqa: F811
+def test_utf16_big_endian_without_bom_is_read_like_little_endian(seeded: Store) -> None:
     text = "handle,name\nalice,Alice\nzoé,Zoé\n"
     for codec in ("utf-16-le", "utf-16-be"):
         data = text.encode(codec)
@@ -105,18 +105,18 @@ def test_utf16_big_endian_without_bom_is_read_like_little_endian(seeded: Store) 
         assert [p[1] for p in profiles(seeded, codec)] == ["alice", "zoé"]
 
 
-def test_negative_followers_count_in_a_list_is_refused(seeded: Store) -> None:  # noqa: F811
+def test_negative_followers_count_in_a_list_is_refused(seeded: Store) -> None:
     fails(seeded, {"list.csv": b"handle,name,followers_count\nalice,Alice,10\nbob,Bob,-3\n"},
           "list.csv", "line 3", "'followers_count'", "a count of 0 or more", "found -3", snapshot_date=dt.date(2026, 3, 3))
 
 
-def test_negative_count_in_a_big_list_is_refused_by_the_fast_path_too(seeded: Store) -> None:  # noqa: F811
+def test_negative_count_in_a_big_list_is_refused_by_the_fast_path_too(seeded: Store) -> None:
     rows = "".join(f"user{i:06d},Name {i},{i}\n" for i in range(40_000))
     data = ("handle,name,followers\n" + rows + "bad,Bad,-1\n").encode()
     fails(seeded, {"big.csv": data}, "big.csv", "line 40002", "a count of 0 or more", snapshot_date=dt.date(2026, 3, 3))
 
 
-def test_repeated_column_names_are_refused(seeded: Store) -> None:  # noqa: F811
+def test_repeated_column_names_are_refused(seeded: Store) -> None:
     fails(seeded, {"list.csv": b"handle,handle,name,name\nalice,bob,Alice,Bob\n"},
           "list.csv", "header (line 1)", "each column named once", "'handle', 'name' more than once", snapshot_date=dt.date(2026, 3, 3))
     fails(seeded, {"counts.csv": b"date,followers,Followers\n2026-03-01,1,2\n"}, "counts.csv", "'Followers' more than once")
@@ -137,7 +137,7 @@ def test_a_count_at_the_64_bit_limit_comes_back_exact(store: Store) -> None:
 # --- 3. plausible dates, and work that grows with the data, not the span -----------------------
 
 
-def test_dates_before_2003_or_after_tomorrow_are_refused_everywhere(seeded: Store) -> None:  # noqa: F811
+def test_dates_before_2003_or_after_tomorrow_are_refused_everywhere(seeded: Store) -> None:
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     later = (tomorrow + dt.timedelta(days=1)).isoformat()
     fails(seeded, {"old.csv": b"date,followers\n2025-01-01,5\n0001-01-01,100\n"},
@@ -201,7 +201,7 @@ def test_a_gap_of_22_years_costs_work_in_days_of_data_not_the_square_of_the_span
 # --- 4. no traceback from any file: the named cases --------------------------------------------
 
 
-def test_deep_json_is_refused_with_a_message(seeded: Store) -> None:  # noqa: F811
+def test_deep_json_is_refused_with_a_message(seeded: Store) -> None:
     deep = b"[" * 50_000 + b"]" * 50_000
     fails(seeded, {"followers.json": b'{"subject":{"did":"did:plc:a","handle":"a.b"},"followers":' + deep + b"}"},
           "followers.json", "the JSON's nesting", "nested thousands of levels deep")
@@ -221,7 +221,7 @@ def test_deep_json_is_refused_with_a_message(seeded: Store) -> None:  # noqa: F8
     ],
 )
 def test_counts_beyond_64_bits_are_refused_at_preview_with_the_place(
-    seeded: Store, name: str, data: bytes, where: str, found: str  # noqa: F811
+    seeded: Store, name: str, data: bytes, where: str, found: str
 ) -> None:
     from analytics.ingest.service import prepare
 

@@ -14,7 +14,6 @@ from analytics.ingest.service import ImportOptions, import_sources, prepare
 from analytics.store import Store
 from tests.hostile_corpus import corpus
 from tests.storedump import dump
-from tests.test_bad_input import seeded  # noqa: F401 - a fixture
 
 CORPUS = dict(corpus())
 
@@ -24,7 +23,7 @@ def test_the_corpus_is_big_and_named_once() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_a_hostile_file_is_refused_with_its_name_or_imported(seeded: Store, name: str) -> None:  # noqa: F811
+def test_a_hostile_file_is_refused_with_its_name_or_imported(seeded: Store, name: str) -> None:
     data = CORPUS[name]
     before = dump(seeded)
     source = SourceFile(name, data)

@@ -21,7 +21,7 @@ from analytics.ingest.model import SourceFile
 from analytics.ingest.registry import detect, named_in_bundle
 from analytics.store import Store
 from tests.conftest import import_bytes
-from tests.test_bad_input import fails, seeded  # noqa: F401 - `seeded` is a fixture used below
+from tests.test_bad_input import fails
 from tests.test_import_platforms import one, parse, profile, rows
 
 D = dt.date
@@ -196,7 +196,7 @@ HEAD = ("sep=,", '"Facebook follows"', '"Date","Primary"')
         ),
     ],
 )
-def test_damaged_meta_csv_names_the_line_and_field(seeded: Store, lines: tuple[str, ...], fragments: tuple[str, ...]) -> None:  # noqa: F811
+def test_damaged_meta_csv_names_the_line_and_field(seeded: Store, lines: tuple[str, ...], fragments: tuple[str, ...]) -> None:
     fails(seeded, {"Follows.csv": meta_bytes(*lines)}, "Follows.csv", *fragments)
 
 
@@ -248,7 +248,7 @@ LEGACY_HEAD = 'Date,"Lifetime Total Likes","Daily New Likes","Daily Unlikes"\n,"
         ("", ("after the header (line 1)", "at least one day", "no data rows")),
     ],
 )
-def test_damaged_legacy_insights_names_the_line_and_field(seeded: Store, body: str, fragments: tuple[str, ...]) -> None:  # noqa: F811
+def test_damaged_legacy_insights_names_the_line_and_field(seeded: Store, body: str, fragments: tuple[str, ...]) -> None:
     name = "Facebook Insights Data Export - Page - 2018-04-03.csv"
     fails(seeded, {name: (LEGACY_HEAD + body).encode()}, name, *fragments)
 
@@ -304,11 +304,11 @@ def test_facebook_download_zip_is_one_import_with_friends_dates_kept(store: Stor
         ({"friends_v2": ["Ana"]}, ("friends_v2 entry 1", "expected an object with 'name'", "found str 'Ana'")),
     ],
 )
-def test_damaged_facebook_download_names_the_entry_and_field(seeded: Store, document: object, fragments: tuple[str, ...]) -> None:  # noqa: F811
+def test_damaged_facebook_download_names_the_entry_and_field(seeded: Store, document: object, fragments: tuple[str, ...]) -> None:
     fails(seeded, {"connections.json": json.dumps(document, indent=2).encode()}, "connections.json", *fragments)
 
 
-def test_cut_facebook_download_names_line_and_column(seeded: Store, fixtures: Path) -> None:  # noqa: F811
+def test_cut_facebook_download_names_line_and_column(seeded: Store, fixtures: Path) -> None:
     data = (fixtures / DYI / "followers/who_you've_followed.json").read_bytes()[:-30]
     fails(seeded, {"who_you've_followed.json": data}, "who_you've_followed.json", "line ", "column", "the file is cut short")
 
@@ -379,7 +379,7 @@ def test_instagram_download_gives_threads_lists_to_a_threads_account(store: Stor
         ([{"title": 5, "string_list_data": [{"value": "a"}]}], ("entry 1, field 'title'", "expected a text", "found int '5'")),
     ],
 )
-def test_damaged_threads_file_names_the_entry_and_field(seeded: Store, entries: list[object], fragments: tuple[str, ...]) -> None:  # noqa: F811
+def test_damaged_threads_file_names_the_entry_and_field(seeded: Store, entries: list[object], fragments: tuple[str, ...]) -> None:
     data = json.dumps({"text_post_app_text_post_app_followers": entries}, indent=2).encode()
     fails(seeded, {"followers.json": data}, "followers.json", "text_post_app_text_post_app_followers", *fragments)
 
@@ -407,6 +407,6 @@ def test_facebook_split_follower_pages_are_one_list_named_by_their_file(store: S
     assert profile(store, "name:chlo\u00e9 martin", "name") == ("Chlo\u00e9 Martin",)
 
 
-def test_damaged_facebook_follower_page_names_the_entry(seeded: Store) -> None:  # noqa: F811
+def test_damaged_facebook_follower_page_names_the_entry(seeded: Store) -> None:
     data = json.dumps([{"string_list_data": [{"value": "Ana"}]}, {"string_list_data": [{"timestamp": 5}]}]).encode()
     fails(seeded, {"people_who_followed_you_1.json": data}, "people_who_followed_you_1.json", "follower entry 2, field 'name'", "found null")
