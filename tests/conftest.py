@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.components.v2 import manifest_scanner
 
 from analytics.demo import load_demo
 from analytics.ingest.model import SourceFile
@@ -24,6 +26,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # checks the app's way.
 os.environ.setdefault("PALIER_EAGER_TABS", "1")
 SMALL_DEMO = {"months": 4, "scale": 0.05}
+
+# Each new AppTest scans the metadata of every installed distribution for Streamlit components
+# (half a second: 1,700 metadata files parsed), where a server scans once, as it starts. The
+# installed packages do not change while the tests run, so a test process scans once too; the
+# page tests create hundreds of AppTests.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 
 @pytest.fixture(scope="session")
