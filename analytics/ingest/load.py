@@ -166,7 +166,14 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
     params = {"a": account_id, "as_of": day}
     if not newest:
         cursor.execute(SEEN_LATER_SQL, params)
-    cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id})
+    changed_rows = cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id}).fetchall()[0][0]
+    if changed_rows == 0:
+        # Nothing to write: the usual day of a list whose members' profiles did not move. The
+        # counts below cost more to plan (24 aggregates) than this whole check.
+        cursor.execute("DROP TABLE changed")
+        if not newest:
+            cursor.execute("DROP TABLE seen_later")
+        return
     counts = cursor.execute(CHANGED_COUNTS_SQL).fetchall()[0]
     width = len(_STORED)
     if counts[_STORED.index("handle")]:
