@@ -124,6 +124,17 @@ SELECT profiles.member_id, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)
 FROM members_frame m JOIN profiles ON profiles.account_id = $a AND profiles.member_key = m.member_key
 WHERE {_CHANGED}
 """  # noqa: S608 - the interpolated parts are constants or quoted names
+# Whether CHANGED_SQL would find any row, in a statement a third as long to plan (10 ms against
+# 25 to 30 for a small list): a member's row with its stored values where the list has none is
+# distinct from the stored row exactly when one of CHANGED_SQL's conditions holds. On most days of
+# a daily list no stored profile moves, and CHANGED_SQL and its counts are then not run at all.
+ANY_CHANGED_SQL = f"""
+SELECT EXISTS (
+    SELECT 1 FROM members_frame m JOIN profiles p ON p.account_id = $a AND p.member_key = m.member_key
+    WHERE ROW({", ".join(f"coalesce({_incoming(c)}, p.{c})" for c in _STORED)})
+          IS DISTINCT FROM ROW({", ".join(f"p.{c}" for c in _STORED)})
+)
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
 # The snapshot is the account's newest (the daily case): it overwrites every changed profile.
 NOT_LATER = "false"
 # An older snapshot arrives: the members also seen later (in a list of either kind) only have
@@ -166,14 +177,12 @@ def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt
     params = {"a": account_id, "as_of": day}
     if not newest:
         cursor.execute(SEEN_LATER_SQL, params)
-    changed_rows = cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id}).fetchall()[0][0]
-    if changed_rows == 0:
-        # Nothing to write: the usual day of a list whose members' profiles did not move. The
-        # counts below cost more to plan (24 aggregates) than this whole check.
-        cursor.execute("DROP TABLE changed")
+    if not cursor.execute(ANY_CHANGED_SQL, {"a": account_id}).fetchall()[0][0]:
+        # Nothing to write: the usual day of a list whose members' profiles did not move.
         if not newest:
             cursor.execute("DROP TABLE seen_later")
         return
+    cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id})
     counts = cursor.execute(CHANGED_COUNTS_SQL).fetchall()[0]
     width = len(_STORED)
     if counts[_STORED.index("handle")]:
