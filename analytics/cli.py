@@ -330,20 +330,30 @@ def cmd_analyse(args: argparse.Namespace, store: Store) -> int:
 def _report_html(args: argparse.Namespace, store: Store) -> int:
     from analytics.export.html_report import build_report
 
-    cursor = store.cursor()
-    try:
-        page = build_report(cursor, args.account, people=args.with_people, start=args.start, end=args.end)
-    finally:
-        cursor.close()
     target: Path = args.html
-    # Written beside the target then renamed: a report being read is never half-written.
+    # Written beside the target then renamed: a report being read is never half-written. The file
+    # is opened before the report is built, so a folder that is missing or not writable is said at
+    # once, not after seconds of charts.
     partial = target.with_name(target.name + ".part")
     try:
-        partial.write_text(page, encoding="utf-8")
+        out = partial.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise CliError(_("cannot write the report to {target}: {reason}").format(target=target, reason=exc.strerror or exc)) from None
+    try:
+        with out:
+            cursor = store.cursor()
+            try:
+                page = build_report(cursor, args.account, people=args.with_people, start=args.start, end=args.end)
+            finally:
+                cursor.close()
+            out.write(page)
         partial.replace(target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise CliError(_("cannot write the report to {target}: {reason}").format(target=target, reason=exc.strerror or exc)) from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     people = _("with the names of who joined and left") if args.with_people else _("figures and charts only, no names")
     print(
         _("Wrote {target} ({size} MB, {people}).").format(
