@@ -13,12 +13,8 @@ $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# --no-compile: pip byte-compiles every module it installs (40 s of CPU, half of CI's install),
-# where the tests import a fraction of them, compiled on first import. The run's install above
-# compiles: a first start must not spend seconds compiling (#16). A checkout that ran `make test`
-# first compiles what the dashboard imports once, on its first start.
 $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile -r requirements-test.txt
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
 run: $(VENV)/.run-deps
