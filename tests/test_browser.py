@@ -246,8 +246,33 @@ def _every_chart_drawn_at_full_height(page: Any, path: Path) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
+def no_table_offers_a_raw_download(page: Any, expect: Any, where: str) -> int:
+    """No table on the page offers Streamlit's "Download as CSV" (it wrote cells such as
+    =HYPERLINK(...) from followers' bios raw, and a spreadsheet runs them; .streamlit/config.toml
+    turns it off and Palier's own buttons write formula-safe CSV). Each table in view is hovered
+    and its toolbar read; returns how many were checked."""
+    tables = 0
+    frames = page.locator("[data-testid=stDataFrame]")
+    for number in range(frames.count()):
+        frame = frames.nth(number)
+        if not frame.is_visible():
+            continue  # in a closed expander or tab
+        frame.scroll_into_view_if_needed()
+        frame.hover()
+        toolbar = frame.locator("[data-testid=stElementToolbar]")
+        # The toolbar shows (its search and fullscreen stay): the check below can fail.
+        expect(toolbar.get_by_role("button").first).to_be_visible()
+        labels = [(b.get_attribute("aria-label") or b.inner_text()) for b in toolbar.get_by_role("button").all()]
+        assert not any("download" in label.lower() for label in labels), (where, labels)
+        tables += 1
+    return tables
+
+
 def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
+    """Every analysis page on demo-like data: its answer, no exception, every chart drawn, and no
+    table offering a raw CSV download (tests/test_export_browser.py: one walk, both checks)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tables = 0
     # Page title, then a text each page shows only when its data is there.
     visits = {
         "growth": ("Growth", "Milestones and projection"),
@@ -267,6 +292,7 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
             _wait_until_idle(page)
             assert page.locator("[data-testid=stException]").count() == 0, name
             _every_chart_drawn_at_full_height(page, ARTIFACTS / f"{name}.png")
+            tables += no_table_offers_a_raw_download(page, expect, name)
         # Meetups has no chart until an event is imported: its form is what shows.
         page.get_by_role("link", name="Meetups").first.click()
         expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
@@ -274,6 +300,12 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
         _wait_until_idle(page)
         assert page.locator("[data-testid=stException]").count() == 0, "meetups"
         _every_chart_drawn_at_full_height(page, ARTIFACTS / "meetups.png")
+        # The import history is a table too.
+        page.get_by_role("link", name="Import").first.click()
+        expect(page.get_by_text("Imports into this account")).to_be_visible()
+        _wait_until_idle(page)
+        tables += no_table_offers_a_raw_download(page, expect, "import")
+        assert tables >= 1
 
 
 # The pages' heights are measured on the full demo, every page (tests/test_pages_full_demo_browser.py).
