@@ -174,14 +174,11 @@ WHERE account_id = $a AND member_id IN (
 
 def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, newest: bool) -> None:
     """Write what this snapshot changes in the profiles it holds (see CHANGED_SQL)."""
+    if not cursor.execute(ANY_CHANGED_SQL, {"a": account_id}).fetchall()[0][0]:
+        return  # nothing to write: the usual day of a list whose members' profiles did not move
     params = {"a": account_id, "as_of": day}
     if not newest:
         cursor.execute(SEEN_LATER_SQL, params)
-    if not cursor.execute(ANY_CHANGED_SQL, {"a": account_id}).fetchall()[0][0]:
-        # Nothing to write: the usual day of a list whose members' profiles did not move.
-        if not newest:
-            cursor.execute("DROP TABLE seen_later")
-        return
     cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id})
     counts = cursor.execute(CHANGED_COUNTS_SQL).fetchall()[0]
     width = len(_STORED)
