@@ -37,6 +37,7 @@ from analytics.store import Store
 from analytics.store.accounts import require_account
 from analytics.store.shared import SharedStore
 from analytics.ui.gate import access_config
+from analytics.ui.gcfreeze import freeze_after_new_imports
 from analytics.ui.text import escape_markdown, show_error
 
 if TYPE_CHECKING:
@@ -158,6 +159,9 @@ def run_page(page: StreamlitPage) -> None:
     ends the page with that sentence, not a traceback. While the demo's daily lists load in the
     background, the next list file waits for the page (DemoLoading.page_drawing); once a page has
     run (or stopped), the lists, held so as not to slow the first page, may load."""
+    # Before the page, not after it: what the last run built was collected after it (Streamlit's
+    # collection), so only what lives on (modules, caches, sessions) is frozen. See gcfreeze.
+    freeze_after_new_imports()
     loading = _demo_loading_or_none()
     try:
         with loading.page_drawing() if loading is not None else nullcontext():
