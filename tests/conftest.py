@@ -8,7 +8,7 @@ import fcntl
 import functools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,14 +122,28 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, loaded once; each test reads a copy, so no test sees another's caches."""
-    path = tmp_path_factory.mktemp("demo") / "palier.duckdb"
+    """The small demo, loaded once per test run (see `_built_once`); each test reads a copy, so no
+    test sees another's caches."""
+
+    def build(path: Path) -> None:
+        store = open_store(path)
+        try:
+            outcomes = load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
+            assert {outcome.status for outcome in outcomes} == {"imported"}, outcomes
+        finally:
+            store.close()
+
+    return _built_once(tmp_path_factory, "small-demo", build)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_file: Path) -> Iterator[Store]:
+    """A copy of the small demo, opened, shared by a module's read-only tests."""
+    path = tmp_path_factory.mktemp("demo-store") / "palier.duckdb"
+    shutil.copyfile(demo_file, path)
     store = open_store(path)
-    try:
-        load_demo(store, **SMALL_DEMO)  # type: ignore[arg-type]
-    finally:
-        store.close()
-    return path
+    yield store
+    store.close()
 
 
 @pytest.fixture
@@ -139,33 +153,42 @@ def demo_db(db: Path, demo_file: Path) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
-def full_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The FULL demo, as a first start loads it (18 months, a list a day), built once per test run.
-
-    It takes most of a minute, and three modules need it: under xdist the first worker to ask builds
-    it in the run's folder shared by the workers (under a lock), the others wait for it and read
-    it. Tests get a copy (`full_demo_copy`). Without xdist the run's own folder is used, never a
-    folder an earlier run could have left."""
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A store file built once per test run, in `<name>/palier.duckdb`: under xdist the first
+    worker to ask builds it in the run's folder shared by the workers (under a lock), the others
+    wait for it and read it (building it in each worker cost the machine a build per worker).
+    Without xdist the run's own folder is used, never a folder an earlier run could have left."""
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / "full-demo"
+    folder = shared / name
     path = folder / "palier.duckdb"
-    with (shared / "full-demo.lock").open("w") as lock:
+    with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not (folder / "complete").exists():
                 shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
                 folder.mkdir()
-                store = open_store(path)
-                try:
-                    load_demo(store)  # the defaults: what a first start loads
-                finally:
-                    store.close()
+                build(path)
                 (folder / "complete").touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return path
+
+
+@pytest.fixture(scope="session")
+def full_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The FULL demo, as a first start loads it (18 months, a list a day), built once per test run
+    (`_built_once`): it takes most of a minute, and three modules need it. Tests get a copy
+    (`full_demo_copy`)."""
+
+    def build(path: Path) -> None:
+        store = open_store(path)
+        try:
+            load_demo(store)  # the defaults: what a first start loads
+        finally:
+            store.close()
+
+    return _built_once(tmp_path_factory, "full-demo", build)
 
 
 @pytest.fixture

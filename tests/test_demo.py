@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -28,9 +27,11 @@ from analytics.ingest.model import SourceFile
 from analytics.ingest.registry import detect
 from analytics.ingest.service import Outcome
 from analytics.store import Store, open_store
+from tests.conftest import SMALL_DEMO
 
-# Small enough for a few seconds per test: four months, about 30 to 120 followers.
-SMALL = {"months": 4, "scale": 0.05}
+# Small enough for a few seconds per test: four months, about 30 to 120 followers. The same as
+# `demo_store`'s (tests/conftest.py: a copy of the small demo, loaded once per test run).
+SMALL = SMALL_DEMO
 TABLES = ("accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles")
 
 
@@ -39,17 +40,6 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     write_demo_files(folder, **SMALL)  # type: ignore[arg-type]
     return folder
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """One store with the small demo loaded, shared by the read-only tests below."""
-    store = open_store(tmp_path_factory.mktemp("store") / "palier.duckdb")
-    assert store_is_empty(store)
-    outcomes = load_demo(store, **SMALL)  # type: ignore[arg-type]
-    assert {o.status for o in outcomes} == {"imported"}
-    yield store
-    store.close()
 
 
 def _query(store: Store, sql: str, params: list[object] | None = None) -> pd.DataFrame:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import pytest
 
 from analytics.analysis import refresh_all
 from analytics.charts import audience as charts
-from analytics.demo import CONTENT_HEADER, load_demo
+from analytics.demo import CONTENT_HEADER
 from analytics.metrics import audience, quality, textfit
 from analytics.metrics.geo import countries_of, country_of, fold
 from analytics.metrics.report import account_report
@@ -205,12 +204,10 @@ def test_an_account_without_lists_gets_reasons(store: Store) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = open_store(tmp_path_factory.mktemp("audience") / "palier.duckdb")
-    load_demo(store, months=4, scale=0.05)
-    refresh_all(store)
-    yield store
-    store.close()
+def audience_demo(demo_store: Store) -> Store:
+    """The small demo (a copy, tests/conftest.py), its kept figures refreshed."""
+    refresh_all(demo_store)
+    return demo_store
 
 
 def _demo_id(store: Store) -> int:
@@ -219,8 +216,8 @@ def _demo_id(store: Store) -> int:
     return int(row[0])
 
 
-def test_demo_audience_figures_and_charts(demo_store: Store) -> None:
-    cursor, account = demo_store.cursor(), _demo_id(demo_store)
+def test_demo_audience_figures_and_charts(audience_demo: Store) -> None:
+    cursor, account = audience_demo.cursor(), _demo_id(audience_demo)
     coherence = audience.audience_coherence(cursor, account)
     assert coherence.ok and coherence.basis == "posts" and 0 < coherence.coherence < 1  # type: ignore[operator]
     assert {"data", "donnees"} & set(coherence.terms["term"])
@@ -241,8 +238,8 @@ def test_demo_audience_figures_and_charts(demo_store: Store) -> None:
         assert isinstance(figure, go.Figure) and figure.data  # something drawn, not the empty message
 
 
-def test_report_audience_key_shape(demo_store: Store) -> None:
-    report = account_report(demo_store.cursor(), _demo_id(demo_store), "demo")
+def test_report_audience_key_shape(audience_demo: Store) -> None:
+    report = account_report(audience_demo.cursor(), _demo_id(audience_demo), "demo")
     section = json.loads(json.dumps(report))["audience"]
     assert set(section) == {"coherence", "stayers_coherence", "leavers_coherence", "languages", "quality", "known_in_person"}
     for key in ("coherence", "stayers_coherence", "leavers_coherence"):
