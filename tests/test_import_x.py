@@ -73,6 +73,13 @@ def archive_zip(with_top_folder: bool = False) -> bytes:
 # --- fixtures are what FORMATS.md says the real files are ---------------------------------------
 
 
+def _values(frame: pd.DataFrame) -> dict[tuple[dt.date, str], Any]:
+    """(day, metric) -> value. Plain tuples (name=None): attributes of pandas-stubs' named rows are
+    a union of every scalar type, slow for mypy to check."""
+    rows = frame[["day", "metric", "value"]].itertuples(index=False, name=None)
+    return {(day.date(), str(metric)): value for day, metric, value in rows}
+
+
 def test_fixture_bytes_follow_the_real_formats() -> None:
     for path in (OVERVIEW_A, OVERVIEW_B, CONTENT):
         data = path.read_bytes()
@@ -134,7 +141,7 @@ def test_overview_parses_unpadded_dates_newest_first_and_no_follower_total() -> 
     assert len(frame) == 9 * 13
     days = sorted(frame["day"].dt.date.unique())
     assert days[0] == dt.date(2026, 2, 25) and days[-1] == dt.date(2026, 3, 5) and len(days) == 9
-    values = {(r.day.date(), r.metric): r.value for r in frame.itertuples()}
+    values = _values(frame)
     assert values[(dt.date(2026, 3, 5), "impressions")] == 610750
     assert values[(dt.date(2026, 3, 2), "posts_created")] == 4  # "Mon, Mar 2, 2026"
     assert values[(dt.date(2026, 3, 2), "video_views")] == 12
@@ -180,7 +187,7 @@ def test_overview_after_an_excel_resave(store: Store) -> None:
     data = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8") + b"\r\n"
     key, parsed = parse(OVERVIEW_A, name="account_overview_analytics (2).csv", data=data)
     assert key == "x_overview"
-    values = {(r.day.date(), r.metric): r.value for r in parsed.daily.itertuples()}
+    values = _values(parsed.daily)
     assert values[(dt.date(2026, 3, 5), "impressions")] == 610750
     assert values[(dt.date(2026, 3, 4), "likes")] == 301
 

@@ -68,6 +68,7 @@ def test_the_analysis_step_keeps_the_v2_counts(store: Store) -> None:
     state = kept.current_state(cursor, account_id)
     assert state is not None
     cube = kept.kept_cube(cursor, account_id, state, DAY)
-    rules = dict(zip(cube.loc[cube["dimension"] == "rule_v2", "value"], cube.loc[cube["dimension"] == "rule_v2", "members"], strict=True))
+    by_rule = cube[cube["dimension"] == "rule_v2"]
+    rules = dict(zip(by_rule["value"].tolist(), by_rule["members"].tolist(), strict=True))
     assert rules["default_profile"] == 1 and rules["inactive"] == 1
     assert quality.quality_audit_v2(cursor, account_id).summary.counts["default_profile"] == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -619,7 +619,9 @@ def _follows_sources(cursor: duckdb.DuckDBPyConnection, account_id: int) -> str:
 
 def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.sort_values(["followers", "posted_at"], ascending=[False, True], na_position="last").reset_index(drop=True)
-    frame["rank"] = pd.array(np.where(frame["followers"].isna(), pd.NA, np.arange(1, len(frame) + 1)), dtype="Int64")
+    # Typed on its own line: np.where's and pd.array's overloads in one expression took mypy a second.
+    ranks: np.ndarray[Any, np.dtype[np.object_]] = np.where(frame["followers"].isna(), pd.NA, np.arange(1, len(frame) + 1))
+    frame["rank"] = pd.array(ranks, dtype="Int64")
     return frame
 
 

@@ -249,7 +249,10 @@ def _with_scores(frame: pd.DataFrame) -> pd.DataFrame:
     fits = pd.to_numeric(frame["fit"], errors="coerce").to_numpy(dtype="float64") if "fit" in frame else np.full(len(out), np.nan)
     out["fit"] = fits
     out["score"] = textfit.follower_score(fits)
-    out["on_topic"] = pd.array(np.where(np.isnan(fits), None, fits >= textfit.ON_TOPIC_THRESHOLD), dtype="boolean")
+    # Typed on its own line: np.where's and pd.array's overloads, matched in one expression, took
+    # mypy over a second.
+    on_topic: np.ndarray[Any, np.dtype[np.object_]] = np.where(np.isnan(fits), None, fits >= textfit.ON_TOPIC_THRESHOLD)
+    out["on_topic"] = pd.array(on_topic, dtype="boolean")
     return out
 
 

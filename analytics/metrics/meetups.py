@@ -404,7 +404,7 @@ def unmatched_attendees(
     followers = follower_candidates(cursor, account_id)
     matcher = Matcher(candidates_from_frame(followers))
     profiles = followers.set_index("member_key")
-    rows = []
+    rows: list[dict[str, object]] = []
     for row in pending.itertuples(index=False):
         handles = [] if row.handles is None else list(row.handles)
         name = None if pd.isna(row.name) else str(row.name)
