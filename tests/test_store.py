@@ -349,3 +349,42 @@ def test_compact_keeps_data_views_and_sequence_positions(tmp_path: Path) -> None
         assert not (tmp_path / "palier.duckdb.compact").exists()
     finally:
         store.close()
+
+
+def test_opening_a_current_store_writes_nothing(tmp_path: Path) -> None:
+    """Every migration there and the version row too: apply_migrations returns without the write
+    lock (it would wait here, where another thread holds it), so opening the file is a read."""
+    import threading
+
+    path = tmp_path / "palier.duckdb"
+    store = open_store(path)
+    try:
+        finished = threading.Event()
+
+        def migrate() -> None:
+            apply_migrations(store)
+            finished.set()
+
+        with store._write_lock:
+            worker = threading.Thread(target=migrate)
+            worker.start()
+            assert finished.wait(5), "apply_migrations waited for the write lock on a current store"
+        worker.join()
+    finally:
+        store.close()
+
+
+def test_a_store_missing_its_version_row_gets_it_back(tmp_path: Path) -> None:
+    path = tmp_path / "palier.duckdb"
+    store = open_store(path)
+    try:
+        with store.transaction() as cursor:
+            cursor.execute("DELETE FROM store_meta WHERE key = 'data_version'")
+    finally:
+        store.close()
+    store = open_store(path)
+    try:
+        cursor = store.cursor()
+        assert cursor.execute("SELECT count(*) FROM store_meta WHERE key = 'data_version'").fetchone() == (1,)
+    finally:
+        store.close()
