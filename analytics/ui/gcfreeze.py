@@ -3,8 +3,9 @@
 Streamlit runs `gc.collect(2)` after every script run (its `runner.postScriptGC`, on by default, so
 that frames dropped in cycles do not pile up on a hosted app). A full collection walks every object
 the interpreter tracks, and most of them are the modules the pages import (pandas, Plotly's
-validators, SciPy under ruptures, DuckDB): about 160,000 objects, 100 to 120 ms of one core after
-every click, widget change and page, spent on objects that live as long as the process.
+validators, SciPy under ruptures, DuckDB): about 160,000 objects, 110 ms of one core after every
+click, widget change and page in a bare process, 236 ms in a server that has shown every page
+(benchmarks/gcpause.py), spent on objects that live as long as the process.
 
 `gc.freeze()` (Python's API for this, used by servers that fork) moves every object alive at that
 moment into a permanent generation the collector skips. It is done at the start of a run when the
