@@ -13,13 +13,14 @@ $(VENV)/.run-deps: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# PIP_FLAGS: .ci/run passes --no-compile (pip byte-compiles every module it installs, 40 s of
-# CPU, where the tests import a fraction of them and CI keeps what they compile). Not the default:
-# where PYTHONDONTWRITEBYTECODE is set, nothing compiled on import is kept, and every process
+# PIP_FLAGS: .ci/run's fallback to pip passes --no-compile (pip byte-compiles every module it
+# installs, 40 s of CPU, where the tests import a fraction of them and CI keeps what they compile).
+# Not the default: where PYTHONDONTWRITEBYTECODE is set, nothing compiled on import is kept, and every process
 # would compile every module it imports, every time.
 PIP_FLAGS ?=
 # INSTALL: pip by default. .ci/run passes uv's pip (the same pinned requirements, from the package
-# index, in 5 s instead of 35 s), and falls back to this default when uv cannot be had.
+# index, in 5 s instead of 35 s; like --no-compile it compiles nothing), and falls back to this
+# default when uv cannot be had.
 INSTALL ?= $(BIN)/python -m pip install --quiet
 $(VENV)/.test-deps: requirements.txt requirements-test.txt | $(BIN)/python
 	$(INSTALL) $(PIP_FLAGS) -r requirements-test.txt

@@ -83,7 +83,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for_health(port: int, process: subprocess.Popen[bytes], deadline: float) -> None:
+def wait_for_health(port: int, process: subprocess.Popen[bytes], deadline: float) -> None:
     url = f"http://127.0.0.1:{port}/_stcore/health"
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -97,7 +97,7 @@ def _wait_for_health(port: int, process: subprocess.Popen[bytes], deadline: floa
     raise RuntimeError(f"streamlit did not answer on port {port}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_server(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
         process.wait(20)
@@ -129,7 +129,7 @@ def launch(browser: Any, script: Path, cwd: Path, env: dict[str, str], port: int
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for_health(port, process, started + 300)
+        wait_for_health(port, process, started + 300)
         server = time.monotonic() - started
         page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
         page.wait_for_selector(CHART, state="visible", timeout=600_000)
@@ -157,7 +157,7 @@ def launch(browser: Any, script: Path, cwd: Path, env: dict[str, str], port: int
         return run
     finally:
         context.close()
-        _stop(process)
+        stop_server(process)
 
 
 def measure(runs: int, port: int | None, lists_timeout: float) -> dict[str, Any]:

@@ -14,18 +14,16 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.firststart import free_port, stop_server, wait_for_health
+from benchmarks.pages import CHROMIUM, CHROMIUM_FLAGS, ROOT, VIEWPORT
+
 PAGES = ("Growth", "Churn & plateaus", "Activity", "Audience", "Import", "Overview")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # Run in the server's interpreter: time every collection by generation, write the sums at exit.
 SERVER = """
@@ -54,19 +52,13 @@ main()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _visit(url: str, rounds: int) -> None:
     from playwright.sync_api import sync_playwright
 
     done = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]  # a plain dict for ViewportSize
         page.goto(url)
         page.wait_for_selector("[data-testid=stMetric]", timeout=300_000)
         for _ in range(rounds):
@@ -81,21 +73,15 @@ def measure(store: Path, rounds: int, freeze: bool) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix="gcpause-"))
     db, report = folder / "palier.duckdb", folder / "gc.json"
     shutil.copyfile(store, db)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PALIER_DB=str(db), PALIER_DEMO="0", GC_REPORT=str(report), GC_NO_FREEZE="0" if freeze else "1")
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)  # noqa: S310 - our own server
-                break
-            except OSError:
-                time.sleep(0.5)
+        wait_for_health(port, server, time.monotonic() + 120)
         _visit(f"http://127.0.0.1:{port}", rounds)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     sums = json.loads(report.read_text())
     shutil.rmtree(folder, ignore_errors=True)
     return {"freeze": freeze, "page_visits": rounds * len(PAGES) + 1, **sums}
