@@ -1,7 +1,7 @@
 """One measurement, run in its own process (`python -m benchmarks.worker KIND JSON-ARGS`).
 
-Each measurement runs in a fresh process so that its peak memory (the parent reads the child's
-`ru_maxrss`) is its own, and so no cache of an earlier run makes a later one look fast. The
+Each measurement runs in a fresh process so that its peak memory (`own_peak_kib`, read from the
+kernel at the end) is its own, and so no cache of an earlier run makes a later one look fast. The
 worker prints one JSON line: the timed seconds and whatever else the measurement reports.
 """
 
@@ -300,9 +300,28 @@ KINDS = {
 }
 
 
+def own_peak_kib() -> int | None:
+    """This process's peak resident memory since it started (`VmHWM`), None off Linux.
+
+    Not `ru_maxrss`: Python starts a child with vfork, and at exec Linux records the parent's
+    high-water mark as the child's, so a child started by a parent that once held 1 GB reports at
+    least 1 GB (seen: every measure of a run that generated its million-follower files in the
+    parent read 1,184 MB, the generator's peak). `VmHWM` belongs to the memory the process got at
+    exec."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
 def main() -> None:
     kind, args = sys.argv[1], json.loads(sys.argv[2])
     result = KINDS[kind](**args)
+    result["own_peak_kib"] = own_peak_kib()
     print(json.dumps(result), flush=True)
 
 
