@@ -217,6 +217,17 @@ def naive_size(db: str, folder: str, n: int, sample_days: int) -> dict[str, Any]
 ACCOUNT_OF_PAGES = "warm-up"  # the warm-up store's account, apart from the measured one
 
 
+def _page_app(page_file: str) -> Any:
+    """The app as a visitor opens it, on `page_file`: through app.py's navigation, since a page
+    links to the others (`st.page_link`), which Streamlit finds only among the registered pages."""
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parent.parent
+    app = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+    # Before the first run Streamlit finds the page by its file name: app.py's url_paths are those names.
+    return app.switch_page(str(Path(page_file).resolve().relative_to(root)))
+
+
 def page(store: str, page_file: str) -> dict[str, Any]:
     """Render one page with Streamlit's AppTest on the store: the first run (cold caches), a
     second run (warm), and where the page has a select box, one widget change: its first select box
@@ -224,7 +235,6 @@ def page(store: str, page_file: str) -> dict[str, Any]:
     import tempfile
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from analytics.ingest.service import ImportOptions, import_sources, read_paths
     from analytics.store import open_store
@@ -242,12 +252,12 @@ def page(store: str, page_file: str) -> dict[str, Any]:
         files = follower_lists(folder / "lists", 2_000, [0, 1, 2]) + x_exports(folder / "x", 2_000, 1)
         import_sources(small_store, read_paths(files), ImportOptions(ACCOUNT_OF_PAGES))
         small_store.close()
-        AppTest.from_file(page_file, default_timeout=600).run()
+        _page_app(page_file).run()
         st.cache_resource.clear()
         st.cache_data.clear()
     os.environ["PALIER_DB"] = store
     started = time.perf_counter()
-    app = AppTest.from_file(page_file, default_timeout=600).run()
+    app = _page_app(page_file).run()
     cold = time.perf_counter() - started
     errors = [str(e.value)[:200] for e in app.exception] + [str(e.value)[:200] for e in app.error]
     started = time.perf_counter()

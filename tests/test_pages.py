@@ -257,6 +257,30 @@ def test_delete_an_import(db: Path) -> None:
     assert at.date_input[0].value == (dt.date(2025, 2, 1), dt.date(2025, 2, 1))
 
 
+def test_older_imports_are_picked_then_deleted(db: Path) -> None:
+    """Past the newest ten, imports are one picker (not a row each): picking one shows it with its
+    Delete button, which deletes that import only."""
+    for day in range(1, 14):
+        seed(db, {f"list-{day:02d}.csv": LIST_1 if day % 2 else LIST_2}, account="lists",
+             snapshot_date=dt.date(2025, 2, day))
+    at = app(IMPORT_PAGE)
+    assert "**#13** list-13.csv" in texts(at) and "**#4** list-04.csv" in texts(at)
+    assert "**#3** list-03.csv" not in texts(at)
+    # The newest ten have a button each; the three older ones none until picked.
+    assert [b.key for b in at.button if (b.key or "").removeprefix("import_delete_").isdigit()] == [
+        f"import_delete_{n}" for n in range(13, 3, -1)]
+    picker = at.selectbox(key="import_older_lists")
+    assert picker.value is None
+    assert picker.options[0].startswith("#3 list-03.csv (imported ") and len(picker.options) == 3
+    picker.select_index(1).run()
+    assert not at.exception
+    assert "**#2** list-02.csv" in texts(at)
+    at.button(key="import_delete_2").click().run()
+    assert not at.exception
+    assert "Deleted import #2 (list-02.csv)." in plain(at.success[0].value)
+    assert [o.split(" ")[0] for o in at.selectbox(key="import_older_lists").options] == ["#3", "#1"]
+
+
 def test_delete_an_account_needs_its_name(db: Path) -> None:
     seed(db, {"counts.csv": COUNTS_CSV}, account="me")
     at = app(IMPORT_PAGE)

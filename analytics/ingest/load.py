@@ -285,23 +285,26 @@ FROM profiles p
 WHERE p.account_id = $a AND p.keyed_by_id
   AND p.member_id IN (SELECT member_id FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)
 """
-# Each row of the file: its key, the hash of its fields and `same` when it is a canonical row
-# whose hash is a current member's; the raw fields are kept (as a list) for the other rows only. The IN is
-# a join whose hash table is built from the current members: DuckDB guesses a file's rows at a
-# few dozen, and a plain join would build it from the file, a million rows with all their text.
+# Each row of the file, joined with the current member whose stored fields it spells exactly:
+# that member's id when the row is canonical and its hash and key are a current member's (the
+# row is a member unchanged), else NULL and the row's raw fields (as a list) for the conversion.
+# The join is LEFT, so its hash table is built from the current members (the right side) and the
+# file is only streamed through it: DuckDB guesses a file's rows at a few dozen, and left to
+# itself would build the table from the file, a million rows with all their text (see
+# FIXED_BUILD_SIDE). One pass: the key and hash of a million rows are neither kept nor joined again.
 READ_AGAINST_STORED_SQL = """
 CREATE OR REPLACE TEMP TABLE {table} AS
-SELECT {key} AS member_key, fields_hash, same, {kept}
-FROM (
-    SELECT *, coalesce(canonical AND fields_hash IN (SELECT fields_hash FROM {current}), false) AS same
-    FROM (SELECT *, hash({raw}) AS fields_hash, {canonical} AS canonical FROM {reader})
-)
+SELECT c.member_id, CASE WHEN c.member_id IS NULL THEN {kept} END AS raw_fields
+FROM (SELECT *, {key} AS row_key, CASE WHEN {canonical} THEN hash({raw}) END AS row_hash FROM {reader}) r
+LEFT JOIN {current} c ON c.fields_hash = r.row_hash AND c.member_key = r.row_key
 """
-# The member ids of the unchanged rows: hash and key both match.
+# The optimizer that swaps a join's sides by estimated size: off for READ_AGAINST_STORED_SQL only.
+FIXED_BUILD_SIDE = "SET GLOBAL disabled_optimizers = 'build_side_probe_side'"
+DEFAULT_BUILD_SIDE = "RESET GLOBAL disabled_optimizers"
+# The member ids of the unchanged rows.
 UNCHANGED_IDS_SQL = """
 CREATE OR REPLACE TEMP TABLE {table} AS
-SELECT c.member_id FROM {seen} s JOIN {current} c ON c.fields_hash = s.fields_hash AND c.member_key = s.member_key
-WHERE s.same
+SELECT member_id FROM {seen} WHERE member_id IS NOT NULL
 """
 # A member twice in the list (once unchanged, once not; or twice unchanged) goes to the careful
 # reader, which keeps the first row.
@@ -494,6 +497,23 @@ def _next_day_applies(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: 
     return bool(cursor.execute(HAS_CURRENT_SQL, {"a": account_id, "k": kind}).fetchall()[0][0])
 
 
+@contextmanager
+def _build_side_fixed(cursor: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """FIXED_BUILD_SIDE for the statements inside. The setting is the database's (DuckDB will not
+    set it for one connection), so it is set and reset on a cursor of its own: the import's
+    transaction may be aborted by then (a file that fails to read), and would refuse the reset.
+    Reads of other sessions planned meanwhile lose only the side swap, never a result."""
+    side = cursor.cursor()
+    try:
+        side.execute(FIXED_BUILD_SIDE)
+        try:
+            yield
+        finally:
+            side.execute(DEFAULT_BUILD_SIDE)
+    finally:
+        side.close()
+
+
 def _stage_against_stored(
     cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers, number: int
 ) -> StagedList:
@@ -521,31 +541,25 @@ def _stage_against_stored(
             )
     stored = ", ".join(f"coalesce({_STORED_AS_TEXT[n]}, '')" for n in names)
     cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind})
-    # One list of the raw fields per row that is not the same (NULL for the others): twelve
-    # columns of NULL strings held a million rows' worth of empty string slots in memory.
-    kept = f"CASE WHEN same THEN NULL ELSE [{', '.join(every)}] END AS raw_fields"
-    cursor.execute(READ_AGAINST_STORED_SQL.format(
-        table=seen, key=query.raw("id"), kept=kept, current=current, raw=", ".join(raw_text(n) for n in names),
-        canonical=" AND ".join(canonical), reader=query.reader,
-    ))
-    cursor.execute(UNCHANGED_IDS_SQL.format(table=unchanged, seen=seen, current=current))
+    with _build_side_fixed(cursor):
+        cursor.execute(READ_AGAINST_STORED_SQL.format(
+            table=seen, key=query.raw("id"), kept=f"[{', '.join(f'r.{c}' for c in every)}]", current=current,
+            raw=", ".join(raw_text(n) for n in names), canonical=" AND ".join(canonical), reader=query.reader,
+        ))
     cursor.execute(f"DROP TABLE {current}")
+    cursor.execute(UNCHANGED_IDS_SQL.format(table=unchanged, seen=seen))
     cursor.execute(READ_LIST_SQL.format(
         table=table,
         select=query.convert(
             f"(SELECT {', '.join(f'raw_fields[{i + 1}] AS {c}' for i, c in enumerate(every))} "  # noqa: S608 - generated names
-            f"FROM {seen} WHERE NOT same)"
+            f"FROM {seen} WHERE member_id IS NULL)"
         ),
     ))
-    same_rows, matched = cursor.execute(
-        f"SELECT (SELECT count(*) FROM {seen} WHERE same), (SELECT count(*) FROM {unchanged})"  # noqa: S608 - generated names
-    ).fetchall()[0]
+    same_rows = cursor.execute(f"SELECT count(*) FROM {unchanged}").fetchall()[0][0]  # noqa: S608 - a generated name
     cursor.execute(f"DROP TABLE {seen}")
     changed_rows, declined = problems(cursor, table, allow_empty=True)
     repeated = cursor.execute(REPEATED_MEMBERS_SQL.format(unchanged=unchanged, table=table), {"a": account_id}).fetchall()[0][0]
-    # A hash shared by another member's row (astronomically rare) leaves a row unmatched: the
-    # careful reader reads the list instead.
-    if declined or repeated or matched != same_rows or changed_rows + same_rows == 0:
+    if declined or repeated or changed_rows + same_rows == 0:
         raise CarefulReadNeeded(members)
     return StagedList(table, changed_rows + same_rows, unchanged)
 
