@@ -307,14 +307,17 @@ CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT member_id FROM {seen} WHERE member_id IS NOT NULL
 """
 # A member twice in the list (once unchanged, once not; or twice unchanged) goes to the careful
-# reader, which keeps the first row.
-REPEATED_MEMBERS_SQL = """
-SELECT count(*) - count(DISTINCT member_id) FROM (
-    SELECT member_id FROM {unchanged}
-    UNION ALL
-    SELECT p.member_id FROM profiles p WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM {table})
-)
+# reader, which keeps the first row. Counted as the ids less the distinct ids, the distinct ones
+# as the set bits of a bitstring over the ids' range: a million ids in about 15 ms, where
+# count(DISTINCT) hashes each (60 ms; 1.1 s against 0.07 s at ten million).
+LIST_MEMBER_IDS_SQL = """
+CREATE OR REPLACE TEMP TABLE {ids} AS
+SELECT member_id FROM {unchanged}
+UNION ALL
+SELECT p.member_id FROM profiles p WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM {table})
 """
+MEMBER_ID_RANGE_SQL = "SELECT count(*), min(member_id), max(member_id) FROM {ids}"
+DISTINCT_MEMBER_IDS_SQL = "SELECT bit_count(bitstring_agg(member_id, $low, $high)) FROM {ids}"
 
 
 @dataclass
@@ -558,10 +561,23 @@ def _stage_against_stored(
     same_rows = cursor.execute(f"SELECT count(*) FROM {unchanged}").fetchall()[0][0]  # noqa: S608 - a generated name
     cursor.execute(f"DROP TABLE {seen}")
     changed_rows, declined = problems(cursor, table, allow_empty=True)
-    repeated = cursor.execute(REPEATED_MEMBERS_SQL.format(unchanged=unchanged, table=table), {"a": account_id}).fetchall()[0][0]
-    if declined or repeated or changed_rows + same_rows == 0:
+    if declined or changed_rows + same_rows == 0 or _repeats_a_member(cursor, account_id, unchanged, table, number):
         raise CarefulReadNeeded(members)
     return StagedList(table, changed_rows + same_rows, unchanged)
+
+
+def _repeats_a_member(cursor: duckdb.DuckDBPyConnection, account_id: int, unchanged: str, table: str, number: int) -> bool:
+    """Whether a member is in the list twice (see LIST_MEMBER_IDS_SQL)."""
+    ids = f"list_member_ids_{number}"
+    cursor.execute(LIST_MEMBER_IDS_SQL.format(ids=ids, unchanged=unchanged, table=table), {"a": account_id})
+    try:
+        count, low, high = cursor.execute(MEMBER_ID_RANGE_SQL.format(ids=ids)).fetchall()[0]
+        if count < 2:
+            return False
+        distinct = cursor.execute(DISTINCT_MEMBER_IDS_SQL.format(ids=ids), {"low": low, "high": high}).fetchall()[0][0]
+        return bool(count != distinct)
+    finally:
+        cursor.execute(f"DROP TABLE {ids}")
 
 
 def _reserve_member_ids(cursor: duckdb.DuckDBPyConnection, table: str, size: int) -> dict[str, int] | None:
