@@ -77,8 +77,10 @@ changed AS (
 changed_rows AS (
     SELECT c.change, c.member_id, c.first_seen, c.last_seen, r.followers_count AS rank_followers, r.profile_row
     FROM changed c LEFT JOIN (
+        -- One join: filtering the profiles to the changed members first joined them twice (a
+        -- year apart, 1.7 million members: 0.5 s against 0.3 s).
         SELECT rowid AS profile_row, member_id, followers_count FROM profiles
-        WHERE account_id = $account_id AND member_id IN (SELECT member_id FROM changed)
+        WHERE account_id = $account_id
     ) r ON r.member_id = c.member_id
 ),
 -- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
