@@ -570,14 +570,14 @@ def _repeats_a_member(cursor: duckdb.DuckDBPyConnection, account_id: int, unchan
     """Whether a member is in the list twice (see LIST_MEMBER_IDS_SQL)."""
     ids = f"list_member_ids_{number}"
     cursor.execute(LIST_MEMBER_IDS_SQL.format(ids=ids, unchanged=unchanged, table=table), {"a": account_id})
-    try:
-        count, low, high = cursor.execute(MEMBER_ID_RANGE_SQL.format(ids=ids)).fetchall()[0]
-        if count < 2:
-            return False
-        distinct = cursor.execute(DISTINCT_MEMBER_IDS_SQL.format(ids=ids), {"low": low, "high": high}).fetchall()[0][0]
-        return bool(count != distinct)
-    finally:
-        cursor.execute(f"DROP TABLE {ids}")
+    count, low, high = cursor.execute(MEMBER_ID_RANGE_SQL.format(ids=ids)).fetchall()[0]
+    # (After an error the transaction is aborted and rolls back with the table: nothing to tidy.)
+    distinct = (
+        count if count < 2
+        else cursor.execute(DISTINCT_MEMBER_IDS_SQL.format(ids=ids), {"low": low, "high": high}).fetchall()[0][0]
+    )
+    cursor.execute(f"DROP TABLE {ids}")
+    return bool(count != distinct)
 
 
 def _reserve_member_ids(cursor: duckdb.DuckDBPyConnection, table: str, size: int) -> dict[str, int] | None:

@@ -106,7 +106,8 @@ JOIN profiles p ON p.account_id = $a AND p.member_id = l.member_id
 ORDER BY l.member_id
 """  # noqa: S608 - the interpolated parts are constants
 # The same losses counted by (returned, cause): two lists a year apart lose 800,000 members,
-# whose rows (with their handles and addresses) took 0.8 s to read only to be counted.
+# whose rows (with their handles and addresses) took 0.8 s to read only to be counted. No join
+# with the profiles: every spell's member has one (the spells take its member id, migration 6).
 LOST_COUNTS_SQL = _LOST_CTE + f"""
 SELECT returned, cause, count(*) AS members FROM (
     SELECT {_RETURNED}, v.cause
