@@ -184,6 +184,27 @@ def test_numbers_percents_and_changes() -> None:
         assert format_number(None) == "—"
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_whole_numbers_are_written_as_babel_writes_them(language: str) -> None:
+    """format_number writes whole numbers without Babel (a table of 500 people calls it thousands
+    of times): its text must stay Babel's, digit groups and marks included, for ints, whole
+    floats and numpy ints, negative or not, in both languages."""
+    import numpy as np
+    from babel import numbers as babel_numbers
+
+    from analytics.i18n.formats import MINUS, babel_locale
+
+    values: list[float] = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 2_097_152_003, 10**15 + 7]
+    values += [-v for v in values if v] + [float(v) for v in values] + [np.int64(v) for v in values]
+    with use_language(language):
+        for value in values:
+            expected = babel_numbers.format_decimal(value, format="#,##0", locale=babel_locale()).replace("-", MINUS)
+            assert format_number(value) == expected, (language, value)
+        # Not whole, or not exact as a float: still Babel's, rounded its way.
+        assert format_number(2.5) == babel_numbers.format_decimal(2.5, format="#,##0", locale=babel_locale())
+        assert format_number(2.0**60) == babel_numbers.format_decimal(2.0**60, format="#,##0", locale=babel_locale())
+
+
 def test_dates_months_and_week_start() -> None:
     day = dt.date(2027, 2, 27)
     with use_language("fr"):

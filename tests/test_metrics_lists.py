@@ -155,6 +155,39 @@ def test_limited_lists_keep_the_most_followed_and_count_everyone(store: Store) -
 
 
 
+def test_changes_read_from_the_most_followed_are_the_full_ranking(store: Store) -> None:
+    # Lists far apart change by much of the account: the first `limit` of each change are then
+    # read from the most followed profiles only (lists._changes_among_most_followed). Between
+    # every pair of a seeded sequence of lists (members coming and going, follower counts tied or
+    # blank), that read gives exactly the full ranking's rows, or declines and the full ranking runs.
+    import random
+
+    rng = random.Random(16)
+    header = "handle,name,bio,followers_count"
+    counts = {f"m{i}": rng.choice(["", "5", "5", str(rng.randrange(1_000))]) for i in range(120)}
+    days = [D(2026, 7, 1) + dt.timedelta(days=i) for i in range(6)]
+    for day in days:
+        present = [m for m in counts if rng.random() < 0.55]
+        snapshot(store, day, [f"{m},{m.upper()},,{counts[m]}" for m in present], header)
+    cursor = store.cursor()
+    read_from_pool = declined = 0
+    for i, start in enumerate(days):
+        for end in days[i + 1:]:
+            for limit in (1, 4, 15, 80):
+                params = {"account_id": account_id(store), "kind": "follower", "start": start, "end": end, "limit": limit}
+                whole = cursor.execute(lists.LIST_CHANGES_SQL, params).df()
+                pooled = lists._changes_among_most_followed(cursor, params)
+                if pooled is None:
+                    declined += 1
+                    continue
+                read_from_pool += 1
+                pd.testing.assert_frame_equal(pooled, whole)
+                assert lists.list_changes(cursor, account_id(store), start, end, limit=limit).changes.equals(
+                    whole.drop(columns="total"))
+    # Both ways are taken: the test reads the pool, and sees it decline.
+    assert read_from_pool > 10 and declined > 0, (read_from_pool, declined)
+
+
 def test_equally_followed_changes_are_listed_in_the_order_they_were_met(store: Store) -> None:
     # Ties go to the member the store met first (the lower member id), not to the key's spelling:
     # "zed" was in a list before "amy", so "zed" leads although "amy" sorts first as text.

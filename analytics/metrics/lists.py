@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -56,7 +57,7 @@ ORDER BY snapshot_date
 # row id (new followers were appended last, so their rows sit in the last row groups and the rest
 # are skipped). Two lists a year apart differ by more than a million members on a large account,
 # and the bios are the bulk of the profiles.
-LIST_CHANGES_SQL = f"""
+_CHANGED_CTES = """
 WITH joined_candidates AS (
     SELECT member_id, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
@@ -74,15 +75,32 @@ changed AS (
     SELECT 'left' AS change, * FROM left_candidates
     WHERE member_id NOT IN (SELECT member_id FROM joined_candidates)
 ),
+"""
+# Every changed member ranked by its profile's follower count: a join of the changed members with
+# the profiles. (One join: filtering the profiles to the changed members first joined them twice:
+# a year apart, 1.7 million members, 0.5 s against 0.3 s.)
+_EVERY_CHANGED_RANKED = """
 changed_rows AS (
     SELECT c.change, c.member_id, c.first_seen, c.last_seen, r.followers_count AS rank_followers, r.profile_row
     FROM changed c LEFT JOIN (
-        -- One join: filtering the profiles to the changed members first joined them twice (a
-        -- year apart, 1.7 million members: 0.5 s against 0.3 s).
         SELECT rowid AS profile_row, member_id, followers_count FROM profiles
         WHERE account_id = $account_id
     ) r ON r.member_id = c.member_id
 ),
+"""
+# Only the changed members among the account's $pool most followed profiles, in the order the
+# ranking uses (follower count, then member id): see count_list_changes.
+_MOST_FOLLOWED_CHANGED_RANKED = """
+changed_rows AS (
+    SELECT c.change, c.member_id, c.first_seen, c.last_seen, t.followers_count AS rank_followers, t.profile_row
+    FROM (
+        SELECT rowid AS profile_row, member_id, followers_count FROM profiles
+        WHERE account_id = $account_id
+        ORDER BY followers_count DESC NULLS LAST, member_id LIMIT $pool
+    ) t JOIN changed c ON c.member_id = t.member_id
+),
+"""
+_RANKED_CHANGES = f"""
 -- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
 -- apart change by more than a million members, and numbering them all (a window) took 3 s.
 kept AS (
@@ -99,6 +117,14 @@ SELECT s.change, p.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.t
 FROM ranked s LEFT JOIN p ON p.profile_row = s.profile_row
 ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_id
 """  # noqa: S608 - the interpolated part is a constant column list
+LIST_CHANGES_SQL = _CHANGED_CTES + _EVERY_CHANGED_RANKED + _RANKED_CHANGES
+LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL = _CHANGED_CTES + _MOST_FOLLOWED_CHANGED_RANKED + _RANKED_CHANGES
+# The spells started after `start` up to `end` (as many as the joiners or more) and the account's
+# profiles: about a millisecond on the year of a million.
+STARTED_BETWEEN_SQL = """
+SELECT count(*), (SELECT count(*) FROM profiles WHERE account_id = $account_id)
+FROM spells WHERE account_id = $account_id AND kind = $kind AND first_seen > $start AND first_seen <= $end
+"""
 
 # Per pair of consecutive snapshots: spells starting at a snapshot joined there; spells ending
 # at the previous snapshot left by this one.
@@ -335,10 +361,43 @@ def count_list_changes(
 ) -> ListChanges:
     """`list_changes` of two snapshot dates (start before end), counted from the spells."""
     params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit)}
-    rows = cursor.execute(LIST_CHANGES_SQL, params).df()
+    rows = _changes_among_most_followed(cursor, params) if limit is not None else None
+    if rows is None:
+        rows = cursor.execute(LIST_CHANGES_SQL, params).df()
     totals = rows.groupby("change")["total"].first()
     changes = rows.drop(columns="total").reset_index(drop=True) if not rows.empty else _empty_changes()
     return ListChanges(start, end, changes, int(totals.get("joined", 0)), int(totals.get("left", 0)))
+
+
+# Two lists far apart differ by much of the account (a year apart: 1.7 million changed members of
+# 2.8 million profiles), and ranking every changed member joins each with its profile. The most
+# followed profiles come first in the ranking's own order, so when the first `pool` of them hold
+# `limit` members of each change, those are each change's first `limit` exactly. Tried when the
+# spells started between the lists are at least a fifth of the profiles, with a pool expected to
+# hold POOL_MARGIN times `limit` joiners; a pool that holds too few (few leavers, or the changes
+# among the least followed) falls back to ranking them all. A year apart: 0.31 s against 0.16 s.
+POOL_MIN_SHARE = 0.2
+POOL_MARGIN = 4
+
+
+def _changes_among_most_followed(cursor: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pd.DataFrame | None:
+    """LIST_CHANGES_SQL's rows read from the most followed profiles only, or None when that
+    cannot give them (see POOL_MIN_SHARE)."""
+    counted = {key: params[key] for key in ("account_id", "kind", "start", "end")}
+    started, profiles = cursor.execute(STARTED_BETWEEN_SQL, counted).fetchall()[0]
+    if not profiles or started < POOL_MIN_SHARE * profiles:
+        return None
+    limit = int(params["limit"])
+    pool = math.ceil(POOL_MARGIN * limit * profiles / started)
+    rows = cursor.execute(LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL, {**params, "pool": pool}).df()
+    for change in ("joined", "left"):
+        of_change = rows[rows["change"] == change]
+        # Exact when the pool gave the first `limit` (or the whole change): every changed member
+        # has a profile (spells take their member's id from it, migration 6), so each one the
+        # pool left out ranks after those it holds, blank counts included.
+        if of_change.empty or len(of_change) < min(limit, int(of_change["total"].iloc[0])):
+            return None
+    return rows
 
 
 def _kept_fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, limit: int | None) -> int | None:

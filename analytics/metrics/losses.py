@@ -71,20 +71,24 @@ ORDER BY snapshot_date
 # verdict for that loss, and whether they are back in a list after $until (a gap). Written in
 # parts: the members themselves (LOST_MEMBERS_SQL, for the checker and its report) and their
 # counts by verdict (LOST_COUNTS_SQL, for the breakdown) read the same losses.
+#
+# One spell per member covers a list's day (spells never overlap: tests/test_spells.py), so a
+# member is at most once in `lost`. The subqueries are uncorrelated (`IN` a set, not `EXISTS`
+# per member): DuckDB decorrelated the `EXISTS` by grouping every member of the first list
+# first. Two lists a year apart: 0.17 s against 0.10; two a day apart, 0.24 against 0.09.
 _LOST_CTE = """
 WITH lost AS (
-    SELECT s.member_id, max(s.last_seen) AS last_seen FROM spells s
+    SELECT s.member_id, s.last_seen FROM spells s
     WHERE s.account_id = $a AND s.kind = 'follower'
       AND s.first_seen <= $since AND coalesce(s.last_seen, DATE '9999-12-31') >= $since
-      AND NOT EXISTS (
-          SELECT 1 FROM spells t
-          WHERE t.account_id = $a AND t.kind = 'follower' AND t.member_id = s.member_id
+      AND s.member_id NOT IN (
+          SELECT t.member_id FROM spells t
+          WHERE t.account_id = $a AND t.kind = 'follower'
             AND t.first_seen <= $until AND coalesce(t.last_seen, DATE '9999-12-31') >= $until)
-    GROUP BY s.member_id
 )
 """
-_RETURNED = """EXISTS (SELECT 1 FROM spells r WHERE r.account_id = $a AND r.kind = 'follower'
-               AND r.member_id = l.member_id AND r.first_seen > $until) AS returned"""
+_RETURNED = """l.member_id IN (SELECT r.member_id FROM spells r WHERE r.account_id = $a AND r.kind = 'follower'
+                              AND r.first_seen > $until) AS returned"""
 _WITH_VERDICT = """
 LEFT JOIN (
     -- The verdict of this loss: checked against the first list without the member, which is
