@@ -279,3 +279,27 @@ def test_a_failed_check_after_collect_keeps_the_list(server: CollectServer, stor
     assert "could not be checked" in err.getvalue() and "403" in err.getvalue()
     result = breakdown(store)
     assert result.until == DAY2 and result.counts is not None and result.counts["unknown"] == 1
+
+
+def test_losses_between_any_two_lists_are_the_set_differences(store: Store) -> None:
+    # Followers leave and come back (several spells each) in a seeded sequence of lists: between
+    # every pair, the lost are those of the first list missing from the second, flagged as back
+    # when a later list has them, and the breakdown counts the others.
+    import random
+
+    rng = random.Random(16)
+    days = [dt.date(2025, 3, 1) + dt.timedelta(days=i) for i in range(7)]
+    members = {day: sorted({f"m{i}" for i in range(40) if rng.random() < 0.6}) for day in days}
+    for day in days:
+        csv = "handle\n" + "".join(f"{m}\n" for m in members[day])
+        assert import_bytes(store, {f"followers_{day.isoformat()}.csv": csv.encode()}, snapshot_date=day)[0].status == "imported"
+    cursor = store.cursor()
+    account = cursor.execute("SELECT account_id FROM accounts").fetchall()[0][0]
+    for i, since in enumerate(days):
+        for until in days[i + 1:]:
+            lost = set(members[since]) - set(members[until])
+            later = {m for day in days if day > until for m in members[day]}
+            rows = ml.lost_members(cursor, account, since, until)
+            assert sorted(rows["member_key"]) == sorted(lost), (since, until)
+            assert {k for k, back in zip(rows["member_key"], rows["returned"], strict=True) if back} == lost & later
+            assert ml.loss_breakdown(cursor, account, since, until).lost == len(lost - later), (since, until)

@@ -72,19 +72,22 @@ ORDER BY snapshot_date
 # parts: the members themselves (LOST_MEMBERS_SQL, for the checker and its report) and their
 # counts by verdict (LOST_COUNTS_SQL, for the breakdown) read the same losses.
 #
-# One spell per member covers a list's day (spells never overlap: tests/test_spells.py), so a
-# member is at most once in `lost`. The subqueries are uncorrelated (`IN` a set, not `EXISTS`
-# per member): DuckDB decorrelated the `EXISTS` by grouping every member of the first list
-# first. Two lists a year apart: 0.17 s against 0.10; two a day apart, 0.24 against 0.09.
+# A member's spells never overlap (tests/test_spells.py): one spell covers a list's day, so a
+# member is at most once in `lost`. A member of the first list who is not in the second is one
+# whose spell covering $since ended before $until; a spell covering $until would start after it,
+# so only the spells started after $since are looked at. Both sides are then the few spells that
+# began or ended between the lists, not every member of each list, and the subqueries are
+# uncorrelated (`IN` a set: DuckDB decorrelated an `EXISTS` per member by grouping every member
+# of the first list). Two lists a year apart: 0.17 s before, 0.06 s; a day apart, 0.24 s and 0.02 s.
 _LOST_CTE = """
 WITH lost AS (
     SELECT s.member_id, s.last_seen FROM spells s
     WHERE s.account_id = $a AND s.kind = 'follower'
-      AND s.first_seen <= $since AND coalesce(s.last_seen, DATE '9999-12-31') >= $since
+      AND s.first_seen <= $since AND s.last_seen >= $since AND s.last_seen < $until
       AND s.member_id NOT IN (
           SELECT t.member_id FROM spells t
-          WHERE t.account_id = $a AND t.kind = 'follower'
-            AND t.first_seen <= $until AND coalesce(t.last_seen, DATE '9999-12-31') >= $until)
+          WHERE t.account_id = $a AND t.kind = 'follower' AND t.first_seen > $since AND t.first_seen <= $until
+            AND coalesce(t.last_seen, DATE '9999-12-31') >= $until)
 )
 """
 _RETURNED = """l.member_id IN (SELECT r.member_id FROM spells r WHERE r.account_id = $a AND r.kind = 'follower'
