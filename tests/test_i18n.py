@@ -429,3 +429,15 @@ def test_a_downloaded_csv_has_french_headers_that_import_again(store: Store) -> 
         assert quality.flagged_csv(audit).decode("utf-8-sig").startswith('"rules_version","member_key","handle"')
     [outcome] = import_bytes(store, {"signalés.csv": data}, snapshot_date=SNAP)
     assert outcome.status == "imported", outcome
+
+
+def test_every_fragment_goes_through_the_language_aware_decorator() -> None:
+    # A fragment's own rerun skips app.py, where the run's language is set: `st.fragment` used
+    # directly would speak English in a French session after its first widget change
+    # (tests/test_fragments_browser.py shows it in a browser). Only analytics/ui/lang.py calls it.
+    sources = [*ROOT.joinpath("analytics").rglob("*.py"), *ROOT.joinpath("pages").glob("*.py"), ROOT / "app.py"]
+    direct = [
+        str(path.relative_to(ROOT)) for path in sources
+        if path != ROOT / "analytics" / "ui" / "lang.py" and re.search(r"\bst\.fragment\b", path.read_text(encoding="utf-8"))
+    ]
+    assert direct == []

@@ -42,7 +42,7 @@ from analytics.metrics.quality import (
     quality_method,
 )
 from analytics.metrics.textfit import FULL_FIT, NO_TOPIC, ON_TOPIC_THRESHOLD, cluster_method
-from analytics.ui import gate, reads, tables
+from analytics.ui import gate, lang, reads, tables
 from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config
 
@@ -251,7 +251,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
         st.markdown(cluster_method())
 
 
-@st.fragment
+@lang.fragment
 def cluster_change_section(
     account: str, sizes: dict[dt.date, int], since: dt.date, as_of: dt.date, version: int
 ) -> None:

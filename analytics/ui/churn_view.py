@@ -18,7 +18,7 @@ from analytics.metrics.growth import GRANULARITIES, Granularity, curve_of
 from analytics.metrics.lists import RETENTION_4W_METHOD
 from analytics.metrics.losses import LossBreakdown, losses_method
 from analytics.metrics.plateaus import CHURN_METHOD, plateau_method, purge_method, step_method
-from analytics.ui import gate, reads, tables, tabs
+from analytics.ui import gate, lang, reads, tables, tabs
 from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config
 
@@ -56,7 +56,7 @@ MAX_COHORTS = 26
 MAX_PEOPLE = 1_000
 
 
-@st.fragment
+@lang.fragment
 def churn_rate_section(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Churn rate per day, week or month; a fragment, so the choice reruns only this part."""
     granularity: Granularity = st.segmented_control(
@@ -139,7 +139,7 @@ def _profile_config() -> dict[str, Any]:
 
 
 
-@st.fragment
+@lang.fragment
 def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.date, int], version: int) -> None:
     """Who followed and who unfollowed between two chosen lists; a fragment, so a date reruns only this part."""
     newest_first = sorted(dates, reverse=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import PalierError
-from analytics.i18n import N_, _, format_number, ngettext, set_language
-from analytics.ui.lang import session_language
+from analytics.i18n import N_, _, format_number, ngettext
+from analytics.ui.lang import fragment
 from analytics.ui.store import demo_loading, get_store
 from analytics.ui.text import show_error
 
@@ -53,10 +53,8 @@ def show_progress() -> None:
         show_error(_(LOAD_FAILED).format(error=error))
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@fragment(run_every=REFRESH_SECONDS)
 def _progress_line() -> None:
-    # A fragment's own reruns do not go through app.py, which sets the run's language: set it here.
-    set_language(session_language())
     loading = demo_loading()
     if loading is None:
         return

@@ -14,7 +14,7 @@ from analytics.charts.growth import gains_losses_figure, growth_rate_figure, pro
 from analytics.i18n import N_, _, format_change, format_date, format_number, format_percent
 from analytics.i18n.formats import MINUS
 from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
-from analytics.ui import reads, tables
+from analytics.ui import lang, reads, tables
 from analytics.ui.tables import localized
 from analytics.ui.widgets import chart_config, link_to_import
 
@@ -189,7 +189,7 @@ def _default_granularity(days: int) -> Granularity:
     return "day" if days <= 90 else ("week" if days <= 550 else "month")
 
 
-@st.fragment
+@lang.fragment
 def periods_section(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Gains, losses and growth rate per day, week or month; a fragment, so the choice reruns only this part."""
     default = _default_granularity((end - start).days + 1)

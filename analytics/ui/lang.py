@@ -14,9 +14,15 @@ cannot read the current language still finds theirs.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast, overload
+
 import streamlit as st
 
 from analytics.i18n import LANGUAGES, _, default_language, normalize_language, set_language
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 LANG_PARAM = "lang"
 # Each language named in itself, never translated.
@@ -67,3 +73,24 @@ def apply_language() -> str:
         on_change=_on_pick, selection_mode="single",
     )
     return language
+
+
+@overload
+def fragment(body: _F) -> _F: ...
+@overload
+def fragment(body: None = None, *, run_every: float | None = None) -> Callable[[_F], _F]: ...
+def fragment(body: _F | None = None, *, run_every: float | None = None) -> _F | Callable[[_F], _F]:
+    """`st.fragment` whose own reruns speak the session's language. A widget inside a fragment
+    reruns the fragment alone: app.py (and apply_language) does not run, and the rerun starts in
+    a context of its own, where the language would be the server's default. Use it as
+    `@lang.fragment` or `@lang.fragment(run_every=...)`."""
+
+    def decorate(function: _F) -> _F:
+        @functools.wraps(function)
+        def in_the_session_language(*args: Any, **kwargs: Any) -> Any:
+            set_language(session_language())
+            return function(*args, **kwargs)
+
+        return cast(_F, st.fragment(in_the_session_language, run_every=run_every))
+
+    return decorate(body) if body is not None else decorate

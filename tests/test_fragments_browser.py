@@ -1,0 +1,58 @@
+"""A fragment's own rerun speaks the session's language (in a real browser).
+
+A widget inside an `st.fragment` reruns only the fragment: app.py, where the language of the run
+is set, does not run again, and the fragment's run starts in a context of its own. Churn's list
+changes are a fragment: in a French session, picking another list must leave every word of it
+French. AppTest cannot see this (it reruns the whole script on a widget change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import ARTIFACTS, _browser_page, _serve, _wait_until_idle, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+DAYS = [dt.date(2026, 2, 1) + dt.timedelta(days=i) for i in range(3)]
+# Who is in each list: some leave, some join, so both counts and both tables have rows.
+MEMBERS = {0: ["ana", "bob", "cid", "dee"], 1: ["ana", "bob", "eve"], 2: ["ana", "eve", "fay", "gus"]}
+
+
+@pytest.fixture
+def lists_server(tmp_path: Path) -> Iterator[str]:
+    from analytics.store import open_store
+    from tests.conftest import import_bytes
+
+    db = tmp_path / "palier.duckdb"
+    store = open_store(db)
+    try:
+        for index, day in enumerate(DAYS):
+            body = "handle,followers_count\n" + "".join(f"{m},{10 * (i + 1)}\n" for i, m in enumerate(MEMBERS[index]))
+            outcome = import_bytes(store, {f"followers_{day.isoformat()}.csv": body.encode()}, account="me")
+            assert outcome[0].status == "imported", outcome[0].error
+    finally:
+        store.close()
+    yield from _serve(db, tmp_path)
+
+
+def test_a_fragment_rerun_stays_in_french(lists_server: str) -> None:
+    with _browser_page() as (page, expect):
+        page.goto(f"{lists_server}/churn?lang=fr")
+        _wait_until_idle(page)
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_text("De la liste du", exact=True)).to_be_visible()
+        # The first list instead of the one before the newest: the fragment reruns alone.
+        main.get_by_test_id("stSelectbox").nth(1).click()
+        page.get_by_role("option").last.click()
+        _wait_until_idle(page)
+        expect(main.get_by_test_id("stMetric").first).to_contain_text("3")
+        save_screenshot(page, ARTIFACTS / "churn-fragment-fr.png")
+        text = main.inner_text()
+        assert "De la liste du" in text and "Nouveaux abonnés" in text, text
+        assert not {"From the list of", "Followed", "Unfollowed", "Net"} & set(text.splitlines()), text
+        # Days in French too: "1 févr. 2026", not "01 Feb 2026".
+        assert "1 févr. 2026" in text and "Feb 2026" not in text, text
