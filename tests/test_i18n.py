@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -194,8 +195,10 @@ def test_whole_numbers_are_written_as_babel_writes_them(language: str) -> None:
 
     from analytics.i18n.formats import MINUS, babel_locale
 
-    values: list[float] = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 2_097_152_003, 10**15 + 7]
-    values += [-v for v in values if v] + [float(v) for v in values] + [np.int64(v) for v in values]
+    whole = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 2_097_152_003, 10**15 + 7]
+    whole += [-v for v in whole if v]
+    # Typed as what a page hands over: ints, floats and numpy's ints (a frame's cells).
+    values: list[Any] = [*whole, *(float(v) for v in whole), *(np.int64(v) for v in whole)]
     with use_language(language):
         for value in values:
             expected = babel_numbers.format_decimal(value, format="#,##0", locale=babel_locale()).replace("-", MINUS)
