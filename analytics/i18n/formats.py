@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -47,7 +48,7 @@ def _group_symbol(code: str) -> str:
     return str(babel_numbers.get_group_symbol(_parsed_locale(code)))
 
 
-# Whole numbers below this are exact as floats: written by the fast path of format_number.
+# Whole floats below this are exact: written by the fast path of format_number, as ints are.
 _EXACT_WHOLE = 2**53
 
 
@@ -56,7 +57,8 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     code = BABEL_LOCALES[current_language()]
-    if decimals <= 0 and float(value).is_integer() and abs(value) < _EXACT_WHOLE:
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_WHOLE)
+    if decimals <= 0 and whole:
         # A whole number, the usual case (counts): Python groups its digits by three, as both
         # languages' CLDR pattern does, and the group mark is the locale's. The same text as
         # Babel's (tests/test_i18n.py compares them), in a twentieth of the time. -0.0 is "0".
