@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast, overload
 import streamlit as st
 
 from analytics.i18n import LANGUAGES, _, default_language, normalize_language, set_language
+from analytics.ui import timing
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -82,14 +83,17 @@ def fragment(body: None = None, *, run_every: float | None = None) -> Callable[[
 def fragment(body: _F | None = None, *, run_every: float | None = None) -> _F | Callable[[_F], _F]:
     """`st.fragment` whose own reruns speak the session's language. A widget inside a fragment
     reruns the fragment alone: app.py (and apply_language) does not run, and the rerun starts in
-    a context of its own, where the language would be the server's default. Use it as
+    a context of its own, where the language would be the server's default. Each run is timed
+    (`timing.timed("fragment")`, a no-op unless PALIER_RUN_LOG is set). Use it as
     `@lang.fragment` or `@lang.fragment(run_every=...)`."""
 
     def decorate(function: _F) -> _F:
         @functools.wraps(function)
         def in_the_session_language(*args: Any, **kwargs: Any) -> Any:
             set_language(session_language())
-            return function(*args, **kwargs)
+            # Timed for the browser benchmark: a fragment's own rerun is no script run of app.py.
+            with timing.timed("fragment", function.__name__):
+                return function(*args, **kwargs)
 
         return cast(_F, st.fragment(in_the_session_language, run_every=run_every))
 
