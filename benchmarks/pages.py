@@ -32,7 +32,9 @@ holds: a fragment, which reruns alone) and clicks Download report twice (the sec
 the report built by the first, from the cache). Each is timed twice: in the browser (from the
 click to the run over and the charts drawn, or to the file received) and on the server, by
 Palier's own timer (`analytics/ui/timing.py`: the script run, the fragment's run, or the
-report's build, as the server timed it in the log named by `PALIER_RUN_LOG`).
+report's build, as the server timed it in the log named by `PALIER_RUN_LOG`). Each round changes
+to a value no earlier round chose (the next preset, the next threshold, the next oldest list):
+the figures are cached for every session, and a repeated change would time the cache.
 
 Writes its section of docs/benchmarks.md (between `<!-- pages-browser -->` markers).
 """
@@ -251,8 +253,10 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
     page.goto(f"{app}/?period=28d", wait_until="commit")
     page.wait_for_function(FIRST_SCREEN_JS, polling="raf", timeout=300_000)
     presets = page.locator('[data-testid="stMain"] [data-testid="stButtonGroup"]').first
-    # The presets' English labels (analytics.ui.widgets.PRESET_BUTTONS).
-    target = "90D" if round_ % 2 == 0 else "12M"
+    # The presets' English labels (analytics.ui.widgets.PRESET_BUTTONS). Each round another one:
+    # the figures are cached for every session, and a round repeating an earlier change would
+    # time the cache, not the work.
+    target = ("90D", "12M", "All")[round_ % 3]
 
     def change_preset() -> None:
         presets.get_by_text(target, exact=True).click()
@@ -295,7 +299,7 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
     # The threshold sits in the first tab ("Quiet against active"), open on arrival.
     box = page.locator('[data-testid="stMain"] [data-testid="stNumberInput"] input').first
     if box.count():
-        new_value = int(box.input_value() or "0") + 1 + round_ % 2
+        new_value = int(box.input_value() or "0") + 1 + round_
 
         def threshold() -> None:
             box.fill(str(new_value))
@@ -312,9 +316,11 @@ def one_session(page: Any, app: str, runs: RunLog, round_: int, download_dir: Pa
         lists.nth(1).click()
         listbox = page.locator('[role="listbox"]').first
         # The options are drawn as they scroll into view: the oldest is last once at the bottom.
+        # Round after round the next oldest (a pair a round has compared is cached).
         listbox.evaluate("box => { box.scrollTop = box.scrollHeight; }")
         page.wait_for_timeout(300)
-        oldest = page.locator('[role="option"]').last
+        options = page.locator('[role="option"]')
+        oldest = options.nth(max(0, options.count() - 1 - round_))
 
         def first_list() -> None:
             oldest.click()
