@@ -53,7 +53,8 @@ ORDER BY snapshot_date
 # (NULL: all), and how many there are in all; ties go to the member met first (the lower member
 # id). Profiles are read twice, narrowly: the follower count to rank every changed member (not the
 # text key: reading a million keys to break ties took a quarter of the comparison of two lists a
-# year apart), then the whole profile of the kept rows only, by
+# year apart; lists far apart rank only the most followed, see _changes_among_most_followed),
+# then the whole profile of the kept rows only, by
 # row id (new followers were appended last, so their rows sit in the last row groups and the rest
 # are skipped). Two lists a year apart differ by more than a million members on a large account,
 # and the bios are the bulk of the profiles.
@@ -375,7 +376,8 @@ def count_list_changes(
 # `limit` members of each change, those are each change's first `limit` exactly. Tried when the
 # spells started between the lists are at least a fifth of the profiles, with a pool expected to
 # hold POOL_MARGIN times `limit` joiners; a pool that holds too few (few leavers, or the changes
-# among the least followed) falls back to ranking them all. A year apart: 0.31 s against 0.16 s.
+# among the least followed) falls back to ranking them all. A year apart, the page's 1,000 of
+# each: 0.33 to 0.39 s against 0.17 to 0.18 s.
 POOL_MIN_SHARE = 0.2
 POOL_MARGIN = 4
 
