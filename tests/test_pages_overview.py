@@ -10,6 +10,7 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from analytics.i18n.formats import MINUS
 from analytics.metrics import followers, headline
 from tests.pages_helpers import APP, infos, metrics, seed
 from tests.test_overview_browser import x_overview
@@ -109,4 +110,48 @@ def test_period_figures_match_the_headline_function(db: Path) -> None:
     deltas = {m.label: m.delta for m in at.metric}
     change = comparison.change("gained")
     assert change is not None
-    assert deltas["Gained"] == (f"{change:+,.0f}" if change else "0")
+    assert deltas["Gained"] == (f"{change:+,.0f}".replace("-", MINUS) if change else "0")
+
+
+# A day-by-day total that rises, falls, then rises more and more slowly: periods against the
+# periods before give deltas of both signs on Overview and Growth.
+def _wavy_totals() -> bytes:
+    first = dt.date(2026, 1, 1)
+    steps = [40] * 30 + [-30] * 15 + [50] * 8 + [10] * 7  # the last week gains less than the one before
+    totals = [1000 + sum(steps[:n]) for n in range(60)]
+    return ("date,followers\n" + "".join(f"{first + dt.timedelta(days=n)},{t}\n" for n, t in enumerate(totals))).encode()
+
+
+def _signed_deltas(at: AppTest) -> list[tuple[str, str, int, int]]:
+    """(label, delta text, arrow, colour) of every metric whose delta carries a sign."""
+    return [(m.label, m.proto.delta, m.proto.direction, m.proto.color) for m in at.metric
+            if m.proto.delta and m.proto.delta.lstrip()[:1] in ("+", MINUS, "-", "0")]
+
+
+def test_a_loss_is_drawn_going_down_in_red_with_the_minus_of_every_other_number(db: Path) -> None:
+    """Streamlit reads a delta's arrow from a leading ASCII "-": the typographic minus that every
+    other change uses would draw a loss going up, in green (Growth's "vs previous period" did)."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    seed(db, {"counts.csv": _wavy_totals()}, account="wavy")
+    seen: set[int] = set()
+    for page, period in (("pages/overview.py", "7d"), ("pages/overview.py", "28d"), ("pages/growth.py", "7d"),
+                         ("pages/growth.py", "28d"), ("pages/overview.py", "all")):
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params.update({"account": "wavy", "period": period})
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        deltas = _signed_deltas(at)
+        assert deltas, (page, period)
+        for label, text, arrow, colour in deltas:
+            assert not text.lstrip().startswith("-"), (label, text)  # the minus sign, never a hyphen
+            falling = text.lstrip().startswith(MINUS)
+            rising = text.lstrip().startswith("+")
+            expected_arrow = Metric.MetricDirection.DOWN if falling else Metric.MetricDirection.UP if rising else Metric.MetricDirection.NONE
+            assert arrow == expected_arrow, (page, period, label, text)
+            good = rising != (label == "Lost")
+            expected_colour = Metric.MetricColor.GRAY if not (falling or rising) else Metric.MetricColor.GREEN if good else Metric.MetricColor.RED
+            assert colour == expected_colour, (page, period, label, text)
+            seen.add(arrow)
+    # Both directions were drawn: the test can tell a loss from a gain.
+    assert {Metric.MetricDirection.DOWN, Metric.MetricDirection.UP} <= seen

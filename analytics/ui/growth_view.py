@@ -16,7 +16,7 @@ from analytics.i18n.formats import MINUS
 from analytics.metrics.growth import GRANULARITIES, MIN_DAYS, RATE_METHOD, Granularity, PeriodFigures, projection_method
 from analytics.ui import lang, reads, tables
 from analytics.ui.tables import localized
-from analytics.ui.widgets import chart_config, link_to_import
+from analytics.ui.widgets import change_delta, chart_config, link_to_import
 
 GRANULARITY_LABELS = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
 # The comparison and best-and-worst tables' columns: English names, shown through _().
@@ -127,8 +127,7 @@ def headline_figures(account: str, start: dt.date, end: dt.date, version: int) -
     )
     cols[1].metric(
         _("Net change"), format_change(current.net),
-        delta=_("{change} vs previous period").format(change=format_change(comparison.net_vs_previous))
-        if comparison.net_vs_previous is not None else None,
+        **change_delta(comparison.net_vs_previous, _("{change} vs previous period")),
         border=True, help=_("Followers gained minus lost over the period, against the same number of days before it."),
     )
     cols[2].metric(

@@ -14,7 +14,6 @@ import streamlit as st
 
 from analytics.charts.overview import anchor_count, anchors_marked, follower_curve, gains_losses, has_flows, with_milestones
 from analytics.i18n import N_, _, format_change, format_date, format_number, format_table_date, ngettext
-from analytics.i18n.formats import MINUS
 from analytics.metrics.headline import METHODS, Comparison, Headline
 from analytics.metrics.notable import Notable
 from analytics.ui import reads, widgets
@@ -31,14 +30,6 @@ LOSS_STYLE = "color: #c62828"
 
 def _count(value: float | None) -> str:
     return format_number(value)
-
-
-def _delta(value: float | None) -> str | None:
-    """A metric's delta: Streamlit reads the arrow from a leading ASCII "-", so the typographic
-    minus of `format_change` is given back as one. None: no delta drawn."""
-    if value is None:
-        return None
-    return format_change(value).replace(MINUS, "-")
 
 
 def _net(figures: Headline | None) -> float | None:
@@ -104,7 +95,7 @@ def morning_check_section(account: str, version: int) -> None:
 def _window_metric(row: object, label: str, comparison: Comparison | None, days: int) -> None:
     current = comparison.current if comparison else None
     row.metric(  # type: ignore[attr-defined]
-        label, format_change(_net(current)), delta=_delta(comparison.change("net") if comparison else None),
+        label, format_change(_net(current)), **widgets.change_delta(comparison.change("net") if comparison else None),
         border=True, width="stretch",
         help=ngettext(
             "Net change over the last {n} day, and against the {n} day before.",
@@ -210,8 +201,8 @@ def period_section(account: str, period: Period, version: int, followers_known: 
         else:
             value, delta = _count(getattr(current, name)), comparison.change(name)  # type: ignore[arg-type]
         row.metric(
-            label, value, delta=_delta(delta), border=True, help=_(METHOD_HELP[name]), width="stretch",
-            delta_color="inverse" if name == "lost" else "normal",
+            label, value, **widgets.change_delta(delta, rise_is_bad=name == "lost"), border=True,
+            help=_(METHOD_HELP[name]), width="stretch",
         )
     return comparison
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 import streamlit as st
 
 from analytics.charts import CHART_CONFIG
-from analytics.i18n import N_, _, current_language, plotly_locale
+from analytics.i18n import N_, _, current_language, format_change, plotly_locale
 from analytics.store import Store
 from analytics.store.accounts import PLATFORMS
 from analytics.ui.downloads import offer_report, report_period
@@ -29,7 +29,7 @@ from analytics.ui.store import store_or_stop
 
 __all__ = ["CHART_CONFIG", "chart_config", "DEFAULT_PRESET", "IMPORT_PAGE", "PRESETS", "PRESET_BUTTONS", "Period", "account_data_range",
            "date_input_format",
-           "account_label", "link_to_import", "pick_account", "pick_period", "preferred_account",
+           "account_label", "change_delta", "link_to_import", "pick_account", "pick_period", "preferred_account",
            "resolve_period"]
 
 IMPORT_PAGE = "pages/import.py"
@@ -43,6 +43,35 @@ DEFAULT_DATE_INPUT_FORMAT = "YYYY-MM-DD"
 def date_input_format() -> str:
     """`st.date_input`'s `format` in the reader's language."""
     return DATE_INPUT_FORMATS.get(current_language(), DEFAULT_DATE_INPUT_FORMAT)
+
+
+class MetricDelta(TypedDict):
+    """st.metric's delta arguments: `row.metric(label, value, **change_delta(...))`."""
+
+    delta: str | None
+    delta_color: Literal["green", "red", "gray"]
+    delta_arrow: Literal["up", "down", "off"]
+
+
+def change_delta(change: float | None, template: str | None = None, *, rise_is_bad: bool = False) -> MetricDelta:
+    """A metric's delta for a signed change, written as every other change is ("+12", "−15").
+
+    Streamlit takes a delta's arrow and colour from a leading ASCII "-" only: given the
+    typographic minus it draws a loss going up, in green. So both are set here from the number
+    itself, rounded as `format_change` rounds it. `template` puts words around the change
+    ("{change} vs previous period"); `rise_is_bad`: red going up (followers lost). None: no delta.
+    """
+    if change is None:
+        return {"delta": None, "delta_color": "gray", "delta_arrow": "off"}
+    text = format_change(change)
+    rounded = round(change)
+    if rounded == 0:
+        color: Literal["green", "red", "gray"] = "gray"
+        arrow: Literal["up", "down", "off"] = "off"
+    else:
+        arrow = "up" if rounded > 0 else "down"
+        color = "green" if (rounded > 0) != rise_is_bad else "red"
+    return {"delta": template.format(change=text) if template else text, "delta_color": color, "delta_arrow": arrow}
 
 
 def chart_config() -> dict[str, Any]:
