@@ -383,9 +383,9 @@ def test_the_command_line_speaks_palier_lang(tmp_path: Path) -> None:
 # --- Plotly in French, offline, in a real browser --------------------------------------------
 
 
-def test_a_french_chart_draws_french_ticks_and_hovers_offline(tmp_path: Path) -> None:
-    """Plotly.js knows only English month names; the locale travels in the figure's config
-    (no bundle fetched: every request but the file itself is refused)."""
+def _french_chart_in_a_browser(tmp_path: Path, first: str, last: str) -> tuple[list[str], list[str], str]:
+    """A French daily chart from `first` to `last` drawn by Plotly.js offline: its x ticks, its y
+    ticks and the hover text at its middle."""
     import pandas as pd
     import plotly.graph_objects as go
 
@@ -393,7 +393,7 @@ def test_a_french_chart_draws_french_ticks_and_hovers_offline(tmp_path: Path) ->
     from tests.test_browser import _browser_page
 
     with use_language("fr"):
-        days = pd.date_range("2027-01-01", "2027-04-30")
+        days = pd.date_range(first, last)
         fig = go.Figure(go.Scatter(
             x=days, y=[2553.5 + 10 * i for i in range(len(days))],
             hovertemplate="%{x|" + plotly_locale().day_hover_format + "}: %{y:,.1f}<extra></extra>",
@@ -405,15 +405,30 @@ def test_a_french_chart_draws_french_ticks_and_hovers_offline(tmp_path: Path) ->
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
         page.goto(page_file.as_uri())
         page.wait_for_selector(".xtick text")
-        x_ticks = [t.text_content() for t in page.query_selector_all(".xtick text")]
-        y_ticks = [t.text_content() for t in page.query_selector_all(".ytick text")]
+        x_ticks = [str(t.text_content()) for t in page.query_selector_all(".xtick text")]
+        y_ticks = [str(t.text_content()) for t in page.query_selector_all(".ytick text")]
         box = page.query_selector(".nsewdrag").bounding_box()
         page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_selector(".hovertext text")
-        hover = page.query_selector(".hovertext text").text_content()
+        hover = str(page.query_selector(".hovertext text").text_content())
+    return x_ticks, y_ticks, hover
+
+
+def test_a_french_chart_draws_french_ticks_and_hovers_offline(tmp_path: Path) -> None:
+    """Plotly.js knows only English month names; the locale travels in the figure's config
+    (no bundle fetched: every request but the file itself is refused)."""
+    x_ticks, y_ticks, hover = _french_chart_in_a_browser(tmp_path, "2027-01-01", "2027-04-30")
     assert "7 févr." in x_ticks and "7 mars" in x_ticks
     assert f"3{NNBSP}000" in y_ticks
     assert re.fullmatch(rf"(lun|mar|mer|jeu|ven|sam|dim)\. \d{{1,2}} (mars|avr\.|févr\.) 2027: \d{NNBSP}\d{{3}},5", hover), hover
+
+
+def test_a_french_week_is_ticked_by_day_without_hours(tmp_path: Path) -> None:
+    """A week of days is ticked a day apart: each tick a day ("26 oct."), never "26 oct. 00:00"
+    (Plotly's hours stop used to reach a whole day, and it takes the first stop that fits)."""
+    x_ticks, _y, _hover = _french_chart_in_a_browser(tmp_path, "2026-10-25", "2026-10-31")
+    assert "26 oct." in x_ticks and "30 oct." in x_ticks, x_ticks
+    assert not [tick for tick in x_ticks if ":" in tick], x_ticks
 
 
 def test_a_downloaded_csv_has_french_headers_that_import_again(store: Store) -> None:

@@ -190,6 +190,9 @@ class PlotlyLocale:
     date_tickformatstops: tuple[dict[str, Any], ...] = ()
 
 
+DAY_MS = 86_400_000  # a day in milliseconds, the unit of Plotly's date ticks
+
+
 def plotly_locale() -> PlotlyLocale:
     """The current language's Plotly settings (see PlotlyLocale)."""
     language = current_language()
@@ -227,9 +230,11 @@ def plotly_locale() -> PlotlyLocale:
             week_hover_format=_("Week of {date}").format(date="%-d %b %Y"),
             month_format="%B %Y",
             config=config,
+            # Plotly takes the first stop whose range holds the tick step, both ends included: the
+            # hours stop ends just short of a day, or daily ticks would read "25 oct. 00:00".
             date_tickformatstops=(
-                {"dtickrange": [None, 86_400_000], "value": "%-d %b %H:%M"},
-                {"dtickrange": [86_400_000, "M1"], "value": "%-d %b"},
+                {"dtickrange": [None, DAY_MS - 1], "value": "%-d %b %H:%M"},
+                {"dtickrange": [DAY_MS, "M1"], "value": "%-d %b"},
                 {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
                 {"dtickrange": ["M12", None], "value": "%Y"},
             ),
