@@ -85,6 +85,7 @@ def test_milestone_with_totals_is_a_follower_count(db: Path) -> None:
     curve = figures(at)[0]
     (marks,) = [t for t in curve["data"] if t.get("name") == "Milestone"]
     assert marks["text"] == ["1,000 followers"]
+    assert marks["textposition"] == ["top left"]  # on the last day: its label to the left, inside the plot
     assert "Passed 1,000 followers on" in "\n".join(m.value for m in at.markdown)
 
 
@@ -155,3 +156,15 @@ def test_a_loss_is_drawn_going_down_in_red_with_the_minus_of_every_other_number(
             seen.add(arrow)
     # Both directions were drawn: the test can tell a loss from a gain.
     assert {Metric.MetricDirection.DOWN, Metric.MetricDirection.UP} <= seen
+
+
+def test_milestone_labels_face_the_middle_of_the_chart() -> None:
+    """A star in the first third writes its label to the right (not over the axis' numbers), the
+    others to the left (not past the plot)."""
+    import pandas as pd
+
+    from analytics.charts.overview import label_sides
+
+    first, last = pd.Timestamp("2026-10-25"), pd.Timestamp("2026-10-31")
+    days = [first, pd.Timestamp("2026-10-26"), pd.Timestamp("2026-10-29"), last]
+    assert label_sides(days, first, last) == ["top right", "top right", "top left", "top left"]

@@ -137,6 +137,14 @@ def gains_losses(series: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def label_sides(days: list[pd.Timestamp], first: pd.Timestamp, last: pd.Timestamp) -> list[str]:
+    """Where each milestone's label goes: on the side of its star that faces the middle of the
+    chart, so a star near an edge does not write its label over the axis' numbers (a milestone on
+    the first day of a week wrote "2,500 followers" across "2,545") or past the plot."""
+    span = (last - first) / 3
+    return ["top right" if day < first + span else "top left" for day in days]
+
+
 def with_milestones(fig: go.Figure, series: pd.DataFrame, marks: list[tuple[pd.Timestamp, str]]) -> go.Figure:
     """Milestones as markers on the follower curve of `follower_curve(series)`: one point per
     (day, label), on the curve's own value that day, the label beside it and in the hover.
@@ -157,7 +165,8 @@ def with_milestones(fig: go.Figure, series: pd.DataFrame, marks: list[tuple[pd.T
         return fig
     fig.add_trace(
         go.Scatter(
-            x=days, y=values, name=_("Milestone"), mode="markers+text", text=labels, textposition="top left",
+            x=days, y=values, name=_("Milestone"), mode="markers+text", text=labels,
+            textposition=label_sides(days, by_day.index.min(), by_day.index.max()),
             marker={"symbol": "star", "size": 14, "color": MILESTONE_COLOR, "line": {"color": "white", "width": 1}},
             textfont={"size": 12, "color": MILESTONE_COLOR}, cliponaxis=False,
             hovertemplate=f"%{{x|{plotly_locale().day_hover_format}}}<br>%{{text}}<extra></extra>",
