@@ -131,7 +131,8 @@ def test_growth_answers_first_with_milestones_on_the_curve(db: Path) -> None:
     stars = [t for t in chart_spec(at, "growth_curves")["data"] if t.get("name") == "Milestone"]
     assert len(stars) == 1
     assert pd.to_datetime(stars[0]["x"]).tolist() == passed["day"].tolist()
-    assert stars[0]["text"] == [f"{m:,}" for m in passed["milestone"]]
+    assert stars[0]["customdata"] == [f"{m:,}" for m in passed["milestone"]]
+    assert stars[0]["text"][-1] == f"{passed['milestone'].iloc[-1]:,}"  # the latest always beside its star
     # The best and worst weeks: a named rank column, numbers or blanks, never "None" (#14 item 11).
     table = frame(at, "growth_best_worst")
     assert "" not in table.columns and set(table["Rank"]) <= {"Best", "Worst"}

@@ -73,8 +73,9 @@ def test_milestone_without_a_total_is_a_change(db: Path) -> None:
     curve = figures(at)[0]
     marks = [t for t in curve["data"] if t.get("name") == "Milestone"]
     assert marks, [t.get("name") for t in curve["data"]]
-    labels = marks[0]["text"]
+    labels = marks[0]["customdata"]  # every star's label, in its hover; beside it where it fits
     assert labels and all(label.startswith("+") and " since " in label for label in labels), labels
+    assert {text for text in marks[0]["text"] if text} <= set(labels)
     assert not any("followers" in label for label in labels)
 
 
@@ -86,6 +87,7 @@ def test_milestone_with_totals_is_a_follower_count(db: Path) -> None:
     (marks,) = [t for t in curve["data"] if t.get("name") == "Milestone"]
     assert marks["text"] == ["1,000 followers"]
     assert marks["textposition"] == ["top left"]  # on the last day: its label to the left, inside the plot
+    assert marks["customdata"] == ["1,000 followers"]  # and in the hover
     assert "Passed 1,000 followers on" in "\n".join(m.value for m in at.markdown)
 
 
@@ -158,13 +160,46 @@ def test_a_loss_is_drawn_going_down_in_red_with_the_minus_of_every_other_number(
     assert {Metric.MetricDirection.DOWN, Metric.MetricDirection.UP} <= seen
 
 
-def test_milestone_labels_face_the_middle_of_the_chart() -> None:
-    """A star in the first third writes its label to the right (not over the axis' numbers), the
-    others to the left (not past the plot)."""
+def test_milestone_labels_go_where_the_curve_is_not() -> None:
+    """A label beside its star on the side the curve leaves empty (above-left of a rise, below-left
+    of a fall), and to the right in the first third: to the left it would cover the axis' numbers."""
     import pandas as pd
 
-    from analytics.charts.overview import label_sides
+    from analytics.charts.marks import readable_labels
 
-    first, last = pd.Timestamp("2026-10-25"), pd.Timestamp("2026-10-31")
-    days = [first, pd.Timestamp("2026-10-26"), pd.Timestamp("2026-10-29"), last]
-    assert label_sides(days, first, last) == ["top right", "top right", "top left", "top left"]
+    days = pd.date_range("2026-10-01", periods=31)
+    rise = pd.Series([100.0 + 10 * n for n in range(31)], index=days)
+    fall = pd.Series([500.0 - 10 * n for n in range(31)], index=days)
+    marks = [days[0], days[5], days[20], days[30]]
+    for curve, expected in ((rise, ["bottom right", "bottom right", "top left", "top left"]),
+                            (fall, ["top right", "top right", "bottom left", "bottom left"])):
+        readable = readable_labels(marks, [curve[d] for d in marks], ["a", "b", "c", "d"], curve.index, curve)
+        assert readable.sides == expected
+        assert readable.shown == ["a", "b", "c", "d"]  # a sixth of the height apart or more: all shown
+
+
+def test_milestones_close_together_keep_their_stars_and_show_the_labels_that_fit() -> None:
+    """Ten round numbers passed within weeks on a two-year curve were written one over the other:
+    the latest is labelled, then each one far enough from every label kept, across or up."""
+    import pandas as pd
+
+    from analytics.charts.marks import MIN_ACROSS, MIN_UP, readable_labels
+
+    curve = pd.Series(600.0 + 3 * pd.RangeIndex(730), index=pd.date_range("2025-01-01", periods=730))
+    crossed = [650 + 50 * k for k in range(8)] + [1500, 2000, 2500]  # 650 ... 1,000, then 1,500 ...
+    days = [curve.index[curve >= m][0] for m in crossed]
+    values = [float(curve[d]) for d in days]
+    labels = [f"{m} followers" for m in crossed]
+    readable = readable_labels(days, values, labels, curve.index, curve)
+    shown = [i for i, text in enumerate(readable.shown) if text]
+    assert readable.shown[-1] == "2500 followers"  # the latest always
+    assert all(readable.shown[i] == labels[i] for i in shown)
+    width, height = 729.0, float(curve.max() - curve.min())
+    for i in shown:
+        for j in shown:
+            if i < j:
+                apart_across = abs((days[j] - days[i]).days) >= MIN_ACROSS * width
+                apart_up = abs(values[j] - values[i]) >= MIN_UP * height
+                assert apart_across or apart_up, (labels[i], labels[j])
+    # Not every label was dropped, and not every one kept: the eight close ones are thinned.
+    assert 4 <= len(shown) < len(crossed), readable.shown

@@ -21,6 +21,7 @@ from analytics.charts import (
     gains_losses_title,
     unit_below,
 )
+from analytics.charts.marks import readable_labels
 from analytics.i18n import N_, _, format_date, format_number, plotly_locale
 
 if TYPE_CHECKING:
@@ -133,13 +134,16 @@ def follower_curve_figure(
         days = pd.to_datetime(milestones["day"])
         drawn = days.isin(part.index)
         passed = milestones[drawn.to_numpy()]
+        on_curve = part.reindex(days[drawn]).to_numpy()
+        numbers = [format_number(m) for m in passed["milestone"]]
+        readable = readable_labels(list(days[drawn]), list(on_curve), numbers, part.index, part)
         fig.add_trace(go.Scatter(
-            x=days[drawn], y=part.reindex(days[drawn]).to_numpy(), mode="markers+text", name=_("Milestone"),
+            x=days[drawn], y=on_curve, mode="markers+text", name=_("Milestone"),
             marker={"symbol": "star", "size": 12, "color": MILESTONE_COLOR},
             # The round number beside its star: one glance says which one was passed when.
-            text=[format_number(m) for m in passed["milestone"]], textposition="top left",
+            text=readable.shown, textposition=readable.sides, customdata=numbers,
             textfont={"size": 11, "color": MILESTONE_COLOR},
-            hovertemplate=_("Passed %{text}") + "<extra></extra>",
+            hovertemplate=_("Passed %{customdata}") + "<extra></extra>",
         ))
     if all_absolute:
         y_title = _("Followers")

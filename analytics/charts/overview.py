@@ -17,6 +17,7 @@ from analytics.charts import (
     gains_losses_bars,
     gains_losses_title,
 )
+from analytics.charts.marks import readable_labels
 from analytics.i18n import _, format_date, plotly_locale
 
 # Past this many days, daily bars are thinner than a pixel on a laptop screen: show weeks.
@@ -137,14 +138,6 @@ def gains_losses(series: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def label_sides(days: list[pd.Timestamp], first: pd.Timestamp, last: pd.Timestamp) -> list[str]:
-    """Where each milestone's label goes: on the side of its star that faces the middle of the
-    chart, so a star near an edge does not write its label over the axis' numbers (a milestone on
-    the first day of a week wrote "2,500 followers" across "2,545") or past the plot."""
-    span = (last - first) / 3
-    return ["top right" if day < first + span else "top left" for day in days]
-
-
 def with_milestones(fig: go.Figure, series: pd.DataFrame, marks: list[tuple[pd.Timestamp, str]]) -> go.Figure:
     """Milestones as markers on the follower curve of `follower_curve(series)`: one point per
     (day, label), on the curve's own value that day, the label beside it and in the hover.
@@ -163,13 +156,14 @@ def with_milestones(fig: go.Figure, series: pd.DataFrame, marks: list[tuple[pd.T
             labels.append(label)
     if not days:
         return fig
+    readable = readable_labels(days, values, labels, by_day.index, by_day)
     fig.add_trace(
         go.Scatter(
-            x=days, y=values, name=_("Milestone"), mode="markers+text", text=labels,
-            textposition=label_sides(days, by_day.index.min(), by_day.index.max()),
+            x=days, y=values, name=_("Milestone"), mode="markers+text", text=readable.shown,
+            textposition=readable.sides, customdata=labels,
             marker={"symbol": "star", "size": 14, "color": MILESTONE_COLOR, "line": {"color": "white", "width": 1}},
             textfont={"size": 12, "color": MILESTONE_COLOR}, cliponaxis=False,
-            hovertemplate=f"%{{x|{plotly_locale().day_hover_format}}}<br>%{{text}}<extra></extra>",
+            hovertemplate=f"%{{x|{plotly_locale().day_hover_format}}}<br>%{{customdata}}<extra></extra>",
         )
     )
     fig.update_layout(showlegend=False)
