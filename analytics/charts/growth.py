@@ -134,11 +134,11 @@ def follower_curve_figure(
         days = pd.to_datetime(milestones["day"])
         drawn = days.isin(part.index)
         passed = milestones[drawn.to_numpy()]
-        on_curve = part.reindex(days[drawn]).to_numpy()
+        star_values = part.reindex(days[drawn]).to_numpy()
         numbers = [format_number(m) for m in passed["milestone"]]
-        readable = readable_labels(list(days[drawn]), list(on_curve), numbers, part.index, part)
+        readable = readable_labels(list(days[drawn]), [float(v) for v in star_values], numbers, part.index, part)
         fig.add_trace(go.Scatter(
-            x=days[drawn], y=on_curve, mode="markers+text", name=_("Milestone"),
+            x=days[drawn], y=star_values, mode="markers+text", name=_("Milestone"),
             marker={"symbol": "star", "size": 12, "color": MILESTONE_COLOR},
             # The round number beside its star: one glance says which one was passed when.
             text=readable.shown, textposition=readable.sides, customdata=numbers,
