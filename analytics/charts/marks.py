@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 # Apart by this share of the days drawn, or of the values drawn, two labels do not meet: a label
@@ -31,23 +32,30 @@ def readable_labels(days: Sequence[pd.Timestamp], values: Sequence[float], label
                     curve_days: pd.Index, curve_values: pd.Series) -> MarkLabels:
     """Which marks show their label and on which side, for marks (day, value, label) on a curve
     drawn over `curve_days` and `curve_values`."""
-    first, last = curve_days.min(), curve_days.max()
-    width = (last - first) / pd.Timedelta(days=1) or 1.0
+    known = curve_values.notna().to_numpy()  # days without a total draw nothing
+    when = _in_days(pd.DatetimeIndex(curve_days))
+    at = _in_days(pd.DatetimeIndex(list(days)))
+    first = float(when.min())
+    width = float(when.max()) - first or 1.0
     height = float(curve_values.max() - curve_values.min()) or 1.0
-    sides = [_side(day, first, width, curve_days, curve_values) for day in days]
+    curve = _Curve(when[known], curve_values.to_numpy(dtype="float64")[known])
+    sides = [_side(day - first, width, curve.direction(day, max(1.0, SLOPE_DAYS * width))) for day in at]
     shown = [""] * len(labels)
     kept: list[int] = []
     # The latest first: the round number passed last is the one she came to see.
-    for i in sorted(range(len(labels)), key=lambda k: days[k], reverse=True):
+    for i in sorted(range(len(labels)), key=lambda k: at[k], reverse=True):
         apart = all(
-            abs((days[i] - days[j]) / pd.Timedelta(days=1)) >= MIN_ACROSS * width
-            or abs(values[i] - values[j]) >= MIN_UP * height
+            abs(at[i] - at[j]) >= MIN_ACROSS * width or abs(values[i] - values[j]) >= MIN_UP * height
             for j in kept
         )
         if apart:
             kept.append(i)
             shown[i] = labels[i]
     return MarkLabels(shown, sides)
+
+
+def _in_days(days: pd.DatetimeIndex) -> np.ndarray:
+    return days.to_numpy(dtype="datetime64[s]").astype("float64") / 86_400
 
 
 # A mark's label goes on the side of the curve it leaves empty: above and to the left of a rise
@@ -57,15 +65,24 @@ LEFT_PART = 1 / 3
 SLOPE_DAYS = 0.05  # the curve's direction at a mark: over this share of the days drawn
 
 
-def _side(day: pd.Timestamp, first: pd.Timestamp, width: float, curve_days: pd.Index,
-          curve_values: pd.Series) -> str:
-    window = pd.Timedelta(days=max(1.0, SLOPE_DAYS * width))
-    # After the mark, or before it for the last one.
-    after = curve_values[(curve_days >= day) & (curve_days <= day + window)]
-    before = curve_values[(curve_days >= day - window) & (curve_days <= day)]
-    after, before = after.dropna(), before.dropna()  # days without a total
-    around = after if len(after) > 1 else before
-    rising = bool(len(around) < 2 or around.iloc[-1] >= around.iloc[0])
-    if (day - first) / pd.Timedelta(days=1) < LEFT_PART * width:
+@dataclass(frozen=True)
+class _Curve:
+    days: np.ndarray  # sorted, in days
+    values: np.ndarray
+
+    def direction(self, day: float, window: float) -> bool:
+        """Whether the curve rises over `window` days after `day`, or before it for the last mark."""
+        start, stop = self._between(day, day + window)
+        if stop - start < 2:
+            start, stop = self._between(day - window, day)
+        return bool(stop - start < 2 or self.values[stop - 1] >= self.values[start])
+
+    def _between(self, low: float, high: float) -> tuple[int, int]:
+        """The positions of the days from `low` to `high`, both included: [start, stop)."""
+        return int(np.searchsorted(self.days, low, side="left")), int(np.searchsorted(self.days, high, side="right"))
+
+
+def _side(offset: float, width: float, rising: bool) -> str:
+    if offset < LEFT_PART * width:
         return "bottom right" if rising else "top right"
     return "top left" if rising else "bottom left"
