@@ -58,7 +58,7 @@ ORDER BY snapshot_date
 # row id (new followers were appended last, so their rows sit in the last row groups and the rest
 # are skipped). Two lists a year apart differ by more than a million members on a large account,
 # and the bios are the bulk of the profiles.
-_CHANGED_CTES = """
+_CANDIDATE_CTES = """
 WITH joined_candidates AS (
     SELECT member_id, first_seen, last_seen FROM spells
     WHERE account_id = $account_id AND kind = $kind
@@ -69,6 +69,8 @@ left_candidates AS (
     WHERE account_id = $account_id AND kind = $kind
       AND last_seen >= $start AND last_seen < $end AND first_seen <= $start
 ),
+"""
+_CHANGED_CTE = """
 changed AS (
     SELECT 'joined' AS change, * FROM joined_candidates
     WHERE member_id NOT IN (SELECT member_id FROM left_candidates)
@@ -90,18 +92,38 @@ changed_rows AS (
 ),
 """
 # Only the changed members among the account's $pool most followed profiles, in the order the
-# ranking uses (follower count, then member id): see count_list_changes.
+# ranking uses (follower count, then member id): see count_list_changes. The candidates are
+# narrowed to the pool before the two sides are checked against each other; the totals count
+# every candidate instead, less the members in both (left and came back): one semi-join of the
+# two sides where the full ranking makes two anti-joins. (A member has at most one spell covering
+# a list's day, so each side holds a member once.)
 _MOST_FOLLOWED_CHANGED_RANKED = """
+pool AS (
+    SELECT rowid AS profile_row, member_id, followers_count FROM profiles
+    WHERE account_id = $account_id
+    ORDER BY followers_count DESC NULLS LAST, member_id LIMIT $pool
+),
+pool_joined AS (SELECT * FROM joined_candidates WHERE member_id IN (SELECT member_id FROM pool)),
+pool_left AS (SELECT * FROM left_candidates WHERE member_id IN (SELECT member_id FROM pool)),
 changed_rows AS (
     SELECT c.change, c.member_id, c.first_seen, c.last_seen, t.followers_count AS rank_followers, t.profile_row
     FROM (
-        SELECT rowid AS profile_row, member_id, followers_count FROM profiles
-        WHERE account_id = $account_id
-        ORDER BY followers_count DESC NULLS LAST, member_id LIMIT $pool
-    ) t JOIN changed c ON c.member_id = t.member_id
+        SELECT 'joined' AS change, * FROM pool_joined WHERE member_id NOT IN (SELECT member_id FROM pool_left)
+        UNION ALL
+        SELECT 'left' AS change, * FROM pool_left WHERE member_id NOT IN (SELECT member_id FROM pool_joined)
+    ) c JOIN pool t ON t.member_id = c.member_id
+),
+came_back AS (
+    SELECT count(*) AS members FROM joined_candidates WHERE member_id IN (SELECT member_id FROM left_candidates)
+),
+totals AS (
+    SELECT 'joined' AS change, (SELECT count(*) FROM joined_candidates) - (SELECT members FROM came_back) AS total
+    UNION ALL
+    SELECT 'left', (SELECT count(*) FROM left_candidates) - (SELECT members FROM came_back)
 ),
 """
-_RANKED_CHANGES = f"""
+_EVERY_TOTAL = "(SELECT change, count(*) AS total FROM changed GROUP BY change)"
+_RANKED_CHANGES = """
 -- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
 -- apart change by more than a million members, and numbering them all (a window) took 3 s.
 kept AS (
@@ -111,15 +133,17 @@ kept AS (
 ),
 ranked AS (
     SELECT k.*, t.total FROM kept k
-    JOIN (SELECT change, count(*) AS total FROM changed GROUP BY change) t ON t.change = k.change
+    JOIN {totals} t ON t.change = k.change
 ),
 p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
-SELECT s.change, p.member_key, s.first_seen, s.last_seen, {_PROFILE_SELECT}, s.total
+SELECT s.change, p.member_key, s.first_seen, s.last_seen, {profile}, s.total
 FROM ranked s LEFT JOIN p ON p.profile_row = s.profile_row
 ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_id
-"""  # noqa: S608 - the interpolated part is a constant column list
-LIST_CHANGES_SQL = _CHANGED_CTES + _EVERY_CHANGED_RANKED + _RANKED_CHANGES
-LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL = _CHANGED_CTES + _MOST_FOLLOWED_CHANGED_RANKED + _RANKED_CHANGES
+"""  # the placeholders take constants: the totals' source and the profile's column list
+LIST_CHANGES_SQL = _CANDIDATE_CTES + _CHANGED_CTE + _EVERY_CHANGED_RANKED + _RANKED_CHANGES.format(
+    totals=_EVERY_TOTAL, profile=_PROFILE_SELECT)
+LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL = _CANDIDATE_CTES + _MOST_FOLLOWED_CHANGED_RANKED + _RANKED_CHANGES.format(
+    totals="totals", profile=_PROFILE_SELECT)
 # The spells started after `start` up to `end` (as many as the joiners or more) and the account's
 # profiles: about a millisecond on the year of a million.
 STARTED_BETWEEN_SQL = """
