@@ -155,6 +155,10 @@ def test_a_period_cuts_quiet_runs_at_its_edges(store: Store) -> None:
     cursor = store.cursor()
     inside = activity.quiet_periods(cursor, account, start=D(2026, 1, 15), end=D(2026, 2, 1))
     assert _spans(inside) == [(D(2026, 1, 15), D(2026, 1, 20), 6)]
+    assert inside["run_days"].tolist() == [10]  # the whole silence, from 11 January
+    # The chart names the whole silence, not the 6 days of it in view (under a threshold of 7).
+    band = posting_timeline(follower_series(cursor, account), activity.posts_per_day(cursor, account), inside)
+    assert [a.text for a in band.layout.annotations if "quiet" in (a.text or "")] == ["10 days quiet"]
     result = activity.quiet_vs_active(cursor, account, start=D(2026, 1, 15), end=D(2026, 2, 1))
     table = result.table.set_index("state")
     assert table.loc["quiet", "days"] == 6 and table.loc["active", "days"] == 12

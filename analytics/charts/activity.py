@@ -125,9 +125,11 @@ def posting_timeline(
         label = {}
         if labelled:
             labelled_until = start
+            # A band the period cuts says the whole silence, not the days of it in view.
+            run_days = int(getattr(period_row, "run_days", period_row.days))
             label = {
-                "annotation_text": ngettext("{count} day quiet", "{count} days quiet", int(period_row.days)).format(
-                    count=format_number(period_row.days)
+                "annotation_text": ngettext("{count} day quiet", "{count} days quiet", run_days).format(
+                    count=format_number(run_days)
                 ),
                 "annotation_position": "top left",
                 "annotation_font": {"size": 11, "color": MUTED_COLOR},

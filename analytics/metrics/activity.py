@@ -171,8 +171,12 @@ def clip_days(frame: pd.DataFrame, start: dt.date | None, end: dt.date | None, c
 
 
 def clip_periods(periods: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
-    """Quiet periods cut to [start, end]: one that began before `start` keeps only its days inside."""
+    """Quiet periods cut to [start, end]: one that began before `start` keeps only its days inside
+    (`days`, over which its follows are counted), and the length of the whole run in `run_days`: a
+    period of 28 days opening two days into a nine-day silence holds a quiet period of 9 days, not
+    one of 2 under a threshold of 7."""
     out = periods.copy()
+    out["run_days"] = out["days"].astype("int64")
     if start is not None:
         out["start"] = out["start"].clip(lower=pd.Timestamp(start))
     if end is not None:
