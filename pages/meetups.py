@@ -50,12 +50,13 @@ if store.read_only and owner:
 # --- The answer: who of her followers came, how many, the new ones met -----------------------------
 
 view = reads.meetup_view(account, within_days, version)
-meetups_view.headline(view, within_days)
 if view.turnout.empty:
+    # No event is no figure, not 0 %: the way to the first one instead.
     st.info(_("No event yet for this account: add an attendee list below.") if owner else _("No event yet for this account."))
     if owner:
         meetups_view.add_event(store, account, view, locked)
     st.stop()
+meetups_view.headline(view, within_days)
 
 if people_ok:
     meetups_view.people(view, within_days)
