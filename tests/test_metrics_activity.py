@@ -227,6 +227,9 @@ def test_short_series_gives_a_caution_not_an_exception(store: Store) -> None:
     assert result.reason is None and not result.ok
     assert result.caution is not None and "30 days" in result.caution and "60" in result.caution
     assert result.reading.startswith("Only 30 days")
+    # What the days show, never a relation of some strength under the caution.
+    assert "too few to tell a relation from chance" in result.reading
+    assert not any(word in result.reading for word in ("strong", "moderate", "weak", "tend to"))
 
 
 def test_too_little_or_flat_data_gives_a_reason(store: Store) -> None:

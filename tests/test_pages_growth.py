@@ -321,6 +321,8 @@ def test_pages_on_the_small_demo(demo_db: Path) -> None:
     assert frame(at, "activity_quiet_periods")["Days"].tolist() == quiet.periods["days"].tolist()
     if lags.reason is None:
         assert lags.reading.removeprefix(lags.caution or "").strip() in texts(at)
+        if lags.caution:  # with the way out of it
+            assert f"{lags.caution} Choose a longer period above to give it more days." in infos(at)
     else:
         assert lags.reason in infos(at)
     top = frame(at, "activity_top_posts")
@@ -342,3 +344,18 @@ def test_pages_on_the_small_demo(demo_db: Path) -> None:
     at.switch_page(GROWTH).run()
     assert not at.exception
     assert any("growth_projection" in k for k in chart_keys(at))
+
+
+def test_a_short_relation_is_cautioned_with_the_way_out_and_no_strength(db: Path) -> None:
+    """Forty days of posts and follows: the relation is read from too few days. The page says so,
+    says how to give it more days, and calls the relation neither strong nor weak."""
+    from tests.test_headline import x_overview
+
+    seed(db, {"account_overview_analytics.csv": x_overview()}, account="short")
+    lags = with_cursor(db, "short", lambda cursor, account_id: activity.lag_correlation(cursor, account_id))
+    assert lags.reason is None and lags.caution is not None
+    at = run(ACTIVITY)
+    assert f"{lags.caution} Choose a longer period above to give it more days." in infos(at)
+    shown = texts(at)
+    assert "too few to tell a relation from chance" in shown
+    assert not any(f"a {strength} relation" in shown for strength in ("strong", "moderate", "weak"))

@@ -526,6 +526,12 @@ def _lag_reading(lag: int, r: float, caution: str | None, max_lag: int = MAX_LAG
             "No clear relation between how much you post and your net follows over the next {max_lag} days "
             "(strongest: r = {r} {at})."
         ).format(max_lag=max_lag, r=r_text, at=at)
+    elif caution:
+        # Too few days: what the days show, without calling it a relation of any strength (a
+        # "strong relation" under "too few days to mean much" read as a contradiction).
+        direction = _("gained more followers") if r > 0 else _("gained fewer followers (or lost more)")
+        text = _("{when}, you {direction} on these few days (r = {r} {at}): too few to tell a relation from "
+                 "chance.").format(when=when, direction=direction, r=r_text, at=at)
     else:
         direction = _("gain more followers") if r > 0 else _("gain fewer followers (or lose more)")
         strength = _("weak") if abs(r) < 0.3 else (_("moderate") if abs(r) < 0.5 else _("strong"))

@@ -50,7 +50,9 @@ def answer(account: str, start: dt.date, end: dt.date, in_period: pd.DataFrame, 
             st.info(lags.reason)
         else:
             if lags.caution:
-                st.info(lags.caution, icon=":material/warning:")
+                # The way out of the caution: the period is the page's own choice.
+                st.info(lags.caution + " " + _("Choose a longer period above to give it more days."),
+                        icon=":material/warning:")
             st.markdown(lags.reading.removeprefix(lags.caution or "").strip())
     bars: Literal["auto", "day", "week"] = right.segmented_control(
         _("Posts per"), list(BAR_LABELS), default="auto", required=True, format_func=lambda b: _(BAR_LABELS[b]),
