@@ -715,12 +715,15 @@ def write_demo_files(
     seed: int = DEMO_SEED,
     scale: float = 1.0,
     parts: str = "all",
+    events: bool = False,
 ) -> list[Path]:
     """Write the demo account's export files into `folder`; return their paths, sorted.
 
     `parts`: "all", "exports" (the overview, content and follower-count files: what the first
-    charts draw) or "lists" (the daily follower lists, most of the writing); each part's files
-    are the same bytes as in "all"."""
+    charts draw), "lists" (the daily follower lists, most of the writing) or "events" (two
+    meetups' attendee lists, for the Meetups page's importer); each part's files are the same
+    bytes as in "all". `events`: "all" holds the attendee lists too (the account's exports and
+    lists are what the Import page takes; the attendee lists go to the Meetups page)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     story = simulate(end=end, months=months, seed=seed, scale=scale)
@@ -729,6 +732,8 @@ def write_demo_files(
         written += _write_exports(folder, story, seed)
     if parts in ("all", "lists"):
         written += _write_lists(folder, story)
+    if parts == "events" or (parts == "all" and events):
+        written += _write_events(folder, story, seed)
     return sorted(written)
 
 
@@ -792,6 +797,89 @@ def _write_lists(folder: Path, story: Story) -> list[Path]:
         dates = group[0].isoformat() if len(group) == 1 else f"{group[0].isoformat()}_{group[-1].isoformat()}"
         written.append(_write(folder / f"followers_{dates}.csv", "\n".join(lines) + "\n"))
     return written
+
+
+# Two meetups of the account's city, their attendee lists as Meetup exports them (RSVP column,
+# a Twitter column some fill in): followers who came, people who followed within the month after,
+# and people who never did; a few only by name (matched by hand on the Meetups page), a few who
+# said no (not attendees), and some who came to both. The Meetups page opens on them.
+DEMO_EVENTS = (
+    # (days before the end, name, place, followers who came, who followed after, never followers)
+    (150, "Apéro open data", "Lyon", 14, 4, 5),
+    (45, "Meetup Data & cartes", "Lyon", 18, 6, 4),
+)
+EVENT_FOLLOW_DAYS = 30  # "followed within 30 days after", the Meetups page's default
+MEETUP_HEADER = "Name,User ID,Title,Event Host,RSVP,Guests,RSVPed on,Joined Group on,URL of Member Profile,Twitter"
+STRANGERS = ("Camille Roux", "Hugo Lefèvre", "Inès Moreau", "Julien Garnier", "Sofia Rossi", "Théo Blanc",
+             "Amira Haddad", "Lucas Fontaine", "Nina Schmidt")
+
+
+def _event_file_name(number: int, day: dt.date) -> str:
+    """`meetup_rsvps_<number in DEMO_EVENTS>_<day>.csv`: what `_import_events` reads back."""
+    return f"meetup_rsvps_{number}_{day.isoformat()}.csv"
+
+
+def _is_event_file(path: Path) -> bool:
+    return path.name.startswith("meetup_rsvps_")
+
+
+def _write_events(folder: Path, story: Story, seed: int) -> list[Path]:
+    rng = random.Random(seed * 1_000_003 + 3)
+    name_at = LIST_COLUMNS.index("name")
+    written: list[Path] = []
+    came_before: list[int] = []  # who came to the earlier event: some come again
+    member = 1000
+    for number, (days_before, _name, _place, followers, after, strangers) in enumerate(DEMO_EVENTS):
+        day = story.end - dt.timedelta(days=days_before)
+        listed = [d for d in story.lists if d < day]
+        if not listed:
+            continue
+        before = set(story.lists[max(listed)])
+        later = [d for d in story.lists if day < d <= day + dt.timedelta(days=EVENT_FOLLOW_DAYS)]
+        joined = sorted({i for d in later for i in story.lists[d]} - before)
+        repeat = [i for i in came_before if i in before][: followers // 3]
+        fresh = sorted(before - set(repeat))
+        came = repeat + rng.sample(fresh, min(len(fresh), followers - len(repeat)))
+        came += rng.sample(joined, min(len(joined), after))
+        rows = [MEETUP_HEADER]
+        for position, index in enumerate(came):
+            person = story.people[index]
+            name = next(csv.reader([person.row]))[name_at]
+            # One in four left the Twitter field empty: matched by name, to confirm by hand.
+            handle = "" if position % 4 == 3 else f"@{person.handle}"
+            member += 1
+            rows.append(f"{_csv_field(name)},user {member},,No,Yes,0,{day - dt.timedelta(days=rng.randrange(1, 20))},"
+                        f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)},https://www.meetup.com/members/{member}/,{handle}")
+        for name in rng.sample(STRANGERS, strangers):
+            member += 1
+            rows.append(f"{_csv_field(name)},user {member},,No,Yes,0,{day - dt.timedelta(days=rng.randrange(1, 20))},"
+                        f"2025-0{rng.randrange(1, 10)}-0{rng.randrange(1, 10)},https://www.meetup.com/members/{member}/,")
+        # Two said no: an RSVP list is not an attendee list.
+        for name in rng.sample(STRANGERS, 2):
+            member += 1
+            rows.append(f"{_csv_field(name)},user {member},,No,No,0,{day - dt.timedelta(days=2)},2025-01-01,"
+                        f"https://www.meetup.com/members/{member}/,")
+        came_before = came
+        written.append(_write(folder / _event_file_name(number, day), "\n".join(rows) + "\n"))
+    return written
+
+
+def _csv_field(text: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([text])
+    return buffer.getvalue()
+
+
+def _import_events(store: Store, paths: Sequence[Path], account: str) -> None:
+    """The demo's attendee lists, each as the Meetups page's form imports one (after the follower
+    lists: attendees are matched against them)."""
+    from analytics.meetups.store import import_event
+
+    for path in sorted(paths):
+        number, day = path.stem.removeprefix("meetup_rsvps_").split("_")
+        _days, name, place, *_counts = DEMO_EVENTS[int(number)]
+        import_event(store, account, path.read_bytes(), path.name, event_name=name,
+                     event_date=dt.date.fromisoformat(day), place=place)
 
 
 # --- Loading ----------------------------------------------------------------------------------
@@ -879,10 +967,14 @@ def load_demo(
     take most of the time (see `start_demo`, which imports the lists in the background)."""
 
     def run(target: Path) -> list[Outcome]:
-        paths = write_demo_files(target, **kwargs)  # type: ignore[arg-type]
-        first = [path for path in paths if not _is_list_file(path)]
+        paths = write_demo_files(target, events=True, **kwargs)  # type: ignore[arg-type]
+        events = [path for path in paths if _is_event_file(path)]
+        first = [path for path in paths if not _is_list_file(path) and path not in events]
         lists = [path for path in paths if _is_list_file(path)]
-        return _import(store, first, account, progress) + _import(store, lists, account, progress)
+        outcomes = _import(store, first, account, progress) + _import(store, lists, account, progress)
+        if not any(o.status == "failed" for o in outcomes):
+            _import_events(store, events, account)
+        return outcomes
 
     if folder is not None:
         outcomes = run(Path(folder))
@@ -1023,7 +1115,8 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
         try:
             loading._released.wait(HOLD_SECONDS)
             # Written here: the lists are most of the demo's writing as well.
-            lists = sorted(_write_lists(Path(temp.name), story or simulate(**kwargs)))  # type: ignore[arg-type]
+            told = story or simulate(**kwargs)  # type: ignore[arg-type]
+            lists = sorted(_write_lists(Path(temp.name), told))
             days = [list_file_days(path) for path in lists]
             loading._update(0, sum(days), "")
             outcomes: list[Outcome] = []
@@ -1035,6 +1128,8 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
                 loading._update(sum(days[:number]), sum(days), path.name)
                 outcomes += _import(store, [path], account, None)
             _raise_on_failures(outcomes)
+            seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
+            _import_events(store, _write_events(Path(temp.name), told, seed), account)
         except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
             error = str(exc)
         finally:

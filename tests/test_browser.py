@@ -293,7 +293,7 @@ def test_growth_churn_activity_in_a_browser(demo_server: str) -> None:
             assert page.locator("[data-testid=stException]").count() == 0, name
             _every_chart_drawn_at_full_height(page, ARTIFACTS / f"{name}.png")
             tables += no_table_offers_a_raw_download(page, expect, name)
-        # Meetups has no chart until an event is imported: its form is what shows.
+        # Meetups has no chart until an event is imported (this demo-like store has none).
         page.get_by_role("link", name="Meetups").first.click()
         expect(page.get_by_role("heading", name="Meetups", exact=True)).to_be_visible()
         # No event, no figure (not "0.0%" known in person): the way to the first event instead.

@@ -32,7 +32,8 @@ from tests.conftest import SMALL_DEMO
 # Small enough for a few seconds per test: four months, about 30 to 120 followers. The same as
 # `demo_store`'s (tests/conftest.py: a copy of the small demo, loaded once per test run).
 SMALL = SMALL_DEMO
-TABLES = ("accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles")
+TABLES = ("accounts", "imports", "daily_values", "posts_raw", "snapshots", "spells", "profiles", "meetup_events",
+          "meetup_attendees", "meetup_matches")
 
 
 @pytest.fixture(scope="module")
@@ -432,3 +433,43 @@ def test_the_lists_wait_for_a_page_being_drawn(tmp_path: Path, monkeypatch: pyte
         assert loading.status()[0] == loading.status()[1] > 100
     finally:
         store.close()
+
+
+def test_the_demo_meetup_knows_who_came_and_who_followed_after(demo_store: Store, tmp_path: Path) -> None:
+    """The demo's attendee list (a Meetup export, its Twitter column) goes through the Meetups
+    importer after the follower lists: the followers it names were in the list before the event,
+    the others it names joined within the 30 days after, as the page's turnout says."""
+    import csv as csv_module
+
+    from analytics.demo import EVENT_FOLLOW_DAYS
+    from analytics.metrics import meetups
+
+    # Four months: one of the demo's two events (the other is older than the small demo).
+    (event_file,) = write_demo_files(tmp_path, parts="events", **SMALL)  # type: ignore[arg-type]
+    day = dt.date.fromisoformat(event_file.stem.rsplit("_", 1)[1])
+    rows = list(csv_module.DictReader(event_file.read_text(encoding="utf-8").splitlines()))
+    came = [r for r in rows if r["RSVP"] == "Yes"]
+    handles = {r["Twitter"].removeprefix("@").lower() for r in came if r["Twitter"]}
+    lists = _query(demo_store, "SELECT DISTINCT s.snapshot_date, p.handle FROM snapshots s JOIN spells sp "
+                               "ON sp.account_id = s.account_id AND sp.first_seen <= s.snapshot_date "
+                               "AND (sp.last_seen IS NULL OR sp.last_seen >= s.snapshot_date) "
+                               "JOIN profiles p ON p.account_id = sp.account_id AND p.member_id = sp.member_id")
+    lists["snapshot_date"] = pd.to_datetime(lists["snapshot_date"]).dt.date
+    before_day = lists.loc[lists["snapshot_date"] < day, "snapshot_date"].max()
+    before = set(lists.loc[lists["snapshot_date"] == before_day, "handle"].str.lower())
+    after = set(lists.loc[(lists["snapshot_date"] > day) & (lists["snapshot_date"] <= day + dt.timedelta(days=EVENT_FOLLOW_DAYS)),
+                          "handle"].str.lower()) - before
+    assert handles & before and handles & after  # the file names some of each
+    cursor = demo_store.cursor()
+    try:
+        found = cursor.execute("SELECT account_id FROM accounts WHERE name = 'demo'").fetchone()
+        assert found is not None
+        account_id = int(found[0])
+        (event,) = meetups.turnout(cursor, account_id, EVENT_FOLLOW_DAYS).to_dict("records")
+    finally:
+        cursor.close()
+    assert event["attendees"] == len(came)  # the "No" answers are not attendees
+    # Named by handle, and the ones named only by name that match a follower on top.
+    assert event["followers_before"] >= len(handles & before)
+    assert event["followed_after"] >= len(handles & after) > 0
+    assert event["followers_before"] + event["followed_after"] <= event["matched"] + event["to_review"]

@@ -453,7 +453,7 @@ def test_the_demo_homonyms_and_a_seven_name_list(full_demo_copy: Path) -> None:
         assert result.attendees == 7
         cursor = store.cursor()
         try:
-            unmatched = m.unmatched_attendees(cursor, account_id).set_index("name")
+            unmatched = m.unmatched_attendees(cursor, account_id, result.event_id).set_index("name")
             matched = m.attendees(cursor, account_id, result.event_id)
         finally:
             cursor.close()
