@@ -469,3 +469,21 @@ def test_the_demo_homonyms_and_a_seven_name_list(full_demo_copy: Path) -> None:
             assert unmatched.loc[stranger, "reason_text"]
     finally:
         store.close()
+
+
+def test_turnout_labels_put_each_day_under_its_event_and_stay_text() -> None:
+    """Two events' labels side by side ran into each other on a phone: the day goes under the
+    name. A pasted name stays text (Plotly reads some HTML in labels): only our line break is markup."""
+    import pandas as pd
+
+    from analytics.charts.meetups import turnout_figure
+
+    table = pd.DataFrame({
+        "event_id": [1, 2], "name": ["Apéro open data", "<b>Meetup</b>"],
+        "event_date": [dt.date(2026, 6, 3), dt.date(2026, 9, 16)], "place": ["Lyon", None],
+        "attendees": [23, 28], "matched": [14, 18], "to_review": [0, 0], "followers_before": [11, 14],
+        "followed_after": [3, 4], "share": [0.6, 0.64],
+    })
+    labels = list(turnout_figure(table).data[0].x)
+    assert labels[0] == "Apéro open data<br>03 Jun 2026"
+    assert labels[1] == "&lt;b&gt;Meetup&lt;/b&gt;<br>16 Sep 2026"

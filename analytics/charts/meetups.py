@@ -26,10 +26,12 @@ MAX_LABEL = 28
 
 
 def _label(name: object, day: object) -> str:
+    """The event's name over its day: side by side, two events' labels ran into each other on a
+    phone ("Apéro open data (3 juin 2026)Meetup Data…")."""
     text = str(name)
     if len(text) > MAX_LABEL:
         text = text[: MAX_LABEL - 1] + "…"
-    return html.escape(f"{text} ({format_date(pd.Timestamp(day))})")  # type: ignore[arg-type]
+    return html.escape(text) + "<br>" + html.escape(format_date(pd.Timestamp(day)))  # type: ignore[arg-type]
 
 
 def turnout_figure(turnout: pd.DataFrame, within_days: int = 30) -> go.Figure:
