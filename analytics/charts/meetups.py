@@ -70,7 +70,7 @@ def turnout_figure(turnout: pd.DataFrame, within_days: int = 30) -> go.Figure:
     # Four series: on a phone their legend wraps to four lines, which above the plot would run over
     # the title; below the plot it only pushes the margin down.
     fig.update_layout(barmode="group", bargap=0.25,
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.2 if len(labels) <= 4 else -0.4,
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.3 if len(labels) <= 4 else -0.5,
                               "yanchor": "top"})
     fig.update_xaxes(type="category", tickangle=0 if len(labels) <= 4 else -30)
     top = max(int(table["attendees"].max()), 1)
