@@ -97,30 +97,32 @@ def _confirmed(view: MeetupView) -> pd.DataFrame:
 
 def headline(view: MeetupView, within_days: int) -> None:
     """The answer: known in person, events, followers met, new followers met, repeat attendees."""
-    known_col, events_col, matched_col, new_col, repeat_col = st.columns(5)
+    # A wrapping row, not st.columns: two cards a line on a phone instead of one card a screen.
+    row = st.container(horizontal=True, wrap=True, gap="small")
     if view.share is not None:
-        known_col.metric(
-            _("Known in person"), format_percent(view.share, 1, fixed=True), border=True,
+        row.metric(
+            _("Known in person"), format_percent(view.share, 1, fixed=True), border=True, width="stretch",
             help=_("{known} of the {listed} followers in the latest follower list ({date}) are known in person: "
                    "marked by hand or a confirmed match.").format(
                 known=format_number(view.known), listed=format_number(view.listed), date=format_date(view.list_date))
             if view.list_date else None,
         )
     else:
-        known_col.metric(_("Known in person"), "—", border=True, help=_("No follower list imported for this account yet."))
-    events_col.metric(_("Events"), format_number(len(view.turnout)), border=True)
+        row.metric(_("Known in person"), "—", border=True, width="stretch", help=_("No follower list imported for this account yet."))
+    row.metric(_("Events"), format_number(len(view.turnout)), border=True, width="stretch")
     confirmed = _confirmed(view)
-    matched_col.metric(
-        _("Followers met"), format_number(confirmed["member_key"].nunique() if not confirmed.empty else 0), border=True,
+    row.metric(
+        _("Followers met"), format_number(confirmed["member_key"].nunique() if not confirmed.empty else 0), border=True, width="stretch",
         help=_("Different people matched to a follower (confirmed matches), over all events."),
     )
     after = confirmed[confirmed["relation"] == RELATION_AFTER] if not confirmed.empty else confirmed
-    new_col.metric(
-        _("New followers met"), format_number(after["member_key"].nunique() if not after.empty else 0), border=True,
+    row.metric(
+        _("New followers met"), format_number(after["member_key"].nunique() if not after.empty else 0), border=True, width="stretch",
         help=_("Attendees who started following you within {days} days after their event.").format(days=within_days),
     )
-    repeat_col.metric(
-        _("Repeat attendees"), format_number(len(view.repeat)), border=True, help=_("People who came to two events or more."),
+    row.metric(
+        _("Repeat attendees"), format_number(len(view.repeat)), border=True, width="stretch",
+        help=_("People who came to two events or more."),
     )
     if view.share is None:
         st.caption(
