@@ -1,12 +1,11 @@
 """Screenshots of every page, in English and in French, at desktop and phone width.
 
-    python docs/screenshots/take.py                 # the demo (plus a sample event), every page
+    python docs/screenshots/take.py                 # the demo, every page
     python docs/screenshots/take.py --pages meetups --langs fr --widths 1440
     python docs/screenshots/take.py --store data/palier.duckdb   # a copy of your own store
 
-It builds the demo account in a temporary store (`python -m analytics demo`), adds a sample
-meetup whose attendees are demo followers (so that Meetups shows its answer, not its empty
-state; `--no-event` leaves it out), starts `streamlit run app.py` on that store, and saves each
+It builds the demo account in a temporary store (`python -m analytics demo`: its exports, its
+daily follower lists and its two meetups), starts `streamlit run app.py` on that store, and saves each
 page as docs/screenshots/<page>-<lang>-<width>.png: 1440x900 and 390x844, English and French
 (`?lang=fr`). Each shot waits until the script run is over (no running indicator, nothing
 stale) and every chart has drawn; it is the whole page unless `--first-screen` asks for the
@@ -18,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import shutil
 import socket
@@ -68,8 +66,8 @@ def _run(*args: str, env: dict[str, str]) -> None:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def build_store(folder: Path, source: Path | None, event: bool, env: dict[str, str]) -> Path:
-    """The store to photograph: a copy of `source`, or the demo; with the sample event if asked."""
+def build_store(folder: Path, source: Path | None, env: dict[str, str]) -> Path:
+    """The store to photograph: a copy of `source`, or the demo."""
     db = folder / "palier.duckdb"
     if source is not None:
         shutil.copy2(source, db)
@@ -79,57 +77,7 @@ def build_store(folder: Path, source: Path | None, event: bool, env: dict[str, s
     else:
         print("building the demo store…", flush=True)
         _run("-m", "analytics", "demo", "--db", str(db), env=env)
-    if event:
-        add_sample_event(db, folder)
     return db
-
-
-def add_sample_event(db: Path, folder: Path) -> None:
-    """A meetup 45 days before the last follower list: eight followers who followed before it,
-    four who followed in the month after, and two strangers; attendees give their handle, so the
-    matches need no review (run in-process: the store is not open elsewhere yet)."""
-    sys.path.insert(0, str(ROOT))
-    from analytics.meetups.store import import_event
-    from analytics.store import open_store
-
-    store = open_store(db)
-    try:
-        cursor = store.cursor()
-        try:
-            found = cursor.execute("SELECT account_id FROM accounts WHERE name = ?", [DEMO_ACCOUNT]).fetchall()
-            if not found:
-                print(f"no account {DEMO_ACCOUNT!r}: no sample event", flush=True)
-                return
-            account_id = int(found[0][0])
-            last = cursor.execute(
-                "SELECT max(snapshot_date) FROM snapshots WHERE account_id = ? AND kind = 'follower'", [account_id]
-            ).fetchall()[0][0]
-            if last is None:
-                print("no follower list: no sample event", flush=True)
-                return
-            event_day = last - dt.timedelta(days=45)
-            people = """
-                SELECT p.handle, p.name FROM spells s JOIN profiles p USING (account_id, member_id)
-                WHERE s.account_id = ? AND s.kind = 'follower' AND s.last_seen IS NULL AND p.handle IS NOT NULL
-                  AND p.name IS NOT NULL AND s.first_seen {condition}
-                ORDER BY hash(p.handle) LIMIT ?
-            """
-            before = cursor.execute(people.format(condition="< ?"), [account_id, event_day, 8]).fetchall()
-            after = cursor.execute(
-                people.format(condition="BETWEEN ? AND ?"),
-                [account_id, event_day + dt.timedelta(days=1), event_day + dt.timedelta(days=30), 4],
-            ).fetchall()
-        finally:
-            cursor.close()
-        rows = ["Name,Twitter", *(f"{name},@{handle}" for handle, name in before + after),
-                "Camille Durand,", "Hugo Lefebvre,"]
-        data = ("\n".join(rows) + "\n").encode("utf-8")
-        (folder / "sample-event.csv").write_bytes(data)
-        outcome = import_event(store, DEMO_ACCOUNT, data, "sample-event.csv", event_name="Apéro data Lyon",
-                               event_date=event_day, place="Lyon")
-        print(outcome.line(), flush=True)
-    finally:
-        store.close()
 
 
 @contextlib.contextmanager
@@ -259,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", nargs="+", choices=list(LANGS), default=list(LANGS))
     parser.add_argument("--widths", nargs="+", type=int, choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--store", type=Path, help="photograph a copy of this store instead of the demo")
-    parser.add_argument("--no-event", action="store_true", help="no sample meetup")
     parser.add_argument("--first-screen", action="store_true", help="the first screen only, not the whole page")
     parser.add_argument("--port", type=int, default=8641, help="the server's port (another free one if taken)")
     parser.add_argument("--out", type=Path, default=OUT, help="where the PNGs go (default: docs/screenshots)")
@@ -272,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PALIER_LANG", None)  # the language comes from ?lang= in each URL
     with tempfile.TemporaryDirectory(prefix="palier-shots-") as tmp:
         folder = Path(tmp)
-        db = build_store(folder, args.store, not args.no_event, env)
+        db = build_store(folder, args.store, env)
         log = folder / "streamlit.log"
         with serve(db, _free_port(args.port), env, log) as url:
             saved = take(url, args.out, args.pages, args.langs, args.widths, args.first_screen)
