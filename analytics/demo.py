@@ -809,7 +809,8 @@ DEMO_EVENTS = (
     (45, "Meetup Data & cartes", "Lyon", 18, 6, 4),
 )
 EVENT_FOLLOW_DAYS = 30  # "followed within 30 days after", the Meetups page's default
-MEETUP_HEADER = "Name,User ID,Title,Event Host,RSVP,Guests,RSVPed on,Joined Group on,URL of Member Profile,Twitter"
+MEETUP_HEADER = ("Name", "User ID", "Title", "Event Host", "RSVP", "Guests", "RSVPed on", "Joined Group on",
+                 "URL of Member Profile", "Twitter")
 STRANGERS = ("Camille Roux", "Hugo Lefèvre", "Inès Moreau", "Julien Garnier", "Sofia Rossi", "Théo Blanc",
              "Amira Haddad", "Lucas Fontaine", "Nina Schmidt")
 
@@ -841,33 +842,26 @@ def _write_events(folder: Path, story: Story, seed: int) -> list[Path]:
         fresh = sorted(before - set(repeat))
         came = repeat + rng.sample(fresh, min(len(fresh), followers - len(repeat)))
         came += rng.sample(joined, min(len(joined), after))
-        rows = [MEETUP_HEADER]
+        rows: list[tuple[str, str, dt.date, str]] = []  # name, RSVP, answered on, Twitter
         for position, index in enumerate(came):
             person = story.people[index]
             name = next(csv.reader([person.row]))[name_at]
             # One in four left the Twitter field empty: matched by name, to confirm by hand.
             handle = "" if position % 4 == 3 else f"@{person.handle}"
-            member += 1
-            rows.append(f"{_csv_field(name)},user {member},,No,Yes,0,{day - dt.timedelta(days=rng.randrange(1, 20))},"
-                        f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(0, 10)},https://www.meetup.com/members/{member}/,{handle}")
-        for name in rng.sample(STRANGERS, strangers):
-            member += 1
-            rows.append(f"{_csv_field(name)},user {member},,No,Yes,0,{day - dt.timedelta(days=rng.randrange(1, 20))},"
-                        f"2025-0{rng.randrange(1, 10)}-0{rng.randrange(1, 10)},https://www.meetup.com/members/{member}/,")
+            rows.append((name, "Yes", day - dt.timedelta(days=rng.randrange(1, 20)), handle))
+        rows += [(who, "Yes", day - dt.timedelta(days=rng.randrange(1, 20)), "") for who in rng.sample(STRANGERS, strangers)]
         # Two said no: an RSVP list is not an attendee list.
-        for name in rng.sample(STRANGERS, 2):
+        rows += [(who, "No", day - dt.timedelta(days=2), "") for who in rng.sample(STRANGERS, 2)]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(MEETUP_HEADER)
+        for who, answer, answered_on, handle in rows:
             member += 1
-            rows.append(f"{_csv_field(name)},user {member},,No,No,0,{day - dt.timedelta(days=2)},2025-01-01,"
-                        f"https://www.meetup.com/members/{member}/,")
+            writer.writerow([who, f"user {member}", "", "No", answer, 0, answered_on, "2025-01-01",
+                             f"https://www.meetup.com/members/{member}/", handle])
         came_before = came
-        written.append(_write(folder / _event_file_name(number, day), "\n".join(rows) + "\n"))
+        written.append(_write(folder / _event_file_name(number, day), buffer.getvalue()))
     return written
-
-
-def _csv_field(text: str) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([text])
-    return buffer.getvalue()
 
 
 def _import_events(store: Store, paths: Sequence[Path], account: str) -> None:

@@ -1,5 +1,5 @@
 """Labels of the marks on a curve (milestones) that can be read: each beside its star where the
-curve is not, on the side facing the middle of the chart, and none written over another.
+curve is not (to the right only in the chart's first third), and none written over another.
 
 A curve over a year or more passes many round numbers close together: the demo's first months
 pass 650, 700, ... 1,000 followers, ten labels over a few weeks, drawn one over the other. Marks
