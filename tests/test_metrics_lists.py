@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from collections.abc import Iterator
@@ -173,8 +174,9 @@ def test_changes_read_from_the_most_followed_are_the_full_ranking(store: Store) 
     read_from_pool = declined = 0
     for i, start in enumerate(days):
         for end in days[i + 1:]:
-            for limit in (1, 4, 15, 80):
-                params = {"account_id": account_id(store), "kind": "follower", "start": start, "end": end, "limit": limit}
+            for limit, only in itertools.product((1, 4, 15, 80), (None, *lists.CHANGES)):
+                params = {"account_id": account_id(store), "kind": "follower", "start": start, "end": end,
+                          "limit": limit, "only": only}
                 whole = cursor.execute(lists.LIST_CHANGES_SQL, params).df()
                 pooled = lists._changes_among_most_followed(cursor, params)
                 if pooled is None:
@@ -182,8 +184,9 @@ def test_changes_read_from_the_most_followed_are_the_full_ranking(store: Store) 
                     continue
                 read_from_pool += 1
                 pd.testing.assert_frame_equal(pooled, whole)
-                assert lists.list_changes(cursor, account_id(store), start, end, limit=limit).changes.equals(
-                    whole.drop(columns="total"))
+                listed = whole[whole["listed"]].drop(columns=["listed", "total"]).reset_index(drop=True)
+                assert lists.list_changes(cursor, account_id(store), start, end, limit=limit, only=only).changes.equals(
+                    listed)
     # Both ways are taken: the test reads the pool, and sees it decline.
     assert read_from_pool > 10 and declined > 0, (read_from_pool, declined)
 
@@ -337,10 +340,16 @@ def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Stor
         patch.setattr(lists, "count_list_changes", no_counting)
         patch.setattr(lists, "count_quick_unfollows", no_counting)
         kept = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2)
+        # One list at a time (the page's open tab): its rows alone, both counts still.
+        kept_left = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2, only="left")
+        kept_joined = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2, only="joined")
         # The whole period the page opens on holds every list: the kept quick unfollows answer it.
         kept_quick = lists.quick_unfollows(cursor, account, 7, D(2025, 1, 1), D(2027, 1, 1), limit=1)
     assert (kept.joined, kept.left) == (counted.joined, counted.left)
     pd.testing.assert_frame_equal(kept.changes, counted.changes)
+    assert (kept_left.joined, kept_left.left, kept_joined.joined, kept_joined.left) == (0, 1, 0, 1)
+    pd.testing.assert_frame_equal(kept_left.changes, counted.changes)  # the one leaver: flash
+    assert kept_joined.changes.empty
     assert (kept_quick.count, kept_quick.gained, kept_quick.share) == (quick.count, quick.gained, quick.share)
     pd.testing.assert_frame_equal(kept_quick.members, quick.members)
     assert kept_quick.members["handle"].tolist() == ["flash"] and kept_quick.members["days_followed"].tolist() == [1]
@@ -352,6 +361,20 @@ def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Stor
     assert (first_pair.joined, first_pair.left) == (7, 5)
     assert first_pair.changes.groupby("change").size().to_dict() == {"joined": 3, "left": 3}
     assert first_pair.changes["handle"].head(3).tolist() == ["new6", "new5", "new4"]
+    # Counted, one list at a time: that list's rows as in both, and both counts, even when the
+    # list asked for is empty (nobody followed between the last two lists).
+    for only in ("joined", "left"):
+        one = lists.list_changes(cursor, account, D(2026, 4, 1), D(2026, 4, 2), limit=3, only=only)
+        assert (one.joined, one.left) == (7, 5)
+        # The same rows and values; a count column may come as pandas' nullable integers (the other
+        # list's count rides on a row of its own with no profile).
+        pd.testing.assert_frame_equal(
+            one.changes, first_pair.changes[first_pair.changes["change"] == only].reset_index(drop=True),
+            check_dtype=False)
+    nobody = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), only="joined")
+    assert (nobody.joined, nobody.left, nobody.changes.empty) == (0, 1, True)
+    with pytest.raises(ValueError, match="only must be one of"):
+        lists.list_changes(cursor, account, D(2026, 4, 1), D(2026, 4, 2), only="gone")  # type: ignore[arg-type]
     assert lists.quick_unfollows(cursor, account, 7, D(2026, 4, 3), None, limit=1).count == 0
     # An import since the analysis (flash is back, with a new bio): the kept lists were counted from
     # other imports and are not read; the lists show each member's latest profile.

@@ -157,7 +157,7 @@ def test_churn_opens_on_who_left_and_why_with_the_rename_caveat(db: Path) -> Non
     assert first_index(order, "metric:Followed") < sentence
     # Handles only (a follower-list CSV): a rename would look like a loss and a gain, and the page says so.
     assert "know followers by handle only" in texts(at)
-    assert [t.label for t in at.tabs][:5] == ["Followed (0)", "Unfollowed (1)", "Plateaus", "Purge days", "Churn rate"]
+    assert [t.label for t in at.tabs][:5] == ["Followed", "Unfollowed", "Plateaus", "Purge days", "Churn rate"]
 
 
 def test_churn_without_lists_opens_on_the_losses_per_day(db: Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -126,19 +126,22 @@ _EVERY_TOTAL = "(SELECT change, count(*) AS total FROM changed GROUP BY change)"
 _RANKED_CHANGES = """
 -- The first $limit of each change by a top-N each, and the totals by a count: two lists a year
 -- apart change by more than a million members, and numbering them all (a window) took 3 s.
+-- $only (NULL, 'joined' or 'left') lists one change's members: the page shows one list at a time,
+-- and the profiles of the other's 1,000, read from every row group, were a third of the query.
 kept AS (
-    (SELECT * FROM changed_rows WHERE change = 'joined' ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
+    (SELECT * FROM changed_rows WHERE change = 'joined' AND ($only IS NULL OR $only = 'joined')
+     ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
     UNION ALL
-    (SELECT * FROM changed_rows WHERE change = 'left' ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
+    (SELECT * FROM changed_rows WHERE change = 'left' AND ($only IS NULL OR $only = 'left')
+     ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
 ),
-ranked AS (
-    SELECT k.*, t.total FROM kept k
-    JOIN {totals} t ON t.change = k.change
-),
-p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM ranked))
-SELECT s.change, p.member_key, s.first_seen, s.last_seen, {profile}, s.total
-FROM ranked s LEFT JOIN p ON p.profile_row = s.profile_row
-ORDER BY s.change, s.rank_followers DESC NULLS LAST, s.member_id
+p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM kept))
+-- Every change's total, with its kept members or, when none are listed, alone (`listed` false).
+SELECT t.change, k.member_id IS NOT NULL AS listed, p.member_key, k.first_seen, k.last_seen, {profile}, t.total
+FROM {totals} t
+LEFT JOIN kept k ON k.change = t.change
+LEFT JOIN p ON p.profile_row = k.profile_row
+ORDER BY t.change, k.rank_followers DESC NULLS LAST, k.member_id
 """  # the placeholders take constants: the totals' source and the profile's column list
 LIST_CHANGES_SQL = _CANDIDATE_CTES + _CHANGED_CTE + _EVERY_CHANGED_RANKED + _RANKED_CHANGES.format(
     totals=_EVERY_TOTAL, profile=_PROFILE_SELECT)
@@ -241,7 +244,7 @@ WHERE account_id = $account_id AND fingerprint = $fingerprint AND dimension = $d
 KEPT_CHANGES_SQL = f"""
 SELECT list AS change, member_key, first_seen, last_seen, {_KEPT_PROFILE} FROM list_people
 WHERE account_id = $account_id AND fingerprint = $fingerprint AND list IN ('joined', 'left')
-  AND since_date = $since AND snapshot_date = $day AND rank < $limit
+  AND since_date = $since AND snapshot_date = $day AND rank < $limit AND ($only IS NULL OR list = $only)
 ORDER BY list, rank
 """  # noqa: S608 - the interpolated part is a constant column list
 KEPT_QUICK_SQL = f"""
@@ -266,6 +269,11 @@ RETENTION_4W_METHOD = N_(
     "Share of all followers gained (in weekly cohorts at least 4 weeks old) who still follow 4 weeks "
     "after they were first seen."
 )
+
+
+# The two changes between lists, as the `change` column names them.
+Change = Literal["joined", "left"]
+CHANGES: tuple[Change, ...] = ("joined", "left")
 
 
 @dataclass(frozen=True)
@@ -350,13 +358,14 @@ def list_changes(
     end: dt.date | None = None,
     kind: str = "follower",
     limit: int | None = None,
+    only: Change | None = None,
 ) -> ListChanges:
     """Who is in the snapshot of `end` and not in that of `start` (joined), and the reverse (left).
 
     Both dates must be snapshot dates; by default the last two snapshots. Net changes only: a
     member who left and came back in between is in both snapshots and is neither. `joined` and
     `left` count everyone; `changes` lists, of each, the `limit` with the most followers (None:
-    all of them).
+    all of them); of one change only when `only` names it ("joined" or "left").
     """
     dates = [d.date() for d in snapshot_dates(cursor, account_id, kind)["snapshot_date"]]
     if start is None and end is None:
@@ -376,21 +385,23 @@ def list_changes(
         return ListChanges(start, end, _empty_changes(), 0, 0, reason)
     if start == end:
         return ListChanges(start, end, _empty_changes(), 0, 0, _("The two snapshots are the same: choose two dates."))
-    kept = _kept_changes(cursor, account_id, start, end, kind, _limit(limit))
-    return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit)
+    kept = _kept_changes(cursor, account_id, start, end, kind, _limit(limit), _only(only))
+    return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit, only)
 
 
 def count_list_changes(
     cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str = "follower",
-    limit: int | None = None,
+    limit: int | None = None, only: Change | None = None,
 ) -> ListChanges:
     """`list_changes` of two snapshot dates (start before end), counted from the spells."""
-    params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit)}
+    params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit),
+              "only": _only(only)}
     rows = _changes_among_most_followed(cursor, params) if limit is not None else None
     if rows is None:
         rows = cursor.execute(LIST_CHANGES_SQL, params).df()
     totals = rows.groupby("change")["total"].first()
-    changes = rows.drop(columns="total").reset_index(drop=True) if not rows.empty else _empty_changes()
+    listed = rows[rows["listed"]]
+    changes = listed.drop(columns=["listed", "total"]).reset_index(drop=True) if not listed.empty else _empty_changes()
     return ListChanges(start, end, changes, int(totals.get("joined", 0)), int(totals.get("left", 0)))
 
 
@@ -416,12 +427,13 @@ def _changes_among_most_followed(cursor: duckdb.DuckDBPyConnection, params: dict
     limit = int(params["limit"])
     pool = math.ceil(POOL_MARGIN * limit * profiles / started)
     rows = cursor.execute(LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL, {**params, "pool": pool}).df()
-    for change in ("joined", "left"):
+    for change in CHANGES if params["only"] is None else (params["only"],):
         of_change = rows[rows["change"] == change]
         # Exact when the pool gave the first `limit` (or the whole change): every changed member
         # has a profile (spells take their member's id from it, migration 6), so each one the
-        # pool left out ranks after those it holds, blank counts included.
-        if of_change.empty or len(of_change) < min(limit, int(of_change["total"].iloc[0])):
+        # pool left out ranks after those it holds, blank counts included. (The totals are
+        # counted from every candidate: each change has its row.)
+        if int(of_change["listed"].sum()) < min(limit, int(of_change["total"].iloc[0])):
             return None
     return rows
 
@@ -444,19 +456,28 @@ def _kept_counts(cursor: duckdb.DuckDBPyConnection, account_id: int, fingerprint
 
 
 def _kept_changes(cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str,
-                  limit: int | None) -> ListChanges | None:
+                  limit: int | None, only: Change | None) -> ListChanges | None:
     """The changes between two lists as the analysis kept them; None when it did not keep this pair."""
     print_ = _kept_fingerprint(cursor, account_id, kind, limit)
     counts = _kept_counts(cursor, account_id, print_, start, end) if print_ is not None else None
     if counts is None or "joined" not in counts or "left" not in counts:
         return None
-    params = {"account_id": account_id, "fingerprint": print_, "since": start, "day": end, "limit": limit}
+    params = {"account_id": account_id, "fingerprint": print_, "since": start, "day": end, "limit": limit, "only": only}
     try:
         rows = cursor.execute(KEPT_CHANGES_SQL, params).df()
     except duckdb.CatalogException:  # a store opened read-only before migration 7
         return None
     changes = rows if not rows.empty else _empty_changes()
     return ListChanges(start, end, changes, counts["joined"], counts["left"])
+
+
+def _only(only: str | None) -> Change | None:
+    if only is None:
+        return None
+    for change in CHANGES:
+        if only == change:
+            return change
+    raise ValueError(f"only must be one of {CHANGES} (or None for both), not {only!r}")
 
 
 def _limit(limit: int | None) -> int | None:

@@ -183,11 +183,12 @@ def changes_by_snapshot(account_name: str, version: int) -> pd.DataFrame:
 
 @cached_read(max_entries=256)
 def list_changes(
-    account_name: str, start: dt.date, end: dt.date, version: int, limit: int | None = None
+    account_name: str, start: dt.date, end: dt.date, version: int, limit: int | None = None,
+    only: lists.Change | None = None,
 ) -> lists.ListChanges:
     """Who joined and who left between two snapshot dates, with the profiles of the `limit`
-    most followed of each (the counts are never cut)."""
-    return on_account(account_name, lists.list_changes, start, end, limit=limit)
+    most followed of each, or of the change `only` names (the counts are never cut)."""
+    return on_account(account_name, lists.list_changes, start, end, limit=limit, only=only)
 
 
 @cached_read(max_entries=256)

@@ -33,6 +33,17 @@ def lazy_tabs(labels: Sequence[str], *, key: str) -> Sequence[TabContainer]:
     return st.tabs(list(labels), key=key, on_change="rerun")
 
 
+def open_label(labels: Sequence[str], *, key: str) -> str | None:
+    """The label of the tab `lazy_tabs(labels, key=key)` will open, known before it is drawn (so
+    that a page computes only what that tab shows); None when every tab is drawn (eager). The open
+    tab is kept in the session under `key` as its label: a label no longer offered (another
+    language) opens the first tab, as Streamlit does."""
+    if eager():
+        return None
+    current = st.session_state.get(key)
+    return current if current in labels else labels[0]
+
+
 def is_open(tab: TabContainer) -> bool:
     """Whether to draw this tab's content: it is the open one, or tabs are not tracked (eager)."""
     return tab.open is not False
