@@ -116,6 +116,8 @@ def test_churn_tables_write_counts_and_days_in_french(db: Path) -> None:  # noqa
     # The purge days: the weekday and the day in French, the counts grouped.
     purges = _shown(_table(french, "Fois l’habituel"))
     assert purges.iloc[0][["Jour", "Perdus"]].tolist() == ["mar. 10/02/2026", f"2{NNBSP}345"], purges
+    # A missing value is the dash of every figure, not Streamlit's English "None" (in French too).
+    assert french.dataframe and {d.proto.placeholder for d in french.dataframe} == {"—"}
     english = _english_app("pages/churn.py")
     english_purges = _shown(_table(english, "Times the usual"))
     assert english_purges.iloc[0][["Day", "Lost"]].tolist() == ["Tue 2026-02-10", "2,345"], english_purges
@@ -157,3 +159,20 @@ def test_an_empty_column_typed_as_numbers_reads_as_dashes() -> None:
     # A text column with no value at all (all NaN) is typed float64 by pandas: dashes, not a refusal.
     frame = pd.DataFrame({"Post": [float("nan"), float("nan")], "Followers": [3, 1234]})
     assert tables.localized(frame, {"Followers": tables.number()}).to_string().count("—") == 2
+
+
+def _dataframe_calls(path: Path) -> list[int]:
+    """Lines of every `st.dataframe(...)` call in a file."""
+    return [node.lineno for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "dataframe"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "st"]
+
+
+def test_every_table_goes_through_the_helper_that_writes_missing_values() -> None:
+    """Streamlit draws a missing cell as "None", whatever the Styler's text: `tables.dataframe` sets
+    the dash every figure uses. A table drawn with st.dataframe itself would say "None" again."""
+    files = sorted([*(ROOT / "analytics").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"])
+    direct = {str(path.relative_to(ROOT)): lines for path in files
+              if path.name != "tables.py" and (lines := _dataframe_calls(path))}
+    assert direct == {}, direct
+    assert _dataframe_calls(ROOT / "analytics" / "ui" / "tables.py"), "the helper itself calls st.dataframe"

@@ -79,7 +79,7 @@ def quiet_section(account: str, start: dt.date, end: dt.date, version: int) -> N
             st.plotly_chart(quiet_active_bars(quiet.table, min_days), config=chart_config(), key="activity_quiet")
         with cols[1]:
             st.markdown(quiet.reading)
-            st.dataframe(
+            tables.dataframe(
                 localized(pd.DataFrame({
                     _("From"): quiet.periods["start"], _("To"): quiet.periods["end"], _("Days"): quiet.periods["days"],
                     _("Net"): quiet.periods["net"], _("Net per day"): quiet.periods["net_per_day"],
@@ -128,7 +128,7 @@ def posts_section(account: str, start: dt.date, end: dt.date, version: int) -> N
     })
     if brought.method == "window":
         shown[_("Posts sharing the window")] = top["shared_with"]
-    st.dataframe(
+    tables.dataframe(
         # Tall enough for every row: the ranking is the point, not a scroll box.
         localized(shown, {_("Rank"): tables.number(), _("Followers"): tables.number(), _("Impressions"): tables.number(),
                           _("Posts sharing the window"): tables.number()}),

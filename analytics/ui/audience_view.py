@@ -84,7 +84,7 @@ def _people_table(frame: pd.DataFrame | Styler, key: str, people: bool, **config
     if not people:
         st.caption(_(gate.PEOPLE_HIDDEN))
         return
-    st.dataframe(frame, hide_index=True, key=key, column_config={**_people_config(), **config}, height=360)
+    tables.dataframe(frame, hide_index=True, key=key, column_config={**_people_config(), **config}, height=360)
 
 
 # --- The answer -----------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def _top_topics(clusters: Clusters) -> None:
     dataframe cells, like every other text from profiles."""
     table = clusters.table[clusters.table["cluster"] != NO_TOPIC].head(TOP_TOPICS)
     topic, share = _("Top topics"), _("Share of followers")
-    st.dataframe(pd.DataFrame({topic: table["label"], share: 100 * table["share"]}), hide_index=True,
+    tables.dataframe(pd.DataFrame({topic: table["label"], share: 100 * table["share"]}), hide_index=True,
                  key="audience_top_topics", width="stretch",
                  # No fixed width: on a phone both columns must fit, the share beside its topic.
                  column_config={share: st.column_config.ProgressColumn(
@@ -191,7 +191,7 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
             term, weight = _("Term"), _("Weight")
             # The weight as a bar only: a progress bar takes no text from a Styler, and a printf
             # pattern cannot put the French decimal comma in "0,125".
-            st.dataframe(
+            tables.dataframe(
                 pd.DataFrame({term: coherence.terms["term"], weight: coherence.terms["weight"]}).head(TOP_TERMS),
                 hide_index=True, key="audience_terms",
                 column_config={weight: st.column_config.ProgressColumn(
@@ -202,7 +202,7 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
         if coherence.hashtags.empty:
             st.info(_("No hashtag in your posts (or no post imported)."))
         else:
-            st.dataframe(localized(pd.DataFrame({_("Hashtag"): coherence.hashtags["hashtag"],
+            tables.dataframe(localized(pd.DataFrame({_("Hashtag"): coherence.hashtags["hashtag"],
                                                  _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS), {}, counts=True),
                          hide_index=True, key="audience_hashtags")
     if coherence.ok:
@@ -239,7 +239,7 @@ def clusters_section(account: str, as_of: dt.date, version: int) -> None:
         st.plotly_chart(clusters_figure(clusters), config=chart_config(), key="audience_clusters")
         table = clusters.table
         top_terms, share = _("Top terms"), _("Share")
-        st.dataframe(
+        tables.dataframe(
             localized(pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
                                     _("Followers"): table["size"], share: 100 * table["share"]}),
                       {_("Followers"): tables.number(), share: tables.percent(1, of_hundred=True)}),
@@ -286,7 +286,7 @@ def cluster_change_section(
     st.plotly_chart(cluster_change_figure(change), config=chart_config(), key="audience_cluster_change")
     table = change.table
     top_terms, change_column = _("Top terms"), _("Change")
-    st.dataframe(
+    tables.dataframe(
         localized(pd.DataFrame({_("Topic"): table["label"], top_terms: [", ".join(t) for t in table["top_terms"]],
                                 _("On {date}").format(date=format_table_date(change.start)): table["size_start"],
                                 _("On {date}").format(date=format_table_date(change.end)): table["size_end"],
@@ -390,7 +390,7 @@ def _rule_word(name: str) -> str:
 def _rules_table() -> None:
     """The published v2 rules: what flags a follower and what it counts as."""
     counts_as = _("Counts as")
-    st.dataframe(
+    tables.dataframe(
         pd.DataFrame({
             _("Rule"): [_rule_word(r.name) for r in RULES_V2],
             _("Flags a follower when"): [_(r.text) for r in RULES_V2],
@@ -488,7 +488,7 @@ def quality_audit_section(account: str, as_of: dt.date, version: int, people: bo
         _flagged_list(account, as_of, audit, people)
         with st.expander(_("Counts per rule and the score over time")):
             followers_column, share_column = _("Followers"), _("Share of audited")
-            st.dataframe(
+            tables.dataframe(
                 localized(pd.DataFrame({_("Rule"): [_rule_word(r.name) for r in RULES_V2],
                                         followers_column: [summary.counts[r.name] for r in RULES_V2],
                                         share_column: [100 * summary.counts[r.name] / summary.audited for r in RULES_V2]}),

@@ -188,7 +188,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
         else:
             # Aggregates-only sharing: the counts above stay, the names do not.
             if gate.can_see_people():
-                st.dataframe(_profiles(joined, first_seen=N_("First seen")), hide_index=True,
+                tables.dataframe(_profiles(joined, first_seen=N_("First seen")), hide_index=True,
                              column_config=_profile_config(), key="churn_joined")
                 _cut_note(len(joined), changes.joined)
             else:
@@ -200,7 +200,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             st.info(_("Nobody unfollowed between these two lists."))
         else:
             if gate.can_see_people():
-                st.dataframe(
+                tables.dataframe(
                     _profiles(gone, first_seen=N_("First seen"), last_seen=N_("Last in a list")),
                     hide_index=True, column_config=_profile_config(), key="churn_left",
                 )
@@ -228,7 +228,7 @@ def quick_unfollows_section(account: str, start: dt.date, end: dt.date, version:
         elif not gate.can_see_people():
             st.caption(_(gate.PEOPLE_HIDDEN))
         else:
-            st.dataframe(
+            tables.dataframe(
                 _profiles(quick.members, first_seen=N_("First seen"), absent_on=N_("Gone on"), days_followed=N_("Days followed")),
                 hide_index=True, key="churn_quick", column_config=_profile_config(),
             )
@@ -348,7 +348,7 @@ def purge_table(purges: pd.DataFrame) -> None:
     if purges.empty:
         st.info(_("No purge day in this period: no day lost many times its usual number of followers."))
     else:
-        st.dataframe(
+        tables.dataframe(
             localized(pd.DataFrame({
                 _("Day"): purges["day"], _("Lost"): purges["lost"], _("Usual (median)"): purges["baseline"],
                 _("Times the usual"): purges["ratio"], _("Above the usual"): purges["excess"],
@@ -390,7 +390,7 @@ def plateaus_section(
         st.info(_("No plateau in this period: growth never stalled for long between two stretches of clear growth."))
     else:
         table = found.table
-        st.dataframe(
+        tables.dataframe(
             localized(pd.DataFrame({
                 _("From"): table["start"], _("To"): table["end"], _("Days"): table["days"],
                 _("Net per day"): table["mean_net_per_day"], _("Net"): table["net"],

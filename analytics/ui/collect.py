@@ -97,7 +97,7 @@ def collection_table(collected: pd.DataFrame) -> None:
         _(PROFILE_SAYS): collected["profile_followers"],
     })
     # Days in digits, in the language's order: the browser draws the cells and knows no French month names.
-    st.dataframe(
+    tables.dataframe(
         localized(shown, {_(FOLLOWERS): tables.number(), _(PROFILE_SAYS): tables.number()}),
         hide_index=True,
         column_config={

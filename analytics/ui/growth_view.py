@@ -154,7 +154,7 @@ def comparison(account: str, start: dt.date, end: dt.date, version: int) -> None
     if comparison.last_year is not None:
         rows.append(_row(_("Same dates a year earlier"), comparison.last_year))
     if len(rows) > 1:
-        st.dataframe(
+        tables.dataframe(
             _numbers(pd.DataFrame(rows)), hide_index=True, key="growth_comparison",
             column_config={
                 _("From"): st.column_config.DateColumn(format=tables.date_column_format()),
@@ -222,7 +222,7 @@ def periods_section(account: str, start: dt.date, end: dt.date, version: int) ->
         _(RATE): pd.to_numeric(best_worst["rate"], errors="coerce").astype("float64"),
         _(NET_PER_DAY): pd.to_numeric(best_worst["net_per_day"], errors="coerce").astype("float64"),
     })
-    st.dataframe(
+    tables.dataframe(
         _numbers(shown), hide_index=True, key="growth_best_worst",
         column_config={
             **_number_columns(),

@@ -177,7 +177,7 @@ def show_preview(prepared: list[Previewed | Outcome], options: ImportOptions) ->
     ready = [item for item in prepared if isinstance(item, Previewed)]
     st.markdown(_("**Preview**: nothing is imported until you press Import."))
     if ready:
-        st.dataframe(
+        tables.dataframe(
             # Int64: a list not counted yet shows a dash, not "None".
             localized(pd.DataFrame([_preview_row(item, options) for item in ready], columns=[_(c) for c in PREVIEW_COLUMNS])
                       .astype({_("Rows"): "Int64"}), {}, counts=True),

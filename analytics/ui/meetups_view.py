@@ -203,7 +203,7 @@ def turnout(view: MeetupView, within_days: int) -> None:
         }
     ).drop(columns=["event_id"])
     turnout_table[share] = turnout_table[share] * 100
-    st.dataframe(
+    tables.dataframe(
         localized(turnout_table, {share: tables.percent(0, of_hundred=True)}, counts=True),
         hide_index=True, key="meetups_turnout_table",
         column_config={
@@ -366,7 +366,7 @@ def people(view: MeetupView, within_days: int) -> None:
         if before.empty:
             st.caption(_("No confirmed attendee was a follower the day before their event."))
         else:
-            st.dataframe(_people(before), hide_index=True, column_config=_people_columns(), key="meetups_before", height=PEOPLE_HEIGHT)
+            tables.dataframe(_people(before), hide_index=True, column_config=_people_columns(), key="meetups_before", height=PEOPLE_HEIGHT)
     with after_tab:
         if after.empty:
             st.caption(
@@ -374,12 +374,12 @@ def people(view: MeetupView, within_days: int) -> None:
                   "lists from after the event, then **Match again** below.").format(days=within_days)
             )
         else:
-            st.dataframe(_people(after), hide_index=True, column_config=_people_columns(), key="meetups_after", height=PEOPLE_HEIGHT)
+            tables.dataframe(_people(after), hide_index=True, column_config=_people_columns(), key="meetups_after", height=PEOPLE_HEIGHT)
     with repeat_tab:
         if view.repeat.empty:
             st.caption(_("Nobody came to two events or more yet."))
         else:
-            st.dataframe(
+            tables.dataframe(
                 localized(pd.DataFrame(
                     {
                         _("Name"): view.repeat["name"],
@@ -397,7 +397,7 @@ def people(view: MeetupView, within_days: int) -> None:
                 },
             )
     with all_tab:
-        st.dataframe(_people(attendees), hide_index=True, column_config=_people_columns(), key="meetups_all", height=PEOPLE_HEIGHT)
+        tables.dataframe(_people(attendees), hide_index=True, column_config=_people_columns(), key="meetups_all", height=PEOPLE_HEIGHT)
 
 
 def known_in_person(store: Store, account: str, view: MeetupView, version: int, locked: bool, owner: bool) -> None:
@@ -432,7 +432,7 @@ def known_in_person(store: Store, account: str, view: MeetupView, version: int, 
     if known.empty:
         st.caption(_("Nobody yet: confirm matches above or mark followers by hand."))
     else:
-        st.dataframe(
+        tables.dataframe(
             pd.DataFrame(
                 {
                     _("Follower"): [

@@ -16,7 +16,7 @@ from analytics.charts.overview import anchor_count, anchors_marked, follower_cur
 from analytics.i18n import N_, _, format_change, format_date, format_number, format_table_date, ngettext
 from analytics.metrics.headline import METHODS, Comparison, Headline
 from analytics.metrics.notable import Notable
-from analytics.ui import reads, widgets
+from analytics.ui import reads, tables, widgets
 from analytics.ui.downloads import csv_download_button
 from analytics.ui.widgets import Period, chart_config
 
@@ -306,7 +306,7 @@ def daily_table_section(account: str, period: Period, version: int) -> None:
         .map(lambda value: LOSS_STYLE if _positive(value) else "", subset=["lost"])
         .relabel_index([_(DAILY_LABELS[c]) for c in shown.columns], axis="columns")
     )
-    st.dataframe(styled, hide_index=True, width="stretch", key="overview_daily_table")
+    tables.dataframe(styled, hide_index=True, width="stretch", key="overview_daily_table")
     st.caption(_(
         "± is the change of the follower total from the day before; gained and lost are — where the data "
         "has totals only, posts are — where no export counts them."

@@ -7,9 +7,10 @@ whose display values are our formatters' text. st.dataframe draws a Styler's dis
 number column whose column_config sets no `format`, and keeps the number itself underneath: a
 click on the header still sorts 1 234 after 999. Days keep their DateColumn (sorted as days),
 with the language's pattern (`date_column_format`): the browser knows no French month names, so
-the pattern has none.
+the pattern has none. A missing value is a dash ("—"), as in the cards: `dataframe` draws every
+table with it (Streamlit's own is the English word "None").
 
-    st.dataframe(localized(frame, {"Net": change(), "Rate": percent(1)}), column_config={
+    dataframe(localized(frame, {"Net": change(), "Rate": percent(1)}), column_config={
         "Net": st.column_config.NumberColumn(),            # no format: the Styler's text shows
         "From": st.column_config.DateColumn(format=date_column_format()),
     })
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 from pandas.io.formats.style import Styler
 
 from analytics.i18n import current_language, format_change, format_number, format_percent, format_table_date
@@ -100,3 +102,11 @@ def localized(frame: pd.DataFrame, formats: Mapping[str, Formatter], *, counts: 
     # na_rep: the Styler writes a missing value (None, NaN, NA, NaT) itself, never calling a formatter.
     return frame.style.format(known, na_rep=MISSING)
 
+
+
+def dataframe(data: pd.DataFrame | Styler, **options: Any) -> Any:
+    """`st.dataframe(data, **options)` with a missing value written as every figure of the app writes
+    it ("—"): Streamlit draws a missing cell as the English word "None" whatever the Styler's text
+    for it (a blank name or bio, a count not given), in French too. Every table goes through here
+    (tests/test_french_tables.py reads the code for any other st.dataframe)."""
+    return st.dataframe(data, placeholder=MISSING, **options)
