@@ -184,6 +184,16 @@ def test_changes_read_from_the_most_followed_are_the_full_ranking(store: Store) 
                     continue
                 read_from_pool += 1
                 pd.testing.assert_frame_equal(pooled, whole)
+                # The same from a ranking read before and kept (the page's), of the size it keeps.
+                asked: list[int] = []
+
+                def kept_ranking(pool: int) -> pd.DataFrame:
+                    asked.append(pool)
+                    return lists.most_followed(store.cursor(), account_id(store), lists.ranking_size(pool))
+
+                given = lists._changes_among_most_followed(cursor, params, kept_ranking)
+                assert given is not None and len(asked) == 1
+                pd.testing.assert_frame_equal(given, whole)
                 listed = whole[whole["listed"]].drop(columns=["listed", "total"]).reset_index(drop=True)
                 assert lists.list_changes(cursor, account_id(store), start, end, limit=limit, only=only).changes.equals(
                     listed)
@@ -381,3 +391,18 @@ def test_the_analysis_keeps_the_churn_pages_lists_exactly_as_counted(store: Stor
     snapshot(store, D(2026, 4, 4), stay + joiners + [row("flash", 3, "A new bio")], header)
     again = lists.list_changes(cursor, account, D(2026, 4, 2), D(2026, 4, 3), limit=2)
     assert again.left == 1 and again.changes["bio"].tolist() == ["A new bio"]
+
+
+def test_a_kept_ranking_is_sized_to_be_shared_and_must_hold_the_pool(store: Store) -> None:
+    assert [lists.ranking_size(n) for n in (1, 2, 3, 1000, 1024, 1025, 6250)] == [1, 2, 4, 1024, 1024, 2048, 8192]
+    header = "handle,followers_count"
+    snapshot(store, D(2026, 6, 1), [f"a{i},{i}" for i in range(10)], header)
+    snapshot(store, D(2026, 6, 2), [f"b{i},{i}" for i in range(10)], header)
+    cursor = store.cursor()
+    ranking = lists.most_followed(cursor, account_id(store), 3)
+    assert ranking["followers_count"].tolist() == [9, 9, 8]  # a9 and b9, the member met first first
+    # A ranking shorter than the pool it was asked for is refused, not read as the whole account.
+    with pytest.raises(ValueError, match="the ranking gave 3 profiles"):
+        lists.list_changes(cursor, account_id(store), D(2026, 6, 1), D(2026, 6, 2), limit=1, ranking=lambda _n: ranking)
+    # The registered ranking does not outlive the read.
+    assert "given_ranking" not in {row[0] for row in cursor.execute("SELECT view_name FROM duckdb_views()").fetchall()}

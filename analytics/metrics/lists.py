@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -97,16 +98,26 @@ changed_rows AS (
 # every candidate instead, less the members in both (left and came back): one semi-join of the
 # two sides where the full ranking makes two anti-joins. (A member has at most one spell covering
 # a list's day, so each side holds a member once.)
-_MOST_FOLLOWED_CHANGED_RANKED = """
+#
+# The pool's profiles are fetched by member id (`profile_row` holds it): the pool may come from a
+# ranking read before (given_ranking below), whose row ids a checkpoint may have moved since.
+_MOST_FOLLOWED_POOL = """
 pool AS (
-    SELECT rowid AS profile_row, member_id, followers_count FROM profiles
+    SELECT member_id, followers_count FROM profiles
     WHERE account_id = $account_id
     ORDER BY followers_count DESC NULLS LAST, member_id LIMIT $pool
 ),
+"""
+# The same pool from the ranking the caller keeps (`ranking`, registered as `given_ranking`): its
+# first rows are the account's most followed, in the ranking's order, at least $pool of them.
+_GIVEN_POOL = """
+pool AS (SELECT member_id, followers_count FROM given_ranking),
+"""
+_MOST_FOLLOWED_CHANGED_RANKED = """
 pool_joined AS (SELECT * FROM joined_candidates WHERE member_id IN (SELECT member_id FROM pool)),
 pool_left AS (SELECT * FROM left_candidates WHERE member_id IN (SELECT member_id FROM pool)),
 changed_rows AS (
-    SELECT c.change, c.member_id, c.first_seen, c.last_seen, t.followers_count AS rank_followers, t.profile_row
+    SELECT c.change, c.member_id, c.first_seen, c.last_seen, t.followers_count AS rank_followers, t.member_id AS profile_row
     FROM (
         SELECT 'joined' AS change, * FROM pool_joined WHERE member_id NOT IN (SELECT member_id FROM pool_left)
         UNION ALL
@@ -135,18 +146,31 @@ kept AS (
     (SELECT * FROM changed_rows WHERE change = 'left' AND ($only IS NULL OR $only = 'left')
      ORDER BY rank_followers DESC NULLS LAST, member_id LIMIT $limit)
 ),
-p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM kept))
+{fetch}
 -- Every change's total, with its kept members or, when none are listed, alone (`listed` false).
 SELECT t.change, k.member_id IS NOT NULL AS listed, p.member_key, k.first_seen, k.last_seen, {profile}, t.total
 FROM {totals} t
 LEFT JOIN kept k ON k.change = t.change
 LEFT JOIN p ON p.profile_row = k.profile_row
 ORDER BY t.change, k.rank_followers DESC NULLS LAST, k.member_id
-"""  # the placeholders take constants: the totals' source and the profile's column list
+"""  # the placeholders take constants: the totals' source, how profiles are fetched, their column list
+_FETCH_BY_ROW = "p AS (SELECT rowid AS profile_row, * FROM profiles WHERE rowid IN (SELECT profile_row FROM kept))"
+_FETCH_BY_MEMBER = """p AS (SELECT member_id AS profile_row, * FROM profiles
+       WHERE account_id = $account_id AND member_id IN (SELECT profile_row FROM kept))"""
 LIST_CHANGES_SQL = _CANDIDATE_CTES + _CHANGED_CTE + _EVERY_CHANGED_RANKED + _RANKED_CHANGES.format(
-    totals=_EVERY_TOTAL, profile=_PROFILE_SELECT)
-LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL = _CANDIDATE_CTES + _MOST_FOLLOWED_CHANGED_RANKED + _RANKED_CHANGES.format(
-    totals="totals", profile=_PROFILE_SELECT)
+    totals=_EVERY_TOTAL, fetch=_FETCH_BY_ROW, profile=_PROFILE_SELECT)
+_AMONG_POOL = _MOST_FOLLOWED_CHANGED_RANKED + _RANKED_CHANGES.format(
+    totals="totals", fetch=_FETCH_BY_MEMBER, profile=_PROFILE_SELECT)
+LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL = _CANDIDATE_CTES + _MOST_FOLLOWED_POOL + _AMONG_POOL
+LIST_CHANGES_AMONG_GIVEN_POOL_SQL = _CANDIDATE_CTES + _GIVEN_POOL + _AMONG_POOL
+# The account's profiles in the order the changes are ranked (follower count, then the member met
+# first), the first $count: the pool above, read once and kept by a caller that compares many
+# pairs of lists (the Churn page, per store version: the ranking does not depend on the lists).
+MOST_FOLLOWED_SQL = """
+SELECT member_id, followers_count FROM profiles
+WHERE account_id = $account_id
+ORDER BY followers_count DESC NULLS LAST, member_id LIMIT $count
+"""
 # The spells started after `start` up to `end` (as many as the joiners or more) and the account's
 # profiles: about a millisecond on the year of a million.
 STARTED_BETWEEN_SQL = """
@@ -271,6 +295,9 @@ RETENTION_4W_METHOD = N_(
 )
 
 
+# Where list changes take the account's most followed profiles from: called with the pool's size,
+# returns at least that many of `most_followed`'s rows (or every profile).
+Ranking = Callable[[int], pd.DataFrame]
 # The two changes between lists, as the `change` column names them.
 Change = Literal["joined", "left"]
 CHANGES: tuple[Change, ...] = ("joined", "left")
@@ -359,13 +386,16 @@ def list_changes(
     kind: str = "follower",
     limit: int | None = None,
     only: Change | None = None,
+    ranking: Ranking | None = None,
 ) -> ListChanges:
     """Who is in the snapshot of `end` and not in that of `start` (joined), and the reverse (left).
 
     Both dates must be snapshot dates; by default the last two snapshots. Net changes only: a
     member who left and came back in between is in both snapshots and is neither. `joined` and
     `left` count everyone; `changes` lists, of each, the `limit` with the most followers (None:
-    all of them); of one change only when `only` names it ("joined" or "left").
+    all of them); of one change only when `only` names it ("joined" or "left"). `ranking`: where
+    to take the account's most followed profiles from (`most_followed`'s rows, kept by the caller)
+    instead of ranking them again.
     """
     dates = [d.date() for d in snapshot_dates(cursor, account_id, kind)["snapshot_date"]]
     if start is None and end is None:
@@ -386,17 +416,17 @@ def list_changes(
     if start == end:
         return ListChanges(start, end, _empty_changes(), 0, 0, _("The two snapshots are the same: choose two dates."))
     kept = _kept_changes(cursor, account_id, start, end, kind, _limit(limit), _only(only))
-    return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit, only)
+    return kept if kept is not None else count_list_changes(cursor, account_id, start, end, kind, limit, only, ranking)
 
 
 def count_list_changes(
     cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str = "follower",
-    limit: int | None = None, only: Change | None = None,
+    limit: int | None = None, only: Change | None = None, ranking: Ranking | None = None,
 ) -> ListChanges:
     """`list_changes` of two snapshot dates (start before end), counted from the spells."""
     params = {"account_id": account_id, "kind": kind, "start": start, "end": end, "limit": _limit(limit),
               "only": _only(only)}
-    rows = _changes_among_most_followed(cursor, params) if limit is not None else None
+    rows = _changes_among_most_followed(cursor, params, ranking) if limit is not None else None
     if rows is None:
         rows = cursor.execute(LIST_CHANGES_SQL, params).df()
     totals = rows.groupby("change")["total"].first()
@@ -417,16 +447,28 @@ POOL_MIN_SHARE = 0.2
 POOL_MARGIN = 4
 
 
-def _changes_among_most_followed(cursor: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> pd.DataFrame | None:
+def _changes_among_most_followed(
+    cursor: duckdb.DuckDBPyConnection, params: dict[str, Any], ranking: Ranking | None = None
+) -> pd.DataFrame | None:
     """LIST_CHANGES_SQL's rows read from the most followed profiles only, or None when that
-    cannot give them (see POOL_MIN_SHARE)."""
+    cannot give them (see POOL_MIN_SHARE); the pool taken from `ranking` when given."""
     counted = {key: params[key] for key in ("account_id", "kind", "start", "end")}
     started, profiles = cursor.execute(STARTED_BETWEEN_SQL, counted).fetchall()[0]
     if not profiles or started < POOL_MIN_SHARE * profiles:
         return None
     limit = int(params["limit"])
     pool = math.ceil(POOL_MARGIN * limit * profiles / started)
-    rows = cursor.execute(LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL, {**params, "pool": pool}).df()
+    if ranking is None:
+        rows = cursor.execute(LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL, {**params, "pool": pool}).df()
+    else:
+        given = ranking(pool)
+        if len(given) < min(pool, profiles):
+            raise ValueError(f"the ranking gave {len(given)} profiles where {min(pool, profiles)} were asked for")
+        cursor.register("given_ranking", given)
+        try:
+            rows = cursor.execute(LIST_CHANGES_AMONG_GIVEN_POOL_SQL, params).df()
+        finally:
+            cursor.unregister("given_ranking")
     for change in CHANGES if params["only"] is None else (params["only"],):
         of_change = rows[rows["change"] == change]
         # Exact when the pool gave the first `limit` (or the whole change): every changed member
@@ -436,6 +478,18 @@ def _changes_among_most_followed(cursor: duckdb.DuckDBPyConnection, params: dict
         if int(of_change["listed"].sum()) < min(limit, int(of_change["total"].iloc[0])):
             return None
     return rows
+
+
+def most_followed(cursor: duckdb.DuckDBPyConnection, account_id: int, count: int) -> pd.DataFrame:
+    """The account's `count` most followed profiles, in the order list changes are ranked
+    (member_id, followers_count): what a caller keeps and gives `list_changes` as its `ranking`."""
+    return cursor.execute(MOST_FOLLOWED_SQL, {"account_id": account_id, "count": count}).df()
+
+
+def ranking_size(pool: int) -> int:
+    """How many of the most followed to keep for a pool of `pool`: the next power of two, so that
+    the pools of most pairs of lists (a few thousand, each pair its own) share one kept ranking."""
+    return 1 << max(pool - 1, 0).bit_length()
 
 
 def _kept_fingerprint(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, limit: int | None) -> int | None:

@@ -187,8 +187,20 @@ def list_changes(
     only: lists.Change | None = None,
 ) -> lists.ListChanges:
     """Who joined and who left between two snapshot dates, with the profiles of the `limit`
-    most followed of each, or of the change `only` names (the counts are never cut)."""
-    return on_account(account_name, lists.list_changes, start, end, limit=limit, only=only)
+    most followed of each, or of the change `only` names (the counts are never cut). Lists far
+    apart are compared among the most followed profiles, ranked once per store version."""
+
+    def ranking(pool: int) -> pd.DataFrame:
+        return most_followed(account_name, lists.ranking_size(pool), version)
+
+    return on_account(account_name, lists.list_changes, start, end, limit=limit, only=only, ranking=ranking)
+
+
+@cached_read(max_entries=16)
+def most_followed(account_name: str, count: int, version: int) -> pd.DataFrame:
+    """The account's `count` most followed profiles, as list changes rank them (the same for
+    every pair of lists: Churn's list pickers compare many pairs)."""
+    return on_account(account_name, lists.most_followed, count)
 
 
 @cached_read(max_entries=256)
