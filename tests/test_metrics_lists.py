@@ -187,7 +187,7 @@ def test_changes_read_from_the_most_followed_are_the_full_ranking(store: Store) 
                 # The same from a ranking read before and kept (the page's), of the size it keeps.
                 asked: list[int] = []
 
-                def kept_ranking(pool: int) -> pd.DataFrame:
+                def kept_ranking(pool: int, asked: list[int] = asked) -> pd.DataFrame:
                     asked.append(pool)
                     return lists.most_followed(store.cursor(), account_id(store), lists.ranking_size(pool))
 
