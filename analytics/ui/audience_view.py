@@ -126,10 +126,10 @@ def _top_topics(clusters: Clusters) -> None:
     table = clusters.table[clusters.table["cluster"] != NO_TOPIC].head(TOP_TOPICS)
     topic, share = _("Top topics"), _("Share of followers")
     tables.dataframe(pd.DataFrame({topic: table["label"], share: 100 * table["share"]}), hide_index=True,
-                 key="audience_top_topics", width="stretch",
-                 # No fixed width: on a phone both columns must fit, the share beside its topic.
-                 column_config={share: st.column_config.ProgressColumn(
-                     format=tables.progress_percent_format(), min_value=0.0, max_value=100.0)})
+                     key="audience_top_topics", width="stretch",
+                     # No fixed width: on a phone both columns must fit, the share beside its topic.
+                     column_config={share: st.column_config.ProgressColumn(
+                         format=tables.progress_percent_format(), min_value=0.0, max_value=100.0)})
 
 
 def answer_section(account: str, as_of: dt.date, version: int) -> None:
@@ -203,8 +203,8 @@ def coherence_section(account: str, as_of: dt.date, version: int, people: bool) 
             st.info(_("No hashtag in your posts (or no post imported)."))
         else:
             tables.dataframe(localized(pd.DataFrame({_("Hashtag"): coherence.hashtags["hashtag"],
-                                                 _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS), {}, counts=True),
-                         hide_index=True, key="audience_hashtags")
+                                                     _("Uses"): coherence.hashtags["uses"]}).head(TOP_TERMS), {}, counts=True),
+                             hide_index=True, key="audience_hashtags")
     if coherence.ok:
         st.plotly_chart(coherence_histogram(coherence), config=chart_config(), key="audience_coherence")
     with st.expander(_("How the coherence score is computed")):

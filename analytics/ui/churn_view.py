@@ -189,7 +189,7 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
             # Aggregates-only sharing: the counts above stay, the names do not.
             if gate.can_see_people():
                 tables.dataframe(_profiles(joined, first_seen=N_("First seen")), hide_index=True,
-                             column_config=_profile_config(), key="churn_joined")
+                                 column_config=_profile_config(), key="churn_joined")
                 _cut_note(len(joined), changes.joined)
             else:
                 st.caption(_(gate.PEOPLE_HIDDEN))
