@@ -71,7 +71,6 @@ def test_a_fragment_rerun_stays_in_french(lists_server: str) -> None:
         assert "1 févr. 2026" in text and "Feb 2026" not in text, text
 
 
-
 def test_the_open_list_stays_open_and_alone_when_another_pair_is_chosen(nobody_left_lately_server: str) -> None:
     # Only the open list's people are read (churn_view.list_changes_section), so which list is open
     # is known before the tabs are drawn: the tabs are named without their counts (on the cards

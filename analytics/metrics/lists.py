@@ -310,7 +310,8 @@ class ListChanges:
     start: dt.date | None
     end: dt.date | None
     # change ("joined" / "left"), member_key, first_seen, last_seen, profile columns; most followed
-    # first, at most the `limit` asked for of each change (the counts below are never cut)
+    # first, at most the `limit` asked for of each change, or of the one asked for (the counts
+    # below are never cut)
     changes: pd.DataFrame
     joined: int
     left: int
@@ -535,7 +536,7 @@ def _only(only: str | None) -> Change | None:
 
 
 def _limit(limit: int | None) -> int | None:
-    # The totals ride on the kept rows: a list cut to nothing would lose its count.
+    # A limit of none lists nobody: the caller means a count alone, which `joined` and `left` give.
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1 (or None for all), not {limit}")
     return limit

@@ -103,7 +103,6 @@ def localized(frame: pd.DataFrame, formats: Mapping[str, Formatter], *, counts: 
     return frame.style.format(known, na_rep=MISSING)
 
 
-
 def dataframe(data: pd.DataFrame | Styler, **options: Any) -> Any:
     """`st.dataframe(data, **options)` with a missing value written as every figure of the app writes
     it ("—"): Streamlit draws a missing cell as the English word "None" whatever the Styler's text
