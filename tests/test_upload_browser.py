@@ -259,10 +259,11 @@ def test_two_sessions_importing_at_the_same_time_both_succeed(tmp_path: Path) ->
 
     # Two lists of one account, a week apart, big enough for the fast path and for each import to
     # last long enough for its progress bar to be drawn (at 1.5 MB, a quiet machine imported one
-    # before the browser drew the bar, and the page reruns to its outcome at once).
+    # before the browser drew the bar, and the page reruns to its outcome at once; at 4 MB, 2 runs
+    # of 11 on 2026-12-03, the imports having become faster).
     first, second = tmp_path / "followers-2025-03-01.csv", tmp_path / "followers-2025-03-08.csv"
-    first_rows = write_follower_list(first, 4 * 1024 * 1024, seed=1, prefix="a")
-    second_rows = write_follower_list(second, 4 * 1024 * 1024, seed=2, prefix="b")
+    first_rows = write_follower_list(first, 8 * 1024 * 1024, seed=1, prefix="a")
+    second_rows = write_follower_list(second, 8 * 1024 * 1024, seed=2, prefix="b")
     db = tmp_path / "palier.duckdb"
     with serving(db, tmp_path) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
