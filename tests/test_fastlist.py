@@ -333,6 +333,30 @@ def test_a_next_day_with_every_row_unchanged(tmp_path: Path, monkeypatch: pytest
     assert "5 followers on 2026-03-02" in fast[1]
 
 
+def test_a_member_back_with_the_same_profile_is_not_read_as_a_current_member(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the current members (open spells) are compared: Anna, who left on the second day,
+    comes back on the third with the profile the store holds, and starts a new spell. Her member
+    id is the account's first, below the range of the current members' ids that the read looks
+    them up in."""
+    paths = _days(tmp_path, FIRST_DAY[1:]) + [_write(tmp_path / "followers_2026-03-03.csv", FIRST_DAY, NEXT_HEADER)]
+    slow = _import_days(tmp_path / "slow.duckdb", paths, False, monkeypatch)
+    found = _spy_next_day(monkeypatch)
+    fast = _import_days(tmp_path / "fast.duckdb", paths, True, monkeypatch)
+    assert fast == slow
+    assert found == [5, 5]
+    store = open_store(tmp_path / "fast.duckdb")
+    try:
+        spells = store.cursor().execute(
+            "SELECT s.first_seen, s.last_seen FROM spells s JOIN profiles p USING (account_id, member_id)"
+            " WHERE p.member_key = '2001' ORDER BY s.first_seen"
+        ).fetchall()
+    finally:
+        store.close()
+    assert spells == [(dt.date(2026, 3, 1), dt.date(2026, 3, 1)), (dt.date(2026, 3, 3), None)]
+
+
 def _build_side_tables(plan: dict[str, Any]) -> list[str]:
     """The tables scanned under each hash join's build side (its second child), in a JSON plan."""
     def scanned(node: dict[str, Any]) -> list[str]:

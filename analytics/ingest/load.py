@@ -276,14 +276,23 @@ _STORED_DAYS = ("created_at", "last_post_at")
 # reads and prints back the same); parsing and printing each date was a third of the read.
 _CANONICAL_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
 
-HAS_CURRENT_SQL = "SELECT EXISTS (SELECT 1 FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)"
-# The current members of the list's kind (open spells), with a hash of their stored fields.
+# The range of the current members' ids (open spells of the list's kind); NULLs when there are none.
+CURRENT_RANGE_SQL = """
+SELECT min(member_id), max(member_id) FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL
+"""
+# The current members, with a hash of their stored fields. Which profiles are current is read
+# from a bitstring of the open spells' ids over their range, one bit a member: a hash join of
+# the open spells' ids (`member_id IN (...)`) cost a third of the statement (0.33 to 0.40 s
+# against 0.23 to 0.25 s at a million; 2.6 to 3.4 s against 2.4 s at ten million). The CASE
+# keeps get_bit within the range (a filter's conjuncts may be evaluated in any order).
 CURRENT_PROFILES_SQL = """
 CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT p.member_key, p.member_id, hash({stored}) AS fields_hash
 FROM profiles p
 WHERE p.account_id = $a AND p.keyed_by_id
-  AND p.member_id IN (SELECT member_id FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL)
+  AND CASE WHEN p.member_id BETWEEN $low AND $high THEN get_bit((
+        SELECT bitstring_agg(member_id, $low, $high) FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL
+      ), p.member_id - $low) = 1 ELSE false END
 """
 # Each row of the file, joined with the current member whose stored fields it spells exactly:
 # that member's id when the row is canonical and its hash and key are a current member's (the
@@ -478,8 +487,9 @@ def stage_lists(
         table = f"list_rows_{number}"
         try:
             with _watching(cursor, detail, 0.0, READ_SHARE, "reading the list"):
-                if account_id is not None and _next_day_applies(cursor, account_id, member_list.kind, members):
-                    staged[id(members)] = _stage_against_stored(cursor, account_id, member_list.kind, members, number)
+                current = None if account_id is None else _current_range(cursor, account_id, member_list.kind, members)
+                if account_id is not None and current is not None:
+                    staged[id(members)] = _stage_against_stored(cursor, account_id, member_list.kind, members, number, current)
                     continue
                 cursor.execute(READ_LIST_SQL.format(table=table, select=members.query.sql))
             rows, declined = problems(cursor, table)
@@ -492,12 +502,16 @@ def stage_lists(
     return staged
 
 
-def _next_day_applies(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers) -> bool:
-    """Whether the list can be read against the stored profiles: its rows give ids (the key of
-    the members compared) and the account's latest list of its kind has members."""
+def _current_range(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers
+) -> tuple[int, int] | None:
+    """The range of the current members' ids when the list can be read against the stored
+    profiles (its rows give ids, the key of the members compared, and the account's latest list
+    of its kind has members); None otherwise."""
     if members.query.raw("id") is None or not members.query.reader:
-        return False
-    return bool(cursor.execute(HAS_CURRENT_SQL, {"a": account_id, "k": kind}).fetchall()[0][0])
+        return None
+    low, high = cursor.execute(CURRENT_RANGE_SQL, {"a": account_id, "k": kind}).fetchall()[0]
+    return None if low is None else (int(low), int(high))
 
 
 @contextmanager
@@ -518,7 +532,8 @@ def _build_side_fixed(cursor: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _stage_against_stored(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers, number: int
+    cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, members: CsvMembers, number: int,
+    current_range: tuple[int, int],
 ) -> StagedList:
     """Read a next day's list (see READ_AGAINST_STORED_SQL): the unchanged members' ids in one
     table, the other rows converted and checked in another."""
@@ -543,7 +558,8 @@ def _stage_against_stored(
                 f"regexp_full_match(substr({text}, 11), '{_CANONICAL_TIME}')))"
             )
     stored = ", ".join(f"coalesce({_STORED_AS_TEXT[n]}, '')" for n in names)
-    cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind})
+    low, high = current_range
+    cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind, "low": low, "high": high})
     with _build_side_fixed(cursor):
         cursor.execute(READ_AGAINST_STORED_SQL.format(
             table=seen, key=query.raw("id"), kept=f"[{', '.join(f'r.{c}' for c in every)}]", current=current,
