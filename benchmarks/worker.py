@@ -7,6 +7,7 @@ worker prints one JSON line: the timed seconds and whatever else the measurement
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -217,13 +218,21 @@ def naive_size(db: str, folder: str, n: int, sample_days: int) -> dict[str, Any]
 ACCOUNT_OF_PAGES = "warm-up"  # the warm-up store's account, apart from the measured one
 
 
-def _page_app(page_file: str) -> Any:
+def _page_app(page_file: str, like: Any = None) -> Any:
     """The app as a visitor opens it, on `page_file`: through app.py's navigation, since a page
-    links to the others (`st.page_link`), which Streamlit finds only among the registered pages."""
+    links to the others (`st.page_link`), which Streamlit finds only among the registered pages.
+
+    `like`: an app already run, whose installed components this one takes. A server looks for
+    them once, when it starts (`Runtime.__init__`); each AppTest looks for them on its first run,
+    reading the metadata of every installed package: 0.3 to 0.4 s that no visitor waits for,
+    which was most of some pages' first run here."""
     from streamlit.testing.v1 import AppTest
 
     root = Path(__file__).resolve().parent.parent
     app = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+    if like is not None:
+        # AppTest keeps the components it found in this attribute and looks again only without it.
+        app._bidi_component_manager = like._bidi_component_manager
     # Before the first run Streamlit finds the page by its file name: app.py's url_paths are those names.
     return app.switch_page(str(Path(page_file).resolve().relative_to(root)))
 
@@ -252,14 +261,20 @@ def page(store: str, page_file: str) -> dict[str, Any]:
         files = follower_lists(folder / "lists", 2_000, [0, 1, 2]) + x_exports(folder / "x", 2_000, 1)
         import_sources(small_store, read_paths(files), ImportOptions(ACCOUNT_OF_PAGES))
         small_store.close()
-        _page_app(page_file).run()
+        warm_up = _page_app(page_file).run()
         st.cache_resource.clear()
         st.cache_data.clear()
     os.environ["PALIER_DB"] = store
+    app = _page_app(page_file, like=warm_up)
+    # Each timed run starts with the garbage the harness left collected: else a full collection
+    # of the warm-up's objects falls in whichever run crosses the threshold (0.1 s, in the warm
+    # run or the cold one from one version of the harness to the next).
+    gc.collect()
     started = time.perf_counter()
-    app = _page_app(page_file).run()
+    app.run()
     cold = time.perf_counter() - started
     errors = [str(e.value)[:200] for e in app.exception] + [str(e.value)[:200] for e in app.error]
+    gc.collect()
     started = time.perf_counter()
     app.run()
     warm = time.perf_counter() - started
@@ -275,6 +290,7 @@ def page(store: str, page_file: str) -> dict[str, Any]:
         # (two lists a year apart, the slowest comparison), not the neighbouring list.
         farthest = 0 if current >= len(options) / 2 else len(options) - 1
         widget += f" from option {current + 1} to {farthest + 1} of {len(options)}"
+        gc.collect()
         started = time.perf_counter()
         box.select_index(farthest).run()
         change = time.perf_counter() - started

@@ -168,6 +168,23 @@ def test_a_period_cuts_quiet_runs_at_its_edges(store: Store) -> None:
     assert ranked.posts["posted_at"].min() >= pd.Timestamp(2026, 2, 1)
 
 
+def test_posts_counted_once_give_what_each_read_counts_itself(store: Store) -> None:
+    """Activity counts the posts per day once, on all the data, and hands them to the quiet
+    periods and the lags (analytics.ui.reads): the same answers as when each counts them."""
+    account = _quiet_store(store)
+    cursor = store.cursor()
+    all_posts = activity.posts_per_day(cursor, account)
+    for start, end in [(None, None), (D(2026, 1, 15), D(2026, 2, 1)), (D(2026, 1, 25), None)]:
+        assert activity.clip_days(all_posts, start, end).equals(activity.posts_per_day(cursor, account, start=start, end=end))
+        given = activity.quiet_vs_active(cursor, account, 5, start=start, end=end, all_posts=all_posts)
+        counted = activity.quiet_vs_active(cursor, account, 5, start=start, end=end)
+        assert given.periods.equals(counted.periods) and given.table.equals(counted.table)
+        assert (given.reading, given.reason) == (counted.reading, counted.reason)
+        lags = activity.lag_correlation(cursor, account, start=start, end=end, min_days=10, all_posts=all_posts)
+        lags_counted = activity.lag_correlation(cursor, account, start=start, end=end, min_days=10)
+        assert lags.table.equals(lags_counted.table) and lags.reason == lags_counted.reason
+
+
 def test_quiet_vs_active_explains_missing_data(store: Store) -> None:
     no_posts = activity.quiet_vs_active(store.cursor(), 1)
     assert not no_posts.ok and "no posts" in (no_posts.reason or "")

@@ -313,11 +313,14 @@ def quiet_vs_active(
     start: dt.date | None = None,
     end: dt.date | None = None,
     series: pd.DataFrame | None = None,
+    all_posts: pd.DataFrame | None = None,
 ) -> QuietVsActive:
     """Quiet periods with the follower change during each, and quiet against active per day.
-    `series`: the account's `follower_series`, when already read."""
+    `series`: the account's `follower_series`, when already read; `all_posts`: its
+    `posts_per_day` for `kinds` over all the data, when already read."""
     method = _(QUIET_METHOD).format(days=min_days)
-    all_posts = posts_per_day(cursor, account_id, kinds)
+    if all_posts is None:
+        all_posts = posts_per_day(cursor, account_id, kinds)
     periods = clip_periods(find_quiet_periods(all_posts, min_days), start, end)
     daily_posts = clip_days(all_posts, start, end)
     flows = daily_follower_change(cursor, account_id, series)
@@ -430,14 +433,16 @@ def lag_correlation(
     start: dt.date | None = None,
     end: dt.date | None = None,
     series: pd.DataFrame | None = None,
+    all_posts: pd.DataFrame | None = None,
 ) -> LagCorrelation:
     """How daily posting volume relates to daily net follows 0..max_lag days later (posting days
     in [start, end]; the follows of the last ones may fall after `end`). `series`: the account's
-    `follower_series`, when already read."""
-    return correlate_lags(
-        posts_per_day(cursor, account_id, kinds, start, end),
-        daily_follower_change(cursor, account_id, series), method, max_lag, min_days,
+    `follower_series`, when already read; `all_posts`: its `posts_per_day` for `kinds` over all
+    the data, when already read."""
+    daily_posts = (
+        posts_per_day(cursor, account_id, kinds, start, end) if all_posts is None else clip_days(all_posts, start, end)
     )
+    return correlate_lags(daily_posts, daily_follower_change(cursor, account_id, series), method, max_lag, min_days)
 
 
 def correlate_lags(

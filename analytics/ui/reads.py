@@ -238,8 +238,12 @@ def cohort_retention(account_name: str, version: int) -> lists.CohortRetention:
 
 @cached_read(max_entries=256)
 def posts_per_day(account_name: str, start: dt.date | None, end: dt.date | None, version: int) -> pd.DataFrame:
-    """Posts per calendar day in the period (`activity.posts_per_day`): day, posts, source."""
-    return on_account(account_name, activity.posts_per_day, start=start, end=end)
+    """Posts per calendar day in the period (`activity.posts_per_day`): day, posts, source.
+    Counted once on all the data and cut to each period: Activity's answer, its quiet periods and
+    its lags all read it, and each count takes 15 to 25 ms on the year of a million."""
+    if start is None and end is None:
+        return on_account(account_name, activity.posts_per_day)
+    return activity.clip_days(posts_per_day(account_name, None, None, version), start, end)
 
 
 @cached_read(max_entries=256)
@@ -248,7 +252,8 @@ def quiet_vs_active(
 ) -> activity.QuietVsActive:
     """Quiet periods (found on all posts, cut to the period) and net follows quiet against active."""
     return on_account(account_name, activity.quiet_vs_active, min_days, start=start, end=end,
-                      series=follower_series(account_name, version))
+                      series=follower_series(account_name, version),
+                      all_posts=posts_per_day(account_name, None, None, version))
 
 
 @cached_read(max_entries=256)
@@ -256,7 +261,8 @@ def lag_correlation(
     account_name: str, method: activity.Correlation, start: dt.date | None, end: dt.date | None, version: int
 ) -> activity.LagCorrelation:
     return on_account(account_name, activity.lag_correlation, method, start=start, end=end,
-                      series=follower_series(account_name, version))
+                      series=follower_series(account_name, version),
+                      all_posts=posts_per_day(account_name, None, None, version))
 
 
 @cached_read(max_entries=256)
