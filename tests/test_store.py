@@ -36,6 +36,70 @@ def test_migrations_are_recorded(store: Store) -> None:
     assert [m.number for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
 
 
+# What a store's catalog is made of, to compare a store made from schema.sql with one migrated.
+_CATALOG = {
+    "tables": "SELECT table_name, sql FROM duckdb_tables() WHERE database_name = current_database()",
+    "views": "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal",
+    "columns": "SELECT table_name, column_index, column_name, data_type, column_default, is_nullable"
+               " FROM duckdb_columns() WHERE database_name = current_database()",
+    "constraints": "SELECT table_name, constraint_type, constraint_text FROM duckdb_constraints()"
+                   " WHERE database_name = current_database()",
+    "indexes": "SELECT index_name, table_name, sql FROM duckdb_indexes() WHERE database_name = current_database()",
+    "sequences": "SELECT sequence_name, start_value, min_value, max_value, increment_by, cycle, last_value, sql"
+                 " FROM duckdb_sequences() WHERE database_name = current_database()",
+    "migrations": "SELECT number, description FROM schema_migrations",
+    "meta": "SELECT * FROM store_meta",
+}
+
+
+def _catalog(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    cursor = store.cursor()
+    try:
+        return {name: sorted(cursor.execute(sql).fetchall(), key=repr) for name, sql in _CATALOG.items()}
+    finally:
+        cursor.close()
+
+
+def test_a_new_store_is_made_from_the_schema_the_migrations_give(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new file is made a store from schema.sql in one script; its catalog is the one the
+    migrations give, run one by one (as an existing store takes them)."""
+    made: list[list[int] | None] = []
+    real = connection._create_from_schema
+    monkeypatch.setattr(connection, "_create_from_schema", lambda *args: made.append(real(*args)) or made[-1])
+    from_schema = open_store(tmp_path / "new.duckdb")
+    monkeypatch.setattr(connection, "SCHEMA_FILE", tmp_path / "no-schema.sql")
+    migrated = open_store(tmp_path / "migrated.duckdb")
+    try:
+        assert made == [[m.number for m in MIGRATIONS], None]
+        assert _catalog(from_schema) == _catalog(migrated)
+        assert apply_migrations(from_schema) == []
+    finally:
+        from_schema.close()
+        migrated.close()
+
+
+def test_the_schema_file_is_the_one_the_migrations_give() -> None:
+    from analytics.store import schema
+
+    assert connection.SCHEMA_FILE.read_text(encoding="utf-8") == schema.render(), (
+        "run `python -m analytics.store.schema` after adding a migration"
+    )
+
+
+def test_a_schema_file_of_other_migrations_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the migrations are not the ones schema.sql was written from (one added since), a new
+    store takes the migrations."""
+    extra = Migration(latest_version() + 1, "a test table", "CREATE TABLE test_extra (a INTEGER);")
+    monkeypatch.setattr(connection, "MIGRATIONS", (*MIGRATIONS, extra))
+    store = open_store(tmp_path / "new.duckdb")
+    try:
+        cursor = store.cursor()
+        assert cursor.execute("SELECT max(number) FROM schema_migrations").fetchone() == (extra.number,)
+        assert cursor.execute("SELECT count(*) FROM test_extra").fetchone() == (0,)
+    finally:
+        store.close()
+
+
 def test_rerunning_migrations_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "palier.duckdb"
     store = open_store(path)

@@ -38,6 +38,11 @@ CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value BIGINT NOT
 INSERT INTO store_meta VALUES ('data_version', 0) ON CONFLICT DO NOTHING;
 """
 
+# A new store's catalog in one script (analytics.store.schema), its first line naming the
+# migrations it holds.
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+SCHEMA_HEADER = "-- migrations: "
+
 BUMP_VERSION_SQL = "UPDATE store_meta SET value = value + 1 WHERE key = 'data_version'"
 VERSION_SQL = "SELECT value FROM store_meta WHERE key = 'data_version'"
 
@@ -264,14 +269,60 @@ def _is_current(store: Store) -> bool:
     return row is not None and row[0] == [m.number for m in MIGRATIONS] and row[1] == 1
 
 
+# Whether the file holds nothing yet: no table, view or sequence of its own.
+_EMPTY_SQL = """
+SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database())
+     + (SELECT count(*) FROM duckdb_views() WHERE database_name = current_database() AND NOT internal)
+     + (SELECT count(*) FROM duckdb_sequences() WHERE database_name = current_database()) = 0
+"""
+
+
+def _schema_script() -> str | None:
+    """schema.sql when it holds exactly MIGRATIONS, else None."""
+    try:
+        text = SCHEMA_FILE.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    first = text.split("\n", 1)[0]
+    numbers = first.removeprefix(SCHEMA_HEADER).split() if first.startswith(SCHEMA_HEADER) else []
+    return text if numbers == [str(m.number) for m in MIGRATIONS] else None
+
+
+def _create_from_schema(store: Store, cursor: duckdb.DuckDBPyConnection) -> list[int] | None:
+    """Make an empty file a store in one transaction from schema.sql; the migrations it holds, or
+    None when the file holds anything already or schema.sql is not that of MIGRATIONS."""
+    script = _schema_script()
+    if script is None or not cursor.execute(_EMPTY_SQL).fetchall()[0][0]:
+        return None
+    cursor.execute("BEGIN TRANSACTION")
+    try:
+        cursor.execute(script)
+        cursor.executemany(
+            "INSERT INTO schema_migrations (number, description) VALUES (?, ?)",
+            [[m.number, m.description] for m in MIGRATIONS],
+        )
+        cursor.execute("INSERT INTO store_meta VALUES ('data_version', 0)")
+        cursor.execute("COMMIT")
+    except duckdb.Error as exc:
+        cursor.execute("ROLLBACK")
+        raise StoreError(
+            _("Migration {number} failed on {path}: {exc}").format(number=MIGRATIONS[-1].number, path=store.path, exc=exc)
+        ) from None
+    return [m.number for m in MIGRATIONS]
+
+
 def apply_migrations(store: Store) -> list[int]:
-    """Run the migrations the store lacks; return their numbers."""
+    """Run the migrations the store lacks; return their numbers. An empty file is made a store
+    from schema.sql, the migrations' result in one script."""
     if _is_current(store):
         return []
     applied: list[int] = []
     with store._write_lock:
         cursor = store.cursor()
         try:
+            created = _create_from_schema(store, cursor)
+            if created is not None:
+                return created
             cursor.execute(_BOOKKEEPING)
             done = {row[0] for row in cursor.execute("SELECT number FROM schema_migrations").fetchall()}
             for migration in MIGRATIONS:

@@ -1,7 +1,9 @@
 """The store's schema, as numbered migrations recorded in the store itself.
 
 A migration is never edited once released: a change to the schema is a new migration appended
-to MIGRATIONS. `apply_migrations` runs the missing ones, each in its own transaction.
+to MIGRATIONS, then `python -m analytics.store.schema` writes `schema.sql` again (their result
+as one script, which an empty file is made a store from). `apply_migrations` runs the missing
+ones, each in its own transaction.
 
 Layout, and why:
 - `daily_values` is long (day, metric, value) and keeps every import's values; the view
