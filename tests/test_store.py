@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -65,7 +66,12 @@ def test_a_new_store_is_made_from_the_schema_the_migrations_give(tmp_path: Path,
     migrations give, run one by one (as an existing store takes them)."""
     made: list[list[int] | None] = []
     real = connection._create_from_schema
-    monkeypatch.setattr(connection, "_create_from_schema", lambda *args: made.append(real(*args)) or made[-1])
+
+    def spy(*args: Any) -> list[int] | None:
+        made.append(real(*args))
+        return made[-1]
+
+    monkeypatch.setattr(connection, "_create_from_schema", spy)
     from_schema = open_store(tmp_path / "new.duckdb")
     monkeypatch.setattr(connection, "SCHEMA_FILE", tmp_path / "no-schema.sql")
     migrated = open_store(tmp_path / "migrated.duckdb")
