@@ -206,8 +206,31 @@ SELECT p.member_id FROM profiles p
 WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_frame)
 """
 INCOMING_FIRST_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_id FROM profiles WHERE account_id = $a"
-# A next day's list: the unchanged members by the id read with them, the others by key.
-INCOMING_CHANGED_SQL = INCOMING_SQL.replace("TABLE incoming AS", "TABLE incoming_changed AS")
+# A next day's list: the unchanged members by the id read with them, the others by key
+# (INCOMING_CHANGED_KEYS_SQL below).
+# A next day's rows that are not unchanged (a few percent of a daily list), each with the member
+# id of the profile its key names (NULL: a member the store has never seen): found by one join
+# with the profiles' keys, where the duplicates' check, the insert of new profiles and the
+# incoming members each scanned every key of the account's profiles (0.10 to 0.13 s at a million).
+CHANGED_KEYS_SQL = """
+CREATE OR REPLACE TEMP TABLE {keys} AS
+SELECT m.member_key, p.member_id FROM {table} m
+LEFT JOIN profiles p ON p.account_id = $a AND p.member_key = m.member_key
+"""
+INSERT_NEW_KEYS_SQL = INSERT_ALL_PROFILES_SQL + """
+WHERE m.member_key IN (SELECT member_key FROM {keys} WHERE member_id IS NULL)
+"""  # noqa: S608 - the interpolated parts are constants or quoted names
+# The profiles just inserted drew ids above every id there was ($before): their row groups are the
+# only ones read.
+INCOMING_CHANGED_KEYS_SQL = """
+CREATE OR REPLACE TEMP TABLE incoming_changed AS
+SELECT member_id FROM {keys} WHERE member_id IS NOT NULL
+UNION ALL
+SELECT p.member_id FROM profiles p
+WHERE p.account_id = $a AND p.member_id > $before
+  AND p.member_key IN (SELECT member_key FROM {keys} WHERE member_id IS NULL)
+"""
+HIGHEST_MEMBER_ID_SQL = "SELECT coalesce(max(member_id), 0) FROM profiles"
 INCOMING_WITH_UNCHANGED_SQL = """
 CREATE OR REPLACE TEMP TABLE incoming AS
 SELECT member_id FROM {unchanged} UNION ALL SELECT member_id FROM incoming_changed
@@ -235,6 +258,7 @@ class StagedList:
     table: str
     rows: int
     unchanged: str | None = None
+    keys: str | None = None  # a next day's: the other rows' keys and member ids (CHANGED_KEYS_SQL)
 
 
 # Lists already read into the store: id(CsvMembers) -> what was read.
@@ -323,7 +347,7 @@ LIST_MEMBER_IDS_SQL = """
 CREATE OR REPLACE TEMP TABLE {ids} AS
 SELECT member_id FROM {unchanged}
 UNION ALL
-SELECT p.member_id FROM profiles p WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM {table})
+SELECT member_id FROM {keys} WHERE member_id IS NOT NULL
 """
 MEMBER_ID_RANGE_SQL = "SELECT count(*), min(member_id), max(member_id) FROM {ids}"
 DISTINCT_MEMBER_IDS_SQL = "SELECT bit_count(bitstring_agg(member_id, $low, $high)) FROM {ids}"
@@ -577,15 +601,19 @@ def _stage_against_stored(
     same_rows = cursor.execute(f"SELECT count(*) FROM {unchanged}").fetchall()[0][0]  # noqa: S608 - a generated name
     cursor.execute(f"DROP TABLE {seen}")
     changed_rows, declined = problems(cursor, table, allow_empty=True)
-    if declined or changed_rows + same_rows == 0 or _repeats_a_member(cursor, account_id, unchanged, table, number):
+    if declined or changed_rows + same_rows == 0:
         raise CarefulReadNeeded(members)
-    return StagedList(table, changed_rows + same_rows, unchanged)
+    keys = f"list_keys_{number}"
+    cursor.execute(CHANGED_KEYS_SQL.format(keys=keys, table=table), {"a": account_id})
+    if _repeats_a_member(cursor, unchanged, keys, number):
+        raise CarefulReadNeeded(members)
+    return StagedList(table, changed_rows + same_rows, unchanged, keys)
 
 
-def _repeats_a_member(cursor: duckdb.DuckDBPyConnection, account_id: int, unchanged: str, table: str, number: int) -> bool:
+def _repeats_a_member(cursor: duckdb.DuckDBPyConnection, unchanged: str, keys: str, number: int) -> bool:
     """Whether a member is in the list twice (see LIST_MEMBER_IDS_SQL)."""
     ids = f"list_member_ids_{number}"
-    cursor.execute(LIST_MEMBER_IDS_SQL.format(ids=ids, unchanged=unchanged, table=table), {"a": account_id})
+    cursor.execute(LIST_MEMBER_IDS_SQL.format(ids=ids, unchanged=unchanged, keys=keys))
     count, low, high = cursor.execute(MEMBER_ID_RANGE_SQL.format(ids=ids)).fetchall()[0]
     # (After an error the transaction is aborted and rolls back with the table: nothing to tidy.)
     distinct = (
@@ -625,8 +653,10 @@ def _load_list(
     members = member_list.members
     in_store = isinstance(members, CsvMembers)
     unchanged: str | None = None
+    keys: str | None = None
     if in_store:
         table, size, unchanged = staged[id(members)].table, staged[id(members)].rows, staged[id(members)].unchanged
+        keys = staged[id(members)].keys
         cursor.execute(LIST_MEMBERS_SQL.format(table=table))
         # What members_frame holds: every row, or (a next day) the rows that are not unchanged.
         to_write = (
@@ -650,13 +680,17 @@ def _load_list(
         # An account's first list: every profile is new (no anti-join against nothing).
         known = cursor.execute(HAS_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
         block = None if known or not in_store or unchanged is not None else _reserve_member_ids(cursor, table, size)
+        before = 0
         if block is not None:
             inserted = cursor.execute(INSERT_FIRST_PROFILES_SQL.format(table=table), {"a": account_id, **block}).fetchall()[0][0]
+        elif keys is not None:
+            before = cursor.execute(HIGHEST_MEMBER_ID_SQL).fetchall()[0][0]
+            inserted = cursor.execute(INSERT_NEW_KEYS_SQL.format(keys=keys), {"a": account_id}).fetchall()[0][0]
         else:
             inserted = cursor.execute(INSERT_NEW_PROFILES_SQL if known else INSERT_ALL_PROFILES_SQL, {"a": account_id}).fetchall()[0][0]
-        if unchanged is not None:
+        if unchanged is not None and keys is not None:
             # The unchanged rows are members of the latest list: only the others may join.
-            cursor.execute(INCOMING_CHANGED_SQL, {"a": account_id})
+            cursor.execute(INCOMING_CHANGED_KEYS_SQL.format(keys=keys), {"a": account_id, "before": before})
             cursor.execute(INCOMING_WITH_UNCHANGED_SQL.format(unchanged=unchanged))
         else:
             cursor.execute(INCOMING_SQL if known else INCOMING_FIRST_SQL, {"a": account_id})
@@ -683,6 +717,8 @@ def _load_list(
                 cursor.execute(f"DROP TABLE {table}")
                 if unchanged is not None:
                     cursor.execute(f"DROP TABLE {unchanged}")
+                if keys is not None:
+                    cursor.execute(f"DROP TABLE {keys}")
             else:
                 cursor.unregister("members_frame")
     return size
