@@ -266,9 +266,8 @@ def page(store: str, page_file: str) -> dict[str, Any]:
         st.cache_data.clear()
     os.environ["PALIER_DB"] = store
     app = _page_app(page_file, like=warm_up)
-    # Each timed run starts with the garbage the harness left collected: else a full collection
-    # of the warm-up's objects falls in whichever run crosses the threshold (0.1 s, in the warm
-    # run or the cold one from one version of the harness to the next).
+    # Each timed run starts with the harness's own garbage (the warm-up's objects) collected, so
+    # that a collection of it cannot fall inside a timed run.
     gc.collect()
     started = time.perf_counter()
     app.run()

@@ -206,12 +206,11 @@ SELECT p.member_id FROM profiles p
 WHERE p.account_id = $a AND p.member_key IN (SELECT member_key FROM members_frame)
 """
 INCOMING_FIRST_SQL = "CREATE OR REPLACE TEMP TABLE incoming AS SELECT member_id FROM profiles WHERE account_id = $a"
-# A next day's list: the unchanged members by the id read with them, the others by key
-# (INCOMING_CHANGED_KEYS_SQL below).
-# A next day's rows that are not unchanged (a few percent of a daily list), each with the member
-# id of the profile its key names (NULL: a member the store has never seen): found by one join
-# with the profiles' keys, where the duplicates' check, the insert of new profiles and the
-# incoming members each scanned every key of the account's profiles (0.10 to 0.13 s at a million).
+# A next day's list: the unchanged members by the id read with them, the others by key. Those
+# others (a few percent of a daily list) are looked up once, each with the member id of the
+# profile its key names (NULL: a member the store has never seen), and the duplicates' check,
+# the insert of new profiles and the incoming members read that: each of the three scanned every
+# key of the account's profiles (0.10 to 0.13 s at a million, now 0.04 s in all).
 CHANGED_KEYS_SQL = """
 CREATE OR REPLACE TEMP TABLE {keys} AS
 SELECT m.member_key, p.member_id FROM {table} m
