@@ -18,6 +18,7 @@ All statements take the incoming members from the temp table `incoming(member_id
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 
 import duckdb
 
@@ -27,11 +28,23 @@ SELECT
     (SELECT min(snapshot_date) FROM snapshots WHERE account_id = $a AND kind = $k AND snapshot_date > $d)
 """
 
+# The open spells of the members not incoming end at the previous snapshot. Which members are
+# incoming is read from a bitstring of their ids over their range ($low to $high), one bit a
+# member, kept in a variable of the import's connection: the anti-join of a million open spells
+# with a million incoming ids took 0.08 s at a million, the bitstring 0.02 s. (Read from a
+# subquery in the UPDATE instead of a variable, it took 0.07 to 0.23 s.) The CASE keeps get_bit
+# within the range.
+INCOMING_RANGE_SQL = "SELECT min(member_id), max(member_id) FROM incoming"
+SET_INCOMING_BITS_SQL = "SET VARIABLE palier_incoming = (SELECT bitstring_agg(member_id, $low, $high) FROM incoming)"
+RESET_INCOMING_BITS_SQL = "RESET VARIABLE palier_incoming"
 CLOSE_LEAVERS_AT_END_SQL = """
 UPDATE spells SET last_seen = $p
 WHERE account_id = $a AND kind = $k AND last_seen IS NULL
-  AND NOT EXISTS (SELECT 1 FROM incoming i WHERE i.member_id = spells.member_id)
+  AND NOT CASE WHEN member_id BETWEEN $low AND $high
+               THEN get_bit(getvariable('palier_incoming'), member_id - $low) = 1 ELSE false END
 """
+# No member incoming (an empty list): every open spell ends.
+CLOSE_ALL_AT_END_SQL = "UPDATE spells SET last_seen = $p WHERE account_id = $a AND kind = $k AND last_seen IS NULL"
 
 SPLIT_CROSSING_INSERT_SQL = """
 INSERT INTO spells
@@ -134,6 +147,20 @@ def existing_snapshot(cursor: duckdb.DuckDBPyConnection, account_id: int, kind: 
     return None if row is None else int(row[0])
 
 
+def _close_leavers_at_end(cursor: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
+    """End at the previous snapshot the open spells of the members not incoming (CLOSE_LEAVERS_AT_END_SQL)."""
+    low, high = cursor.execute(INCOMING_RANGE_SQL).fetchall()[0]
+    if low is None:
+        cursor.execute(CLOSE_ALL_AT_END_SQL, params)
+        return
+    cursor.execute(SET_INCOMING_BITS_SQL, {"low": low, "high": high})
+    try:
+        cursor.execute(CLOSE_LEAVERS_AT_END_SQL, {**params, "low": low, "high": high})
+    finally:
+        with suppress(duckdb.Error):  # an aborted transaction refuses it; the variable is small
+            cursor.execute(RESET_INCOMING_BITS_SQL)
+
+
 def insert_snapshot(
     cursor: duckdb.DuckDBPyConnection, account_id: int, kind: str, day: dt.date, import_id: int,
     joining: str = "incoming",
@@ -148,7 +175,7 @@ def insert_snapshot(
     base = {"a": account_id, "k": kind}
     if previous is not None:
         if following is None:
-            cursor.execute(CLOSE_LEAVERS_AT_END_SQL, {**base, "p": previous})
+            _close_leavers_at_end(cursor, {**base, "p": previous})
         else:
             cursor.execute(SPLIT_CROSSING_INSERT_SQL, {**base, "p": previous, "n": following})
             cursor.execute(SPLIT_CROSSING_CLOSE_SQL, {**base, "p": previous, "n": following})
