@@ -36,10 +36,11 @@ has_lists = len(snapshots) >= 2 and not lists_loading
 # --- The answer: who followed and who left, and why; without lists, the losses per day -------------
 
 st.subheader(_("Who followed and who left"))
+list_dates = [d.date() for d in snapshots["snapshot_date"]]
 if has_lists:
     churn_view.list_changes_section(
         account,
-        [d.date() for d in snapshots["snapshot_date"]],
+        list_dates,
         {d.date(): int(m) for d, m in zip(snapshots["snapshot_date"], snapshots["members"], strict=True)},
         version,
     )
@@ -80,3 +81,7 @@ if has_lists:
     with second[4]:
         if tabs.is_open(second[4]):
             churn_view.lists_over_time(account, start, end, version)
+
+# Last, once the page is drawn (kept per store version): what a first pick of a list far back reads.
+if has_lists:
+    churn_view.prepare_far_picks(account, list_dates, version)

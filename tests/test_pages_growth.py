@@ -293,6 +293,44 @@ def test_churn_opens_on_the_lists_the_analysis_kept(db: Path, monkeypatch: pytes
     assert frame(at, "churn_left")["Handle"].tolist() == ["bob"]
 
 
+def test_churn_ranks_the_most_followed_once_drawn_so_that_a_pick_far_back_does_not(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analytics.ui.churn_view import MAX_PEOPLE
+
+    dates = with_cursor(demo_db, "demo", lambda c, a: [d.date() for d in lists.snapshot_dates(c, a)["snapshot_date"]])
+    # The small demo's first and latest lists are far enough apart that their changes are read
+    # from the most followed profiles: a ranking of this size.
+    sized = with_cursor(demo_db, "demo", lambda c, a: lists.pool_sizes(c, a, dates[0], dates[-1], "follower", MAX_PEOPLE))
+    assert sized is not None
+    expected = with_cursor(demo_db, "demo", lambda c, a: lists.list_changes(c, a, dates[0], dates[-1]))
+    ranked: list[int] = []
+    read_from_ranking: list[bool] = []
+    rank, among = lists.most_followed, lists._changes_among_most_followed
+
+    def ranking(cursor: Any, account_id: int, count: int) -> pd.DataFrame:
+        ranked.append(count)
+        return rank(cursor, account_id, count)
+
+    def changes(cursor: Any, params: dict[str, Any], given: Any = None) -> pd.DataFrame | None:
+        rows = among(cursor, params, given)
+        read_from_ranking.append(rows is not None and given is not None)
+        return rows
+
+    monkeypatch.setattr(lists, "most_followed", ranking)
+    monkeypatch.setattr(lists, "_changes_among_most_followed", changes)
+    at = run(CHURN)
+    # Ranked once the page was drawn (the default pair, a day apart, needs no ranking).
+    assert ranked == [lists.ranking_size(sized[0])]
+    assert not any(read_from_ranking)
+
+    selectbox(at, "From the list of").set_value(dates[0]).run()
+    assert not at.exception
+    # The pick read its changes from that ranking, kept: nothing was ranked again.
+    assert read_from_ranking[-1] and ranked == [lists.ranking_size(sized[0])]
+    assert (metrics(at)["Followed"], metrics(at)["Unfollowed"]) == (f"{expected.joined:,}", f"{expected.left:,}")
+
+
 # --- Activity -------------------------------------------------------------------------------------
 
 

@@ -453,12 +453,11 @@ def _changes_among_most_followed(
 ) -> pd.DataFrame | None:
     """LIST_CHANGES_SQL's rows read from the most followed profiles only, or None when that
     cannot give them (see POOL_MIN_SHARE); the pool taken from `ranking` when given."""
-    counted = {key: params[key] for key in ("account_id", "kind", "start", "end")}
-    started, profiles = cursor.execute(STARTED_BETWEEN_SQL, counted).fetchall()[0]
-    if not profiles or started < POOL_MIN_SHARE * profiles:
-        return None
     limit = int(params["limit"])
-    pool = math.ceil(POOL_MARGIN * limit * profiles / started)
+    sized = pool_sizes(cursor, params["account_id"], params["start"], params["end"], params["kind"], limit)
+    if sized is None:
+        return None
+    pool, profiles = sized
     if ranking is None:
         rows = cursor.execute(LIST_CHANGES_AMONG_MOST_FOLLOWED_SQL, {**params, "pool": pool}).df()
     else:
@@ -479,6 +478,18 @@ def _changes_among_most_followed(
         if int(of_change["listed"].sum()) < min(limit, int(of_change["total"].iloc[0])):
             return None
     return rows
+
+
+def pool_sizes(cursor: duckdb.DuckDBPyConnection, account_id: int, start: dt.date, end: dt.date, kind: str,
+               limit: int) -> tuple[int, int] | None:
+    """How many of the most followed profiles list changes of `start` to `end` (the first `limit`
+    of each change) are read from, with the account's profiles; None when they rank every changed
+    member instead (see POOL_MIN_SHARE)."""
+    counted = {"account_id": account_id, "kind": kind, "start": start, "end": end}
+    started, profiles = cursor.execute(STARTED_BETWEEN_SQL, counted).fetchall()[0]
+    if not profiles or started < POOL_MIN_SHARE * profiles:
+        return None
+    return math.ceil(POOL_MARGIN * limit * profiles / started), int(profiles)
 
 
 def most_followed(cursor: duckdb.DuckDBPyConnection, account_id: int, count: int) -> pd.DataFrame:

@@ -210,6 +210,14 @@ def list_changes_section(account: str, dates: list[dt.date], members: dict[dt.da
 
 
 
+def prepare_far_picks(account: str, dates: list[dt.date], version: int) -> None:
+    """After the page is drawn: the most followed profiles that the oldest list against the newest
+    would rank, so that picking a list far back (the first pick of many) finds them kept. Lists
+    closer together rank no more than that, or rank every changed member."""
+    if len(dates) >= 3:
+        reads.prepare_ranking(account, min(dates), max(dates), version, MAX_PEOPLE)
+
+
 def quick_unfollows_section(account: str, start: dt.date, end: dt.date, version: int) -> None:
     """Followers first seen in the period who were gone within QUICK_DAYS days."""
     # Followers first seen in the period; the unfollow itself may fall just after it.

@@ -196,6 +196,20 @@ def list_changes(
     return on_account(account_name, lists.list_changes, start, end, limit=limit, only=only, ranking=ranking)
 
 
+def prepare_ranking(account_name: str, start: dt.date, end: dt.date, version: int, limit: int) -> None:
+    """Read and keep the ranking `list_changes` of `start` to `end` (`limit` of each change) asks
+    for, if it asks for one: a page calls it once drawn, so that a first pick of lists that far
+    apart does not rank the profiles while she waits (0.03 to 0.07 s on the year of a million)."""
+    sized = pool_sizes(account_name, start, end, version, limit)
+    if sized is not None:
+        most_followed(account_name, lists.ranking_size(sized[0]), version)
+
+
+@cached_read(max_entries=64)
+def pool_sizes(account_name: str, start: dt.date, end: dt.date, version: int, limit: int) -> tuple[int, int] | None:
+    return on_account(account_name, lists.pool_sizes, start, end, "follower", limit)
+
+
 @cached_read(max_entries=16)
 def most_followed(account_name: str, count: int, version: int) -> pd.DataFrame:
     """The account's `count` most followed profiles, as list changes rank them (the same for
