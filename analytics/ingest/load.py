@@ -115,13 +115,15 @@ _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTI
 # updated on its own, only where it changes: DuckDB rewrites an updated column of a row group at
 # the next checkpoint, so an UPDATE naming every column (bios included) for the 1% of profiles
 # whose counts moved rewrote the whole table every day, and the store file grew with it.
+#
+# {members} is where the listed members' stored profiles come from (`members_with_profiles`).
 CHANGED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE changed AS
 SELECT profiles.member_id, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)},
        {", ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTINCT FROM profiles.{c}) AS ch_{c}" for c in _STORED)},
        {", ".join(f"(profiles.{c} IS NULL AND {_incoming(c)} IS NOT NULL) AS fill_{c}" for c in _STORED)},
        {{later}} AS later
-FROM members_frame m JOIN profiles ON profiles.account_id = $a AND profiles.member_key = m.member_key
+FROM {{members}}
 WHERE {_CHANGED}
 """  # noqa: S608 - the interpolated parts are constants or quoted names
 # Whether CHANGED_SQL would find any row, in a statement a third as long to plan (10 ms against
@@ -130,11 +132,17 @@ WHERE {_CHANGED}
 # a daily list no stored profile moves, and CHANGED_SQL and its counts are then not run at all.
 ANY_CHANGED_SQL = f"""
 SELECT EXISTS (
-    SELECT 1 FROM members_frame m JOIN profiles p ON p.account_id = $a AND p.member_key = m.member_key
-    WHERE ROW({", ".join(f"coalesce({_incoming(c)}, p.{c})" for c in _STORED)})
-          IS DISTINCT FROM ROW({", ".join(f"p.{c}" for c in _STORED)})
+    SELECT 1 FROM {{members}}
+    WHERE ROW({", ".join(f"coalesce({_incoming(c)}, profiles.{c})" for c in _STORED)})
+          IS DISTINCT FROM ROW({", ".join(f"profiles.{c}" for c in _STORED)})
 )
 """  # noqa: S608 - the interpolated parts are constants or quoted names
+# The listed members (m) with their stored profiles (`profiles`), matched by key; or, a next day,
+# by the member ids its changed rows' keys were found to have (CHANGED_KEYS_SQL): a join on an
+# integer, where the keys' text joined every stored key (a million: 0.09 to 0.13 s to 0.07 s).
+MEMBERS_BY_KEY = "members_frame m JOIN profiles ON profiles.account_id = $a AND profiles.member_key = m.member_key"
+MEMBERS_BY_FOUND_ID = """members_frame m JOIN {keys} k ON k.member_key = m.member_key
+JOIN profiles ON profiles.account_id = $a AND profiles.member_id = k.member_id"""
 # The snapshot is the account's newest (the daily case): it overwrites every changed profile.
 NOT_LATER = "false"
 # An older snapshot arrives: the members also seen later (in a list of either kind) only have
@@ -172,14 +180,17 @@ WHERE account_id = $a AND member_id IN (
 """  # noqa: S608 - the interpolated parts are constants or quoted names
 
 
-def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, newest: bool) -> None:
-    """Write what this snapshot changes in the profiles it holds (see CHANGED_SQL)."""
-    if not cursor.execute(ANY_CHANGED_SQL, {"a": account_id}).fetchall()[0][0]:
+def _update_profiles(cursor: duckdb.DuckDBPyConnection, account_id: int, day: dt.date, newest: bool,
+                     keys: str | None = None) -> None:
+    """Write what this snapshot changes in the profiles it holds (see CHANGED_SQL); `keys`, the
+    table of CHANGED_KEYS_SQL when the list's changed rows were looked up."""
+    members = MEMBERS_BY_KEY if keys is None else MEMBERS_BY_FOUND_ID.format(keys=keys)
+    if not cursor.execute(ANY_CHANGED_SQL.format(members=members), {"a": account_id}).fetchall()[0][0]:
         return  # nothing to write: the usual day of a list whose members' profiles did not move
     params = {"a": account_id, "as_of": day}
     if not newest:
         cursor.execute(SEEN_LATER_SQL, params)
-    cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER), {"a": account_id})
+    cursor.execute(CHANGED_SQL.format(later=NOT_LATER if newest else LATER, members=members), {"a": account_id})
     counts = cursor.execute(CHANGED_COUNTS_SQL).fetchall()[0]
     width = len(_STORED)
     if counts[_STORED.index("handle")]:
@@ -704,7 +715,7 @@ def _load_list(
             # Members the store knew already: what this snapshot changes in their profiles. (A
             # first list inserts every profile as it is: nothing to compare.)
             newer = cursor.execute(NEWER_SNAPSHOT_SQL, params).fetchall()[0][0]
-            _update_profiles(cursor, account_id, day, newest=not newer)
+            _update_profiles(cursor, account_id, day, newest=not newer, keys=keys)
         cursor.execute("DROP TABLE incoming")
         if detail:
             detail(1.0, "written")
