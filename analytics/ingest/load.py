@@ -116,7 +116,8 @@ _CHANGED = " OR ".join(f"({_incoming(c)} IS NOT NULL AND {_incoming(c)} IS DISTI
 # the next checkpoint, so an UPDATE naming every column (bios included) for the 1% of profiles
 # whose counts moved rewrote the whole table every day, and the store file grew with it.
 #
-# {members} is where the listed members' stored profiles come from (`members_with_profiles`).
+# {members} is where the listed members' stored profiles come from (MEMBERS_BY_KEY or
+# MEMBERS_BY_FOUND_ID, below).
 CHANGED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE changed AS
 SELECT profiles.member_id, {", ".join(f"{_incoming(c)} AS {c}" for c in _STORED)},
