@@ -364,6 +364,15 @@ def test_turnout_per_event(loaded: Store) -> None:
     assert list(_read(loaded, m.turnout)["event_date"].astype(str)) == ["2026-05-10", "2026-04-08", "2026-03-05"]
 
 
+def test_turnout_and_repeat_attendees_take_the_attendees_read_once(loaded: Store) -> None:
+    # What the Meetups page does: one read of the attendees for the three frames.
+    people = _read(loaded, m.attendees, within_days=7)
+    pd.testing.assert_frame_equal(_read(loaded, m.turnout, 7, people=people), _read(loaded, m.turnout, 7))
+    pd.testing.assert_frame_equal(_read(loaded, m.repeat_attendees, people=people), _read(loaded, m.repeat_attendees))
+    # The frame given is not changed by either.
+    pd.testing.assert_frame_equal(people, _read(loaded, m.attendees, within_days=7))
+
+
 def test_search_followers(loaded: Store) -> None:
     found = _read(loaded, m.search_followers, "josé")
     assert list(found["member_key"]) == ["jose_m"]

@@ -280,13 +280,16 @@ def followers_gained_after(
 
 
 def turnout(
-    cursor: duckdb.DuckDBPyConnection, account_id: int, within_days: int = DEFAULT_WITHIN_DAYS
+    cursor: duckdb.DuckDBPyConnection, account_id: int, within_days: int = DEFAULT_WITHIN_DAYS,
+    people: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per event, newest first: event_id, name, event_date, place, attendees, matched
     (confirmed matches to followers), to_review (suggested matches), followers_before,
-    followed_after (within `within_days`), share (matched / attendees)."""
+    followed_after (within `within_days`), share (matched / attendees). `people`: the account's
+    `attendees` with the same `within_days`, when the caller has read them already."""
     table = events(cursor, account_id)
-    people = attendees(cursor, account_id, within_days=within_days)
+    if people is None:
+        people = attendees(cursor, account_id, within_days=within_days)
     grouped = people.groupby("event_id") if not people.empty else None
     columns = {
         "matched": lambda f: int((f["match_status"] == "confirmed").sum()),
@@ -307,10 +310,13 @@ def turnout(
     ]
 
 
-def repeat_attendees(cursor: duckdb.DuckDBPyConnection, account_id: int, min_events: int = 2) -> pd.DataFrame:
+def repeat_attendees(cursor: duckdb.DuckDBPyConnection, account_id: int, min_events: int = 2,
+                     people: pd.DataFrame | None = None) -> pd.DataFrame:
     """People who came to `min_events` events or more, most events first: person, name,
-    handle, member_key, follower_handle, events, first_event, last_event, event_names."""
-    frame = attendees(cursor, account_id)
+    handle, member_key, follower_handle, events, first_event, last_event, event_names.
+    `people`: the account's `attendees`, when the caller has read them already (any
+    `within_days`: who came where does not depend on it)."""
+    frame = attendees(cursor, account_id) if people is None else people
     columns = ["person", "name", "handle", "member_key", "follower_handle", "events", "first_event", "last_event", "event_names"]
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
