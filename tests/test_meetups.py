@@ -193,6 +193,44 @@ def test_fold_name() -> None:
     assert fold_name("Søren Ødegård") == "soren odegard"
 
 
+def test_the_quick_ways_for_plain_text_give_what_the_full_steps_give() -> None:
+    # fold_name skips the Unicode steps for an ASCII name, normalize_handle its steps for a cell of
+    # ASCII letters, digits and underscores (an index of a million followers does both a million
+    # times). Every such text, seeded, must come out as the full steps write it.
+    import random
+
+    from analytics.meetups import matching
+
+    rng = random.Random(20261203)
+    alphabet = "aZ09_ .-@/:'\t,!éØ"
+    texts = ["", "_", "__", "none", "NONE", "n_a", "N_A", "nil", "non", "Aucun", "pas_de_compte", "a", "_x_", "0", "@alice",
+             "Alice_B", "bob.smith", "x.com/alice", "http:x", "www.x", "Jose Martinez", "José", "ÉMILE"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14))) for _ in range(20_000)]
+    texts += ["".join(rng.choice("abcXYZ019_") for _ in range(rng.randrange(1, 14))) for _ in range(20_000)]
+    quick_names = quick_handles = 0
+    for text in texts:
+        assert fold_name(text) == (matching._fold_unicode(text) if text else ""), text
+        quick_names += text.isascii()
+        if text:
+            assert normalize_handle(text) == matching._normalize_handle_text(text), text
+            quick_handles += bool(matching._PLAIN_HANDLE.fullmatch(text))
+    assert quick_names > 20_000 and quick_handles > 20_000  # both quick ways were taken
+
+
+def test_candidates_read_column_by_column_are_those_read_row_by_row() -> None:
+    from analytics.meetups.matching import candidates_from_frame
+
+    frame = pd.DataFrame({
+        "member_key": ["1", "alice", "3", "4"],
+        "handle": ["One", None, pd.NA, "four"],
+        "name": pd.array(["Ann", pd.NA, "Cé", None], dtype="string"),
+        "profile_url": [None, "https://x.com/alice", float("nan"), "x.com/four"],
+    })
+    expected = [Candidate("1", "One", "Ann", None), Candidate("alice", None, None, "https://x.com/alice"),
+                Candidate("3", None, "Cé", None), Candidate("4", "four", None, "x.com/four")]
+    assert candidates_from_frame(frame) == expected
+
+
 def test_matcher_rules() -> None:
     matcher = Matcher(
         [
