@@ -333,6 +333,34 @@ def test_a_next_day_with_every_row_unchanged(tmp_path: Path, monkeypatch: pytest
     assert "5 followers on 2026-03-02" in fast[1]
 
 
+def test_blanks_stored_by_either_reader_match_empty_fields_quoted_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blank is stored as '' by the fast path and as NULL by the careful reader; an empty field
+    is read as NULL, quoted ("") or not. Every pairing is the same blank: the first day read by
+    either reader, the next day's blanks empty or quoted, every row is a member unchanged."""
+    quoted = [row.replace(",,", ',"",') for row in FIRST_DAY if not row.startswith("2004")]
+    assert quoted != [row for row in FIRST_DAY if not row.startswith("2004")]
+    for first_fast in (False, True):
+        for second in (quoted, [row for row in FIRST_DAY if not row.startswith("2004")]):
+            folder = tmp_path / f"{first_fast}-{second is quoted}"
+            folder.mkdir()
+            first_path, second_path = _days(folder, second)
+            found = _spy_next_day(monkeypatch)
+            monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0 if first_fast else 1 << 62)
+            store = open_store(folder / "store.duckdb")
+            try:
+                import_sources(store, read_paths([first_path]), ImportOptions("me"))
+                monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+                import_sources(store, read_paths([second_path]), ImportOptions("me"))
+                fast = dump(store)
+            finally:
+                store.close()
+            slow = _import_days(folder / "slow.duckdb", [first_path, second_path], False, monkeypatch)
+            assert found == [5], (first_fast, second is quoted)
+            assert repr(fast) == slow[-1]
+
+
 def test_a_member_back_with_the_same_profile_is_not_read_as_a_current_member(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -282,21 +282,28 @@ Staged = dict[int, StagedList]
 # already holds. So a list read into an account whose latest list of that kind has members is
 # first compared, row by row, with those members' stored profiles, as text: a row whose every
 # field is the canonical spelling of the stored value (the key its id, counts as digits, dates
-# as the stored day, flags as true/false; a blank field is always the stored blank) is a member
+# as the stored day, flags as true/false; an empty field is the stored blank) is a member
 # unchanged, whose fields the careful reader would accept and convert to what is stored. Only
 # the member id of such a row is kept. Every other row (a new member, a changed field, any other
 # spelling, a row without an id) goes through the full conversion and checks of the fast path,
 # so bad input is still flagged and sent to the careful reader. Rows are matched by a hash of
-# their fields, computed on both sides in the same statement (nothing is kept in the store), and
-# the key is compared too.
+# their fields and a hash of their key, 128 bits computed on both sides in the same statement
+# (nothing is kept in the store). Two hashes, not the key's text: at ten million the join's
+# table of texts took 1.5 s more than one of numbers.
+#
+# An empty field is read as NULL (read_csv's default, quoted or not), and the stored blank is
+# made NULL too (a blank text is '' when the fast path wrote it, NULL when the careful reader
+# did): the file's side hashes its fields as they are read. Spelling each field's blank as ''
+# on the file's side (a coalesce for every field, four for each date) took 1.5 of ten million
+# rows' 7.5 s.
 #
 # The stored profile's columns (migration 6), rendered as a generic list spells them.
 _STORED_AS_TEXT: dict[str, str] = {
     "id": "p.member_key",
-    "handle": "p.handle",
-    "name": "p.name",
-    "bio": "p.bio",
-    "location": "p.location",
+    "handle": "nullif(p.handle, '')",
+    "name": "nullif(p.name, '')",
+    "bio": "nullif(p.bio, '')",
+    "location": "nullif(p.location, '')",
     "followers_count": "CAST(p.followers_count AS VARCHAR)",
     "following_count": "CAST(p.following_count AS VARCHAR)",
     "posts_count": "CAST(p.posts_count AS VARCHAR)",
@@ -315,14 +322,14 @@ _CANONICAL_TIME = "T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z"
 CURRENT_RANGE_SQL = """
 SELECT min(member_id), max(member_id) FROM spells WHERE account_id = $a AND kind = $k AND last_seen IS NULL
 """
-# The current members, with a hash of their stored fields. Which profiles are current is read
+# The current members, with the hashes of their key and of their stored fields. Which profiles are current is read
 # from a bitstring of the open spells' ids over their range, one bit a member: a hash join of
 # the open spells' ids (`member_id IN (...)`) cost a third of the statement (0.33 to 0.40 s
 # against 0.23 to 0.25 s at a million; 2.6 to 3.4 s against 2.4 s at ten million). The CASE
 # keeps get_bit within the range (a filter's conjuncts may be evaluated in any order).
 CURRENT_PROFILES_SQL = """
 CREATE OR REPLACE TEMP TABLE {table} AS
-SELECT p.member_key, p.member_id, hash({stored}) AS fields_hash
+SELECT hash(p.member_key) AS key_hash, p.member_id, hash({stored}) AS fields_hash
 FROM profiles p
 WHERE p.account_id = $a AND p.keyed_by_id
   AND CASE WHEN p.member_id BETWEEN $low AND $high THEN get_bit((
@@ -330,17 +337,17 @@ WHERE p.account_id = $a AND p.keyed_by_id
       ), p.member_id - $low) = 1 ELSE false END
 """
 # Each row of the file, joined with the current member whose stored fields it spells exactly:
-# that member's id when the row is canonical and its hash and key are a current member's (the
+# that member's id when the row is canonical and its two hashes are a current member's (the
 # row is a member unchanged), else NULL and the row's raw fields (as a list) for the conversion.
 # The join is LEFT, so its hash table is built from the current members (the right side) and the
 # file is only streamed through it: DuckDB guesses a file's rows at a few dozen, and left to
 # itself would build the table from the file, a million rows with all their text (see
-# FIXED_BUILD_SIDE). One pass: the key and hash of a million rows are neither kept nor joined again.
+# FIXED_BUILD_SIDE). One pass: the hashes of a million rows are neither kept nor joined again.
 READ_AGAINST_STORED_SQL = """
 CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT c.member_id, CASE WHEN c.member_id IS NULL THEN {kept} END AS raw_fields
-FROM (SELECT *, {key} AS row_key, CASE WHEN {canonical} THEN hash({raw}) END AS row_hash FROM {reader}) r
-LEFT JOIN {current} c ON c.fields_hash = r.row_hash AND c.member_key = r.row_key
+FROM (SELECT *, hash({key}) AS key_hash, CASE WHEN {canonical} THEN hash({raw}) END AS row_hash FROM {reader}) r
+LEFT JOIN {current} c ON c.fields_hash = r.row_hash AND c.key_hash = r.key_hash
 """
 # The optimizer that swaps a join's sides by estimated size: off for READ_AGAINST_STORED_SQL only.
 FIXED_BUILD_SIDE = "SET GLOBAL disabled_optimizers = 'build_side_probe_side'"
@@ -579,20 +586,19 @@ def _stage_against_stored(
     every = [f"c{i}" for i in range(query.width)]
 
     def raw_text(name: str) -> str:
-        text = f"coalesce({query.raw(name)}, '')"
-        return f"left({text}, 10)" if name in _STORED_DAYS else text
+        raw = str(query.raw(name))
+        return f"left({raw}, 10)" if name in _STORED_DAYS else raw
 
-    canonical = ["coalesce(" + str(query.raw("handle")) + ", '') <> ''"]
+    canonical = [f"{query.raw('handle')} <> ''"]
     for name in _STORED_DAYS:
         raw = query.raw(name)
         if raw is not None:
-            text = f"coalesce({raw}, '')"
             # The date is the stored day's; what follows it must be a time the fast path reads.
             canonical.append(
-                f"({text} = '' OR length({text}) = 10 OR (length({text}) = 20 AND "
-                f"regexp_full_match(substr({text}, 11), '{_CANONICAL_TIME}')))"
+                f"({raw} IS NULL OR length({raw}) = 10 OR (length({raw}) = 20 AND "
+                f"regexp_full_match(substr({raw}, 11), '{_CANONICAL_TIME}')))"
             )
-    stored = ", ".join(f"coalesce({_STORED_AS_TEXT[n]}, '')" for n in names)
+    stored = ", ".join(_STORED_AS_TEXT[n] for n in names)
     low, high = current_range
     cursor.execute(CURRENT_PROFILES_SQL.format(table=current, stored=stored), {"a": account_id, "k": kind, "low": low, "high": high})
     with _build_side_fixed(cursor):
