@@ -468,3 +468,116 @@ def test_a_member_twice_on_a_next_day_takes_the_careful_reader(tmp_path: Path, m
         slow = _import_days(folder / "slow.duckdb", paths, False, monkeypatch)
         fast = _import_days(folder / "fast.duckdb", paths, True, monkeypatch)
         assert fast == slow and "6 followers on 2026-03-02" in fast[1]
+
+
+# A big file's checksum is computed on a thread while its list is read into the store
+# (SourceFile.checksum_in_background); the import stops, rolled back, if it shows the file was
+# imported already.
+def _checksum_held_until_staged(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Every file's checksum is computed in the background and finishes only once a list has
+    been read into the store (or the careful reader has started): the import looks it up
+    after reading, never before. Returns counts of what ran."""
+    import threading
+
+    from analytics.ingest import load, model, service
+
+    ran = {"staged": 0, "careful": 0, "checksums": 0}
+    moved = threading.Condition()
+    monkeypatch.setattr(model, "BACKGROUND_CHECKSUM_BYTES", 0)
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    compute = SourceFile._stream_sha256
+
+    def held(self: SourceFile) -> str:
+        with moved:
+            ran["checksums"] += 1
+            after = ran["staged"] + ran["careful"]
+            assert moved.wait_for(lambda: ran["staged"] + ran["careful"] > after, 10), "the checksum was waited for first"
+        return compute(self)
+
+    real_stage, real_careful = load.stage_lists, service._read_carefully
+
+    def stage(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_stage(*args, **kwargs)
+        finally:
+            with moved:
+                ran["staged"] += 1
+                moved.notify_all()
+
+    def careful(*args: Any) -> Any:
+        with moved:
+            ran["careful"] += 1
+            moved.notify_all()
+        return real_careful(*args)
+
+    monkeypatch.setattr(SourceFile, "_stream_sha256", held)
+    monkeypatch.setattr(service, "stage_lists", stage)
+    monkeypatch.setattr(service, "_read_carefully", careful)
+    return ran
+
+
+def test_the_checksum_computed_meanwhile_is_the_files_and_nul_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from analytics.ingest import model
+
+    monkeypatch.setattr(model, "BACKGROUND_CHECKSUM_BYTES", 0)
+    body = b"id,handle\n" + b"".join(b"%d,member%d\n" % (i, i) for i in range(50_000))
+    for name, data in (("plain.csv", body), ("nul.csv", body[:300_000] + b"\x00" + body[300_000:])):
+        path = tmp_path / name
+        path.write_bytes(data)
+        source = SourceFile(name, path=path)
+        source.checksum_in_background()
+        assert "_sha256" in source.__dict__  # started
+        assert source.sha256 == hashlib.sha256(data).hexdigest()
+        assert source.sha256_ready
+        assert source.has_nul == (b"\x00" in data)
+        uploaded = SourceFile(name, data)
+        uploaded.checksum_in_background()  # bytes in memory: hashed when asked, on this thread
+        assert "_sha256" not in uploaded.__dict__
+        assert uploaded.sha256 == source.sha256 and uploaded.has_nul == source.has_nul
+
+
+def test_a_file_imported_again_is_found_once_its_checksum_is_known(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _days(tmp_path, NEXT_DAY)
+    store = open_store(tmp_path / "store.duckdb")
+    try:
+        for path in paths:
+            assert [o.status for o in import_sources(store, read_paths([path]), ImportOptions("me"))] == ["imported"]
+        before, version = dump(store), store.version()
+        ran = _checksum_held_until_staged(monkeypatch)
+        for path in paths:
+            outcomes = import_sources(store, read_paths([path]), ImportOptions("me"))
+            assert [o.status for o in outcomes] == ["unchanged"], [o.line() for o in outcomes]
+        assert ran == {"staged": 2, "careful": 0, "checksums": 2}
+        assert dump(store) == before and store.version() == version  # rolled back: nothing written
+    finally:
+        store.close()
+
+
+def test_a_file_the_careful_reader_read_is_found_imported_before_it_reads_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A member twice: the fast path declines, the careful reader dedupes. Imported again, the
+    # checksum says so before the careful reader reads the whole file a second time.
+    paths = _days(tmp_path, [FIRST_DAY[0]] + FIRST_DAY)
+    store = open_store(tmp_path / "store.duckdb")
+    try:
+        for path in paths:
+            assert [o.status for o in import_sources(store, read_paths([path]), ImportOptions("me"))] == ["imported"]
+        before = dump(store)
+        ran = _checksum_held_until_staged(monkeypatch)
+        outcomes = import_sources(store, read_paths([paths[1]]), ImportOptions("me"))
+        assert [o.status for o in outcomes] == ["unchanged"], [o.line() for o in outcomes]
+        assert ran == {"staged": 1, "careful": 0, "checksums": 1}
+        assert dump(store) == before
+    finally:
+        store.close()
+
+
+def test_a_new_file_whose_checksum_comes_after_its_list_is_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = _days(tmp_path, NEXT_DAY)
+    expected = _import_days(tmp_path / "plain.duckdb", paths, True, monkeypatch)
+    ran = _checksum_held_until_staged(monkeypatch)
+    assert _import_days(tmp_path / "held.duckdb", paths, True, monkeypatch) == expected
+    assert ran["staged"] == 2 and ran["checksums"] == 2

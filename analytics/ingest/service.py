@@ -94,11 +94,20 @@ class ImportOptions:
 
 @dataclass
 class Prepared:
-    """A parsed import, not yet written."""
+    """A parsed import, not yet written. `checksum`: the bytes' SHA-256, or the file whose
+    checksum may still be computed on a thread (SourceFile.checksum_in_background)."""
 
     name: str
-    sha256: str
+    checksum: str | SourceFile
     parsed: Parsed
+
+    @property
+    def sha256(self) -> str:
+        return self.checksum if isinstance(self.checksum, str) else self.checksum.sha256
+
+    @property
+    def sha256_ready(self) -> bool:
+        return isinstance(self.checksum, str) or self.checksum.sha256_ready
 
     @property
     def label(self) -> str:
@@ -251,11 +260,12 @@ def prepare(sources: Sequence[Source], platform: str | None = None) -> list[Prep
                 members = zip_members(source, wanted_in_bundle)
                 prepared.append(Prepared(source.name, source.sha256, _parse_bundle(source.name, members, platform)))
             else:
+                source.checksum_in_background()
                 parsed = _parse_one(source)
                 if parsed.group_key:
                     groups.setdefault(parsed.group_key, []).append((source, parsed))
                 else:
-                    prepared.append(Prepared(source.name, source.sha256, parsed))
+                    prepared.append(Prepared(source.name, source, parsed))
         except PalierError as exc:
             prepared.append(Outcome(source.name, "failed", error=str(exc)))
     for pages in groups.values():
@@ -403,7 +413,10 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: 
         try:
             return _load_prepared(store, item, options, detail)
         except CarefulReadNeeded as needed:
-            # Rolled back: the careful reader reads the list (naming a bad line, or deduping).
+            # Rolled back: the careful reader reads the list (naming a bad line, or deduping),
+            # unless the file was imported already (its checksum may have been computed while the
+            # list was read, and not yet looked up: see _load_prepared).
+            _raise_if_imported_already(store, item, options)
             if detail:
                 detail(0.0, "checking every line of the list")
             return _load_prepared(store, _read_carefully(item, needed.members), options, detail)
@@ -412,6 +425,17 @@ def load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: 
             item.name, "unchanged", item.parsed.format, item.label, known.import_id, item.parsed.rows or 0,
             _("already imported as import #{import_id}: nothing changed").format(import_id=known.import_id),
         )
+
+
+def _raise_if_imported_already(store: Store, item: Prepared, options: ImportOptions) -> None:
+    """_raise_if_imported outside a write (a write transaction would bump the store's version)."""
+    cursor = store.cursor()
+    try:
+        known = find_account(cursor, options.account.strip())
+        if known is not None:
+            _raise_if_imported(cursor, known.account_id, import_identity(item, options))
+    finally:
+        cursor.close()
 
 
 def _raise_if_imported(cursor: duckdb.DuckDBPyConnection, account_id: int, identity: str) -> None:
@@ -436,12 +460,18 @@ def _read_carefully(item: Prepared, deferred: CsvMembers) -> Prepared:
 
 def _load_prepared(store: Store, item: Prepared, options: ImportOptions, detail: Detail | None) -> Outcome:
     platform = normalize_platform(options.platform)
-    identity = import_identity(item, options)
     with store.transaction() as cursor:
         known = find_account(cursor, options.account.strip())
-        if known is not None:
-            _raise_if_imported(cursor, known.account_id, identity)
+        # A big file's checksum may still be computed (SourceFile.checksum_in_background): its
+        # list is read into the store meanwhile, and the import rolls back if the checksum then
+        # shows the file was imported already.
+        checked = item.sha256_ready
+        if known is not None and checked:
+            _raise_if_imported(cursor, known.account_id, import_identity(item, options))
         staged = stage_lists(cursor, item.parsed, detail, known.account_id if known is not None else None)
+        identity = import_identity(item, options)
+        if known is not None and not checked:
+            _raise_if_imported(cursor, known.account_id, identity)
         # Only the user's own --platform goes to get_or_create_account: the file's platform is
         # checked just below, where the error can name the file (and a new account takes it).
         account = get_or_create_account(cursor, options.account, platform)
