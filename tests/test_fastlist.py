@@ -581,3 +581,42 @@ def test_a_new_file_whose_checksum_comes_after_its_list_is_imported(tmp_path: Pa
     ran = _checksum_held_until_staged(monkeypatch)
     assert _import_days(tmp_path / "held.duckdb", paths, True, monkeypatch) == expected
     assert ran["staged"] == 2 and ran["checksums"] == 2
+
+
+def test_background_checksums_run_one_at_a_time_in_the_order_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year of daily lists imported at once: their checksums are computed one after another,
+    the first file's first, not all at once while the first file is imported."""
+    import hashlib
+    import threading
+    import time
+
+    from analytics.ingest import model
+
+    monkeypatch.setattr(model, "BACKGROUND_CHECKSUM_BYTES", 0)
+    running, most, done = [0], [0], []
+    lock = threading.Lock()
+    compute = SourceFile._stream_sha256
+
+    def watched(self: SourceFile) -> str:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)
+        try:
+            return compute(self)
+        finally:
+            with lock:
+                running[0] -= 1
+                done.append(self.name)
+
+    monkeypatch.setattr(SourceFile, "_stream_sha256", watched)
+    sources = []
+    for number in range(8):
+        path = tmp_path / f"day{number}.csv"
+        path.write_bytes(b"id,handle\n%d,member\n" % number)
+        sources.append(SourceFile(path.name, path=path))
+    for source in sources:
+        source.checksum_in_background()
+    assert [s.sha256 for s in sources] == [hashlib.sha256(s.path.read_bytes()).hexdigest() for s in sources if s.path]
+    assert most[0] == 1
+    assert done == [s.name for s in sources]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mmap
+import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -233,6 +234,38 @@ class Parsed:
 BACKGROUND_CHECKSUM_BYTES = 8 * 1024 * 1024
 
 
+class _Checksums:
+    """One thread computes the checksums asked for, one after another, in the order asked: the
+    files of one import are imported in that order, and a year of daily lists imported at once
+    would otherwise start 365 threads, all reading their files while the first one is imported."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Callable[[], str], Future[str]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+
+    def submit(self, compute: Callable[[], str]) -> Future[str]:
+        future: Future[str] = Future()
+        self._queue.put((compute, future))
+        with self._lock:
+            if self._worker is None:
+                # A daemon: a checksum nobody waits for any more must not hold the process open.
+                self._worker = threading.Thread(target=self._run, name="palier checksums", daemon=True)
+                self._worker.start()
+        return future
+
+    def _run(self) -> None:
+        while True:
+            compute, future = self._queue.get()
+            try:
+                future.set_result(compute())
+            except BaseException as exc:  # noqa: BLE001 - handed over to whoever reads sha256
+                future.set_exception(exc)
+
+
+_CHECKSUMS = _Checksums()
+
+
 class SourceFile:
     """One file's name (as the user knows it) and bytes.
 
@@ -350,23 +383,14 @@ class SourceFile:
         return done
 
     def checksum_in_background(self) -> None:
-        """Start the SHA-256 of a big path-backed file on a thread of its own; `sha256` waits for
-        it. hashlib lets go of the GIL while it hashes, and DuckDB leaves part of the cores idle
+        """Start the SHA-256 of a big path-backed file on the checksums' thread (_Checksums);
+        `sha256` waits for it. hashlib lets go of the GIL while it hashes, and DuckDB leaves part of the cores idle
         while it reads the list (a next day's import of ten million rows kept two cores 87% busy):
         hashed first, the checksum of that file (1.5 GB) took 1.0 s on one core while the other
         waited. An error reading the file is raised where `sha256` is read, as before."""
         if "_sha256" in self.__dict__ or self.loaded or self.path is None or self.size < BACKGROUND_CHECKSUM_BYTES:
             return
-        future: Future[str] = Future()
-
-        def compute() -> None:
-            try:
-                future.set_result(self._stream_sha256())
-            except BaseException as exc:  # noqa: BLE001 - handed over to whoever reads sha256
-                future.set_exception(exc)
-
-        threading.Thread(target=compute, name=f"sha256 {self.base_name}", daemon=True).start()
-        self.__dict__["_sha256"] = future
+        self.__dict__["_sha256"] = _CHECKSUMS.submit(self._stream_sha256)
 
     @property
     def sha256(self) -> str:
