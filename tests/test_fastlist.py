@@ -473,15 +473,16 @@ def test_a_member_twice_on_a_next_day_takes_the_careful_reader(tmp_path: Path, m
 # A big file's checksum is computed on a thread while its list is read into the store
 # (SourceFile.checksum_in_background); the import stops, rolled back, if it shows the file was
 # imported already.
-def _checksum_held_until_staged(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def _checksum_held_until_staged(monkeypatch: pytest.MonkeyPatch, until_asked: bool = False) -> dict[str, int]:
     """Every file's checksum is computed in the background and finishes only once a list has
-    been read into the store (or the careful reader has started): the import looks it up
-    after reading, never before. Returns counts of what ran."""
+    been read into the store (or the careful reader has started): an import that waited for it
+    first would fail. `until_asked`: finishes only once the import asks for it instead (it is
+    never ready before). Returns counts of what ran."""
     import threading
 
     from analytics.ingest import load, model, service
 
-    ran = {"staged": 0, "careful": 0, "checksums": 0}
+    ran = {"staged": 0, "careful": 0, "checksums": 0, "asked": 0}
     moved = threading.Condition()
     monkeypatch.setattr(model, "BACKGROUND_CHECKSUM_BYTES", 0)
     monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
@@ -491,7 +492,10 @@ def _checksum_held_until_staged(monkeypatch: pytest.MonkeyPatch) -> dict[str, in
         with moved:
             ran["checksums"] += 1
             after = ran["staged"] + ran["careful"]
-            assert moved.wait_for(lambda: ran["staged"] + ran["careful"] > after, 10), "the checksum was waited for first"
+            if until_asked:
+                assert moved.wait_for(lambda: ran["asked"] > 0, 10), "the checksum was never asked for"
+            else:
+                assert moved.wait_for(lambda: ran["staged"] + ran["careful"] > after, 10), "the checksum was waited for first"
         return compute(self)
 
     real_stage, real_careful = load.stage_lists, service._read_carefully
@@ -510,7 +514,14 @@ def _checksum_held_until_staged(monkeypatch: pytest.MonkeyPatch) -> dict[str, in
             moved.notify_all()
         return real_careful(*args)
 
+    def asked(self: SourceFile) -> str:
+        with moved:
+            ran["asked"] += 1
+            moved.notify_all()
+        return self._sha256.result()  # what SourceFile.sha256 reads
+
     monkeypatch.setattr(SourceFile, "_stream_sha256", held)
+    monkeypatch.setattr(SourceFile, "sha256", property(asked))
     monkeypatch.setattr(service, "stage_lists", stage)
     monkeypatch.setattr(service, "_read_carefully", careful)
     return ran
@@ -539,6 +550,8 @@ def test_the_checksum_computed_meanwhile_is_the_files_and_nul_is_found(tmp_path:
 
 
 def test_a_file_imported_again_is_found_once_its_checksum_is_known(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same bytes under another name: read into the store while the checksum is computed,
+    # then found, and rolled back.
     paths = _days(tmp_path, NEXT_DAY)
     store = open_store(tmp_path / "store.duckdb")
     try:
@@ -547,10 +560,32 @@ def test_a_file_imported_again_is_found_once_its_checksum_is_known(tmp_path: Pat
         before, version = dump(store), store.version()
         ran = _checksum_held_until_staged(monkeypatch)
         for path in paths:
-            outcomes = import_sources(store, read_paths([path]), ImportOptions("me"))
+            again = tmp_path / f"again_{path.name}"
+            again.write_bytes(path.read_bytes())
+            outcomes = import_sources(store, read_paths([again]), ImportOptions("me"))
             assert [o.status for o in outcomes] == ["unchanged"], [o.line() for o in outcomes]
-        assert ran == {"staged": 2, "careful": 0, "checksums": 2}
+        assert (ran["staged"], ran["careful"], ran["checksums"]) == (2, 0, 2)
         assert dump(store) == before and store.version() == version  # rolled back: nothing written
+    finally:
+        store.close()
+
+
+def test_a_file_imported_again_under_its_name_is_found_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder of daily lists imported once more: each file's name is an import's already, so
+    # its checksum is waited for and nothing is read.
+    paths = _days(tmp_path, NEXT_DAY)
+    store = open_store(tmp_path / "store.duckdb")
+    try:
+        for path in paths:
+            assert [o.status for o in import_sources(store, read_paths([path]), ImportOptions("me"))] == ["imported"]
+        before = dump(store)
+        ran = _checksum_held_until_staged(monkeypatch, until_asked=True)
+        outcomes = import_sources(store, read_paths(paths), ImportOptions("me"))
+        assert [o.status for o in outcomes] == ["unchanged", "unchanged"], [o.line() for o in outcomes]
+        assert ran["staged"] == 0 and ran["careful"] == 0 and ran["checksums"] == 2
+        assert dump(store) == before
     finally:
         store.close()
 
@@ -567,9 +602,11 @@ def test_a_file_the_careful_reader_read_is_found_imported_before_it_reads_it_aga
             assert [o.status for o in import_sources(store, read_paths([path]), ImportOptions("me"))] == ["imported"]
         before = dump(store)
         ran = _checksum_held_until_staged(monkeypatch)
-        outcomes = import_sources(store, read_paths([paths[1]]), ImportOptions("me"))
+        again = tmp_path / f"again_{paths[1].name}"  # the date in its name, as the first had
+        again.write_bytes(paths[1].read_bytes())
+        outcomes = import_sources(store, read_paths([again]), ImportOptions("me"))
         assert [o.status for o in outcomes] == ["unchanged"], [o.line() for o in outcomes]
-        assert ran == {"staged": 1, "careful": 0, "checksums": 1}
+        assert (ran["staged"], ran["careful"], ran["checksums"]) == (1, 0, 1)
         assert dump(store) == before
     finally:
         store.close()
