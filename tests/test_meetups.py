@@ -534,3 +534,70 @@ def test_turnout_labels_put_each_day_under_its_event_and_stay_text() -> None:
     labels = list(turnout_figure(table).data[0].x)
     assert labels[0] == "Apéro open data<br>03 Jun 2026"
     assert labels[1] == "&lt;b&gt;Meetup&lt;/b&gt;<br>16 Sep 2026"
+
+
+def test_names_scored_all_at_once_give_what_one_extract_an_attendee_gave() -> None:
+    """`Matcher` scores every attendee's name in one `process.cdist`; the rules are those of one
+    `process.extract` an attendee (threshold, ties, closest below it, at most MAX_CANDIDATES in
+    the followers' order). Seeded followers with many shared names, attendees with typos,
+    swapped words, accents, unknown and empty names: the same answers both ways."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    from analytics.meetups.matching import CLOSE_SCORE, MAX_CANDIDATES, Candidate, Matcher, Unmatched, fold_name
+
+    rng = random.Random(16)
+    firsts = ["Emma", "Léa", "Leo", "José", "Jose", "Zoë", "Chloé", "Noah", "Hugo", "Inès", "Jon", "John", "Anna", "Ana"]
+    lasts = ["Smith", "Dubois", "Martínez", "Martinez", "Nguyen", "Müller", "Muller", "Bernard", "Leroy", "Moreau"]
+    candidates = [
+        Candidate(str(1000 + n), f"user{n}", f"{rng.choice(firsts)} {rng.choice(lasts)}" if n % 17 else "", None)
+        for n in range(3000)
+    ]
+    unique = ["Søren Kierkegaard", "Olivia Nguyen-Park", "Bartholomew Oyelaran", "Maëlle Rousseau-Vidal"]
+    candidates += [Candidate(str(9000 + n), f"solo{n}", name, None) for n, name in enumerate(unique)]
+    matcher = Matcher(candidates)
+
+    def typo(name: str) -> str:
+        i = rng.randrange(1, len(name) - 1)
+        return name[:i] + name[i + 1 :]
+
+    people = [f"{rng.choice(firsts)} {rng.choice(lasts)}" for _ in range(30)]
+    names: list[str | None] = [*people, *(typo(p) for p in people), *(" ".join(reversed(p.split())) for p in people)]
+    names += ["Zebulon Quartermain", "Q", "", None, "Emma Smithson", "Léa Duboi", "Jon Smith"]
+    names += [*unique, *(typo(u) for u in unique), "Soren Kierkegard", "Kierkegaard Søren"]
+    attendees: list[tuple[str | None, list[str], str | None]] = [(name, [], None) for name in names]
+
+    def reference_match(name: str | None) -> tuple[str, float] | None:
+        folded = fold_name(name)
+        if not folded:
+            return None
+        best = process.extract(folded, matcher._names, scorer=fuzz.token_sort_ratio, score_cutoff=matcher.threshold, limit=2)
+        if not best or (len(best) > 1 and best[1][1] >= best[0][1]):
+            return None
+        return matcher._name_keys[best[0][2]], float(best[0][1])
+
+    def reference_explain(name: str | None) -> Unmatched | None:
+        if reference_match(name) is not None:
+            return None
+        folded = fold_name(name)
+        if not folded:
+            return Unmatched("no_name", ())
+        found = process.extract(folded, matcher._names, scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_SCORE, limit=MAX_CANDIDATES)
+        if not found:
+            return Unmatched("no_follower", ())
+        best = found[0][1]
+        if best >= matcher.threshold:
+            return Unmatched("several", tuple((matcher._name_keys[i], float(s)) for _, s, i in found if s >= best))
+        return Unmatched("below_threshold", ((matcher._name_keys[found[0][2]], float(best)),))
+
+    matched = matcher.match_many(attendees)
+    explained = matcher.explain_many(attendees)
+    assert [None if found is None else (found.member_key, found.confidence) for found in matched] == [
+        None if r is None else (r[0], round(r[1] / 100.0, 4)) for r in (reference_match(n) for n in names)
+    ]
+    assert explained == [reference_explain(n) for n in names]
+    reasons = {w.reason for w in explained if w is not None}
+    assert reasons == {"no_name", "no_follower", "several", "below_threshold"}  # every rule was exercised
+    assert sum(found is not None for found in matched) >= len(unique)
+    assert any(w is not None and len(w.candidates) == MAX_CANDIDATES for w in explained)  # cut at the limit

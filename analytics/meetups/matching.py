@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
@@ -40,6 +41,8 @@ NAME_SCORER = "token_sort_ratio"
 CLOSE_SCORE = 75.0
 # At most this many candidates offered for one attendee (the demo has five of one name).
 MAX_CANDIDATES = 20
+# Scores of this many (attendee, follower) pairs at most are held at once (8 bytes each).
+_SCORES_AT_ONCE = 8_000_000
 
 UnmatchedReason = Literal["no_name", "no_follower", "several", "below_threshold"]
 # Marked for the catalogs, translated when an attendee's reason is read; {threshold} and {score} are filled in.
@@ -70,6 +73,10 @@ class Candidate:
     handle: str | None
     name: str | None
     profile_url: str | None
+
+
+# An attendee as the matcher reads them: name, handles, profile URL.
+Attendee = tuple[str | None, Sequence[str], str | None]
 
 
 @dataclass(frozen=True)
@@ -247,52 +254,91 @@ class Matcher:
                 return next(iter(found))
         return None
 
+    def _closest(self, folded: Sequence[str], cutoff: float, limit: int) -> list[list[tuple[int, float]]]:
+        """For each folded name, the followers' names scoring at least `cutoff`, best first,
+        equal scores in the followers' order (what `process.extract` gives), at most `limit`.
+
+        Every attendee's name at once, with `process.cdist`: `process.extract` prepares each of
+        the followers' names again for every attendee, on one core; an account of a million
+        followers took about a second an attendee. float64, the scores extract gives (float32
+        could round a score onto the threshold)."""
+        found: list[list[tuple[int, float]]] = []
+        step = max(1, _SCORES_AT_ONCE // max(1, len(self._names)))
+        for start in range(0, len(folded), step):
+            scores = process.cdist(
+                folded[start : start + step], self._names, scorer=fuzz.token_sort_ratio,
+                score_cutoff=cutoff, dtype=np.float64, workers=-1,
+            )
+            for row in scores:
+                kept = np.flatnonzero(row >= cutoff)
+                order = kept[np.lexsort((kept, -row[kept]))][:limit]
+                found.append([(int(index), float(row[index])) for index in order])
+        return found
+
+    def _by_names(self, names: Sequence[str | None]) -> list[tuple[str, float] | None]:
+        folded = [fold_name(name) for name in names]
+        asked = [i for i, f in enumerate(folded) if f] if self._names else []
+        best: list[tuple[str, float] | None] = [None] * len(names)
+        for i, top in zip(asked, self._closest([folded[i] for i in asked], self.threshold, 2), strict=True):
+            if not top or (len(top) > 1 and top[1][1] >= top[0][1]):
+                continue
+            index, score = top[0]
+            best[i] = (self._name_keys[index], score)
+        return best
+
     def by_name(self, name: str | None) -> tuple[str, float] | None:
         """The follower whose name is closest, with its score, when above the threshold and
         unambiguous (no other follower with the same score)."""
-        folded = fold_name(name)
-        if not folded or not self._names:
-            return None
-        best = process.extract(
-            folded, self._names, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold, limit=2
-        )
-        if not best:
-            return None
-        if len(best) > 1 and best[1][1] >= best[0][1]:
-            return None
-        _, score, index = best[0]
-        return self._name_keys[index], float(score)
+        return self._by_names([name])[0]
 
-    def explain(self, name: str | None, handles: Sequence[str] = (), profile_url: str | None = None) -> Unmatched | None:
-        """Why `match` finds nobody for this attendee (None when it does find someone): several
+    def explain_many(self, attendees: Sequence[Attendee]) -> list[Unmatched | None]:
+        """Why `match` finds nobody for each attendee (None when it does find someone): several
         followers share the best name score (all of them offered), the closest is below the
         threshold (offered with its score), or no follower has a name anywhere near."""
-        if self.match(name, handles, profile_url) is not None:
-            return None
-        folded = fold_name(name)
-        if not folded:
-            return Unmatched("no_name", ())
-        if not self._names:
-            return Unmatched("no_follower", ())
-        found = process.extract(
-            folded, self._names, scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_SCORE, limit=MAX_CANDIDATES
-        )
-        if not found:
-            return Unmatched("no_follower", ())
-        best = found[0][1]
-        if best >= self.threshold:
-            tied = tuple((self._name_keys[index], float(score)) for _, score, index in found if score >= best)
-            return Unmatched("several", tied)
-        return Unmatched("below_threshold", ((self._name_keys[found[0][2]], float(best)),))
+        why: list[Unmatched | None] = [None] * len(attendees)
+        asked: list[tuple[int, str]] = []
+        for i, (matched, attendee) in enumerate(zip(self.match_many(attendees), attendees, strict=True)):
+            if matched is not None:
+                continue
+            folded = fold_name(attendee[0])
+            if not folded:
+                why[i] = Unmatched("no_name", ())
+            elif not self._names:
+                why[i] = Unmatched("no_follower", ())
+            else:
+                asked.append((i, folded))
+        for (i, _folded), close in zip(asked, self._closest([f for _i, f in asked], CLOSE_SCORE, MAX_CANDIDATES), strict=True):
+            if not close:
+                why[i] = Unmatched("no_follower", ())
+                continue
+            best = close[0][1]
+            if best >= self.threshold:
+                why[i] = Unmatched("several", tuple((self._name_keys[index], score) for index, score in close if score >= best))
+            else:
+                why[i] = Unmatched("below_threshold", ((self._name_keys[close[0][0]], best),))
+        return why
+
+    def explain(self, name: str | None, handles: Sequence[str] = (), profile_url: str | None = None) -> Unmatched | None:
+        """`explain_many` for one attendee."""
+        return self.explain_many([(name, handles, profile_url)])[0]
+
+    def match_many(self, attendees: Sequence[Attendee]) -> list[Match | None]:
+        """Each attendee's follower: by handle or profile URL, else by name (see `by_name`)."""
+        found: list[Match | None] = [None] * len(attendees)
+        by_name: list[int] = []
+        for i, (_name, handles, profile_url) in enumerate(attendees):
+            member = self.by_handle(handles, profile_url)
+            if member is not None:
+                found[i] = Match(member, "handle", 1.0)
+            else:
+                by_name.append(i)
+        for i, named in zip(by_name, self._by_names([attendees[i][0] for i in by_name]), strict=True):
+            if named is not None:
+                found[i] = Match(named[0], "fuzzy", round(named[1] / 100.0, 4))
+        return found
 
     def match(self, name: str | None, handles: Sequence[str], profile_url: str | None = None) -> Match | None:
-        member = self.by_handle(handles, profile_url)
-        if member is not None:
-            return Match(member, "handle", 1.0)
-        found = self.by_name(name)
-        if found is not None:
-            return Match(found[0], "fuzzy", round(found[1] / 100.0, 4))
-        return None
+        return self.match_many([(name, handles, profile_url)])[0]
 
 
 def candidates_from_frame(frame: pd.DataFrame) -> list[Candidate]:

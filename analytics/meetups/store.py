@@ -198,8 +198,8 @@ def _match(cursor: duckdb.DuckDBPyConnection, account_id: int, event_id: int | N
     matcher = Matcher(candidates_from_frame(follower_candidates(cursor, account_id)))
     rows = []
     by_handle = suggested = 0
-    for attendee_id, name, handles, profile_url in pending:
-        found = matcher.match(name, list(handles or []), profile_url)
+    found_all = matcher.match_many([(name, list(handles or []), profile_url) for _, name, handles, profile_url in pending])
+    for (attendee_id, *_attendee), found in zip(pending, found_all, strict=True):
         if found is None:
             continue
         # A handle the attendee typed needs no review; a name match is only a suggestion.

@@ -411,11 +411,15 @@ def unmatched_attendees(
     matcher = Matcher(candidates_from_frame(followers))
     profiles = followers.set_index("member_key")
     rows: list[dict[str, object]] = []
-    for row in pending.itertuples(index=False):
-        handles = [] if row.handles is None else list(row.handles)
-        name = None if pd.isna(row.name) else str(row.name)
-        url = None if pd.isna(row.profile_url) else str(row.profile_url)
-        why = matcher.explain(name, handles, url)
+    attendees = [
+        (None if pd.isna(row.name) else str(row.name), [] if row.handles is None else list(row.handles),
+         None if pd.isna(row.profile_url) else str(row.profile_url))
+        for row in pending.itertuples(index=False)
+    ]
+    # Every attendee's name scored at once (Matcher.explain_many).
+    for row, (name, _handles, _url), why in zip(
+        pending.itertuples(index=False), attendees, matcher.explain_many(attendees), strict=True
+    ):
         offered: tuple[dict[str, float | str | None], ...]
         if why is None:
             # Matching again would find someone (new follower lists since): say so, offer nobody.
