@@ -297,25 +297,28 @@ class Matcher:
         threshold (offered with its score), or no follower has a name anywhere near."""
         why: list[Unmatched | None] = [None] * len(attendees)
         asked: list[tuple[int, str]] = []
-        for i, (matched, attendee) in enumerate(zip(self.match_many(attendees), attendees, strict=True)):
-            if matched is not None:
+        for i, (name, handles, profile_url) in enumerate(attendees):
+            if self.by_handle(handles, profile_url) is not None:
                 continue
-            folded = fold_name(attendee[0])
+            folded = fold_name(name)
             if not folded:
                 why[i] = Unmatched("no_name", ())
             elif not self._names:
                 why[i] = Unmatched("no_follower", ())
             else:
                 asked.append((i, folded))
+        # One scoring down to CLOSE_SCORE: the names at or above the threshold lead the list,
+        # so `by_name`'s answer is read from it too.
         for (i, _folded), close in zip(asked, self._closest([f for _i, f in asked], CLOSE_SCORE, MAX_CANDIDATES), strict=True):
             if not close:
                 why[i] = Unmatched("no_follower", ())
                 continue
             best = close[0][1]
-            if best >= self.threshold:
-                why[i] = Unmatched("several", tuple((self._name_keys[index], score) for index, score in close if score >= best))
-            else:
+            if best < self.threshold:
                 why[i] = Unmatched("below_threshold", ((self._name_keys[close[0][0]], best),))
+            elif len(close) > 1 and close[1][1] >= best:
+                why[i] = Unmatched("several", tuple((self._name_keys[index], score) for index, score in close if score >= best))
+            # else: `by_name` matches this attendee; nothing to explain.
         return why
 
     def explain(self, name: str | None, handles: Sequence[str] = (), profile_url: str | None = None) -> Unmatched | None:
