@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 MANUAL_ANCHOR_FORMAT = "manual_followers"
-# Said of an import that gives new follows without unfollows or a total (Meta's Follows.csv,
-# LinkedIn's company page): what it shows is gains only.
+# Whether the account has an import of that file name (see _load_prepared); whether it has an
+# import of those bytes.
 IMPORTED_NAME_SQL = "SELECT EXISTS (SELECT 1 FROM imports WHERE account_id = ? AND file_name = ?)"
 IMPORTED_SQL = "SELECT import_id FROM imports WHERE account_id = ? AND sha256 = ?"
 # A count typed by the user beats any export's count for the same day.
