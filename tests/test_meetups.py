@@ -23,7 +23,7 @@ from analytics.meetups.store import (
 from analytics.metrics import meetups as m
 from analytics.store import Store
 from analytics.store.accounts import delete_account, require_account
-from tests.conftest import import_bytes
+from tests.conftest import import_bytes, import_fixture
 from tests.storedump import dump
 
 FIXTURES = Path(__file__).parent / "fixtures" / "meetups"
@@ -215,6 +215,25 @@ def test_the_quick_ways_for_plain_text_give_what_the_full_steps_give() -> None:
             assert normalize_handle(text) == matching._normalize_handle_text(text), text
             quick_handles += bool(matching._PLAIN_HANDLE.fullmatch(text))
     assert quick_names > 20_000 and quick_handles > 20_000  # both quick ways were taken
+
+
+def test_names_folded_piece_by_piece_are_folded_as_a_whole() -> None:
+    # NameIndex folds each whitespace-separated piece once for all names (fold_by_words): seeded
+    # names of every kind of character (accents precomposed or combining, ligatures, wide and
+    # non-breaking spaces, scripts without case, underscores, punctuation) fold the same both ways.
+    import random
+
+    from analytics.meetups.matching import fold_by_words
+
+    rng = random.Random(4)
+    pieces = ["a", "É", "e\u0301", "\u0308", "ß", "ﬁ", "Ø", "İ", "Σ", "翔", "Щ", "_", "-", "'", ".", "1", "²",
+              " ", "\u00a0", "\u3000", "\t", "\u2028", "Ａ", "Ⅳ", "ǅ", "\u0345"]
+    words: dict[str, str] = {}
+    names = ["", " ", "Jean-Pierre  Élodie", "Søren\u00a0Kierkegaard", "O'Neil_Jr"]
+    names += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(20_000)]
+    for name in names:
+        assert fold_by_words(name, words) == fold_name(name), repr(name)
+    assert len(words) < len(names)  # pieces were shared
 
 
 def test_candidates_read_column_by_column_are_those_read_row_by_row() -> None:
@@ -557,6 +576,9 @@ def test_names_scored_all_at_once_give_what_one_extract_an_attendee_gave() -> No
     unique = ["Søren Kierkegaard", "Olivia Nguyen-Park", "Bartholomew Oyelaran", "Maëlle Rousseau-Vidal"]
     candidates += [Candidate(str(9000 + n), f"solo{n}", name, None) for n, name in enumerate(unique)]
     matcher = Matcher(candidates)
+    # The reference: every follower's folded name, in the followers' order.
+    folded_names = {c.member_key: fold_name(c.name) for c in candidates if fold_name(c.name)}
+    name_keys, names_in_order = list(folded_names), list(folded_names.values())
 
     def typo(name: str) -> str:
         i = rng.randrange(1, len(name) - 1)
@@ -572,10 +594,10 @@ def test_names_scored_all_at_once_give_what_one_extract_an_attendee_gave() -> No
         folded = fold_name(name)
         if not folded:
             return None
-        best = process.extract(folded, matcher._names, scorer=fuzz.token_sort_ratio, score_cutoff=matcher.threshold, limit=2)
+        best = process.extract(folded, names_in_order, scorer=fuzz.token_sort_ratio, score_cutoff=matcher.threshold, limit=2)
         if not best or (len(best) > 1 and best[1][1] >= best[0][1]):
             return None
-        return matcher._name_keys[best[0][2]], float(best[0][1])
+        return name_keys[best[0][2]], float(best[0][1])
 
     def reference_explain(name: str | None) -> Unmatched | None:
         if reference_match(name) is not None:
@@ -583,13 +605,13 @@ def test_names_scored_all_at_once_give_what_one_extract_an_attendee_gave() -> No
         folded = fold_name(name)
         if not folded:
             return Unmatched("no_name", ())
-        found = process.extract(folded, matcher._names, scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_SCORE, limit=MAX_CANDIDATES)
+        found = process.extract(folded, names_in_order, scorer=fuzz.token_sort_ratio, score_cutoff=CLOSE_SCORE, limit=MAX_CANDIDATES)
         if not found:
             return Unmatched("no_follower", ())
         best = found[0][1]
         if best >= matcher.threshold:
-            return Unmatched("several", tuple((matcher._name_keys[i], float(s)) for _, s, i in found if s >= best))
-        return Unmatched("below_threshold", ((matcher._name_keys[found[0][2]], float(best)),))
+            return Unmatched("several", tuple((name_keys[i], float(s)) for _, s, i in found if s >= best))
+        return Unmatched("below_threshold", ((name_keys[found[0][2]], float(best)),))
 
     matched = matcher.match_many(attendees)
     explained = matcher.explain_many(attendees)
@@ -601,3 +623,88 @@ def test_names_scored_all_at_once_give_what_one_extract_an_attendee_gave() -> No
     assert reasons == {"no_name", "no_follower", "several", "below_threshold"}  # every rule was exercised
     assert sum(found is not None for found in matched) >= len(unique)
     assert any(w is not None and len(w.candidates) == MAX_CANDIDATES for w in explained)  # cut at the limit
+
+
+def test_the_forms_sql_writes_for_names_and_handles_are_pythons() -> None:
+    # follower_matcher reads the followers' names and handles without a Python object each: SQL
+    # writes an ASCII name's form and a simple handle's normalised form. Seeded texts of every
+    # shape: where SQL writes a form, it is the one Python gives (normalize_handle may refuse the
+    # handle outright: a "none", a text with no letter, which its Python check then drops).
+    import random
+
+    import duckdb
+
+    from analytics.meetups.matching import sorted_words
+
+    rng = random.Random(20261204)
+    pieces = ["a", "Z", "0", "_", ".", "-", "@", " ", "\t", "/", ":", "é", "Ø", "'", ",", "www.", "http:", "none", "N_A", "x.com/"]
+    texts = ["", "@", "...", "@.alice.", "Bob@Mastodon.Social", "@bob@mastodon.social", "a@b", "WWW.x.org", "www.x@y.com",
+             "n.a", "Zoe_Clarke", "olivia.bsky.social", "x.com/alice", "https://bsky.app/profile/a.b", "Émile", "did:plc:abc", "0042"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(20_000)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (text VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[text] for text in texts])
+    rows = con.execute(f"SELECT text, {m._simple('text')}, {m._simple_form('text')} FROM t").fetchall()
+    simple_shapes = set()
+    for text, simple, form in rows:
+        if simple and text:
+            assert normalize_handle(text) in (None, form), text
+            simple_shapes.add(("@" in text.lstrip("@"), "." in text))
+    assert sum(bool(simple) for _t, simple, _f in rows) > 2_000 and sum(not simple for _t, simple, _f in rows) > 2_000
+    assert simple_shapes == {(False, False), (False, True), (True, True)}  # a word, a dotted name, user@instance
+
+    names = ["", "Jose Martinez", "martinez  JOSE", "Zoe_Clarke-Smith", "  A.B.  c ", "___", "O'Neil\tJr."]
+    names += ["".join(rng.choice("abcXY 019_-.,'\t!") for _ in range(rng.randrange(1, 16))) for _ in range(5_000)]
+    con.execute("CREATE TABLE n (name VARCHAR)")
+    con.executemany("INSERT INTO n VALUES (?)", [[name] for name in names])
+    for name, form in con.execute(f"SELECT name, {m._ASCII_FORM} FROM n").fetchall():
+        assert form == sorted_words(fold_name(name)), name
+
+
+def test_the_follower_matcher_read_from_the_store_answers_as_one_built_from_every_follower(store: Store) -> None:
+    # follower_matcher reads only the followers an attendee's handle can name and the names grouped;
+    # Matcher(candidates_from_frame(follower_candidates(...))) builds every follower. On seeded
+    # followers (handles of every shape, shared and foreign names), the same answers both ways.
+    import random
+
+    from analytics.meetups.matching import candidates_from_frame
+
+    rng = random.Random(1204)
+    firsts = ["Emma", "Léa", "Leo", "José", "Jose", "Zoë", "Noah", "Hugo", "Jon", "John", "翔太", "Алексей", "O'Neil"]
+    lasts = ["Smith", "Dubois", "Martínez", "Martinez", "Müller", "Muller", "Leroy", "佐藤", "Иванов", "Nguyen-Park"]
+    shapes = ["user{n}", "User_{n}", "@u{n}", "u{n}.bsky.social", "u{n}@mastodon.social", "lucía{n}", "陽菜{n}",
+              "https://x.com/U{n}", ".dot{n}.", "none", "n_a", "shared"]
+    rows = ["id,handle,name"]  # keyed by a numeric id, by an id like a handle, or by their handle
+    handles = []
+    for n in range(1500):
+        handle = rng.choice(shapes).format(n=n)
+        handles.append(handle)
+        name = f"{rng.choice(firsts)} {rng.choice(lasts)}" if n % 13 else ""
+        name = f"Bartholomew Oyelaran {n}" if n % 100 == 1 else name
+        key = 1000 + n if n % 2 else f"Acct{n}" if n % 6 == 4 else ""
+        rows.append(f'{key},"{handle}","{name}"')
+    outcomes = import_bytes(store, {"followers.csv": ("\n".join(rows) + "\n").encode()}, snapshot_date=dt.date(2026, 2, 1))
+    assert [o.status for o in outcomes] == ["imported"], [o.line() for o in outcomes]
+    # Followers with profile URLs too (an Instagram export links each profile).
+    instagram = Path(__file__).parent / "fixtures" / "instagram" / "followers_1.json"
+    assert [o.status for o in import_fixture(store, instagram, snapshot_date=dt.date(2026, 2, 2))] == ["imported"]
+
+    asked = [normalize_handle(h) for h in rng.sample(handles, 200)] + ["shared", "nobody"]
+    asked += [f"acct{n}" for n in range(4, 400, 6)]
+    attendees: list[tuple[str | None, list[str], str | None]] = [(None, [h], None) for h in asked if h]
+    attendees += [(f"{rng.choice(firsts)} {rng.choice(lasts)}", [], None) for _ in range(40)]
+    attendees += [(f"Bartholomew Oyelaran {n}", [], None) for n in (1, 101, 1401)]
+    attendees += [(None, [], "https://www.instagram.com/tom_baker/"), (None, ["nobody"], "instagram.com/maria.lopez")]
+    attendees += [("Emma Smyth", ["nobody"], None), ("x", [], "https://x.com/U7"), (None, [], None), ("Zebulon Q", [], None)]
+    cursor = store.cursor()
+    try:
+        account_id = _account_id(store)
+        everyone = Matcher(candidates_from_frame(m.follower_candidates(cursor, account_id)))
+        read = m.follower_matcher(cursor, account_id, attendees)
+        assert read.match_many(attendees) == everyone.match_many(attendees)
+        assert read.explain_many(attendees) == everyone.explain_many(attendees)
+        found = everyone.match_many(attendees)
+    finally:
+        cursor.close()
+    assert sum(f is not None and f.method == "handle" for f in found) > 100  # handles of every shape were found
+    assert sum(f is not None and f.method == "fuzzy" for f in found) > 0

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -120,6 +120,21 @@ def fold_name(name: str | None) -> str:
     return _fold_unicode(name)
 
 
+def fold_by_words(name: str, words: dict[str, str]) -> str:
+    """fold_name(name), each whitespace-separated piece of it folded once for all the names that
+    share `words` (a million followers' names hold a few thousand first and last names). Folding
+    goes character by character (no character's fold depends on its neighbours across a space,
+    and a space folds to a space), so a name's fold is its pieces' folds joined."""
+    parts: list[str] = []
+    for piece in name.split():
+        folded = words.get(piece)
+        if folded is None:
+            folded = words[piece] = fold_name(piece)
+        if folded:
+            parts.append(folded)
+    return " ".join(parts)
+
+
 def _fold_unicode(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -152,6 +167,12 @@ def _normalize_handle_text(value: str) -> str | None:
     text = value.strip().strip("<>").strip()
     if not text or fold_name(text) in _NO_HANDLE or not any(c.isalnum() for c in text):
         return None
+    return _handle_of(text)
+
+
+def _handle_of(text: str) -> str | None:
+    """The handle a stripped, non-empty cell names, before the checks that it names one at all
+    (a "none", a cell with no letter or digit): normalize_handle gives this or None."""
     if "/" in text or text.lower().startswith(("http:", "https:", "www.")):
         return _handle_from_url(text)
     match = _HANDLE_TEXT.match(text.replace(" ", ""))
@@ -159,6 +180,21 @@ def _normalize_handle_text(value: str) -> str | None:
         return None
     user, instance = match.group(1), match.group(2)
     return f"{user}@{instance}".lower() if instance else user.lower().strip(".")
+
+
+def _handle_among(value: str | None, wanted: Collection[str]) -> str | None:
+    """normalize_handle(value) when it is one of `wanted`, else None. The checks that a cell names a
+    handle at all fold the cell's text, the dearest step for a letter beyond ASCII (a million
+    followers' handles: 5 s); they run only for a cell whose handle is wanted."""
+    if value is None:
+        return None
+    found: str | None
+    if _PLAIN_HANDLE.fullmatch(value):
+        found = value.lower()
+    else:
+        text = value.strip().strip("<>").strip()
+        found = _handle_of(text) if text else None
+    return normalize_handle(value) if found is not None and found in wanted else None
 
 
 def _handle_from_url(text: str) -> str | None:
@@ -206,43 +242,126 @@ def normalize_url(value: str | None) -> str | None:
     return (host + parts.path.rstrip("/")).lower()
 
 
-def candidate_keys(candidate: Candidate) -> set[str]:
-    """Every normalised handle a follower can be recognised by."""
+def candidate_keys(candidate: Candidate, wanted: Collection[str] | None = None) -> set[str]:
+    """Every normalised handle a follower can be recognised by; only those in `wanted` when given."""
+
+    def normalized(value: str | None) -> str | None:
+        return normalize_handle(value) if wanted is None else _handle_among(value, wanted)
+
     keys: set[str] = set()
     for value in (candidate.handle, candidate.profile_url):
-        handle = normalize_handle(value)
+        handle = normalized(value)
         if handle:
             keys.add(handle)
     # Handle-keyed lists (Instagram, Mastodon, the generic CSV) key members by their handle.
     if not candidate.member_key.startswith(("did:",)) and not candidate.member_key.isdigit():
-        handle = normalize_handle(candidate.member_key)
+        handle = normalized(candidate.member_key)
         if handle:
             keys.add(handle)
     return keys
 
 
-class Matcher:
-    """The follower index for one account, built once and used for every attendee."""
+def sorted_words(folded: str) -> str:
+    """A folded name as `token_sort_ratio` compares it: its words sorted. The ratio of two such
+    forms is the names' `token_sort_ratio`, so a form is prepared once, not once a comparison."""
+    return " ".join(sorted(folded.split()))
 
-    def __init__(self, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD) -> None:
+
+@dataclass(frozen=True)
+class NameIndex:
+    """The followers' names to score, each form (`sorted_words` of the folded name) once, with
+    the followers who bear it: form f's followers are `places[starts[f]:starts[f + 1]]` (their
+    places in the followers' order, ascending) and `ids` (the same slice: their member ids, which
+    `keys` turns into member keys for the few followers an answer names).
+
+    Many followers share a name (the demo has five of one; generated lists of a million, a few
+    hundred): a form is scored once for all of them. Flat arrays, not an object per name: a
+    million followers of 800,000 names took 16 s to index one name at a time."""
+
+    forms: list[str]
+    starts: np.ndarray
+    places: np.ndarray
+    ids: np.ndarray
+    keys: Callable[[Sequence[int]], dict[int, str]]
+
+    @classmethod
+    def of_names(
+        cls, texts: Sequence[str], text_of: np.ndarray, places: np.ndarray, ids: np.ndarray,
+        keys: Callable[[Sequence[int]], dict[int, str]],
+    ) -> NameIndex:
+        """From each follower's place, member id and name (`texts[text_of[i]]`). A text in ASCII
+        is taken as a form already written (`ascii_form`); any other is a raw name, folded here
+        once however many followers bear it."""
+        form_number: dict[str, int] = {}
+        form_of_text = np.empty(len(texts), dtype=np.int64)
+        words: dict[str, str] = {}
+        for number, text in enumerate(texts):
+            form = text if text.isascii() else sorted_words(fold_by_words(text, words))
+            form_of_text[number] = form_number.setdefault(form, len(form_number)) if form else -1
+        form_of = form_of_text[np.asarray(text_of, dtype=np.int64)] if len(texts) else np.empty(0, dtype=np.int64)
+        named = form_of >= 0
+        form_of, places, ids = form_of[named], np.asarray(places, dtype=np.int64)[named], np.asarray(ids, dtype=np.int64)[named]
+        order = np.lexsort((places, form_of))
+        starts = np.zeros(len(form_number) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(form_of, minlength=len(form_number)), out=starts[1:])
+        return cls(list(form_number), starts, places[order], ids[order], keys)
+
+    @classmethod
+    def of_members(cls, named: Iterable[tuple[str, str | None]]) -> NameIndex:
+        """From (member key, name) in the followers' order; a key given twice keeps its first
+        place and its last name. Member ids are the places."""
+        names: dict[str, str | None] = {}
+        for key, name in named:
+            names[key] = name
+        keys = list(names)
+        texts: dict[str, int] = {}
+        places: list[int] = []
+        text_of: list[int] = []
+        for place, name in enumerate(names.values()):
+            if name:
+                places.append(place)
+                text_of.append(texts.setdefault(ascii_form(name) if name.isascii() else name, len(texts)))
+        return cls.of_names(
+            list(texts), np.asarray(text_of, dtype=np.int64), np.asarray(places, dtype=np.int64),
+            np.asarray(places, dtype=np.int64), lambda ids: {i: keys[i] for i in ids},
+        )
+
+
+def ascii_form(name: str) -> str:
+    """`sorted_words(fold_name(name))` of an ASCII name (what the store's SQL writes itself)."""
+    return sorted_words(fold_name(name))
+
+
+class Matcher:
+    """The follower index for one account, built once and used for every attendee.
+
+    `names`: the followers' names when read otherwise (`NameIndex.of_names`, from the store);
+    `candidates` then need only hold the followers an attendee's handle or URL can name.
+    `handles`: the only handles `by_handle` will be asked (the attendees'), when known."""
+
+    def __init__(
+        self, candidates: Iterable[Candidate], threshold: float = NAME_THRESHOLD, names: NameIndex | None = None,
+        handles: Collection[str] | None = None,
+    ) -> None:
         self.threshold = threshold
+        self._asked = None if handles is None else frozenset(handles)
         self._by_handle: dict[str, set[str]] = {}
         self._by_url: dict[str, set[str]] = {}
-        names: dict[str, str] = {}
+        named: list[tuple[str, str | None]] = []
         for candidate in candidates:
-            for key in candidate_keys(candidate):
+            for key in candidate_keys(candidate, self._asked):
                 self._by_handle.setdefault(key, set()).add(candidate.member_key)
             url = normalize_url(candidate.profile_url)
             if url:
                 self._by_url.setdefault(url, set()).add(candidate.member_key)
-            folded = fold_name(candidate.name)
-            if folded:
-                names[candidate.member_key] = folded
-        self._name_keys = list(names)
-        self._names = [names[k] for k in self._name_keys]
+            if names is None:
+                named.append((candidate.member_key, candidate.name))
+        self._names = NameIndex.of_members(named) if names is None else names
 
     def by_handle(self, handles: Sequence[str], profile_url: str | None = None) -> str | None:
         """The one follower an attendee's handles or profile URL name, else None."""
+        if self._asked is not None and not self._asked.issuperset(handles):
+            raise ValueError("a handle the matcher was not built for")
         for handle in handles:
             found = self._by_handle.get(handle)
             if found and len(found) == 1:
@@ -254,36 +373,50 @@ class Matcher:
                 return next(iter(found))
         return None
 
-    def _closest(self, folded: Sequence[str], cutoff: float, limit: int) -> list[list[tuple[int, float]]]:
-        """For each folded name, the followers' names scoring at least `cutoff`, best first,
-        equal scores in the followers' order (what `process.extract` gives), at most `limit`.
+    def _closest(self, folded: Sequence[str], cutoff: float, limit: int) -> list[list[tuple[str, float]]]:
+        """For each folded name, the followers whose names score at least `cutoff` (member key,
+        score), best first, equal scores in the followers' order (what one `process.extract` of
+        `token_sort_ratio` over every follower's name gives), at most `limit`.
 
         Every attendee's name at once, with `process.cdist`: `process.extract` prepares each of
         the followers' names again for every attendee, on one core; an account of a million
-        followers took about a second an attendee. float64, the scores extract gives (float32
-        could round a score onto the threshold)."""
+        followers took about a second an attendee. Each name form once, its words sorted
+        beforehand, with `ratio`: `token_sort_ratio` sorted the words of both names at every
+        comparison. float64, the scores extract gives (float32 could round a score onto the
+        threshold)."""
+        index = self._names
         found: list[list[tuple[int, float]]] = []
-        step = max(1, _SCORES_AT_ONCE // max(1, len(self._names)))
-        for start in range(0, len(folded), step):
+        step = max(1, _SCORES_AT_ONCE // max(1, len(index.forms)))
+        queries = [sorted_words(name) for name in folded]
+        for start in range(0, len(queries), step):
             scores = process.cdist(
-                folded[start : start + step], self._names, scorer=fuzz.token_sort_ratio,
+                queries[start : start + step], index.forms, scorer=fuzz.ratio,
                 score_cutoff=cutoff, dtype=np.float64, workers=-1,
             )
             for row in scores:
                 kept = np.flatnonzero(row >= cutoff)
-                order = kept[np.lexsort((kept, -row[kept]))][:limit]
-                found.append([(int(index), float(row[index])) for index in order])
-        return found
+                if not len(kept):
+                    found.append([])
+                    continue
+                # Each form's first `limit` followers can make the list; merged by score, then place.
+                firsts = index.starts[kept]
+                counts = np.minimum(index.starts[kept + 1] - firsts, limit)
+                at = np.repeat(firsts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+                score = np.repeat(row[kept], counts)
+                order = np.lexsort((index.places[at], -score))[:limit]
+                found.append([(int(index.ids[at[i]]), float(score[i])) for i in order])
+        # Member keys for the followers named, all at once (from the store: one read).
+        keys = index.keys(sorted({member for close in found for member, _score in close}))
+        return [[(keys[member], score) for member, score in close] for close in found]
 
     def _by_names(self, names: Sequence[str | None]) -> list[tuple[str, float] | None]:
         folded = [fold_name(name) for name in names]
-        asked = [i for i, f in enumerate(folded) if f] if self._names else []
+        asked = [i for i, f in enumerate(folded) if f] if self._names.forms else []
         best: list[tuple[str, float] | None] = [None] * len(names)
         for i, top in zip(asked, self._closest([folded[i] for i in asked], self.threshold, 2), strict=True):
             if not top or (len(top) > 1 and top[1][1] >= top[0][1]):
                 continue
-            index, score = top[0]
-            best[i] = (self._name_keys[index], score)
+            best[i] = top[0]
         return best
 
     def by_name(self, name: str | None) -> tuple[str, float] | None:
@@ -303,7 +436,7 @@ class Matcher:
             folded = fold_name(name)
             if not folded:
                 why[i] = Unmatched("no_name", ())
-            elif not self._names:
+            elif not self._names.forms:
                 why[i] = Unmatched("no_follower", ())
             else:
                 asked.append((i, folded))
@@ -315,9 +448,9 @@ class Matcher:
                 continue
             best = close[0][1]
             if best < self.threshold:
-                why[i] = Unmatched("below_threshold", ((self._name_keys[close[0][0]], best),))
+                why[i] = Unmatched("below_threshold", (close[0],))
             elif len(close) > 1 and close[1][1] >= best:
-                why[i] = Unmatched("several", tuple((self._name_keys[index], score) for index, score in close if score >= best))
+                why[i] = Unmatched("several", tuple((key, score) for key, score in close if score >= best))
             # else: `by_name` matches this attendee; nothing to explain.
         return why
 

@@ -16,8 +16,7 @@ import pandas as pd
 from analytics.errors import PalierError
 from analytics.i18n import N_, _, ngettext
 from analytics.meetups.attendees import AttendeeList, parse_attendees
-from analytics.meetups.matching import Matcher, candidates_from_frame
-from analytics.metrics.meetups import follower_candidates
+from analytics.metrics.meetups import follower_matcher
 from analytics.store import Store
 from analytics.store.accounts import require_account
 
@@ -195,10 +194,10 @@ def _match(cursor: duckdb.DuckDBPyConnection, account_id: int, event_id: int | N
     pending = cursor.execute(UNMATCHED_SQL, {"account_id": account_id, "event_id": event_id}).fetchall()
     if not pending:
         return 0, 0
-    matcher = Matcher(candidates_from_frame(follower_candidates(cursor, account_id)))
+    attendees = [(name, list(handles or []), profile_url) for _, name, handles, profile_url in pending]
+    found_all = follower_matcher(cursor, account_id, attendees).match_many(attendees)
     rows = []
     by_handle = suggested = 0
-    found_all = matcher.match_many([(name, list(handles or []), profile_url) for _, name, handles, profile_url in pending])
     for (attendee_id, *_attendee), found in zip(pending, found_all, strict=True):
         if found is None:
             continue

@@ -19,13 +19,14 @@ Pure reads of the tables of migration 2 joined with the follower spells (see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from analytics.i18n import N_, _
-from analytics.meetups.matching import Matcher, candidates_from_frame
+from analytics.meetups.matching import Attendee, Candidate, Matcher, NameIndex, normalize_url
 
 DEFAULT_WITHIN_DAYS = 30
 
@@ -45,6 +46,67 @@ FROM members m
 LEFT JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
 ORDER BY p.member_key
 """
+
+# Everyone who has followed the account, as FOLLOWER_CANDIDATES_SQL reads them, with their place
+# in its order (the followers' order, which settles equal name scores).
+_FOLLOWERS_CTE = """
+members AS (
+    SELECT DISTINCT member_id FROM spells WHERE account_id = $account_id AND kind = 'follower'
+),
+followers AS (
+    SELECT p.member_id, p.member_key, p.handle, p.name, p.profile_url, row_number() OVER (ORDER BY p.member_key) - 1 AS position
+    FROM members m JOIN profiles p ON p.account_id = $account_id AND p.member_id = m.member_id
+)"""
+# Every follower with a name: place in the followers' order, member id, and the name's form
+# (`matching.ascii_form`: lower case, every run of characters other than letters and digits a
+# space, the words sorted) written here for an ASCII name, exactly as Python would
+# (tests/test_meetups.py checks both agree); any other name as it is, which Python folds once
+# however many followers bear it (matching.NameIndex).
+_ASCII_FORM = "array_to_string(list_sort(string_split(trim(regexp_replace(lower(name), '[^a-z0-9]+', ' ', 'g')), ' ')), ' ')"
+FOLLOWER_NAMES_SQL = f"""
+WITH {_FOLLOWERS_CTE}
+SELECT CASE WHEN regexp_matches(name, '[^\\x00-\\x7F]') THEN name ELSE {_ASCII_FORM} END AS text, position, member_id
+FROM followers WHERE name <> ''
+"""  # noqa: S608 - the interpolated parts are constants
+# The member keys of the followers an answer names.
+MEMBER_KEYS_SQL = """
+SELECT member_id, member_key FROM profiles WHERE account_id = $account_id AND list_contains(CAST($ids AS BIGINT[]), member_id)
+"""
+
+# An attendee's handle is looked up among the followers' handles, profile URLs and handle-like
+# keys, each normalised as matching.candidate_keys does. Normalising a million of them in Python
+# took 4 s; most are ASCII words (an X handle), dotted names (a Bluesky handle) or user@instance
+# (Mastodon), whose normalised form SQL writes exactly (lower case, one leading '@' dropped,
+# dots trimmed unless an instance follows; tests/test_meetups.py checks it against
+# normalize_handle). Only the followers whose handle-like text is something else (an address,
+# a URL, a letter beyond ASCII) or whose simple form is one of the attendees' are read into
+# Python, where candidate_keys decides.
+_SIMPLE_HANDLE = r"[A-Za-z0-9_]+|@?[A-Za-z0-9_.\-]+|@?[A-Za-z0-9_.\-]+@[A-Za-z0-9_.\-]+\.[A-Za-z]{2,}"
+
+
+def _simple(text: str) -> str:
+    """Whether SQL writes the normalised handle of `text` (a column) itself: empty, or simple."""
+    return (
+        f"({text} IS NULL OR {text} = '' OR (regexp_full_match({text}, '{_SIMPLE_HANDLE}')"
+        f" AND NOT starts_with(lower({text}), 'www.')))"
+    )
+
+
+def _simple_form(text: str) -> str:
+    """The normalised handle of a simple `text` (see _simple); NULL for an empty one."""
+    user = f"regexp_replace({text}, '^@', '')"
+    return f"(CASE WHEN {text} = '' THEN NULL WHEN contains({user}, '@') THEN lower({user}) ELSE trim(lower({user}), '.') END)"
+
+
+# Keys that candidate_keys never reads as a handle: numeric ids and Bluesky DIDs.
+_ID_KEY = "(starts_with(member_key, 'did:') OR regexp_full_match(member_key, '[0-9]+'))"
+FOLLOWERS_BY_HANDLE_SQL = f"""
+WITH {_FOLLOWERS_CTE}
+SELECT member_key, handle, profile_url FROM followers
+WHERE profile_url IS NOT NULL
+   OR NOT {_simple("handle")} OR list_contains(CAST($handles AS VARCHAR[]), {_simple_form("handle")})
+   OR (NOT {_ID_KEY} AND (NOT {_simple("member_key")} OR list_contains(CAST($handles AS VARCHAR[]), {_simple_form("member_key")})))
+"""  # noqa: S608 - the interpolated parts are constants
 
 LATEST_LIST_SQL = """
 SELECT max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = 'follower'
@@ -157,6 +219,11 @@ ORDER BY m.following_now DESC, lower(coalesce(p.handle, p.member_key))
 LIMIT $limit
 """  # noqa: S608 - the interpolated part is a constant
 
+# The handle and name of the followers offered to choose from.
+OFFERED_PROFILES_SQL = """
+SELECT member_key, handle, name FROM profiles WHERE account_id = $account_id AND list_contains(CAST($keys AS VARCHAR[]), member_key)
+"""
+
 SNAPSHOT_BOUNDS_SQL = """
 SELECT min(snapshot_date), max(snapshot_date) FROM snapshots WHERE account_id = $account_id AND kind = 'follower'
 """
@@ -167,6 +234,37 @@ def follower_candidates(cursor: duckdb.DuckDBPyConnection, account_id: int) -> p
     member_key, handle, name, profile_url. Past followers are kept: someone met at a 2025
     meetup who unfollowed since is still that person."""
     return cursor.execute(FOLLOWER_CANDIDATES_SQL, {"account_id": account_id}).df()
+
+
+def follower_matcher(cursor: duckdb.DuckDBPyConnection, account_id: int, attendees: Sequence[Attendee]) -> Matcher:
+    """The matcher of `attendees` against everyone who has followed the account: what
+    `Matcher(candidates_from_frame(follower_candidates(...)))` answers for them, read without
+    building a Python object per follower (a million followers: 14 s to a few)."""
+    names = _follower_names(cursor, account_id)
+    handles = sorted({handle for _name, typed, _url in attendees for handle in typed})
+    if not handles and not any(normalize_url(url) for _name, _typed, url in attendees):
+        return Matcher((), names=names, handles=handles)  # nobody to look up by handle or URL
+    rows = cursor.execute(FOLLOWERS_BY_HANDLE_SQL, {"account_id": account_id, "handles": handles}).fetchall()
+    return Matcher((Candidate(str(key), handle, None, url) for key, handle, url in rows), names=names, handles=handles)
+
+
+def _follower_names(cursor: duckdb.DuckDBPyConnection, account_id: int) -> NameIndex:
+    """The followers' names as matching.NameIndex reads them (see FOLLOWER_NAMES_SQL): read as
+    Arrow, each distinct text once."""
+    import pyarrow as pa
+
+    table = cursor.sql(FOLLOWER_NAMES_SQL, params={"account_id": account_id}).to_arrow_table()
+    texts = table.column("text").combine_chunks()
+    encoded = texts.dictionary_encode() if len(texts) else pa.array([], pa.string()).dictionary_encode()
+
+    def keys(ids: Sequence[int]) -> dict[int, str]:
+        found = cursor.execute(MEMBER_KEYS_SQL, {"account_id": account_id, "ids": list(ids)}).fetchall()
+        return {int(member_id): str(key) for member_id, key in found}
+
+    return NameIndex.of_names(
+        encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False),
+        table.column("position").to_numpy(), table.column("member_id").to_numpy(), keys,
+    )
 
 
 def latest_list_date(cursor: duckdb.DuckDBPyConnection, account_id: int) -> dt.date | None:
@@ -407,19 +505,17 @@ def unmatched_attendees(
     columns = ["attendee_id", "event_id", "line", "name", "reason", "reason_text", "candidates"]
     if pending.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    followers = follower_candidates(cursor, account_id)
-    matcher = Matcher(candidates_from_frame(followers))
-    profiles = followers.set_index("member_key")
     rows: list[dict[str, object]] = []
-    attendees = [
+    attendees: list[Attendee] = [
         (None if pd.isna(row.name) else str(row.name), [] if row.handles is None else list(row.handles),
          None if pd.isna(row.profile_url) else str(row.profile_url))
         for row in pending.itertuples(index=False)
     ]
     # Every attendee's name scored at once (Matcher.explain_many).
-    for row, (name, _handles, _url), why in zip(
-        pending.itertuples(index=False), attendees, matcher.explain_many(attendees), strict=True
-    ):
+    explained = follower_matcher(cursor, account_id, attendees).explain_many(attendees)
+    offered_keys = sorted({key for why in explained if why is not None for key, _score in why.candidates})
+    profiles = cursor.execute(OFFERED_PROFILES_SQL, {"account_id": account_id, "keys": offered_keys}).df().set_index("member_key")
+    for row, (name, _handles, _url), why in zip(pending.itertuples(index=False), attendees, explained, strict=True):
         offered: tuple[dict[str, float | str | None], ...]
         if why is None:
             # Matching again would find someone (new follower lists since): say so, offer nobody.
