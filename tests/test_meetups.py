@@ -708,3 +708,46 @@ def test_the_follower_matcher_read_from_the_store_answers_as_one_built_from_ever
         cursor.close()
     assert sum(f is not None and f.method == "handle" for f in found) > 100  # handles of every shape were found
     assert sum(f is not None and f.method == "fuzzy" for f in found) > 0
+
+
+def test_the_followers_names_are_read_once_until_an_import_changes_them(store: Store, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    # The name index of a million followers takes seconds to read, and the matches to review are
+    # read again after every decision: it is kept while the account's imports stay the same.
+    from analytics.meetups.matching import NameIndex
+    from analytics.store import open_store
+    from analytics.store.accounts import delete_import, list_imports
+
+    reads: list[int] = []
+    of_names = NameIndex.of_names.__func__  # type: ignore[attr-defined]
+
+    def counted(cls, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        reads.append(1)
+        return of_names(cls, *args, **kwargs)
+
+    monkeypatch.setattr(NameIndex, "of_names", classmethod(counted))
+    asked = [("Maëlle Rousseau-Vidal", [], None), ("Priya Patel", [], None)]
+
+    def matched(on: Store) -> list[str | None]:
+        cursor = on.cursor()
+        try:
+            found = m.follower_matcher(cursor, _account_id(on), asked).match_many(asked)
+        finally:
+            cursor.close()
+        return [None if f is None else f.member_key for f in found]
+
+    _lists(store)
+    assert matched(store) == [None, "priya_p"] and len(reads) == 1
+    assert _event(store, MEETUP, MEETUP_DAY).status == "imported"  # a write that leaves the followers as they were
+    assert matched(store) == [None, "priya_p"] and len(reads) == 1
+    newer = LIST_APR + "maelle_rv,Maëlle Rousseau-Vidal\n"
+    assert [o.status for o in import_bytes(store, {"followers.csv": newer.encode()}, snapshot_date=dt.date(2026, 5, 1))] == ["imported"]
+    assert matched(store) == ["maelle_rv", "priya_p"] and len(reads) == 2
+    delete_import(store, "me", int(list_imports(store, "me")["import_id"].max()))
+    assert matched(store) == [None, "priya_p"] and len(reads) == 3
+    # Another store file whose account and imports are numbered alike is read on its own.
+    other = open_store(str(tmp_path / "other.duckdb"))
+    try:
+        import_bytes(other, {"followers.csv": (LIST_FEB.replace("Priya Patel", "Priya Other")).encode()}, snapshot_date=dt.date(2026, 2, 20))
+        assert matched(other) == [None, None] and len(reads) == 4
+    finally:
+        other.close()

@@ -18,8 +18,11 @@ Pure reads of the tables of migration 2 joined with the follower spells (see
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import duckdb
@@ -68,6 +71,17 @@ WITH {_FOLLOWERS_CTE}
 SELECT CASE WHEN regexp_matches(name, '[^\\x00-\\x7F]') THEN name ELSE {_ASCII_FORM} END AS text, position, member_id
 FROM followers WHERE name <> ''
 """  # noqa: S608 - the interpolated parts are constants
+# What the followers' names of an account depend on, read in a few milliseconds: the store file and
+# the account's imports (profiles and spells change only when an import lands or is deleted; a
+# match decided or a person marked known changes neither). With the last import id drawn: once an
+# import is deleted, the imports left are those of an earlier state, but the profiles it wrote keep
+# what it wrote (see _follower_names).
+FOLLOWER_STATE_SQL = """
+SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()),
+       (SELECT last_value FROM duckdb_sequences() WHERE database_name = current_database() AND sequence_name = 'import_ids'),
+       count(*), bit_xor(hash(import_id, sha256, format, rows, date_min, date_max))
+FROM imports WHERE account_id = $account_id
+"""
 # The member keys of the followers an answer names.
 MEMBER_KEYS_SQL = """
 SELECT member_id, member_key FROM profiles WHERE account_id = $account_id AND list_contains(CAST($ids AS BIGINT[]), member_id)
@@ -248,19 +262,48 @@ def follower_matcher(cursor: duckdb.DuckDBPyConnection, account_id: int, attende
     return Matcher((Candidate(str(key), handle, None, url) for key, handle, url in rows), names=names, handles=handles)
 
 
-def _follower_names(cursor: duckdb.DuckDBPyConnection, account_id: int) -> NameIndex:
-    """The followers' names as matching.NameIndex reads them (see FOLLOWER_NAMES_SQL): read as
-    Arrow, each distinct text once."""
-    import pyarrow as pa
+# The name indexes of the accounts matched last, by FOLLOWER_STATE_SQL: a million followers' index
+# takes 1 to 3 s to read and 50 to 100 MB to hold, and the matches to review are read again after
+# every decision (which changes the store's version, not the followers). Two at most: the account
+# of an import and the one on screen.
+_NAMES_KEPT = 2
+_names_kept: OrderedDict[tuple[object, ...], NameIndex] = OrderedDict()
+_names_lock = threading.Lock()
 
-    table = cursor.sql(FOLLOWER_NAMES_SQL, params={"account_id": account_id}).to_arrow_table()
-    texts = table.column("text").combine_chunks()
-    encoded = texts.dictionary_encode() if len(texts) else pa.array([], pa.string()).dictionary_encode()
+
+def _follower_names(cursor: duckdb.DuckDBPyConnection, account_id: int) -> NameIndex:
+    """The followers' names as matching.NameIndex reads them (see FOLLOWER_NAMES_SQL), kept while
+    the account's imports stay the same (see _names_kept)."""
 
     def keys(ids: Sequence[int]) -> dict[int, str]:
         found = cursor.execute(MEMBER_KEYS_SQL, {"account_id": account_id, "ids": list(ids)}).fetchall()
         return {int(member_id): str(key) for member_id, key in found}
 
+    state = cursor.execute(FOLLOWER_STATE_SQL, {"account_id": account_id}).fetchall()[0]
+    kept_as = None if state[0] is None else (account_id, *state)  # an in-memory store: not kept
+    with _names_lock:
+        kept = _names_kept.get(kept_as) if kept_as else None
+        if kept is not None:
+            _names_kept.move_to_end(kept_as)
+            return dataclasses.replace(kept, keys=keys)
+    index = _read_follower_names(cursor, account_id, keys)
+    if kept_as:
+        with _names_lock:
+            _names_kept[kept_as] = index
+            while len(_names_kept) > _NAMES_KEPT:
+                _names_kept.popitem(last=False)
+    return index
+
+
+def _read_follower_names(
+    cursor: duckdb.DuckDBPyConnection, account_id: int, keys: Callable[[Sequence[int]], dict[int, str]]
+) -> NameIndex:
+    """The followers' names read as Arrow (see FOLLOWER_NAMES_SQL), each distinct text once."""
+    import pyarrow as pa
+
+    table = cursor.sql(FOLLOWER_NAMES_SQL, params={"account_id": account_id}).to_arrow_table()
+    texts = table.column("text").combine_chunks()
+    encoded = texts.dictionary_encode() if len(texts) else pa.array([], pa.string()).dictionary_encode()
     return NameIndex.of_names(
         encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False),
         table.column("position").to_numpy(), table.column("member_id").to_numpy(), keys,
