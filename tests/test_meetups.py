@@ -725,7 +725,7 @@ def test_the_followers_names_are_read_once_until_an_import_changes_them(store: S
         return of_names(cls, *args, **kwargs)
 
     monkeypatch.setattr(NameIndex, "of_names", classmethod(counted))
-    asked = [("Maëlle Rousseau-Vidal", [], None), ("Priya Patel", [], None)]
+    asked: list[tuple[str | None, list[str], str | None]] = [("Maëlle Rousseau-Vidal", [], None), ("Priya Patel", [], None)]
 
     def matched(on: Store) -> list[str | None]:
         cursor = on.cursor()
