@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.i18n import _, format_number
-from analytics.ui import demo_progress, gate, meetups_view, reads, widgets
+from analytics.ui import demo_progress, gate, meetups_view, reads, tabs, widgets
 
 # The first visit of a freshly started server may run this file without app.py: go through it.
 gate.through_app_navigation()
@@ -71,16 +71,21 @@ if owner and people_ok:
     tab_names.append(_("Matches to review ({count})").format(count=format_number(to_review)))
 if people_ok:
     tab_names.append(_("Known in person"))
-tabs = st.tabs(tab_names)
-with tabs[0]:
-    meetups_view.turnout(view, within_days)
+# Only the open tab is drawn (analytics.ui.tabs): why attendees are unmatched reads every
+# follower's name (seconds at a million followers), only once that tab is opened.
+rest = tabs.lazy_tabs(tab_names, key="meetups_tab")
+with rest[0]:
+    if tabs.is_open(rest[0]):
+        meetups_view.turnout(view, within_days)
 if owner and people_ok:
-    with tabs[1]:
-        meetups_view.review(store, account, view, locked)
-        meetups_view.unmatched(store, account, view, version, locked)
+    with rest[1]:
+        if tabs.is_open(rest[1]):
+            meetups_view.review(store, account, view, locked)
+            meetups_view.unmatched(store, account, view, version, locked)
 if people_ok:
-    with tabs[-1]:
-        meetups_view.known_in_person(store, account, view, version, locked, owner)
+    with rest[-1]:
+        if tabs.is_open(rest[-1]):
+            meetups_view.known_in_person(store, account, view, version, locked, owner)
 if owner:
     meetups_view.add_event(store, account, view, locked)
     meetups_view.upkeep(store, account, view, locked)

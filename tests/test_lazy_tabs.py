@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -74,3 +76,56 @@ def test_activity_keeps_the_threshold_tabs_and_waits_for_the_others(demo_db: Pat
     opened = _run(ACTIVITY, "activity_tab", "Best time to post")
     assert _drawn(opened, "Best time to post") > 0
     assert any("activity_quiet" in key for key in chart_keys(opened))
+
+
+def test_meetups_reads_why_attendees_are_unmatched_only_once_that_tab_is_open(
+    db: Path, lazy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why attendees are unmatched reads every follower's name: seconds at a million followers.
+    from analytics.metrics import meetups as meetup_metrics
+    from tests.test_pages_meetups import page, seed
+
+    seed(db, event=True)
+    reads: list[int] = []
+    unmatched = meetup_metrics.unmatched_attendees
+
+    def counted(cursor: duckdb.DuckDBPyConnection, account_id: int, event_id: int | None = None) -> pd.DataFrame:
+        reads.append(1)
+        return unmatched(cursor, account_id, event_id)
+
+    monkeypatch.setattr(meetup_metrics, "unmatched_attendees", counted)
+    at = page()
+    assert not any(s.value == "Attendees not matched" for s in at.subheader) and reads == []
+    review = next(tab.label for tab in at.tabs if tab.label.startswith("Matches to review"))
+    at.session_state["meetups_tab"] = review  # what a click on the tab sets
+    at.run()
+    assert not at.exception, at.exception
+    assert any(s.value == "Attendees not matched" for s in at.subheader) and reads == [1]
+
+
+def _tabs_with_a_count() -> None:
+    import streamlit as st
+
+    from analytics.ui import tabs
+
+    count = st.session_state.get("count", 1)
+    drawn = tabs.lazy_tabs(["Turnout", f"To review ({count})", "Known"], key="counted_tab")
+    st.write(f"open: {[tab.open for tab in drawn]}")
+
+
+def test_a_tab_whose_label_changes_stays_open(lazy: None) -> None:
+    # Streamlit takes tabs whose labels changed for new ones and opens the first: a decided match
+    # changes "To review (1)" to "(0)", and the owner would be sent back to the first tab.
+    at = AppTest.from_function(_tabs_with_a_count, default_timeout=TIMEOUT).run()
+    assert at.markdown[0].value == "open: [True, False, False]"
+    at.session_state["counted_tab"] = "To review (1)"
+    at.run()
+    assert at.markdown[0].value == "open: [False, True, False]"
+    at.session_state["count"] = 0
+    at.run()
+    assert at.markdown[0].value == "open: [False, True, False]"
+    at.run()
+    assert at.markdown[0].value == "open: [False, True, False]"
+    at.session_state["counted_tab"] = "Turnout"
+    at.run()
+    assert at.markdown[0].value == "open: [True, False, False]"
