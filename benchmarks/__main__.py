@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import firststart as firststart_bench
+from benchmarks import meetups as meetups_bench
 from benchmarks import pages as browser_bench
 from benchmarks import plateaus as plateau_bench
 from benchmarks import sections
@@ -458,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md")))
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
-                        help="comma list of: imports,year,pages,plateaus,browser,firststart")
+                        help="comma list of: imports,year,pages,plateaus,browser,meetups,firststart")
     parser.add_argument("--year-from", type=Path, default=os.environ.get("BENCH_YEAR_FROM") or None,
                         help="the JSON output of a `year` worker run on its own, its store beside it")
     args = parser.parse_args(argv)
@@ -487,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     old = plateau_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # The pages in a real browser (`python -m benchmarks.pages`), on the demo and on the year's store.
     old_browser = browser_bench.section_of(args.out.read_text()) if args.out.exists() else None
+    # Meetups on a million followers (`python -m benchmarks.meetups`).
+    old_meetups = meetups_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # Likewise the first start's (`python -m benchmarks.firststart`, issue 16 target 1).
     old_firststart = firststart_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # The server's garbage collections (`python -m benchmarks.gcpause`, which prints JSON: its
@@ -504,6 +507,10 @@ def main(argv: list[str] | None = None) -> int:
                             *stores])
     elif old_browser:
         browser_bench.write_section(args.out, old_browser)
+    if "meetups" not in skip:
+        meetups_bench.main(["--out", str(args.out), "--rounds", str(args.runs), "--work", str(args.work / "meetups")])
+    elif old_meetups:
+        meetups_bench.write_section(args.out, old_meetups)
     if "firststart" not in skip:
         firststart_bench.main(["--out", str(args.out), "--runs", str(args.runs)])
     elif old_firststart:
