@@ -123,8 +123,8 @@ def fold_name(name: str | None) -> str:
 def fold_by_words(name: str, words: dict[str, str]) -> str:
     """fold_name(name), each whitespace-separated piece of it folded once for all the names that
     share `words` (a million followers' names hold a few thousand first and last names). Folding
-    goes character by character (no character's fold depends on its neighbours across a space,
-    and a space folds to a space), so a name's fold is its pieces' folds joined."""
+    goes character by character (no character's fold depends on its neighbours across whitespace,
+    and whitespace folds to a word break), so a name's fold is its pieces' folds joined."""
     parts: list[str] = []
     for piece in name.split():
         folded = words.get(piece)
