@@ -276,12 +276,13 @@ MAX_RETURNER_SPELLS = 100_000
 # --- Text features ------------------------------------------------------------------------------
 
 
-def _clean(texts: pd.Series) -> np.ndarray:
-    """textfit.clean_text over a column, each distinct text once."""
-    raw = texts.fillna("").astype(str)
-    codes, uniques = pd.factorize(raw, sort=False)
-    cleaned = np.array([textfit.clean_text(t) for t in uniques], dtype=object)
-    return cleaned[codes] if len(codes) else np.array([], dtype=object)
+def _cleaned(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """textfit.clean_text over a column, each distinct text once: (the distinct cleaned texts, in
+    the order they first occur, and each row's position among them)."""
+    codes, uniques = pd.factorize(texts.fillna("").astype(str), sort=False)
+    cleaned = pd.Series([textfit.clean_text(t) for t in uniques], dtype=object)
+    clean_codes, distinct = pd.factorize(cleaned, sort=False)
+    return np.asarray(distinct, dtype=object), np.asarray(clean_codes, dtype=np.int64)[codes]
 
 
 def languages_of(bios: pd.Series) -> np.ndarray:
@@ -315,7 +316,7 @@ class Model:
     components: np.ndarray | None  # topics x terms of topic_space (NMF)
     topics_reason: str | None
 
-    def fits(self, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def fits(self, texts: textfit.Texts) -> tuple[np.ndarray, np.ndarray]:
         """(has_words, fit) per cleaned text; fit NaN without words or without a model."""
         nan = np.full(len(texts), np.nan)
         if self.fit_space is None or self.centroid is None or not len(texts):
@@ -476,12 +477,14 @@ def refresh_features(
 
         # Model features (fit, topic): every profile on a refit, else the changed ones.
         say(_("Fitting {count} bios to the topics (TF-IDF, NMF)…").format(count=format_number(len(profiles) if refit else int(todo.sum()))))
-        fit_texts_all = _clean(_join_texts(profiles["bio"], profiles["name"]))
-        topic_texts_all = _clean(profiles["bio"])
+        # A follower's fit is read from their bio and name joined, their topic from the bio: each
+        # distinct bio and name is cleaned and tokenised once (textfit.JoinedTexts).
+        topic_distinct, topic_inverse = _cleaned(profiles["bio"])
+        names, name_of = _cleaned(profiles["name"])
+        distinct, inverse, counts = textfit.JoinedTexts.of(topic_distinct, topic_inverse, names, name_of)
+        topic_counts = np.bincount(topic_inverse, minlength=len(topic_distinct)).astype("float64")
         mark = step("clean", mark)
         if refit:
-            distinct, inverse, counts = _distinct(fit_texts_all)
-            topic_distinct, topic_inverse, topic_counts = _distinct(topic_texts_all)
             model = _fit_with_counts(posts, distinct, counts, topic_distinct, topic_counts)
             mark = step("fit_model", mark)
             has_words, fits = model.fits(distinct)
@@ -492,10 +495,8 @@ def refresh_features(
             fitted = len(profiles)
         else:
             model = _load_model(reader, account_id, row)  # type: ignore[arg-type]
-            distinct, inverse, _counts = _distinct(fit_texts_all)
             has_words, fits = model.fits(distinct)
             has_words, fits = has_words[inverse], fits[inverse]
-            topic_distinct, topic_inverse, _topic_counts = _distinct(topic_texts_all)
             topics = model.topics(topic_distinct)[topic_inverse]
             rows = todo
             changed += int(todo.sum())
@@ -564,18 +565,7 @@ def refresh_all(store: Store, *, progress: ProgressFn | None = None) -> list[Ref
     return [refresh_features(store, account_id, progress=progress) for account_id in ids]
 
 
-def _join_texts(bio: pd.Series, name: pd.Series) -> pd.Series:
-    """Bio and name, the text a follower's fit is computed from (audience.profile_texts)."""
-    return (bio.fillna("").astype(str) + " " + name.fillna("").astype(str)).str.strip()
-
-
-def _distinct(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(pd.Series(texts, dtype=object), sort=False)
-    counts = np.bincount(codes, minlength=len(uniques)).astype("float64") if len(codes) else np.zeros(0)
-    return np.asarray(uniques, dtype=object), codes, counts
-
-
-def _fit_with_counts(posts: pd.Series, fit_texts: np.ndarray, counts: np.ndarray, topic_texts: np.ndarray,
+def _fit_with_counts(posts: pd.Series, fit_texts: textfit.Texts, counts: np.ndarray, topic_texts: np.ndarray,
                      topic_counts: np.ndarray) -> Model:
     clean_posts = np.array([textfit.clean_text(t) for t in posts.fillna("").astype(str)], dtype=object)
     clean_posts = clean_posts[np.array([t.strip() != "" for t in clean_posts], dtype=bool)] if len(clean_posts) else clean_posts
