@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import analysis as analysis_bench
 from benchmarks import firststart as firststart_bench
 from benchmarks import meetups as meetups_bench
 from benchmarks import pages as browser_bench
@@ -459,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("BENCH_DIR", ROOT / "data" / "bench")))
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("BENCH_OUT", ROOT / "docs" / "benchmarks.md")))
     parser.add_argument("--skip", default=os.environ.get("BENCH_SKIP", ""),
-                        help="comma list of: imports,year,pages,plateaus,browser,meetups,firststart")
+                        help="comma list of: imports,year,pages,plateaus,browser,meetups,analysis,firststart")
     parser.add_argument("--year-from", type=Path, default=os.environ.get("BENCH_YEAR_FROM") or None,
                         help="the JSON output of a `year` worker run on its own, its store beside it")
     args = parser.parse_args(argv)
@@ -490,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     old_browser = browser_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # Meetups on a million followers (`python -m benchmarks.meetups`).
     old_meetups = meetups_bench.section_of(args.out.read_text()) if args.out.exists() else None
+    # The audience analysis of a million followers (`python -m benchmarks.analysis`).
+    old_analysis = analysis_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # Likewise the first start's (`python -m benchmarks.firststart`, issue 16 target 1).
     old_firststart = firststart_bench.section_of(args.out.read_text()) if args.out.exists() else None
     # The server's garbage collections (`python -m benchmarks.gcpause`, which prints JSON: its
@@ -511,6 +514,10 @@ def main(argv: list[str] | None = None) -> int:
         meetups_bench.main(["--out", str(args.out), "--rounds", str(args.runs), "--work", str(args.work / "meetups")])
     elif old_meetups:
         meetups_bench.write_section(args.out, old_meetups)
+    if "analysis" not in skip:
+        analysis_bench.main(["--out", str(args.out), "--rounds", str(args.runs), "--work", str(args.work / "analysis")])
+    elif old_analysis:
+        analysis_bench.write_section(args.out, old_analysis)
     if "firststart" not in skip:
         firststart_bench.main(["--out", str(args.out), "--runs", str(args.runs)])
     elif old_firststart:
