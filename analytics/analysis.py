@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.i18n import _, format_number
+from analytics.i18n import _, default_language, format_number, normalize_language, use_language
 from analytics.metrics import lists, textfit
 from analytics.metrics.geo import countries_of
 from analytics.metrics.kept import (
@@ -60,6 +61,7 @@ from analytics.metrics.kept import (
     _state_row,
     _text,
     fingerprint,
+    is_current,
     pair_cube,
     people_list,
     post_cube,
@@ -697,3 +699,112 @@ def analyse_if_writable(target: Store | duckdb.DuckDBPyConnection, account_id: i
     except duckdb.Error:  # read-only: a second Palier process holds the store
         return False
     return True
+
+
+# --- In the background ------------------------------------------------------------------------
+# After an import, the Audience page's first view and the report wait for this step (22 s for a
+# million followers the first time, about 10 s on each next day: `python -m benchmarks.analysis`).
+# An import made in the dashboard starts it at once in a thread of its own (analytics.uploads), so
+# that by the time she opens Audience or asks for the report it is done or under way; a page that
+# needs it joins the run in progress rather than starting a second one (both would compute the
+# same thing on the same two cores). One run per store file and account, in this process.
+
+MAX_RUNS = 3  # an import that lands during a run makes it stale: it runs again, at most this often
+
+
+class BackgroundAnalysis:
+    """`refresh_features` of one account running in its own thread.
+
+    Progress messages are worded in the language given at the start (a thread of its own has no
+    session, so no language): `language`. `wait` and `message` may be called from any thread;
+    `result` raises what the run raised."""
+
+    def __init__(self, store: Store, account_id: int, language: str | None) -> None:
+        self._lock = threading.Lock()
+        self._message = ""
+        self._error: BaseException | None = None
+        self._refresh: Refresh | None = None
+        self._finished = threading.Event()
+        self._store, self._account_id = store, account_id
+        self.language = normalize_language(language) or default_language()  # of `message`
+
+    def _say(self, message: str) -> None:
+        with self._lock:
+            self._message = message
+
+    def _run(self) -> None:
+        store, account_id = self._store, self._account_id
+        try:
+            with use_language(self.language):
+                for _attempt in range(MAX_RUNS):
+                    refresh = refresh_features(store, account_id, progress=self._say)
+                    with self._lock:
+                        self._refresh = refresh
+                    if refresh.skipped or _is_current(store, account_id):
+                        break
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads result()
+            with self._lock:
+                self._error = exc
+        finally:
+            self._finished.set()
+
+    def start(self) -> BackgroundAnalysis:
+        # Beside the pages: closing or compacting the store waits for the run to end.
+        self._store.run_beside(self._run, f"palier-analysis-{self._account_id}")
+        return self
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def wait(self, seconds: float | None = None) -> bool:
+        """Wait up to `seconds` (None: until the end) for the end; whether it has ended."""
+        return self._finished.wait(seconds)
+
+    @property
+    def message(self) -> str:
+        with self._lock:
+            return self._message
+
+    def result(self) -> Refresh | None:
+        """The last refresh's figures (None if it raised before any); raises what the run raised.
+        Call once `done`."""
+        if not self.done:
+            raise RuntimeError("the analysis is still running")
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            return self._refresh
+
+
+_BACKGROUND: dict[tuple[str, int], BackgroundAnalysis] = {}
+_BACKGROUND_LOCK = threading.Lock()
+
+
+def _is_current(store: Store, account_id: int) -> bool:
+    cursor = store.cursor()
+    try:
+        return is_current(cursor, account_id)
+    finally:
+        cursor.close()
+
+
+def analyse_in_background(store: Store, account_id: int, language: str | None = None) -> BackgroundAnalysis | None:
+    """The account's analysis in a thread of its own: the run in progress if there is one, else a
+    new one. None when the store is read-only (another Palier process writes to it: the figures
+    then say why they wait)."""
+    if store.read_only:
+        return None
+    key = (str(store.path), account_id)
+    with _BACKGROUND_LOCK:
+        running = _BACKGROUND.get(key)
+        if running is None or running.done:
+            running = _BACKGROUND[key] = BackgroundAnalysis(store, account_id, language).start()
+        return running
+
+
+def background_analysis(store: Store, account_id: int) -> BackgroundAnalysis | None:
+    """The account's analysis running in the background, if one is (None once it has ended)."""
+    with _BACKGROUND_LOCK:
+        running = _BACKGROUND.get((str(store.path), account_id))
+    return running if running is not None and not running.done else None

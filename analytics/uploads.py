@@ -26,12 +26,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from analytics.i18n import _, format_percent
+from analytics import analysis
+from analytics.i18n import _, current_language, format_percent
 from analytics.ingest import service
 from analytics.ingest.fastlist import CsvMembers
 from analytics.ingest.model import MemberList, SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, Prepared
 from analytics.store import Store
+from analytics.store.accounts import ACCOUNT_BY_NAME_SQL
 
 # Bytes copied at a time from an upload to its temporary file: the only extra memory an upload
 # costs on its way to disk.
@@ -131,6 +133,19 @@ class Progress:
     text: str
 
 
+def _analyse_account(store: Store, account: str, language: str) -> None:
+    """Start the audience analysis of the account just imported into, in the background
+    (analysis.analyse_in_background): what the Audience page and the report would otherwise wait
+    for when first opened."""
+    cursor = store.cursor()
+    try:
+        found = cursor.execute(ACCOUNT_BY_NAME_SQL, [account]).fetchall()
+    finally:
+        cursor.close()
+    if found:
+        analysis.analyse_in_background(store, int(found[0][0]), language)
+
+
 class ImportJob:
     """One import (`service.import_sources`) running in its own thread.
 
@@ -160,6 +175,7 @@ class ImportJob:
         self._outcomes: list[Outcome] | None = None
         self._error: BaseException | None = None
         self._finished = threading.Event()
+        self._language = current_language()  # the page's: the analysis that follows words its progress in it
         self._folder = Path(tempfile.mkdtemp(prefix="palier-upload-"))
         try:
             sources = _spool(uploads, self._folder)
@@ -202,6 +218,8 @@ class ImportJob:
             outcomes = service.import_sources(store, sources, options, progress=self._on_file, detail=self._on_detail)
             with self._lock:
                 self._outcomes = outcomes
+            if any(outcome.status == "imported" for outcome in outcomes):
+                _analyse_account(store, options.account, self._language)
         except BaseException as exc:  # noqa: BLE001 - handed to the script thread by result()
             with self._lock:
                 self._error = exc

@@ -26,6 +26,7 @@ from analytics.errors import PalierError
 from analytics.ingest.model import SourceFile
 from analytics.ingest.registry import detect
 from analytics.ingest.service import Outcome
+from analytics.metrics import kept
 from analytics.store import Store, open_store
 from tests.conftest import SMALL_DEMO
 
@@ -299,6 +300,11 @@ def test_started_in_the_background_the_demo_gives_the_same_store(
         total = loading.status()[1]
         assert total >= 4 and loading.status() == (total, total, "", True, None)  # daily lists, a file a month
         assert _table_counts(store) == _table_counts(demo_store)
+        # The audience analysis of the lists started as they landed: closing the store waits for it.
+        account_id = int(_query(store, "SELECT account_id FROM accounts WHERE name = 'demo'")["account_id"].iloc[0])
+        store.close()
+        store = open_store(tmp_path / "background.duckdb")
+        assert kept.is_current(store.cursor(), account_id)
     finally:
         store.close()
 

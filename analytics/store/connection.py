@@ -55,9 +55,28 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._write_lock = threading.RLock()
+        self._beside: list[threading.Thread] = []
+        self._beside_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._connection.cursor()
+
+    def run_beside(self, target: Callable[[], None], name: str) -> threading.Thread:
+        """Run `target` in a thread of its own, beside the pages (the audience analysis an import
+        starts): `close()` and `compact()` wait for it to end rather than pull the connection from
+        under its queries."""
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._beside_lock:
+            self._beside = [t for t in self._beside if t.is_alive()]
+            self._beside.append(thread)
+        thread.start()
+        return thread
+
+    def _wait_beside(self) -> None:
+        with self._beside_lock:
+            running = [t for t in self._beside if t.is_alive() and t is not threading.current_thread()]
+        for thread in running:
+            thread.join()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -102,6 +121,7 @@ class Store:
             raise StoreError(_('The store {path} is open read-only: it cannot be compacted.').format(path=self.path))
         fresh = self.path.with_name(self.path.name + ".compact")
         fresh.unlink(missing_ok=True)
+        self._wait_beside()  # before the write lock, which the work beside may need to finish
         with self._write_lock:
             cursor = self.cursor()
             try:
@@ -123,6 +143,7 @@ class Store:
             self._connection = _connect(self.path, False)
 
     def close(self) -> None:
+        self._wait_beside()
         self._connection.close()
 
 

@@ -203,6 +203,7 @@ class SharedStore(Store):
             super().compact()
 
     def close(self) -> None:
+        self._wait_beside()
         with self._state:
             self._closed = True
             if self._held:

@@ -23,6 +23,7 @@ import streamlit as st
 from analytics.export.html_report import build_report
 from analytics.i18n import N_, _, current_language, format_date
 from analytics.metrics.csvsafe import to_safe_csv  # the shared neutraliser (=, +, -, @, tab, CR)
+from analytics.ui import reads
 from analytics.ui.gate import is_owner
 from analytics.ui.store import get_store, store_path
 from analytics.ui.timing import timed
@@ -121,6 +122,12 @@ def _report(
     account_name: str, people: bool, language: str, start: dt.date | None, end: dt.date | None, version: int,
     store_file: str,  # the version counts one file's writes: another file may be at the same count
 ) -> str:
+    # The report counts the audience from the analysis: the run an import started is joined, not
+    # done again beside it.
+    run = reads.audience_analysis_run(account_name, language)
+    if run is not None:
+        run.wait()
+        run.result()
     cursor = get_store().cursor()
     try:
         return build_report(cursor, account_name, people=people, language=language, start=start, end=end)

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import analysis as audience_analysis_step
+from analytics.i18n import current_language
 from analytics.metrics import activity, followers, growth, lists, overview
 from analytics.metrics import audience as audience_metrics
 from analytics.metrics import headline as headline_metrics
@@ -312,11 +313,13 @@ def clear_growth_reads() -> None:
 # each read is small; each is cached on the store version, the account and the snapshot date(s).
 
 
-def audience_analysis(account_name: str, spinner: str) -> int:
-    """Bring the account's audience analysis up to date (analytics.analysis), showing its
-    progress: the first view after an import analyses the new and changed profiles (all of them
-    the first time). Returns the store's version afterwards. Not cached: it is one query when
-    the analysis is current; a read-only store leaves it to the figures to say why."""
+ANALYSIS_POLL_SECONDS = 0.25  # how often the line under the spinner follows the analysis' progress
+
+
+def audience_analysis_run(account_name: str, language: str | None = None) -> audience_analysis_step.BackgroundAnalysis | None:
+    """The account's audience analysis when it is not current (analytics.analysis): the run an
+    import started in the background, else a new one. None when it is current, or when the store
+    is read-only (the figures then say why they wait)."""
     store = get_store()
     cursor = store.cursor()
     try:
@@ -324,17 +327,31 @@ def audience_analysis(account_name: str, spinner: str) -> int:
         current = audience_features.is_current(cursor, account.account_id)
     finally:
         cursor.close()
-    if current or store.read_only:
-        return store.version()
-    with st.spinner(spinner):
-        line = st.empty()
+    if current:
+        return None
+    return audience_analysis_step.analyse_in_background(store, account.account_id, language or current_language())
 
-        def show_progress(message: str) -> None:
-            line.caption(message)
 
-        audience_analysis_step.refresh_features(store, account.account_id, progress=show_progress)
-        line.empty()
-    return store.version()
+def audience_analysis(account_name: str, spinner: str) -> int:
+    """Bring the account's audience analysis up to date (analytics.analysis), showing its
+    progress: the first view after an import waits for the new and changed profiles to be
+    analysed (all of them the first time), unless the analysis the import started is done.
+    This page only follows the run, so leaving it meanwhile loses nothing. Returns the store's
+    version afterwards. Not cached: it is one query when the analysis is current."""
+    run = audience_analysis_run(account_name)
+    if run is not None:
+        with st.spinner(spinner):
+            line = st.empty()
+            shown = ""
+            while not run.wait(ANALYSIS_POLL_SECONDS):
+                # A run started in another language (another session's import, the demo's
+                # loader) leaves its steps unsaid here: the spinner says what is happening.
+                if run.message != shown and run.language == current_language():
+                    shown = run.message
+                    line.caption(shown)
+            line.empty()
+        run.result()  # what the run raised, raised here
+    return get_store().version()
 
 
 def flagged_csv(account_name: str) -> bytes:

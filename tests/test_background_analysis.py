@@ -1,0 +1,88 @@
+"""The audience analysis an import starts in the background (analytics.analysis.analyse_in_background):
+an import made in the dashboard starts it, a page joins the run in progress instead of starting a
+second, its progress is worded in the page's language, what it raises reaches whoever follows it,
+and closing the store waits for it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics import analysis
+from analytics.i18n import _, use_language
+from analytics.ingest.service import ImportOptions
+from analytics.metrics import kept
+from analytics.store import Store, open_store
+from analytics.uploads import ImportJob
+from tests.conftest import import_bytes
+from tests.test_uploads import Upload, follower_list
+
+
+def _account_id(store: Store, name: str = "me") -> int:
+    cursor = store.cursor()
+    try:
+        return int(cursor.execute("SELECT account_id FROM accounts WHERE name = ?", [name]).fetchall()[0][0])
+    finally:
+        cursor.close()
+
+
+def _current(store: Store, account_id: int) -> bool:
+    cursor = store.cursor()
+    try:
+        return kept.is_current(cursor, account_id)
+    finally:
+        cursor.close()
+
+
+def test_an_import_in_the_dashboard_starts_the_audience_analysis(tmp_path: Path) -> None:
+    db = tmp_path / "palier.duckdb"
+    store = open_store(db)
+    job = ImportJob(store, [Upload("followers-2025-03-01.csv", follower_list(3_000))], ImportOptions("me")).start()
+    job.wait(None)  # type: ignore[arg-type]
+    assert [o.status for o in job.result()] == ["imported"]
+    account_id = _account_id(store)
+    store.close()  # waits for the analysis running beside the pages
+    store = open_store(db)
+    try:
+        assert _current(store, account_id)
+    finally:
+        store.close()
+
+
+def test_a_page_joins_the_run_in_progress_and_reads_its_progress_in_its_language(store: Store) -> None:
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": follower_list(2_000)})
+    assert outcome[0].status == "imported", outcome[0].error
+    account_id = _account_id(store)
+    assert not _current(store, account_id)
+    with store.transaction():
+        # The run reads, then waits for the write lock held here: it is still running below.
+        run = analysis.analyse_in_background(store, account_id, "fr")
+        assert run is not None and not run.wait(0.2) and run.language == "fr"
+        assert analysis.analyse_in_background(store, account_id, "en") is run
+        assert analysis.background_analysis(store, account_id) is run
+    assert run.wait(120)
+    refresh = run.result()
+    assert refresh is not None and refresh.analysed == 2_000 and _current(store, account_id)
+    with use_language("fr"):
+        assert run.message == _("Counting the audience figures…") != "Counting the audience figures…"
+    assert analysis.background_analysis(store, account_id) is None
+    # Current: a new run only checks so and ends.
+    again = analysis.analyse_in_background(store, account_id)
+    assert again is not None and again is not run and again.wait(120)
+    refreshed = again.result()
+    assert refreshed is not None and refreshed.skipped
+
+
+def test_what_the_run_raises_reaches_whoever_follows_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": follower_list(50)})
+    assert outcome[0].status == "imported", outcome[0].error
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the analysis broke")
+
+    monkeypatch.setattr(analysis, "refresh_features", broken)
+    run = analysis.analyse_in_background(store, _account_id(store))
+    assert run is not None and run.wait(120)
+    with pytest.raises(RuntimeError, match="the analysis broke"):
+        run.result()
