@@ -6,8 +6,8 @@ figures the page opens on. What is measured, each in a fresh process (`python -m
 analyse`, start-up included, and the analysis' own time as it reports it):
 
 - the first analysis of a million followers whose bios and names are as varied as real ones (the
-  store of `benchmarks.meetups`, about 650,000 distinct names, its bios lengthened by two phrases
-  drawn for each: about 950,000 distinct bios);
+  store of `benchmarks.meetups`, 207,000 distinct names, its bios lengthened by two phrases drawn
+  for each: 644,000 distinct bios, 300,000 followers without one);
 - the first analysis of that store with the generator's bios (14,000 distinct);
 - the first analysis of the generated list of a million (a few hundred distinct names);
 - the next day's: that list analysed, the next day's list imported (about 2% of the profiles new
@@ -65,8 +65,8 @@ def _import(store_path: Path, lists: list[Path]) -> None:
 
 def _varied_bios(varied_names: Path, work: Path) -> Path:
     """The store of varied names, its bios made as varied as real ones: each bio that is not empty
-    gets two more phrases from the generator's pools of every language (about 950,000 distinct
-    bios a million, where the generator alone writes 14,000)."""
+    gets two more phrases from the generator's pools of every language (644,000 distinct bios a
+    million, where the generator alone writes 14,000)."""
     from analytics.store import open_store
     from benchmarks.generate import LANGUAGES
 
