@@ -69,6 +69,7 @@ from analytics.metrics.kept import (
 )
 from analytics.metrics.languages import detect_languages
 from analytics.metrics.quality import TREND_V2, TREND_V2_COLUMNS, quality_trend_of, quality_trend_of_v2
+from analytics.store.accounts import ACCOUNT_BY_NAME_SQL
 from analytics.store.connection import Store, write_transaction
 
 # Refit the topic model when the profiles analysed since the fit exceed this share of those it
@@ -801,6 +802,17 @@ def analyse_in_background(store: Store, account_id: int, language: str | None = 
         if running is None or running.done:
             running = _BACKGROUND[key] = BackgroundAnalysis(store, account_id, language).start()
         return running
+
+
+def analyse_account_in_background(store: Store, account_name: str, language: str | None = None) -> BackgroundAnalysis | None:
+    """`analyse_in_background` for the account of that name (after an import into it); None when
+    there is no such account or the store is read-only."""
+    cursor = store.cursor()
+    try:
+        found = cursor.execute(ACCOUNT_BY_NAME_SQL, [account_name]).fetchall()
+    finally:
+        cursor.close()
+    return analyse_in_background(store, int(found[0][0]), language) if found else None
 
 
 def background_analysis(store: Store, account_id: int) -> BackgroundAnalysis | None:

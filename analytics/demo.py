@@ -43,7 +43,6 @@ from analytics.ingest.model import SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, import_sources
 from analytics.settings import PROJECT_ROOT
 from analytics.store import Store
-from analytics.store.accounts import ACCOUNT_BY_NAME_SQL
 
 DEMO_ACCOUNT = "demo"
 DEMO_HANDLE = "datadesk_demo"
@@ -1075,18 +1074,6 @@ def _kept_exports(options: dict[str, object]) -> list[Path] | None:
     return kept or None
 
 
-def _analyse_in_background(store: Store, account: str) -> None:
-    from analytics.analysis import analyse_in_background
-
-    cursor = store.cursor()
-    try:
-        found = cursor.execute(ACCOUNT_BY_NAME_SQL, [account]).fetchall()
-    finally:
-        cursor.close()
-    if found:
-        analyse_in_background(store, int(found[0][0]))
-
-
 def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False, **kwargs: object) -> DemoLoading:
     """Import the demo's account exports now and its daily follower lists in a background thread.
 
@@ -1138,8 +1125,11 @@ def start_demo(store: Store, *, account: str = DEMO_ACCOUNT, held: bool = False,
             seed = int(kwargs.get("seed", DEMO_SEED))  # type: ignore[call-overload]
             _import_events(store, _write_events(Path(temp.name), told, seed), account)
             # As after an upload: the audience analysis of the lists starts at once, beside the
-            # pages, rather than at the first view of Audience (analytics.analysis).
-            _analyse_in_background(store, account)
+            # pages, rather than at the first view of Audience (analytics.analysis; imported here,
+            # once the lists are in, so that the first start does not load it).
+            from analytics.analysis import analyse_account_in_background
+
+            analyse_account_in_background(store, account)
         except Exception as exc:  # noqa: BLE001 (reported to every tab, not raised in a thread nobody joins)
             error = str(exc)
         finally:

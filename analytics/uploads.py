@@ -33,7 +33,6 @@ from analytics.ingest.fastlist import CsvMembers
 from analytics.ingest.model import MemberList, SourceFile
 from analytics.ingest.service import ImportOptions, Outcome, Prepared
 from analytics.store import Store
-from analytics.store.accounts import ACCOUNT_BY_NAME_SQL
 
 # Bytes copied at a time from an upload to its temporary file: the only extra memory an upload
 # costs on its way to disk.
@@ -133,19 +132,6 @@ class Progress:
     text: str
 
 
-def _analyse_account(store: Store, account: str, language: str) -> None:
-    """Start the audience analysis of the account just imported into, in the background
-    (analysis.analyse_in_background): what the Audience page and the report would otherwise wait
-    for when first opened."""
-    cursor = store.cursor()
-    try:
-        found = cursor.execute(ACCOUNT_BY_NAME_SQL, [account]).fetchall()
-    finally:
-        cursor.close()
-    if found:
-        analysis.analyse_in_background(store, int(found[0][0]), language)
-
-
 class ImportJob:
     """One import (`service.import_sources`) running in its own thread.
 
@@ -219,7 +205,8 @@ class ImportJob:
             with self._lock:
                 self._outcomes = outcomes
             if any(outcome.status == "imported" for outcome in outcomes):
-                _analyse_account(store, options.account, self._language)
+                # What the Audience page and the report would otherwise wait for when first opened.
+                analysis.analyse_account_in_background(store, options.account, self._language)
         except BaseException as exc:  # noqa: BLE001 - handed to the script thread by result()
             with self._lock:
                 self._error = exc
