@@ -288,9 +288,9 @@ def _cleaned(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(distinct, dtype=object), np.asarray(clean_codes, dtype=np.int64)[codes]
 
 
-def languages_of(bios: pd.Series) -> np.ndarray:
+def languages_of(bios: pd.Series, between: Callable[[], None] | None = None) -> np.ndarray:
     """The language of each bio (languages.detect_languages: each distinct text detected once)."""
-    return detect_languages(bios.reset_index(drop=True)).to_numpy(dtype=object)
+    return detect_languages(bios.reset_index(drop=True), between).to_numpy(dtype=object)
 
 
 def post_texts(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.Series:
@@ -422,7 +422,9 @@ def refresh_features(
     module docstring), then counts the figures the Audience page opens on. Computes outside the
     write transaction and writes in one short transaction, so an import is never kept waiting
     for the analysis. Idempotent: when nothing changed it returns at once (`skipped`).
-    `target` is the Store (preferred: its write lock) or a writable cursor.
+    `target` is the Store (preferred: its write lock) or a writable cursor. `progress` is told
+    each step, and again between the batches of the longest (the bios' languages); what it raises
+    stops the analysis there, with nothing written (BackgroundAnalysis.cancel).
     """
     began = time.perf_counter()
     say = progress or (lambda _message: None)
@@ -470,8 +472,9 @@ def refresh_features(
         languages = languages.copy()
         countries = countries.copy()
         if todo.any():
-            say(_("Detecting the languages of {count} bios (lingua)…").format(count=format_number(int(todo.sum()))))
-            languages[todo] = languages_of(profiles.loc[todo, "bio"])
+            detecting = _("Detecting the languages of {count} bios (lingua)…").format(count=format_number(int(todo.sum())))
+            say(detecting)
+            languages[todo] = languages_of(profiles.loc[todo, "bio"], lambda: say(detecting))
             mark = step("languages", mark)
             say(_("Matching {count} locations to countries…").format(count=format_number(int(todo.sum()))))
             found = countries_of(profiles.loc[todo, "location"].reset_index(drop=True))
@@ -703,14 +706,19 @@ def analyse_if_writable(target: Store | duckdb.DuckDBPyConnection, account_id: i
 
 
 # --- In the background ------------------------------------------------------------------------
-# After an import, the Audience page's first view and the report wait for this step (22 s for a
-# million followers the first time, about 10 s on each next day: `python -m benchmarks.analysis`).
+# After an import, the Audience page's first view and the report wait for this step: for a million
+# followers the first time, 15 s to four minutes as they have few or many distinct bios, then about
+# 10 s on each next day (`python -m benchmarks.analysis`).
 # An import made in the dashboard starts it at once in a thread of its own (analytics.uploads), so
 # that by the time she opens Audience or asks for the report it is done or under way; a page that
 # needs it joins the run in progress rather than starting a second one (both would compute the
 # same thing on the same two cores). One run per store file and account, in this process.
 
 MAX_RUNS = 3  # an import that lands during a run makes it stale: it runs again, at most this often
+
+
+class _Cancelled(Exception):
+    """Raised from a cancelled run's progress callback: the analysis stops where it is."""
 
 
 class BackgroundAnalysis:
@@ -726,12 +734,24 @@ class BackgroundAnalysis:
         self._error: BaseException | None = None
         self._refresh: Refresh | None = None
         self._finished = threading.Event()
+        self._cancel = threading.Event()
         self._store, self._account_id = store, account_id
         self.language = normalize_language(language) or default_language()  # of `message`
 
     def _say(self, message: str) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled
         with self._lock:
             self._message = message
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Stop at the next step (or batch of bios): the store is being closed or compacted, which
+        would otherwise wait for the whole run. Nothing is written; the next view starts again."""
+        self._cancel.set()
 
     def _run(self) -> None:
         store, account_id = self._store, self._account_id
@@ -743,6 +763,8 @@ class BackgroundAnalysis:
                         self._refresh = refresh
                     if refresh.skipped or _is_current(store, account_id):
                         break
+        except _Cancelled:
+            pass  # result() is then None
         except BaseException as exc:  # noqa: BLE001 - handed to whoever reads result()
             with self._lock:
                 self._error = exc
@@ -750,8 +772,8 @@ class BackgroundAnalysis:
             self._finished.set()
 
     def start(self) -> BackgroundAnalysis:
-        # Beside the pages: closing or compacting the store waits for the run to end.
-        self._store.run_beside(self._run, f"palier-analysis-{self._account_id}")
+        # Beside the pages: closing or compacting the store stops the run and waits for it.
+        self._store.run_beside(self._run, f"palier-analysis-{self._account_id}", stop=self.cancel)
         return self
 
     @property
@@ -768,8 +790,8 @@ class BackgroundAnalysis:
             return self._message
 
     def result(self) -> Refresh | None:
-        """The last refresh's figures (None if it raised before any); raises what the run raised.
-        Call once `done`."""
+        """The last refresh's figures (None if it was cancelled before any); raises what the run
+        raised. Call once `done`."""
         if not self.done:
             raise RuntimeError("the analysis is still running")
         with self._lock:

@@ -1,12 +1,15 @@
 """The audience analysis an import starts in the background (analytics.analysis.analyse_in_background):
 an import made in the dashboard starts it, a page joins the run in progress instead of starting a
 second, its progress is worded in the page's language, what it raises reaches whoever follows it,
-and closing the store waits for it."""
+and closing the store stops it at its next step."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics import analysis
@@ -42,10 +45,42 @@ def test_an_import_in_the_dashboard_starts_the_audience_analysis(tmp_path: Path)
     job.wait(None)  # type: ignore[arg-type]
     assert [o.status for o in job.result()] == ["imported"]
     account_id = _account_id(store)
-    store.close()  # waits for the analysis running beside the pages
+    try:
+        run = analysis.background_analysis(store, account_id)  # None once it has ended
+        assert run is None or run.wait(120)
+        assert _current(store, account_id)
+    finally:
+        store.close()
+
+
+def test_closing_the_store_stops_a_run_at_its_next_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "palier.duckdb"
+    store = open_store(db)
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": follower_list(500)})
+    assert outcome[0].status == "imported", outcome[0].error
+    account_id = _account_id(store)
+    entered = threading.Event()
+    runs: list[analysis.BackgroundAnalysis] = []
+    real = analysis.countries_of  # type: ignore[attr-defined]
+
+    def long_step(locations: pd.Series) -> pd.Series:
+        # A step that lasts until the run is asked to stop (a long one would last minutes).
+        entered.set()
+        deadline = time.monotonic() + 120
+        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real(locations)
+
+    monkeypatch.setattr(analysis, "countries_of", long_step)
+    run = analysis.analyse_in_background(store, account_id)
+    assert run is not None
+    runs.append(run)
+    assert entered.wait(120)
+    store.close()  # asks the run to stop, and waits for it
+    assert run.done and run.cancelled and run.result() is None
     store = open_store(db)
     try:
-        assert _current(store, account_id)
+        assert not _current(store, account_id)  # nothing was written: the next view analyses
     finally:
         store.close()
 
@@ -86,3 +121,15 @@ def test_what_the_run_raises_reaches_whoever_follows_it(store: Store, monkeypatc
     assert run is not None and run.wait(120)
     with pytest.raises(RuntimeError, match="the analysis broke"):
         run.result()
+
+
+def test_languages_are_detected_in_batches_with_a_call_back_between_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import languages
+
+    bios = pd.Series(["Journaliste de données et cartes", "Data journalist, charts and open data",
+                      "Periodista de datos y mapas", "Datenjournalist und Karten", "Giornalista di dati e mappe"])
+    whole = languages.detect_languages(bios)
+    calls: list[int] = []
+    monkeypatch.setattr(languages, "BATCH", 2)
+    assert languages.detect_languages(bios, lambda: calls.append(1)).tolist() == whole.tolist()
+    assert len(calls) == 3 and whole.tolist()[0] == "fr"

@@ -55,27 +55,30 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._write_lock = threading.RLock()
-        self._beside: list[threading.Thread] = []
+        self._beside: list[tuple[threading.Thread, Callable[[], None] | None]] = []
         self._beside_lock = threading.Lock()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._connection.cursor()
 
-    def run_beside(self, target: Callable[[], None], name: str) -> threading.Thread:
+    def run_beside(self, target: Callable[[], None], name: str, stop: Callable[[], None] | None = None) -> threading.Thread:
         """Run `target` in a thread of its own, beside the pages (the audience analysis an import
-        starts): `close()` and `compact()` wait for it to end rather than pull the connection from
-        under its queries."""
+        starts). `close()` and `compact()` call its `stop` and wait for it to end, rather than pull
+        the connection from under its queries (DuckDB refuses to close a connection in use)."""
         thread = threading.Thread(target=target, name=name, daemon=True)
         with self._beside_lock:
-            self._beside = [t for t in self._beside if t.is_alive()]
-            self._beside.append(thread)
+            self._beside = [(t, s) for t, s in self._beside if t.is_alive()]
+            self._beside.append((thread, stop))
         thread.start()
         return thread
 
     def _wait_beside(self) -> None:
         with self._beside_lock:
-            running = [t for t in self._beside if t.is_alive() and t is not threading.current_thread()]
-        for thread in running:
+            running = [(t, s) for t, s in self._beside if t.is_alive() and t is not threading.current_thread()]
+        for _thread, stop in running:
+            if stop is not None:
+                stop()
+        for thread, _stop in running:
             thread.join()
 
     @contextmanager
