@@ -5,6 +5,7 @@ and closing the store stops it at its next step."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analytics import analysis
-from analytics.i18n import _, use_language
+from analytics.i18n import _, format_number, use_language
 from analytics.ingest.service import ImportOptions
 from analytics.metrics import kept
 from analytics.store import Store, open_store
@@ -129,7 +130,31 @@ def test_languages_are_detected_in_batches_with_a_call_back_between_them(monkeyp
     bios = pd.Series(["Journaliste de données et cartes", "Data journalist, charts and open data",
                       "Periodista de datos y mapas", "Datenjournalist und Karten", "Giornalista di dati e mappe"])
     whole = languages.detect_languages(bios)
-    calls: list[int] = []
+    calls: list[tuple[int, int]] = []
     monkeypatch.setattr(languages, "BATCH", 2)
-    assert languages.detect_languages(bios, lambda: calls.append(1)).tolist() == whole.tolist()
-    assert len(calls) == 3 and whole.tolist()[0] == "fr"
+    assert languages.detect_languages(bios, lambda done, total: calls.append((done, total))).tolist() == whole.tolist()
+    # After each batch: the distinct texts detected so far, of all of them.
+    assert calls == [(2, 5), (4, 5), (5, 5)] and whole.tolist()[0] == "fr"
+
+
+def test_a_first_analysis_says_how_far_the_languages_are(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import languages
+
+    # 300 followers, 30 distinct bios in five languages.
+    starts = ["Journaliste de données", "Data journalist and writer", "Periodista de datos", "Datenjournalist und Autor",
+              "Giornalista di dati", "Consultante en marketing"]
+    ends = ["cartes et graphiques", "open data lover", "mapas y gráficos", "Karten und Grafiken", "mappe e grafici"]
+    rows = [f"user{i:04d},User {i},{starts[i % 6]} {ends[i // 6 % 5]}" for i in range(300)]
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": ("handle,name,bio\n" + "\n".join(rows) + "\n").encode()})
+    assert outcome[0].status == "imported", outcome[0].error
+    monkeypatch.setattr(languages, "BATCH", 4)
+    said: list[str] = []
+    with use_language("fr"):
+        refresh = analysis.refresh_features(store, _account_id(store), progress=said.append)
+        start = _("Detecting the languages of {count} bios (lingua)…").format(count=format_number(300))
+        line = _("Detecting the languages of {count} bios (lingua): {share} done…")
+    assert refresh.analysed == 300 and start in said and line != "Detecting the languages of {count} bios (lingua): {share} done…"
+    head, tail = line.format(count=format_number(300), share="\0").split("\0")
+    shares = [int(re.sub(r"\D", "", text[len(head):-len(tail)])) for text in said if text.startswith(head) and text.endswith(tail)]
+    # A line per batch of four of the 30 distinct bios, in the run's language, up to all of them.
+    assert len(shares) == 8 and shares[-1] == 100 and shares == sorted(shares) and shares[0] < 100

@@ -55,13 +55,14 @@ def _detector() -> Any:
 
 
 # Texts given to lingua at a time: between two batches `detect_languages` calls back, so that a
-# caller may stop (644,000 distinct bios take about two minutes on two cores).
+# caller may say how far it is, or stop (644,000 distinct bios take about two minutes on two cores).
 BATCH = 20_000
 
 
-def detect_languages(texts: pd.Series, between: Callable[[], None] | None = None) -> pd.Series:
-    """ISO 639-1 code per text (LANGUAGES), or UNKNOWN; see LANGUAGE_METHOD. `between` is called
-    after each batch of BATCH texts (what it raises stops the detection)."""
+def detect_languages(texts: pd.Series, between: Callable[[int, int], None] | None = None) -> pd.Series:
+    """ISO 639-1 code per text (LANGUAGES), or UNKNOWN; see LANGUAGE_METHOD. `between(done, total)`
+    is called after each batch of BATCH texts, with the distinct texts detected so far and in all
+    (what it raises stops the detection)."""
     # Each distinct text is cleaned and detected once: lists repeat bios, and the Python cleaning
     # costs more than lingua itself when done per follower.
     codes, raw = pd.factorize(texts.fillna("").astype(str), sort=False)
@@ -72,7 +73,7 @@ def detect_languages(texts: pd.Series, between: Callable[[], None] | None = None
     for start in range(0, len(candidates), BATCH):
         values += _detector().compute_language_confidence_values_in_parallel(candidates[start:start + BATCH])
         if between is not None:
-            between()
+            between(len(values), len(candidates))
     if candidates:
         for text, ranking in zip(candidates, values, strict=True):
             best = ranking[0] if ranking else None
