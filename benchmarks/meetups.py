@@ -18,7 +18,7 @@ The store: the generated follower list of a million (`benchmarks.generate`), imp
 names are then made as varied as real ones: the generator draws a few hundred names, real
 followers' names are mostly distinct. Each follower gets a first name and a last name from the
 generator's pools of every language, a middle initial, and one in five a second last name
-(about 650,000 distinct names a million). Handles stay the generator's (two in five beyond
+(207,179 distinct names of a million, counted on the store built). Handles stay the generator's (two in five beyond
 ASCII, which real networks' handles are not: the slow way for a handle is measured too).
 
 Run alone: `python -m benchmarks.meetups` (`--rounds N`, `--work DIR`, `--out PATH`,
