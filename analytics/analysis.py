@@ -489,7 +489,8 @@ def refresh_features(
             mark = step("countries", mark)
 
         # Model features (fit, topic): every profile on a refit, else the changed ones.
-        say(_("Fitting {count} bios to the topics (TF-IDF, NMF)…").format(count=format_number(len(profiles) if refit else int(todo.sum()))))
+        fitting = format_number(len(profiles) if refit else int(todo.sum()))
+        say(_("Fitting {count} bios to the topics (TF-IDF, NMF)…").format(count=fitting))
         # A follower's fit is read from their bio and name joined, their topic from the bio: each
         # distinct bio and name is cleaned and tokenised once (textfit.JoinedTexts).
         topic_distinct, topic_inverse = _cleaned(profiles["bio"])
@@ -497,9 +498,14 @@ def refresh_features(
         distinct, inverse, counts = textfit.JoinedTexts.of(topic_distinct, topic_inverse, names, name_of)
         topic_counts = np.bincount(topic_inverse, minlength=len(topic_distinct)).astype("float64")
         mark = step("clean", mark)
+        # Each of the three steps of fitting says so: a step of a first analysis of a million
+        # real bios lasts up to a minute, and what it says is where a cancel stops it.
+        placing = _("Placing each follower among the topics ({count})…").format(count=fitting)
         if refit:
+            say(_("Fitting the topic model on {count} distinct bios (NMF)…").format(count=format_number(len(topic_distinct))))
             model = _fit_with_counts(posts, distinct, counts, topic_distinct, topic_counts)
             mark = step("fit_model", mark)
+            say(placing)
             has_words, fits = model.fits(distinct)
             has_words, fits = has_words[inverse], fits[inverse]
             topics = model.topics(topic_distinct)[topic_inverse]
@@ -508,6 +514,7 @@ def refresh_features(
             fitted = len(profiles)
         else:
             model = _load_model(reader, account_id, row)  # type: ignore[arg-type]
+            say(placing)
             has_words, fits = model.fits(distinct)
             has_words, fits = has_words[inverse], fits[inverse]
             topics = model.topics(topic_distinct)[topic_inverse]

@@ -158,3 +158,44 @@ def test_a_first_analysis_says_how_far_the_languages_are(store: Store, monkeypat
     shares = [int(re.sub(r"\D", "", text[len(head):-len(tail)])) for text in said if text.startswith(head) and text.endswith(tail)]
     # A line per batch of four of the 30 distinct bios, in the run's language, up to all of them.
     assert len(shares) == 8 and shares[-1] == 100 and shares == sorted(shares) and shares[0] < 100
+    # Then each step of fitting, in order.
+    with use_language("fr"):
+        fitting = [_("Fitting {count} bios to the topics (TF-IDF, NMF)…").format(count=format_number(300)),
+                   _("Fitting the topic model on {count} distinct bios (NMF)…").format(count=format_number(30)),
+                   _("Placing each follower among the topics ({count})…").format(count=format_number(300)),
+                   _("Counting the audience figures…")]
+    assert [line for line in said if line in fitting] == fitting
+
+
+def test_a_cancel_while_the_topic_model_is_fitted_stops_before_the_followers_are_placed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path / "palier.duckdb")
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": follower_list(500)})
+    assert outcome[0].status == "imported", outcome[0].error
+    account_id = _account_id(store)
+    entered = threading.Event()
+    runs: list[analysis.BackgroundAnalysis] = []
+    placed: list[int] = []
+    real_fit, real_fits = analysis._fit_with_counts, analysis.Model.fits
+
+    def long_fit(*args: object) -> analysis.Model:
+        # The topic model's fit: a minute on a million real bios, with no way to stop inside it.
+        entered.set()
+        deadline = time.monotonic() + 120
+        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_fit(*args)  # type: ignore[arg-type]
+
+    def counted_fits(self: analysis.Model, texts: object) -> object:
+        placed.append(1)
+        return real_fits(self, texts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "_fit_with_counts", long_fit)
+    monkeypatch.setattr(analysis.Model, "fits", counted_fits)
+    run = analysis.analyse_in_background(store, account_id)
+    assert run is not None
+    runs.append(run)
+    assert entered.wait(120)
+    store.close()  # asks the run to stop, and waits for it
+    assert run.done and run.cancelled and run.result() is None and placed == []
