@@ -180,6 +180,32 @@ def test_duplicates_and_latin1_take_the_careful_reader(tmp_path: Path, monkeypat
     _same_store(tmp_path, [ROWS[0], ROWS[0].replace("Alice Smith", "Alice B")], monkeypatch)
 
 
+def test_a_character_cut_by_the_end_of_the_sniffed_prefix_keeps_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whether the fast path applies is judged from the file's first 8 KB, which may end inside a
+    # character of a bio. Whichever byte of a 2-, 3- or 4-byte character (or of one just before
+    # the cut) the prefix ends on, the file is still UTF-8 and still read by DuckDB.
+    monkeypatch.setattr(fastlist, "FAST_MIN_BYTES", 0)
+    prefix = 8192
+    for character in ("é", "€", "🌍"):
+        width = len(character.encode("utf-8"))
+        for shift in range(-4, width + 1):
+            body = HEADER + ROWS[0]
+            row = "1009,zed,Zed,"
+            pad = prefix - len((body + row).encode("utf-8")) - width + shift
+            path = tmp_path / f"cut-{width}-{shift}.csv"
+            path.write_text(body + row + '"' + "x" * pad + character + 'y",Lyon,1,2,3,,,,\n', encoding="utf-8")
+            source = SourceFile(path.name, path=path)
+            assert fastlist.applies(source), (character, shift)
+            assert isinstance(generic.parse_list(source).lists[0].members, fastlist.CsvMembers), (character, shift)
+    # A byte that cannot start a UTF-8 character within the prefix still sends the file to the
+    # careful reader (which reads it as Windows-1252).
+    latin1 = tmp_path / "latin1-tail.csv"
+    latin1.write_bytes((HEADER + ROWS[0]).encode("utf-8") + b'1009,zed,Zo\xe9,,,,,,,,,\n')
+    assert not fastlist.applies(SourceFile(latin1.name, path=latin1))
+
+
 def test_the_whitespace_written_out_is_pythons() -> None:
     assert fastlist.WHITESPACE == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 

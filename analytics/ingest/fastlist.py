@@ -22,6 +22,7 @@ give the same store.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import tempfile
@@ -175,7 +176,11 @@ def applies(source: SourceFile) -> bool:
     if b"\x00" in prefix:
         return False
     try:
-        prefix[: max(0, len(prefix) - 4)].decode("utf-8")
+        # Incremental, not final: the prefix ends wherever its 8 KB end, maybe inside a
+        # character, and only a sequence that cannot be UTF-8 must send the file to the careful
+        # reader. (Cutting a fixed 4 bytes off instead split the character before the cut on one
+        # daily list in eleven, and a million followers then took 85 s instead of 1.8 s.)
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=False)
     except UnicodeDecodeError:
         return False
     line = first_line(source.head)
