@@ -34,6 +34,11 @@ class BadExportError(PalierError):
             message = _("{message}. {fix}").format(message=message, fix=fix)
         super().__init__(message)
 
+    def at(self, where: str) -> BadExportError:
+        """The same refusal, placed at `where`: a reader that names a field's place only once
+        the field is refused (naming it for every field of a big file costs seconds)."""
+        return BadExportError(self.file, where, self.expected, self.found, self.fix)
+
 
 class StoreError(PalierError):
     """The store cannot be opened or written, with the way forward in the message."""

@@ -411,3 +411,15 @@ def test_truncated_json_inside_a_zip(seeded: Store) -> None:
     data = instagram_followers(20)
     archive = make_zip({MEMBER: data[: len(data) // 2]})
     fails(seeded, {"export.zip": archive}, f"export.zip/{MEMBER}", "cut short", snapshot_date=DAY)
+
+
+def test_plain_digits_read_as_the_patterns_read_them() -> None:
+    # parse_int reads plain ASCII digits before trying its patterns: the same numbers, the same
+    # 64-bit limit, and digits of other scripts still read by the patterns.
+    from analytics.ingest.values import parse_int
+
+    assert [parse_int(v, "f.csv", "here") for v in ("0", "007", " 42 ", "9223372036854775807", "١٢")] == [
+        0, 7, 42, 2**63 - 1, 12,
+    ]
+    with pytest.raises(BadExportError, match="a whole number below"):
+        parse_int("9223372036854775808", "f.csv", "here")
