@@ -74,9 +74,9 @@ def parse_int(value: str, file: str, where: str, *, blank: int | None = None) ->
     if text.isascii() and text.isdigit():
         # Plain digits, nearly every count of a big list: what the patterns below would give,
         # without their six lookups (a careful read of a million rows spent 20 s in them).
-        number = int(text)
-        if number < _BIGINT_LIMIT:
-            return number
+        digits = int(text)
+        if digits < _BIGINT_LIMIT:
+            return digits
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", cleaned):
         cleaned = cleaned.replace(",", "")
