@@ -203,6 +203,21 @@ def bench_pages(store: Path) -> list[dict[str, Any]]:
     return results
 
 
+# A day this much slower than the median is a day that left the daily path (33 days of 2026-12-04's
+# first year run took the careful reader, 70 to 123 s against a median of 1.8 s): the page says
+# which, so that the median and the total cannot hide them again.
+SLOW_DAY_FACTOR = 5
+
+
+def _slow_days(per_day: list[float]) -> str:
+    median = statistics.median(per_day)
+    slow = [(day, seconds) for day, seconds in enumerate(per_day) if day > 0 and seconds > SLOW_DAY_FACTOR * median]
+    if not slow:
+        return "none"
+    shown = ", ".join(f"day {day + 1} ({seconds:.1f} s)" for day, seconds in slow[:10])
+    return f"{len(slow)}: {shown}" + (", ..." if len(slow) > 10 else "")
+
+
 def bench_report(store: Path, runs: int) -> dict[str, Any]:
     times = []
     for _ in range(runs):
@@ -347,6 +362,7 @@ def render(meta: dict[str, Any], imports: list[dict[str, Any]], year: dict[str, 
             f"{statistics.median(per_day):.2f} s, slowest {max(per_day):.2f} s, final checkpoint "
             f"{imp['per_day'][-1]:.2f} s); peak memory {imp['peak_mb']:,.0f} MB (the whole process, including"
             " the generator: an in-memory DuckDB holding the year's pool of profiles and writing each day's file)",
+            f"- days over {SLOW_DAY_FACTOR} times the median day (the first, a fresh import, left out): {_slow_days(per_day)}",
             f"- X exports: {year['exports']['seconds']:.2f} s",
             f"- the audience analysis step (`python -m analytics analyse`, every profile of the year analysed once,"
             f" the topic model fitted, the page's figures counted): {year['analysis']['seconds']:.0f} s, peak memory"
