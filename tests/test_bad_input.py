@@ -423,3 +423,31 @@ def test_plain_digits_read_as_the_patterns_read_them() -> None:
     ]
     with pytest.raises(BadExportError, match="a whole number below"):
         parse_int("9223372036854775808", "f.csv", "here")
+
+
+def test_iso_days_read_as_strptime_reads_them() -> None:
+    # parse_date reads `YYYY-MM-DD` without strptime when that is its first format: the same day
+    # for every valid one, and the same refusal for an impossible one.
+    import random
+
+    from analytics.ingest.formats.generic import DATE_FORMATS
+    from analytics.ingest.values import parse_date
+
+    rng = random.Random(7)
+    texts = [f"{rng.randint(1990, 2030):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}" for _ in range(3000)]
+    texts += ["2024-02-29", "2023-02-29", "2024-1-05", " 2024-01-05 ", "2024-01-0٥"]
+    def strptime_first(text: str) -> dt.date | None:
+        # The reader before: each format in turn, the first that parses.
+        for fmt in DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text.strip(), fmt).date()
+            except ValueError:
+                continue
+        return None
+
+    for text in texts:
+        try:
+            found: dt.date | None = parse_date(text, DATE_FORMATS, "f.csv", "here")
+        except BadExportError:
+            found = None
+        assert found == strptime_first(text), text

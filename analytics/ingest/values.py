@@ -102,6 +102,14 @@ def parse_int(value: str, file: str, where: str, *, blank: int | None = None) ->
 def parse_date(value: str, formats: tuple[str, ...], file: str, where: str) -> dt.date:
     """A date in one of the given strptime formats. `%-d` style unpadded days parse with `%d`."""
     text = value.strip()
+    iso_shape = len(text) == 10 and text[4] == text[7] == "-" and text.isascii() and text.replace("-", "").isdigit()
+    if iso_shape and formats[:1] == ("%Y-%m-%d",):
+        # The ISO day, nearly every date of a big list: what strptime gives for this exact shape,
+        # a tenth of its time (a careful read of a million rows spent 16 s in strptime).
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # the loop below refuses it as before
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()
