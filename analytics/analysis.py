@@ -67,7 +67,7 @@ from analytics.metrics.kept import (
     post_cube,
     snapshot_cube,
 )
-from analytics.metrics.languages import detect_languages
+from analytics.metrics.languages import PendingLanguages, detect_languages_beside
 from analytics.metrics.quality import TREND_V2, TREND_V2_COLUMNS, quality_trend_of, quality_trend_of_v2
 from analytics.store.accounts import ACCOUNT_BY_NAME_SQL
 from analytics.store.connection import Store, write_transaction
@@ -288,11 +288,6 @@ def _cleaned(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(distinct, dtype=object), np.asarray(clean_codes, dtype=np.int64)[codes]
 
 
-def languages_of(bios: pd.Series, between: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """The language of each bio (languages.detect_languages: each distinct text detected once)."""
-    return detect_languages(bios.reset_index(drop=True), between).to_numpy(dtype=object)
-
-
 def post_texts(cursor: duckdb.DuckDBPyConnection, account_id: int) -> pd.Series:
     """The account's post texts, X's escapes undone (as audience.post_texts)."""
     frame = cursor.execute(POST_TEXTS_SQL, {"account_id": account_id}).df()
@@ -436,6 +431,7 @@ def refresh_features(
         return now
 
     reader = target.cursor()
+    pending: PendingLanguages | None = None
     try:
         print_ = fingerprint(reader, account_id)
         row = _state_row(reader, account_id)
@@ -471,18 +467,22 @@ def refresh_features(
         countries = profiles["country"].to_numpy(dtype=object) if "country" in profiles else np.full(len(profiles), None, dtype=object)
         languages = languages.copy()
         countries = countries.copy()
-        if todo.any():
-            bios = format_number(int(todo.sum()))
+        bios = format_number(int(todo.sum()))
+
+        def detected(done: int, total: int) -> None:
+            # The longest step of a first analysis (about two minutes for 644,000 distinct
+            # bios): how far it is, said between batches, where a cancel also stops it.
+            say(_("Detecting the languages of {count} bios (lingua): {share} done…").format(
+                count=bios, share=format_percent(done / total, 0)))
+
+        # A big list's languages are detected in a process of their own, beside the fitting
+        # below (languages.BESIDE_MIN); a smaller one's here and now, as before.
+        pending = detect_languages_beside(profiles.loc[todo, "bio"].reset_index(drop=True)) if todo.any() else None
+        if pending is not None:
             say(_("Detecting the languages of {count} bios (lingua)…").format(count=bios))
-
-            def detected(done: int, total: int) -> None:
-                # The longest step of a first analysis (about two minutes for 644,000 distinct
-                # bios): how far it is, said between batches, where a cancel also stops it.
-                say(_("Detecting the languages of {count} bios (lingua): {share} done…").format(
-                    count=bios, share=format_percent(done / total, 0)))
-
-            languages[todo] = languages_of(profiles.loc[todo, "bio"], detected)
-            mark = step("languages", mark)
+            if not pending.beside:
+                languages[todo] = pending.result(detected).to_numpy(dtype=object)
+                mark = step("languages", mark)
             say(_("Matching {count} locations to countries…").format(count=format_number(int(todo.sum()))))
             found = countries_of(profiles.loc[todo, "location"].reset_index(drop=True))
             countries[todo] = found.astype(object).where(found.notna(), None).to_numpy(dtype=object)
@@ -522,6 +522,10 @@ def refresh_features(
             changed += int(todo.sum())
             fitted = int(row["profiles_fitted"])  # type: ignore[index]
         mark = step("fit_profiles", mark)
+        if pending is not None and pending.beside:
+            say(_("Detecting the languages of {count} bios (lingua)…").format(count=bios))
+            languages[todo] = pending.result(detected).to_numpy(dtype=object)
+            mark = step("languages", mark)
         new_features = pd.DataFrame({
             "member_id": profiles["member_id"].to_numpy(dtype="int32")[rows],
             "language": languages[rows],
@@ -534,6 +538,8 @@ def refresh_features(
         new_features["language"] = new_features["language"].fillna("unknown")
         terms, topic_weights = _model_frames(model) if refit else (None, None)
     finally:
+        if pending is not None:
+            pending.close()  # a cancel or an error during the fitting stops the detection too
         reader.close()
 
     say(_("Counting the audience figures…"))

@@ -137,15 +137,19 @@ def test_languages_are_detected_in_batches_with_a_call_back_between_them(monkeyp
     assert calls == [(2, 5), (4, 5), (5, 5)] and whole.tolist()[0] == "fr"
 
 
-def test_a_first_analysis_says_how_far_the_languages_are(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analytics.metrics import languages
-
-    # 300 followers, 30 distinct bios in five languages.
+def _list_with_bios() -> bytes:
+    """300 followers, 30 distinct bios in five languages."""
     starts = ["Journaliste de données", "Data journalist and writer", "Periodista de datos", "Datenjournalist und Autor",
               "Giornalista di dati", "Consultante en marketing"]
     ends = ["cartes et graphiques", "open data lover", "mapas y gráficos", "Karten und Grafiken", "mappe e grafici"]
     rows = [f"user{i:04d},User {i},{starts[i % 6]} {ends[i // 6 % 5]}" for i in range(300)]
-    outcome = import_bytes(store, {"followers_2025-03-01.csv": ("handle,name,bio\n" + "\n".join(rows) + "\n").encode()})
+    return ("handle,name,bio\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_a_first_analysis_says_how_far_the_languages_are(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import languages
+
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": _list_with_bios()})
     assert outcome[0].status == "imported", outcome[0].error
     monkeypatch.setattr(languages, "BATCH", 4)
     said: list[str] = []
@@ -199,3 +203,120 @@ def test_a_cancel_while_the_topic_model_is_fitted_stops_before_the_followers_are
     assert entered.wait(120)
     store.close()  # asks the run to stop, and waits for it
     assert run.done and run.cancelled and run.result() is None and placed == []
+
+BIOS = pd.Series(["Journaliste de données et cartes", "Data journalist, charts and open data", None,
+                  "Periodista de datos y mapas", "Datenjournalist und Karten", "Giornalista di dati e mappe",
+                  "Data journalist, charts and open data", "ok", "Consultante en marketing digital B2B"])
+
+
+def test_languages_detected_beside_are_the_ones_detected_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import languages
+
+    here = languages.detect_languages(BIOS)
+    monkeypatch.setattr(languages, "BESIDE_MIN", 0)
+
+    def not_here(*args: object) -> list[str]:
+        raise AssertionError("detected in this process")
+
+    # Only the child detects them (it runs the module as it is, not as patched here).
+    monkeypatch.setattr(languages, "_per_distinct", not_here)
+    pending = languages.detect_languages_beside(BIOS)
+    process = pending._process
+    assert pending.beside and process is not None
+    calls: list[tuple[int, int]] = []
+    found = pending.result(lambda done, total: calls.append((done, total)))
+    assert found.tolist() == here.tolist() and list(found.index) == list(BIOS.index)
+    # The child's progress reaches the caller; the child has ended.
+    assert calls and calls[-1][0] == calls[-1][1] and process.poll() is not None
+    assert here.tolist()[0] == "fr" and here.tolist()[3] == "es"
+
+
+def test_a_child_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from analytics.metrics import languages
+
+    here = languages.detect_languages(BIOS)
+    monkeypatch.setattr(languages, "BESIDE_MIN", 0)
+    # A child that reads its texts and ends without an answer (killed, out of memory).
+    monkeypatch.setattr(languages, "_child_command", lambda: [sys.executable, "-c", "import sys; sys.stdin.buffer.read()"])
+    pending = languages.detect_languages_beside(BIOS)
+    assert pending.beside
+    assert pending.result().tolist() == here.tolist()
+
+
+def _features(store: Store, account_id: int) -> list[tuple[object, ...]]:
+    cursor = store.cursor()
+    try:
+        return cursor.execute(
+            "SELECT member_id, language, country, has_words, fit, topic FROM profile_features WHERE account_id = ? ORDER BY member_id",
+            [account_id],
+        ).fetchall()
+    finally:
+        cursor.close()
+
+
+def test_a_big_lists_languages_are_detected_beside_the_fitting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analytics.metrics import languages
+
+    kept_here: list[list[tuple[object, ...]]] = []
+    for beside in (False, True):
+        monkeypatch.setattr(languages, "BESIDE_MIN", 0 if beside else 1 << 40)
+        store = open_store(tmp_path / f"palier-{beside}.duckdb")
+        try:
+            outcome = import_bytes(store, {"followers_2025-03-01.csv": _list_with_bios()})
+            assert outcome[0].status == "imported", outcome[0].error
+            account_id = _account_id(store)
+            said: list[str] = []
+            refresh = analysis.refresh_features(store, account_id, progress=said.append)
+            assert refresh.analysed == 300
+            kept_here.append(_features(store, account_id))
+        finally:
+            store.close()
+        placing = next(i for i, line in enumerate(said) if line.startswith("Placing each follower"))
+        done = [i for i, line in enumerate(said) if line.startswith("Detecting the languages") and line.endswith("done…")]
+        # Beside: the fitting is said first, then how far the languages are; here, the other way.
+        assert done and (min(done) > placing if beside else max(done) < placing)
+    assert kept_here[0] == kept_here[1] and len(kept_here[0]) == 300
+    assert {row[1] for row in kept_here[0]} >= {"fr", "es", "de", "it"}
+
+
+def test_a_cancel_during_the_fitting_stops_the_languages_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from analytics.metrics import languages
+
+    store = open_store(tmp_path / "palier.duckdb")
+    outcome = import_bytes(store, {"followers_2025-03-01.csv": _list_with_bios()})
+    assert outcome[0].status == "imported", outcome[0].error
+    monkeypatch.setattr(languages, "BESIDE_MIN", 0)
+    # A child still at work when the run is cancelled: only a kill ends it.
+    monkeypatch.setattr(languages, "_child_command", lambda: [sys.executable, "-c", "import time; time.sleep(120)"])
+    children: list[subprocess.Popen[bytes]] = []
+    real_start = languages._start_child
+
+    def recorded(raw: list[str]) -> subprocess.Popen[bytes]:
+        children.append(real_start(raw))
+        return children[-1]
+
+    entered = threading.Event()
+    runs: list[analysis.BackgroundAnalysis] = []
+    real_fit = analysis._fit_with_counts
+
+    def long_fit(*args: object) -> analysis.Model:
+        entered.set()
+        deadline = time.monotonic() + 120
+        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_fit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(languages, "_start_child", recorded)
+    monkeypatch.setattr(analysis, "_fit_with_counts", long_fit)
+    run = analysis.analyse_in_background(store, _account_id(store))
+    assert run is not None
+    runs.append(run)
+    assert entered.wait(120)
+    assert len(children) == 1
+    store.close()
+    assert run.done and run.cancelled and children[0].poll() is not None
