@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -171,6 +172,22 @@ def test_a_first_analysis_says_how_far_the_languages_are(store: Store, monkeypat
     assert [line for line in said if line in fitting] == fitting
 
 
+def _fit_until_cancelled(runs: list[analysis.BackgroundAnalysis]) -> tuple[threading.Event, Callable[..., analysis.Model]]:
+    """A stand-in for the topic model's fit (a minute on a million real bios, with no way to stop
+    inside it): it sets the event, then fits once the first of `runs` is cancelled."""
+    entered = threading.Event()
+    real_fit = analysis._fit_with_counts
+
+    def long_fit(*args: object) -> analysis.Model:
+        entered.set()
+        deadline = time.monotonic() + 120
+        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_fit(*args)  # type: ignore[arg-type]
+
+    return entered, long_fit
+
+
 def test_a_cancel_while_the_topic_model_is_fitted_stops_before_the_followers_are_placed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,18 +195,10 @@ def test_a_cancel_while_the_topic_model_is_fitted_stops_before_the_followers_are
     outcome = import_bytes(store, {"followers_2025-03-01.csv": follower_list(500)})
     assert outcome[0].status == "imported", outcome[0].error
     account_id = _account_id(store)
-    entered = threading.Event()
     runs: list[analysis.BackgroundAnalysis] = []
     placed: list[int] = []
-    real_fit, real_fits = analysis._fit_with_counts, analysis.Model.fits
-
-    def long_fit(*args: object) -> analysis.Model:
-        # The topic model's fit: a minute on a million real bios, with no way to stop inside it.
-        entered.set()
-        deadline = time.monotonic() + 120
-        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return real_fit(*args)  # type: ignore[arg-type]
+    real_fits = analysis.Model.fits
+    entered, long_fit = _fit_until_cancelled(runs)
 
     def counted_fits(self: analysis.Model, texts: object) -> object:
         placed.append(1)
@@ -300,16 +309,8 @@ def test_a_cancel_during_the_fitting_stops_the_languages_child(tmp_path: Path, m
         children.append(real_start(raw))
         return children[-1]
 
-    entered = threading.Event()
     runs: list[analysis.BackgroundAnalysis] = []
-    real_fit = analysis._fit_with_counts
-
-    def long_fit(*args: object) -> analysis.Model:
-        entered.set()
-        deadline = time.monotonic() + 120
-        while not (runs and runs[0].cancelled) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return real_fit(*args)  # type: ignore[arg-type]
+    entered, long_fit = _fit_until_cancelled(runs)
 
     monkeypatch.setattr(languages, "_start_child", recorded)
     monkeypatch.setattr(analysis, "_fit_with_counts", long_fit)
